@@ -48,6 +48,39 @@ export function checkScalar(s: unknown): bigint {
   return BigInt.asUintN(64, s);
 }
 
+/** Whether two typed-array views share bytes of the same buffer. */
+function overlap(x: ArrayBufferView, y: ArrayBufferView): boolean {
+  if (x.buffer !== y.buffer || x.byteLength === 0 || y.byteLength === 0) return false;
+  return x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
+}
+
+/**
+ * Elementwise `out` may be the very same view as an input (an in-place update), but a partial
+ * overlap would make the result depend on the loop order and so differ between backends.
+ */
+export function checkSameOrDisjoint(o: BigUint64Array, name: string, v: BigUint64Array): void {
+  const same = o.buffer === v.buffer && o.byteOffset === v.byteOffset && o.length === v.length;
+  if (!same && overlap(o, v)) throw new InvalidArgumentError(`out: must be the same view as ${name} or not overlap it`);
+}
+
+/** Checks the operands of an elementwise binary operation and returns the checked `out`. */
+export function checkBinary(a: unknown, b: unknown, out: unknown): BigUint64Array {
+  const aa = checkVec('a', a);
+  const bb = checkLen('b', b, aa.length);
+  const o = outVec(out, aa.length);
+  checkSameOrDisjoint(o, 'a', aa);
+  checkSameOrDisjoint(o, 'b', bb);
+  return o;
+}
+
+/** Checks the operand of an elementwise unary operation and returns the checked `out`. */
+export function checkUnary(a: unknown, out: unknown): BigUint64Array {
+  const aa = checkVec('a', a);
+  const o = outVec(out, aa.length);
+  checkSameOrDisjoint(o, 'a', aa);
+  return o;
+}
+
 /** Checks matrix operands `a` (m x k) and `b` (k x n) and returns a checked m x n `out`. */
 export function checkMatmul(
   a: unknown,
@@ -60,10 +93,49 @@ export function checkMatmul(
   const mm = checkDim('m', m);
   const kk = checkDim('k', k);
   const nn = checkDim('n', n);
-  checkLen('a', a, mm * kk);
-  checkLen('b', b, kk * nn);
+  const aa = checkLen('a', a, mm * kk);
+  const bb = checkLen('b', b, kk * nn);
   const o = outVec(out, mm * nn);
-  if (o === a || o === b) throw new InvalidArgumentError('out: must not alias an operand of a matrix product');
+  if (o === aa || o === bb || overlap(o, aa) || overlap(o, bb)) {
+    throw new InvalidArgumentError('out: must not alias an operand of a matrix product');
+  }
+  return o;
+}
+
+const SHARE_NAMES = ['xi', 'xi1', 'yi', 'yi1', 'alpha'] as const;
+
+/** Checks the five equal-length operands of a fused replicated multiplication; returns `out`. */
+export function checkFusedMul(xi: unknown, xi1: unknown, yi: unknown, yi1: unknown, alpha: unknown, out: unknown): BigUint64Array {
+  const len = checkVec('xi', xi).length;
+  const ops = [xi, xi1, yi, yi1, alpha].map((v, t) => checkLen(SHARE_NAMES[t]!, v, len));
+  const o = outVec(out, len);
+  ops.forEach((v, t) => checkSameOrDisjoint(o, SHARE_NAMES[t]!, v));
+  return o;
+}
+
+/**
+ * Checks the operands of a fused replicated matrix product (x shares m x k, y shares k x n,
+ * alpha m x n) and returns `out`, which may be `alpha` itself but must not touch the others.
+ */
+export function checkFusedMatmul(
+  xi: unknown,
+  xi1: unknown,
+  yi: unknown,
+  yi1: unknown,
+  alpha: unknown,
+  m: unknown,
+  k: unknown,
+  n: unknown,
+  out: unknown,
+): BigUint64Array {
+  const o = checkMatmul(xi, yi, m, k, n, out);
+  const mm = m as number;
+  const nn = n as number;
+  const x1 = checkLen('xi1', xi1, mm * (k as number));
+  const y1 = checkLen('yi1', yi1, (k as number) * nn);
+  const al = checkLen('alpha', alpha, mm * nn);
+  if (overlap(o, x1) || overlap(o, y1)) throw new InvalidArgumentError('out: must not alias an operand of a matrix product');
+  checkSameOrDisjoint(o, 'alpha', al);
   return o;
 }
 

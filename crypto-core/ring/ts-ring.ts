@@ -6,7 +6,7 @@
  * four (the fastest pure-TS form measured on the target machines; 32-bit limbs were slower).
  */
 import type { Ring64 } from './ring64.js';
-import { checkLen, checkMatmul, checkScalar, checkShift, checkVec, outVec } from './check.js';
+import { checkBinary, checkFusedMatmul, checkFusedMul, checkMatmul, checkScalar, checkShift, checkUnary } from './check.js';
 
 const U = (x: bigint): bigint => BigInt.asUintN(64, x);
 
@@ -16,16 +16,13 @@ function binary(
   out: BigUint64Array | undefined,
   f: (x: bigint, y: bigint) => bigint,
 ): BigUint64Array {
-  checkVec('a', a);
-  checkLen('b', b, a.length);
-  const o = outVec(out, a.length);
+  const o = checkBinary(a, b, out);
   for (let i = 0; i < a.length; i++) o[i] = f(a[i]!, b[i]!);
   return o;
 }
 
 function unary(a: BigUint64Array, out: BigUint64Array | undefined, f: (x: bigint) => bigint): BigUint64Array {
-  checkVec('a', a);
-  const o = outVec(out, a.length);
+  const o = checkUnary(a, out);
   for (let i = 0; i < a.length; i++) o[i] = f(a[i]!);
   return o;
 }
@@ -83,14 +80,8 @@ export const tsRing: Ring64 = Object.freeze({
   xor: (a: BigUint64Array, b: BigUint64Array, out?: BigUint64Array) => binary(a, b, out, (x, y) => x ^ y),
   and: (a: BigUint64Array, b: BigUint64Array, out?: BigUint64Array) => binary(a, b, out, (x, y) => x & y),
   fusedMul(xi: BigUint64Array, xi1: BigUint64Array, yi: BigUint64Array, yi1: BigUint64Array, alpha: BigUint64Array, out?: BigUint64Array) {
-    checkVec('xi', xi);
-    const len = xi.length;
-    checkLen('xi1', xi1, len);
-    checkLen('yi', yi, len);
-    checkLen('yi1', yi1, len);
-    checkLen('alpha', alpha, len);
-    const o = outVec(out, len);
-    for (let t = 0; t < len; t++) {
+    const o = checkFusedMul(xi, xi1, yi, yi1, alpha, out);
+    for (let t = 0; t < xi.length; t++) {
       const x = xi[t]!;
       const y = yi[t]!;
       o[t] = x * y + x * yi1[t]! + xi1[t]! * y + alpha[t]!;
@@ -108,10 +99,7 @@ export const tsRing: Ring64 = Object.freeze({
     n: number,
     out?: BigUint64Array,
   ) {
-    const o = checkMatmul(xi, yi, m, k, n, out);
-    checkLen('xi1', xi1, m * k);
-    checkLen('yi1', yi1, k * n);
-    checkLen('alpha', alpha, m * n);
+    const o = checkFusedMatmul(xi, xi1, yi, yi1, alpha, m, k, n, out);
     // xi@yi + xi@yi1 + xi1@yi = xi@(yi + yi1) + xi1@yi: two products instead of three.
     const ysum = new BigUint64Array(k * n);
     for (let t = 0; t < ysum.length; t++) ysum[t] = yi[t]! + yi1[t]!;

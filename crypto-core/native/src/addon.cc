@@ -1,0 +1,314 @@
+// Node-API surface of the ring core. Every argument is validated here as well as in the
+// TypeScript wrapper (crypto-core/ring/native-ring.ts): the wrapper gives the project's error
+// classes, this layer makes sure that no call, however wrong, can read or write out of bounds.
+// Errors name the parameter, like the TypeScript checks do.
+#include <napi.h>
+
+#include <cmath>
+#include <exception>
+#include <string>
+
+#include "ring_core.h"
+
+namespace {
+
+struct U64Arg {
+  uint64_t* data;
+  size_t len;
+};
+
+struct F64Arg {
+  double* data;
+  size_t len;
+};
+
+[[noreturn]] void fail_type(Napi::Env env, const std::string& msg) { throw Napi::TypeError::New(env, msg); }
+[[noreturn]] void fail_range(Napi::Env env, const std::string& msg) { throw Napi::RangeError::New(env, msg); }
+
+// Reads a typed array argument of the given element type. napi_get_typedarray_info returns the
+// data pointer already advanced by the view's byteOffset, so subarray views work.
+void* typed_array(const Napi::CallbackInfo& info, size_t index, const char* name, napi_typedarray_type want,
+                  const char* wantName, size_t* len) {
+  Napi::Env env = info.Env();
+  napi_value v = info[index];
+  bool isTyped = false;
+  NAPI_THROW_IF_FAILED(env, napi_is_typedarray(env, v, &isTyped), nullptr);
+  napi_typedarray_type type = napi_int8_array;
+  void* data = nullptr;
+  if (isTyped) {
+    NAPI_THROW_IF_FAILED(env, napi_get_typedarray_info(env, v, &type, len, &data, nullptr, nullptr), nullptr);
+  }
+  if (!isTyped || type != want) fail_type(env, std::string(name) + ": expected " + wantName);
+  return data;
+}
+
+U64Arg u64(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  U64Arg a{nullptr, 0};
+  a.data = static_cast<uint64_t*>(typed_array(info, index, name, napi_biguint64_array, "BigUint64Array", &a.len));
+  return a;
+}
+
+F64Arg f64(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  F64Arg a{nullptr, 0};
+  a.data = static_cast<double*>(typed_array(info, index, name, napi_float64_array, "Float64Array", &a.len));
+  return a;
+}
+
+void expect_len(Napi::Env env, const char* name, size_t got, size_t want) {
+  if (got != want) {
+    fail_range(env, std::string(name) + ": expected length " + std::to_string(want) + ", got " + std::to_string(got));
+  }
+}
+
+// A non-negative integer dimension, small enough that products of two dimensions and the
+// byte size of any buffer cannot overflow size_t (lengths are validated against real arrays).
+size_t dim(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  Napi::Env env = info.Env();
+  if (!info[index].IsNumber()) fail_type(env, std::string(name) + ": expected non-negative integer");
+  const double d = info[index].As<Napi::Number>().DoubleValue();
+  if (!(d >= 0) || d != std::floor(d) || d > 9007199254740991.0) {
+    fail_range(env, std::string(name) + ": expected non-negative integer");
+  }
+  return static_cast<size_t>(d);
+}
+
+// m * k without overflow (an overflowing product cannot match any real array length).
+size_t checked_product(Napi::Env env, size_t x, size_t y, const char* what) {
+  size_t r = 0;
+  if (__builtin_mul_overflow(x, y, &r) || r > (SIZE_MAX / 8)) fail_range(env, std::string(what) + ": too large");
+  return r;
+}
+
+unsigned shift_bits(const Napi::CallbackInfo& info, size_t index) {
+  Napi::Env env = info.Env();
+  if (!info[index].IsNumber()) fail_type(env, "bits: expected integer in 0..63");
+  const double d = info[index].As<Napi::Number>().DoubleValue();
+  if (!(d >= 0 && d <= 63) || d != std::floor(d)) fail_range(env, "bits: expected integer in 0..63");
+  return static_cast<unsigned>(d);
+}
+
+// Optional trailing kernel level (bench and tests pin one; the Ring64 object passes nothing).
+ring::Level level_arg(const Napi::CallbackInfo& info, size_t index) {
+  Napi::Env env = info.Env();
+  if (info.Length() <= index || info[index].IsUndefined()) return ring::Level::kAuto;
+  if (!info[index].IsNumber()) fail_type(env, "level: expected integer in -1..3");
+  const double d = info[index].As<Napi::Number>().DoubleValue();
+  if (!(d >= -1 && d <= 3) || d != std::floor(d)) fail_range(env, "level: expected integer in -1..3");
+  return static_cast<ring::Level>(static_cast<int>(d));
+}
+
+bool overlaps(const void* x, size_t xBytes, const void* y, size_t yBytes) {
+  if (xBytes == 0 || yBytes == 0) return false;
+  const auto a = reinterpret_cast<uintptr_t>(x);
+  const auto b = reinterpret_cast<uintptr_t>(y);
+  return a < b + yBytes && b < a + xBytes;
+}
+
+// Elementwise out may be the very same view as an input (in-place update), but a partial
+// overlap would make the result depend on the loop order, so it is refused.
+void out_same_or_disjoint(Napi::Env env, const U64Arg& out, const U64Arg& in, const char* inName) {
+  const bool same = out.data == in.data && out.len == in.len;
+  if (!same && overlaps(out.data, out.len * 8, in.data, in.len * 8)) {
+    fail_range(env, std::string("out: must be the same view as ") + inName + " or not overlap it");
+  }
+}
+
+void out_disjoint(Napi::Env env, const void* out, size_t outBytes, const void* in, size_t inBytes,
+                  const char* inName) {
+  if (overlaps(out, outBytes, in, inBytes)) {
+    fail_range(env, std::string("out: must not overlap ") + inName + " in a matrix product");
+  }
+}
+
+// Turns C++ exceptions (allocation failure, thread errors) into JavaScript errors.
+template <typename F>
+Napi::Value guarded(const Napi::CallbackInfo& info, F f) {
+  try {
+    return f();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), std::string("ring native: ") + e.what());
+  }
+}
+
+template <void (*Op)(const uint64_t*, const uint64_t*, uint64_t*, size_t)>
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  U64Arg a = u64(info, 0, "a");
+  U64Arg b = u64(info, 1, "b");
+  U64Arg out = u64(info, 2, "out");
+  expect_len(env, "b", b.len, a.len);
+  expect_len(env, "out", out.len, a.len);
+  out_same_or_disjoint(env, out, a, "a");
+  out_same_or_disjoint(env, out, b, "b");
+  Op(a.data, b.data, out.data, a.len);
+  return info[2];
+}
+
+template <void (*Op)(const uint64_t*, unsigned, uint64_t*, size_t)>
+Napi::Value Shift(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  U64Arg a = u64(info, 0, "a");
+  const unsigned bits = shift_bits(info, 1);
+  U64Arg out = u64(info, 2, "out");
+  expect_len(env, "out", out.len, a.len);
+  out_same_or_disjoint(env, out, a, "a");
+  Op(a.data, bits, out.data, a.len);
+  return info[2];
+}
+
+Napi::Value Neg(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  U64Arg a = u64(info, 0, "a");
+  U64Arg out = u64(info, 1, "out");
+  expect_len(env, "out", out.len, a.len);
+  out_same_or_disjoint(env, out, a, "a");
+  ring::neg(a.data, out.data, a.len);
+  return info[1];
+}
+
+Napi::Value Mul(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  U64Arg a = u64(info, 0, "a");
+  U64Arg b = u64(info, 1, "b");
+  U64Arg out = u64(info, 2, "out");
+  const ring::Level level = level_arg(info, 3);
+  expect_len(env, "b", b.len, a.len);
+  expect_len(env, "out", out.len, a.len);
+  out_same_or_disjoint(env, out, a, "a");
+  out_same_or_disjoint(env, out, b, "b");
+  ring::mul(level, a.data, b.data, out.data, a.len);
+  return info[2];
+}
+
+Napi::Value ScalarMul(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  U64Arg a = u64(info, 0, "a");
+  if (!info[1].IsBigInt()) fail_type(env, "s: expected bigint");
+  bool lossless = false;
+  // Uint64Value wraps mod 2^64, like BigInt.asUintN(64, s): negative scalars are two's complement.
+  const uint64_t s = info[1].As<Napi::BigInt>().Uint64Value(&lossless);
+  U64Arg out = u64(info, 2, "out");
+  const ring::Level level = level_arg(info, 3);
+  expect_len(env, "out", out.len, a.len);
+  out_same_or_disjoint(env, out, a, "a");
+  ring::scalar_mul(level, a.data, s, out.data, a.len);
+  return info[2];
+}
+
+Napi::Value FusedMul(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  static const char* names[] = {"xi", "xi1", "yi", "yi1", "alpha"};
+  U64Arg in[5];
+  for (size_t i = 0; i < 5; i++) in[i] = u64(info, i, names[i]);
+  U64Arg out = u64(info, 5, "out");
+  const ring::Level level = level_arg(info, 6);
+  for (size_t i = 1; i < 5; i++) expect_len(env, names[i], in[i].len, in[0].len);
+  expect_len(env, "out", out.len, in[0].len);
+  for (size_t i = 0; i < 5; i++) out_same_or_disjoint(env, out, in[i], names[i]);
+  ring::fused_mul(level, in[0].data, in[1].data, in[2].data, in[3].data, in[4].data, out.data, in[0].len);
+  return info[5];
+}
+
+Napi::Value Matmul(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    U64Arg a = u64(info, 0, "a");
+    U64Arg b = u64(info, 1, "b");
+    const size_t m = dim(info, 2, "m"), k = dim(info, 3, "k"), n = dim(info, 4, "n");
+    U64Arg out = u64(info, 5, "out");
+    const ring::Level level = level_arg(info, 6);
+    expect_len(env, "a", a.len, checked_product(env, m, k, "m*k"));
+    expect_len(env, "b", b.len, checked_product(env, k, n, "k*n"));
+    expect_len(env, "out", out.len, checked_product(env, m, n, "m*n"));
+    out_disjoint(env, out.data, out.len * 8, a.data, a.len * 8, "a");
+    out_disjoint(env, out.data, out.len * 8, b.data, b.len * 8, "b");
+    ring::matmul_u64(level, m, k, n, a.data, b.data, out.data);
+    return info[5];
+  });
+}
+
+Napi::Value FusedMatmul(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    static const char* names[] = {"xi", "xi1", "yi", "yi1", "alpha"};
+    U64Arg in[5];
+    for (size_t i = 0; i < 5; i++) in[i] = u64(info, i, names[i]);
+    const size_t m = dim(info, 5, "m"), k = dim(info, 6, "k"), n = dim(info, 7, "n");
+    U64Arg out = u64(info, 8, "out");
+    const ring::Level level = level_arg(info, 9);
+    const size_t mk = checked_product(env, m, k, "m*k");
+    const size_t kn = checked_product(env, k, n, "k*n");
+    const size_t mn = checked_product(env, m, n, "m*n");
+    const size_t want[5] = {mk, mk, kn, kn, mn};
+    for (size_t i = 0; i < 5; i++) expect_len(env, names[i], in[i].len, want[i]);
+    expect_len(env, "out", out.len, mn);
+    for (size_t i = 0; i < 4; i++) out_disjoint(env, out.data, out.len * 8, in[i].data, in[i].len * 8, names[i]);
+    out_same_or_disjoint(env, out, in[4], "alpha");
+    ring::fused_matmul_u64(level, m, k, n, in[0].data, in[1].data, in[2].data, in[3].data, in[4].data, out.data);
+    return info[8];
+  });
+}
+
+Napi::Value Float64Matmul(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    F64Arg a = f64(info, 0, "a");
+    F64Arg b = f64(info, 1, "b");
+    const size_t m = dim(info, 2, "m"), k = dim(info, 3, "k"), n = dim(info, 4, "n");
+    F64Arg out = f64(info, 5, "out");
+    const ring::Level level = level_arg(info, 6);
+    expect_len(env, "a", a.len, checked_product(env, m, k, "m*k"));
+    expect_len(env, "b", b.len, checked_product(env, k, n, "k*n"));
+    expect_len(env, "out", out.len, checked_product(env, m, n, "m*n"));
+    out_disjoint(env, out.data, out.len * 8, a.data, a.len * 8, "a");
+    out_disjoint(env, out.data, out.len * 8, b.data, b.len * 8, "b");
+    ring::matmul_f64(level, m, k, n, a.data, b.data, out.data);
+    return info[5];
+  });
+}
+
+// { best: "avx512", supported: ["scalar", "sse2", ...], threadMinWork } for the benchmark report.
+Napi::Value Levels(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("best", ring::level_name(ring::Level::kAuto));
+  o.Set("bestId", static_cast<double>(static_cast<int>(ring::best_level())));
+  Napi::Array supported = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (int l = 0; l <= 3; l++) {
+    if (ring::level_supported(static_cast<ring::Level>(l))) {
+      Napi::Object e = Napi::Object::New(env);
+      e.Set("id", static_cast<double>(l));
+      e.Set("name", ring::level_name(static_cast<ring::Level>(l)));
+      supported.Set(i++, e);
+    }
+  }
+  o.Set("supported", supported);
+  o.Set("threadMinWork", static_cast<double>(ring::kThreadMinWork));
+  return o;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("add", Napi::Function::New(env, Binary<ring::add>, "add"));
+  exports.Set("sub", Napi::Function::New(env, Binary<ring::sub>, "sub"));
+  exports.Set("xor", Napi::Function::New(env, Binary<ring::bit_xor>, "xor"));
+  exports.Set("and", Napi::Function::New(env, Binary<ring::bit_and>, "and"));
+  exports.Set("neg", Napi::Function::New(env, Neg, "neg"));
+  exports.Set("mul", Napi::Function::New(env, Mul, "mul"));
+  exports.Set("scalarMul", Napi::Function::New(env, ScalarMul, "scalarMul"));
+  exports.Set("shiftLeft", Napi::Function::New(env, Shift<ring::shift_left>, "shiftLeft"));
+  exports.Set("shiftRightLogical", Napi::Function::New(env, Shift<ring::shift_right_logical>, "shiftRightLogical"));
+  exports.Set("shiftRightArith", Napi::Function::New(env, Shift<ring::shift_right_arith>, "shiftRightArith"));
+  exports.Set("fusedMul", Napi::Function::New(env, FusedMul, "fusedMul"));
+  exports.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
+  exports.Set("fusedMatmul", Napi::Function::New(env, FusedMatmul, "fusedMatmul"));
+  exports.Set("float64Matmul", Napi::Function::New(env, Float64Matmul, "float64Matmul"));
+  exports.Set("levels", Napi::Function::New(env, Levels, "levels"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(mpc_ring, Init)
