@@ -1,0 +1,67 @@
+/**
+ * @module protocols/rss/context
+ * The `ProtocolContext` every protocol function takes: the party's channel, the ring backend,
+ * its correlated-randomness provider, the fixed-point precision, and a step counter that gives
+ * each protocol call a unique tag. The three parties run the same sequence of protocol calls,
+ * so their counters agree and tags line up without negotiation; the same tag keys the PRF draws
+ * of that step.
+ */
+import { InvalidArgumentError } from '../../crypto-core/errors.js';
+import { DEFAULT_FRACTION_BITS, getRing } from '../../crypto-core/ring/index.js';
+import type { Ring64 } from '../../crypto-core/ring/index.js';
+import type { Channel, PartyIndex } from '../channel/channel.js';
+import type { CorrelatedRandomness } from './correlated-randomness.js';
+
+/** Everything a protocol step needs; one per party per job. */
+export interface ProtocolContext {
+  /** The transport to the two peers. */
+  readonly channel: Channel;
+  /** This party's index (equals `channel.self`). */
+  readonly self: PartyIndex;
+  /** Ring backend for the local work (native or TypeScript). */
+  readonly ring: Ring64;
+  /** Correlated randomness keyed by step tags. */
+  readonly randomness: CorrelatedRandomness;
+  /** Fractional bits f of the fixed-point encoding used by `truncate` / `mulFixed`. */
+  readonly fractionBits: number;
+  /** A fresh tag `step#k` for the next protocol call (k counts calls on this context). */
+  nextTag(step: string): string;
+}
+
+/** Parameters of {@link createProtocolContext}. */
+export interface ProtocolContextOptions {
+  readonly channel: Channel;
+  readonly randomness: CorrelatedRandomness;
+  /** Defaults to `getRing()` (native when available). */
+  readonly ring?: Ring64;
+  /** Defaults to `DEFAULT_FRACTION_BITS` (16). */
+  readonly fractionBits?: number;
+}
+
+/**
+ * A context for one party.
+ * @throws InvalidArgumentError when the randomness serves another party than the channel, or
+ *   `fractionBits` is not an integer in 0..62.
+ */
+export function createProtocolContext(opts: ProtocolContextOptions): ProtocolContext {
+  const { channel, randomness } = opts;
+  if (channel === null || typeof channel !== 'object') throw new InvalidArgumentError('channel: expected a Channel');
+  if (randomness === null || typeof randomness !== 'object') throw new InvalidArgumentError('randomness: expected a CorrelatedRandomness');
+  if (randomness.self !== channel.self) {
+    throw new InvalidArgumentError(`randomness: serves party ${randomness.self}, channel belongs to party ${channel.self}`);
+  }
+  const f = opts.fractionBits ?? DEFAULT_FRACTION_BITS;
+  if (!Number.isInteger(f) || f < 0 || f > 62) throw new InvalidArgumentError(`fractionBits: expected integer in 0..62, got ${String(f)}`);
+  const ring = opts.ring ?? getRing();
+  let counter = 0;
+  return Object.freeze({
+    channel,
+    self: channel.self,
+    ring,
+    randomness,
+    fractionBits: f,
+    nextTag(step: string): string {
+      return `${step}#${counter++}`;
+    },
+  });
+}

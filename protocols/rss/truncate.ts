@@ -1,0 +1,63 @@
+/**
+ * @module protocols/rss/truncate
+ * Fixed-point truncation of arithmetic replicated shares: ABY3's "share truncation" (Mohassel &
+ * Rindal, CCS 2018, section 5.1.1, Π_trunc1) made to fit three parties the way SPU's ABY3 kernel
+ * does (secretflow/spu libspu/mpc/aby3 TruncA): collapse the sharing to two additive halves,
+ * truncate each locally as in SecureML, and reshare with one message.
+ *
+ *   [x] = (x0, x1, x2). Party 0 knows A = x0 + x1; parties 1 and 2 both know B = x2, and A + B = x.
+ *   1. party 0: A' = A >> d (arithmetic);     parties 1, 2: B' = -((-B) >> d)
+ *   2. r = F(k_0) drawn by parties 0 and 1 from the seed they share
+ *   3. [y] = (y0, y1, y2) = (A' - r, r, B'); party 0 sends y0 to party 2.
+ *
+ * Views: party 2 learns A' - r, masked by r which it does not know; parties 0 and 1 learn nothing.
+ *
+ * Error bound (SecureML, Theorem 1): for |x| < 2^l_x and B uniform, A + B does not wrap as
+ * signed integers except with probability at most 2^(l_x + 1 - 64); when it does not,
+ * y = floor(A/2^d) + ceil(B/2^d) lies in {floor(x/2^d), floor(x/2^d) + 1}: at most one unit in
+ * the last place above the exact floor. On the rare wrap, y is off by about 2^(64-d) (a "big"
+ * error). B = x2 is uniform for any share that came out of a multiplication or an input.
+ *
+ * Cost: 1 round, 8n bytes sent by party 0 only.
+ */
+import { InvalidArgumentError } from '../../crypto-core/errors.js';
+import type { ProtocolContext } from './context.js';
+import { recvVector, sendVector } from './exchange.js';
+import { makeShare, checkShare, type ReplicatedShare } from './replicated-share.js';
+import { matmul, mul } from './mul.js';
+
+/** [x / 2^bits] (floor, within one unit; see the module doc for the failure probability). 1 round. */
+export async function truncate(ctx: ProtocolContext, x: ReplicatedShare, bits: number = ctx.fractionBits): Promise<ReplicatedShare> {
+  const n = checkShare('x', x);
+  if (!Number.isInteger(bits) || bits < 0 || bits > 63) throw new InvalidArgumentError(`bits: expected integer in 0..63, got ${String(bits)}`);
+  const tag = ctx.nextTag('trunc');
+  const ring = ctx.ring;
+  // -((-B) >> d): the ceiling of B / 2^d, the other half of SecureML's local truncation.
+  const ceilShift = (v: BigUint64Array): BigUint64Array => ring.neg(ring.shiftRightArith(ring.neg(v), bits));
+  switch (ctx.self) {
+    case 0: {
+      const r = ctx.randomness.sharedWithNext(tag, n);
+      const y0 = ring.sub(ring.shiftRightArith(ring.add(x.a, x.b), bits), r);
+      await sendVector(ctx, 2, tag, y0);
+      return makeShare(y0, r, x.shape);
+    }
+    case 1: {
+      const r = ctx.randomness.sharedWithPrev(tag, n);
+      return makeShare(r, ceilShift(x.b), x.shape);
+    }
+    case 2: {
+      const y0 = await recvVector(ctx, 0, tag, n);
+      return makeShare(ceilShift(x.a), y0, x.shape);
+    }
+  }
+}
+
+/** Fixed-point elementwise product: truncate(mul(x, y)) by `ctx.fractionBits`. 2 rounds. */
+export async function mulFixed(ctx: ProtocolContext, x: ReplicatedShare, y: ReplicatedShare): Promise<ReplicatedShare> {
+  return truncate(ctx, await mul(ctx, x, y));
+}
+
+/** Fixed-point matrix product: truncate(matmul(X, Y)) by `ctx.fractionBits`. 2 rounds. */
+export async function matmulFixed(ctx: ProtocolContext, x: ReplicatedShare, y: ReplicatedShare, m: number, k: number, n: number): Promise<ReplicatedShare> {
+  return truncate(ctx, await matmul(ctx, x, y, m, k, n));
+}

@@ -1,0 +1,47 @@
+/**
+ * @module test/protocols/helpers
+ * Shared pieces of the protocol tests: the ring backends every test body runs under, seeded
+ * randomness, share distribution and plaintext reference arithmetic in bigint.
+ */
+import { Prg } from '../../crypto-core/prg.js';
+import { loadNativeRing, tsRing, type Ring64 } from '../../crypto-core/ring/index.js';
+import { shareSecret, type ReplicatedShare } from '../../protocols/rss/replicated-share.js';
+
+/** The TypeScript ring always; the native ring too when the addon loads. */
+export function ringsUnderTest(): Ring64[] {
+  const native = loadNativeRing();
+  return native.ok ? [tsRing, native.ring] : [tsRing];
+}
+
+/** A deterministic generator for a test, so every run sees the same values. */
+export function seeded(label: string): Prg {
+  return Prg.fromSeed(new Uint8Array(32).fill(7)).fork(label);
+}
+
+/** Shares `values` and returns party p's share for p = 0, 1, 2. */
+export function dealt(values: BigUint64Array, rng: Prg, shape?: readonly number[]): (p: number) => ReplicatedShare {
+  const s = shareSecret(values, rng, shape);
+  return (p: number) => s[p]!;
+}
+
+/** Uniform signed values in (-2^bits, 2^bits) as ring elements. */
+export function smallSigned(rng: Prg, n: number, bits: number): BigUint64Array {
+  const raw = rng.u64(n);
+  const out = new BigUint64Array(n);
+  const m = (1n << BigInt(bits)) - 1n;
+  for (let i = 0; i < n; i++) {
+    const mag = raw[i]! & m;
+    out[i] = (raw[i]! >> 63n) === 1n ? -mag : mag;
+  }
+  return out;
+}
+
+/** Signed interpretation of a ring element. */
+export const signed = (v: bigint): bigint => BigInt.asIntN(64, v);
+
+/** Plain elementwise map mod 2^64. */
+export function mapU64(n: number, f: (i: number) => bigint): BigUint64Array {
+  const out = new BigUint64Array(n);
+  for (let i = 0; i < n; i++) out[i] = f(i);
+  return out;
+}
