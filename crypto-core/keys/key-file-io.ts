@@ -12,7 +12,8 @@
  * Read: the file is opened once and every check (regular file, size, permissions) is made on
  * that descriptor, so the file cannot be swapped between check and read. Symbolic links are
  * followed on purpose: orchestrators (Kubernetes secrets) mount keys as symlinks. A secret file
- * readable or writable by group or others (mode & 0o077) is refused, as OpenSSH does.
+ * with any permission bit beyond 0600 is refused (group or other access, as OpenSSH refuses, and
+ * also an execute bit, which no key file should have); 0400 is accepted.
  */
 import { closeSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, fchmodSync, constants } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -142,7 +143,7 @@ export function readKeyFileText(path: string, what: string, secret: boolean): st
     const st = fstatSync(fd);
     if (!st.isFile()) throw new KeyFileError(`${path}: ${what} is not a regular file`);
     if (st.size > MAX_KEY_FILE_BYTES) throw new KeyFileError(`${path}: ${what} is ${st.size} bytes, larger than the ${MAX_KEY_FILE_BYTES}-byte limit of a key file`);
-    if (secret && process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
+    if (secret && process.platform !== 'win32' && (st.mode & 0o777 & ~SECRET_FILE_MODE) !== 0) {
       const perms = (st.mode & 0o777).toString(8).padStart(4, '0');
       throw new KeyFileError(`${path}: ${what} has permissions ${perms}, wider than 0600; run chmod 600 on it`);
     }
