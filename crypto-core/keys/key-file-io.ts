@@ -57,6 +57,9 @@ function errnoCode(e: unknown): string | undefined {
 export function writeKeyFileText(path: string, text: string, mode: number, options: WriteKeyFileOptions = {}): void {
   const target = resolve(checkPath(path));
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`options: expected object, got ${describe(options)}`);
+  if (options.overwrite !== undefined && typeof options.overwrite !== 'boolean') {
+    throw new InvalidArgumentError(`options.overwrite: expected boolean, got ${describe(options.overwrite)}`);
+  }
   const dir = dirname(target);
   try {
     mkdirSync(dir, { recursive: true, mode: KEY_DIR_MODE });

@@ -109,12 +109,16 @@ export function readIdentityFile(path: string): ServiceIdentity {
  * @throws InvalidArgumentError when the keys are malformed.
  * @throws KeyFileError when the file cannot be written.
  */
-export function writePublicKeyFile(path: string, pub: PublicIdentity | ServiceIdentity, options: WriteKeyFileOptions = { overwrite: true }): void {
+export function writePublicKeyFile(path: string, pub: PublicIdentity | ServiceIdentity, options?: WriteKeyFileOptions): void {
   const shareable = typeof pub === 'object' && pub !== null && 'signing' in pub ? publicIdentity(pub) : pub;
   // Round-trip through the parser so the file never holds malformed hex.
   const keys = parsePublicIdentity(shareable as PublicIdentity, 'pub');
   const doc = { format: PUBLIC_KEY_FILE_FORMAT, signingPublicKey: toHex(keys.signingPublicKey), agreementPublicKey: toHex(keys.agreementPublicKey) };
-  writeKeyFileText(path, `${JSON.stringify(doc, null, 2)}\n`, PUBLIC_FILE_MODE, options);
+  // Replacing is the default here; a malformed `options` goes through unchanged to be rejected.
+  let opts = options;
+  if (opts === undefined) opts = { overwrite: true };
+  else if (typeof opts === 'object' && opts !== null && opts.overwrite === undefined) opts = { ...opts, overwrite: true };
+  writeKeyFileText(path, `${JSON.stringify(doc, null, 2)}\n`, PUBLIC_FILE_MODE, opts);
 }
 
 /**
