@@ -1,0 +1,146 @@
+/**
+ * @module services/gateway/coordinator-client
+ * How the gateway talks to the coordinator: request/reply over NATS, one subject per method,
+ * JSON both ways, a reply that is either the response or an `ApiError`. Failures of the
+ * transport become catalogued problems here, so routes only see a response or a
+ * {@link ProblemError}: no answer in time is a 504, nobody listening or NATS down is a 503
+ * (or, for optional services such as analytics, a 501), an `ApiError` keeps its status.
+ */
+import { ErrorCode, NatsError, type NatsConnection, type Subscription } from 'nats';
+import type { ApiError, JobStatus } from '../coordinator/api.js';
+import { subjects } from '../coordinator/api.js';
+import { methodSubject, type GatewayMethod, type GatewayMethods } from './gateway-methods.js';
+import { isProblemCode, ProblemError, type ProblemCode } from './problems.js';
+
+/** Options of one call. */
+export interface CallOptions {
+  /** Problem to answer when no coordinator listens on the method (default `coordinator-unavailable`). */
+  unavailable?: ProblemCode;
+  /** Overrides the client's default timeout (milliseconds). */
+  timeoutMs?: number;
+}
+
+/** A job status change as the gateway streams it. */
+export type JobEventHandler = (job: JobStatus) => void;
+
+/** The coordinator as the gateway sees it. */
+export interface CoordinatorClient {
+  /** Calls `method` and resolves with its response, or rejects with a {@link ProblemError}. */
+  call<M extends GatewayMethod>(method: M, req: GatewayMethods[M]['req'], opts?: CallOptions): Promise<GatewayMethods[M]['res']>;
+  /** Subscribes to status changes of one job; returns the function that ends the subscription. */
+  subscribeJobEvents(jobId: string, onEvent: JobEventHandler): () => void;
+  /** Whether the NATS connection is up (a cheap local check for readiness). */
+  connected(): boolean;
+}
+
+/** Status codes the coordinator may put in an `ApiError`, mapped to problems when its code is not one of ours. */
+const STATUS_PROBLEMS: Record<number, ProblemCode> = {
+  400: 'validation',
+  401: 'invalid-credentials',
+  403: 'forbidden',
+  404: 'not-found',
+  409: 'conflict',
+  413: 'payload-too-large',
+  429: 'rate-limited',
+  501: 'not-available',
+  503: 'coordinator-unavailable',
+  504: 'coordinator-timeout',
+};
+
+/** Coordinator error codes that have a problem of another name. */
+const CODE_PROBLEMS: Record<string, ProblemCode> = {
+  'invalid-argument': 'validation',
+  'invalid-request': 'validation',
+  'permission-denied': 'forbidden',
+  'unknown-job': 'not-found',
+  'unknown-model': 'not-found',
+  'not-finished': 'conflict',
+  'idempotency-conflict': 'conflict',
+};
+
+/** Turns an `ApiError` reply into the problem the client sees. */
+export function problemFromApiError(method: string, e: ApiError['error']): ProblemError {
+  const code = typeof e.code === 'string' ? e.code : '';
+  const message = typeof e.message === 'string' ? e.message : `${method} failed`;
+  let problem: ProblemCode | undefined = CODE_PROBLEMS[code] ?? (isProblemCode(code) ? code : undefined);
+  if (problem === undefined) problem = STATUS_PROBLEMS[e.status];
+  // A 5xx or unknown status from the coordinator is its failure, not the client's.
+  if (problem === undefined || problem === 'internal') problem = 'coordinator-error';
+  return new ProblemError(problem, message);
+}
+
+function isApiError(v: unknown): v is ApiError {
+  if (typeof v !== 'object' || v === null || !('error' in v)) return false;
+  const e = (v as { error: unknown }).error;
+  return typeof e === 'object' && e !== null && typeof (e as { status?: unknown }).status === 'number';
+}
+
+/** Job ids become NATS subject tokens: only this alphabet is safe (no `.`, `*`, `>`). */
+export const JOB_ID_PATTERN = '^[A-Za-z0-9_-]{1,128}$';
+const JOB_ID_RE = new RegExp(JOB_ID_PATTERN);
+
+/** {@link CoordinatorClient} over a NATS connection. */
+export class NatsCoordinatorClient implements CoordinatorClient {
+  readonly #nc: NatsConnection;
+  readonly #timeoutMs: number;
+
+  /**
+   * @param nc - an open NATS connection; the client does not close it.
+   * @param timeoutMs - default reply timeout per call.
+   */
+  constructor(nc: NatsConnection, timeoutMs = 10_000) {
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new RangeError(`timeoutMs: expected positive integer, got ${timeoutMs}`);
+    this.#nc = nc;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  connected(): boolean {
+    return !this.#nc.isClosed() && this.#nc.info !== undefined;
+  }
+
+  async call<M extends GatewayMethod>(method: M, req: GatewayMethods[M]['req'], opts: CallOptions = {}): Promise<GatewayMethods[M]['res']> {
+    if (this.#nc.isClosed()) throw new ProblemError('coordinator-unavailable', 'the gateway has no NATS connection to the coordinator');
+    const timeout = opts.timeoutMs ?? this.#timeoutMs;
+    let raw: Uint8Array;
+    try {
+      const msg = await this.#nc.request(methodSubject(method), Buffer.from(JSON.stringify(req)), { timeout });
+      raw = msg.data;
+    } catch (cause) {
+      if (cause instanceof NatsError && cause.code === ErrorCode.Timeout) {
+        throw new ProblemError('coordinator-timeout', `the coordinator did not answer ${method} within ${timeout} ms`, { cause });
+      }
+      if (cause instanceof NatsError && cause.code === ErrorCode.NoResponders) {
+        const problem = opts.unavailable ?? 'coordinator-unavailable';
+        throw new ProblemError(problem, problem === 'not-available' ? `${method} is not available on this deployment (no service answers it)` : `no coordinator is listening for ${method}`, { cause });
+      }
+      throw new ProblemError('coordinator-unavailable', `request ${method} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(Buffer.from(raw).toString('utf8'));
+    } catch (cause) {
+      throw new ProblemError('coordinator-error', `the coordinator answered ${method} with a reply that is not JSON`, { cause });
+    }
+    if (isApiError(body)) throw problemFromApiError(method, body.error);
+    if (typeof body !== 'object' || body === null) throw new ProblemError('coordinator-error', `the coordinator answered ${method} with a non-object reply`);
+    return body as GatewayMethods[M]['res'];
+  }
+
+  subscribeJobEvents(jobId: string, onEvent: JobEventHandler): () => void {
+    if (!JOB_ID_RE.test(jobId)) throw new ProblemError('validation', `jobId: expected ${JOB_ID_PATTERN}, got ${JSON.stringify(jobId.slice(0, 40))}`);
+    const sub: Subscription = this.#nc.subscribe(subjects.jobEvents(jobId), {
+      callback: (err, msg) => {
+        if (err) return;
+        try {
+          const body = JSON.parse(Buffer.from(msg.data).toString('utf8')) as unknown;
+          // Events are a JobStatus, or wrap it as { job }: accept both shapes.
+          const job = (typeof body === 'object' && body !== null && 'job' in body ? (body as { job: unknown }).job : body) as JobStatus;
+          if (typeof job === 'object' && job !== null && typeof job.state === 'string') onEvent(job);
+        } catch {
+          // A malformed event is dropped: the stream's final state is re-read with jobs.get.
+        }
+      },
+    });
+    return () => sub.unsubscribe();
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * @module services/gateway/gateway-config
+ * Settings of the gateway: HTTP limits, authentication windows, timeouts, and where its
+ * dependencies are. Read from a JSON file by `mpc gateway --config <file>`; every field has a
+ * default except the key file path.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { InvalidArgumentError } from '../../crypto-core/errors.js';
+
+/** HTTP behaviour of the app that {@link buildGateway} returns. */
+export interface GatewayHttpConfig {
+  /** Body limit of publish and upload routes (sealed model weights, datasets, HE keys). */
+  publishBodyLimit: number;
+  /** Body limit of every other route. */
+  bodyLimit: number;
+  /** Requests per identity (or per address before authentication) per window. */
+  rateLimitMax: number;
+  rateLimitWindowMs: number;
+  /** Largest allowed distance between a signed request's timestamp and the gateway clock. */
+  signatureSkewMs: number;
+  /** Time a client has to send a whole request (Node's requestTimeout). */
+  requestTimeoutMs: number;
+  /** Interval of SSE keep-alive comments. */
+  sseHeartbeatMs: number;
+}
+
+/** The service settings of `mpc gateway`. */
+export interface GatewayServiceConfig extends GatewayHttpConfig {
+  host: string;
+  port: number;
+  natsUrl: string;
+  /** JSON key file of hashed API keys and signing keys (see services/gateway/api-key-store). */
+  apiKeysFile: string;
+  /** Reply timeout of coordinator requests; past it the client gets a 504 problem. */
+  coordinatorTimeoutMs: number;
+  /** pino log level, or `silent`. */
+  logLevel: string;
+}
+
+/** Defaults of the HTTP settings. */
+export const DEFAULT_HTTP_CONFIG: GatewayHttpConfig = {
+  publishBodyLimit: 16 * 1024 * 1024,
+  bodyLimit: 1024 * 1024,
+  rateLimitMax: 300,
+  rateLimitWindowMs: 60_000,
+  signatureSkewMs: 5 * 60_000,
+  requestTimeoutMs: 30_000,
+  sseHeartbeatMs: 15_000,
+};
+
+/** Defaults of the service settings, other than `apiKeysFile`. */
+export const DEFAULT_SERVICE_CONFIG: Omit<GatewayServiceConfig, 'apiKeysFile'> = {
+  ...DEFAULT_HTTP_CONFIG,
+  host: '127.0.0.1',
+  port: 8080,
+  natsUrl: 'nats://127.0.0.1:4222',
+  coordinatorTimeoutMs: 10_000,
+  logLevel: 'info',
+};
+
+const POSITIVE_INT_FIELDS = ['publishBodyLimit', 'bodyLimit', 'rateLimitMax', 'rateLimitWindowMs', 'signatureSkewMs', 'requestTimeoutMs', 'sseHeartbeatMs', 'coordinatorTimeoutMs'] as const;
+
+/**
+ * Checks a partial config and fills in defaults. Relative `apiKeysFile` paths are resolved
+ * against `baseDir` (the config file's directory).
+ * @throws InvalidArgumentError naming the first bad field.
+ */
+export function resolveServiceConfig(raw: unknown, baseDir = process.cwd()): GatewayServiceConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidArgumentError('config: expected a JSON object');
+  const c = raw as Record<string, unknown>;
+  const known = new Set<string>([...Object.keys(DEFAULT_SERVICE_CONFIG), 'apiKeysFile']);
+  for (const k of Object.keys(c)) if (!known.has(k)) throw new InvalidArgumentError(`config.${k}: unknown field (known: ${[...known].join(', ')})`);
+  for (const k of POSITIVE_INT_FIELDS) {
+    if (c[k] !== undefined && (!Number.isInteger(c[k]) || (c[k] as number) <= 0)) throw new InvalidArgumentError(`config.${k}: expected positive integer, got ${JSON.stringify(c[k])}`);
+  }
+  if (c.port !== undefined && (!Number.isInteger(c.port) || (c.port as number) < 0 || (c.port as number) > 65535)) throw new InvalidArgumentError(`config.port: expected 0..65535, got ${JSON.stringify(c.port)}`);
+  for (const k of ['host', 'natsUrl', 'logLevel'] as const) {
+    if (c[k] !== undefined && (typeof c[k] !== 'string' || (c[k] as string).length === 0)) throw new InvalidArgumentError(`config.${k}: expected non-empty string`);
+  }
+  if (typeof c.apiKeysFile !== 'string' || c.apiKeysFile.length === 0) throw new InvalidArgumentError('config.apiKeysFile: expected the path of the API key file');
+  return { ...DEFAULT_SERVICE_CONFIG, ...(c as Partial<GatewayServiceConfig>), apiKeysFile: resolve(baseDir, c.apiKeysFile) };
+}
+
+/** Reads and resolves a JSON config file. */
+export async function loadServiceConfig(path: string): Promise<GatewayServiceConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new InvalidArgumentError(`config: cannot read ${path}: ${(cause as Error).message}`, { cause });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    throw new InvalidArgumentError(`config: ${path} is not valid JSON`, { cause });
+  }
+  return resolveServiceConfig(parsed, dirname(resolve(path)));
+}

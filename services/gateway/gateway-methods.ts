@@ -1,0 +1,130 @@
+/**
+ * @module services/gateway/gateway-methods
+ * The coordinator methods the gateway calls. The methods of services/coordinator/api.ts
+ * (`CoordinatorMethods`) plus the ones the gateway needs that api.ts does not define yet
+ * (model publish, HE key sessions, dataset upload, analytics, audit, denial events). They use
+ * the same subject layout (`mpc.coord.api.<method>`), JSON bodies and `ApiError` replies; when
+ * nobody answers one of them the gateway says so with a 503 (or 501 for analytics) problem.
+ * The extra methods are proposed to the lead for api.ts; until then they live here.
+ */
+import type { CoordinatorMethods, Principal, Role } from '../coordinator/api.js';
+
+/** Execution mode of a model. */
+export type ModelMode = 'mpc' | 'he';
+
+/** A published model as the registry describes it (never weights or shares). */
+export interface ModelRecord {
+  id: string;
+  name: string;
+  version: string;
+  mode: ModelMode;
+  /** Input shape without batch, when the coordinator knows it. */
+  inputShape?: number[];
+  createdAt: string;
+}
+
+/** A signed tree head of the audit log (RFC 9162 style). */
+export interface AuditCheckpoint {
+  treeSize: number;
+  /** Merkle root hash (hex). */
+  rootHash: string;
+  timestamp: string;
+  /** Ed25519 signature over the tree head (base64) and the signer's public key (hex). */
+  signature: string;
+  signerPublicKey: string;
+}
+
+/** One audit log entry: metadata and hashes only. */
+export interface AuditEntry {
+  index: number;
+  /** Leaf hash (hex). */
+  leafHash: string;
+  timestamp: string;
+  kind: string;
+  tenant?: string;
+  actor?: string;
+  /** Free-form metadata (strings, numbers, booleans); never records, shares or keys. */
+  data: Record<string, string | number | boolean | null>;
+}
+
+/** Inclusion (and optionally consistency) proof for one entry. */
+export interface AuditProof {
+  index: number;
+  treeSize: number;
+  leafHash: string;
+  /** Audit path, hex hashes from leaf to root. */
+  inclusion: string[];
+  /** Consistency proof from `fromSize` to `treeSize`, hex hashes, when asked. */
+  consistency?: string[];
+  fromSize?: number;
+}
+
+/** A denial of access at the gateway, forwarded to the audit log. */
+export interface DenialEvent {
+  at: string;
+  requestId: string;
+  method: string;
+  route: string;
+  /** Why: a problem code (unauthenticated, invalid-credentials, signature-expired, forbidden, not-found). */
+  reason: string;
+  /** Who, when authentication succeeded far enough to know. */
+  tenant?: string;
+  actor?: string;
+  requiredRoles?: Role[];
+  remoteAddress?: string;
+}
+
+/** The methods beyond api.ts, with request and response types. */
+export interface GatewayExtraMethods {
+  'models.publish': {
+    req: {
+      principal: Principal;
+      idempotencyKey?: string;
+      name: string;
+      version: string;
+      mode: ModelMode;
+      /** MPC: each party's share package of the model, sealed to party i (base64). */
+      sealedShares?: [string, string, string];
+      /** HE: the ONNX model (base64); HE workers hold plaintext weights by design. */
+      onnx?: string;
+    };
+    res: { model: ModelRecord; created: boolean };
+  };
+  'models.list': { req: { principal: Principal }; res: { models: ModelRecord[] } };
+  'he.registerKeys': {
+    req: { principal: Principal; publicKey: string; relinKeys: string; galoisKeys: string; parms: string };
+    res: { sessionId: string; expiresAt: string };
+  };
+  'datasets.upload': {
+    req: {
+      principal: Principal;
+      idempotencyKey?: string;
+      name: string;
+      columns: { name: string; type: 'int' | 'fixed' | 'bool' }[];
+      rows: number;
+      /** Each party's share pair of the table, sealed to party i (base64). */
+      sealedShares: [string, string, string];
+    };
+    res: { dataset: { id: string; name: string; rows: number; columns: { name: string; type: string }[]; createdAt: string }; created: boolean };
+  };
+  'analytics.query': {
+    req: { principal: Principal; idempotencyKey?: string; datasetIds: string[]; query: Record<string, unknown> };
+    res: { jobId: string; created: boolean };
+  };
+  'audit.checkpoint': { req: { principal: Principal }; res: { checkpoint: AuditCheckpoint } };
+  'audit.entries': { req: { principal: Principal; from: number; limit: number }; res: { entries: AuditEntry[]; treeSize: number } };
+  'audit.proof': { req: { principal: Principal; index: number; treeSize?: number; fromSize?: number }; res: { proof: AuditProof } };
+  'audit.export': { req: { principal: Principal }; res: { checkpoint: AuditCheckpoint; entries: AuditEntry[] } };
+  'audit.denial': { req: { event: DenialEvent }; res: { recorded: boolean } };
+}
+
+/** Every method the gateway calls. */
+export type GatewayMethods = CoordinatorMethods & GatewayExtraMethods;
+
+/** Name of a method the gateway calls. */
+export type GatewayMethod = keyof GatewayMethods;
+
+/** Subject of a method: the same layout as `subjects.api` of api.ts, extended to the extra methods. */
+export function methodSubject(method: GatewayMethod): string {
+  return `mpc.coord.api.${method}`;
+}

@@ -1,0 +1,220 @@
+/**
+ * @module services/gateway/routes/job-routes
+ * Inference submission (MPC: sealed share pairs; HE: a CKKS ciphertext), HE key sessions, job
+ * status, job result (sealed to the requester) and job progress as Server-Sent Events, plus the
+ * service registry clients need to seal to the parties. Tenant isolation is the coordinator's
+ * (it receives the principal with every call); the gateway reports a not-found on a job route as
+ * a denial, since it cannot tell a wrong id from another tenant's job, on purpose.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { JobStatus, Principal } from '../../coordinator/api.js';
+import type { DenialEvent } from '../gateway-methods.js';
+import type { RouteContext } from '../fastify-types.js';
+import { ProblemError } from '../problems.js';
+import { checkedShapeSize, checkSealedSharePairs, checkSealObject } from '../payload-checks.js';
+import {
+  heInferenceBody,
+  heSessionBody,
+  heSessionResponse,
+  jobParams,
+  jobResponse,
+  jobResultResponse,
+  mpcInferenceBody,
+  registryResponse,
+  submitResponse,
+} from '../schemas.js';
+import { problemResponses } from './problem-responses.js';
+import { idempotencyHeaderSchema, idempotencyKey } from './idempotency-key.js';
+
+type Deny = (request: FastifyRequest, reason: string, extra?: Partial<DenialEvent>) => void;
+
+/** Job states after which no further event comes. */
+const TERMINAL: ReadonlySet<JobStatus['state']> = new Set(['verified', 'failed', 'failed-verification']);
+
+function principalOf(request: FastifyRequest): Principal {
+  // The authentication hook runs on every /v1 route before any handler.
+  if (!request.principal) throw new ProblemError('unauthenticated', 'no authenticated identity on this request');
+  return request.principal;
+}
+
+/** Registers the registry, inference, HE session and job routes (inside the /v1 scope). */
+export function registerJobRoutes(app: FastifyInstance, ctx: RouteContext, deny: Deny): void {
+  const c = ctx.coordinator;
+
+  /** A not-found from the coordinator on a job route is logged as an access denial. */
+  const guarded = async <T>(request: FastifyRequest, f: () => Promise<T>): Promise<T> => {
+    try {
+      return await f();
+    } catch (err) {
+      if (err instanceof ProblemError && (err.problem === 'not-found' || err.problem === 'forbidden')) {
+        const p = request.principal;
+        deny(request, err.problem, { tenant: p?.tenant, actor: p?.actor });
+      }
+      throw err;
+    }
+  };
+
+  app.get('/registry', { schema: { tags: ['registry'], summary: 'Registered services and their public keys', response: { 200: registryResponse, ...problemResponses } } }, async () =>
+    c.call('registry.list', {}),
+  );
+
+  app.post<{ Body: { modelId: string; shape: number[]; clientPublicKey: string; sealedInputs: [string, string, string] } }>(
+    '/inference/mpc',
+    {
+      config: { roles: ['client', 'hospital', 'admin'] },
+      schema: {
+        tags: ['inference'],
+        summary: 'Submit an MPC inference: the input as three sealed replicated share pairs',
+        headers: idempotencyHeaderSchema,
+        body: mpcInferenceBody,
+        response: { 200: submitResponse, 201: submitResponse, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const key = idempotencyKey(request);
+      const body = request.body;
+      const n = checkedShapeSize('shape', body.shape);
+      checkSealedSharePairs('sealedInputs', body.sealedInputs, n);
+      const res = await c.call('jobs.submit', {
+        principal: principalOf(request),
+        ...(key === undefined ? {} : { idempotencyKey: key }),
+        kind: 'mpc-inference',
+        payload: { modelId: body.modelId, shape: body.shape, clientPublicKey: body.clientPublicKey, sealedInputs: body.sealedInputs },
+      });
+      ctx.metrics.jobsSubmitted.inc({ kind: 'mpc-inference', created: String(res.created) });
+      ctx.metrics.observeJob(res.job);
+      return reply.code(res.created ? 201 : 200).header('location', `/v1/jobs/${res.job.id}`).send(res);
+    },
+  );
+
+  app.post<{ Body: { modelId: string; sessionId: string; ciphertext: string } }>(
+    '/inference/he',
+    {
+      config: { roles: ['client', 'hospital', 'admin'] },
+      schema: {
+        tags: ['inference'],
+        summary: 'Submit an HE inference: a CKKS ciphertext under a registered key session',
+        headers: idempotencyHeaderSchema,
+        body: heInferenceBody,
+        response: { 200: submitResponse, 201: submitResponse, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const key = idempotencyKey(request);
+      checkSealObject('ciphertext', request.body.ciphertext);
+      const res = await c.call('jobs.submit', {
+        principal: principalOf(request),
+        ...(key === undefined ? {} : { idempotencyKey: key }),
+        kind: 'he-inference',
+        payload: { modelId: request.body.modelId, sessionId: request.body.sessionId, ciphertext: request.body.ciphertext },
+      });
+      ctx.metrics.jobsSubmitted.inc({ kind: 'he-inference', created: String(res.created) });
+      ctx.metrics.observeJob(res.job);
+      return reply.code(res.created ? 201 : 200).header('location', `/v1/jobs/${res.job.id}`).send(res);
+    },
+  );
+
+  app.post<{ Body: { parms: string; publicKey: string; relinKeys: string; galoisKeys: string } }>(
+    '/he/sessions',
+    {
+      bodyLimit: ctx.config.publishBodyLimit,
+      config: { roles: ['client', 'hospital', 'admin'] },
+      schema: {
+        tags: ['inference'],
+        summary: 'Register CKKS public, relinearization and Galois keys for HE inference (never the secret key)',
+        body: heSessionBody,
+        response: { 201: heSessionResponse, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      for (const f of ['parms', 'publicKey', 'relinKeys', 'galoisKeys'] as const) checkSealObject(f, b[f]);
+      const res = await c.call('he.registerKeys', { principal: principalOf(request), ...b });
+      return reply.code(201).send(res);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/jobs/:id',
+    { schema: { tags: ['jobs'], summary: 'Status and progress of a job of your tenant', params: jobParams, response: { 200: jobResponse, ...problemResponses } } },
+    async (request) =>
+      guarded(request, async () => {
+        const res = await c.call('jobs.get', { principal: principalOf(request), jobId: request.params.id });
+        ctx.metrics.observeJob(res.job);
+        return res;
+      }),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/jobs/:id/result',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Result of a finished job: output shares sealed to the requester\'s key, or the result ciphertext',
+        params: jobParams,
+        response: { 200: jobResultResponse, ...problemResponses },
+      },
+    },
+    async (request) => guarded(request, () => c.call('jobs.result', { principal: principalOf(request), jobId: request.params.id })),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/jobs/:id/events',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Job progress as Server-Sent Events (event: status, data: the job status); ends at a terminal state',
+        params: jobParams,
+        response: { 200: { description: 'text/event-stream', type: 'string' }, ...problemResponses },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const jobId = request.params.id;
+      // Subscribe before reading the status, so no change between the two is missed.
+      const buffered: JobStatus[] = [];
+      let write: ((job: JobStatus) => void) | undefined;
+      const unsubscribe = c.subscribeJobEvents(jobId, (job) => (write ? write(job) : buffered.push(job)));
+      let first: JobStatus;
+      try {
+        first = (await guarded(request, () => c.call('jobs.get', { principal, jobId }))).job;
+      } catch (err) {
+        unsubscribe();
+        throw err;
+      }
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-request-id': request.id });
+      let closed = false;
+      let heartbeat: NodeJS.Timeout | undefined;
+      const close = (): void => {
+        if (closed) return;
+        closed = true;
+        if (heartbeat) clearInterval(heartbeat);
+        unsubscribe();
+        raw.end();
+      };
+      let lastUpdate = '';
+      write = (job: JobStatus): void => {
+        if (closed || job.id !== jobId) return;
+        // Events carry only what the status schema allows, as the JSON routes do.
+        const safe: JobStatus = { id: job.id, kind: job.kind, state: job.state, progress: job.progress, createdAt: job.createdAt, updatedAt: job.updatedAt };
+        if (job.error) safe.error = { code: job.error.code, message: job.error.message, ...(job.error.party === undefined ? {} : { party: job.error.party }) };
+        if (job.stats) safe.stats = { rounds: job.stats.rounds, bytesPerParty: job.stats.bytesPerParty, durationMs: job.stats.durationMs };
+        const stamp = `${safe.state}|${safe.progress}|${safe.updatedAt}`;
+        if (stamp !== lastUpdate) {
+          lastUpdate = stamp;
+          ctx.metrics.observeJob(safe);
+          raw.write(`event: status\nid: ${safe.updatedAt}\ndata: ${JSON.stringify(safe)}\n\n`);
+        }
+        if (TERMINAL.has(safe.state)) close();
+      };
+      request.raw.on('close', close);
+      heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), ctx.config.sseHeartbeatMs);
+      heartbeat.unref();
+      write(first);
+      // Events older than the status just read would step the stream backwards.
+      for (const job of buffered) if (job.updatedAt >= first.updatedAt) write(job);
+    },
+  );
+}

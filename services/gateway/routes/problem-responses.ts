@@ -1,0 +1,11 @@
+/**
+ * @module services/gateway/routes/problem-responses
+ * The error part of every route's response schema: problem+json for 4xx and 5xx, so the
+ * OpenAPI document shows it on each operation.
+ */
+
+/** Response schema entries for problems. */
+export const problemResponses = {
+  '4xx': { description: 'RFC 9457 problem (see docs/errors.md)', $ref: 'Problem#' },
+  '5xx': { description: 'RFC 9457 problem (see docs/errors.md)', $ref: 'Problem#' },
+} as const;

@@ -1,0 +1,349 @@
+/**
+ * @module services/gateway/schemas
+ * JSON schemas of every route's body, parameters, query string and responses. Request schemas
+ * say `additionalProperties: false` and the validator is configured not to strip unknown fields,
+ * so an unknown field is a 400; response schemas list exactly the fields a client may see, and
+ * the serializer drops anything else (a share, a key) that a reply might carry by mistake.
+ * Binary fields are base64 strings whose exact form and length are checked by the handlers
+ * (see services/gateway/payload-checks), because that failure has its own problem type.
+ */
+
+/** Identifier segment: becomes part of a NATS subject, so no `.`, `*` or `>`. */
+export const ID_PATTERN = '^[A-Za-z0-9_-]{1,128}$';
+/** 32-byte key in lower-case hex. */
+export const HEX32_PATTERN = '^[0-9a-f]{64}$';
+/** A decimal non-negative integer in a query string (the validator does not coerce types). */
+export const UINT_QUERY_PATTERN = '^(0|[1-9][0-9]{0,14})$';
+
+const id = { type: 'string', pattern: ID_PATTERN } as const;
+const b64 = { type: 'string', minLength: 1 } as const;
+const sealedTriple = { type: 'array', minItems: 3, maxItems: 3, items: b64 } as const;
+
+/** `:id` path parameter of job routes. */
+export const jobParams = { type: 'object', additionalProperties: false, required: ['id'], properties: { id } } as const;
+
+/** Status of a job as a client sees it. */
+export const jobStatusSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'kind', 'state', 'progress', 'createdAt', 'updatedAt'],
+  properties: {
+    id: { type: 'string' },
+    kind: { type: 'string', enum: ['mpc-inference', 'he-inference'] },
+    state: { type: 'string', enum: ['created', 'placed', 'running', 'finished', 'verified', 'failed', 'failed-verification'] },
+    progress: { type: 'number', minimum: 0, maximum: 1 },
+    createdAt: { type: 'string' },
+    updatedAt: { type: 'string' },
+    error: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['code', 'message'],
+      properties: { code: { type: 'string' }, message: { type: 'string' }, party: { type: 'integer' } },
+    },
+    stats: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['rounds', 'bytesPerParty', 'durationMs'],
+      properties: { rounds: { type: 'integer' }, bytesPerParty: { type: 'integer' }, durationMs: { type: 'number' } },
+    },
+  },
+} as const;
+
+/** `{ job, created }` reply of a submission. */
+export const submitResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['job', 'created'],
+  properties: { job: jobStatusSchema, created: { type: 'boolean' } },
+} as const;
+
+/** Body of POST /v1/inference/mpc. */
+export const mpcInferenceBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['modelId', 'shape', 'clientPublicKey', 'sealedInputs'],
+  properties: {
+    modelId: id,
+    shape: { type: 'array', minItems: 1, maxItems: 8, items: { type: 'integer', minimum: 1, maximum: 16_777_216 } },
+    clientPublicKey: { type: 'string', pattern: HEX32_PATTERN },
+    sealedInputs: sealedTriple,
+  },
+} as const;
+
+/** Body of POST /v1/inference/he. */
+export const heInferenceBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['modelId', 'sessionId', 'ciphertext'],
+  properties: { modelId: id, sessionId: id, ciphertext: b64 },
+} as const;
+
+/** Body of POST /v1/he/sessions: the client's public evaluation keys (never its secret key). */
+export const heSessionBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['parms', 'publicKey', 'relinKeys', 'galoisKeys'],
+  properties: { parms: b64, publicKey: b64, relinKeys: b64, galoisKeys: b64 },
+} as const;
+
+/** Reply of POST /v1/he/sessions. */
+export const heSessionResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['sessionId', 'expiresAt'],
+  properties: { sessionId: { type: 'string' }, expiresAt: { type: 'string' } },
+} as const;
+
+const modelRecord = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'name', 'version', 'mode', 'createdAt'],
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    version: { type: 'string' },
+    mode: { type: 'string', enum: ['mpc', 'he'] },
+    inputShape: { type: 'array', items: { type: 'integer' } },
+    createdAt: { type: 'string' },
+  },
+} as const;
+
+/** Body of POST /v1/models: MPC models come as sealed shares per party, HE models as ONNX. */
+export const publishModelBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'version', 'mode'],
+  properties: {
+    name: { type: 'string', pattern: ID_PATTERN },
+    version: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' },
+    mode: { type: 'string', enum: ['mpc', 'he'] },
+    sealedShares: sealedTriple,
+    onnx: b64,
+  },
+} as const;
+
+/** Reply of POST /v1/models. */
+export const publishModelResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['model', 'created'],
+  properties: { model: modelRecord, created: { type: 'boolean' } },
+} as const;
+
+/** Reply of GET /v1/models. */
+export const listModelsResponse = { type: 'object', additionalProperties: false, required: ['models'], properties: { models: { type: 'array', items: modelRecord } } } as const;
+
+const column = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'type'],
+  properties: { name: { type: 'string', pattern: ID_PATTERN }, type: { type: 'string', enum: ['int', 'fixed', 'bool'] } },
+} as const;
+
+/** Body of POST /v1/datasets. */
+export const uploadDatasetBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'uploadId', 'columns', 'rows', 'sealedShares'],
+  properties: {
+    name: { type: 'string', pattern: ID_PATTERN },
+    uploadId: { type: 'string', pattern: '^[0-9a-f]{32}$' },
+    columns: { type: 'array', minItems: 1, maxItems: 1024, items: column },
+    rows: { type: 'integer', minimum: 1, maximum: 16_777_216 },
+    sealedShares: sealedTriple,
+  },
+} as const;
+
+/** Reply of POST /v1/datasets. */
+export const uploadDatasetResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['dataset', 'created'],
+  properties: {
+    dataset: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id', 'name', 'rows', 'columns', 'createdAt'],
+      properties: { id: { type: 'string' }, name: { type: 'string' }, rows: { type: 'integer' }, columns: { type: 'array', items: column }, createdAt: { type: 'string' } },
+    },
+    created: { type: 'boolean' },
+  },
+} as const;
+
+/** Body of POST /v1/queries: one aggregate over secret-shared columns, with an optional secret filter. */
+export const queryBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['datasetIds', 'query'],
+  properties: {
+    datasetIds: { type: 'array', minItems: 1, maxItems: 16, items: id },
+    query: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['aggregate'],
+      properties: {
+        aggregate: { type: 'string', enum: ['count', 'sum', 'mean', 'variance', 'histogram'] },
+        column: { type: 'string', pattern: ID_PATTERN },
+        groupBy: { type: 'string', pattern: ID_PATTERN },
+        bins: { type: 'array', minItems: 1, maxItems: 256, items: { type: 'number' } },
+        filter: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['column', 'op', 'value'],
+          properties: { column: { type: 'string', pattern: ID_PATTERN }, op: { type: 'string', enum: ['lt', 'le', 'eq', 'ge', 'gt'] }, value: { type: 'number' } },
+        },
+      },
+    },
+  },
+} as const;
+
+/** Reply of POST /v1/queries. */
+export const queryResponse = { type: 'object', additionalProperties: false, required: ['jobId', 'created'], properties: { jobId: { type: 'string' }, created: { type: 'boolean' } } } as const;
+
+/** Reply of GET /v1/jobs/:id. */
+export const jobResponse = { type: 'object', additionalProperties: false, required: ['job'], properties: { job: jobStatusSchema } } as const;
+
+/** Reply of GET /v1/jobs/:id/result: sealed output shares (MPC) or a ciphertext (HE), never plaintext. */
+export const jobResultResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['jobId', 'kind', 'result'],
+  properties: {
+    jobId: { type: 'string' },
+    kind: { type: 'string', enum: ['mpc-inference', 'he-inference'] },
+    result: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        shape: { type: 'array', items: { type: 'integer' } },
+        sealedOutputs: { type: 'array', minItems: 3, maxItems: 3, items: { type: 'string' } },
+        ciphertext: { type: 'string' },
+        sha256: { type: 'string' },
+      },
+    },
+  },
+} as const;
+
+/** Reply of GET /v1/registry: public keys only. */
+export const registryResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['services'],
+  properties: {
+    services: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'kind', 'signingPublicKey', 'agreementPublicKey', 'status'],
+        properties: {
+          id: { type: 'string' },
+          kind: { type: 'string', enum: ['party', 'he-worker', 'coordinator', 'gateway'] },
+          index: { type: 'integer' },
+          signingPublicKey: { type: 'string' },
+          agreementPublicKey: { type: 'string' },
+          status: { type: 'string', enum: ['up', 'down', 'unknown'] },
+          lastSeen: { type: 'string' },
+        },
+      },
+    },
+  },
+} as const;
+
+const checkpoint = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['treeSize', 'rootHash', 'timestamp', 'signature', 'signerPublicKey'],
+  properties: { treeSize: { type: 'integer' }, rootHash: { type: 'string' }, timestamp: { type: 'string' }, signature: { type: 'string' }, signerPublicKey: { type: 'string' } },
+} as const;
+
+const auditEntry = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['index', 'leafHash', 'timestamp', 'kind', 'data'],
+  properties: {
+    index: { type: 'integer' },
+    leafHash: { type: 'string' },
+    timestamp: { type: 'string' },
+    kind: { type: 'string' },
+    tenant: { type: 'string' },
+    actor: { type: 'string' },
+    data: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean', 'null'] } },
+  },
+} as const;
+
+/** Reply of GET /v1/audit/checkpoint. */
+export const auditCheckpointResponse = { type: 'object', additionalProperties: false, required: ['checkpoint'], properties: { checkpoint } } as const;
+
+/** Query of GET /v1/audit/entries. */
+export const auditEntriesQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { from: { type: 'string', pattern: UINT_QUERY_PATTERN }, limit: { type: 'string', pattern: UINT_QUERY_PATTERN } },
+} as const;
+
+/** Reply of GET /v1/audit/entries. */
+export const auditEntriesResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['entries', 'treeSize'],
+  properties: { entries: { type: 'array', items: auditEntry }, treeSize: { type: 'integer' } },
+} as const;
+
+/** Parameters and query of GET /v1/audit/proofs/:index. */
+export const auditProofParams = { type: 'object', additionalProperties: false, required: ['index'], properties: { index: { type: 'string', pattern: UINT_QUERY_PATTERN } } } as const;
+export const auditProofQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { treeSize: { type: 'string', pattern: UINT_QUERY_PATTERN }, fromSize: { type: 'string', pattern: UINT_QUERY_PATTERN } },
+} as const;
+
+/** Reply of GET /v1/audit/proofs/:index. */
+export const auditProofResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['proof'],
+  properties: {
+    proof: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['index', 'treeSize', 'leafHash', 'inclusion'],
+      properties: {
+        index: { type: 'integer' },
+        treeSize: { type: 'integer' },
+        leafHash: { type: 'string' },
+        inclusion: { type: 'array', items: { type: 'string' } },
+        consistency: { type: 'array', items: { type: 'string' } },
+        fromSize: { type: 'integer' },
+      },
+    },
+  },
+} as const;
+
+/** Reply of GET /v1/audit/export: a checkpoint and every entry it covers, for offline verification. */
+export const auditExportResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['checkpoint', 'entries'],
+  properties: { checkpoint, entries: { type: 'array', items: auditEntry } },
+} as const;
+
+/** Reply of GET /readyz. */
+export const readyResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['ready', 'nats', 'parties', 'heWorkers', 'reasons'],
+  properties: {
+    ready: { type: 'boolean' },
+    nats: { type: 'boolean' },
+    parties: { type: 'integer' },
+    heWorkers: { type: 'integer' },
+    reasons: { type: 'array', items: { type: 'string' } },
+  },
+} as const;
+
+/** Reply of GET /healthz. */
+export const healthResponse = { type: 'object', additionalProperties: false, required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } } as const;
+
+/** Header `Idempotency-Key`. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
