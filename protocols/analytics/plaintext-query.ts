@@ -6,9 +6,9 @@
  * groups (and histogram bins) below the minimum cell size, sample variance (n - 1), Pearson
  * correlation, and logistic regression by full-batch gradient descent from zero weights.
  */
-import type { DatasetSchema } from './dataset-schema.js';
+import type { DatasetSchema, NumericColumn } from './dataset-schema.js';
 import type { Row } from './encode-rows.js';
-import { aggregateName, type Filter, type Query } from './query.js';
+import { aggregateName, usedColumns, type Filter, type Query } from './query.js';
 import type { AggregateValue, GroupResult, QueryResult } from './query-result.js';
 
 /** Default learning rate of logistic regression. */
@@ -72,7 +72,8 @@ export function fitLogistic(x: readonly Float64Array[], y: Float64Array, epochs:
 
 /** Evaluates `query` over `rows` in the clear. The query must already pass `checkQuery`. */
 export function plaintextQuery(schema: DatasetSchema, rows: readonly Row[], query: Query, minCellSize: number): QueryResult {
-  const numeric = schema.columns.filter((c) => c.type === 'numeric');
+  const used = new Set(usedColumns(query, schema));
+  const numeric = schema.columns.filter((c): c is NumericColumn => c.type === 'numeric' && used.has(c.name));
   const inRange = (r: Row): boolean => numeric.every((c) => (r[c.name] as number) >= c.min && (r[c.name] as number) <= c.max);
   const valid = rows.filter(inRange);
   const selected = query.filter ? valid.filter((r) => matches(query.filter!, r)) : valid;

@@ -222,3 +222,25 @@ export function checkQuery(query: Query, schema: DatasetSchema): Query {
   });
   return query;
 }
+
+function filterColumns(f: Filter, out: Set<string>): void {
+  if ('and' in f) f.and.forEach((g) => filterColumns(g, out));
+  else if ('or' in f) f.or.forEach((g) => filterColumns(g, out));
+  else if ('not' in f) filterColumns(f.not, out);
+  else out.add(f.column);
+}
+
+/**
+ * The columns a query reads, in schema order. Rows with an out-of-range value in any numeric
+ * column among them are excluded from the query (and counted), inside the computation.
+ */
+export function usedColumns(query: Query, schema: DatasetSchema): string[] {
+  const used = new Set<string>(query.groupBy ?? []);
+  if (query.filter) filterColumns(query.filter, used);
+  for (const a of query.aggregates) {
+    if (a.op === 'correlation') a.columns.forEach((c) => used.add(c));
+    else if (a.op === 'logisticRegression') [...a.features, a.label].forEach((c) => used.add(c));
+    else if (a.op !== 'count') used.add(a.column);
+  }
+  return schema.columns.filter((c) => used.has(c.name)).map((c) => c.name);
+}

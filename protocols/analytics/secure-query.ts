@@ -1,0 +1,284 @@
+/**
+ * @module protocols/analytics/secure-query
+ * Runs an analytics query on secret-shared rows at one party; the three parties run it
+ * together and end with shares of one output vector, which is revealed to the analyst only.
+ * No row, selection bit, group membership or small count is ever opened.
+ *
+ * Phases (each batched over all rows, groups and aggregates; costs are per phase):
+ * 1. Comparisons, one batched [x < 0] call: range checks of every numeric column the query
+ *    reads (x < min, x > max), numeric filter leaves, histogram edges.
+ * 2. Bits: valid = AND over columns of (1 - lo - hi); filter tree (AND/OR/NOT by products);
+ *    selection s = valid * filter; group indicators from one-hot columns; sel_g = s * ind_g.
+ * 3. Aggregates: counts are local sums of sel_g; every sum-like aggregate (sums, sums of
+ *    squares and cross products, histogram bin counts) is one matrix product
+ *    [Sel] (G x n) @ [V] (n x m), whose communication is G*m elements; min/max are a masked
+ *    tournament; logistic regression runs its own epochs.
+ * 4. Disclosure control inside the computation: ok_g = [count_g >= k] and, per histogram bin,
+ *    [bin >= k]; every released value is multiplied by its ok bit, so a suppressed cell opens
+ *    as 0 with ok = 0: the analyst sees `suppressed`, neither the value nor the count.
+ * Means, variances and correlations are derived by the analyst's SDK from the revealed sums
+ * (see output-layout.ts); with the count released alongside, they disclose nothing more.
+ *
+ * Precision: values are fixed point with ctx.fractionBits (F); products of two columns are
+ * kept at 2F when the schema's bounds guarantee they fit (max|x| max|y| n 2^(2F) < 2^62), else
+ * truncated to F.
+ */
+import type { ProtocolContext } from '../rss/context.js';
+import { add, addPublic, concat, mulPublic, split, sub, subFromPublic, sum } from '../rss/local-ops.js';
+import { matmul } from '../rss/mul.js';
+import type { ReplicatedShare } from '../rss/replicated-share.js';
+import { truncate } from '../rss/truncate.js';
+import type { CompareOps } from './compare-ops.js';
+import { DEFAULT_COLUMN_FRACTION_BITS, columnOffset, findColumn, type DatasetSchema, type NumericColumn } from './dataset-schema.js';
+import { QueryError } from './errors.js';
+import type { OutputLayout, OutputSlot } from './output-layout.js';
+import { DEFAULT_LEARNING_RATE } from './plaintext-query.js';
+import { usedColumns, type Filter, type Query } from './query.js';
+import { andAll, mulPairs, notBit } from './secure-bits.js';
+import { secureLogisticRegression } from './secure-logistic.js';
+import { sliceShare, transposeShare, unionColumn, type SharedDataset } from './share-columns.js';
+
+/** Inputs of one query at one party. The query must already pass `checkQuery`. */
+export interface SecureQueryInput {
+  readonly schema: DatasetSchema;
+  readonly datasets: readonly SharedDataset[];
+  readonly query: Query;
+  readonly minCellSize: number;
+}
+
+/** This party's shares of the output vector, and its public layout. */
+export interface SecureQueryOutput {
+  readonly output: ReplicatedShare;
+  readonly layout: OutputLayout;
+}
+
+const encode = (v: number, f: number): bigint => BigInt.asUintN(64, BigInt(Math.round(v * 2 ** f)));
+
+/** Runs `input.query` at this party. All three parties must call it with the same public inputs. */
+export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInput, ops: CompareOps): Promise<SecureQueryOutput> {
+  const { schema, datasets, query, minCellSize } = input;
+  const F = ctx.fractionBits;
+  const n = datasets.reduce((s, d) => s + d.rows, 0);
+  if (n === 0) throw new QueryError('/datasets', 'the chosen data sets hold no rows');
+  const k = BigInt(minCellSize);
+  const numericCol = (name: string): NumericColumn => findColumn(schema, name) as NumericColumn;
+  const encodedCol = (name: string, j = 0): ReplicatedShare => unionColumn(datasets, columnOffset(schema, name) + j);
+
+  // Numeric columns rescaled to F fractional bits (sequentially: protocol calls must be ordered).
+  const scaled = new Map<string, ReplicatedShare>();
+  const numeric = async (name: string): Promise<ReplicatedShare> => {
+    let x = scaled.get(name);
+    if (!x) {
+      const fc = numericCol(name).fractionBits ?? DEFAULT_COLUMN_FRACTION_BITS;
+      x = encodedCol(name);
+      if (fc < F) x = mulPublic(ctx, x, 1n << BigInt(F - fc));
+      else if (fc > F) x = await truncate(ctx, x, fc - F);
+      scaled.set(name, x);
+    }
+    return x;
+  };
+
+  // Phase 1: every comparison of the query in one batched call.
+  const cmp: ReplicatedShare[] = [];
+  const lessThan = async (col: string, c: number): Promise<number> => cmp.push(addPublic(ctx, await numeric(col), encode(-c, F))) - 1; // [x < c]
+  const greaterThan = async (col: string, c: number): Promise<number> => cmp.push(subFromPublic(ctx, encode(c, F), await numeric(col))) - 1; // [x > c]
+  const used = usedColumns(query, schema);
+  const ranges: { lo: number; hi: number }[] = [];
+  for (const name of used) {
+    const c = findColumn(schema, name)!;
+    if (c.type === 'numeric') ranges.push({ lo: await lessThan(name, c.min), hi: await greaterThan(name, c.max) });
+  }
+  const leaves = new Map<Filter, number>();
+  const collect = async (f: Filter): Promise<void> => {
+    if ('and' in f) for (const g of f.and) await collect(g);
+    else if ('or' in f) for (const g of f.or) await collect(g);
+    else if ('not' in f) await collect(f.not);
+    else if ('op' in f) leaves.set(f, f.op === '<' || f.op === '>=' ? await lessThan(f.column, f.value) : await greaterThan(f.column, f.value));
+  };
+  if (query.filter) await collect(query.filter);
+  const histEdges = new Map<number, number[]>(); // aggregate index -> cmp indices: [x < e_j] for j < m, then [x > e_m]
+  for (const [ai, a] of query.aggregates.entries()) {
+    if (a.op !== 'histogram') continue;
+    const idx: number[] = [];
+    for (const e of a.bins.slice(0, -1)) idx.push(await lessThan(a.column, e));
+    idx.push(await greaterThan(a.column, a.bins[a.bins.length - 1]!));
+    histEdges.set(ai, idx);
+  }
+  const bits = cmp.length ? split(await ops.ltz(ctx, concat(cmp)), cmp.map(() => n)) : [];
+
+  // Phase 2: validity, filter, selection, groups.
+  const validBits = ranges.map((r) => subFromPublic(ctx, 1n, add(ctx, bits[r.lo]!, bits[r.hi]!)));
+  const valid = await andAll(ctx, validBits, n);
+  const evalFilter = async (f: Filter): Promise<ReplicatedShare> => {
+    if ('and' in f || 'or' in f) {
+      const parts: ReplicatedShare[] = [];
+      for (const g of 'and' in f ? f.and : f.or) parts.push('and' in f ? await evalFilter(g) : notBit(ctx, await evalFilter(g)));
+      const all = await andAll(ctx, parts, n);
+      return 'and' in f ? all : notBit(ctx, all);
+    }
+    if ('not' in f) return notBit(ctx, await evalFilter(f.not));
+    if ('in' in f) {
+      const c = findColumn(schema, f.column);
+      if (c?.type !== 'categorical') throw new QueryError('/filter', `column '${f.column}' is not categorical`);
+      return f.in.map((v) => encodedCol(f.column, c.categories.indexOf(v))).reduce((s, x) => add(ctx, s, x));
+    }
+    if ('is' in f) return f.is ? encodedCol(f.column) : notBit(ctx, encodedCol(f.column));
+    const b = bits[leaves.get(f)!]!;
+    return f.op === '<' || f.op === '>' ? b : notBit(ctx, b);
+  };
+  const selection = query.filter ? (await mulPairs(ctx, [valid], [await evalFilter(query.filter)]))[0]! : valid;
+
+  let indicators: ReplicatedShare[] | null = null; // null: a single group of all rows
+  for (const g of query.groupBy ?? []) {
+    const c = findColumn(schema, g)!;
+    const values = c.type === 'categorical' ? c.categories.map((_, j) => encodedCol(g, j)) : [notBit(ctx, encodedCol(g)), encodedCol(g)];
+    if (indicators === null) indicators = values;
+    else {
+      const prev: ReplicatedShare[] = indicators;
+      indicators = await mulPairs(ctx, prev.flatMap((p) => values.map(() => p)), prev.flatMap(() => values));
+    }
+  }
+  const sel = indicators === null ? [selection] : await mulPairs(ctx, indicators.map(() => selection), indicators);
+  const G = sel.length;
+  const counts = sel.map((s) => sum(s));
+
+  // Phase 3a: sum-like aggregates as one matrix product [Sel] @ [V].
+  const vecs: { slot: (g: number) => OutputSlot; v: ReplicatedShare; isBin?: { ai: number; bin: number } }[] = [];
+  const sumCols = new Set<string>();
+  const sqCols = new Set<string>();
+  const pairs: [string, string][] = [];
+  for (const a of query.aggregates) {
+    if (a.op === 'sum' || a.op === 'mean') sumCols.add(a.column);
+    if (a.op === 'variance' || a.op === 'stddev') [sumCols, sqCols].forEach((s) => s.add(a.column));
+    if (a.op === 'correlation') {
+      a.columns.forEach((c) => [sumCols, sqCols].forEach((s) => s.add(c)));
+      if (!pairs.some(([x, y]) => x === a.columns[0] && y === a.columns[1])) pairs.push([a.columns[0], a.columns[1]]);
+    }
+  }
+  for (const c of sumCols) vecs.push({ slot: (g) => ({ kind: 'sum', group: g, column: c, scale: F }), v: await numeric(c) });
+  const prodSpecs: { x: string; y: string; sq: boolean }[] = [...[...sqCols].map((c) => ({ x: c, y: c, sq: true })), ...pairs.map(([x, y]) => ({ x, y, sq: false }))];
+  if (prodSpecs.length) {
+    const xs: ReplicatedShare[] = [];
+    const ys: ReplicatedShare[] = [];
+    for (const p of prodSpecs) {
+      xs.push(await numeric(p.x));
+      ys.push(await numeric(p.y));
+    }
+    const prods = await mulPairs(ctx, xs, ys);
+    const bound = (c: string): number => Math.max(Math.abs(numericCol(c).min), Math.abs(numericCol(c).max));
+    const exact = prodSpecs.map((p) => bound(p.x) * bound(p.y) * n * 2 ** (2 * F) < 2 ** 62);
+    const toTruncate = prods.filter((_, i) => !exact[i]);
+    const truncated = toTruncate.length ? split(await truncate(ctx, concat(toTruncate), F), toTruncate.map(() => n)) : [];
+    let ti = 0;
+    prodSpecs.forEach((p, i) => {
+      const scale = exact[i] ? 2 * F : F;
+      const v = exact[i] ? prods[i]! : truncated[ti++]!;
+      vecs.push({ slot: (g) => (p.sq ? { kind: 'sumsq', group: g, column: p.x, scale } : { kind: 'sumxy', group: g, column: p.x, column2: p.y, scale }), v });
+    });
+  }
+  for (const [ai, idx] of histEdges) {
+    // bin_j = [x >= e_j] - [x >= e_{j+1}] = [x < e_{j+1}] - [x < e_j]; the last bin is closed: [x <= e_m] - [x < e_{m-1}].
+    const lt = idx.slice(0, -1).map((i) => bits[i]!);
+    const leTop = notBit(ctx, bits[idx[idx.length - 1]!]!);
+    lt.forEach((b, j) => {
+      const upper = j + 1 < lt.length ? lt[j + 1]! : leTop;
+      vecs.push({ slot: (g) => ({ kind: 'bin', group: g, aggregate: ai, bin: j }), v: sub(ctx, upper, b), isBin: { ai, bin: j } });
+    });
+  }
+  const m = vecs.length;
+  const sums = m ? split(await matmul(ctx, concat(sel), transposeShare(concat(vecs.map((x) => x.v)), m, n), G, n, m), new Array<number>(G * m).fill(1)) : [];
+
+  // Phase 3b: min / max by a masked tournament: max over rows of sel*(x - min) (resp. sel*(max - x)).
+  const extremes: { op: 'max' | 'min'; col: string }[] = [];
+  for (const a of query.aggregates) if ((a.op === 'min' || a.op === 'max') && !extremes.some((e) => e.op === a.op && e.col === a.column)) extremes.push({ op: a.op, col: a.column });
+  const extremeVals: ReplicatedShare[] = [];
+  if (extremes.length) {
+    const xs: ReplicatedShare[] = [];
+    const ys: ReplicatedShare[] = [];
+    for (let g = 0; g < G; g++) {
+      for (const e of extremes) {
+        const c = numericCol(e.col);
+        const x = await numeric(e.col);
+        xs.push(sel[g]!);
+        ys.push(e.op === 'max' ? addPublic(ctx, x, encode(-c.min, F)) : subFromPublic(ctx, encode(c.max, F), x));
+      }
+    }
+    const masked = await mulPairs(ctx, xs, ys);
+    const best = split(await ops.maxGroups(ctx, concat(masked), n), masked.map(() => 1));
+    best.forEach((r, i) => {
+      const c = numericCol(extremes[i % extremes.length]!.col);
+      extremeVals.push(extremes[i % extremes.length]!.op === 'max' ? addPublic(ctx, r, encode(c.min, F)) : subFromPublic(ctx, encode(c.max, F), r));
+    });
+  }
+
+  // Phase 3c: logistic regression (never grouped, so G = 1).
+  const coefs = new Map<number, ReplicatedShare>();
+  for (const [ai, a] of query.aggregates.entries()) {
+    if (a.op !== 'logisticRegression') continue;
+    const feats: ReplicatedShare[] = [];
+    for (const fcol of a.features) feats.push(await numeric(fcol));
+    const lab = findColumn(schema, a.label)!;
+    const labels = lab.type === 'categorical' ? encodedCol(a.label, 1) : encodedCol(a.label);
+    coefs.set(
+      ai,
+      await secureLogisticRegression(ctx, ops, {
+        featuresT: concat(feats),
+        d: a.features.length,
+        n,
+        labels,
+        selection: sel[0]!,
+        count: counts[0]!,
+        epochs: a.epochs,
+        learningRate: a.learningRate ?? DEFAULT_LEARNING_RATE,
+      }),
+    );
+  }
+
+  // Phase 4: disclosure control inside the computation.
+  const binIdx = vecs.flatMap((v, j) => (v.isBin ? [j] : []));
+  const thresholds = [...counts, ...Array.from({ length: G }, (_, g) => binIdx.map((j) => sums[g * m + j]!)).flat()];
+  const okAll = split(await ops.ltz(ctx, addPublic(ctx, concat(thresholds), BigInt.asUintN(64, -k))), thresholds.map(() => 1)).map((b) => notBit(ctx, b));
+  const ok = okAll.slice(0, G);
+  const binOk = okAll.slice(G);
+
+  const slots: OutputSlot[] = [{ kind: 'excluded' }];
+  const pieces: ReplicatedShare[] = [subFromPublic(ctx, BigInt(n), sum(valid))];
+  ok.forEach((b, g) => {
+    slots.push({ kind: 'ok', group: g });
+    pieces.push(b);
+  });
+  const gateVals: ReplicatedShare[] = [];
+  const gateBits: ReplicatedShare[] = [];
+  const gated = (slot: OutputSlot, v: ReplicatedShare, bit: ReplicatedShare): void => {
+    slots.push(slot);
+    gateVals.push(v);
+    gateBits.push(bit);
+  };
+  let bi = 0;
+  for (let g = 0; g < G; g++) {
+    gated({ kind: 'count', group: g }, counts[g]!, ok[g]!);
+    vecs.forEach((v, j) => {
+      if (v.isBin) {
+        slots.push({ kind: 'binOk', group: g, aggregate: v.isBin.ai, bin: v.isBin.bin });
+        pieces.push(binOk[bi]!);
+        gated(v.slot(g), sums[g * m + j]!, binOk[bi++]!);
+      } else gated(v.slot(g), sums[g * m + j]!, ok[g]!);
+    });
+    extremes.forEach((e, j) => gated({ kind: e.op === 'max' ? 'max' : 'minFromTop', group: g, column: e.col, scale: F }, extremeVals[g * extremes.length + j]!, ok[g]!));
+  }
+  for (const [ai, w] of coefs) {
+    for (let i = 0; i < w.a.length; i++) gated({ kind: 'coef', aggregate: ai, index: i, scale: F }, sliceShare(w, i, 1), ok[0]!);
+  }
+  const released = gateVals.length ? await mulPairs(ctx, gateVals, gateBits) : [];
+  // Output order: excluded, ok bits and binOk bits (in `pieces` order), then gated values in slot order.
+  const order: OutputSlot[] = [];
+  const outPieces: ReplicatedShare[] = [];
+  let pi = 0;
+  let gi = 0;
+  for (const s of slots) {
+    order.push(s);
+    if (s.kind === 'excluded' || s.kind === 'ok' || s.kind === 'binOk') outPieces.push(pieces[pi++]!);
+    else outPieces.push(released[gi++]!);
+  }
+  return { output: concat(outPieces), layout: { slots: order, rows: n, minCellSize } };
+}
