@@ -1,0 +1,67 @@
+/**
+ * @module services/party/composition-root
+ * Wires a party: the one place that chooses concrete classes for the tokens. A child container
+ * per party, so several parties can live in one process (tests, benchmarks) without sharing
+ * anything.
+ */
+import 'reflect-metadata';
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import type { NatsConnection } from 'nats';
+import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
+import { publicIdentity } from '../../crypto-core/keys/identity.js';
+import { getRing } from '../../crypto-core/ring/index.js';
+import type { Ring64 } from '../../crypto-core/ring/ring64.js';
+import type { PartyIndex } from '../../protocols/channel/channel.js';
+import type { ServiceLog } from '../transport/service-log.js';
+import { ComputeRunner } from './compute-runner.js';
+import { JobGate } from './job-gate.js';
+import type { JobRunner } from './job-runner.js';
+import { NatsJobChannelOpener } from './nats-job-channel.js';
+import { PartyRuntime, type ReportPublisher } from './party-runtime.js';
+import type { SeenJobs } from './seen-jobs.js';
+import type { ShareStore } from './share-store.js';
+import { CHANNEL_OPENER, JOB_GATE, JOB_RUNNERS, PARTY_IDENTITY, PARTY_SETTINGS, REPORT_PUBLISHER, RING, SERVICE_LOG, SHARE_STORE, type PartySettings } from './tokens.js';
+
+/** Everything a party is made of. */
+export interface PartyParts {
+  settings: PartySettings;
+  identity: ServiceIdentity;
+  coordinatorKey: Uint8Array;
+  nc: NatsConnection;
+  reports: ReportPublisher;
+  shares: ShareStore;
+  seenJobs: SeenJobs;
+  log: ServiceLog;
+  pinnedPeers?: Partial<Record<PartyIndex, { signingPublicKey: string; agreementPublicKey: string }>>;
+  /** Job runners; default: the compute runner (plus any kinds added by the caller). */
+  runners?: JobRunner[];
+  ring?: Ring64;
+}
+
+/** A container with the party's tokens registered, and its runtime resolved. */
+export function composeParty(parts: PartyParts, parent: DependencyContainer = rootContainer): { container: DependencyContainer; runtime: PartyRuntime } {
+  const c = parent.createChildContainer();
+  const runners = parts.runners ?? [new ComputeRunner()];
+  const pub = publicIdentity(parts.identity);
+  c.register(PARTY_SETTINGS, { useValue: parts.settings });
+  c.register(PARTY_IDENTITY, { useValue: parts.identity });
+  c.register(SERVICE_LOG, { useValue: parts.log });
+  c.register(SHARE_STORE, { useValue: parts.shares });
+  c.register(REPORT_PUBLISHER, { useValue: parts.reports });
+  c.register(JOB_RUNNERS, { useValue: runners });
+  c.register(RING, { useValue: parts.ring ?? getRing() });
+  c.register(CHANNEL_OPENER, { useValue: new NatsJobChannelOpener(parts.nc, parts.identity, parts.log) });
+  c.register(JOB_GATE, {
+    useValue: new JobGate({
+      selfId: parts.settings.id,
+      selfIndex: parts.settings.index,
+      selfSigningPublicKey: pub.signingPublicKey,
+      selfAgreementPublicKey: pub.agreementPublicKey,
+      coordinatorKey: parts.coordinatorKey,
+      seenJobs: parts.seenJobs,
+      pinnedPeers: parts.pinnedPeers,
+      kinds: runners.map((r) => r.kind),
+    }),
+  });
+  return { container: c, runtime: c.resolve(PartyRuntime) };
+}

@@ -1,0 +1,48 @@
+/**
+ * @module services/party/errors
+ * Named errors of the party service, each with a stable `code`.
+ */
+import { MpcError } from '../../crypto-core/errors.js';
+
+/** The share store cannot read, write or authenticate an object. */
+export class ShareStoreError extends MpcError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('share-store', message, options);
+  }
+}
+
+/** Why a party refuses a job message. Stable strings: they are logged and sent back to the coordinator. */
+export type RefusalReason =
+  | 'bad-signature'
+  | 'unknown-kind'
+  | 'expired'
+  | 'not-addressed'
+  | 'replayed'
+  | 'malformed'
+  | 'unknown-job';
+
+/** A job message the party will not run. */
+export class JobRefusedError extends MpcError {
+  readonly reason: RefusalReason;
+  constructor(reason: RefusalReason, message: string, options?: { cause?: unknown }) {
+    super(`job-refused-${reason}`, message, options);
+    this.reason = reason;
+  }
+}
+
+/** A job's payload is inconsistent (wrong lengths or shapes, inputs that do not open). */
+export class JobPayloadError extends MpcError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('job-payload', message, options);
+  }
+}
+
+/** The coordinator aborted the job (another party failed or is gone, or the deadline passed). */
+export class JobAbortedError extends MpcError {
+  /** The party the coordinator blamed, if any. */
+  readonly party: number | undefined;
+  constructor(message: string, party?: number, options?: { cause?: unknown }) {
+    super('job-aborted', message, options);
+    this.party = party;
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * @module services/party/job-runner
+ * A job kind as a plug-in: the party runtime looks up the runner of an order's kind and hands
+ * it everything it may use. Adding a kind means adding a runner, not editing a switch.
+ */
+import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
+import type { ProtocolContext } from '../../protocols/rss/context.js';
+import type { JobOrder } from '../coordinator/job-messages.js';
+import type { ServiceLog } from '../transport/service-log.js';
+import type { ShareStore } from './share-store.js';
+
+/** What a runner gets for one job. */
+export interface JobRunContext {
+  order: JobOrder;
+  /** Channel, ring, correlated randomness of this job. */
+  protocol: ProtocolContext;
+  identity: ServiceIdentity;
+  shares: ShareStore;
+  log: ServiceLog;
+}
+
+/** What a runner returns: this party's part of the job result. */
+export interface JobRunOutcome {
+  /** Kind-specific JSON result of this party (e.g. its sealed output pair). */
+  result: unknown;
+  /** Per-iteration protocol times, when the job repeats its operation. */
+  iterationMs?: number[];
+}
+
+/** One job kind. */
+export interface JobRunner {
+  readonly kind: string;
+  run(ctx: JobRunContext): Promise<JobRunOutcome>;
+}

@@ -1,0 +1,182 @@
+/**
+ * @module services/party/party-runtime
+ * The party's job logic, apart from NATS: verify a dispatch message, prepare the job's channel,
+ * run the job's kind when told to start, report the outcome signed, and abort when told. The
+ * NATS wiring (party-service) feeds it messages; tests can feed it directly.
+ */
+import { inject, injectable } from 'tsyringe';
+import { MpcError } from '../../crypto-core/errors.js';
+import { fromHex } from '../../crypto-core/encoding.js';
+import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
+import type { Ring64 } from '../../crypto-core/ring/ring64.js';
+import { nextParty, prevParty, type Channel, type PartyIndex } from '../../protocols/channel/channel.js';
+import { createProtocolContext } from '../../protocols/rss/context.js';
+import { createCorrelatedRandomness } from '../../protocols/rss/correlated-randomness.js';
+import { InconsistentShareError, PartyUnavailableError } from '../../protocols/rss/errors.js';
+import { REPORT_DOMAIN, signMessage, type DispatchReply, type JobOrder, type PartyReport, type Signed } from '../coordinator/job-messages.js';
+import { derivePairwiseSeed } from '../transport/channel-keys.js';
+import { ChannelStreamError } from '../transport/errors.js';
+import type { ServiceLog } from '../transport/service-log.js';
+import { JobAbortedError, JobRefusedError } from './errors.js';
+import type { JobGate } from './job-gate.js';
+import type { JobRunner } from './job-runner.js';
+import type { ShareStore } from './share-store.js';
+import { CHANNEL_OPENER, JOB_GATE, JOB_RUNNERS, PARTY_IDENTITY, PARTY_SETTINGS, REPORT_PUBLISHER, RING, SERVICE_LOG, SHARE_STORE, type PartySettings } from './tokens.js';
+
+/** A job's channel with the controls the runtime needs. */
+export interface JobChannel extends Channel {
+  fail(err: Error): void;
+  declarePeerGone(party: PartyIndex, reason: string): void;
+  close(): void;
+}
+
+/** Opens the channel of a job for this party (subscribed and ready when it resolves). */
+export interface JobChannelOpener {
+  open(order: JobOrder, self: PartyIndex): Promise<JobChannel>;
+}
+
+/** Sends a signed report to the coordinator. */
+export interface ReportPublisher {
+  publish(report: Signed<PartyReport>): void;
+}
+
+interface ActiveJob {
+  order: JobOrder;
+  channel: JobChannel;
+  started: boolean;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** The error's party, when it names one. */
+function blamedParty(e: unknown): number | undefined {
+  if (e instanceof PartyUnavailableError || e instanceof ChannelStreamError) return e.party;
+  if (e instanceof JobAbortedError) return e.party;
+  if (e instanceof InconsistentShareError) return e.culprit;
+  return undefined;
+}
+
+/** Job handling of one party. */
+@injectable()
+export class PartyRuntime {
+  readonly #active = new Map<string, ActiveJob>();
+  readonly #runners: Map<string, JobRunner>;
+
+  constructor(
+    @inject(PARTY_SETTINGS) private readonly settings: PartySettings,
+    @inject(PARTY_IDENTITY) private readonly identity: ServiceIdentity,
+    @inject(JOB_GATE) private readonly gate: JobGate,
+    @inject(CHANNEL_OPENER) private readonly opener: JobChannelOpener,
+    @inject(REPORT_PUBLISHER) private readonly reports: ReportPublisher,
+    @inject(SHARE_STORE) private readonly shares: ShareStore,
+    @inject(SERVICE_LOG) private readonly log: ServiceLog,
+    @inject(JOB_RUNNERS) runners: JobRunner[],
+    @inject(RING) private readonly ring: Ring64,
+  ) {
+    this.#runners = new Map(runners.map((r) => [r.kind, r]));
+  }
+
+  /** Number of jobs prepared or running. */
+  get activeJobs(): number {
+    return this.#active.size;
+  }
+
+  /** Handles one dispatch message (signed JSON) and returns the reply. Never throws. */
+  async handleDispatch(raw: unknown): Promise<DispatchReply> {
+    try {
+      const msg = this.gate.check(raw);
+      if (msg.type === 'prepare') return await this.#prepare(msg.order);
+      const job = this.#active.get(msg.jobId);
+      if (msg.type === 'start') {
+        if (!job) throw new JobRefusedError('unknown-job', `start for job ${msg.jobId}, which this party has not prepared`);
+        if (job.started) throw new JobRefusedError('replayed', `job ${msg.jobId} has already started`);
+        job.started = true;
+        void this.#run(job);
+        return { ok: true };
+      }
+      if (job) {
+        this.log.warn('job-aborted', { jobId: msg.jobId, code: msg.code, message: msg.message, party: msg.party });
+        job.channel.fail(new JobAbortedError(`job ${msg.jobId} aborted by the coordinator: ${msg.message}`, msg.party));
+        if (!job.started) this.#finish(job);
+      }
+      return { ok: true };
+    } catch (e) {
+      if (e instanceof JobRefusedError) {
+        this.log.warn('job-refused', { reason: e.reason, message: e.message });
+        return { ok: false, reason: e.reason, message: e.message };
+      }
+      const message = e instanceof Error ? e.message : String(e);
+      this.log.warn('dispatch-error', { message });
+      return { ok: false, reason: e instanceof MpcError ? e.code : 'error', message };
+    }
+  }
+
+  /** Aborts every active job (service shutdown). */
+  shutdown(): void {
+    for (const job of [...this.#active.values()]) {
+      job.channel.fail(new JobAbortedError(`party ${this.settings.id} is shutting down`, this.settings.index));
+      this.#finish(job);
+    }
+  }
+
+  async #prepare(order: JobOrder): Promise<DispatchReply> {
+    if (!this.#runners.has(order.kind)) throw new JobRefusedError('unknown-kind', `no runner for kind ${order.kind}`);
+    const channel = await this.opener.open(order, this.settings.index);
+    const timer = setTimeout(() => {
+      const job = this.#active.get(order.jobId);
+      if (job && !job.started) {
+        this.log.warn('job-expired', { jobId: order.jobId });
+        this.#finish(job);
+      }
+    }, Math.max(0, order.deadline - Date.now()));
+    timer.unref?.();
+    this.#active.set(order.jobId, { order, channel, started: false, timer });
+    this.log.info('job-prepared', { jobId: order.jobId, kind: order.kind });
+    return { ok: true };
+  }
+
+  async #run(job: ActiveJob): Promise<void> {
+    const { order, channel } = job;
+    const self = this.settings.index;
+    const t0 = performance.now();
+    try {
+      const peerKey = (p: PartyIndex): Uint8Array => fromHex(order.parties[p].agreementPublicKey, `parties[${p}].agreementPublicKey`, 32);
+      const sk = this.identity.agreement.secretKey;
+      const next = derivePairwiseSeed(sk, peerKey(nextParty(self)), order.jobId, self, nextParty(self));
+      const prev = derivePairwiseSeed(sk, peerKey(prevParty(self)), order.jobId, prevParty(self), self);
+      const protocol = createProtocolContext({ channel, randomness: createCorrelatedRandomness(self, { next, prev }), ring: this.ring });
+      const runner = this.#runners.get(order.kind)!;
+      const outcome = await runner.run({ order, protocol, identity: this.identity, shares: this.shares, log: this.log });
+      const s = channel.stats;
+      this.#report({
+        type: 'result',
+        jobId: order.jobId,
+        party: self,
+        result: outcome.result,
+        stats: { rounds: s.rounds, bytesSent: s.bytesSent, bytesReceived: s.bytesReceived, durationMs: performance.now() - t0, ...(outcome.iterationMs ? { iterationMs: outcome.iterationMs } : {}) },
+      });
+      this.log.info('job-finished', { jobId: order.jobId, ms: Math.round(performance.now() - t0) });
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      const code = err instanceof MpcError ? err.code : 'job-error';
+      const party = blamedParty(err);
+      this.log.warn('job-failed', { jobId: order.jobId, code, message: err.message, party });
+      this.#report({ type: 'failure', jobId: order.jobId, party: self, error: { code, message: err.message, ...(party !== undefined ? { party } : {}) } });
+    } finally {
+      this.#finish(job);
+    }
+  }
+
+  #report(r: PartyReport): void {
+    try {
+      this.reports.publish(signMessage(REPORT_DOMAIN, r, this.identity.signing));
+    } catch (e) {
+      this.log.warn('report-failed', { jobId: r.jobId, message: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  #finish(job: ActiveJob): void {
+    clearTimeout(job.timer);
+    job.channel.close();
+    this.#active.delete(job.order.jobId);
+  }
+}
