@@ -3,7 +3,7 @@
  * and the TypeScript reference must agree bit for bit on every operation, for random data and
  * edge values, at sizes that cross the SIMD width, the micro-tile, the cache blocks (KC = 192,
  * MC = 24 micro-tile rows, NC = 64 micro-tile columns) and the thread threshold (2^21
- * multiply-adds). Exact equality is the tolerance: arithmetic mod 2^64 has no rounding.
+ * multiply-adds for products, 2^18 elements elementwise). Exact equality is the tolerance: arithmetic mod 2^64 has no rounding.
  *
  * The addon must be present: a broken native build fails here, unless MPC_NATIVE=0 says the
  * TypeScript backend is intended.
@@ -38,7 +38,8 @@ function mixed(prg: Prg, len: number): BigUint64Array {
   return v;
 }
 
-const ELEMENTWISE_SIZES = [0, 1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 31, 33, 63, 65, 257, 1001, 4099];
+/** Sizes around the vector widths, plus one above the elementwise thread threshold (2^18). */
+const ELEMENTWISE_SIZES = [0, 1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 31, 33, 63, 65, 257, 1001, 4099, (1 << 18) + 67];
 
 /** Shapes [m, k, n]: empty, tiny, tile-crossing, block-crossing, threaded by rows and by columns. */
 const MATMUL_SHAPES: [number, number, number][] = [
@@ -106,9 +107,11 @@ describe.runIf(nativeWanted && native !== undefined)('Ring64 parity: native vs t
   });
 
   const shifts = ['shiftLeft', 'shiftRightLogical', 'shiftRightArith'] as const;
-  it.each(shifts)('%s by every amount 0..63', (op) => {
+  it.each(shifts)('%s by every amount 0..63, and threaded on a long vector', (op) => {
     const a = BigUint64Array.from([...EDGES, ...mixed(prg, 33)]);
     for (let bits = 0; bits < 64; bits++) expect(n[op](a, bits)).toEqual(tsRing[op](a, bits));
+    const long = mixed(prg, (1 << 18) + 67);
+    expect(n[op](long, 13)).toEqual(tsRing[op](long, 13));
   });
 
   it('fusedMul on every size, with out aliasing alpha', () => {

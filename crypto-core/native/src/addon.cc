@@ -120,11 +120,12 @@ void out_disjoint(Napi::Env env, const void* out, size_t outBytes, const void* i
   }
 }
 
-// Turns C++ exceptions (allocation failure, thread errors) into JavaScript errors.
-template <typename F>
-Napi::Value guarded(const Napi::CallbackInfo& info, F f) {
+// Every export runs through Guarded, which turns C++ exceptions (allocation failure, thread
+// start-up errors) into JavaScript errors instead of letting them terminate the process.
+template <Napi::Value (*Fn)(const Napi::CallbackInfo&)>
+Napi::Value Guarded(const Napi::CallbackInfo& info) {
   try {
-    return f();
+    return Fn(info);
   } catch (const Napi::Error&) {
     throw;
   } catch (const std::exception& e) {
@@ -212,61 +213,55 @@ Napi::Value FusedMul(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
-  return guarded(info, [&]() -> Napi::Value {
-    Napi::Env env = info.Env();
-    U64Arg a = u64(info, 0, "a");
-    U64Arg b = u64(info, 1, "b");
-    const size_t m = dim(info, 2, "m"), k = dim(info, 3, "k"), n = dim(info, 4, "n");
-    U64Arg out = u64(info, 5, "out");
-    const ring::Level level = level_arg(info, 6);
-    expect_len(env, "a", a.len, checked_product(env, m, k, "m*k"));
-    expect_len(env, "b", b.len, checked_product(env, k, n, "k*n"));
-    expect_len(env, "out", out.len, checked_product(env, m, n, "m*n"));
-    out_disjoint(env, out.data, out.len * 8, a.data, a.len * 8, "a");
-    out_disjoint(env, out.data, out.len * 8, b.data, b.len * 8, "b");
-    ring::matmul_u64(level, m, k, n, a.data, b.data, out.data);
-    return info[5];
-  });
+  Napi::Env env = info.Env();
+  U64Arg a = u64(info, 0, "a");
+  U64Arg b = u64(info, 1, "b");
+  const size_t m = dim(info, 2, "m"), k = dim(info, 3, "k"), n = dim(info, 4, "n");
+  U64Arg out = u64(info, 5, "out");
+  const ring::Level level = level_arg(info, 6);
+  expect_len(env, "a", a.len, checked_product(env, m, k, "m*k"));
+  expect_len(env, "b", b.len, checked_product(env, k, n, "k*n"));
+  expect_len(env, "out", out.len, checked_product(env, m, n, "m*n"));
+  out_disjoint(env, out.data, out.len * 8, a.data, a.len * 8, "a");
+  out_disjoint(env, out.data, out.len * 8, b.data, b.len * 8, "b");
+  ring::matmul_u64(level, m, k, n, a.data, b.data, out.data);
+  return info[5];
 }
 
 Napi::Value FusedMatmul(const Napi::CallbackInfo& info) {
-  return guarded(info, [&]() -> Napi::Value {
-    Napi::Env env = info.Env();
-    static const char* names[] = {"xi", "xi1", "yi", "yi1", "alpha"};
-    U64Arg in[5];
-    for (size_t i = 0; i < 5; i++) in[i] = u64(info, i, names[i]);
-    const size_t m = dim(info, 5, "m"), k = dim(info, 6, "k"), n = dim(info, 7, "n");
-    U64Arg out = u64(info, 8, "out");
-    const ring::Level level = level_arg(info, 9);
-    const size_t mk = checked_product(env, m, k, "m*k");
-    const size_t kn = checked_product(env, k, n, "k*n");
-    const size_t mn = checked_product(env, m, n, "m*n");
-    const size_t want[5] = {mk, mk, kn, kn, mn};
-    for (size_t i = 0; i < 5; i++) expect_len(env, names[i], in[i].len, want[i]);
-    expect_len(env, "out", out.len, mn);
-    for (size_t i = 0; i < 4; i++) out_disjoint(env, out.data, out.len * 8, in[i].data, in[i].len * 8, names[i]);
-    out_same_or_disjoint(env, out, in[4], "alpha");
-    ring::fused_matmul_u64(level, m, k, n, in[0].data, in[1].data, in[2].data, in[3].data, in[4].data, out.data);
-    return info[8];
-  });
+  Napi::Env env = info.Env();
+  static const char* names[] = {"xi", "xi1", "yi", "yi1", "alpha"};
+  U64Arg in[5];
+  for (size_t i = 0; i < 5; i++) in[i] = u64(info, i, names[i]);
+  const size_t m = dim(info, 5, "m"), k = dim(info, 6, "k"), n = dim(info, 7, "n");
+  U64Arg out = u64(info, 8, "out");
+  const ring::Level level = level_arg(info, 9);
+  const size_t mk = checked_product(env, m, k, "m*k");
+  const size_t kn = checked_product(env, k, n, "k*n");
+  const size_t mn = checked_product(env, m, n, "m*n");
+  const size_t want[5] = {mk, mk, kn, kn, mn};
+  for (size_t i = 0; i < 5; i++) expect_len(env, names[i], in[i].len, want[i]);
+  expect_len(env, "out", out.len, mn);
+  for (size_t i = 0; i < 4; i++) out_disjoint(env, out.data, out.len * 8, in[i].data, in[i].len * 8, names[i]);
+  out_same_or_disjoint(env, out, in[4], "alpha");
+  ring::fused_matmul_u64(level, m, k, n, in[0].data, in[1].data, in[2].data, in[3].data, in[4].data, out.data);
+  return info[8];
 }
 
 Napi::Value Float64Matmul(const Napi::CallbackInfo& info) {
-  return guarded(info, [&]() -> Napi::Value {
-    Napi::Env env = info.Env();
-    F64Arg a = f64(info, 0, "a");
-    F64Arg b = f64(info, 1, "b");
-    const size_t m = dim(info, 2, "m"), k = dim(info, 3, "k"), n = dim(info, 4, "n");
-    F64Arg out = f64(info, 5, "out");
-    const ring::Level level = level_arg(info, 6);
-    expect_len(env, "a", a.len, checked_product(env, m, k, "m*k"));
-    expect_len(env, "b", b.len, checked_product(env, k, n, "k*n"));
-    expect_len(env, "out", out.len, checked_product(env, m, n, "m*n"));
-    out_disjoint(env, out.data, out.len * 8, a.data, a.len * 8, "a");
-    out_disjoint(env, out.data, out.len * 8, b.data, b.len * 8, "b");
-    ring::matmul_f64(level, m, k, n, a.data, b.data, out.data);
-    return info[5];
-  });
+  Napi::Env env = info.Env();
+  F64Arg a = f64(info, 0, "a");
+  F64Arg b = f64(info, 1, "b");
+  const size_t m = dim(info, 2, "m"), k = dim(info, 3, "k"), n = dim(info, 4, "n");
+  F64Arg out = f64(info, 5, "out");
+  const ring::Level level = level_arg(info, 6);
+  expect_len(env, "a", a.len, checked_product(env, m, k, "m*k"));
+  expect_len(env, "b", b.len, checked_product(env, k, n, "k*n"));
+  expect_len(env, "out", out.len, checked_product(env, m, n, "m*n"));
+  out_disjoint(env, out.data, out.len * 8, a.data, a.len * 8, "a");
+  out_disjoint(env, out.data, out.len * 8, b.data, b.len * 8, "b");
+  ring::matmul_f64(level, m, k, n, a.data, b.data, out.data);
+  return info[5];
 }
 
 // { best: "avx512", supported: ["scalar", "sse2", ...], threadMinWork } for the benchmark report.
@@ -291,21 +286,21 @@ Napi::Value Levels(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("add", Napi::Function::New(env, Binary<ring::add>, "add"));
-  exports.Set("sub", Napi::Function::New(env, Binary<ring::sub>, "sub"));
-  exports.Set("xor", Napi::Function::New(env, Binary<ring::bit_xor>, "xor"));
-  exports.Set("and", Napi::Function::New(env, Binary<ring::bit_and>, "and"));
-  exports.Set("neg", Napi::Function::New(env, Neg, "neg"));
-  exports.Set("mul", Napi::Function::New(env, Mul, "mul"));
-  exports.Set("scalarMul", Napi::Function::New(env, ScalarMul, "scalarMul"));
-  exports.Set("shiftLeft", Napi::Function::New(env, Shift<ring::shift_left>, "shiftLeft"));
-  exports.Set("shiftRightLogical", Napi::Function::New(env, Shift<ring::shift_right_logical>, "shiftRightLogical"));
-  exports.Set("shiftRightArith", Napi::Function::New(env, Shift<ring::shift_right_arith>, "shiftRightArith"));
-  exports.Set("fusedMul", Napi::Function::New(env, FusedMul, "fusedMul"));
-  exports.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
-  exports.Set("fusedMatmul", Napi::Function::New(env, FusedMatmul, "fusedMatmul"));
-  exports.Set("float64Matmul", Napi::Function::New(env, Float64Matmul, "float64Matmul"));
-  exports.Set("levels", Napi::Function::New(env, Levels, "levels"));
+  exports.Set("add", Napi::Function::New(env, Guarded<Binary<ring::add>>, "add"));
+  exports.Set("sub", Napi::Function::New(env, Guarded<Binary<ring::sub>>, "sub"));
+  exports.Set("xor", Napi::Function::New(env, Guarded<Binary<ring::bit_xor>>, "xor"));
+  exports.Set("and", Napi::Function::New(env, Guarded<Binary<ring::bit_and>>, "and"));
+  exports.Set("neg", Napi::Function::New(env, Guarded<Neg>, "neg"));
+  exports.Set("mul", Napi::Function::New(env, Guarded<Mul>, "mul"));
+  exports.Set("scalarMul", Napi::Function::New(env, Guarded<ScalarMul>, "scalarMul"));
+  exports.Set("shiftLeft", Napi::Function::New(env, Guarded<Shift<ring::shift_left>>, "shiftLeft"));
+  exports.Set("shiftRightLogical", Napi::Function::New(env, Guarded<Shift<ring::shift_right_logical>>, "shiftRightLogical"));
+  exports.Set("shiftRightArith", Napi::Function::New(env, Guarded<Shift<ring::shift_right_arith>>, "shiftRightArith"));
+  exports.Set("fusedMul", Napi::Function::New(env, Guarded<FusedMul>, "fusedMul"));
+  exports.Set("matmul", Napi::Function::New(env, Guarded<Matmul>, "matmul"));
+  exports.Set("fusedMatmul", Napi::Function::New(env, Guarded<FusedMatmul>, "fusedMatmul"));
+  exports.Set("float64Matmul", Napi::Function::New(env, Guarded<Float64Matmul>, "float64Matmul"));
+  exports.Set("levels", Napi::Function::New(env, Guarded<Levels>, "levels"));
   return exports;
 }
 

@@ -10,9 +10,9 @@
 #include <cstring>
 #include <exception>
 #include <new>
-#include <thread>
 #include <vector>
 
+#include "parallel.h"
 #include "ring_core.h"
 
 namespace ring {
@@ -168,53 +168,24 @@ const Kernels& kernels(Level level) {
   }
 }
 
-// Runs f(i0, i1, j0, j1) over a split of the m x n output into `parts` row or column blocks
-// (aligned to the micro-tile), one per thread, the last one on the calling thread. Exceptions
-// (allocation failures) are carried out of the workers and rethrown after every thread joined.
+// Runs f(i0, i1, j0, j1) over a split of the m x n output into row or column blocks (aligned
+// to the micro-tile), one per thread, when the product is large enough to pay for threads.
 template <typename F>
 void split_output(size_t m, size_t n, uint64_t work, const Kernels& ks, F f) {
-  size_t threads = std::thread::hardware_concurrency();
-  threads = std::min<size_t>(threads == 0 ? 1 : threads, 8);
   const bool byRows = m >= n;
   const size_t extent = byRows ? m : n;
   const size_t align = byRows ? ks.mr : ks.nr;
   const size_t tiles = (extent + align - 1) / align;
-  size_t parts = std::min<size_t>(threads, tiles);
-  if (work < kThreadMinWork) parts = 1;
-  if (parts <= 1) {
-    f(size_t(0), m, size_t(0), n);
-    return;
-  }
-  std::vector<std::exception_ptr> errors(parts);
-  auto runPart = [&](size_t p) {
-    try {
-      const size_t lo = std::min(extent, (tiles * p / parts) * align);
-      const size_t hi = std::min(extent, (tiles * (p + 1) / parts) * align);
-      if (byRows) {
-        f(lo, hi, size_t(0), n);
-      } else {
-        f(size_t(0), m, lo, hi);
-      }
-    } catch (...) {
-      errors[p] = std::current_exception();
+  const size_t parts = work < kThreadMinWork ? 1 : std::min<size_t>(max_threads(), tiles);
+  run_parts(parts, [&](size_t p) {
+    const size_t lo = std::min(extent, (tiles * p / parts) * align);
+    const size_t hi = std::min(extent, (tiles * (p + 1) / parts) * align);
+    if (byRows) {
+      f(lo, hi, size_t(0), n);
+    } else {
+      f(size_t(0), m, lo, hi);
     }
-  };
-  std::vector<std::thread> workers;
-  workers.reserve(parts - 1);
-  size_t inlineFrom = parts - 1;
-  for (size_t p = 0; p + 1 < parts; p++) {
-    try {
-      workers.emplace_back(runPart, p);
-    } catch (...) {
-      inlineFrom = p;  // could not start a thread: do the rest here
-      break;
-    }
-  }
-  for (size_t p = inlineFrom; p < parts; p++) runPart(p);
-  for (auto& t : workers) t.join();
-  for (auto& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
+  });
 }
 
 }  // namespace
@@ -286,16 +257,21 @@ void matmul_f64(Level level, size_t m, size_t k, size_t n, const double* a, cons
 }
 
 void mul(Level level, const uint64_t* a, const uint64_t* b, uint64_t* out, size_t len) {
-  kernels(level).mul(a, b, out, len);
+  const Kernels& ks = kernels(level);
+  split_elementwise(len, [&](size_t lo, size_t hi) { ks.mul(a + lo, b + lo, out + lo, hi - lo); });
 }
 
 void scalar_mul(Level level, const uint64_t* a, uint64_t s, uint64_t* out, size_t len) {
-  kernels(level).scalar_mul(a, s, out, len);
+  const Kernels& ks = kernels(level);
+  split_elementwise(len, [&](size_t lo, size_t hi) { ks.scalar_mul(a + lo, s, out + lo, hi - lo); });
 }
 
 void fused_mul(Level level, const uint64_t* xi, const uint64_t* xi1, const uint64_t* yi, const uint64_t* yi1,
                const uint64_t* alpha, uint64_t* out, size_t len) {
-  kernels(level).fused_mul(xi, xi1, yi, yi1, alpha, out, len);
+  const Kernels& ks = kernels(level);
+  split_elementwise(len, [&](size_t lo, size_t hi) {
+    ks.fused_mul(xi + lo, xi1 + lo, yi + lo, yi1 + lo, alpha + lo, out + lo, hi - lo);
+  });
 }
 
 }  // namespace ring
