@@ -1,0 +1,160 @@
+/**
+ * @module test/gateway/coordinator-double
+ * A TEST DOUBLE of the coordinator, for testing the gateway's HTTP layer: a real NATS responder
+ * (on a real nats-server) that answers the api.ts methods the gateway calls from a small
+ * in-memory job table, enforcing tenant isolation and idempotency keys the way the coordinator
+ * contract says. It runs no computation; it records every call so tests can assert, for
+ * example, that a rejected request never reached `jobs.submit`.
+ */
+import { connect, type NatsConnection, type Subscription } from 'nats';
+import type { JobStatus, Principal } from '../../services/coordinator/api.js';
+import { subjects } from '../../services/coordinator/api.js';
+import { methodSubject, type GatewayMethod } from '../../services/gateway/gateway-methods.js';
+
+interface StoredJob {
+  tenant: string;
+  status: JobStatus;
+  payload: Record<string, unknown>;
+  result?: Record<string, unknown>;
+}
+
+/** A recorded call. */
+export interface RecordedCall {
+  method: string;
+  body: Record<string, unknown>;
+}
+
+/** Methods the double answers; anything else has no responder (NATS 503). */
+const ANSWERED: GatewayMethod[] = [
+  'registry.list',
+  'jobs.submit',
+  'jobs.get',
+  'jobs.result',
+  'health.ready',
+  'models.publish',
+  'models.list',
+  'he.registerKeys',
+  'datasets.upload',
+  'audit.checkpoint',
+  'audit.entries',
+  'audit.proof',
+  'audit.export',
+  'audit.denial',
+];
+
+function apiError(status: number, code: string, message: string) {
+  return { error: { status, code, message } };
+}
+
+/** The coordinator double. */
+export class CoordinatorDouble {
+  readonly calls: RecordedCall[] = [];
+  readonly jobs = new Map<string, StoredJob>();
+  readonly idempotency = new Map<string, string>();
+  /** Methods that receive requests but never reply (to provoke gateway timeouts). */
+  readonly silent = new Set<string>();
+  /** Services returned by registry.list. */
+  services: { id: string; kind: 'party'; index: number; signingPublicKey: string; agreementPublicKey: string; status: 'up' }[] = [];
+  /** When set, jobs.result returns this for every job (the SDK test fills it from real parties). */
+  resultFor?: (job: StoredJob) => Record<string, unknown> | undefined;
+  readonly nc: NatsConnection;
+  readonly #subs: Subscription[] = [];
+  #next = 1;
+
+  private constructor(nc: NatsConnection) {
+    this.nc = nc;
+  }
+
+  static async start(url: string): Promise<CoordinatorDouble> {
+    const nc = await connect({ servers: url, name: 'coordinator-double' });
+    const d = new CoordinatorDouble(nc);
+    for (const m of ANSWERED) {
+      d.#subs.push(
+        nc.subscribe(methodSubject(m), {
+          callback: (err, msg) => {
+            if (err) return;
+            const body = JSON.parse(Buffer.from(msg.data).toString('utf8')) as Record<string, unknown>;
+            d.calls.push({ method: m, body });
+            if (d.silent.has(m)) return;
+            msg.respond(Buffer.from(JSON.stringify(d.#handle(m, body))));
+          },
+        }),
+      );
+    }
+    await nc.flush();
+    return d;
+  }
+
+  /** Calls of one method. */
+  callsOf(method: GatewayMethod): RecordedCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** Changes a job's state and publishes the event on its events subject. */
+  advance(jobId: string, state: JobStatus['state'], progress: number, extra: Partial<JobStatus> = {}): void {
+    const job = this.jobs.get(jobId);
+    if (!job) throw new Error(`no job ${jobId}`);
+    job.status = { ...job.status, ...extra, state, progress, updatedAt: new Date(Date.parse(job.status.updatedAt) + 1000).toISOString() };
+    this.nc.publish(subjects.jobEvents(jobId), Buffer.from(JSON.stringify(job.status)));
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.#subs) s.unsubscribe();
+    await this.nc.drain();
+  }
+
+  #handle(method: GatewayMethod, body: Record<string, unknown>): unknown {
+    const principal = body.principal as Principal | undefined;
+    switch (method) {
+      case 'registry.list':
+        return { services: this.services };
+      case 'health.ready':
+        return { ready: this.services.length >= 3, parties: this.services.length, heWorkers: 0, reasons: this.services.length >= 3 ? [] : ['fewer than 3 parties registered'] };
+      case 'jobs.submit': {
+        const key = body.idempotencyKey as string | undefined;
+        const scoped = key === undefined ? undefined : `${principal!.tenant}/${key}`;
+        if (scoped && this.idempotency.has(scoped)) return { job: this.jobs.get(this.idempotency.get(scoped)!)!.status, created: false };
+        const id = `job-${this.#next++}`;
+        const now = new Date(Date.UTC(2026, 0, 1, 0, 0, this.#next)).toISOString();
+        const status: JobStatus = { id, kind: body.kind as JobStatus['kind'], state: 'created', progress: 0, createdAt: now, updatedAt: now };
+        this.jobs.set(id, { tenant: principal!.tenant, status, payload: body.payload as Record<string, unknown> });
+        if (scoped) this.idempotency.set(scoped, id);
+        return { job: status, created: true };
+      }
+      case 'jobs.get':
+      case 'jobs.result': {
+        const job = this.jobs.get(body.jobId as string);
+        // Another tenant's job is indistinguishable from a missing one.
+        if (!job || job.tenant !== principal!.tenant) return apiError(404, 'not-found', `no job ${String(body.jobId)}`);
+        if (method === 'jobs.get') return { job: { ...job.status, secretShare: 'must-not-leak' } };
+        if (job.status.state !== 'verified') return apiError(409, 'not-finished', `job ${job.status.id} is ${job.status.state}`);
+        const result = this.resultFor?.(job) ?? job.result;
+        if (!result) return apiError(500, 'internal', 'no result stored');
+        return { jobId: job.status.id, kind: job.status.kind, result };
+      }
+      case 'models.publish':
+        return { model: { id: `${String(body.name)}-${String(body.version)}`, name: body.name, version: body.version, mode: body.mode, createdAt: '2026-01-01T00:00:00.000Z' }, created: true };
+      case 'models.list':
+        return { models: [] };
+      case 'he.registerKeys':
+        return { sessionId: 'session-1', expiresAt: '2026-01-02T00:00:00.000Z' };
+      case 'datasets.upload':
+        return { dataset: { id: `ds-${String(body.name)}`, name: body.name, rows: body.rows, columns: body.columns, createdAt: '2026-01-01T00:00:00.000Z' }, created: true };
+      case 'audit.checkpoint':
+        return { checkpoint: { treeSize: 2, rootHash: 'ab'.repeat(32), timestamp: '2026-01-01T00:00:00.000Z', signature: 'c2ln', signerPublicKey: 'cd'.repeat(32) } };
+      case 'audit.entries':
+        return {
+          treeSize: 2,
+          entries: [{ index: body.from, leafHash: 'ef'.repeat(32), timestamp: '2026-01-01T00:00:00.000Z', kind: 'job.submit', tenant: 'demo', data: { jobId: 'job-1' }, shares: 'must-not-leak' }],
+        };
+      case 'audit.proof':
+        return { proof: { index: body.index, treeSize: 2, leafHash: 'ef'.repeat(32), inclusion: ['01'.repeat(32)] } };
+      case 'audit.export':
+        return { checkpoint: { treeSize: 0, rootHash: '00'.repeat(32), timestamp: '2026-01-01T00:00:00.000Z', signature: 'c2ln', signerPublicKey: 'cd'.repeat(32) }, entries: [] };
+      case 'audit.denial':
+        return { recorded: true };
+      default:
+        return apiError(501, 'not-available', method);
+    }
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * Bad input at every route (tests via app.inject()): malformed JSON, wrong types, unknown
+ * fields, huge bodies, wrong or malformed headers, and sealed shares / ciphertexts whose
+ * length cannot be what the declared shape says. Each must get its catalogued 4xx
+ * problem+json, the gateway must keep serving, and no job may be created: the coordinator
+ * test double (test/gateway/coordinator-double.ts, a real NATS responder) must see no submit.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useNatsServer } from '../helpers/nats-server.js';
+import { seal } from '../../crypto-core/sealed-box.js';
+import { generateAgreementKeyPair } from '../../crypto-core/keys/agreement.js';
+import { encodeSharePair } from '../../services/sdk/sealed-share-pair.js';
+import { problemType, type ProblemCode } from '../../services/gateway/problems.js';
+import { bearer, startGateway, type GatewayFixture } from './gateway-fixture.js';
+
+const PARTY_KEYS = [generateAgreementKeyPair(), generateAgreementKeyPair(), generateAgreementKeyPair()];
+
+/** Real sealed share pairs of n elements (random contents), base64. */
+function sealedPairs(n: number): [string, string, string] {
+  return PARTY_KEYS.map((k) => {
+    const a = new BigUint64Array(n).map((_, i) => BigInt(i));
+    return Buffer.from(seal(k.publicKey, encodeSharePair(a, a))).toString('base64');
+  }) as [string, string, string];
+}
+
+/** A SEAL-like serialized object of `len` bytes: magic, header size 16, declared size. */
+function sealObject(len: number, declared = len): string {
+  const b = Buffer.alloc(len);
+  b.writeUInt16LE(0xa15e, 0);
+  b[2] = 16;
+  b.writeBigUInt64LE(BigInt(declared), 8);
+  return b.toString('base64');
+}
+
+const goodMpc = () => ({ modelId: 'digits', shape: [1, 4], clientPublicKey: 'ab'.repeat(32), sealedInputs: sealedPairs(4) });
+const goodHe = () => ({ modelId: 'digits', sessionId: 's1', ciphertext: sealObject(64) });
+const goodDataset = () => ({ name: 'records', uploadId: '0'.repeat(32), columns: [{ name: 'age', type: 'fixed' }, { name: 'sick', type: 'bool' }], rows: 3, sealedShares: sealedPairs(6) });
+
+interface Case {
+  name: string;
+  url: string;
+  who: string;
+  payload?: unknown;
+  raw?: string;
+  headers?: Record<string, string>;
+  problem: ProblemCode;
+}
+
+const MPC = '/v1/inference/mpc';
+const cases: Case[] = [
+  // Malformed JSON and content types.
+  { name: 'truncated JSON', url: MPC, who: 'client', raw: '{"modelId": "digits",', problem: 'malformed-json' },
+  { name: 'JSON with trailing garbage', url: '/v1/queries', who: 'analyst', raw: '{"datasetIds":["a"]}x', problem: 'malformed-json' },
+  { name: 'empty JSON body', url: '/v1/datasets', who: 'hospital', raw: '', problem: 'malformed-json' },
+  { name: 'form-encoded body', url: MPC, who: 'client', raw: 'modelId=digits', headers: { 'content-type': 'application/x-www-form-urlencoded' }, problem: 'unsupported-media-type' },
+  // Wrong types.
+  { name: 'shape as string', url: MPC, who: 'client', payload: { ...goodMpc(), shape: '1,4' }, problem: 'validation' },
+  { name: 'shape entries as numeric strings', url: MPC, who: 'client', payload: { ...goodMpc(), shape: ['1', '4'] }, problem: 'validation' },
+  { name: 'negative dimension', url: MPC, who: 'client', payload: { ...goodMpc(), shape: [1, -4] }, problem: 'validation' },
+  { name: 'fractional dimension', url: MPC, who: 'client', payload: { ...goodMpc(), shape: [1, 4.5] }, problem: 'validation' },
+  { name: 'two sealed inputs instead of three', url: MPC, who: 'client', payload: { ...goodMpc(), sealedInputs: sealedPairs(4).slice(0, 2) }, problem: 'validation' },
+  { name: 'client key not hex', url: MPC, who: 'client', payload: { ...goodMpc(), clientPublicKey: 'zz'.repeat(32) }, problem: 'validation' },
+  { name: 'model id with a NATS wildcard', url: MPC, who: 'client', payload: { ...goodMpc(), modelId: 'digits.>' }, problem: 'validation' },
+  { name: 'body is an array', url: '/v1/queries', who: 'analyst', payload: [1, 2], problem: 'validation' },
+  { name: 'rows as string', url: '/v1/datasets', who: 'hospital', payload: { ...goodDataset(), rows: '3' }, problem: 'validation' },
+  { name: 'unknown aggregate', url: '/v1/queries', who: 'analyst', payload: { datasetIds: ['a'], query: { aggregate: 'median' } }, problem: 'validation' },
+  { name: 'model mode unknown', url: '/v1/models', who: 'owner', payload: { name: 'm', version: '1', mode: 'fhe' }, problem: 'validation' },
+  { name: 'mpc model without shares', url: '/v1/models', who: 'owner', payload: { name: 'm', version: '1', mode: 'mpc' }, problem: 'validation' },
+  // Unknown fields.
+  { name: 'unknown top-level field', url: MPC, who: 'client', payload: { ...goodMpc(), tenant: 'other' }, problem: 'validation' },
+  { name: 'principal smuggled in the body', url: '/v1/inference/he', who: 'client', payload: { ...goodHe(), principal: { tenant: 'other', actor: 'x', roles: ['admin'] } }, problem: 'validation' },
+  { name: 'unknown nested field', url: '/v1/queries', who: 'analyst', payload: { datasetIds: ['a'], query: { aggregate: 'count', sql: 'drop table' } }, problem: 'validation' },
+  { name: '__proto__ key', url: '/v1/queries', who: 'analyst', raw: '{"datasetIds":["a"],"query":{"aggregate":"count"},"__proto__":{"admin":true}}', problem: 'validation' },
+  // Shares and ciphertexts of the wrong length or form.
+  { name: 'sealed pair for 3 elements declared as 4', url: MPC, who: 'client', payload: { ...goodMpc(), sealedInputs: sealedPairs(3) }, problem: 'invalid-ciphertext' },
+  { name: 'sealed pair for 5 elements declared as 4', url: MPC, who: 'client', payload: { ...goodMpc(), sealedInputs: [...sealedPairs(4).slice(0, 2), sealedPairs(5)[2]] }, problem: 'invalid-ciphertext' },
+  { name: 'share not base64', url: MPC, who: 'client', payload: { ...goodMpc(), sealedInputs: ['!!!!', '....', '####'] }, problem: 'invalid-ciphertext' },
+  { name: 'share base64 without padding', url: MPC, who: 'client', payload: { ...goodMpc(), sealedInputs: sealedPairs(4).map((s) => s.replace(/=+$/, '')) }, problem: 'invalid-ciphertext' },
+  { name: 'HE ciphertext too short', url: '/v1/inference/he', who: 'client', payload: { ...goodHe(), ciphertext: 'AAAA' }, problem: 'invalid-ciphertext' },
+  { name: 'HE ciphertext truncated (header says longer)', url: '/v1/inference/he', who: 'client', payload: { ...goodHe(), ciphertext: sealObject(64, 128) }, problem: 'invalid-ciphertext' },
+  { name: 'HE ciphertext without SEAL magic', url: '/v1/inference/he', who: 'client', payload: { ...goodHe(), ciphertext: Buffer.alloc(64).toString('base64') }, problem: 'invalid-ciphertext' },
+  { name: 'dataset shares for 2 columns x 2 rows declared 3 rows', url: '/v1/datasets', who: 'hospital', payload: { ...goodDataset(), sealedShares: sealedPairs(4) }, problem: 'invalid-ciphertext' },
+  { name: 'HE keys not SEAL objects', url: '/v1/he/sessions', who: 'client', payload: { parms: 'AAAA', publicKey: 'AAAA', relinKeys: 'AAAA', galoisKeys: 'AAAA' }, problem: 'invalid-ciphertext' },
+  // Headers.
+  { name: 'idempotency key with spaces', url: MPC, who: 'client', payload: goodMpc(), headers: { 'idempotency-key': 'two words' }, problem: 'invalid-idempotency-key' },
+  { name: 'idempotency key too long', url: '/v1/inference/he', who: 'client', payload: goodHe(), headers: { 'idempotency-key': 'k'.repeat(129) }, problem: 'invalid-idempotency-key' },
+  // Wrong credentials on a submission route.
+  { name: 'wrong API key', url: MPC, who: 'nobody', payload: goodMpc(), problem: 'invalid-credentials' },
+  { name: 'wrong role for the route', url: '/v1/datasets', who: 'analyst', payload: goodDataset(), problem: 'forbidden' },
+];
+
+describe('gateway bad input', () => {
+  const nats = useNatsServer();
+  let f: GatewayFixture;
+  beforeAll(async () => {
+    f = await startGateway(nats().url, { rateLimitMax: 10_000, bodyLimit: 64 * 1024, publishBodyLimit: 256 * 1024 });
+  });
+  afterAll(async () => f.close());
+  afterEach(async () => {
+    // After every bad request the gateway still serves, and nothing reached the coordinator's submit paths.
+    expect((await f.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    for (const m of ['jobs.submit', 'models.publish', 'datasets.upload', 'analytics.query', 'he.registerKeys'] as const) expect(f.double.callsOf(m)).toHaveLength(0);
+    expect(f.double.jobs.size).toBe(0);
+  });
+
+  it.each(cases)('$name -> $problem', async (c) => {
+    const auth = c.who === 'nobody' ? { authorization: 'Bearer mpc_client.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } : bearer(f, c.who);
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...auth, ...c.headers };
+    const payload = c.raw ?? JSON.stringify(c.payload);
+    const r = await f.app.inject({ method: 'POST', url: c.url, headers, payload });
+    const body = r.json();
+    expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(body.type).toBe(problemType(c.problem));
+    expect(r.statusCode).toBe(body.status);
+    expect(r.statusCode).toBeGreaterThanOrEqual(400);
+    expect(r.statusCode).toBeLessThan(500);
+    expect(body.instance).toBe(c.url);
+    expect(typeof body.detail).toBe('string');
+  });
+
+  it('rejects a body over the limit of a normal route (413) but accepts it on a publish route', async () => {
+    const big = { ...goodMpc(), clientPublicKey: 'ab'.repeat(32), modelId: 'digits', sealedInputs: sealedPairs(2048) };
+    const r = await f.app.inject({ method: 'POST', url: MPC, headers: { ...bearer(f, 'client'), 'content-type': 'application/json' }, payload: JSON.stringify(big) });
+    expect(r.statusCode).toBe(413);
+    expect(r.json().type).toBe(problemType('payload-too-large'));
+    // The same size fits the publish limit; it is then refused for its content, not its size.
+    const ds = { ...goodDataset(), sealedShares: sealedPairs(2048) };
+    const p = await f.app.inject({ method: 'POST', url: '/v1/datasets', headers: { ...bearer(f, 'hospital'), 'content-type': 'application/json' }, payload: JSON.stringify(ds) });
+    expect(p.json().type).toBe(problemType('invalid-ciphertext'));
+    const huge = { ...goodDataset(), rows: 8192, sealedShares: sealedPairs(16384) };
+    const h = await f.app.inject({ method: 'POST', url: '/v1/datasets', headers: { ...bearer(f, 'hospital'), 'content-type': 'application/json' }, payload: JSON.stringify(huge) });
+    expect(h.statusCode).toBe(413);
+  });
+
+  it('rejects bad path parameters and query strings on read routes', async () => {
+    const job = await f.app.inject({ method: 'GET', url: '/v1/jobs/a.b', headers: bearer(f, 'client') });
+    expect(job.json().type).toBe(problemType('validation'));
+    const q = await f.app.inject({ method: 'GET', url: '/v1/audit/entries?from=-1', headers: bearer(f, 'auditor') });
+    expect(q.json().type).toBe(problemType('validation'));
+    const extra = await f.app.inject({ method: 'GET', url: '/v1/audit/entries?from=0&evil=1', headers: bearer(f, 'auditor') });
+    expect(extra.json().type).toBe(problemType('validation'));
+    const limit = await f.app.inject({ method: 'GET', url: '/v1/audit/entries?limit=5000', headers: bearer(f, 'auditor') });
+    expect(limit.json().type).toBe(problemType('validation'));
+    const proof = await f.app.inject({ method: 'GET', url: '/v1/audit/proofs/5?treeSize=3', headers: bearer(f, 'auditor') });
+    expect(proof.json().type).toBe(problemType('validation'));
+    const unknown = await f.app.inject({ method: 'GET', url: '/v1/nothing', headers: bearer(f, 'client') });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().type).toBe(problemType('not-found'));
+  });
+
+  it('accepts the well-formed versions of the same requests (the table is not rejecting everything)', async () => {
+    const h = (who: string) => ({ ...bearer(f, who), 'content-type': 'application/json' });
+    const mpc = await f.app.inject({ method: 'POST', url: MPC, headers: h('client'), payload: JSON.stringify(goodMpc()) });
+    const he = await f.app.inject({ method: 'POST', url: '/v1/inference/he', headers: h('client'), payload: JSON.stringify(goodHe()) });
+    const ds = await f.app.inject({ method: 'POST', url: '/v1/datasets', headers: h('hospital'), payload: JSON.stringify(goodDataset()) });
+    expect([mpc.statusCode, he.statusCode, ds.statusCode]).toEqual([201, 201, 201]);
+    expect(f.double.callsOf('jobs.submit')).toHaveLength(2);
+    // Reset for the afterEach invariant.
+    f.double.calls.length = 0;
+    f.double.jobs.clear();
+  });
+});
