@@ -27,12 +27,27 @@ export interface MemoryNetwork {
   kill(party: PartyIndex): void;
   /** Whether `party` has not been killed. */
   isAlive(party: PartyIndex): boolean;
+  /**
+   * Latency depth so far: the length of the longest chain of messages each of which was sent
+   * after its sender received the previous one (Lamport clocks). Unlike the per-channel
+   * `rounds`, it sees that a message P0 -> P2 followed by P2 -> P1 costs two hops even when
+   * P0 itself never waited. Protocol round costs in docs/protocols-rss.md are this depth.
+   */
+  depth(): number;
+  /** Sets every party's clock to the current `depth()`, so the next protocol is measured alone. */
+  alignClocks(): void;
+}
+
+/** A queued message: payload plus the Lamport depth at which it arrives. */
+interface Envelope {
+  readonly payload: Uint8Array;
+  readonly stamp: number;
 }
 
 interface Waiter {
   readonly from: PartyIndex;
   readonly to: PartyIndex;
-  resolve(payload: Uint8Array): void;
+  resolve(msg: Envelope): void;
   reject(err: Error): void;
   timer: ReturnType<typeof setTimeout> | undefined;
 }
@@ -51,7 +66,9 @@ const key = (from: PartyIndex, to: PartyIndex, tag: string): string => `${from}>
 
 /** Shared state of the three channels. */
 class Switchboard {
-  readonly queued = new Map<string, Uint8Array>();
+  readonly queued = new Map<string, Envelope>();
+  /** Lamport clock per party: depth of the longest message chain it has seen. */
+  readonly clocks = [0, 0, 0];
   readonly waiting = new Map<string, Waiter>();
   /** Every (from, to, tag) ever sent, to catch a reused tag even after delivery. */
   readonly sent = new Set<string>();
@@ -113,15 +130,15 @@ class MemoryChannel implements Channel {
     // A message to a dead party is dropped, as a real transport would publish into the void.
     if (board.dead.has(to)) return;
     // Copy: the sender may reuse its buffer as soon as send resolves.
-    const copy = Uint8Array.from(payload);
+    const msg: Envelope = { payload: Uint8Array.from(payload), stamp: board.clocks[this.self]! + 1 };
     const w = board.waiting.get(k);
     if (w !== undefined) {
       board.waiting.delete(k);
       if (w.timer !== undefined) clearTimeout(w.timer);
       // Deliver on a later tick, as a network would; the receiver never runs inside send().
-      setImmediate(() => w.resolve(copy));
+      setImmediate(() => w.resolve(msg));
     } else {
-      board.queued.set(k, copy);
+      board.queued.set(k, msg);
     }
   }
 
@@ -141,10 +158,11 @@ class MemoryChannel implements Channel {
       return Promise.reject(new InvalidArgumentError(`tag: party ${this.self} already received "${tag}" from party ${from}`));
     }
     board.received.add(k);
-    const done = (payload: Uint8Array): Uint8Array => {
-      this.#stats.bytesReceived += payload.length;
+    const done = (msg: Envelope): Uint8Array => {
+      this.#stats.bytesReceived += msg.payload.length;
       this.#roundOpen = true;
-      return payload;
+      board.clocks[this.self] = Math.max(board.clocks[this.self]!, msg.stamp);
+      return msg.payload;
     };
     const ready = board.queued.get(k);
     if (ready !== undefined) {
@@ -184,6 +202,13 @@ export function createMemoryNetwork(jobId: string, opts: MemoryNetworkOptions = 
     },
     isAlive(party: PartyIndex) {
       return !board.dead.has(checkParty('party', party));
+    },
+    depth() {
+      return Math.max(...board.clocks);
+    },
+    alignClocks() {
+      const d = Math.max(...board.clocks);
+      board.clocks.fill(d);
     },
   });
 }

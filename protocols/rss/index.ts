@@ -31,6 +31,27 @@ export { open, revealTo } from './open.js';
 export { mul, matmul, dot, reshare } from './mul.js';
 export { truncate, mulFixed, matmulFixed } from './truncate.js';
 export { inputFrom } from './input.js';
+export type { BinaryShare } from './binary-share.js';
+export {
+  makeBinaryShare,
+  checkBinaryShare,
+  shareBinary,
+  reconstructBinary,
+  xorB,
+  xorPublicB,
+  notB,
+  andPublicB,
+  shiftLeftB,
+  shiftRightB,
+  andB,
+  concatB,
+  splitB,
+  openBinary,
+} from './binary-share.js';
+export { inputBinary, binaryFromParties12, addBinary, a2b, bitInjection } from './conversion.js';
+export { ltzBit, ltz, lessThan, equalZeroBit, equalZero, equal, select, relu, max, min, abs } from './comparison.js';
+export type { ArgmaxResult } from './argmax.js';
+export { argmax, maxLastAxis } from './argmax.js';
 export type { LocalParties, LocalPartiesOptions } from './local-parties.js';
 export { createLocalParties } from './local-parties.js';
 export {

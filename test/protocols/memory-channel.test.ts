@@ -72,3 +72,22 @@ describe('memory channel network', () => {
     expect(() => createMemoryNetwork('j', { recvTimeoutMs: -1 })).toThrow(/recvTimeoutMs/);
   });
 });
+
+describe('memory network latency depth', () => {
+  it('counts a relayed chain P0 -> P2 -> P1 as two hops even though P0 never waited', async () => {
+    const net = createMemoryNetwork('job');
+    const [c0, c1, c2] = net.channels;
+    await c0.send(2, 'in', bytes(1));
+    await c0.send(1, 'and', bytes(2)); // same per-channel round for P0
+    await c2.recv(0, 'in');
+    await c2.send(1, 'and', bytes(3)); // depends on the first message
+    await c1.recv(0, 'and');
+    await c1.recv(2, 'and');
+    expect(c0.stats.rounds).toBe(1);
+    expect(net.depth()).toBe(2);
+    net.alignClocks();
+    await c1.send(0, 'x', bytes(1));
+    await c0.recv(1, 'x');
+    expect(net.depth()).toBe(3);
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * @module protocols/rss/comparison
+ * Comparisons on arithmetic replicated shares, built from the conversions (ABY3 section 5.3;
+ * SPU aby3 MsbA2B / EqualAA):
+ *
+ * - `ltzBit` / `ltz`: [x < 0] is the most significant bit of x in two's complement. msb = bit 63
+ *   of a2b(x): 8 rounds; `ltz` adds the 1-round bit injection: 9 rounds.
+ * - `lessThan(x, y)` = ltz(x - y), exact when |x - y| < 2^63 (always for encodings made by
+ *   `encodeFixed`, which keeps |v| < 2^62).
+ * - `equalZero`: party 0 knows v = x0 + x1, parties 1 and 2 know u = -x2, and x = 0 iff v = u.
+ *   [v]^B is input by party 0 (1 round), [u]^B is free; e = ~(v ^ u) is all ones iff equal,
+ *   reduced by an AND tree e & (e >> 32), ... (6 rounds): 7 rounds, 8 with bit injection.
+ * - `select(c, a, b)` = b + c * (a - b) for an arithmetic bit c: 1 round.
+ * - `relu(x)` = x - ltz(x) * x: 10 rounds; `max(x, y)`: 10 rounds.
+ * Results are arithmetic 0/1 integers (not fixed point): multiplying a fixed-point value by
+ * them needs no truncation.
+ */
+import type { ProtocolContext } from './context.js';
+import { checkSameLength, checkShare, type ReplicatedShare } from './replicated-share.js';
+import { add, neg, sub } from './local-ops.js';
+import { mul } from './mul.js';
+import { andB, andPublicB, notB, shiftRightB, xorB, type BinaryShare } from './binary-share.js';
+import { a2b, binaryFromParties12, bitInjection, inputBinary } from './conversion.js';
+
+/** [x < 0] as a boolean share in the lowest bit of each word. 8 rounds. */
+export async function ltzBit(ctx: ProtocolContext, x: ReplicatedShare): Promise<BinaryShare> {
+  checkShare('x', x);
+  return shiftRightB(ctx, await a2b(ctx, x), 63);
+}
+
+/** [x < 0] as an arithmetic 0/1. 9 rounds. */
+export async function ltz(ctx: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare> {
+  return bitInjection(ctx, await ltzBit(ctx, x));
+}
+
+/** [x < y] as an arithmetic 0/1 (signed; exact when |x - y| < 2^63). 9 rounds. */
+export async function lessThan(ctx: ProtocolContext, x: ReplicatedShare, y: ReplicatedShare): Promise<ReplicatedShare> {
+  checkSameLength('x', x, 'y', y);
+  return ltz(ctx, sub(ctx, x, y));
+}
+
+/** [x == 0] as a boolean share in the lowest bit. 7 rounds. */
+export async function equalZeroBit(ctx: ProtocolContext, x: ReplicatedShare): Promise<BinaryShare> {
+  const n = checkShare('x', x);
+  const v = await inputBinary(ctx, 0, ctx.self === 0 ? ctx.ring.add(x.a, x.b) : undefined, n);
+  const u = binaryFromParties12(ctx, ctx.ring.neg(ctx.self === 1 ? x.b : x.a));
+  let e = notB(ctx, xorB(ctx, v, u));
+  for (let k = 32; k >= 1; k >>= 1) e = await andB(ctx, e, shiftRightB(ctx, e, k));
+  return andPublicB(ctx, e, 1n);
+}
+
+/** [x == 0] as an arithmetic 0/1. 8 rounds. */
+export async function equalZero(ctx: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare> {
+  return bitInjection(ctx, await equalZeroBit(ctx, x));
+}
+
+/** [x == y] as an arithmetic 0/1 (exact, any ring elements). 8 rounds. */
+export async function equal(ctx: ProtocolContext, x: ReplicatedShare, y: ReplicatedShare): Promise<ReplicatedShare> {
+  checkSameLength('x', x, 'y', y);
+  return equalZero(ctx, sub(ctx, x, y));
+}
+
+/** [c ? a : b] for an arithmetic bit c (0 or 1). 1 round. */
+export async function select(ctx: ProtocolContext, c: ReplicatedShare, a: ReplicatedShare, b: ReplicatedShare): Promise<ReplicatedShare> {
+  checkSameLength('a', a, 'b', b);
+  checkSameLength('a', a, 'c', c);
+  return add(ctx, b, await mul(ctx, c, sub(ctx, a, b)));
+}
+
+/** [max(x, 0)]. 10 rounds. */
+export async function relu(ctx: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare> {
+  const negative = await ltz(ctx, x);
+  return sub(ctx, x, await mul(ctx, negative, x));
+}
+
+/** [max(x, y)] elementwise (exact when |x - y| < 2^63). 10 rounds. */
+export async function max(ctx: ProtocolContext, x: ReplicatedShare, y: ReplicatedShare): Promise<ReplicatedShare> {
+  const xLess = await lessThan(ctx, x, y);
+  return select(ctx, xLess, y, x);
+}
+
+/** [min(x, y)] elementwise (exact when |x - y| < 2^63). 10 rounds. */
+export async function min(ctx: ProtocolContext, x: ReplicatedShare, y: ReplicatedShare): Promise<ReplicatedShare> {
+  const xLess = await lessThan(ctx, x, y);
+  return select(ctx, xLess, x, y);
+}
+
+/** [|x|] = x - 2 * ltz(x) * x. 10 rounds. */
+export async function abs(ctx: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare> {
+  const negative = await ltz(ctx, x);
+  const nx = await mul(ctx, negative, x);
+  return add(ctx, x, neg(ctx, add(ctx, nx, nx)));
+}
