@@ -51,15 +51,15 @@ function rot(v: Float64Array, k: number): Float64Array {
  * (rotations, products, rotate-and-sum, polynomial terms) and returns the final slots.
  */
 export function simulatePlan(plan: HePlan, v: Float64Array): Float64Array {
-  let x = Float64Array.from(v);
+  let x: Float64Array = Float64Array.from(v);
   const mul = (a: Float64Array, b: Float64Array): Float64Array => a.map((u, i) => u * b[i]!);
   const add = (a: Float64Array, b: Float64Array): Float64Array => a.map((u, i) => u + b[i]!);
   const rsum = (a: Float64Array, strides: readonly number[]): Float64Array => strides.reduce((acc, k) => add(acc, rot(acc, k)), a);
   for (const step of plan.steps) {
     if (step.kind === 'dense-diagonal') {
-      let total = new Float64Array(x.length);
+      let total: Float64Array = new Float64Array(x.length);
       for (let j = 0; j < step.giant; j++) {
-        let acc = new Float64Array(x.length);
+        let acc: Float64Array = new Float64Array(x.length);
         for (let c = 0; c < step.baby; c++) {
           const d = step.diagonals[j * step.baby + c];
           if (d) acc = add(acc, mul(rot(x, c), d));
