@@ -1,0 +1,26 @@
+/**
+ * @module services/audit/errors
+ * Errors of the audit log, with stable codes.
+ */
+import { MpcError } from '../../crypto-core/errors.js';
+
+/** An audit event or entry breaks the schema (unknown type, unknown field, data-like content). */
+export class AuditEntryError extends MpcError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('audit-entry-invalid', message, options);
+  }
+}
+
+/** The log's storage refused an append or holds something that is not a valid log. */
+export class AuditStorageError extends MpcError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('audit-storage', message, options);
+  }
+}
+
+/** Another writer appended to the log behind this one's back (expected-last-sequence failed). */
+export class AuditWriterConflictError extends MpcError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('audit-writer-conflict', message, options);
+  }
+}
