@@ -1,9 +1,13 @@
 /**
  * Sealed boxes (crypto-core/sealed-box): round trip, the documented format opened with
- * node:crypto alone, and refusal of every tampered region, truncation, wrong aad and wrong key.
+ * independent implementations of the primitives, and refusal of every tampered region,
+ * truncation, wrong aad and wrong key.
  */
 import { describe, expect, it } from 'vitest';
-import { createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, hkdfSync, randomBytes } from 'node:crypto';
+import { createDecipheriv, randomBytes } from 'node:crypto';
+import { x25519 } from '@noble/curves/ed25519.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { open, seal, SEALED_BOX_HEADER_LENGTH, SEALED_BOX_OVERHEAD, SEALED_BOX_VERSION } from '../../crypto-core/sealed-box.js';
 import { generateAgreementKeyPair } from '../../crypto-core/keys/agreement.js';
 import { LowOrderPointError } from '../../crypto-core/keys/errors.js';
@@ -13,15 +17,15 @@ import { Prg } from '../../crypto-core/prg.js';
 const recipient = generateAgreementKeyPair();
 const enc = (s: string) => new TextEncoder().encode(s);
 
-/** Opens a version-1 box following the format in the module header, with node:crypto only. */
+/**
+ * Opens a version-1 box following the format in the module header, with other implementations
+ * of the primitives: noble for X25519 and HKDF (ours use OpenSSL), node:crypto for AES-GCM.
+ */
 function openIndependently(secretKey: Uint8Array, publicKey: Uint8Array, box: Uint8Array, aad: Uint8Array): Uint8Array {
   const epk = box.subarray(1, 33);
   const nonce = box.subarray(33, 45);
-  const shared = diffieHellman({
-    privateKey: createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b656e04220420', 'hex'), secretKey]), format: 'der', type: 'pkcs8' }),
-    publicKey: createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b656e032100', 'hex'), epk]), format: 'der', type: 'spki' }),
-  });
-  const key = Buffer.from(hkdfSync('sha256', shared, Buffer.concat([epk, publicKey]), 'mpc-sealed-box/v1', 32));
+  const shared = x25519.getSharedSecret(secretKey, epk);
+  const key = hkdf(sha256, shared, Buffer.concat([epk, publicKey]), new TextEncoder().encode('mpc-sealed-box/v1'), 32);
   const d = createDecipheriv('aes-256-gcm', key, nonce);
   d.setAAD(Buffer.concat([box.subarray(0, 45), aad]));
   d.setAuthTag(box.subarray(box.length - 16));
@@ -40,7 +44,7 @@ describe('sealed box', () => {
     }
   });
 
-  it('has the documented layout and opens with node:crypto following the module header', () => {
+  it('has the documented layout and opens with independent primitives following the module header', () => {
     const pt = enc('shares for party 2');
     const aad = enc('job-7');
     const box = seal(recipient.publicKey, pt, aad);
