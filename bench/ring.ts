@@ -13,7 +13,7 @@
  * 64-bit words for the PRG.
  */
 import type { BenchCase, BenchOptions, BenchSuite } from './bench-case.js';
-import { timeMedian } from './bench-case.js';
+import { median, timeMedian } from './bench-case.js';
 import { tsRing } from '../crypto-core/ring/index.js';
 import { loadNativeRing, nativeFloat64Matmul, nativeRingInternals } from '../crypto-core/ring/native-ring.js';
 import type { Ring64 } from '../crypto-core/ring/ring64.js';
@@ -39,6 +39,27 @@ async function perCallMs(fn: () => unknown, reps: number, sampleMs: number): Pro
     1,
   );
   return ms / batch;
+}
+
+/**
+ * Median milliseconds per call of `a` and of `b`, sampled alternately, so that load from other
+ * processes on a shared machine drifts into both figures alike and their ratio stays fair.
+ */
+async function pairedPerCallMs(a: () => unknown, b: () => unknown, reps: number, sampleMs: number): Promise<[number, number]> {
+  const batchOf = (fn: () => unknown): number => {
+    fn();
+    const t0 = performance.now();
+    fn();
+    return Math.max(1, Math.min(10_000, Math.round(sampleMs / Math.max(performance.now() - t0, 1e-4))));
+  };
+  const [ba, bb] = [batchOf(a), batchOf(b)];
+  const sa: number[] = [];
+  const sb: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    sa.push((await timeMedian(() => { for (let i = 0; i < ba; i++) a(); }, 1, 0)) / ba);
+    sb.push((await timeMedian(() => { for (let i = 0; i < bb; i++) b(); }, 1, 0)) / bb);
+  }
+  return [median(sa), median(sb)];
 }
 
 interface Plan {
@@ -81,8 +102,12 @@ async function matmulCases(opts: BenchOptions, plan: Plan, native: Ring64 | unde
     if (!native) continue;
     const af = Float64Array.from(a, (x) => Number(x & 0xffffn) / 65536);
     const bf = Float64Array.from(b, (x) => Number(x & 0xffffn) / 65536);
-    const f64Ms = await perCallMs(() => nativeFloat64Matmul(af, bf, m, k, n), plan.reps, plan.sampleMs);
-    const nativeMs = await perCallMs(() => native.matmul(a, b, m, k, n, out), plan.reps, plan.sampleMs);
+    const [nativeMs, f64Ms] = await pairedPerCallMs(
+      () => native.matmul(a, b, m, k, n, out),
+      () => nativeFloat64Matmul(af, bf, m, k, n),
+      plan.reps,
+      plan.sampleMs,
+    );
     opts.emit(line(name, 'native', nativeMs, macs, 'ts', tsMs, { kernel, ratio_vs_float64: round(f64Ms / nativeMs), float64_median_ms: round(f64Ms) }));
     opts.emit(line(name, 'float64', f64Ms, macs, null, null, { kernel }));
   }

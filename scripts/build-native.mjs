@@ -1,6 +1,7 @@
 // Builds the native ring addon (crypto-core/native) with node-gyp against local Node.js headers,
 // so no header download is attempted. Run by `npm ci` (the package's install script) and by
-// `npm run build`; `--force` rebuilds even when the addon is up to date.
+// `npm run build`; `--force` rebuilds even when the addon is up to date; `--nodedir=<dir>` picks
+// the headers (default: the first of the running Node's, the system's, then the vendored ones).
 //
 // Exit status is 0 even when the build fails: the TypeScript ring is then used, and the ring
 // parity test (test/crypto-core/ring-parity.test.ts) fails unless MPC_NATIVE=0, so CI notices.
@@ -14,6 +15,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const addonDir = join(root, 'crypto-core', 'native');
 const product = join(addonDir, 'build', 'Release', 'mpc_ring.node');
 const force = process.argv.includes('--force');
+/** `--nodedir=<dir>` overrides the header search (e.g. to test the vendored headers). */
+const nodeDirArg = process.argv.find((a) => a.startsWith('--nodedir='))?.slice('--nodedir='.length);
 
 function warn(msg) {
   process.stderr.write(`build-native: WARNING: ${msg}\n` +
@@ -49,6 +52,7 @@ function findNodeDir() {
     join(root, 'node_modules', arch),
     '/usr/local',
     '/usr',
+    join(addonDir, 'node-api'), // vendored Node-API headers (see its README.md): always present
   ];
   return candidates.find((d) => existsSync(join(d, 'include', 'node', 'node_api.h'))
     && existsSync(join(d, 'include', 'node', 'common.gypi')));
@@ -66,8 +70,8 @@ try {
 } catch (err) {
   warn(`node-gyp is not installed (${err.message})`);
 }
-const nodeDir = findNodeDir();
-if (!nodeDir) warn('no Node.js headers found (looked for include/node/node_api.h next to this Node and in /usr)');
+const nodeDir = nodeDirArg ? resolve(nodeDirArg) : findNodeDir();
+if (!nodeDir) warn('no Node.js headers found (looked for include/node/node_api.h next to this Node, in /usr and in crypto-core/native/node-api)');
 
 console.log(`build-native: building crypto-core/native with node-gyp (headers from ${nodeDir})`);
 const started = Date.now();
