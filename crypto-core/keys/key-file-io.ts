@@ -15,14 +15,18 @@
  * with any permission bit beyond 0600 is refused (group or other access, as OpenSSH refuses, and
  * also an execute bit, which no key file should have); 0400 is accepted.
  */
-import { closeSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, fchmodSync, constants } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync, fchmodSync, constants } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { KeyFileError, InvalidArgumentError } from '../errors.js';
 import { describe } from '../ring/check.js';
+import { fromHex } from '../encoding.js';
 
 /** A key file is a few hundred bytes; anything much larger is not one of ours. */
 const MAX_KEY_FILE_BYTES = 64 * 1024;
+
+/** link(2) errors that mean "this file system has no hard links", not "the target exists". */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
 
 /** Mode of files holding secret keys. */
 export const SECRET_FILE_MODE = 0o600;
@@ -87,13 +91,19 @@ export function writeKeyFileText(path: string, text: string, mode: number, optio
       renameSync(tmp, target);
       tmpGone = true;
     } else {
+      const exists = (cause?: unknown) =>
+        new KeyFileError(`${path}: file already exists; refusing to replace a key file (pass { overwrite: true } to replace it)`, { cause });
       try {
         linkSync(tmp, target);
       } catch (cause) {
-        if (errnoCode(cause) === 'EEXIST') {
-          throw new KeyFileError(`${path}: file already exists; refusing to replace a key file (pass { overwrite: true } to replace it)`, { cause });
-        }
-        throw cause;
+        const code = errnoCode(cause);
+        if (code === 'EEXIST') throw exists(cause);
+        if (code === undefined || !NO_HARD_LINKS.has(code)) throw cause;
+        // A file system without hard links: check, then rename. The race this reopens only
+        // matters against a concurrent writer of the same key file, which is a bug anyway.
+        if (existsSync(target)) throw exists();
+        renameSync(tmp, target);
+        tmpGone = true;
       }
     }
   } catch (cause) {
@@ -135,7 +145,9 @@ export function readKeyFileText(path: string, what: string, secret: boolean): st
   checkPath(path);
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY);
+    // O_NONBLOCK so that a FIFO planted at the path fails the regular-file check below instead
+    // of blocking the process; it changes nothing for regular files.
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (cause) {
     const code = errnoCode(cause);
     if (code === 'ENOENT') throw new KeyFileError(`${path}: ${what} does not exist`, { cause });
@@ -179,4 +191,19 @@ export function parseKeyFileJson(path: string, text: string, what: string, forma
     throw new KeyFileError(`${path}: ${what} has format ${JSON.stringify(obj.format)}, expected ${JSON.stringify(format)}`);
   }
   return obj;
+}
+
+/**
+ * Reads the `field` of `obj` as exactly `bytes` bytes of lower-case hex.
+ * @throws KeyFileError naming the file and field.
+ */
+export function keyFileHexField(path: string, obj: Record<string, unknown>, prefix: string, field: string, bytes: number): Uint8Array {
+  const value = obj[field];
+  const where = prefix === '' ? field : `${prefix}.${field}`;
+  if (value === undefined) throw new KeyFileError(`${path}: field ${where} is missing`);
+  try {
+    return fromHex(value as string, where, bytes);
+  } catch (cause) {
+    throw new KeyFileError(`${path}: ${cause instanceof Error ? cause.message : `${where}: invalid`}`, { cause });
+  }
 }

@@ -18,12 +18,13 @@
  * permission-checked). Errors say which file and which field is wrong.
  */
 import { KeyFileError } from '../errors.js';
-import { fromHex, toHex } from '../encoding.js';
+import { toHex } from '../encoding.js';
 import { bytesEqual } from './byte-checks.js';
 import { checkIdentity, publicIdentity, parsePublicIdentity, type PublicIdentity, type ServiceIdentity } from './identity.js';
 import { signingPublicKey, isValidSigningPublicKey } from './signing.js';
 import { agreementPublicKey, isValidAgreementPublicKey } from './agreement.js';
 import {
+  keyFileHexField,
   parseKeyFileJson,
   readKeyFileText,
   writeKeyFileText,
@@ -38,21 +39,6 @@ export const IDENTITY_FILE_FORMAT = 'mpc-identity/v1';
 export const PUBLIC_KEY_FILE_FORMAT = 'mpc-public-identity/v1';
 
 export type { WriteKeyFileOptions } from './key-file-io.js';
-
-/**
- * Reads the `field` of `obj` as exactly `bytes` bytes of lower-case hex.
- * @throws KeyFileError naming the file and field.
- */
-export function keyFileHexField(path: string, obj: Record<string, unknown>, prefix: string, field: string, bytes: number): Uint8Array {
-  const value = obj[field];
-  const where = prefix === '' ? field : `${prefix}.${field}`;
-  if (value === undefined) throw new KeyFileError(`${path}: field ${where} is missing`);
-  try {
-    return fromHex(value as string, where, bytes);
-  } catch (cause) {
-    throw new KeyFileError(`${path}: ${cause instanceof Error ? cause.message : `${where}: invalid`}`, { cause });
-  }
-}
 
 function subObject(path: string, obj: Record<string, unknown>, field: string): Record<string, unknown> {
   const v = obj[field];

@@ -8,8 +8,7 @@
  */
 import { toHex } from '../encoding.js';
 import { checkBytes, checkRng, drawRandom, type RandomSource } from './byte-checks.js';
-import { keyFileHexField } from './key-file.js';
-import { parseKeyFileJson, readKeyFileText, writeKeyFileText, SECRET_FILE_MODE, type WriteKeyFileOptions } from './key-file-io.js';
+import { keyFileHexField, parseKeyFileJson, readKeyFileText, writeKeyFileText, SECRET_FILE_MODE, type WriteKeyFileOptions } from './key-file-io.js';
 
 /** Format tag of storage-key files. */
 export const STORAGE_KEY_FILE_FORMAT = 'mpc-storage-key/v1';

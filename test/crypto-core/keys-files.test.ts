@@ -3,8 +3,9 @@
  * trips, permissions, atomic no-clobber writes, and each KeyFileError case with its message.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
   readIdentityFile,
@@ -237,5 +238,22 @@ describe('storage-key file', () => {
     expectKeyFileError(() => readStorageKeyFile(plant(JSON.stringify({ ...doc, key: '11'.repeat(16) }))), /key: expected 64 hex characters/);
     expectKeyFileError(() => readStorageKeyFile(plant('key=11')), /not valid JSON/);
     expect(readStorageKeyFile(plant(JSON.stringify(doc)))).toEqual(new Uint8Array(32).fill(0x11));
+  });
+});
+
+describe('unusual files at the path', () => {
+  it('a FIFO is refused as not a regular file, without blocking', () => {
+    const p = fresh('fifo.json');
+    mkdirSync(join(p, '..'), { recursive: true });
+    const r = spawnSync('mkfifo', ['-m', '600', p]);
+    expect(r.status).toBe(0);
+    expectKeyFileError(() => readIdentityFile(p), /not a regular file/);
+  });
+  it('a symbolic link to a good 0600 file is followed (mounted secrets are symlinks)', () => {
+    const real = fresh('real.json');
+    writeIdentityFile(real, id);
+    const link = join(real, '..', 'link.json');
+    symlinkSync(real, link);
+    expect(readIdentityFile(link)).toEqual(id);
   });
 });
