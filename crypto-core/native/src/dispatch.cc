@@ -64,7 +64,9 @@ struct AlignedBuffer {
 #undef KERNEL_MR
 #undef KERNEL_NRV
 
-#if defined(__x86_64__) || defined(__i386__)
+// RING_PORTABLE_ONLY builds only the portable kernels, as on a non-x86 machine (to check that
+// path compiles and passes the parity tests on an x86 build host).
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(RING_PORTABLE_ONLY)
 #define RING_X86 1
 
 #if defined(__clang__)
