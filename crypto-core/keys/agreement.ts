@@ -4,9 +4,9 @@
  *
  * Why OpenSSL and not @noble/curves here: the agreement secret key is long-term and `open`
  * (sealed boxes) runs it on attacker-chosen ephemeral keys, so timing matters; OpenSSL's X25519
- * is constant-time, while BigInt arithmetic in JavaScript makes no such promise. It is also about
- * 8x faster (bench: ~140 us vs ~1.1 ms per agreement). The tests check it against noble and the
- * RFC 7748 vectors.
+ * is constant-time, while BigInt arithmetic in JavaScript makes no such promise. It is also 8-10x
+ * faster (measured on the 2-core dev machine: ~0.1-0.2 ms vs ~1.1-1.9 ms per agreement, key
+ * import included). The tests check it against noble and the RFC 7748 vectors.
  *
  * `agree` refuses peer keys of small order: with such a key the shared secret is all zeros
  * whatever our secret is, so an attacker who substitutes it would know the derived key
