@@ -17,6 +17,14 @@ import type { Channel, ChannelStats, PartyIndex } from './channel.js';
 export interface MemoryNetworkOptions {
   /** Reject a receive that waits longer than this many milliseconds (default: no timeout). */
   readonly recvTimeoutMs?: number;
+  /**
+   * Delay each message by a pseudo-random 0..maxDelayMs milliseconds (default 0: delivered on
+   * the next tick in send order). Reorders arrivals across tags and senders, which flushes out
+   * protocols whose parties disagree on tags when calls run concurrently.
+   */
+  readonly maxDelayMs?: number;
+  /** Seed of the delay sequence (default 1), so a reordering is reproducible. */
+  readonly delaySeed?: number;
 }
 
 /** Three linked channels plus the failure controls of the simulated network. */
@@ -76,7 +84,25 @@ class Switchboard {
   readonly received = new Set<string>();
   readonly dead = new Set<PartyIndex>();
 
-  constructor(readonly recvTimeoutMs: number | undefined) {}
+  #rand: number;
+
+  constructor(
+    readonly recvTimeoutMs: number | undefined,
+    readonly maxDelayMs: number,
+    delaySeed: number,
+  ) {
+    this.#rand = delaySeed >>> 0 || 1;
+  }
+
+  /** Next delay in 0..maxDelayMs (xorshift32: reproducible, not security relevant). */
+  nextDelay(): number {
+    let x = this.#rand;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.#rand = x >>> 0;
+    return (this.#rand / 2 ** 32) * this.maxDelayMs;
+  }
 
   kill(party: PartyIndex): void {
     this.dead.add(party);
@@ -131,15 +157,22 @@ class MemoryChannel implements Channel {
     if (board.dead.has(to)) return;
     // Copy: the sender may reuse its buffer as soon as send resolves.
     const msg: Envelope = { payload: Uint8Array.from(payload), stamp: board.clocks[this.self]! + 1 };
-    const w = board.waiting.get(k);
-    if (w !== undefined) {
-      board.waiting.delete(k);
-      if (w.timer !== undefined) clearTimeout(w.timer);
-      // Deliver on a later tick, as a network would; the receiver never runs inside send().
-      setImmediate(() => w.resolve(msg));
-    } else {
-      board.queued.set(k, msg);
-    }
+    const from = this.self;
+    const deliver = (later: boolean): void => {
+      if (board.dead.has(from) || board.dead.has(to)) return;
+      const w = board.waiting.get(k);
+      if (w !== undefined) {
+        board.waiting.delete(k);
+        if (w.timer !== undefined) clearTimeout(w.timer);
+        // The receiver never runs inside send(): resolve on a later tick, as a network would.
+        if (later) w.resolve(msg);
+        else setImmediate(() => w.resolve(msg));
+      } else {
+        board.queued.set(k, msg);
+      }
+    };
+    if (board.maxDelayMs > 0) setTimeout(() => deliver(true), board.nextDelay());
+    else deliver(false);
   }
 
   recv(from: PartyIndex, tag: string): Promise<Uint8Array> {
@@ -193,7 +226,13 @@ export function createMemoryNetwork(jobId: string, opts: MemoryNetworkOptions = 
   if (ms !== undefined && (typeof ms !== 'number' || !(ms > 0) || !Number.isFinite(ms))) {
     throw new InvalidArgumentError(`recvTimeoutMs: expected positive finite number, got ${String(ms)}`);
   }
-  const board = new Switchboard(ms);
+  const delay = opts.maxDelayMs ?? 0;
+  if (typeof delay !== 'number' || !(delay >= 0) || !Number.isFinite(delay)) {
+    throw new InvalidArgumentError(`maxDelayMs: expected non-negative finite number, got ${String(delay)}`);
+  }
+  const seed = opts.delaySeed ?? 1;
+  if (!Number.isInteger(seed)) throw new InvalidArgumentError(`delaySeed: expected integer, got ${String(seed)}`);
+  const board = new Switchboard(ms, delay, seed);
   const channels = [0, 1, 2].map((p) => new MemoryChannel(p as PartyIndex, jobId, board)) as [MemoryChannel, MemoryChannel, MemoryChannel];
   return Object.freeze({
     channels,

@@ -24,12 +24,13 @@ export interface ArgmaxResult {
 }
 
 async function tournament(
-  ctx: ProtocolContext,
+  parent: ProtocolContext,
   x: ReplicatedShare,
   rows: number,
   cols: number,
   withIndex: boolean,
 ): Promise<{ max: ReplicatedShare; index: ReplicatedShare | undefined }> {
+  const ctx = parent.scope('tournament');
   const total = checkShare('x', x);
   if (!Number.isSafeInteger(rows) || rows <= 0) throw new InvalidArgumentError(`rows: expected positive integer, got ${String(rows)}`);
   if (!Number.isSafeInteger(cols) || cols <= 0) throw new InvalidArgumentError(`cols: expected positive integer, got ${String(cols)}`);

@@ -23,24 +23,28 @@ import { andB, andPublicB, notB, shiftRightB, xorB, type BinaryShare } from './b
 import { a2b, binaryFromParties12, bitInjection, inputBinary } from './conversion.js';
 
 /** [x < 0] as a boolean share in the lowest bit of each word. 8 rounds. */
-export async function ltzBit(ctx: ProtocolContext, x: ReplicatedShare): Promise<BinaryShare> {
+export async function ltzBit(parent: ProtocolContext, x: ReplicatedShare): Promise<BinaryShare> {
+  const ctx = parent.scope('ltzBit');
   checkShare('x', x);
   return shiftRightB(ctx, await a2b(ctx, x), 63);
 }
 
 /** [x < 0] as an arithmetic 0/1. 9 rounds. */
-export async function ltz(ctx: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare> {
+export async function ltz(parent: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare> {
+  const ctx = parent.scope('ltz');
   return bitInjection(ctx, await ltzBit(ctx, x));
 }
 
 /** [x < y] as an arithmetic 0/1 (signed; exact when |x - y| < 2^63). 9 rounds. */
-export async function lessThan(ctx: ProtocolContext, x: ReplicatedShare, y: ReplicatedShare): Promise<ReplicatedShare> {
+export async function lessThan(parent: ProtocolContext, x: ReplicatedShare, y: ReplicatedShare): Promise<ReplicatedShare> {
+  const ctx = parent.scope('lessThan');
   checkSameLength('x', x, 'y', y);
   return ltz(ctx, sub(ctx, x, y));
 }
 
 /** [x == 0] as a boolean share in the lowest bit. 7 rounds. */
-export async function equalZeroBit(ctx: ProtocolContext, x: ReplicatedShare): Promise<BinaryShare> {
+export async function equalZeroBit(parent: ProtocolContext, x: ReplicatedShare): Promise<BinaryShare> {
+  const ctx = parent.scope('equalZeroBit');
   const n = checkShare('x', x);
   const v = await inputBinary(ctx, 0, ctx.self === 0 ? ctx.ring.add(x.a, x.b) : undefined, n);
   const u = binaryFromParties12(ctx, ctx.ring.neg(ctx.self === 1 ? x.b : x.a));
@@ -50,43 +54,50 @@ export async function equalZeroBit(ctx: ProtocolContext, x: ReplicatedShare): Pr
 }
 
 /** [x == 0] as an arithmetic 0/1. 8 rounds. */
-export async function equalZero(ctx: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare> {
+export async function equalZero(parent: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare> {
+  const ctx = parent.scope('equalZero');
   return bitInjection(ctx, await equalZeroBit(ctx, x));
 }
 
 /** [x == y] as an arithmetic 0/1 (exact, any ring elements). 8 rounds. */
-export async function equal(ctx: ProtocolContext, x: ReplicatedShare, y: ReplicatedShare): Promise<ReplicatedShare> {
+export async function equal(parent: ProtocolContext, x: ReplicatedShare, y: ReplicatedShare): Promise<ReplicatedShare> {
+  const ctx = parent.scope('equal');
   checkSameLength('x', x, 'y', y);
   return equalZero(ctx, sub(ctx, x, y));
 }
 
 /** [c ? a : b] for an arithmetic bit c (0 or 1). 1 round. */
-export async function select(ctx: ProtocolContext, c: ReplicatedShare, a: ReplicatedShare, b: ReplicatedShare): Promise<ReplicatedShare> {
+export async function select(parent: ProtocolContext, c: ReplicatedShare, a: ReplicatedShare, b: ReplicatedShare): Promise<ReplicatedShare> {
+  const ctx = parent.scope('select');
   checkSameLength('a', a, 'b', b);
   checkSameLength('a', a, 'c', c);
   return add(ctx, b, await mul(ctx, c, sub(ctx, a, b)));
 }
 
 /** [max(x, 0)]. 10 rounds. */
-export async function relu(ctx: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare> {
+export async function relu(parent: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare> {
+  const ctx = parent.scope('relu');
   const negative = await ltz(ctx, x);
   return sub(ctx, x, await mul(ctx, negative, x));
 }
 
 /** [max(x, y)] elementwise (exact when |x - y| < 2^63). 10 rounds. */
-export async function max(ctx: ProtocolContext, x: ReplicatedShare, y: ReplicatedShare): Promise<ReplicatedShare> {
+export async function max(parent: ProtocolContext, x: ReplicatedShare, y: ReplicatedShare): Promise<ReplicatedShare> {
+  const ctx = parent.scope('max');
   const xLess = await lessThan(ctx, x, y);
   return select(ctx, xLess, y, x);
 }
 
 /** [min(x, y)] elementwise (exact when |x - y| < 2^63). 10 rounds. */
-export async function min(ctx: ProtocolContext, x: ReplicatedShare, y: ReplicatedShare): Promise<ReplicatedShare> {
+export async function min(parent: ProtocolContext, x: ReplicatedShare, y: ReplicatedShare): Promise<ReplicatedShare> {
+  const ctx = parent.scope('min');
   const xLess = await lessThan(ctx, x, y);
   return select(ctx, xLess, x, y);
 }
 
 /** [|x|] = x - 2 * ltz(x) * x. 10 rounds. */
-export async function abs(ctx: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare> {
+export async function abs(parent: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare> {
+  const ctx = parent.scope('abs');
   const negative = await ltz(ctx, x);
   const nx = await mul(ctx, negative, x);
   return add(ctx, x, neg(ctx, add(ctx, nx, nx)));

@@ -26,6 +26,14 @@ export interface ProtocolContext {
   readonly fractionBits: number;
   /** A fresh tag `step#k` for the next protocol call (k counts calls on this context). */
   nextTag(step: string): string;
+  /**
+   * A child context for one composite protocol call: it takes one tag from this context now
+   * (synchronously) and numbers its own steps under it (`parent/step#k`). A composite that
+   * awaits between steps must run its steps on a scope: otherwise two such calls running
+   * concurrently (Promise.all) would draw tags in message-arrival order, which can differ
+   * between parties, and the parties' tags would no longer line up.
+   */
+  scope(step: string): ProtocolContext;
 }
 
 /** Parameters of {@link createProtocolContext}. */
@@ -53,15 +61,23 @@ export function createProtocolContext(opts: ProtocolContextOptions): ProtocolCon
   const f = opts.fractionBits ?? DEFAULT_FRACTION_BITS;
   if (!Number.isInteger(f) || f < 0 || f > 62) throw new InvalidArgumentError(`fractionBits: expected integer in 0..62, got ${String(f)}`);
   const ring = opts.ring ?? getRing();
+  return scoped({ channel, self: channel.self, ring, randomness, fractionBits: f }, '');
+}
+
+type ContextBase = Omit<ProtocolContext, 'nextTag' | 'scope'>;
+
+/** A context whose tags are `prefix` + `step#k` with its own counter k. */
+function scoped(base: ContextBase, prefix: string): ProtocolContext {
   let counter = 0;
-  return Object.freeze({
-    channel,
-    self: channel.self,
-    ring,
-    randomness,
-    fractionBits: f,
+  const ctx: ProtocolContext = Object.freeze({
+    ...base,
     nextTag(step: string): string {
-      return `${step}#${counter++}`;
+      if (typeof step !== 'string' || step.length === 0) throw new InvalidArgumentError('step: expected non-empty string');
+      return `${prefix}${step}#${counter++}`;
+    },
+    scope(step: string): ProtocolContext {
+      return scoped(base, `${ctx.nextTag(step)}/`);
     },
   });
+  return ctx;
 }

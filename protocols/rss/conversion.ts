@@ -64,7 +64,8 @@ export function binaryFromParties12(ctx: ProtocolContext, v: BigUint64Array): Bi
  * [x + y]^B mod 2^64 with a Kogge-Stone parallel-prefix adder: 7 rounds (one for the generate
  * bits, six prefix levels with the generate and propagate ANDs batched into one message).
  */
-export async function addBinary(ctx: ProtocolContext, x: BinaryShare, y: BinaryShare): Promise<BinaryShare> {
+export async function addBinary(parent: ProtocolContext, x: BinaryShare, y: BinaryShare): Promise<BinaryShare> {
+  const ctx = parent.scope('addBinary');
   const n = checkBinaryShare('x', x);
   if (checkBinaryShare('y', y) !== n) throw new InvalidArgumentError(`y: expected ${n} words like x`);
   const p0 = xorB(ctx, x, y);
@@ -87,7 +88,8 @@ export async function addBinary(ctx: ProtocolContext, x: BinaryShare, y: BinaryS
 }
 
 /** [x]^A -> [x]^B (bit decomposition). 8 rounds; see the module doc. */
-export async function a2b(ctx: ProtocolContext, x: ReplicatedShare): Promise<BinaryShare> {
+export async function a2b(parent: ProtocolContext, x: ReplicatedShare): Promise<BinaryShare> {
+  const ctx = parent.scope('a2b');
   const n = checkShare('x', x);
   const v = await inputBinary(ctx, 0, ctx.self === 0 ? ctx.ring.add(x.a, x.b) : undefined, n);
   // x2 is party 1's b and party 2's a.

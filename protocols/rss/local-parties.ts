@@ -19,6 +19,9 @@ export interface LocalPartiesOptions {
   /** Source of the PRF seeds (seed it for reproducible runs). */
   readonly rng?: Prg;
   readonly recvTimeoutMs?: number;
+  /** Pseudo-random per-message delay bound of the network (see `MemoryNetworkOptions`). */
+  readonly maxDelayMs?: number;
+  readonly delaySeed?: number;
   readonly jobId?: string;
 }
 
@@ -32,7 +35,11 @@ export interface LocalParties {
 
 /** Sets up three parties in this process. */
 export function createLocalParties(opts: LocalPartiesOptions = {}): LocalParties {
-  const network = createMemoryNetwork(opts.jobId ?? 'local-job', opts.recvTimeoutMs === undefined ? {} : { recvTimeoutMs: opts.recvTimeoutMs });
+  const network = createMemoryNetwork(opts.jobId ?? 'local-job', {
+    ...(opts.recvTimeoutMs === undefined ? {} : { recvTimeoutMs: opts.recvTimeoutMs }),
+    ...(opts.maxDelayMs === undefined ? {} : { maxDelayMs: opts.maxDelayMs }),
+    ...(opts.delaySeed === undefined ? {} : { delaySeed: opts.delaySeed }),
+  });
   const seeds = generateSeedTriple(opts.rng ?? Prg.random());
   const contexts = [0, 1, 2].map((i) =>
     createProtocolContext({

@@ -53,11 +53,13 @@ export async function truncate(ctx: ProtocolContext, x: ReplicatedShare, bits: n
 }
 
 /** Fixed-point elementwise product: truncate(mul(x, y)) by `ctx.fractionBits`. 2 rounds. */
-export async function mulFixed(ctx: ProtocolContext, x: ReplicatedShare, y: ReplicatedShare): Promise<ReplicatedShare> {
+export async function mulFixed(parent: ProtocolContext, x: ReplicatedShare, y: ReplicatedShare): Promise<ReplicatedShare> {
+  const ctx = parent.scope('mulFixed');
   return truncate(ctx, await mul(ctx, x, y));
 }
 
 /** Fixed-point matrix product: truncate(matmul(X, Y)) by `ctx.fractionBits`. 2 rounds. */
-export async function matmulFixed(ctx: ProtocolContext, x: ReplicatedShare, y: ReplicatedShare, m: number, k: number, n: number): Promise<ReplicatedShare> {
+export async function matmulFixed(parent: ProtocolContext, x: ReplicatedShare, y: ReplicatedShare, m: number, k: number, n: number): Promise<ReplicatedShare> {
+  const ctx = parent.scope('matmulFixed');
   return truncate(ctx, await matmul(ctx, x, y, m, k, n));
 }

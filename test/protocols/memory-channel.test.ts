@@ -91,3 +91,21 @@ describe('memory network latency depth', () => {
     expect(net.depth()).toBe(3);
   });
 });
+
+describe('memory network with delays', () => {
+  it('reorders deliveries reproducibly but delivers every message to the right receive', async () => {
+    const order = async (seed: number): Promise<string[]> => {
+      const [c0, c1] = createMemoryNetwork('job', { maxDelayMs: 3, delaySeed: seed }).channels;
+      const got: string[] = [];
+      const tags = ['a', 'b', 'c', 'd', 'e', 'f'];
+      const recvs = tags.map((t) => c1.recv(0, t).then((p) => got.push(`${t}${p[0]}`)));
+      for (const [i, t] of tags.entries()) await c0.send(1, t, bytes(i));
+      await Promise.all(recvs);
+      return got;
+    };
+    const first = await order(5);
+    expect([...first].sort()).toEqual(['a0', 'b1', 'c2', 'd3', 'e4', 'f5']);
+    expect(first).not.toEqual(['a0', 'b1', 'c2', 'd3', 'e4', 'f5']); // actually reordered
+    expect(() => createMemoryNetwork('j', { maxDelayMs: Number.NaN })).toThrow(/maxDelayMs/);
+  });
+});
