@@ -75,7 +75,12 @@ if (!nodeDir) warn('no Node.js headers found (looked for include/node/node_api.h
 
 console.log(`build-native: building crypto-core/native with node-gyp (headers from ${nodeDir})`);
 const started = Date.now();
-const res = spawnSync(process.execPath, [gypScript, 'rebuild', '--release', `--nodedir=${nodeDir}`, '--jobs=2'], {
+// An existing build tree is rebuilt incrementally (make tracks header dependencies), which also
+// keeps the old addon in place for processes loading it meanwhile; --force starts from scratch.
+const makefile = join(addonDir, 'build', 'Makefile');
+const incremental = !force && existsSync(makefile) && statSync(makefile).mtimeMs >= statSync(join(addonDir, 'binding.gyp')).mtimeMs;
+const gypArgs = incremental ? ['build', '--release', '--jobs=2'] : ['rebuild', '--release', `--nodedir=${nodeDir}`, '--jobs=2'];
+const res = spawnSync(process.execPath, [gypScript, ...gypArgs], {
   cwd: addonDir,
   stdio: ['ignore', 'pipe', 'pipe'],
   encoding: 'utf8',
