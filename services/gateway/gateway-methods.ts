@@ -8,6 +8,8 @@
  * The extra methods are proposed to the lead for api.ts; until then they live here.
  */
 import type { CoordinatorMethods, Principal, Role } from '../coordinator/api.js';
+import type { DatasetSchema, DisclosurePolicy } from '../../protocols/analytics/dataset-schema.js';
+import type { Query } from '../../protocols/analytics/query.js';
 
 /** Execution mode of a model. */
 export type ModelMode = 'mpc' | 'he';
@@ -20,6 +22,15 @@ export interface ModelRecord {
   mode: ModelMode;
   /** Input shape without batch, when the coordinator knows it. */
   inputShape?: number[];
+  createdAt: string;
+}
+
+/** An uploaded data set as the registry describes it (schema and size, never values). */
+export interface DatasetRecord {
+  id: string;
+  name: string;
+  rows: number;
+  schema: DatasetSchema;
   createdAt: string;
 }
 
@@ -100,15 +111,21 @@ export interface GatewayExtraMethods {
       principal: Principal;
       idempotencyKey?: string;
       name: string;
-      columns: { name: string; type: 'int' | 'fixed' | 'bool' }[];
+      /** Random 16-byte hex chosen by the uploader; bound into each sealed box's associated data. */
+      uploadId: string;
+      schema: DatasetSchema;
+      policy?: DisclosurePolicy;
       rows: number;
-      /** Each party's share pair of the table, sealed to party i (base64). */
+      /**
+       * Party i's share pair of the encoded table (protocols/analytics encodeRows: column-major,
+       * rows x encodedWidth(schema) elements), sealed to party i (base64).
+       */
       sealedShares: [string, string, string];
     };
-    res: { dataset: { id: string; name: string; rows: number; columns: { name: string; type: string }[]; createdAt: string }; created: boolean };
+    res: { dataset: DatasetRecord; created: boolean };
   };
   'analytics.query': {
-    req: { principal: Principal; idempotencyKey?: string; datasetIds: string[]; query: Record<string, unknown> };
+    req: { principal: Principal; idempotencyKey?: string; query: Query };
     res: { jobId: string; created: boolean };
   };
   'audit.checkpoint': { req: { principal: Principal }; res: { checkpoint: AuditCheckpoint } };

@@ -8,6 +8,8 @@
  * (see services/gateway/payload-checks), because that failure has its own problem type.
  */
 
+import { QUERY_JSON_SCHEMA } from '../../protocols/analytics/query.js';
+
 /** Identifier segment: becomes part of a NATS subject, so no `.`, `*` or `>`. */
 export const ID_PATTERN = '^[A-Za-z0-9_-]{1,128}$';
 /** 32-byte key in lower-case hex. */
@@ -133,22 +135,46 @@ export const publishModelResponse = {
 /** Reply of GET /v1/models. */
 export const listModelsResponse = { type: 'object', additionalProperties: false, required: ['models'], properties: { models: { type: 'array', items: modelRecord } } } as const;
 
-const column = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name', 'type'],
-  properties: { name: { type: 'string', pattern: ID_PATTERN }, type: { type: 'string', enum: ['int', 'fixed', 'bool'] } },
+const columnSchema = {
+  oneOf: [
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'type', 'min', 'max'],
+      properties: { name: { type: 'string' }, type: { const: 'numeric' }, min: { type: 'number' }, max: { type: 'number' }, fractionBits: { type: 'integer', minimum: 0, maximum: 24 } },
+    },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'type', 'categories'],
+      properties: { name: { type: 'string' }, type: { const: 'categorical' }, categories: { type: 'array', minItems: 1, maxItems: 256, items: { type: 'string', minLength: 1 } } },
+    },
+    { type: 'object', additionalProperties: false, required: ['name', 'type'], properties: { name: { type: 'string' }, type: { const: 'boolean' } } },
+  ],
 } as const;
 
-/** Body of POST /v1/datasets. */
+const datasetSchemaSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['columns'],
+  properties: { columns: { type: 'array', minItems: 1, maxItems: 1024, items: columnSchema } },
+} as const;
+
+/** Body of POST /v1/datasets: schema (protocols/analytics DatasetSchema) and the encoded table as sealed share pairs. */
 export const uploadDatasetBody = {
   type: 'object',
   additionalProperties: false,
-  required: ['name', 'uploadId', 'columns', 'rows', 'sealedShares'],
+  required: ['name', 'uploadId', 'schema', 'rows', 'sealedShares'],
   properties: {
     name: { type: 'string', pattern: ID_PATTERN },
     uploadId: { type: 'string', pattern: '^[0-9a-f]{32}$' },
-    columns: { type: 'array', minItems: 1, maxItems: 1024, items: column },
+    schema: datasetSchemaSchema,
+    policy: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['roles', 'minCellSize'],
+      properties: { roles: { type: 'array', maxItems: 6, items: { type: 'string', enum: ['hospital', 'analyst', 'client', 'model-owner', 'auditor', 'admin'] } }, minCellSize: { type: 'integer', minimum: 1 } },
+    },
     rows: { type: 'integer', minimum: 1, maximum: 16_777_216 },
     sealedShares: sealedTriple,
   },
@@ -163,39 +189,15 @@ export const uploadDatasetResponse = {
     dataset: {
       type: 'object',
       additionalProperties: false,
-      required: ['id', 'name', 'rows', 'columns', 'createdAt'],
-      properties: { id: { type: 'string' }, name: { type: 'string' }, rows: { type: 'integer' }, columns: { type: 'array', items: column }, createdAt: { type: 'string' } },
+      required: ['id', 'name', 'rows', 'schema', 'createdAt'],
+      properties: { id: { type: 'string' }, name: { type: 'string' }, rows: { type: 'integer' }, schema: datasetSchemaSchema, createdAt: { type: 'string' } },
     },
     created: { type: 'boolean' },
   },
 } as const;
 
-/** Body of POST /v1/queries: one aggregate over secret-shared columns, with an optional secret filter. */
-export const queryBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['datasetIds', 'query'],
-  properties: {
-    datasetIds: { type: 'array', minItems: 1, maxItems: 16, items: id },
-    query: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['aggregate'],
-      properties: {
-        aggregate: { type: 'string', enum: ['count', 'sum', 'mean', 'variance', 'histogram'] },
-        column: { type: 'string', pattern: ID_PATTERN },
-        groupBy: { type: 'string', pattern: ID_PATTERN },
-        bins: { type: 'array', minItems: 1, maxItems: 256, items: { type: 'number' } },
-        filter: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['column', 'op', 'value'],
-          properties: { column: { type: 'string', pattern: ID_PATTERN }, op: { type: 'string', enum: ['lt', 'le', 'eq', 'ge', 'gt'] }, value: { type: 'number' } },
-        },
-      },
-    },
-  },
-} as const;
+/** Body of POST /v1/queries: the analytics query document, validated with protocols/analytics QUERY_JSON_SCHEMA. */
+export const queryBody = QUERY_JSON_SCHEMA;
 
 /** Reply of POST /v1/queries. */
 export const queryResponse = { type: 'object', additionalProperties: false, required: ['jobId', 'created'], properties: { jobId: { type: 'string' }, created: { type: 'boolean' } } } as const;

@@ -139,7 +139,7 @@ export class CoordinatorDouble {
       case 'he.registerKeys':
         return { sessionId: 'session-1', expiresAt: '2026-01-02T00:00:00.000Z' };
       case 'datasets.upload':
-        return { dataset: { id: `ds-${String(body.name)}`, name: body.name, rows: body.rows, columns: body.columns, createdAt: '2026-01-01T00:00:00.000Z' }, created: true };
+        return { dataset: { id: `ds-${String(body.name)}`, name: body.name, rows: body.rows, schema: body.schema, createdAt: '2026-01-01T00:00:00.000Z' }, created: true };
       case 'audit.checkpoint':
         return { checkpoint: { treeSize: 2, rootHash: 'ab'.repeat(32), timestamp: '2026-01-01T00:00:00.000Z', signature: 'c2ln', signerPublicKey: 'cd'.repeat(32) } };
       case 'audit.entries':

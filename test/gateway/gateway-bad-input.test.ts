@@ -34,7 +34,15 @@ function sealObject(len: number, declared = len): string {
 
 const goodMpc = () => ({ modelId: 'digits', shape: [1, 4], clientPublicKey: 'ab'.repeat(32), sealedInputs: sealedPairs(4) });
 const goodHe = () => ({ modelId: 'digits', sessionId: 's1', ciphertext: sealObject(64) });
-const goodDataset = () => ({ name: 'records', uploadId: '0'.repeat(32), columns: [{ name: 'age', type: 'fixed' }, { name: 'sick', type: 'bool' }], rows: 3, sealedShares: sealedPairs(6) });
+// Encoded width 1 + 1 + 2 (the categorical column is one-hot): 3 rows make 12 elements.
+const goodDataset = () => ({
+  name: 'records',
+  uploadId: '0'.repeat(32),
+  schema: { columns: [{ name: 'age', type: 'numeric', min: 0, max: 120 }, { name: 'sick', type: 'boolean' }, { name: 'sex', type: 'categorical', categories: ['f', 'm'] }] },
+  rows: 3,
+  sealedShares: sealedPairs(12),
+});
+const goodQuery = () => ({ datasets: ['records'], filter: { column: 'age', op: '>=', value: 18 }, aggregates: [{ op: 'count' }, { op: 'mean', column: 'age' }] });
 
 interface Case {
   name: string;
@@ -50,7 +58,7 @@ const MPC = '/v1/inference/mpc';
 const cases: Case[] = [
   // Malformed JSON and content types.
   { name: 'truncated JSON', url: MPC, who: 'client', raw: '{"modelId": "digits",', problem: 'malformed-json' },
-  { name: 'JSON with trailing garbage', url: '/v1/queries', who: 'analyst', raw: '{"datasetIds":["a"]}x', problem: 'malformed-json' },
+  { name: 'JSON with trailing garbage', url: '/v1/queries', who: 'analyst', raw: '{"datasets":["a"]}x', problem: 'malformed-json' },
   { name: 'empty JSON body', url: '/v1/datasets', who: 'hospital', raw: '', problem: 'malformed-json' },
   { name: 'form-encoded body', url: MPC, who: 'client', raw: 'modelId=digits', headers: { 'content-type': 'application/x-www-form-urlencoded' }, problem: 'unsupported-media-type' },
   // Wrong types.
@@ -63,14 +71,17 @@ const cases: Case[] = [
   { name: 'model id with a NATS wildcard', url: MPC, who: 'client', payload: { ...goodMpc(), modelId: 'digits.>' }, problem: 'validation' },
   { name: 'body is an array', url: '/v1/queries', who: 'analyst', payload: [1, 2], problem: 'validation' },
   { name: 'rows as string', url: '/v1/datasets', who: 'hospital', payload: { ...goodDataset(), rows: '3' }, problem: 'validation' },
-  { name: 'unknown aggregate', url: '/v1/queries', who: 'analyst', payload: { datasetIds: ['a'], query: { aggregate: 'median' } }, problem: 'validation' },
+  { name: 'unknown aggregate', url: '/v1/queries', who: 'analyst', payload: { ...goodQuery(), aggregates: [{ op: 'median', column: 'age' }] }, problem: 'validation' },
+  { name: 'filter with an unknown operator', url: '/v1/queries', who: 'analyst', payload: { ...goodQuery(), filter: { column: 'age', op: '!=', value: 1 } }, problem: 'validation' },
+  { name: 'column of unknown type', url: '/v1/datasets', who: 'hospital', payload: { ...goodDataset(), schema: { columns: [{ name: 'age', type: 'text' }] } }, problem: 'validation' },
+  { name: 'numeric column with min > max', url: '/v1/datasets', who: 'hospital', payload: { ...goodDataset(), schema: { columns: [{ name: 'age', type: 'numeric', min: 5, max: 1 }] } }, problem: 'validation' },
   { name: 'model mode unknown', url: '/v1/models', who: 'owner', payload: { name: 'm', version: '1', mode: 'fhe' }, problem: 'validation' },
   { name: 'mpc model without shares', url: '/v1/models', who: 'owner', payload: { name: 'm', version: '1', mode: 'mpc' }, problem: 'validation' },
   // Unknown fields.
   { name: 'unknown top-level field', url: MPC, who: 'client', payload: { ...goodMpc(), tenant: 'other' }, problem: 'validation' },
   { name: 'principal smuggled in the body', url: '/v1/inference/he', who: 'client', payload: { ...goodHe(), principal: { tenant: 'other', actor: 'x', roles: ['admin'] } }, problem: 'validation' },
-  { name: 'unknown nested field', url: '/v1/queries', who: 'analyst', payload: { datasetIds: ['a'], query: { aggregate: 'count', sql: 'drop table' } }, problem: 'validation' },
-  { name: '__proto__ key', url: '/v1/queries', who: 'analyst', raw: '{"datasetIds":["a"],"query":{"aggregate":"count"},"__proto__":{"admin":true}}', problem: 'validation' },
+  { name: 'unknown nested field', url: '/v1/queries', who: 'analyst', payload: { ...goodQuery(), aggregates: [{ op: 'count', sql: 'drop table' }] }, problem: 'validation' },
+  { name: '__proto__ key', url: '/v1/queries', who: 'analyst', raw: '{"datasets":["a"],"aggregates":[{"op":"count"}],"__proto__":{"admin":true}}', problem: 'validation' },
   // Shares and ciphertexts of the wrong length or form.
   { name: 'sealed pair for 3 elements declared as 4', url: MPC, who: 'client', payload: { ...goodMpc(), sealedInputs: sealedPairs(3) }, problem: 'invalid-ciphertext' },
   { name: 'sealed pair for 5 elements declared as 4', url: MPC, who: 'client', payload: { ...goodMpc(), sealedInputs: [...sealedPairs(4).slice(0, 2), sealedPairs(5)[2]] }, problem: 'invalid-ciphertext' },
@@ -79,7 +90,8 @@ const cases: Case[] = [
   { name: 'HE ciphertext too short', url: '/v1/inference/he', who: 'client', payload: { ...goodHe(), ciphertext: 'AAAA' }, problem: 'invalid-ciphertext' },
   { name: 'HE ciphertext truncated (header says longer)', url: '/v1/inference/he', who: 'client', payload: { ...goodHe(), ciphertext: sealObject(64, 128) }, problem: 'invalid-ciphertext' },
   { name: 'HE ciphertext without SEAL magic', url: '/v1/inference/he', who: 'client', payload: { ...goodHe(), ciphertext: Buffer.alloc(64).toString('base64') }, problem: 'invalid-ciphertext' },
-  { name: 'dataset shares for 2 columns x 2 rows declared 3 rows', url: '/v1/datasets', who: 'hospital', payload: { ...goodDataset(), sealedShares: sealedPairs(4) }, problem: 'invalid-ciphertext' },
+  { name: 'dataset shares for 2 rows declared as 3', url: '/v1/datasets', who: 'hospital', payload: { ...goodDataset(), sealedShares: sealedPairs(8) }, problem: 'invalid-ciphertext' },
+  { name: 'dataset shares ignoring one-hot width', url: '/v1/datasets', who: 'hospital', payload: { ...goodDataset(), sealedShares: sealedPairs(9) }, problem: 'invalid-ciphertext' },
   { name: 'HE keys not SEAL objects', url: '/v1/he/sessions', who: 'client', payload: { parms: 'AAAA', publicKey: 'AAAA', relinKeys: 'AAAA', galoisKeys: 'AAAA' }, problem: 'invalid-ciphertext' },
   // Headers.
   { name: 'idempotency key with spaces', url: MPC, who: 'client', payload: goodMpc(), headers: { 'idempotency-key': 'two words' }, problem: 'invalid-idempotency-key' },
@@ -127,7 +139,7 @@ describe('gateway bad input', () => {
     const ds = { ...goodDataset(), sealedShares: sealedPairs(2048) };
     const p = await f.app.inject({ method: 'POST', url: '/v1/datasets', headers: { ...bearer(f, 'hospital'), 'content-type': 'application/json' }, payload: JSON.stringify(ds) });
     expect(p.json().type).toBe(problemType('invalid-ciphertext'));
-    const huge = { ...goodDataset(), rows: 8192, sealedShares: sealedPairs(16384) };
+    const huge = { ...goodDataset(), rows: 4096, sealedShares: sealedPairs(16384) };
     const h = await f.app.inject({ method: 'POST', url: '/v1/datasets', headers: { ...bearer(f, 'hospital'), 'content-type': 'application/json' }, payload: JSON.stringify(huge) });
     expect(h.statusCode).toBe(413);
   });

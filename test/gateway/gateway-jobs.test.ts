@@ -144,7 +144,7 @@ describe('gateway job flow', () => {
   });
 
   it('answers 501 not-available for analytics when no analytics service answers', async () => {
-    const r = await post('analyst', '/v1/queries', { datasetIds: ['ds-1'], query: { aggregate: 'mean', column: 'age', filter: { column: 'age', op: 'ge', value: 18 } } });
+    const r = await post('analyst', '/v1/queries', { datasets: ['ds-1'], filter: { and: [{ column: 'age', op: '>=', value: 18 }, { column: 'sex', in: ['f'] }] }, aggregates: [{ op: 'mean', column: 'age' }] });
     expect(r.statusCode).toBe(501);
     expect(r.json().type).toBe(problemType('not-available'));
   });

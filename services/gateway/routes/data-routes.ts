@@ -12,8 +12,10 @@ import { queryBody, queryResponse, uploadDatasetBody, uploadDatasetResponse } fr
 import { problemResponses } from './problem-responses.js';
 import { idempotencyHeaderSchema, idempotencyKey } from './idempotency-key.js';
 import type { GatewayExtraMethods } from '../gateway-methods.js';
+import { checkSchema, encodedWidth } from '../../../protocols/analytics/dataset-schema.js';
+import type { Query } from '../../../protocols/analytics/query.js';
 
-type UploadBody = Omit<GatewayExtraMethods['datasets.upload']['req'], 'principal' | 'idempotencyKey'> & { uploadId: string };
+type UploadBody = Omit<GatewayExtraMethods['datasets.upload']['req'], 'principal' | 'idempotencyKey'>;
 
 /** Registers POST /datasets and POST /queries (inside the /v1 scope). */
 export function registerDataRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -24,7 +26,7 @@ export function registerDataRoutes(app: FastifyInstance, ctx: RouteContext): voi
       config: { roles: ['hospital', 'admin'] },
       schema: {
         tags: ['datasets'],
-        summary: 'Upload a table as sealed replicated share pairs (rows x columns elements per pair)',
+        summary: 'Upload a table as sealed replicated share pairs (rows x encoded width elements per pair, column-major)',
         headers: idempotencyHeaderSchema,
         body: uploadDatasetBody,
         response: { 200: uploadDatasetResponse, 201: uploadDatasetResponse, ...problemResponses },
@@ -33,9 +35,13 @@ export function registerDataRoutes(app: FastifyInstance, ctx: RouteContext): voi
     async (request, reply) => {
       const key = idempotencyKey(request);
       const b = request.body;
-      const names = new Set(b.columns.map((col) => col.name));
-      if (names.size !== b.columns.length) throw new ProblemError('validation', 'columns: column names must be unique');
-      checkSealedSharePairs('sealedShares', b.sealedShares, b.rows * b.columns.length);
+      try {
+        checkSchema(b.schema);
+      } catch (cause) {
+        throw new ProblemError('validation', (cause as Error).message, { cause });
+      }
+      // encodeRows layout: rows x encodedWidth elements (a categorical column is one-hot).
+      checkSealedSharePairs('sealedShares', b.sealedShares, b.rows * encodedWidth(b.schema));
       const principal = request.principal;
       if (!principal) throw new ProblemError('unauthenticated', 'no authenticated identity on this request');
       const res = await ctx.coordinator.call('datasets.upload', { principal, ...(key === undefined ? {} : { idempotencyKey: key }), ...b });
@@ -43,7 +49,7 @@ export function registerDataRoutes(app: FastifyInstance, ctx: RouteContext): voi
     },
   );
 
-  app.post<{ Body: { datasetIds: string[]; query: Record<string, unknown> } }>(
+  app.post<{ Body: Query }>(
     '/queries',
     {
       config: { roles: ['analyst', 'hospital', 'admin'] },
@@ -61,7 +67,7 @@ export function registerDataRoutes(app: FastifyInstance, ctx: RouteContext): voi
       if (!principal) throw new ProblemError('unauthenticated', 'no authenticated identity on this request');
       const res = await ctx.coordinator.call(
         'analytics.query',
-        { principal, ...(key === undefined ? {} : { idempotencyKey: key }), datasetIds: request.body.datasetIds, query: request.body.query },
+        { principal, ...(key === undefined ? {} : { idempotencyKey: key }), query: request.body },
         { unavailable: 'not-available' },
       );
       return reply.code(res.created ? 202 : 200).header('location', `/v1/jobs/${res.jobId}`).send(res);

@@ -1,0 +1,60 @@
+/**
+ * @module services/sdk/errors
+ * Errors the SDK throws: a problem answered by the gateway (with its stable `type`), a job
+ * that ended without a result, and a wait that ran out of time. Each extends `MpcError` with
+ * a stable `code`, so the CLI maps them to exit codes without parsing messages.
+ */
+import { MpcError } from '../../crypto-core/errors.js';
+
+/** The gateway answered with an RFC 9457 problem. */
+export class GatewayProblemError extends MpcError {
+  /** HTTP status. */
+  readonly status: number;
+  /** Stable problem type URI (see docs/errors.md). */
+  readonly type: string;
+  readonly title: string;
+  readonly requestId?: string;
+  readonly errors?: { path: string; message: string }[];
+  constructor(status: number, body: { type?: string; title?: string; detail?: string; requestId?: string; errors?: { path: string; message: string }[] }, options?: { cause?: unknown }) {
+    const type = typeof body.type === 'string' ? body.type : 'about:blank';
+    super('gateway-problem', `${status} ${body.title ?? 'HTTP error'}: ${body.detail ?? '(no detail)'}`, options);
+    this.status = status;
+    this.type = type;
+    this.title = body.title ?? '';
+    this.requestId = body.requestId;
+    this.errors = body.errors;
+  }
+  /** The last segment of the type URI (`validation`, `not-found`, ...). */
+  get problem(): string {
+    return this.type.slice(this.type.lastIndexOf('/') + 1);
+  }
+}
+
+/** A job ended in `failed` or `failed-verification`. */
+export class JobFailedError extends MpcError {
+  readonly jobId: string;
+  readonly state: string;
+  readonly party?: number;
+  constructor(jobId: string, state: string, error: { code: string; message: string; party?: number } | undefined) {
+    super('job-failed', `job ${jobId} ended ${state}${error ? `: ${error.code}: ${error.message}` : ''}`);
+    this.jobId = jobId;
+    this.state = state;
+    this.party = error?.party;
+  }
+}
+
+/** Waiting for a job exceeded the caller's timeout. */
+export class JobTimeoutError extends MpcError {
+  readonly jobId: string;
+  constructor(jobId: string, timeoutMs: number) {
+    super('job-timeout', `job ${jobId} did not finish within ${timeoutMs} ms`);
+    this.jobId = jobId;
+  }
+}
+
+/** The registry does not list three parties with keys, so inputs cannot be sealed. */
+export class RegistryError extends MpcError {
+  constructor(message: string) {
+    super('registry', message);
+  }
+}
