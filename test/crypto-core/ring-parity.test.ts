@@ -107,7 +107,7 @@ describe.runIf(nativeWanted && native !== undefined)('Ring64 parity: native vs t
   });
 
   const shifts = ['shiftLeft', 'shiftRightLogical', 'shiftRightArith'] as const;
-  it.each(shifts)('%s by every amount 0..63, and threaded on a long vector', (op) => {
+  it.each(shifts)('%s by every amount 0..63, and on a long vector', (op) => {
     const a = BigUint64Array.from([...EDGES, ...mixed(prg, 33)]);
     for (let bits = 0; bits < 64; bits++) expect(n[op](a, bits)).toEqual(tsRing[op](a, bits));
     const long = mixed(prg, (1 << 18) + 67);
