@@ -17,7 +17,8 @@ import { addPublic, mulPublic, subFromPublic } from '../rss/local-ops.js';
 import { mulFixed, truncate } from '../rss/truncate.js';
 import { checkShare, type ReplicatedShare } from '../rss/replicated-share.js';
 import { fixedConstant, mulByBitCombination } from './fixed-constant.js';
-import { thresholdBits } from './reciprocal.js';
+import { powers } from './reciprocal.js';
+import { bitsAtLeast } from './threshold-bits.js';
 
 /** Options of {@link invSqrt}. */
 export interface InvSqrtOptions {
@@ -40,7 +41,7 @@ export async function invSqrt(ctx: ProtocolContext, x: ReplicatedShare, opts: In
   }
   if (2 * lo < -ctx.fractionBits) throw new InvalidArgumentError(`minExponent: 4^${lo} is below the fixed-point resolution 2^-${ctx.fractionBits}`);
   if (!Number.isInteger(t) || t < 0 || t > 10) throw new InvalidArgumentError(`iterations: expected integer in 0..10, got ${String(t)}`);
-  const bits = await thresholdBits(ctx, x, 4, lo, hi);
+  const bits = await bitsAtLeast(ctx, x, powers(4, lo, hi));
   // x'/2: coefficients (4^-lo, -3 * 4^-k) / 2 are exact with 2*max(hi,0) + 2 fractional bits.
   const c4 = 2 * Math.max(hi, 0) + 2;
   const scaleCoeffs: number[] = [];

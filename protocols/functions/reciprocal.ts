@@ -17,9 +17,9 @@
  */
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import type { ProtocolContext } from '../rss/context.js';
-import { addPublic, concat, mulPublic, subFromPublic } from '../rss/local-ops.js';
+import { addPublic, mulPublic, subFromPublic } from '../rss/local-ops.js';
 import { mulFixed, truncate } from '../rss/truncate.js';
-import { ltz } from '../rss/comparison.js';
+import { bitsAtLeast } from './threshold-bits.js';
 import { checkShare, type ReplicatedShare } from '../rss/replicated-share.js';
 import { fixedConstant, mulByBitCombination } from './fixed-constant.js';
 
@@ -43,15 +43,11 @@ export async function reciprocalNewton(ctx: ProtocolContext, x: ReplicatedShare,
   return y;
 }
 
-/**
- * [b_k] = [x >= base^k] for k = lo+1 .. hi, k-major ([K, n]), as arithmetic 0/1, from one
- * batched `ltz` of x - base^k. 9 rounds.
- */
-export async function thresholdBits(ctx: ProtocolContext, x: ReplicatedShare, base: number, lo: number, hi: number): Promise<ReplicatedShare> {
-  const parts: ReplicatedShare[] = [];
-  for (let k = lo + 1; k <= hi; k++) parts.push(addPublic(ctx, x, fixedConstant(ctx, -(base ** k))));
-  const below = await ltz(ctx, concat(parts));
-  return subFromPublic(ctx, 1n, below);
+/** base^k for k = lo+1 .. hi: the thresholds of the magnitude classes. */
+export function powers(base: number, lo: number, hi: number): number[] {
+  const out: number[] = [];
+  for (let k = lo + 1; k <= hi; k++) out.push(base ** k);
+  return out;
 }
 
 function checkRange(lo: number, hi: number, f: number): void {
@@ -79,7 +75,7 @@ export async function reciprocal(ctx: ProtocolContext, x: ReplicatedShare, opts:
     const y = await reciprocalNewton(ctx, xn, t);
     return truncate(ctx, mulPublic(ctx, y, fixedConstant(ctx, s, coeffBits)), coeffBits);
   }
-  const bits = await thresholdBits(ctx, x, 2, lo, hi);
+  const bits = await bitsAtLeast(ctx, x, powers(2, lo, hi));
   const xn = await mulByBitCombination(ctx, x, bits, 2 ** -lo, coeffs, coeffBits);
   const y = await reciprocalNewton(ctx, xn, t);
   return mulByBitCombination(ctx, y, bits, 2 ** -lo, coeffs, coeffBits);

@@ -23,19 +23,23 @@ export function seeded(label: string): Prg {
   return Prg.fromSeed(seed);
 }
 
-/** Shares `inputs` at fixed point f, runs `body` at the three parties, opens and decodes. */
+/** Shares `inputs` at fixed point f, runs `body` at the three parties, opens and decodes (at `outputFractionBits`, default f). */
 export async function runSecure(
   label: string,
   fractionBits: number,
   inputs: readonly number[] | Float64Array,
   body: (ctx: ProtocolContext, x: ReplicatedShare) => Promise<ReplicatedShare>,
+  outputFractionBits?: number,
 ): Promise<SecureRun> {
   const rng = seeded(label);
   const parties = createLocalParties({ fractionBits, rng: rng.fork('seeds') });
   const shares = shareSecret(encodeFixed(Array.from(inputs), fractionBits), rng.fork('input'));
   const out = await parties.run((ctx, self) => body(ctx, shares[self]));
-  const stats = parties.contexts[0].channel.stats;
-  return { values: decodeFixed(openChecked(out), fractionBits), rounds: stats.rounds, bytesSent: stats.bytesSent };
+  // Rounds: the largest count of the three parties (a party that only sends in a step, like
+  // party 0 in a truncation, counts fewer); bytes: the most any one party sent.
+  const rounds = Math.max(...parties.contexts.map((c) => c.channel.stats.rounds));
+  const bytesSent = Math.max(...parties.contexts.map((c) => c.channel.stats.bytesSent));
+  return { values: decodeFixed(openChecked(out), outputFractionBits ?? fractionBits), rounds, bytesSent };
 }
 
 /** Evenly spaced grid from a to b inclusive. */
