@@ -17,5 +17,7 @@ export interface CommandEntry {
 
 /** Every subcommand, by name (two-word commands keyed with a space). */
 export const commands: Record<string, CommandEntry> = {
-  bench: { summary: 'run a benchmark suite (ring, ...); --json for JSON lines', load: () => import('./commands/bench.js') },
+  bench: { summary: 'run a benchmark suite (ring, rss, inference, he, audit, analytics); --json for JSON lines', load: () => import('./commands/bench.js') },
+  'audit export': { summary: 'export the audit log (JSON Lines) and the latest checkpoint to a folder', load: () => import('./commands/audit-export.js') },
+  'audit verify': { summary: 'verify an exported audit log offline (root, signature, consistency)', load: () => import('./commands/audit-verify.js') },
 };
