@@ -80,9 +80,10 @@ export function encodeVerifierKey(v: NoteVerifier): string {
  */
 export function parseVerifierKey(vkey: string): NoteVerifier {
   if (typeof vkey !== 'string') throw new SignedNoteFormatError(`vkey: expected a string, got ${typeof vkey}`);
-  const parts = vkey.trim().split('+');
-  if (parts.length !== 3) throw new SignedNoteFormatError('vkey: expected <name>+<hex key id>+<base64 key>');
-  const [name, idHex, b64] = parts as [string, string, string];
+  // Names and hex ids have no '+', but base64 may: split at the first two only.
+  const m = /^([^+]*)\+([^+]*)\+(.*)$/s.exec(vkey.trim());
+  if (!m) throw new SignedNoteFormatError('vkey: expected <name>+<hex key id>+<base64 key>');
+  const [, name, idHex, b64] = m as unknown as [string, string, string, string];
   if (!isValidKeyName(name)) throw new SignedNoteFormatError(`vkey: invalid key name ${JSON.stringify(name)}`);
   if (!/^[0-9a-f]{8}$/.test(idHex)) throw new SignedNoteFormatError('vkey: key id must be 8 lower-case hex digits');
   let typed: Uint8Array;

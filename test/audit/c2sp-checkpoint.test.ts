@@ -44,6 +44,24 @@ describe('signed note (c2sp.org/signed-note)', () => {
     expect(verifyNote(both, { name: 'witness.example', publicKey: w.publicKey }).ok).toBe(true);
   });
 
+  it('round-trips verifier keys whose base64 contains "+"', () => {
+    for (let i = 0; i < 40; i++) {
+      const k = generateSigningKeyPair();
+      const vkey = encodeVerifierKey({ name: 'log.example/a', publicKey: k.publicKey });
+      expect(parseVerifierKey(vkey).publicKey).toEqual(k.publicKey);
+    }
+    // Deterministic seeds until one's key base64 holds a '+', so the case is always covered.
+    let covered = 0;
+    for (let i = 0; i < 64 && covered === 0; i++) {
+      const pub = signingPublicKey(new Uint8Array(32).fill(i));
+      const vkey = encodeVerifierKey({ name: 'log.example/a', publicKey: pub });
+      if (vkey.split('+').length <= 3) continue;
+      expect(parseVerifierKey(vkey).publicKey).toEqual(pub);
+      covered++;
+    }
+    expect(covered).toBe(1);
+  });
+
   it('rejects malformed notes and inputs, naming the problem', () => {
     expect(() => parseNote('no blank line\n')).toThrow(/blank line/);
     expect(() => parseNote(`${GO_TEXT}\n-- PeterNeumann abc=\n`)).toThrow(/em dash/);

@@ -46,7 +46,7 @@ export function resolveKey(arg: string): VerifyExportInput['key'] {
     }
     throw new UsageError(`--key: ${arg} is JSON without a 64-hex-digit signingPublicKey`);
   }
-  if (text.split('+').length === 3) return text;
+  if (/^[^+\s]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+$/.test(text)) return text;
   throw new UsageError(`--key: ${arg} holds neither a verifier key, 64 hex digits nor a public-key JSON file`);
 }
 
