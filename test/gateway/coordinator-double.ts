@@ -55,6 +55,8 @@ export class CoordinatorDouble {
   readonly silent = new Set<string>();
   /** Services returned by registry.list. */
   services: { id: string; kind: 'party'; index: number; signingPublicKey: string; agreementPublicKey: string; status: 'up' }[] = [];
+  /** Called after a job is created (tests start "running" it from here). */
+  onSubmit?: (jobId: string) => void;
   /** When set, jobs.result returns this for every job (the SDK test fills it from real parties). */
   resultFor?: (job: StoredJob) => Record<string, unknown> | undefined;
   readonly nc: NatsConnection;
@@ -119,6 +121,7 @@ export class CoordinatorDouble {
         const status: JobStatus = { id, kind: body.kind as JobStatus['kind'], state: 'created', progress: 0, createdAt: now, updatedAt: now };
         this.jobs.set(id, { tenant: principal!.tenant, status, payload: body.payload as Record<string, unknown> });
         if (scoped) this.idempotency.set(scoped, id);
+        if (this.onSubmit) setImmediate(this.onSubmit, id);
         return { job: status, created: true };
       }
       case 'jobs.get':

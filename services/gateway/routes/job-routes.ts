@@ -173,8 +173,9 @@ export function registerJobRoutes(app: FastifyInstance, ctx: RouteContext, deny:
       const jobId = request.params.id;
       // Subscribe before reading the status, so no change between the two is missed.
       const buffered: JobStatus[] = [];
-      let write: ((job: JobStatus) => void) | undefined;
-      const unsubscribe = c.subscribeJobEvents(jobId, (job) => (write ? write(job) : buffered.push(job)));
+      // Until the stream is open, events wait in `buffered`; then `stream.write` sends them.
+      const stream: { write?: (job: JobStatus) => void } = {};
+      const unsubscribe = c.subscribeJobEvents(jobId, (job) => (stream.write ? stream.write(job) : buffered.push(job)));
       let first: JobStatus;
       try {
         first = (await guarded(request, () => c.call('jobs.get', { principal, jobId }))).job;
@@ -186,16 +187,17 @@ export function registerJobRoutes(app: FastifyInstance, ctx: RouteContext, deny:
       const raw = reply.raw;
       raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-request-id': request.id });
       let closed = false;
-      let heartbeat: NodeJS.Timeout | undefined;
+      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), ctx.config.sseHeartbeatMs);
+      heartbeat.unref();
       const close = (): void => {
         if (closed) return;
         closed = true;
-        if (heartbeat) clearInterval(heartbeat);
+        clearInterval(heartbeat);
         unsubscribe();
         raw.end();
       };
       let lastUpdate = '';
-      write = (job: JobStatus): void => {
+      const write = (job: JobStatus): void => {
         if (closed || job.id !== jobId) return;
         // Events carry only what the status schema allows, as the JSON routes do.
         const safe: JobStatus = { id: job.id, kind: job.kind, state: job.state, progress: job.progress, createdAt: job.createdAt, updatedAt: job.updatedAt };
@@ -210,8 +212,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: RouteContext, deny:
         if (TERMINAL.has(safe.state)) close();
       };
       request.raw.on('close', close);
-      heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), ctx.config.sseHeartbeatMs);
-      heartbeat.unref();
+      stream.write = write;
       write(first);
       // Events older than the status just read would step the stream backwards.
       for (const job of buffered) if (job.updatedAt >= first.updatedAt) write(job);

@@ -1,0 +1,23 @@
+/**
+ * @module services/sdk
+ * The client SDK's public surface (named exports only).
+ */
+export { MpcClient } from './mpc-client.js';
+export type { MpcClientOptions, TensorInput, InferenceResult, InferOptions, PendingMpcInference } from './mpc-client.js';
+export { GatewayProblemError, JobFailedError, JobTimeoutError, RegistryError } from './errors.js';
+export { GatewayHttp } from './gateway-http.js';
+export type { GatewayCredentials, GatewayRequest } from './gateway-http.js';
+export { readJobEvents } from './job-events.js';
+export {
+  encodeSharePair,
+  decodeSharePair,
+  sealedSharePairLength,
+  sharePairLength,
+  shapeSize,
+  inferenceInputAad,
+  inferenceOutputAad,
+  datasetUploadAad,
+  MAX_SHAPE_ELEMENTS,
+} from './sealed-share-pair.js';
+export { encodeSharedModel, decodeSharedModel, modelShareAad, SHARED_MODEL_FORMAT } from './shared-model-codec.js';
+export { signRequest, SIGNATURE_HEADERS } from '../gateway/request-signature.js';

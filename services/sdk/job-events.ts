@@ -1,0 +1,36 @@
+/**
+ * @module services/sdk/job-events
+ * Reads a job's Server-Sent Events stream (`GET /v1/jobs/:id/events`) from a fetch response
+ * body: `event: status` blocks whose `data` is the job status JSON.
+ */
+import type { JobStatus } from '../coordinator/api.js';
+
+/** Yields each status event of an SSE body until the stream ends. */
+export async function* readJobEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<JobStatus> {
+  const decoder = new TextDecoder();
+  let buf = '';
+  const reader = body.getReader();
+  try {
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buf += decoder.decode(value, { stream: true });
+      let i;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        let event = 'message';
+        const data: string[] = [];
+        for (const line of block.split('\n')) {
+          // Lines starting with ':' are keep-alive comments.
+          if (line.startsWith('event:')) event = line.slice(6).trim();
+          else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+        }
+        if (event === 'status' && data.length > 0) yield JSON.parse(data.join('\n')) as JobStatus;
+      }
+    }
+  } finally {
+    reader.releaseLock();
+    await body.cancel().catch(() => undefined);
+  }
+}

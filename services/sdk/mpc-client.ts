@@ -1,0 +1,312 @@
+/**
+ * @module services/sdk/mpc-client
+ * The client SDK: what an API client, hospital, model owner or auditor imports. It hides
+ * sharing, sealing, opening and verifying behind calls such as `client.infer(modelId, input)`:
+ *
+ * MPC inference: the input is fixed-point encoded, split into three replicated shares
+ * (protocols/rss `shareSecret`), and party i's pair is sealed to party i's agreement key from
+ * the registry, with associated data binding the model id, the request id (the client's fresh
+ * X25519 key) and the slot i (services/sdk/sealed-share-pair). The gateway and coordinator
+ * carry only ciphertext. The job is followed over SSE (or polled); the three sealed output pairs
+ * are opened with the ephemeral secret key and combined by `openChecked`, which compares the two
+ * copies of each component, so a party that altered its output is caught, not trusted.
+ */
+import { randomBytes } from 'node:crypto';
+import type { JobKind, JobResults, JobStatus, ServiceRecord } from '../coordinator/api.js';
+import type { AuditCheckpoint, AuditEntry, AuditProof, DatasetRecord, ModelMode, ModelRecord } from '../gateway/gateway-methods.js';
+import { InvalidArgumentError } from '../../crypto-core/errors.js';
+import { fromBase64, fromHex, toBase64, toHex } from '../../crypto-core/encoding.js';
+import { generateAgreementKeyPair, type AgreementKeyPair } from '../../crypto-core/keys/agreement.js';
+import { open as openBox, seal } from '../../crypto-core/sealed-box.js';
+import { Prg } from '../../crypto-core/prg.js';
+import { decodeFixed, DEFAULT_FRACTION_BITS, encodeFixed } from '../../crypto-core/ring/index.js';
+import { makeShare, openChecked, shareSecret } from '../../protocols/rss/replicated-share.js';
+import { importOnnx } from '../../protocols/onnx/import-onnx.js';
+import { shareModel } from '../../protocols/nn/shared-model.js';
+import { encodeRows, type Row } from '../../protocols/analytics/encode-rows.js';
+import { checkSchema, type DatasetSchema, type DisclosurePolicy } from '../../protocols/analytics/dataset-schema.js';
+import type { Query } from '../../protocols/analytics/query.js';
+import { GatewayHttp, type GatewayCredentials } from './gateway-http.js';
+import { GatewayProblemError, JobFailedError, JobTimeoutError, RegistryError } from './errors.js';
+import { readJobEvents } from './job-events.js';
+import { datasetUploadAad, decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad, shapeSize } from './sealed-share-pair.js';
+import { encodeSharedModel, modelShareAad } from './shared-model-codec.js';
+
+/** Options of {@link MpcClient}. Give exactly one of `apiKey` and `signingKey`. */
+export interface MpcClientOptions {
+  gatewayUrl: string;
+  apiKey?: string;
+  signingKey?: { keyId: string; secretKey: Uint8Array };
+  /** fetch implementation (default: global fetch). */
+  fetch?: typeof fetch;
+  /** Fixed-point fractional bits of inputs and outputs (default 16, the parties' default). */
+  fractionBits?: number;
+  /** Polling interval when the event stream is unavailable (default 500 ms). */
+  pollIntervalMs?: number;
+}
+
+/** A tensor in row-major order with its shape (including the batch dimension). */
+export interface TensorInput {
+  shape: number[];
+  data: ArrayLike<number>;
+}
+
+/** An inference result in the clear, as only the client can see it. */
+export interface InferenceResult {
+  shape: number[];
+  data: Float64Array;
+  job: JobStatus;
+}
+
+/** Options of {@link MpcClient.infer}. */
+export interface InferOptions {
+  mode?: 'mpc';
+  /** Give up waiting after this long (default 120 s). */
+  timeoutMs?: number;
+  /** Called with each status change. */
+  onProgress?: (job: JobStatus) => void;
+  /** Retry key (default: random per call), so a retried submission never creates a second job. */
+  idempotencyKey?: string;
+}
+
+/** What the client must keep between submitting an MPC inference and opening its result. */
+export interface PendingMpcInference {
+  job: JobStatus;
+  created: boolean;
+  modelId: string;
+  requestId: string;
+  /** The ephemeral key the parties seal the output to. */
+  clientKey: AgreementKeyPair;
+}
+
+const TERMINAL = new Set<JobStatus['state']>(['verified', 'failed', 'failed-verification']);
+
+function checkId(name: string, v: unknown): string {
+  if (typeof v !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(v)) throw new InvalidArgumentError(`${name}: expected 1-128 characters of [A-Za-z0-9_-], got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** The SDK client of one gateway. */
+export class MpcClient {
+  readonly http: GatewayHttp;
+  readonly fractionBits: number;
+  readonly #pollMs: number;
+
+  constructor(opts: MpcClientOptions) {
+    if (typeof opts !== 'object' || opts === null) throw new InvalidArgumentError('opts: expected { gatewayUrl, apiKey | signingKey }');
+    if ((opts.apiKey === undefined) === (opts.signingKey === undefined)) throw new InvalidArgumentError('opts: give exactly one of apiKey and signingKey');
+    const creds: GatewayCredentials = opts.apiKey !== undefined ? { apiKey: opts.apiKey } : { signingKey: opts.signingKey! };
+    this.http = new GatewayHttp(opts.gatewayUrl, creds, opts.fetch);
+    this.fractionBits = opts.fractionBits ?? DEFAULT_FRACTION_BITS;
+    if (!Number.isInteger(this.fractionBits) || this.fractionBits < 0 || this.fractionBits > 32) throw new InvalidArgumentError(`fractionBits: expected integer 0..32, got ${opts.fractionBits}`);
+    this.#pollMs = opts.pollIntervalMs ?? 500;
+  }
+
+  /** Registered services with their public keys. */
+  async registry(): Promise<ServiceRecord[]> {
+    return (await this.http.json<{ services: ServiceRecord[] }>({ method: 'GET', path: '/v1/registry' })).services;
+  }
+
+  /** The agreement public keys of parties 0, 1, 2 from the registry. */
+  async partyKeys(): Promise<[Uint8Array, Uint8Array, Uint8Array]> {
+    const services = await this.registry();
+    const keys = [0, 1, 2].map((i) => {
+      const p = services.find((s) => s.kind === 'party' && s.index === i);
+      if (!p) throw new RegistryError(`registry: no party with index ${i} is registered (have: ${services.filter((s) => s.kind === 'party').map((s) => s.index).join(', ') || 'none'})`);
+      return fromHex(p.agreementPublicKey, `registry party ${i} agreementPublicKey`, 32);
+    });
+    return keys as [Uint8Array, Uint8Array, Uint8Array];
+  }
+
+  /** Published models (metadata). */
+  async models(): Promise<ModelRecord[]> {
+    return (await this.http.json<{ models: ModelRecord[] }>({ method: 'GET', path: '/v1/models' })).models;
+  }
+
+  /**
+   * Publishes an ONNX model. MPC: imported here, its weights fixed-point encoded and split into
+   * three party views, each sealed to its party, so no single party (nor the gateway) ever holds
+   * the weights. HE: sent as ONNX for the HE workers (which evaluate on plaintext weights).
+   */
+  async publishModel(onnxBytes: Uint8Array, opts: { mode: ModelMode; name: string; version: string; idempotencyKey?: string }): Promise<ModelRecord & { created: boolean }> {
+    if (!(onnxBytes instanceof Uint8Array) || onnxBytes.length === 0) throw new InvalidArgumentError('onnxBytes: expected non-empty Uint8Array');
+    if (opts?.mode !== 'mpc' && opts?.mode !== 'he') throw new InvalidArgumentError(`opts.mode: expected 'mpc' or 'he', got ${JSON.stringify(opts?.mode)}`);
+    checkId('opts.name', opts.name);
+    if (typeof opts.version !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(opts.version)) throw new InvalidArgumentError(`opts.version: expected 1-64 characters of [A-Za-z0-9._-], got ${JSON.stringify(opts.version)}`);
+    const body: Record<string, unknown> = { name: opts.name, version: opts.version, mode: opts.mode };
+    if (opts.mode === 'mpc') {
+      const views = shareModel(importOnnx(onnxBytes), Prg.random(), this.fractionBits);
+      const keys = await this.partyKeys();
+      body.sealedShares = views.map((v, i) => toBase64(seal(keys[i], encodeSharedModel(v), modelShareAad(opts.name, opts.version, i))));
+    } else {
+      body.onnx = toBase64(onnxBytes);
+    }
+    const res = await this.http.json<{ model: ModelRecord; created: boolean }>({
+      method: 'POST',
+      path: '/v1/models',
+      body,
+      headers: { 'idempotency-key': opts.idempotencyKey ?? randomBytes(16).toString('hex') },
+    });
+    return { ...res.model, created: res.created };
+  }
+
+  /**
+   * Runs an inference and returns the output in the clear (only this client can open it).
+   * @param input - row-major data with its shape, batch first, e.g. `{ shape: [1, 64], data }`.
+   */
+  async infer(modelId: string, input: TensorInput, opts: InferOptions = {}): Promise<InferenceResult> {
+    if (opts.mode !== undefined && opts.mode !== 'mpc') {
+      throw new InvalidArgumentError(`opts.mode: '${String(opts.mode)}' inference is not offered by this SDK version; use 'mpc'`);
+    }
+    const pending = await this.submitMpcInference(modelId, input, opts);
+    const job = await this.waitForJob(pending.job.id, { timeoutMs: opts.timeoutMs, onProgress: opts.onProgress });
+    const result = await this.jobResult(job.id);
+    if (result.kind !== 'mpc-inference') throw new InvalidArgumentError(`job ${job.id}: expected an mpc-inference result, got ${result.kind}`);
+    const out = this.openMpcResult(pending, result.result as JobResults['mpc-inference']);
+    return { ...out, job };
+  }
+
+  /** Shares, seals and submits an MPC inference; keep the returned value to open the result. */
+  async submitMpcInference(modelId: string, input: TensorInput, opts: { idempotencyKey?: string } = {}): Promise<PendingMpcInference> {
+    checkId('modelId', modelId);
+    if (typeof input !== 'object' || input === null) throw new InvalidArgumentError('input: expected { shape, data }');
+    const n = shapeSize(input.shape, 'input.shape');
+    if (input.data === null || typeof input.data !== 'object' || input.data.length !== n) {
+      throw new InvalidArgumentError(`input.data: expected ${n} numbers for shape [${input.shape.join(', ')}], got ${input.data?.length}`);
+    }
+    const values = encodeFixed(Float64Array.from(input.data), this.fractionBits);
+    const keys = await this.partyKeys();
+    const clientKey = generateAgreementKeyPair();
+    const requestId = toHex(clientKey.publicKey);
+    const shares = shareSecret(values, Prg.random(), input.shape);
+    const sealedInputs = shares.map((s, i) => toBase64(seal(keys[i], encodeSharePair(s.a, s.b), inferenceInputAad(modelId, requestId, i)))) as [string, string, string];
+    const res = await this.http.json<{ job: JobStatus; created: boolean }>({
+      method: 'POST',
+      path: '/v1/inference/mpc',
+      body: { modelId, shape: [...input.shape], clientPublicKey: requestId, sealedInputs },
+      headers: { 'idempotency-key': opts.idempotencyKey ?? randomBytes(16).toString('hex') },
+    });
+    return { job: res.job, created: res.created, modelId, requestId, clientKey };
+  }
+
+  /**
+   * Opens the three sealed output pairs and reconstructs with `openChecked`.
+   * @throws DecryptionError when a box was altered or is not for this request and slot.
+   * @throws InconsistentShareError naming the suspect party when the two copies of a component differ.
+   */
+  openMpcResult(pending: PendingMpcInference, result: JobResults['mpc-inference']): { shape: number[]; data: Float64Array } {
+    const n = shapeSize(result.shape, 'result.shape');
+    const shares = result.sealedOutputs.map((b64, i) => {
+      const plain = openBox(pending.clientKey.secretKey, fromBase64(b64, `sealedOutputs[${i}]`), inferenceOutputAad(pending.modelId, pending.requestId, i));
+      const [a, b] = decodeSharePair(plain, n);
+      return makeShare(a, b, result.shape);
+    });
+    const values = openChecked([shares[0]!, shares[1]!, shares[2]!]);
+    return { shape: [...result.shape], data: decodeFixed(values, this.fractionBits) };
+  }
+
+  /** Status of a job of this tenant. */
+  async jobStatus(jobId: string): Promise<JobStatus> {
+    return (await this.http.json<{ job: JobStatus }>({ method: 'GET', path: `/v1/jobs/${checkId('jobId', jobId)}` })).job;
+  }
+
+  /** Result of a finished job (sealed outputs or a ciphertext). */
+  async jobResult(jobId: string): Promise<{ jobId: string; kind: JobKind; result: JobResults[JobKind] }> {
+    return this.http.json({ method: 'GET', path: `/v1/jobs/${checkId('jobId', jobId)}/result` });
+  }
+
+  /**
+   * Waits until a job reaches a terminal state, following its event stream and falling back to
+   * polling when the stream breaks.
+   * @throws JobFailedError when it ends failed or failed-verification; JobTimeoutError after `timeoutMs`.
+   */
+  async waitForJob(jobId: string, opts: { timeoutMs?: number; onProgress?: (job: JobStatus) => void } = {}): Promise<JobStatus> {
+    const timeoutMs = opts.timeoutMs ?? 120_000;
+    const deadline = Date.now() + timeoutMs;
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), timeoutMs);
+    const finish = (job: JobStatus): JobStatus => {
+      if (job.state === 'verified') return job;
+      throw new JobFailedError(job.id, job.state, job.error);
+    };
+    try {
+      try {
+        const res = await this.http.send({ method: 'GET', path: `/v1/jobs/${checkId('jobId', jobId)}/events`, signal: ac.signal });
+        if (res.body) {
+          for await (const job of readJobEvents(res.body)) {
+            opts.onProgress?.(job);
+            if (TERMINAL.has(job.state)) return finish(job);
+          }
+        }
+      } catch (err) {
+        // A problem answer (404, 403, ...) is final; a broken stream falls back to polling.
+        if (err instanceof GatewayProblemError || err instanceof JobFailedError) throw err;
+        if (ac.signal.aborted) throw new JobTimeoutError(jobId, timeoutMs);
+      }
+      while (Date.now() < deadline) {
+        const job = await this.jobStatus(jobId);
+        opts.onProgress?.(job);
+        if (TERMINAL.has(job.state)) return finish(job);
+        await new Promise((r) => setTimeout(r, Math.min(this.#pollMs, Math.max(0, deadline - Date.now()))));
+      }
+      throw new JobTimeoutError(jobId, timeoutMs);
+    } finally {
+      clearTimeout(timer);
+      ac.abort();
+    }
+  }
+
+  /**
+   * Uploads a table: rows are checked and encoded against `schema` (protocols/analytics
+   * encodeRows), shared, and each party's pair sealed to it with the upload's associated data.
+   */
+  async uploadDataset(name: string, schema: DatasetSchema, rows: readonly Row[], opts: { policy?: DisclosurePolicy; idempotencyKey?: string } = {}): Promise<DatasetRecord & { created: boolean }> {
+    checkId('name', name);
+    checkSchema(schema);
+    if (!Array.isArray(rows) || rows.length === 0) throw new InvalidArgumentError('rows: expected a non-empty array of row objects');
+    const encoded = encodeRows(schema, rows);
+    const keys = await this.partyKeys();
+    const uploadId = randomBytes(16).toString('hex');
+    const shares = shareSecret(encoded.data, Prg.random());
+    const sealedShares = shares.map((s, i) => toBase64(seal(keys[i], encodeSharePair(s.a, s.b), datasetUploadAad(name, uploadId, i)))) as [string, string, string];
+    const res = await this.http.json<{ dataset: DatasetRecord; created: boolean }>({
+      method: 'POST',
+      path: '/v1/datasets',
+      body: { name, uploadId, schema, ...(opts.policy ? { policy: opts.policy } : {}), rows: rows.length, sealedShares },
+      headers: { 'idempotency-key': opts.idempotencyKey ?? uploadId },
+    });
+    return { ...res.dataset, created: res.created };
+  }
+
+  /** Submits an analytics query; returns the job id (a 501 problem when analytics is not deployed). */
+  async query(query: Query, opts: { idempotencyKey?: string } = {}): Promise<{ jobId: string; created: boolean }> {
+    return this.http.json({ method: 'POST', path: '/v1/queries', body: query, headers: { 'idempotency-key': opts.idempotencyKey ?? randomBytes(16).toString('hex') } });
+  }
+
+  /** The latest signed tree head of the audit log. */
+  async auditCheckpoint(): Promise<AuditCheckpoint> {
+    return (await this.http.json<{ checkpoint: AuditCheckpoint }>({ method: 'GET', path: '/v1/audit/checkpoint' })).checkpoint;
+  }
+
+  /** A page of audit entries. */
+  async auditEntries(from = 0, limit = 100): Promise<{ entries: AuditEntry[]; treeSize: number }> {
+    if (!Number.isInteger(from) || from < 0) throw new InvalidArgumentError(`from: expected integer >= 0, got ${from}`);
+    if (!Number.isInteger(limit) || limit < 1) throw new InvalidArgumentError(`limit: expected integer >= 1, got ${limit}`);
+    return this.http.json({ method: 'GET', path: `/v1/audit/entries?from=${from}&limit=${limit}` });
+  }
+
+  /** Inclusion proof of entry `index` (and a consistency proof from `fromSize` when given). */
+  async auditProof(index: number, opts: { treeSize?: number; fromSize?: number } = {}): Promise<AuditProof> {
+    if (!Number.isInteger(index) || index < 0) throw new InvalidArgumentError(`index: expected integer >= 0, got ${index}`);
+    const q = new URLSearchParams();
+    if (opts.treeSize !== undefined) q.set('treeSize', String(opts.treeSize));
+    if (opts.fromSize !== undefined) q.set('fromSize', String(opts.fromSize));
+    const qs = q.size > 0 ? `?${q.toString()}` : '';
+    return (await this.http.json<{ proof: AuditProof }>({ method: 'GET', path: `/v1/audit/proofs/${index}${qs}` })).proof;
+  }
+
+  /** The whole log (checkpoint and entries) for offline verification. */
+  async exportAudit(): Promise<{ checkpoint: AuditCheckpoint; entries: AuditEntry[] }> {
+    return this.http.json({ method: 'GET', path: '/v1/audit/export' });
+  }
+}
