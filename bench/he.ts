@@ -1,0 +1,143 @@
+/**
+ * @module bench/he
+ * CKKS encrypted inference (node-seal, N = 8192, 128-bit security) of a 784-128-10 MLP with
+ * x^2 activation and seeded random weights of Glorot scale: server latency per query (median),
+ * client encrypt/decrypt, upload/download/key bytes, accuracy against float64, throughput of the
+ * worker pool with one worker vs all cores, and the cost of dual execution.
+ * `--quick` runs few repetitions (well under a minute).
+ */
+import { availableParallelism } from 'node:os';
+import type { BenchSuite } from './bench-case.js';
+import { median, timeMedian } from './bench-case.js';
+import { CkksContext } from '../crypto-core/he/ckks-context.js';
+import { CkksEvalKeys, evalKeyBundleBytes } from '../crypto-core/he/ckks-keys.js';
+import { loadSeal } from '../crypto-core/he/seal-loader.js';
+import { Prg } from '../crypto-core/prg.js';
+import { HeClient } from '../protocols/he/he-client.js';
+import { HeModelEvaluator } from '../protocols/he/he-evaluator.js';
+import { planHeModel } from '../protocols/he/he-plan.js';
+import { inferPlain } from '../protocols/he/plain-inference.js';
+import type { DenseLayer, ModelIR } from '../protocols/model/model-ir.js';
+import { HeWorkerPool } from '../services/he-worker/worker-pool.js';
+
+function uniform(prg: Prg, n: number, scale: number): Float64Array {
+  return Float64Array.from(prg.u64(n), (w) => (Number(w >> 11n) / 2 ** 52 - 1) * scale);
+}
+
+function dense(prg: Prg, name: string, out: number, inp: number): DenseLayer {
+  return {
+    kind: 'dense',
+    name,
+    weight: { shape: [out, inp], data: uniform(prg.fork(`${name}.w`), out * inp, Math.sqrt(6 / (inp + out))) },
+    bias: { shape: [out], data: uniform(prg.fork(`${name}.b`), out, 0.1) },
+  };
+}
+
+/** The benchmark model, from a fixed seed. */
+export function benchModel(): ModelIR {
+  const prg = Prg.fromSeed(new Uint8Array(32).fill(42));
+  return {
+    inputShape: [784],
+    outputShape: [10],
+    layers: [dense(prg, 'fc1', 128, 784), { kind: 'square', name: 'act' }, dense(prg, 'fc2', 10, 128)],
+  };
+}
+
+export const suite: BenchSuite = {
+  name: 'he',
+  description: 'CKKS inference, 784-128-10 square MLP, N=8192 [49,40,40,40,49] 2^40 (128-bit)',
+  async run(opts) {
+    const reps = opts.quick ? 3 : 15;
+    const ir = benchModel();
+    const plan = planHeModel(ir);
+    const seal = await loadSeal();
+    const t0 = performance.now();
+    const client = HeClient.create(seal, plan);
+    const keygenMs = performance.now() - t0;
+    const server = CkksContext.create(seal, plan.params);
+    const keys = CkksEvalKeys.load(server, client.evalKeys);
+    const evaluator = HeModelEvaluator.prepare(server, plan);
+    const prg = Prg.fromSeed(new Uint8Array(32).fill(1));
+    const inputs = Array.from({ length: 4 }, (_, i) => uniform(prg.fork(`x${i}`), 784, 0.5).map((v) => v + 0.5));
+    const cts = inputs.map((x) => client.encrypt(x));
+    const suite = 'he';
+    const shape = '784-128-10 square';
+    try {
+      const plainMs = await timeMedian(() => inferPlain(ir, inputs[0]!), opts.quick ? 20 : 200, 5);
+      opts.emit({ suite, case: `${shape} query`, impl: 'float64', median_ms: plainMs, ops_per_s: 1000 / plainMs, baseline: null, ratio: null });
+
+      let maxErr = 0;
+      const latencies: number[] = [];
+      let result: Uint8Array = new Uint8Array(0);
+      for (let r = 0; r < reps + 1; r++) {
+        const i = r % cts.length;
+        const t = performance.now();
+        result = evaluator.evaluate(cts[i]!, keys);
+        if (r > 0) latencies.push(performance.now() - t);
+        const got = client.decrypt(result);
+        const want = inferPlain(ir, inputs[i]!);
+        for (let k = 0; k < want.length; k++) maxErr = Math.max(maxErr, Math.abs(got[k]! - want[k]!));
+      }
+      const serverMs = median(latencies);
+      opts.emit({
+        suite,
+        case: `${shape} query`,
+        impl: 'ckks server',
+        median_ms: serverMs,
+        ops_per_s: 1000 / serverMs,
+        baseline: 'float64',
+        ratio: plainMs / serverMs,
+        rotations: plan.cost.rotations,
+        plain_multiplies: plan.cost.plainMultiplies,
+        galois_keys: plan.galoisSteps.length,
+        upload_bytes: cts[0]!.length,
+        download_bytes: result.length,
+        eval_key_bytes: evalKeyBundleBytes(client.evalKeys),
+        max_abs_error: maxErr,
+      });
+
+      const encMs = await timeMedian(() => client.encrypt(inputs[0]!), reps);
+      opts.emit({ suite, case: 'client encrypt', impl: 'ckks', median_ms: encMs, ops_per_s: 1000 / encMs, baseline: null, ratio: null, upload_bytes: cts[0]!.length });
+      const decMs = await timeMedian(() => client.decrypt(result), reps);
+      opts.emit({ suite, case: 'client decrypt', impl: 'ckks', median_ms: decMs, ops_per_s: 1000 / decMs, baseline: null, ratio: null, download_bytes: result.length });
+      opts.emit({ suite, case: 'client keygen', impl: 'ckks', median_ms: keygenMs, ops_per_s: 1000 / keygenMs, baseline: null, ratio: null, eval_key_bytes: evalKeyBundleBytes(client.evalKeys), samples: 1 });
+
+      // Throughput of the pool: a burst of queries, 1 worker vs one per core.
+      const burst = opts.quick ? 8 : 32;
+      const cores = availableParallelism();
+      let single = 0;
+      for (const workers of cores > 1 ? [1, cores] : [1]) {
+        const pool = await HeWorkerPool.start({ workers });
+        try {
+          pool.registerModel('m', plan);
+          const session = await pool.registerSession(client.evalKeys);
+          // Warm every worker: model encoding and key loading happen on first use.
+          await Promise.all(Array.from({ length: workers }, (_, i) => pool.evaluate({ sessionId: session, modelId: 'm', ciphertext: cts[i % cts.length]! })));
+          const t = performance.now();
+          await Promise.all(Array.from({ length: burst }, (_, i) => pool.evaluate({ sessionId: session, modelId: 'm', ciphertext: cts[i % cts.length]! })));
+          const ms = (performance.now() - t) / burst;
+          if (workers === 1) single = ms;
+          opts.emit({ suite, case: `${shape} pool throughput`, impl: `${workers} worker${workers > 1 ? 's' : ''}`, median_ms: ms, ops_per_s: 1000 / ms, baseline: workers === 1 ? null : '1 worker', ratio: workers === 1 ? null : single / ms, queries: burst });
+          if (workers === cores && cores > 1) {
+            const dualMs: number[] = [];
+            for (let r = 0; r < (opts.quick ? 2 : 6); r++) {
+              const td = performance.now();
+              const d = await pool.evaluateDual({ sessionId: session, modelId: 'm', ciphertext: cts[r % cts.length]! });
+              dualMs.push(performance.now() - td);
+              if (!d.verified) throw new Error('bench he: dual execution disagreed');
+            }
+            const dm = median(dualMs);
+            opts.emit({ suite, case: `${shape} dual execution`, impl: `${workers} workers`, median_ms: dm, ops_per_s: 1000 / dm, baseline: 'ckks server', ratio: serverMs / dm, compute_factor: 2 });
+          }
+        } finally {
+          await pool.close();
+        }
+      }
+    } finally {
+      evaluator.dispose();
+      keys.dispose();
+      server.dispose();
+      client.dispose();
+    }
+  },
+};
