@@ -43,6 +43,7 @@ const LN2 = Math.LN2;
 /** [exp(x)] with relative error ~2^-(outputFractionBits) * e^-x + 1e-4 on [min, max]. 16 rounds. */
 export async function expRangeReduced(ctx: ProtocolContext, x: ReplicatedShare, opts: ExpRangeOptions = {}): Promise<ReplicatedShare> {
   const n = checkShare('x', x);
+  ctx = ctx.scope('exp-range-reduced');
   const lo = opts.min ?? -16;
   const hi = opts.max ?? 8;
   const f = ctx.fractionBits;

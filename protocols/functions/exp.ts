@@ -31,6 +31,7 @@ export const EXP_ITERATIONS = 9;
 /** [exp(x)] elementwise, fixed point at ctx.fractionBits. 1 + 2n rounds. */
 export async function exp(ctx: ProtocolContext, x: ReplicatedShare, opts: ExpOptions = {}): Promise<ReplicatedShare> {
   checkShare('x', x);
+  ctx = ctx.scope('exp');
   const n = opts.iterations ?? EXP_ITERATIONS;
   if (!Number.isInteger(n) || n < 1 || n > 20) throw new InvalidArgumentError(`iterations: expected integer in 1..20, got ${String(n)}`);
   let u = addPublic(ctx, await truncate(ctx, x, n), fixedConstant(ctx, 1));

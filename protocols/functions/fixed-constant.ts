@@ -30,6 +30,7 @@ export async function mulByBitCombination(
   coeffs: readonly number[],
   coeffBits: number,
 ): Promise<ReplicatedShare> {
+  ctx = ctx.scope('bit-combination');
   const n = v.a.length;
   const k = coeffs.length;
   const rep = new Uint32Array(n * k);

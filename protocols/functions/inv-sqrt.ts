@@ -33,6 +33,7 @@ export interface InvSqrtOptions {
 /** [1/sqrt(x)] elementwise for x in [4^lo, 4^(hi+1)). 38 rounds with the default 4 iterations. */
 export async function invSqrt(ctx: ProtocolContext, x: ReplicatedShare, opts: InvSqrtOptions = {}): Promise<ReplicatedShare> {
   checkShare('x', x);
+  ctx = ctx.scope('inv-sqrt');
   const lo = opts.minExponent ?? -4;
   const hi = opts.maxExponent ?? 6;
   const t = opts.iterations ?? 4;

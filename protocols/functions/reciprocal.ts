@@ -35,6 +35,7 @@ export interface ReciprocalOptions {
 
 /** [1/x] for x in [1, 2] (no normalization): linear guess and `iterations` Newton steps. 1 + 4t rounds. */
 export async function reciprocalNewton(ctx: ProtocolContext, x: ReplicatedShare, iterations = 3): Promise<ReplicatedShare> {
+  ctx = ctx.scope('reciprocal-newton');
   let y = addPublic(ctx, await truncate(ctx, mulPublic(ctx, x, fixedConstant(ctx, -8 / 17))), fixedConstant(ctx, 24 / 17));
   for (let i = 0; i < iterations; i++) {
     const xy = await mulFixed(ctx, x, y);
@@ -60,6 +61,7 @@ function checkRange(lo: number, hi: number, f: number): void {
 /** [1/x] elementwise for x in [2^lo, 2^(hi+1)). 26 rounds with the default 3 iterations. */
 export async function reciprocal(ctx: ProtocolContext, x: ReplicatedShare, opts: ReciprocalOptions = {}): Promise<ReplicatedShare> {
   checkShare('x', x);
+  ctx = ctx.scope('reciprocal');
   const lo = opts.minExponent ?? -8;
   const hi = opts.maxExponent ?? 12;
   const t = opts.iterations ?? 3;

@@ -24,6 +24,7 @@ import { fixedConstant } from './fixed-constant.js';
 /** [1 / (1 + exp(-x))] elementwise. 43 rounds. */
 export async function sigmoid(ctx: ProtocolContext, x: ReplicatedShare, opts: ExpOptions = {}): Promise<ReplicatedShare> {
   checkShare('x', x);
+  ctx = ctx.scope('sigmoid');
   const negative = await ltz(ctx, x);
   const sign = subFromPublic(ctx, 1n, mulPublic(ctx, negative, 2n)); // 1 - 2c, an integer
   const absX = await mul(ctx, sign, x);

@@ -33,6 +33,7 @@ export async function softmax(ctx: ProtocolContext, x: ReplicatedShare, rows: nu
   if (!Number.isSafeInteger(rows) || !Number.isSafeInteger(cols) || rows < 1 || cols < 1 || rows * cols !== n) {
     throw new InvalidArgumentError(`rows/cols: expected positive integers with rows * cols = ${n}, got ${rows} x ${cols}`);
   }
+  ctx = ctx.scope('softmax');
   const m = cols === 1 ? x : spread(await maxLastAxis(ctx, x, rows, cols), cols);
   const e = await exp(ctx, sub(ctx, x, m), opts);
   const s = sum(e, cols);

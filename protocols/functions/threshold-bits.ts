@@ -13,6 +13,7 @@ import { fixedConstant } from './fixed-constant.js';
 
 /** Arithmetic 0/1 bits [x >= thresholds[k]], threshold-major ([K, n]). 9 rounds. */
 export async function bitsAtLeast(ctx: ProtocolContext, x: ReplicatedShare, thresholds: readonly number[]): Promise<ReplicatedShare> {
+  ctx = ctx.scope('bits-at-least');
   const parts = thresholds.map((t) => addPublic(ctx, x, fixedConstant(ctx, -t)));
   const below = await ltz(ctx, concat(parts));
   return subFromPublic(ctx, 1n, below);

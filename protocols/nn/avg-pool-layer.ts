@@ -21,6 +21,7 @@ export async function avgPoolLayer(
   batch: number,
   inShape: readonly number[],
 ): Promise<ReplicatedShare> {
+  ctx = ctx.scope('avgpool');
   const [c, h, w] = inShape as [number, number, number];
   const g = { batch, channels: c, height: h, width: w, kernel: layer.kernel, strides: layer.strides, pads: layer.pads };
   const [oh, ow] = windowOutput(g);

@@ -35,6 +35,7 @@ export async function conv2dLayer(
   if (inShape.length !== 3 || c !== layer.inChannels || n !== batch * c * h * w) {
     throw new ShapeError(`x: layer '${layer.name}' expects ${batch} x [${layer.inChannels}, H, W], got ${n} elements of [${inShape.join(', ')}]`);
   }
+  ctx = ctx.scope('conv2d');
   const g: WindowGeometry = { batch, channels: c, height: h, width: w, kernel: layer.kernel, strides: layer.strides, pads: layer.pads };
   const [oh, ow] = windowOutput(g);
   const k = c * layer.kernel[0] * layer.kernel[1];

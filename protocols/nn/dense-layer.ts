@@ -19,6 +19,7 @@ export async function denseLayer(ctx: ProtocolContext, layer: SharedDenseLayer, 
   if (n !== batch * layer.inFeatures) {
     throw new ShapeError(`x: layer '${layer.name}' expects ${batch} x ${layer.inFeatures} = ${batch * layer.inFeatures} elements, got ${n}`);
   }
+  ctx = ctx.scope('dense');
   const y = await matmulFixed(ctx, x, layer.weightT, batch, layer.inFeatures, layer.outFeatures);
   return layer.bias ? add(ctx, y, broadcastRows(layer.bias, batch, [batch, layer.outFeatures])) : y;
 }

@@ -89,6 +89,7 @@ export async function evaluateSecureModel(ctx: ProtocolContext, model: SharedMod
   const n = checkShare('input', input);
   const need = batch * shapeSize(model.inputShape);
   if (n !== need) throw new ShapeError(`input: expected ${need} elements (batch ${batch} x [${model.inputShape.join(', ')}]), got ${n}`);
+  ctx = ctx.scope('model');
   let x = input;
   let shape: readonly number[] = model.inputShape;
   const costs: LayerCost[] = [];

@@ -13,6 +13,7 @@ import type { ReplicatedShare } from '../rss/replicated-share.js';
 
 /** [sum_i coeffs[i] x^i] elementwise. */
 export async function polynomialLayer(ctx: ProtocolContext, coeffs: readonly number[], x: ReplicatedShare): Promise<ReplicatedShare> {
+  ctx = ctx.scope('polynomial');
   const f = ctx.fractionBits;
   const powers: ReplicatedShare[] = [x];
   for (let i = 2; i < coeffs.length; i++) powers.push(await mulFixed(ctx, powers[powers.length - 1]!, x));

@@ -20,8 +20,18 @@ import { invSqrt } from '../../protocols/functions/inv-sqrt.js';
 import { sigmoid } from '../../protocols/functions/sigmoid.js';
 import { softmax } from '../../protocols/functions/softmax.js';
 
-function report(name: string, f: number, e: { abs: number; rel: number }, rounds: number): void {
-  console.log(JSON.stringify({ function: name, f, maxAbs: Number(e.abs.toExponential(3)), maxRel: Number(e.rel.toExponential(3)), rounds }));
+function report(name: string, f: number, e: { abs: number; rel: number }, r: { rounds: number; depth: number; bytesSent: number }, n: number): void {
+  console.log(
+    JSON.stringify({
+      function: name,
+      f,
+      maxAbs: Number(e.abs.toExponential(3)),
+      maxRel: Number(e.rel.toExponential(3)),
+      channelRounds: r.rounds,
+      depth: r.depth,
+      bytesPerElement: Math.round(r.bytesSent / n),
+    }),
+  );
 }
 
 describe('secure approximations vs float64', () => {
@@ -29,7 +39,7 @@ describe('secure approximations vs float64', () => {
     const xs = linspace(-16, 16, 641);
     const r = await runSecure('fn/sigmoid', 20, xs, (ctx, x) => sigmoid(ctx, x));
     const e = errors(r.values, xs.map((v) => 1 / (1 + Math.exp(-v))));
-    report('sigmoid', 20, e, r.rounds);
+    report('sigmoid', 20, e, r, xs.length);
     expect(e.abs).toBeLessThanOrEqual(1e-3);
   });
 
@@ -47,7 +57,7 @@ describe('secure approximations vs float64', () => {
     }
     const r = await runSecure('fn/softmax', 20, logits, (ctx, x) => softmax(ctx, x, rows, cols));
     const e = errors(r.values, want);
-    report('softmax', 20, e, r.rounds);
+    report('softmax', 20, e, r, logits.length);
     expect(e.abs).toBeLessThanOrEqual(1e-3);
   });
 
@@ -55,7 +65,7 @@ describe('secure approximations vs float64', () => {
     const xs = logspace(0.01, 1000, 600);
     const r = await runSecure('fn/reciprocal', 22, xs, (ctx, x) => reciprocal(ctx, x, { minExponent: -7, maxExponent: 9 }));
     const e = errors(r.values, xs.map((v) => 1 / v));
-    report('reciprocal', 22, e, r.rounds);
+    report('reciprocal', 22, e, r, xs.length);
     expect(e.rel).toBeLessThanOrEqual(1e-3);
   });
 
@@ -63,7 +73,7 @@ describe('secure approximations vs float64', () => {
     const xs = linspace(-16, 8, 481);
     const r = await runSecure('fn/exp-rr', 16, xs, (ctx, x) => expRangeReduced(ctx, x, { min: -16, max: 8, outputFractionBits: 32 }), 32);
     const e = errors(r.values, xs.map(Math.exp));
-    report('expRangeReduced', 16, e, r.rounds);
+    report('expRangeReduced', 16, e, r, xs.length);
     expect(e.rel).toBeLessThanOrEqual(1e-2);
   });
 
@@ -71,12 +81,12 @@ describe('secure approximations vs float64', () => {
     const neg = linspace(-16, 0, 321);
     const r1 = await runSecure('fn/exp-limit-neg', 20, neg, (ctx, x) => exp(ctx, x));
     const e1 = errors(r1.values, neg.map(Math.exp));
-    report('exp[-16,0]', 20, e1, r1.rounds);
+    report('exp[-16,0]', 20, e1, r1, neg.length);
     expect(e1.abs).toBeLessThanOrEqual(1e-3);
     const mid = linspace(-2, 2, 161);
     const r2 = await runSecure('fn/exp-limit-mid', 20, mid, (ctx, x) => exp(ctx, x));
     const e2 = errors(r2.values, mid.map(Math.exp));
-    report('exp[-2,2]', 20, e2, r2.rounds);
+    report('exp[-2,2]', 20, e2, r2, mid.length);
     expect(e2.rel).toBeLessThanOrEqual(1e-2);
   });
 
@@ -84,7 +94,7 @@ describe('secure approximations vs float64', () => {
     const xs = logspace(0.01, 1000, 600);
     const r = await runSecure('fn/inv-sqrt', 20, xs, (ctx, x) => invSqrt(ctx, x, { minExponent: -4, maxExponent: 4 }));
     const e = errors(r.values, xs.map((v) => 1 / Math.sqrt(v)));
-    report('invSqrt', 20, e, r.rounds);
+    report('invSqrt', 20, e, r, xs.length);
     expect(e.rel).toBeLessThanOrEqual(1e-3);
   });
 });

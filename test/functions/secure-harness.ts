@@ -13,6 +13,8 @@ import type { ProtocolContext } from '../../protocols/rss/context.js';
 export interface SecureRun {
   readonly values: Float64Array;
   readonly rounds: number;
+  /** Latency depth of the run (longest chain of dependent messages; MemoryNetwork.depth). */
+  readonly depth: number;
   readonly bytesSent: number;
 }
 
@@ -39,7 +41,7 @@ export async function runSecure(
   // party 0 in a truncation, counts fewer); bytes: the most any one party sent.
   const rounds = Math.max(...parties.contexts.map((c) => c.channel.stats.rounds));
   const bytesSent = Math.max(...parties.contexts.map((c) => c.channel.stats.bytesSent));
-  return { values: decodeFixed(openChecked(out), outputFractionBits ?? fractionBits), rounds, bytesSent };
+  return { values: decodeFixed(openChecked(out), outputFractionBits ?? fractionBits), rounds, depth: parties.network.depth(), bytesSent };
 }
 
 /** Evenly spaced grid from a to b inclusive. */
