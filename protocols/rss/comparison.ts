@@ -3,8 +3,9 @@
  * Comparisons on arithmetic replicated shares, built from the conversions (ABY3 section 5.3;
  * SPU aby3 MsbA2B / EqualAA):
  *
- * - `ltzBit` / `ltz`: [x < 0] is the most significant bit of x in two's complement. msb = bit 63
- *   of a2b(x): 8 rounds; `ltz` adds the 1-round bit injection: 9 rounds.
+ * - `ltzBit` / `ltz`: [x < 0] is the most significant bit of x in two's complement, from the
+ *   carry-out tree of `msbBit` (8 rounds, ~24 bytes per element); `ltz` adds the 1-round bit
+ *   injection: 9 rounds.
  * - `lessThan(x, y)` = ltz(x - y), exact when |x - y| < 2^63 (always for encodings made by
  *   `encodeFixed`, which keeps |v| < 2^62).
  * - `equalZero`: party 0 knows v = x0 + x1, parties 1 and 2 know u = -x2, and x = 0 iff v = u.
@@ -20,13 +21,12 @@ import { checkSameLength, checkShare, type ReplicatedShare } from './replicated-
 import { add, neg, sub } from './local-ops.js';
 import { mul } from './mul.js';
 import { andB, andPublicB, notB, shiftRightB, xorB, type BinaryShare } from './binary-share.js';
-import { a2b, binaryFromParties12, bitInjection, inputBinary } from './conversion.js';
+import { binaryFromParties12, bitInjection, inputBinary } from './conversion.js';
+import { msbBit } from './msb.js';
 
-/** [x < 0] as a boolean share in the lowest bit of each word. 8 rounds. */
-export async function ltzBit(parent: ProtocolContext, x: ReplicatedShare): Promise<BinaryShare> {
-  const ctx = parent.scope('ltzBit');
-  checkShare('x', x);
-  return shiftRightB(ctx, await a2b(ctx, x), 63);
+/** [x < 0] as a boolean share in the lowest bit of each word: the packed carry-out MSB. 8 rounds. */
+export async function ltzBit(ctx: ProtocolContext, x: ReplicatedShare): Promise<BinaryShare> {
+  return msbBit(ctx, x);
 }
 
 /** [x < 0] as an arithmetic 0/1. 9 rounds. */

@@ -49,6 +49,7 @@ export {
   openBinary,
 } from './binary-share.js';
 export { inputBinary, binaryFromParties12, addBinary, a2b, bitInjection } from './conversion.js';
+export { msbBit } from './msb.js';
 export { ltzBit, ltz, lessThan, equalZeroBit, equalZero, equal, select, relu, max, min, abs } from './comparison.js';
 export type { ArgmaxResult } from './argmax.js';
 export { argmax, maxLastAxis } from './argmax.js';

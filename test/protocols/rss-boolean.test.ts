@@ -22,6 +22,7 @@ import {
 import { a2b, addBinary, bitInjection } from '../../protocols/rss/conversion.js';
 import { abs, equal, equalZero, lessThan, ltz, max, min, relu, select } from '../../protocols/rss/comparison.js';
 import { argmax, maxLastAxis } from '../../protocols/rss/argmax.js';
+import { msbBit } from '../../protocols/rss/msb.js';
 import { InconsistentShareError } from '../../protocols/rss/errors.js';
 import type { ProtocolContext } from '../../protocols/rss/context.js';
 import type { ReplicatedShare } from '../../protocols/rss/replicated-share.js';
@@ -118,6 +119,26 @@ for (const ring of ringsUnderTest()) {
       expect(rounds).toBe(8);
       expect(await openB(p, out)).toEqual(x);
     });
+
+    for (const n of [1, 31, 33, 64, 257]) {
+      it(`msbBit: packed carry-out tree gives bit 63 of any ring element, ${n} values, 8 rounds, ~24 bytes each`, async () => {
+        const x = rng.u64(n);
+        EDGES.slice(0, Math.min(n, EDGES.length)).forEach((e, t) => (x[t] = e));
+        if (n > EDGES.length + 1) {
+          x[EDGES.length] = 2n ** 63n; // most negative
+          x[EDGES.length + 1] = 2n ** 63n - 1n; // most positive
+        }
+        const X = dealt(x, rng);
+        const p = parties(`msb${n}`);
+        const { out, rounds } = await measured(p, (ctx, i) => msbBit(ctx, X(i)));
+        expect(rounds).toBe(8);
+        const bytes = p.contexts.map((c) => c.channel.stats.bytesSent);
+        // 8 (G) + 8 (level 1) bytes per element, then shrinking packed levels rounded up to words
+        const andWords = 2 * n + [32, 16, 8, 4, 1].reduce((s, bits) => s + Math.ceil(Math.ceil((n * bits) / 32) / 2), 0);
+        expect(bytes).toEqual([8 * n + 8 * andWords, 8 * andWords, 8 * andWords]);
+        expect(await openB(p, out)).toEqual(mapU64(n, (t) => x[t]! >> 63n));
+      });
+    }
 
     it('bitInjection: boolean bit -> arithmetic 0/1 in one round (32n / 8n / 8n bytes)', async () => {
       const words = rng.u64(N); // only the low bit counts; high bits are noise to ignore
