@@ -1,0 +1,72 @@
+/**
+ * @module services/cli/commands/infer
+ * `mpc infer --model <id> --input <file.json> [--mode mpc]`: reads `{"shape": [...], "data": [...]}`
+ * (row-major, batch first), runs the inference through the SDK (inputs shared and sealed, output
+ * opened and checked locally) and prints the output in the same form.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { UsageError } from '../usage-error.js';
+import { MpcClient } from '../../sdk/mpc-client.js';
+import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, resolveClientConfig, runClientCommand } from '../../sdk/client-command.js';
+
+const HELP = `usage: mpc infer --model <id> --input <file.json> [--mode mpc] [--timeout <ms>] [options]
+  --model <id>        published model id
+  --input <file>      JSON {"shape": [batch, ...], "data": [numbers, row-major]}
+  --mode mpc|he       execution mode (default mpc; he inference is not in this SDK version yet)
+  --timeout <ms>      give up waiting after this long (default 120000)
+  output: {"shape": [...], "data": [...]}; with --json also the job id and statistics
+${CLIENT_OPTIONS_HELP}
+`;
+
+/** Parses and checks the input file's content. */
+export function parseTensorFile(text: string, path: string): { shape: number[]; data: number[] } {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new UsageError(`--input: ${path} is not valid JSON`);
+  }
+  const t = v as { shape?: unknown; data?: unknown };
+  if (typeof v !== 'object' || v === null || !Array.isArray(t.shape) || !Array.isArray(t.data)) throw new UsageError(`--input: ${path} must be {"shape": [...], "data": [...]}`);
+  if (!t.shape.every((d) => Number.isInteger(d) && (d as number) > 0)) throw new UsageError(`--input: shape must be positive integers, got ${JSON.stringify(t.shape)}`);
+  if (!t.data.every((x) => typeof x === 'number' && Number.isFinite(x))) throw new UsageError('--input: data must be finite numbers');
+  const n = (t.shape as number[]).reduce((a, b) => a * b, 1);
+  if (t.data.length !== n) throw new UsageError(`--input: shape [${(t.shape as number[]).join(', ')}] needs ${n} numbers, data has ${t.data.length}`);
+  return { shape: t.shape as number[], data: t.data as number[] };
+}
+
+/** Runs `mpc infer`. */
+export async function run(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { ...CLIENT_OPTIONS, model: { type: 'string' }, input: { type: 'string' }, mode: { type: 'string', default: 'mpc' }, timeout: { type: 'string' } } });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (!v.model) throw new UsageError('--model <id> is required');
+  if (!v.input) throw new UsageError('--input <file.json> is required');
+  if (v.mode !== 'mpc' && v.mode !== 'he') throw new UsageError(`--mode: expected mpc or he, got ${v.mode}`);
+  const timeoutMs = v.timeout === undefined ? undefined : Number(v.timeout);
+  if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs <= 0)) throw new UsageError(`--timeout: expected a positive integer of milliseconds, got ${v.timeout}`);
+  let text: string;
+  try {
+    text = await readFile(v.input, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--input: cannot read ${v.input}: ${(err as Error).message}`);
+  }
+  const input = parseTensorFile(text, v.input);
+  return runClientCommand('infer', async () => {
+    if (v.mode === 'he') throw new Error('--mode he: HE inference is not available in this SDK version yet (use --mode mpc)');
+    const client = new MpcClient(resolveClientConfig(v));
+    const out = await client.infer(v.model!, input, { mode: 'mpc', timeoutMs });
+    const body: Record<string, unknown> = { shape: out.shape, data: Array.from(out.data) };
+    if (v.json) body.job = { id: out.job.id, state: out.job.state, ...(out.job.stats ? { stats: out.job.stats } : {}) };
+    process.stdout.write(JSON.stringify(body) + '\n');
+  });
+}
