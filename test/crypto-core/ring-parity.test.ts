@@ -2,8 +2,9 @@
  * Parity of the two Ring64 backends: the native addon (every kernel level this CPU supports)
  * and the TypeScript reference must agree bit for bit on every operation, for random data and
  * edge values, at sizes that cross the SIMD width, the micro-tile, the cache blocks (KC = 192,
- * MC = 24 micro-tile rows, NC = 64 micro-tile columns) and the thread threshold (2^21
- * multiply-adds for products, 2^18 elements elementwise). Exact equality is the tolerance: arithmetic mod 2^64 has no rounding.
+ * MC = 24 micro-tile rows, NC = 64 micro-tile columns) and the thread thresholds (2^23
+ * multiply-adds for products, 2^18 elements for elementwise products). Exact equality is the
+ * tolerance: arithmetic mod 2^64 has no rounding.
  *
  * The addon must be present: a broken native build fails here, unless MPC_NATIVE=0 says the
  * TypeScript backend is intended.
@@ -57,9 +58,9 @@ const MATMUL_SHAPES: [number, number, number][] = [
   [33, 200, 17], // k crosses KC
   [200, 5, 7], // m crosses MC for every level
   [5, 3, 1100], // n crosses NC for every level
-  [130, 130, 130], // above the thread threshold, split by rows
-  [17, 100, 1300], // above the thread threshold, split by columns
-  [64, 784, 128], // the MNIST dense layer of the benchmark, threaded
+  [64, 784, 128], // the MNIST dense layer of the benchmark
+  [210, 200, 210], // above the thread threshold (2^23), split by rows
+  [41, 200, 1100], // above the thread threshold, split by columns (and n crosses NC)
 ];
 
 describe.runIf(nativeWanted)('native ring addon', () => {

@@ -19,8 +19,11 @@ bool level_supported(Level level);
 // "scalar", "sse2" ("generic" off x86), "avx2", "avx512".
 const char* level_name(Level level);
 
-// Products above this many multiply-adds (m*k*n) are split across threads.
-constexpr std::uint64_t kThreadMinWork = std::uint64_t(1) << 21;
+// Products of at least this many multiply-adds (m*k*n) are split across threads. Measured on
+// the 2-core target (docs/benchmarks-ring.md): one AVX-512 core does 128x128x128 in 0.05 ms and
+// 64x784x128 in 0.15 ms, where two threads gain nothing or lose (thread start-up, and each
+// thread packs the whole shared operand); 256x256x256 (2^24) gains about 1.3x on an idle machine.
+constexpr std::uint64_t kThreadMinWork = std::uint64_t(1) << 23;
 
 // out = a (m x k) * b (k x n), row-major. out must not overlap a or b.
 void matmul_u64(Level level, size_t m, size_t k, size_t n, const uint64_t* a, const uint64_t* b, uint64_t* out);
