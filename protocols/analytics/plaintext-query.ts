@@ -74,7 +74,13 @@ export function fitLogistic(x: readonly Float64Array[], y: Float64Array, epochs:
 export function plaintextQuery(schema: DatasetSchema, rows: readonly Row[], query: Query, minCellSize: number): QueryResult {
   const used = new Set(usedColumns(query, schema));
   const numeric = schema.columns.filter((c): c is NumericColumn => c.type === 'numeric' && used.has(c.name));
-  const inRange = (r: Row): boolean => numeric.every((c) => (r[c.name] as number) >= c.min && (r[c.name] as number) <= c.max);
+  const others = schema.columns.filter((c) => c.type !== 'numeric' && used.has(c.name));
+  // A row is valid when every column the query reads holds a value its schema allows; the
+  // secure engine checks the same inside the computation (values outside [min, max], and
+  // one-hot or boolean encodings that are not a single 0/1 indicator).
+  const inRange = (r: Row): boolean =>
+    numeric.every((c) => typeof r[c.name] === 'number' && (r[c.name] as number) >= c.min && (r[c.name] as number) <= c.max) &&
+    others.every((c) => (c.type === 'categorical' ? c.categories.includes(r[c.name] as string) : typeof r[c.name] === 'boolean'));
   const valid = rows.filter(inRange);
   const selected = query.filter ? valid.filter((r) => matches(query.filter!, r)) : valid;
   const groupBy = query.groupBy ?? [];

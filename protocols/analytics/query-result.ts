@@ -36,7 +36,10 @@ export interface QueryResult {
   readonly groups: readonly GroupResult[];
   /** Rows in the chosen data sets. */
   readonly rows: number;
-  /** Rows excluded because a numeric value lies outside its column's declared range. */
+  /**
+   * Rows excluded because a value the query reads is not one the schema allows: a numeric value
+   * outside [min, max], or a one-hot / boolean encoding that is not a single 0/1 indicator.
+   */
   readonly excludedOutOfRange: number;
   /** Minimum cell size applied. */
   readonly minCellSize: number;

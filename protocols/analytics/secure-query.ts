@@ -5,8 +5,9 @@
  * No row, selection bit, group membership or small count is ever opened.
  *
  * Phases (each batched over all rows, groups and aggregates; costs are per phase):
- * 1. Comparisons, one batched [x < 0] call: range checks of every numeric column the query
- *    reads (x < min, x > max), numeric filter leaves, histogram edges.
+ * 1. Comparisons, one batched [x < 0] call: range checks of every column the query reads
+ *    (numeric: x < min, x > max; one-hot and boolean elements: e < 0, e > 1, and a one-hot
+ *    group's sum s: s < 1, s > 1), numeric filter leaves, histogram edges.
  * 2. Bits: valid = AND over columns of (1 - lo - hi); filter tree (AND/OR/NOT by products);
  *    selection s = valid * filter; group indicators from one-hot columns; sel_g = s * ind_g.
  * 3. Aggregates: counts are local sums of sel_g; every sum-like aggregate (sums, sums of
@@ -54,12 +55,45 @@ export interface SecureQueryOutput {
 
 const encode = (v: number, f: number): bigint => BigInt.asUintN(64, BigInt(Math.round(v * 2 ** f)));
 
+/** Largest magnitude a numeric column may hold (its declared bounds). */
+function columnBound(schema: DatasetSchema, name: string): number {
+  const c = findColumn(schema, name) as NumericColumn;
+  return Math.max(Math.abs(c.min), Math.abs(c.max));
+}
+
+/**
+ * Refuses a query whose intermediate values could leave the signed ring: a product of two
+ * columns is formed at 2F bits before truncation (|x y| 2^(2F) < 2^62), and a sum over n rows
+ * at F bits must stay below 2^62. The bounds are the schema's, which the in-computation range
+ * check enforces, so an accepted query cannot overflow whatever the uploaded values.
+ */
+function checkRingCapacity(schema: DatasetSchema, query: Query, n: number, F: number): void {
+  const LIMIT = 2 ** 62;
+  query.aggregates.forEach((a, i) => {
+    const cols = a.op === 'count' ? [] : a.op === 'correlation' ? [...a.columns] : a.op === 'logisticRegression' ? [] : [a.column];
+    for (const c of cols) {
+      if (columnBound(schema, c) * n * 2 ** F >= LIMIT) {
+        throw new QueryError(`/aggregates/${i}`, `a sum of ${n} values of '${c}' (|value| <= ${columnBound(schema, c)}) would overflow the 64-bit ring at ${F} fractional bits`);
+      }
+    }
+    const pair = a.op === 'variance' || a.op === 'stddev' ? [a.column, a.column] : a.op === 'correlation' ? [...a.columns] : null;
+    if (pair) {
+      const bxy = columnBound(schema, pair[0]!) * columnBound(schema, pair[1]!);
+      if (bxy * 2 ** (2 * F) >= LIMIT || bxy * n * 2 ** F >= LIMIT) {
+        throw new QueryError(`/aggregates/${i}`, `products of '${pair[0]}' and '${pair[1]}' (bound ${bxy}) over ${n} rows would overflow the 64-bit ring at ${F} fractional bits`);
+      }
+    }
+  });
+}
+
 /** Runs `input.query` at this party. All three parties must call it with the same public inputs. */
 export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInput, ops: CompareOps): Promise<SecureQueryOutput> {
   const { schema, datasets, query, minCellSize } = input;
   const F = ctx.fractionBits;
   const n = datasets.reduce((s, d) => s + d.rows, 0);
   if (n === 0) throw new QueryError('/datasets', 'the chosen data sets hold no rows');
+  if (!Number.isSafeInteger(minCellSize) || minCellSize < 1) throw new QueryError('/minCellSize', `expected an integer >= 1, got ${String(minCellSize)}`);
+  checkRingCapacity(schema, query, n, F);
   const k = BigInt(minCellSize);
   const numericCol = (name: string): NumericColumn => findColumn(schema, name) as NumericColumn;
   const encodedCol = (name: string, j = 0): ReplicatedShare => unionColumn(datasets, columnOffset(schema, name) + j);
@@ -87,6 +121,17 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
   for (const name of used) {
     const c = findColumn(schema, name)!;
     if (c.type === 'numeric') ranges.push({ lo: await lessThan(name, c.min), hi: await greaterThan(name, c.max) });
+    else {
+      // One-hot and boolean elements must be 0 or 1, and a one-hot group must sum to 1: an
+      // uploader that writes 1000 into an indicator would otherwise inflate counts.
+      const width = c.type === 'categorical' ? c.categories.length : 1;
+      const elems = Array.from({ length: width }, (_, j) => encodedCol(name, j));
+      for (const e of elems) ranges.push({ lo: cmp.push(e) - 1, hi: cmp.push(subFromPublic(ctx, 1n, e)) - 1 });
+      if (c.type === 'categorical') {
+        const s = elems.reduce((acc, e) => add(ctx, acc, e));
+        ranges.push({ lo: cmp.push(addPublic(ctx, s, BigInt.asUintN(64, -1n))) - 1, hi: cmp.push(subFromPublic(ctx, 1n, s)) - 1 });
+      }
+    }
   }
   const leaves = new Map<Filter, number>();
   const collect = async (f: Filter): Promise<void> => {

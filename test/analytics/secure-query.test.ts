@@ -1,0 +1,232 @@
+/**
+ * The secure analytics engine against the plaintext reference, over three in-memory parties:
+ * the bundled breast-cancer data set (569 rows) split round-robin across three hospitals, each
+ * hospital's rows shared separately (three SharedDatasets), every query compared with
+ * `plaintextQuery` over the whole data set in the clear.
+ *
+ * Tolerances (f = 16 fractional bits, columns encoded at 16 bits):
+ * - counts, histogram bins, suppression flags, excluded-row counts: exact;
+ * - sum, mean: relative 1e-4;
+ * - variance, standard deviation: relative 1e-4 (sums of squares are kept at 2f bits when the
+ *   schema bounds allow it, else truncated with an error of one unit per row);
+ * - correlation: absolute 1e-4;
+ * - min, max: absolute 2^-16 (one rounding of the encoding; the tournament itself is exact);
+ * - logistic regression coefficients: absolute 2e-3 after 5 epochs on 6 features (sigmoid
+ *   approximation and truncations; the error grows with epochs, see docs/analytics.md).
+ * Seeds are fixed: shares and PRF keys are the same on every run.
+ */
+import { describe, expect, it } from 'vitest';
+import { encodeRows, type EncodedRows, type Row } from '../../protocols/analytics/encode-rows.js';
+import { columnOffset, type DatasetSchema } from '../../protocols/analytics/dataset-schema.js';
+import { plaintextQuery } from '../../protocols/analytics/plaintext-query.js';
+import { aggregateName, checkQuery, type Aggregate, type Query } from '../../protocols/analytics/query.js';
+import type { AggregateValue, HistogramValue, LogisticRegressionValue, QueryResult } from '../../protocols/analytics/query-result.js';
+import { QueryError } from '../../protocols/analytics/errors.js';
+import { loadRows, makeSchema, runSecure, splitHospitals } from './breast-cancer-fixture.js';
+
+const rows = loadRows();
+const schema = makeSchema(rows);
+const parts = splitHospitals(rows);
+const hospitals = parts.map((h) => encodeRows(schema, h));
+const DATASETS = ['h1', 'h2', 'h3'];
+
+function close(got: number, want: number, tol: { rel?: number; abs?: number }, what: string): void {
+  const err = Math.abs(got - want);
+  const ok = (tol.abs !== undefined && err <= tol.abs) || (tol.rel !== undefined && err <= tol.rel * Math.abs(want));
+  expect(ok, `${what}: secure ${got}, clear ${want}, error ${err}`).toBe(true);
+}
+
+function compareValue(a: Aggregate, got: AggregateValue | undefined, want: AggregateValue, where: string): void {
+  expect(got, where).toBeDefined();
+  switch (a.op) {
+    case 'count':
+      expect(got, where).toBe(want);
+      break;
+    case 'sum':
+    case 'mean':
+    case 'variance':
+    case 'stddev':
+      close(got as number, want as number, { rel: 1e-4, abs: 1e-9 }, where);
+      break;
+    case 'correlation':
+      close(got as number, want as number, { abs: 1e-4 }, where);
+      break;
+    case 'min':
+    case 'max':
+      close(got as number, want as number, { abs: 2 ** -16 }, where);
+      break;
+    case 'histogram':
+      expect((got as HistogramValue).counts, where).toEqual((want as HistogramValue).counts);
+      break;
+    case 'logisticRegression': {
+      const g = got as LogisticRegressionValue;
+      const w = want as LogisticRegressionValue;
+      close(g.intercept, w.intercept, { abs: 2e-3 }, `${where} intercept`);
+      w.coefficients.forEach((c, i) => close(g.coefficients[i]!, c, { abs: 2e-3 }, `${where} coefficient ${i}`));
+      break;
+    }
+  }
+}
+
+/** Compares a secure result with the clear one: suppression exact, values within the tolerances above. */
+function expectMatches(got: QueryResult, want: QueryResult, query: Query): void {
+  expect(got.rows).toBe(want.rows);
+  expect(got.excludedOutOfRange).toBe(want.excludedOutOfRange);
+  expect(got.groups.map((g) => g.key)).toEqual(want.groups.map((g) => g.key));
+  want.groups.forEach((wg, i) => {
+    const gg = got.groups[i]!;
+    expect(gg.suppressed, `group ${JSON.stringify(wg.key)} suppressed`).toBe(wg.suppressed);
+    if (wg.suppressed) {
+      expect(gg.values).toEqual({});
+      return;
+    }
+    expect(Object.keys(gg.values).sort()).toEqual(Object.keys(wg.values).sort());
+    for (const a of query.aggregates) {
+      const key = aggregateName(a);
+      compareValue(a, gg.values[key], wg.values[key]!, `group ${JSON.stringify(wg.key)} ${key}`);
+    }
+  });
+}
+
+async function check(query: Query, k: number, data: { rows: readonly Row[]; hospitals: readonly EncodedRows[] } = { rows, hospitals }, label?: string): Promise<{ secure: QueryResult; clear: QueryResult }> {
+  const q = checkQuery(query, schema);
+  const clear = plaintextQuery(schema, data.rows, q, k);
+  const { result } = await runSecure(schema, data.hospitals, q, k, label);
+  expectMatches(result, clear, q);
+  return { secure: result, clear };
+}
+
+describe('secure analytics on breast cancer split across three hospitals', () => {
+  it('every statistical aggregate over the whole union', async () => {
+    const { secure } = await check(
+      {
+        datasets: DATASETS,
+        aggregates: [
+          { op: 'count' },
+          { op: 'sum', column: 'mean_area' },
+          { op: 'mean', column: 'mean_radius' },
+          { op: 'mean', column: 'mean_fractal_dimension' },
+          { op: 'variance', column: 'mean_texture' },
+          { op: 'stddev', column: 'worst_area' },
+          { op: 'variance', column: 'mean_smoothness' },
+          { op: 'min', column: 'mean_concavity' },
+          { op: 'max', column: 'mean_concavity' },
+          { op: 'min', column: 'worst_perimeter' },
+          { op: 'max', column: 'worst_perimeter' },
+          { op: 'histogram', column: 'mean_radius', bins: [6, 10, 12, 14, 16, 20, 29] },
+          { op: 'correlation', columns: ['mean_radius', 'mean_perimeter'] },
+          { op: 'correlation', columns: ['mean_texture', 'mean_smoothness'] },
+        ],
+      },
+      10,
+    );
+    expect(secure.groups[0]!.values.count).toBe(569);
+  });
+
+  it('numeric filters with every operator, categorical membership, and / or / not, grouped by one and two columns', async () => {
+    await check(
+      {
+        datasets: DATASETS,
+        filter: {
+          and: [
+            { column: 'mean_radius', op: '>=', value: 11 },
+            { column: 'mean_texture', op: '<', value: 25 },
+            { or: [{ column: 'worst_area', op: '>', value: 600 }, { column: 'mean_smoothness', op: '<=', value: 0.09 }] },
+            { not: { column: 'size', in: ['small'] } },
+          ],
+        },
+        groupBy: ['diagnosis'],
+        aggregates: [{ op: 'count' }, { op: 'mean', column: 'mean_area' }, { op: 'stddev', column: 'mean_radius' }, { op: 'max', column: 'mean_texture' }],
+      },
+      10,
+    );
+    await check(
+      {
+        datasets: DATASETS,
+        filter: { or: [{ column: 'diagnosis', in: ['malignant'] }, { column: 'mean_concavity', op: '>', value: 0.05 }] },
+        groupBy: ['diagnosis', 'size'],
+        aggregates: [{ op: 'count' }, { op: 'sum', column: 'mean_perimeter' }, { op: 'min', column: 'mean_symmetry' }, { op: 'histogram', column: 'mean_texture', bins: [9, 15, 20, 25, 40] }],
+      },
+      10,
+    );
+  });
+
+  it('suppresses inside the computation: small groups and small histogram bins open as suppressed', async () => {
+    // Benign tumours are rarely large: the (benign, large) cell is below k = 10.
+    const q: Query = {
+      datasets: DATASETS,
+      filter: { column: 'diagnosis', in: ['benign'] },
+      groupBy: ['size'],
+      aggregates: [{ op: 'count' }, { op: 'mean', column: 'mean_radius' }, { op: 'histogram', column: 'mean_texture', bins: [9, 12, 15, 20, 30, 40] }],
+    };
+    const { secure, clear } = await check(q, 10);
+    const large = clear.groups.find((g) => g.key.size === 'large')!;
+    expect(large.suppressed).toBe(true);
+    expect(secure.groups.find((g) => g.key.size === 'large')).toEqual({ key: { size: 'large' }, suppressed: true, values: {} });
+    const small = secure.groups.find((g) => g.key.size === 'small')!;
+    expect((small.values['histogram(mean_texture)'] as HistogramValue).counts).toContain(null);
+    // A k above every group suppresses everything.
+    const { secure: all } = await check({ datasets: DATASETS, aggregates: [{ op: 'count' }, { op: 'sum', column: 'mean_area' }] }, 570);
+    expect(all.groups[0]!.suppressed).toBe(true);
+  });
+
+  it('excludes and counts out-of-range rows injected as shares by a malicious uploader', async () => {
+    // Hospital 2 bypasses encodeRows' check: mean_radius far above the declared max in three
+    // rows, negative in one, and worst_area (not read by the query) out of range in another.
+    const bad = parts[1]!.map((r) => ({ ...r }));
+    const enc = hospitals[1]!;
+    const data = BigUint64Array.from(enc.data);
+    const poison = (row: number, column: string, v: number): void => {
+      bad[row] = { ...bad[row]!, [column]: v };
+      data[columnOffset(schema, column) * enc.rows + row] = BigInt.asUintN(64, BigInt(Math.round(v * 2 ** 16)));
+    };
+    poison(0, 'mean_radius', 500);
+    poison(5, 'mean_radius', 1e5);
+    poison(9, 'mean_radius', 90);
+    poison(12, 'mean_radius', -3);
+    poison(20, 'worst_area', 1e5);
+    // One-hot poisoning: a row claiming both diagnoses, and a size indicator of 1000.
+    const setEncoded = (row: number, column: string, j: number, v: bigint): void => {
+      data[(columnOffset(schema, column) + j) * enc.rows + row] = v;
+    };
+    setEncoded(30, 'diagnosis', 0, 1n);
+    setEncoded(30, 'diagnosis', 1, 1n);
+    bad[30] = { ...bad[30]!, diagnosis: 'both' };
+    setEncoded(31, 'size', 0, 0n);
+    setEncoded(31, 'size', 1, 0n);
+    setEncoded(31, 'size', 2, 1000n);
+    bad[31] = { ...bad[31]!, size: 'inflated' };
+    const badRows = [...parts[0]!, ...bad, ...parts[2]!];
+    const badHospitals = [hospitals[0]!, { rows: enc.rows, width: enc.width, data }, hospitals[2]!];
+    const q: Query = {
+      datasets: DATASETS,
+      groupBy: ['diagnosis'],
+      aggregates: [{ op: 'count' }, { op: 'sum', column: 'mean_radius' }, { op: 'variance', column: 'mean_radius' }, { op: 'max', column: 'mean_radius' }, { op: 'min', column: 'mean_radius' }],
+    };
+    const { secure } = await check(q, 10, { rows: badRows, hospitals: badHospitals }, 'poisoned');
+    expect(secure.excludedOutOfRange).toBe(5);
+    // The same rows seen through a query that reads worst_area: only that row is excluded.
+    const { secure: other } = await check({ datasets: DATASETS, groupBy: ['size'], aggregates: [{ op: 'count' }, { op: 'mean', column: 'worst_area' }] }, 10, { rows: badRows, hospitals: badHospitals }, 'poisoned-2');
+    expect(other.excludedOutOfRange).toBe(2);
+  });
+
+  it('trains logistic regression (6 features, 5 epochs) on a filtered selection', async () => {
+    const features = ['mean_smoothness', 'mean_compactness', 'mean_concavity', 'mean_concave_points', 'mean_symmetry', 'worst_smoothness'];
+    await check(
+      {
+        datasets: DATASETS,
+        filter: { column: 'mean_radius', op: '<', value: 20 },
+        aggregates: [{ op: 'count' }, { op: 'logisticRegression', features, label: 'diagnosis', epochs: 5, learningRate: 1 }],
+      },
+      10,
+    );
+  });
+
+  it('refuses a query whose squares would overflow the ring, naming the aggregate', async () => {
+    const big: DatasetSchema = { columns: [{ name: 'x', type: 'numeric', min: 0, max: 900_000 }] };
+    const enc = encodeRows(big, [{ x: 1 }, { x: 2 }, { x: 3 }]);
+    const q = checkQuery({ datasets: ['a'], aggregates: [{ op: 'variance', column: 'x' }] }, big);
+    await expect(runSecure(big, [enc], q, 1, 'overflow')).rejects.toThrow(QueryError);
+    await expect(runSecure(big, [enc], q, 1, 'overflow')).rejects.toThrow(/\/aggregates\/0: .*overflow/);
+  });
+});
