@@ -8,7 +8,7 @@
  * The hashed form is the RFC 8785 canonical JSON of the entry (crypto-core/canonical-json), so
  * the exported JSON Lines are exactly the bytes whose leaf hashes make up the tree.
  */
-import { canonicalJsonBytes } from '../../crypto-core/canonical-json.js';
+import { canonicalJson, canonicalJsonBytes } from '../../crypto-core/canonical-json.js';
 import { AuditEntryError } from './errors.js';
 
 /** Schema version written into every entry. */
@@ -174,14 +174,25 @@ export function encodeAuditEntry(entry: AuditEntry): Uint8Array {
  * @throws AuditEntryError when the bytes are not canonical JSON of a valid entry.
  */
 export function decodeAuditEntry(bytes: Uint8Array, what = 'entry'): AuditEntry {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (e) {
+    throw new AuditEntryError(`${what}: not UTF-8 (${(e as Error).message})`, { cause: e });
+  }
+  return decodeAuditEntryText(text, what);
+}
+
+/** {@link decodeAuditEntry} for text already decoded from UTF-8 (the canonical check is on the text). */
+export function decodeAuditEntryText(text: string, what = 'entry'): AuditEntry {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    parsed = JSON.parse(text);
   } catch (e) {
-    throw new AuditEntryError(`${what}: not UTF-8 JSON (${(e as Error).message})`, { cause: e });
+    throw new AuditEntryError(`${what}: not JSON (${(e as Error).message})`, { cause: e });
   }
   const entry = validateAuditEntry(parsed, what);
-  const again = encodeAuditEntry(parsed as AuditEntry);
-  if (again.length !== bytes.length || !again.every((b, i) => b === bytes[i])) fail(`${what}: not in RFC 8785 canonical form`);
+  // Same text <=> same UTF-8 bytes, so comparing strings checks the hashed bytes' canonical form.
+  if (canonicalJson(parsed) !== text) fail(`${what}: not in RFC 8785 canonical form`);
   return entry;
 }

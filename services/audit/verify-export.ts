@@ -24,7 +24,7 @@ import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { bytesEqual } from '../../crypto-core/merkle/hashing.js';
 import { MerkleTree } from '../../crypto-core/merkle/merkle-tree.js';
 import { verifyConsistency } from '../../crypto-core/merkle/proof-verify.js';
-import { decodeAuditEntry } from './audit-entry.js';
+import { decodeAuditEntryText } from './audit-entry.js';
 import type { AuditExport } from './export-files.js';
 
 /** Why verification failed (stable codes for `--json`). */
@@ -84,10 +84,13 @@ function verifierFor(key: VerifyExportInput['key'], checkpoint: string): NoteVer
 }
 
 /** Finds the line of the first entry whose `seq` equals `want`, scanning forward cheaply. */
-function findSeq(lines: string[], from: number, want: number): number {
+function findSeq(count: number, line: (i: number) => string, from: number, want: number): number {
   const needle = `"seq":${want},`;
   const needleEnd = `"seq":${want}}`;
-  for (let i = from; i < lines.length; i++) if (lines[i]!.includes(needle) || lines[i]!.includes(needleEnd)) return i;
+  for (let i = from; i < count; i++) {
+    const l = line(i);
+    if (l.includes(needle) || l.includes(needleEnd)) return i;
+  }
   return -1;
 }
 
@@ -115,34 +118,42 @@ export function verifyExport(input: VerifyExportInput): ExportVerdict {
   if (!opened.ok) return fail('checkpoint-signature', `latest checkpoint does not verify under key ${verifier.name} (${keyId}): ${opened.reason}`);
   const cp = opened.checkpoint;
 
-  // 2. Entries.
-  const text = new TextDecoder().decode(input.entries);
-  if (text.length > 0 && !text.endsWith('\n')) {
-    const n = text.split('\n').length - 1;
-    return fail('entry-invalid', 'last line has no final newline (the file was cut off)', { entryIndex: n });
+  // 2. Entries. Lines are cut from the bytes (hashed as they are) and decoded once as text.
+  const bytes = input.entries;
+  if (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a) {
+    let nl = 0;
+    for (const b of bytes) if (b === 0x0a) nl++;
+    return fail('entry-invalid', 'last line has no final newline (the file was cut off)', { entryIndex: nl });
   }
-  const lines = text.length === 0 ? [] : text.slice(0, -1).split('\n');
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const lineStarts: number[] = [];
+  for (let p = 0; p < bytes.length; ) {
+    lineStarts.push(p);
+    const nl = bytes.indexOf(0x0a, p);
+    p = nl + 1;
+  }
+  const lineText = (i: number): string => decoder.decode(bytes.subarray(lineStarts[i]!, (lineStarts[i + 1] ?? bytes.length) - 1));
   const tree = new MerkleTree();
-  const enc = new TextEncoder();
   let lastTime = -Infinity;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
+  for (let i = 0; i < lineStarts.length; i++) {
+    const raw = bytes.subarray(lineStarts[i]!, (lineStarts[i + 1] ?? bytes.length) - 1);
     let entry;
     try {
-      entry = decodeAuditEntry(enc.encode(line), `entry ${i}`);
+      entry = decodeAuditEntryText(decoder.decode(raw), `entry ${i}`);
     } catch (e) {
-      return fail('entry-invalid', (e as Error).message, { entryIndex: i });
+      const reason = e instanceof TypeError ? `entry ${i}: not UTF-8` : (e as Error).message;
+      return fail('entry-invalid', reason, { entryIndex: i });
     }
     if (entry.seq !== i) {
       if (entry.seq < i) return fail('entry-reordered', `holds seq ${entry.seq}, expected ${i}: entry ${entry.seq} appears twice or entries were reordered`, { entryIndex: i });
-      const at = findSeq(lines, i + 1, i);
+      const at = findSeq(lineStarts.length, lineText, i + 1, i);
       if (at >= 0) return fail('entry-reordered', `holds seq ${entry.seq}, expected ${i}; entry ${i} is at line ${at + 1}: entries were reordered`, { entryIndex: i });
       return fail('entry-missing', `holds seq ${entry.seq}, expected ${i}: entr${entry.seq - i > 1 ? `ies ${i}..${entry.seq - 1} are` : `y ${i} is`} missing (dropped)`, { entryIndex: i });
     }
     const t = Date.parse(entry.time);
     if (t < lastTime) return fail('entry-time', `time ${entry.time} is earlier than the previous entry's`, { entryIndex: i });
     lastTime = t;
-    tree.appendEntry(enc.encode(line));
+    tree.appendEntry(raw);
   }
   const n = tree.size;
 
