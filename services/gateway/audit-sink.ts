@@ -12,16 +12,34 @@ import type { DenialEvent } from './gateway-methods.js';
 export type AuditSink = (event: DenialEvent) => Promise<void> | void;
 
 /**
- * A sink that forwards each denial to the coordinator as `audit.denial`
- * (subject `mpc.coord.api.audit.denial`), so it lands in the Merkle audit log.
- * @param onError - called when the coordinator does not record the event.
+ * Forwards each denial to the coordinator as `audit.denial` (subject
+ * `mpc.coord.api.audit.denial`), so it lands in the Merkle audit log. Keeps the in-flight
+ * requests so that a stopping gateway can wait for them instead of dropping the last denials.
  */
-export function coordinatorAuditSink(client: CoordinatorClient, onError: (err: unknown, event: DenialEvent) => void): AuditSink {
-  return async (event) => {
-    try {
-      await client.call('audit.denial', { event }, { timeoutMs: 2_000 });
-    } catch (err) {
-      onError(err, event);
-    }
+export class CoordinatorAuditSink {
+  readonly #client: CoordinatorClient;
+  readonly #onError: (err: unknown, event: DenialEvent) => void;
+  readonly #pending = new Set<Promise<void>>();
+
+  /** @param onError - called when the coordinator does not record an event. */
+  constructor(client: CoordinatorClient, onError: (err: unknown, event: DenialEvent) => void) {
+    this.#client = client;
+    this.#onError = onError;
+  }
+
+  /** The {@link AuditSink} function of this forwarder. */
+  readonly record: AuditSink = (event) => {
+    const p = this.#client
+      .call('audit.denial', { event }, { timeoutMs: 2_000 })
+      .then(() => undefined)
+      .catch((err: unknown) => this.#onError(err, event))
+      .finally(() => this.#pending.delete(p));
+    this.#pending.add(p);
+    return p;
   };
+
+  /** Resolves when every denial recorded so far has been answered (or has failed). */
+  async flush(): Promise<void> {
+    await Promise.all([...this.#pending]);
+  }
 }

@@ -9,7 +9,7 @@ import { container, inject, injectable, type DependencyContainer } from 'tsyring
 import { connect, type NatsConnection } from 'nats';
 import type { FastifyInstance } from 'fastify';
 import { ApiKeyStore } from './api-key-store.js';
-import { coordinatorAuditSink, type AuditSink } from './audit-sink.js';
+import { CoordinatorAuditSink } from './audit-sink.js';
 import { NatsCoordinatorClient, type CoordinatorClient } from './coordinator-client.js';
 import type { GatewayServiceConfig } from './gateway-config.js';
 import { buildGateway } from './build-gateway.js';
@@ -35,19 +35,20 @@ export class GatewayService {
     @inject(GATEWAY_TOKENS.coordinator) private readonly coordinator: CoordinatorClient,
     @inject(GATEWAY_TOKENS.keys) private readonly keys: ApiKeyStore,
     @inject(GATEWAY_TOKENS.clock) private readonly clock: () => number,
-    @inject(GATEWAY_TOKENS.audit) private readonly audit: AuditSink,
+    @inject(GATEWAY_TOKENS.audit) private readonly audit: CoordinatorAuditSink,
   ) {}
 
   /** Builds the app and listens; resolves with the bound address (`http://host:port`). */
   async start(): Promise<string> {
     const logger = this.config.logLevel === 'silent' ? false : { level: this.config.logLevel };
-    this.#app = await buildGateway({ coordinator: this.coordinator, keys: this.keys, audit: this.audit, clock: this.clock, config: this.config, logger });
+    this.#app = await buildGateway({ coordinator: this.coordinator, keys: this.keys, audit: this.audit.record, clock: this.clock, config: this.config, logger });
     return this.#app.listen({ host: this.config.host, port: this.config.port });
   }
 
-  /** Stops serving, then drains the NATS connection. */
+  /** Stops serving, waits for denials still being recorded, then drains the NATS connection. */
   async stop(): Promise<void> {
     await this.#app?.close();
+    await this.audit.flush();
     if (!this.nc.isClosed()) await this.nc.drain();
   }
 }
@@ -67,7 +68,7 @@ export async function createGatewayContainer(config: GatewayServiceConfig, paren
   c.register(GATEWAY_TOKENS.keys, { useValue: keys });
   c.register(GATEWAY_TOKENS.clock, { useValue: () => Date.now() });
   c.register(GATEWAY_TOKENS.audit, {
-    useValue: coordinatorAuditSink(coordinator, (err, event) =>
+    useValue: new CoordinatorAuditSink(coordinator, (err, event) =>
       process.stderr.write(`${JSON.stringify({ level: 'error', msg: 'audit denial not recorded', reason: event.reason, requestId: event.requestId, err: String(err) })}\n`),
     ),
   });
