@@ -4,8 +4,10 @@
  * parties, and open the three sealed output pairs with the checked reconstruction (every output
  * component arrives from two parties; a party that altered its output share is caught).
  */
+import { randomBytes } from 'node:crypto';
 import { open as openBox, seal } from '../../crypto-core/sealed-box.js';
-import { fromBase64, fromHex, toBase64, toHex } from '../../crypto-core/encoding.js';
+import { fromHex, toBase64, toHex } from '../../crypto-core/encoding.js';
+import { fromLargeBase64 } from '../transport/large-base64.js';
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { generateAgreementKeyPair, type AgreementKeyPair } from '../../crypto-core/keys/agreement.js';
 import { Prg } from '../../crypto-core/prg.js';
@@ -49,11 +51,50 @@ export function prepareComputeRequest(
   return { payload: { op, dims, clientPublicKey: requestId, sealedInputs, ...(opts.repeat ? { repeat: opts.repeat } : {}) }, clientKey };
 }
 
+/**
+ * A request on pseudo-random operands in `seeds` mode (see compute-job): the parties receive
+ * only the seeds of the share components they hold. Returns the operands in the clear too, for
+ * the caller's plaintext reference.
+ */
+export function prepareSeededComputeRequest(
+  op: ComputeOp,
+  dims: number[],
+  partyAgreementKeys: readonly [string, string, string],
+  opts: { repeat?: number } = {},
+): ComputeRequest & { x: BigUint64Array; y: BigUint64Array } {
+  const sizes = computeSizes(op, dims);
+  const clientKey = generateAgreementKeyPair();
+  const requestId = toHex(clientKey.publicKey);
+  const sx = [0, 1, 2].map(() => new Uint8Array(randomBytes(32)));
+  const sy = [0, 1, 2].map(() => new Uint8Array(randomBytes(32)));
+  const sumOf = (seeds: Uint8Array[], n: number): BigUint64Array => {
+    const parts = seeds.map((s) => Prg.fromSeed(s).u64(n));
+    const out = new BigUint64Array(n);
+    for (let t = 0; t < n; t++) out[t] = parts[0]![t]! + parts[1]![t]! + parts[2]![t]!;
+    return out;
+  };
+  const sealedInputs = ([0, 1, 2] as const).map((i) => {
+    const j = (i + 1) % 3;
+    const plain = new Uint8Array(128);
+    plain.set(sx[i]!, 0);
+    plain.set(sx[j]!, 32);
+    plain.set(sy[i]!, 64);
+    plain.set(sy[j]!, 96);
+    return toBase64(seal(fromHex(partyAgreementKeys[i], `partyAgreementKeys[${i}]`, 32), plain, computeInputAad(op, requestId, 'seeds', i)));
+  }) as [string, string, string];
+  return {
+    payload: { op, dims, clientPublicKey: requestId, sealedInputs, inputMode: 'seeds', ...(opts.repeat ? { repeat: opts.repeat } : {}) },
+    clientKey,
+    x: sumOf(sx, sizes.x),
+    y: sumOf(sy, sizes.y),
+  };
+}
+
 /** Opens the three parties' output shares. */
 export function openComputeShares(request: ComputeRequest, result: ComputeJobResult): ShareTriple {
   const { op, clientPublicKey } = request.payload;
   return ([0, 1, 2] as const).map((i) => {
-    const box = openBox(request.clientKey.secretKey, fromBase64(result.sealedOutputs[i], `sealedOutputs[${i}]`), computeOutputAad(op, clientPublicKey, i));
+    const box = openBox(request.clientKey.secretKey, fromLargeBase64(result.sealedOutputs[i], `sealedOutputs[${i}]`), computeOutputAad(op, clientPublicKey, i));
     const [a, b] = decodeSharePair(box, result.outputLength);
     return makeShare(a, b);
   }) as unknown as ShareTriple;

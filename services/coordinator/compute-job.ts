@@ -15,6 +15,9 @@ import { InvalidArgumentError } from '../../crypto-core/errors.js';
 /** The products a compute job offers. */
 export type ComputeOp = 'mul' | 'matmul' | 'dot';
 
+/** Explicit share pairs, or PRG seeds of the share components (see module doc). */
+export type ComputeInputMode = 'shares' | 'seeds';
+
 /** Submission payload of `mpc-compute`. */
 export interface ComputeJobPayload {
   op: ComputeOp;
@@ -22,8 +25,13 @@ export interface ComputeJobPayload {
   dims: number[];
   /** Client's X25519 public key (hex): output boxes are sealed to it. */
   clientPublicKey: string;
-  /** sealedInputs[i]: party i's x pair box then y pair box, each base64, joined by '.'. */
+  /**
+   * sealedInputs[i]: in `shares` mode party i's x pair box then y pair box, each base64, joined
+   * by '.'; in `seeds` mode one base64 box of party i's four seeds.
+   */
   sealedInputs: [string, string, string];
+  /** How the operands travel (default `shares`). */
+  inputMode?: ComputeInputMode;
   /** Run the product this many times (benchmarks; default 1): each party reports the time of each. */
   repeat?: number;
 }
@@ -34,6 +42,7 @@ export interface ComputePartyPayload {
   dims: number[];
   clientPublicKey: string;
   sealedInput: string;
+  inputMode: ComputeInputMode;
   repeat: number;
 }
 
@@ -64,7 +73,7 @@ export function computeSizes(op: ComputeOp, dims: readonly number[]): { x: numbe
 }
 
 /** Associated data of party `i`'s input box of operand `operand`. */
-export function computeInputAad(op: ComputeOp, requestId: string, operand: 'x' | 'y', i: number): Uint8Array {
+export function computeInputAad(op: ComputeOp, requestId: string, operand: 'x' | 'y' | 'seeds', i: number): Uint8Array {
   return new TextEncoder().encode(`mpc-compute-input/v1\n${op}\n${requestId}\n${operand}\n${i}`);
 }
 

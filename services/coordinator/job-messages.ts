@@ -71,7 +71,15 @@ export interface PartyJobStats {
 
 /** Party -> coordinator, on `subjects.jobReport(jobId)`. */
 export type PartyReport =
-  | { type: 'result'; jobId: string; party: PartyIndex; result: unknown; stats: PartyJobStats; commitment?: string }
+  | {
+      type: 'result';
+      jobId: string;
+      party: PartyIndex;
+      result: unknown;
+      stats: PartyJobStats;
+      /** Commitments to the two output components this party holds (output-commitments), by component index. */
+      commitments?: Record<string, string>;
+    }
   | { type: 'failure'; jobId: string; party: PartyIndex; error: { code: string; message: string; party?: number } };
 
 /** A message with its signer and signature. */

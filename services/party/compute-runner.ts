@@ -7,6 +7,8 @@
  */
 import { open as openBox, seal } from '../../crypto-core/sealed-box.js';
 import { fromBase64, fromHex, toBase64 } from '../../crypto-core/encoding.js';
+import { fromLargeBase64 } from '../transport/large-base64.js';
+import { Prg } from '../../crypto-core/prg.js';
 import { dot, matmul, mul } from '../../protocols/rss/mul.js';
 import { makeShare, type ReplicatedShare } from '../../protocols/rss/replicated-share.js';
 import type { ProtocolContext } from '../../protocols/rss/context.js';
@@ -26,6 +28,7 @@ export function computePayload(ctx: JobRunContext): ComputePartyPayload {
     throw new JobPayloadError(`payload: ${(cause as Error).message}`, { cause });
   }
   if (typeof p.sealedInput !== 'string') throw new JobPayloadError('payload.sealedInput: expected string');
+  if (p.inputMode !== 'shares' && p.inputMode !== 'seeds') throw new JobPayloadError(`payload.inputMode: expected 'shares' or 'seeds', got ${JSON.stringify(p.inputMode)}`);
   if (!Number.isInteger(p.repeat) || p.repeat < 1 || p.repeat > 1000) throw new JobPayloadError(`payload.repeat: expected 1..1000, got ${String(p.repeat)}`);
   return p;
 }
@@ -34,11 +37,22 @@ export function computePayload(ctx: JobRunContext): ComputePartyPayload {
 export function openComputeInputs(ctx: JobRunContext, p: ComputePartyPayload): { x: ReplicatedShare; y: ReplicatedShare } {
   const sizes = computeSizes(p.op, p.dims);
   const self = ctx.protocol.self;
+  if (p.inputMode === 'seeds') {
+    let seeds: Uint8Array;
+    try {
+      seeds = openBox(ctx.identity.agreement.secretKey, fromBase64(p.sealedInput, 'sealedInput'), computeInputAad(p.op, p.clientPublicKey, 'seeds', self));
+    } catch (cause) {
+      throw new JobPayloadError(`payload.sealedInput: party ${self}'s seed box does not open (${(cause as Error).message})`, { cause });
+    }
+    if (seeds.length !== 128) throw new JobPayloadError(`payload.sealedInput: expected 4 seeds of 32 bytes, got ${seeds.length} bytes`);
+    const expand = (k: number, n: number): BigUint64Array => Prg.fromSeed(seeds.subarray(32 * k, 32 * k + 32)).u64(n);
+    return { x: makeShare(expand(0, sizes.x), expand(1, sizes.x)), y: makeShare(expand(2, sizes.y), expand(3, sizes.y)) };
+  }
   const parts = p.sealedInput.split('.');
   if (parts.length !== 2) throw new JobPayloadError('payload.sealedInput: expected two base64 boxes joined by "."');
   try {
-    const ox = openBox(ctx.identity.agreement.secretKey, fromBase64(parts[0]!, 'sealedInput.x'), computeInputAad(p.op, p.clientPublicKey, 'x', self));
-    const oy = openBox(ctx.identity.agreement.secretKey, fromBase64(parts[1]!, 'sealedInput.y'), computeInputAad(p.op, p.clientPublicKey, 'y', self));
+    const ox = openBox(ctx.identity.agreement.secretKey, fromLargeBase64(parts[0]!, 'sealedInput.x'), computeInputAad(p.op, p.clientPublicKey, 'x', self));
+    const oy = openBox(ctx.identity.agreement.secretKey, fromLargeBase64(parts[1]!, 'sealedInput.y'), computeInputAad(p.op, p.clientPublicKey, 'y', self));
     const [xa, xb] = decodeSharePair(ox, sizes.x);
     const [ya, yb] = decodeSharePair(oy, sizes.y);
     return { x: makeShare(xa, xb), y: makeShare(ya, yb) };
@@ -74,6 +88,6 @@ export class ComputeRunner implements JobRunner {
       z = await runComputeOp(ctx.protocol, p, x, y);
       iterationMs.push(performance.now() - t0);
     }
-    return { result: { sealedOutput: sealComputeOutput(ctx.protocol.self, p, z!) }, iterationMs };
+    return { result: { sealedOutput: sealComputeOutput(ctx.protocol.self, p, z!) }, iterationMs, output: z! };
   }
 }

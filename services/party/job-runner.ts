@@ -5,6 +5,7 @@
  */
 import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
 import type { ProtocolContext } from '../../protocols/rss/context.js';
+import type { ReplicatedShare } from '../../protocols/rss/replicated-share.js';
 import type { JobOrder } from '../coordinator/job-messages.js';
 import type { ServiceLog } from '../transport/service-log.js';
 import type { ShareStore } from './share-store.js';
@@ -25,6 +26,8 @@ export interface JobRunOutcome {
   result: unknown;
   /** Per-iteration protocol times, when the job repeats its operation. */
   iterationMs?: number[];
+  /** The output share this party released, if any: the runtime commits to its two components. */
+  output?: ReplicatedShare;
 }
 
 /** One job kind. */

@@ -15,6 +15,9 @@ import { createCorrelatedRandomness } from '../../protocols/rss/correlated-rando
 import { InconsistentShareError, PartyUnavailableError } from '../../protocols/rss/errors.js';
 import { REPORT_DOMAIN, signMessage, type DispatchReply, type JobOrder, type PartyReport, type Signed } from '../coordinator/job-messages.js';
 import { derivePairwiseSeed } from '../transport/channel-keys.js';
+import { commitComponent, deriveComponentSalt } from '../coordinator/output-commitments.js';
+import { u64ToBytes } from '../../protocols/wire.js';
+import type { ReplicatedShare } from '../../protocols/rss/replicated-share.js';
 import { ChannelStreamError } from '../transport/errors.js';
 import type { ServiceLog } from '../transport/service-log.js';
 import { JobAbortedError, JobRefusedError } from './errors.js';
@@ -53,6 +56,20 @@ function blamedParty(e: unknown): number | undefined {
   if (e instanceof JobAbortedError) return e.party;
   if (e instanceof InconsistentShareError) return e.culprit;
   return undefined;
+}
+
+/**
+ * This party's commitments to the two output components it holds: component `self` (shared
+ * with party self-1, salt from the `prev` seed) and component `self+1` (shared with party
+ * self+1, salt from the `next` seed).
+ */
+function outputCommitments(jobId: string, self: PartyIndex, z: ReplicatedShare, seeds: { next: Uint8Array; prev: Uint8Array }): Record<string, string> {
+  const own = self as number;
+  const nxt = nextParty(self) as number;
+  return {
+    [own]: commitComponent(deriveComponentSalt(seeds.prev, jobId, own), jobId, own, u64ToBytes(z.a)),
+    [nxt]: commitComponent(deriveComponentSalt(seeds.next, jobId, nxt), jobId, nxt, u64ToBytes(z.b)),
+  };
 }
 
 /** Job handling of one party. */
@@ -146,6 +163,7 @@ export class PartyRuntime {
       const protocol = createProtocolContext({ channel, randomness: createCorrelatedRandomness(self, { next, prev }), ring: this.ring });
       const runner = this.#runners.get(order.kind)!;
       const outcome = await runner.run({ order, protocol, identity: this.identity, shares: this.shares, log: this.log });
+      const commitments = outcome.output ? outputCommitments(order.jobId, self, outcome.output, { next, prev }) : undefined;
       const s = channel.stats;
       this.#report({
         type: 'result',
@@ -153,6 +171,7 @@ export class PartyRuntime {
         party: self,
         result: outcome.result,
         stats: { rounds: s.rounds, bytesSent: s.bytesSent, bytesReceived: s.bytesReceived, durationMs: performance.now() - t0, ...(outcome.iterationMs ? { iterationMs: outcome.iterationMs } : {}) },
+        ...(commitments ? { commitments } : {}),
       });
       this.log.info('job-finished', { jobId: order.jobId, ms: Math.round(performance.now() - t0) });
     } catch (e) {

@@ -13,6 +13,7 @@ import type { PartyIndex } from '../../protocols/channel/channel.js';
 import { subjects } from '../coordinator/api.js';
 import { ANNOUNCE_DOMAIN, signMessage, type AnnounceMessage, type HealthReply } from '../coordinator/job-messages.js';
 import { connectService, type NatsEndpoint } from '../transport/nats-connection.js';
+import { splitMessage } from '../transport/chunked-message.js';
 import { jsonLineLog, type ServiceLog } from '../transport/service-log.js';
 import { composeParty } from './composition-root.js';
 import type { JobRunner } from './job-runner.js';
@@ -75,7 +76,11 @@ export class PartyService {
       seenJobs: opts.seenJobs ?? new FileSeenJobs(join(opts.stateDir, 'seen-jobs.log')),
       pinnedPeers: opts.pinnedPeers,
       runners: opts.runners,
-      reports: { publish: (r) => nc.publish(subjects.jobReport(r.body.jobId), enc.encode(JSON.stringify(r))) },
+      reports: {
+        publish: (r) => {
+          for (const piece of splitMessage(enc.encode(JSON.stringify(r)), nc.info?.max_payload ?? 1 << 20)) nc.publish(subjects.jobReport(r.body.jobId), piece);
+        },
+      },
     });
     const svc = new PartyService(nc, runtime, opts, log);
     svc.#subscribe();

@@ -1,0 +1,59 @@
+/**
+ * @module services/cluster/coordinator-caller
+ * A small client of the coordinator's API over NATS for the CLI, tests, benchmarks and the
+ * demo: call a method, and wait for a job to reach a terminal state (following its events,
+ * with `jobs.get` as the source of truth).
+ */
+import { RequestStrategy, type NatsConnection } from 'nats';
+import { MessageAssembler } from '../transport/chunked-message.js';
+import { MpcError } from '../../crypto-core/errors.js';
+import { subjects, type ApiError, type CoordinatorMethods, type JobStatus, type Principal } from '../coordinator/api.js';
+
+/** The coordinator answered with an `ApiError`. */
+export class CoordinatorCallError extends MpcError {
+  readonly status: number;
+  constructor(code: string, status: number, message: string) {
+    super(code, message);
+    this.status = status;
+  }
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const TERMINAL = new Set(['verified', 'failed', 'failed-verification']);
+
+/**
+ * Calls `method`; resolves with the response or rejects with a {@link CoordinatorCallError}.
+ * Replies larger than the server's max_payload arrive in pieces (the request says
+ * `acceptChunks: true`, the coordinator ends them with an empty message).
+ */
+export async function callCoordinator<M extends keyof CoordinatorMethods>(nc: NatsConnection, method: M, req: unknown, timeoutMs = 10_000): Promise<CoordinatorMethods[M]['res']> {
+  const replies = await nc.requestMany(subjects.api(method), enc.encode(JSON.stringify({ ...(req as object), acceptChunks: true })), {
+    strategy: RequestStrategy.SentinelMsg,
+    maxWait: timeoutMs,
+  });
+  const assembler = new MessageAssembler();
+  let whole: Uint8Array | undefined;
+  for await (const m of replies) {
+    if (m.data.length === 0) break;
+    whole = assembler.push(m.data);
+    if (whole) break;
+  }
+  if (!whole) throw new CoordinatorCallError('coordinator-timeout', 504, `no complete reply to ${method} within ${timeoutMs} ms`);
+  const body = JSON.parse(dec.decode(whole)) as CoordinatorMethods[M]['res'] | ApiError;
+  if (typeof body === 'object' && body !== null && 'error' in body && typeof (body as ApiError).error?.code === 'string') {
+    const e = (body as ApiError).error;
+    throw new CoordinatorCallError(e.code, e.status, e.message);
+  }
+  return body as CoordinatorMethods[M]['res'];
+}
+
+/** Polls `jobs.get` (every `pollMs`) until the job is terminal or `timeoutMs` passes; returns the last status. */
+export async function waitForJob(nc: NatsConnection, principal: Principal, jobId: string, timeoutMs = 60_000, pollMs = 20): Promise<JobStatus> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const { job } = await callCoordinator(nc, 'jobs.get', { principal, jobId });
+    if (TERMINAL.has(job.state) || Date.now() > end) return job;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * @module services/cluster/in-process-cluster
+ * Three parties and a coordinator in this process, each with its own NATS connection, against
+ * a running NATS server: for protocol and transport tests and for benchmarks where the process
+ * boundary does not matter. `startLocalCluster` runs the same services as separate processes.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateIdentity, publicIdentity, type ServiceIdentity } from '../../crypto-core/keys/identity.js';
+import { generateStorageKey } from '../../crypto-core/keys/storage-key.js';
+import type { PartyIndex } from '../../protocols/channel/channel.js';
+import type { AuditSink } from '../coordinator/audit-sink.js';
+import { MemoryAuditSink } from '../coordinator/audit-sink.js';
+import { CoordinatorService } from '../coordinator/coordinator-service.js';
+import type { TrustedService } from '../coordinator/service-registry.js';
+import type { DispatchSettings } from '../coordinator/tokens.js';
+import type { JobRunner } from '../party/job-runner.js';
+import { PartyService } from '../party/party-service.js';
+import { MemoryLog } from '../transport/service-log.js';
+import type { NatsEndpoint } from '../transport/nats-connection.js';
+
+/** Options of {@link startInProcessCluster}. */
+export interface InProcessClusterOptions {
+  /** NATS endpoint per service: one for all, or a function of the service id (clusters of servers). */
+  nats: NatsEndpoint | ((serviceId: string) => NatsEndpoint);
+  settings?: Partial<DispatchSettings>;
+  /** Runners per party index (default: the compute runner). */
+  runners?: (index: PartyIndex) => JobRunner[] | undefined;
+  audit?: AuditSink;
+}
+
+/** A running in-process cluster. */
+export interface InProcessCluster {
+  coordinator: CoordinatorService;
+  parties: PartyService[];
+  identities: { coordinator: ServiceIdentity; parties: ServiceIdentity[] };
+  /** Parties' X25519 public keys (hex) by index. */
+  partyAgreementKeys: [string, string, string];
+  logs: { coordinator: MemoryLog; parties: MemoryLog[] };
+  audit: AuditSink;
+  /** Waits until the coordinator sees all three parties up. */
+  ready(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts a coordinator and three parties with fresh keys and temporary state directories. */
+export async function startInProcessCluster(opts: InProcessClusterOptions): Promise<InProcessCluster> {
+  const endpoint = (id: string): NatsEndpoint => (typeof opts.nats === 'function' ? opts.nats(id) : opts.nats);
+  const coordId = generateIdentity();
+  const partyIds = [generateIdentity(), generateIdentity(), generateIdentity()];
+  const trusted: TrustedService[] = partyIds.map((p, i) => ({ id: `party-${i}`, kind: 'party', index: i, ...publicIdentity(p) }));
+  const stateRoot = mkdtempSync(join(tmpdir(), 'mpc-cluster-'));
+  const logs = { coordinator: new MemoryLog(), parties: [new MemoryLog(), new MemoryLog(), new MemoryLog()] };
+  const audit = opts.audit ?? new MemoryAuditSink();
+  const coordinator = await CoordinatorService.start({ nats: endpoint('coordinator'), identity: coordId, trusted, audit, log: logs.coordinator, settings: opts.settings });
+  const parties = await Promise.all(
+    ([0, 1, 2] as const).map((i) =>
+      PartyService.start({
+        nats: endpoint(`party-${i}`),
+        id: `party-${i}`,
+        index: i,
+        identity: partyIds[i]!,
+        coordinatorKey: coordId.signing.publicKey,
+        stateDir: join(stateRoot, `party-${i}`),
+        storageKey: generateStorageKey(),
+        log: logs.parties[i],
+        runners: opts.runners?.(i),
+        announceIntervalMs: 1000,
+      }),
+    ),
+  );
+  const cluster: InProcessCluster = {
+    coordinator,
+    parties,
+    identities: { coordinator: coordId, parties: partyIds },
+    partyAgreementKeys: trusted.map((t) => t.agreementPublicKey) as [string, string, string],
+    logs,
+    audit,
+    async ready(timeoutMs = 10_000) {
+      const end = Date.now() + timeoutMs;
+      while (Date.now() < end) {
+        if (coordinator.parts.registry.list().filter((s) => s.status === 'up').length === 3) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`parties not all up after ${timeoutMs} ms: ${JSON.stringify(coordinator.parts.registry.list().map((s) => [s.id, s.status]))}`);
+    },
+    async stop() {
+      await Promise.all(parties.map((p) => p.stop()));
+      await coordinator.stop();
+      rmSync(stateRoot, { recursive: true, force: true });
+    },
+  };
+  return cluster;
+}

@@ -1,0 +1,133 @@
+/**
+ * @module services/coordinator/coordinator-service
+ * The coordinator as a NATS service: one request/reply subscription per api.ts method (queue
+ * group `coordinator`, so a standby could share the load), signed announcements into the
+ * registry, and job status changes published on `subjects.jobEvents(job)` for progress streams.
+ */
+import type { NatsConnection, Subscription } from 'nats';
+import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
+import { connectService, type NatsEndpoint } from '../transport/nats-connection.js';
+import { jsonLineLog, type ServiceLog } from '../transport/service-log.js';
+import { subjects, type CoordinatorMethods } from './api.js';
+import type { AuditSink } from './audit-sink.js';
+import { MemoryAuditSink } from './audit-sink.js';
+import { composeCoordinator, type ComposedCoordinator } from './composition-root.js';
+import { METHOD_NAMES } from './coordinator-api.js';
+import { ApiFailure } from './errors.js';
+import type { ResultVerifier } from './result-verifier.js';
+import type { TrustedService } from './service-registry.js';
+import { NatsPartyLink } from './nats-party-link.js';
+import { splitMessage } from '../transport/chunked-message.js';
+import type { DispatchSettings } from './tokens.js';
+
+/** What a coordinator needs to start. */
+export interface CoordinatorServiceOptions {
+  nats: NatsEndpoint;
+  identity: ServiceIdentity;
+  trusted: readonly TrustedService[];
+  audit?: AuditSink;
+  log?: ServiceLog;
+  settings?: Partial<DispatchSettings>;
+  verifier?: ResultVerifier;
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** A running coordinator. */
+export class CoordinatorService {
+  readonly nc: NatsConnection;
+  readonly parts: ComposedCoordinator;
+  readonly #subs: Subscription[] = [];
+  readonly #log: ServiceLog;
+
+  private constructor(nc: NatsConnection, parts: ComposedCoordinator, log: ServiceLog) {
+    this.nc = nc;
+    this.parts = parts;
+    this.#log = log;
+  }
+
+  /** Connects and subscribes. */
+  static async start(opts: CoordinatorServiceOptions): Promise<CoordinatorService> {
+    const id = opts.settings?.id ?? 'coordinator';
+    const log = opts.log ?? jsonLineLog(id);
+    const nc = await connectService(opts.nats, id);
+    const parts = composeCoordinator({ identity: opts.identity, trusted: opts.trusted, link: new NatsPartyLink(nc), audit: opts.audit ?? new MemoryAuditSink(), log, settings: opts.settings, verifier: opts.verifier });
+    const svc = new CoordinatorService(nc, parts, log);
+    parts.book.onChange((rec) => {
+      try {
+        nc.publish(subjects.jobEvents(rec.status.id), enc.encode(JSON.stringify(rec.status)));
+      } catch (e) {
+        log.warn('job-event-failed', { jobId: rec.status.id, message: String(e) });
+      }
+    });
+    for (const method of METHOD_NAMES) svc.#serve(method);
+    svc.#subs.push(
+      nc.subscribe(subjects.announce, {
+        callback: (_err, msg) => {
+          try {
+            const out = parts.registry.handleAnnounce(JSON.parse(dec.decode(msg.data)));
+            if (!out.accepted) log.warn('announce-rejected', { reason: out.reason });
+            else if (out.joined) {
+              log.info('service-up', { id: out.id });
+              void Promise.resolve(opts.audit?.append({ type: 'service.joined', actor: id, serviceId: out.id })).catch(() => undefined);
+            }
+          } catch (e) {
+            log.warn('announce-rejected', { reason: String(e) });
+          }
+        },
+      }),
+    );
+    await nc.flush();
+    log.info('coordinator-started', { id });
+    return svc;
+  }
+
+  #serve(method: keyof CoordinatorMethods): void {
+    this.#subs.push(
+      this.nc.subscribe(subjects.api(method), {
+        queue: 'coordinator',
+        callback: (_err, msg) => {
+          let req: unknown;
+          try {
+            req = JSON.parse(dec.decode(msg.data));
+          } catch {
+            req = undefined;
+          }
+          this.parts.api
+            .call(method, req)
+            .then(
+              (res) => res,
+              (e: unknown) => (e instanceof ApiFailure ? e.toApiError() : { error: { code: 'internal', message: e instanceof Error ? e.message : String(e), status: 500 } }),
+            )
+            .then((body) => {
+              const bytes = enc.encode(JSON.stringify(body));
+              const max = this.nc.info?.max_payload ?? 1 << 20;
+              const pieces = splitMessage(bytes, max);
+              if (pieces.length === 1) return void msg.respond(bytes);
+              // A reply beyond max_payload goes in pieces only to callers that asked for them
+              // (`acceptChunks`), ended by an empty message; others get a clear error instead of silence.
+              if ((req as { acceptChunks?: unknown } | undefined)?.acceptChunks === true) {
+                for (const p of pieces) msg.respond(p);
+                msg.respond(new Uint8Array(0));
+                return;
+              }
+              const tooLarge = new ApiFailure('result-too-large', 413, `reply of ${bytes.length} bytes exceeds the server's max_payload ${max}; call with acceptChunks: true to receive it in pieces`);
+              msg.respond(enc.encode(JSON.stringify(tooLarge.toApiError())));
+            })
+            .catch((e: unknown) => this.#log.warn('api-reply-failed', { method, message: String(e) }));
+        },
+      }),
+    );
+  }
+
+  /** Waits for running jobs to end, then drains the connection. */
+  async stop(opts: { waitForJobs?: boolean } = {}): Promise<void> {
+    if (opts.waitForJobs) await this.parts.dispatcher.idle();
+    try {
+      await this.nc.drain();
+    } catch {
+      await this.nc.close().catch(() => undefined);
+    }
+  }
+}

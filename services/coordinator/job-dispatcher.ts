@@ -1,0 +1,207 @@
+/**
+ * @module services/coordinator/job-dispatcher
+ * Runs one job from placement to verdict, apart from NATS (it talks through a PartyLink):
+ *
+ * 1. place: pick an up party per index that runs the kind, or fail naming the missing index;
+ * 2. prepare: send each party its signed order; any refusal fails the job naming the party;
+ * 3. start: once all three listen on their channels;
+ * 4. watch: collect signed reports; probe the parties' health meanwhile, and a party that
+ *    misses `missedProbes` probes in a row is declared gone; the deadline bounds everything;
+ * 5. on any failure, send a signed abort to every party (so none waits for a dead peer) and
+ *    fail the job with a code, a message and the party to blame;
+ * 6. on three results: finished, then the result verifier decides verified or failed-verification.
+ *
+ * `run` never throws and always ends the job in a terminal state, so nothing hangs.
+ */
+import { inject, injectable } from 'tsyringe';
+import { fromHex } from '../../crypto-core/encoding.js';
+import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
+import type { PartyIndex } from '../../protocols/channel/channel.js';
+import type { ServiceLog } from '../transport/service-log.js';
+import { DISPATCH_DOMAIN, REPORT_DOMAIN, signMessage, verifyMessage, type DispatchMessage, type JobOrder, type PartyRef, type PartyReport } from './job-messages.js';
+import type { JobBook } from './job-book.js';
+import type { JobPlan } from './job-plans.js';
+import type { PartyLink } from './party-link.js';
+import type { ResultVerifier } from './result-verifier.js';
+import type { ServiceRegistry } from './service-registry.js';
+import { COORDINATOR_IDENTITY, COORDINATOR_LOG, DISPATCH_SETTINGS, JOB_BOOK, JOB_PLANS, PARTY_LINK, RESULT_VERIFIER, SERVICE_REGISTRY, type DispatchSettings } from './tokens.js';
+
+type ResultReport = Extract<PartyReport, { type: 'result' }>;
+
+/** Why a job ends early. */
+interface JobFault {
+  code: string;
+  message: string;
+  party?: number;
+}
+
+/** Drives jobs through their states. */
+@injectable()
+export class JobDispatcher {
+  readonly #plans: Map<string, JobPlan>;
+  readonly #running = new Set<Promise<void>>();
+
+  constructor(
+    @inject(DISPATCH_SETTINGS) private readonly settings: DispatchSettings,
+    @inject(COORDINATOR_IDENTITY) private readonly identity: ServiceIdentity,
+    @inject(JOB_BOOK) private readonly book: JobBook,
+    @inject(SERVICE_REGISTRY) private readonly registry: ServiceRegistry,
+    @inject(PARTY_LINK) private readonly link: PartyLink,
+    @inject(RESULT_VERIFIER) private readonly verifier: ResultVerifier,
+    @inject(JOB_PLANS) plans: JobPlan[],
+    @inject(COORDINATOR_LOG) private readonly log: ServiceLog,
+  ) {
+    this.#plans = new Map(plans.map((p) => [p.kind, p]));
+  }
+
+  /** The plan of `kind`, if the coordinator runs it. */
+  plan(kind: string): JobPlan | undefined {
+    return this.#plans.get(kind);
+  }
+
+  /** Starts `run(jobId)` in the background and tracks it for {@link idle}. */
+  launch(jobId: string): void {
+    const p = this.run(jobId).finally(() => this.#running.delete(p));
+    this.#running.add(p);
+  }
+
+  /** Resolves when every launched job has ended. */
+  async idle(): Promise<void> {
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
+  }
+
+  /** Runs job `jobId` to a terminal state. Never throws. */
+  async run(jobId: string): Promise<void> {
+    try {
+      await this.#run(jobId);
+    } catch (e) {
+      this.#fail(jobId, { code: 'coordinator-error', message: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  async #run(jobId: string): Promise<void> {
+    const rec = this.book.record(jobId);
+    if (!rec) return;
+    const plan = this.#plans.get(rec.kind);
+    if (!plan) return this.#fail(jobId, { code: 'not-available', message: `kind ${rec.kind} is not run by this coordinator` });
+    const sel = this.registry.partiesFor(plan.partyKind);
+    if ('missing' in sel) return this.#fail(jobId, { code: 'no-parties', message: sel.reason, party: sel.missing });
+    const parties = sel.parties.map((t, i) => ({ id: t.id, index: i as PartyIndex, signingPublicKey: t.signingPublicKey, agreementPublicKey: t.agreementPublicKey })) as [PartyRef, PartyRef, PartyRef];
+    const issuedAt = Date.now();
+    const deadline = issuedAt + this.settings.jobTimeoutMs;
+    this.book.transition(jobId, 'placed');
+
+    const results: (ResultReport | undefined)[] = [undefined, undefined, undefined];
+    let settle!: (fault: JobFault | undefined) => void;
+    const outcome = new Promise<JobFault | undefined>((r) => (settle = r));
+    const stopWatching = await this.link.watchReports(jobId, (raw) => {
+      try {
+        this.#onReport(jobId, raw, parties, results, settle);
+      } catch (e) {
+        this.log.warn('report-error', { jobId, message: String(e) });
+      }
+    });
+    const timers: ReturnType<typeof setTimeout>[] = [];
+    try {
+      const prepared = await this.#broadcast(parties, (p) => ({
+        type: 'prepare',
+        order: { jobId, kind: plan.partyKind, to: p.id, parties, issuedAt, deadline, payload: plan.partyPayload(rec.payload, p.index) } satisfies JobOrder,
+      }));
+      if (prepared) return await this.#abortAndFail(jobId, parties, prepared);
+      this.book.transition(jobId, 'running');
+      const started = await this.#broadcast(parties, (p) => ({ type: 'start', jobId, to: p.id, issuedAt: Date.now() }));
+      if (started) return await this.#abortAndFail(jobId, parties, started);
+      const t0 = performance.now();
+
+      timers.push(setTimeout(() => settle({ code: 'job-deadline', message: `job ${jobId} did not finish within ${this.settings.jobTimeoutMs} ms` }), Math.max(0, deadline - Date.now())));
+      const misses = [0, 0, 0];
+      let probing = false;
+      const probe = setInterval(() => {
+        if (probing) return;
+        probing = true;
+        void Promise.all(parties.map((p) => this.link.probe(p.id, this.settings.probeIntervalMs)))
+          .then((oks) => {
+            oks.forEach((ok, i) => {
+              if (ok) {
+                misses[i] = 0;
+                this.registry.markSeen(parties[i]!.id);
+                return;
+              }
+              misses[i]!++;
+              if (misses[i]! >= this.settings.missedProbes && results[i] === undefined) {
+                this.registry.markDown(parties[i]!.id);
+                settle({ code: 'party-gone', message: `party ${i} (${parties[i]!.id}) stopped answering health probes during job ${jobId}`, party: i });
+              }
+            });
+          })
+          .finally(() => (probing = false));
+      }, this.settings.probeIntervalMs);
+      timers.push(probe as unknown as ReturnType<typeof setTimeout>);
+
+      const fault = await outcome;
+      if (fault) return await this.#abortAndFail(jobId, parties, fault);
+      const done = results as ResultReport[];
+      let combined: unknown;
+      try {
+        combined = plan.combine(rec.payload, done.map((r) => r.result));
+      } catch (e) {
+        return this.#fail(jobId, { code: 'bad-result', message: (e as Error).message });
+      }
+      const stats = {
+        rounds: Math.max(...done.map((r) => r.stats.rounds)),
+        bytesPerParty: Math.max(...done.map((r) => r.stats.bytesSent)),
+        durationMs: performance.now() - t0,
+      };
+      this.book.transition(jobId, 'finished', { stats }, combined);
+      const verdict = this.verifier.verify(jobId, done);
+      if (verdict.ok) this.book.transition(jobId, 'verified');
+      else this.book.transition(jobId, 'failed-verification', { error: { code: verdict.code, message: verdict.message, ...(verdict.party !== undefined ? { party: verdict.party } : {}) } });
+    } finally {
+      for (const t of timers) clearTimeout(t);
+      stopWatching();
+    }
+  }
+
+  /** Sends one signed message per party; returns the first fault (refusal or unreachable), if any. */
+  async #broadcast(parties: readonly PartyRef[], make: (p: PartyRef) => DispatchMessage): Promise<JobFault | undefined> {
+    const replies = await Promise.all(parties.map((p) => this.link.dispatch(p.id, signMessage(DISPATCH_DOMAIN, make(p), this.identity.signing), this.settings.dispatchTimeoutMs)));
+    const bad = replies.findIndex((r) => !r.ok);
+    if (bad < 0) return undefined;
+    const r = replies[bad] as { ok: false; reason: string; message: string };
+    if (r.reason === 'unreachable') this.registry.markDown(parties[bad]!.id);
+    return { code: r.reason === 'unreachable' ? 'party-gone' : 'party-refused', message: `party ${bad} (${parties[bad]!.id}): ${r.reason}: ${r.message}`, party: bad };
+  }
+
+  #onReport(jobId: string, raw: unknown, parties: readonly PartyRef[], results: (ResultReport | undefined)[], settle: (f: JobFault | undefined) => void): void {
+    const claimed = (raw as { body?: { party?: unknown } } | null)?.body?.party;
+    if (claimed !== 0 && claimed !== 1 && claimed !== 2) return this.log.warn('report-rejected', { jobId, reason: 'no party index' });
+    const report = verifyMessage<PartyReport>(REPORT_DOMAIN, raw, fromHex(parties[claimed]!.signingPublicKey, 'signingPublicKey', 32));
+    if (!report || report.jobId !== jobId || report.party !== claimed) return this.log.warn('report-rejected', { jobId, party: claimed, reason: 'signature or job does not match' });
+    if (report.type === 'failure') {
+      const blamed = typeof report.error?.party === 'number' ? report.error.party : claimed;
+      settle({ code: String(report.error?.code ?? 'party-failed'), message: `party ${claimed} failed: ${String(report.error?.message ?? '')}`, party: blamed });
+      return;
+    }
+    if (report.type !== 'result' || results[claimed]) return;
+    results[claimed] = report;
+    if (results.every((r) => r !== undefined)) settle(undefined);
+  }
+
+  async #abortAndFail(jobId: string, parties: readonly PartyRef[], fault: JobFault): Promise<void> {
+    this.#fail(jobId, fault);
+    await Promise.all(
+      parties.map((p) =>
+        this.link.dispatch(
+          p.id,
+          signMessage(DISPATCH_DOMAIN, { type: 'abort', jobId, to: p.id, issuedAt: Date.now(), code: fault.code, message: fault.message, ...(fault.party !== undefined ? { party: fault.party } : {}) } satisfies DispatchMessage, this.identity.signing),
+          this.settings.dispatchTimeoutMs,
+        ),
+      ),
+    );
+  }
+
+  #fail(jobId: string, fault: JobFault): void {
+    this.log.warn('job-failed', { jobId, code: fault.code, message: fault.message, party: fault.party });
+    this.book.transition(jobId, 'failed', { error: { code: fault.code, message: fault.message, ...(fault.party !== undefined ? { party: fault.party } : {}) } });
+  }
+}

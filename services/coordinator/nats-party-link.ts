@@ -1,0 +1,55 @@
+/**
+ * @module services/coordinator/nats-party-link
+ * {@link PartyLink} over NATS request/reply: dispatch on `subjects.jobDispatch(id)`, probes on
+ * `subjects.health(id)`, reports on `subjects.jobReport(job)`. "No responders" and timeouts
+ * become an `unreachable` reply or a failed probe; nothing here throws into the dispatcher.
+ */
+import type { NatsConnection } from 'nats';
+import { subjects } from './api.js';
+import type { DispatchMessage, DispatchReply, Signed } from './job-messages.js';
+import type { PartyLink } from './party-link.js';
+import { MessageAssembler } from '../transport/chunked-message.js';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** The NATS {@link PartyLink}. */
+export class NatsPartyLink implements PartyLink {
+  constructor(private readonly nc: NatsConnection) {}
+
+  async dispatch(serviceId: string, msg: Signed<DispatchMessage>, timeoutMs: number): Promise<DispatchReply> {
+    try {
+      const reply = await this.nc.request(subjects.jobDispatch(serviceId), enc.encode(JSON.stringify(msg)), { timeout: timeoutMs });
+      const body = JSON.parse(dec.decode(reply.data)) as DispatchReply;
+      if (typeof body !== 'object' || body === null || typeof body.ok !== 'boolean') return { ok: false, reason: 'malformed-reply', message: 'reply is not a dispatch reply' };
+      return body;
+    } catch (e) {
+      return { ok: false, reason: 'unreachable', message: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  async probe(serviceId: string, timeoutMs: number): Promise<boolean> {
+    try {
+      const reply = await this.nc.request(subjects.health(serviceId), new Uint8Array(0), { timeout: timeoutMs });
+      return (JSON.parse(dec.decode(reply.data)) as { ready?: unknown }).ready === true;
+    } catch {
+      return false;
+    }
+  }
+
+  async watchReports(jobId: string, onReport: (raw: unknown) => void): Promise<() => void> {
+    const assembler = new MessageAssembler();
+    const sub = this.nc.subscribe(subjects.jobReport(jobId), {
+      callback: (_err, msg) => {
+        try {
+          const whole = assembler.push(msg.data);
+          if (whole) onReport(JSON.parse(dec.decode(whole)));
+        } catch {
+          // Not JSON: nothing to report; the dispatcher logs reports it rejects.
+        }
+      },
+    });
+    await this.nc.flush();
+    return () => sub.unsubscribe();
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * @module services/coordinator/party-link
+ * How the dispatcher reaches the parties, as an interface so the job logic does not know NATS
+ * (nats-party-link implements it).
+ */
+import type { DispatchMessage, DispatchReply, Signed } from './job-messages.js';
+
+/** The dispatcher's view of the network. */
+export interface PartyLink {
+  /** Sends a signed dispatch message; a party that cannot be reached yields `{ ok: false, reason: 'unreachable' }`. */
+  dispatch(serviceId: string, msg: Signed<DispatchMessage>, timeoutMs: number): Promise<DispatchReply>;
+  /** Whether `serviceId` answers a health probe within `timeoutMs`. */
+  probe(serviceId: string, timeoutMs: number): Promise<boolean>;
+  /** Delivers every report published for `jobId` (raw JSON) until the returned function is called. Resolves once listening. */
+  watchReports(jobId: string, onReport: (raw: unknown) => void): Promise<() => void>;
+}

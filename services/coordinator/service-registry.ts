@@ -1,0 +1,128 @@
+/**
+ * @module services/coordinator/service-registry
+ * Which services exist, with their keys, and whether they are up. Only services the coordinator
+ * was configured to trust are registered: an announcement is accepted when it is signed by the
+ * key configured for its id and is recent. A service is up while it keeps announcing (or
+ * answering probes) and down after `staleMs` of silence or when the dispatcher finds it gone.
+ */
+import { fromHex } from '../../crypto-core/encoding.js';
+import { ANNOUNCE_DOMAIN, verifyMessage, type AnnounceMessage } from './job-messages.js';
+import type { ServiceRecord } from './api.js';
+
+/** A service the coordinator trusts, from its configuration. */
+export interface TrustedService {
+  id: string;
+  kind: ServiceRecord['kind'];
+  index?: number;
+  signingPublicKey: string;
+  agreementPublicKey: string;
+}
+
+interface Entry {
+  trusted: TrustedService;
+  lastSeen?: number;
+  down: boolean;
+  capabilities: string[];
+}
+
+/** Result of handling an announcement. */
+export type AnnounceOutcome = { accepted: true; id: string; joined: boolean } | { accepted: false; reason: string };
+
+/** The registry. */
+export class ServiceRegistry {
+  readonly #entries = new Map<string, Entry>();
+  readonly #staleMs: number;
+  readonly #now: () => number;
+
+  constructor(trusted: readonly TrustedService[], opts: { staleMs?: number; now?: () => number } = {}) {
+    for (const t of trusted) this.#entries.set(t.id, { trusted: t, down: false, capabilities: [] });
+    this.#staleMs = opts.staleMs ?? 10_000;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /** Verifies and records a signed announcement. `joined` is true when the service was not up before. */
+  handleAnnounce(raw: unknown): AnnounceOutcome {
+    const claimed = (raw as { body?: { id?: unknown } } | null)?.body?.id;
+    const entry = typeof claimed === 'string' ? this.#entries.get(claimed) : undefined;
+    if (!entry) return { accepted: false, reason: `unknown service ${JSON.stringify(claimed)}` };
+    let key: Uint8Array;
+    try {
+      key = fromHex(entry.trusted.signingPublicKey, 'signingPublicKey', 32);
+    } catch {
+      return { accepted: false, reason: `configured key of ${entry.trusted.id} is not valid hex` };
+    }
+    const body = verifyMessage<AnnounceMessage>(ANNOUNCE_DOMAIN, raw, key);
+    if (!body) return { accepted: false, reason: `announcement of ${entry.trusted.id} is not signed by its configured key` };
+    if (body.agreementPublicKey !== entry.trusted.agreementPublicKey) return { accepted: false, reason: `announcement of ${entry.trusted.id} names another agreement key` };
+    const now = this.#now();
+    if (typeof body.at !== 'number' || Math.abs(now - body.at) > 60_000) return { accepted: false, reason: `announcement of ${entry.trusted.id} is not recent` };
+    const joined = !this.#isUp(entry, now);
+    entry.lastSeen = now;
+    entry.down = false;
+    entry.capabilities = Array.isArray(body.capabilities) ? body.capabilities.filter((c) => typeof c === 'string') : [];
+    return { accepted: true, id: entry.trusted.id, joined };
+  }
+
+  /** Marks `id` as seen now (a successful probe). */
+  markSeen(id: string): void {
+    const e = this.#entries.get(id);
+    if (e) {
+      e.lastSeen = this.#now();
+      e.down = false;
+    }
+  }
+
+  /** Marks `id` down until it announces again. */
+  markDown(id: string): void {
+    const e = this.#entries.get(id);
+    if (e) e.down = true;
+  }
+
+  #isUp(e: Entry, now: number): boolean {
+    return !e.down && e.lastSeen !== undefined && now - e.lastSeen <= this.#staleMs;
+  }
+
+  /** All trusted services with their status. */
+  list(): ServiceRecord[] {
+    const now = this.#now();
+    return [...this.#entries.values()].map((e) => ({
+      id: e.trusted.id,
+      kind: e.trusted.kind,
+      ...(e.trusted.index !== undefined ? { index: e.trusted.index } : {}),
+      signingPublicKey: e.trusted.signingPublicKey,
+      agreementPublicKey: e.trusted.agreementPublicKey,
+      status: e.lastSeen === undefined ? 'unknown' : this.#isUp(e, now) ? 'up' : 'down',
+      ...(e.lastSeen !== undefined ? { lastSeen: new Date(e.lastSeen).toISOString() } : {}),
+    }));
+  }
+
+  /** The trusted record of `id`. */
+  trusted(id: string): TrustedService | undefined {
+    return this.#entries.get(id)?.trusted;
+  }
+
+  /** Capabilities `id` announced. */
+  capabilities(id: string): string[] {
+    return this.#entries.get(id)?.capabilities ?? [];
+  }
+
+  /**
+   * For each party index 0..2, an up party with that index that runs `kind`, or the reason
+   * there is none (naming the index).
+   */
+  partiesFor(kind: string): { parties: [TrustedService, TrustedService, TrustedService] } | { missing: number; reason: string } {
+    const now = this.#now();
+    const out: TrustedService[] = [];
+    for (const idx of [0, 1, 2]) {
+      const cands = [...this.#entries.values()].filter((e) => e.trusted.kind === 'party' && e.trusted.index === idx);
+      const up = cands.filter((e) => this.#isUp(e, now));
+      const able = up.filter((e) => e.capabilities.includes(kind));
+      if (able.length === 0) {
+        const reason = cands.length === 0 ? `no party with index ${idx} is registered` : up.length === 0 ? `party ${idx} (${cands.map((c) => c.trusted.id).join(', ')}) is down` : `party ${idx} does not run ${kind}`;
+        return { missing: idx, reason };
+      }
+      out.push(able[0]!.trusted);
+    }
+    return { parties: out as [TrustedService, TrustedService, TrustedService] };
+  }
+}
