@@ -37,7 +37,7 @@ async function layerDepths(model: string, split: string, f: number): Promise<Arr
   const rng = seeded(`depth/${model}`);
   const views = shareModel(ir, rng.fork('model'), f);
   const parties = createLocalParties({ fractionBits: f, rng: rng.fork('seeds') });
-  let x = Float64Array.from(data.x.subarray(0, batch * shapes[0]!.reduce((a, b) => a * b, 1)));
+  let x: Float64Array = Float64Array.from(data.x.subarray(0, batch * shapes[0]!.reduce((a, b) => a * b, 1)));
   const out: Array<{ kind: string; depth: number }> = [];
   for (let i = 0; i < ir.layers.length; i++) {
     const single = (v: SharedModel): SharedModel => ({ fractionBits: f, inputShape: shapes[i]!, outputShape: shapes[i + 1]!, layers: [v.layers[i]!] });
