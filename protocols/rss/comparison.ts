@@ -10,7 +10,8 @@
  *   `encodeFixed`, which keeps |v| < 2^62).
  * - `equalZero`: party 0 knows v = x0 + x1, parties 1 and 2 know u = -x2, and x = 0 iff v = u.
  *   [v]^B is input by party 0 (1 round), [u]^B is free; e = ~(v ^ u) is all ones iff equal,
- *   reduced by an AND tree e & (e >> 32), ... (6 rounds): 7 rounds, 8 with bit injection.
+ *   reduced by the packed AND tree of `allOnesBit` (6 rounds, ~8 bytes): 7 rounds, 8 with
+ *   bit injection.
  * - `select(c, a, b)` = b + c * (a - b) for an arithmetic bit c: 1 round.
  * - `relu(x)` = x - ltz(x) * x: 10 rounds; `max(x, y)`: 10 rounds.
  * Results are arithmetic 0/1 integers (not fixed point): multiplying a fixed-point value by
@@ -20,7 +21,8 @@ import type { ProtocolContext } from './context.js';
 import { checkSameLength, checkShare, type ReplicatedShare } from './replicated-share.js';
 import { add, neg, sub } from './local-ops.js';
 import { mul } from './mul.js';
-import { andB, andPublicB, notB, shiftRightB, xorB, type BinaryShare } from './binary-share.js';
+import { notB, xorB, type BinaryShare } from './binary-share.js';
+import { allOnesBit } from './and-tree.js';
 import { binaryFromParties12, bitInjection, inputBinary } from './conversion.js';
 import { msbBit } from './msb.js';
 
@@ -48,9 +50,7 @@ export async function equalZeroBit(parent: ProtocolContext, x: ReplicatedShare):
   const n = checkShare('x', x);
   const v = await inputBinary(ctx, 0, ctx.self === 0 ? ctx.ring.add(x.a, x.b) : undefined, n);
   const u = binaryFromParties12(ctx, ctx.ring.neg(ctx.self === 1 ? x.b : x.a));
-  let e = notB(ctx, xorB(ctx, v, u));
-  for (let k = 32; k >= 1; k >>= 1) e = await andB(ctx, e, shiftRightB(ctx, e, k));
-  return andPublicB(ctx, e, 1n);
+  return allOnesBit(ctx, notB(ctx, xorB(ctx, v, u)));
 }
 
 /** [x == 0] as an arithmetic 0/1. 8 rounds. */

@@ -15,47 +15,12 @@
  *
  * Cost: 8 rounds (like a2b); AND traffic per element is 64 + 64 + 32 + 16 + 8 + 4 + 1 = 189 bits
  * (24 bytes, rounded up per batch) instead of the 768 bits of a full-word Kogge-Stone adder.
- *
- * Packing lays 32-bit lanes into the 64-bit words of a BigUint64Array. Only AND and XOR touch the
- * packed words, which are bitwise, so the lane order inside a word does not change any result;
- * but all three parties must pack the same way, which `toWords` / `toLanes` guarantee on either
- * byte order by converting explicitly on big-endian hosts.
  */
 import type { ProtocolContext } from './context.js';
 import { checkShare, type ReplicatedShare } from './replicated-share.js';
 import { andB, makeBinaryShare, type BinaryShare } from './binary-share.js';
 import { binaryFromParties12, inputBinary } from './conversion.js';
-
-const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/** 64-bit words from 32-bit lanes (lane 2t is the low half of word t). Length must be even. */
-function toWords(lanes: Uint32Array): BigUint64Array {
-  if (HOST_LITTLE_ENDIAN) return new BigUint64Array(lanes.buffer, lanes.byteOffset, lanes.length / 2);
-  const out = new BigUint64Array(lanes.length / 2);
-  for (let t = 0; t < out.length; t++) out[t] = BigInt(lanes[2 * t]!) | (BigInt(lanes[2 * t + 1]!) << 32n);
-  return out;
-}
-
-/** 32-bit lanes of 64-bit words (inverse of {@link toWords}). */
-function toLanes(words: BigUint64Array): Uint32Array {
-  if (HOST_LITTLE_ENDIAN) return new Uint32Array(words.buffer, words.byteOffset, words.length * 2);
-  const out = new Uint32Array(words.length * 2);
-  for (let t = 0; t < words.length; t++) {
-    out[2 * t] = Number(words[t]! & 0xffffffffn);
-    out[2 * t + 1] = Number(words[t]! >> 32n);
-  }
-  return out;
-}
-
-/** The even bits of a 32-bit value, compacted into its low 16 bits. */
-function evenBits(x: number): number {
-  x &= 0x55555555;
-  x = (x | (x >>> 1)) & 0x33333333;
-  x = (x | (x >>> 2)) & 0x0f0f0f0f;
-  x = (x | (x >>> 4)) & 0x00ff00ff;
-  x = (x | (x >>> 8)) & 0x0000ffff;
-  return x;
-}
+import { evenOddOfLanes, evenOddOfWords, pack, unpack } from './bit-packing.js';
 
 /** One share component's (G, P) per element, as `width`-bit values in 32-bit lanes (width <= 32). */
 interface Level {
@@ -73,63 +38,16 @@ interface Halves {
 
 /** Splits 64-bit G and P words (one component) into odd and even 32-bit halves. */
 function splitWords(g: BigUint64Array, p: BigUint64Array): Halves {
-  const n = g.length;
-  const gl = toLanes(g);
-  const pl = toLanes(p);
-  const h: Halves = { gOdd: new Uint32Array(n), gEven: new Uint32Array(n), pOdd: new Uint32Array(n), pEven: new Uint32Array(n) };
-  for (let t = 0; t < n; t++) {
-    const glo = gl[2 * t]!;
-    const ghi = gl[2 * t + 1]!;
-    const plo = pl[2 * t]!;
-    const phi = pl[2 * t + 1]!;
-    h.gEven[t] = (evenBits(glo) | (evenBits(ghi) << 16)) >>> 0;
-    h.gOdd[t] = (evenBits(glo >>> 1) | (evenBits(ghi >>> 1) << 16)) >>> 0;
-    h.pEven[t] = (evenBits(plo) | (evenBits(phi) << 16)) >>> 0;
-    h.pOdd[t] = (evenBits(plo >>> 1) | (evenBits(phi >>> 1) << 16)) >>> 0;
-  }
-  return h;
+  const gs = evenOddOfWords(g);
+  const ps = evenOddOfWords(p);
+  return { gOdd: gs.odd, gEven: gs.even, pOdd: ps.odd, pEven: ps.even };
 }
 
 /** Splits `width`-bit values (width <= 32) into odd and even halves of width / 2 bits. */
 function splitLanes(level: Level): Halves {
-  const n = level.g.length;
-  const h: Halves = { gOdd: new Uint32Array(n), gEven: new Uint32Array(n), pOdd: new Uint32Array(n), pEven: new Uint32Array(n) };
-  for (let t = 0; t < n; t++) {
-    const g = level.g[t]!;
-    const p = level.p[t]!;
-    h.gEven[t] = evenBits(g);
-    h.gOdd[t] = evenBits(g >>> 1);
-    h.pEven[t] = evenBits(p);
-    h.pOdd[t] = evenBits(p >>> 1);
-  }
-  return h;
-}
-
-/** Packs per-element values of `bits` bits (1..32, a power of two) into 64-bit words. */
-function pack(values: Uint32Array, bits: number): BigUint64Array {
-  const perLane = 32 / bits;
-  const lanes = Math.ceil(values.length / perLane);
-  const out = new Uint32Array(lanes + (lanes % 2));
-  if (bits === 32) {
-    out.set(values);
-  } else {
-    for (let t = 0; t < values.length; t++) {
-      const lane = (t / perLane) | 0;
-      out[lane] = (out[lane]! | (values[t]! << ((t % perLane) * bits))) >>> 0;
-    }
-  }
-  return toWords(out);
-}
-
-/** Inverse of {@link pack}. */
-function unpack(words: BigUint64Array, n: number, bits: number): Uint32Array {
-  const lanes = toLanes(words);
-  if (bits === 32) return lanes.slice(0, n);
-  const perLane = 32 / bits;
-  const mask = bits === 32 ? 0xffffffff : (1 << bits) - 1;
-  const out = new Uint32Array(n);
-  for (let t = 0; t < n; t++) out[t] = (lanes[(t / perLane) | 0]! >>> ((t % perLane) * bits)) & mask;
-  return out;
+  const gs = evenOddOfLanes(level.g);
+  const ps = evenOddOfLanes(level.p);
+  return { gOdd: gs.odd, gEven: gs.even, pOdd: ps.odd, pEven: ps.even };
 }
 
 /**

@@ -175,8 +175,12 @@ for (const ring of ringsUnderTest()) {
       const A = dealt(a, rng);
       const B = dealt(b, rng);
       const p = parties('eq');
+      const bytesBefore = p.contexts.map((c) => c.channel.stats.bytesSent);
       const e = await measured(p, (ctx, i) => equal(ctx, A(i), B(i)));
       expect(e.rounds).toBe(8);
+      // input 8n (party 0), packed AND tree of 32+16+8+4+2+1 bits, bit injection 32n / 8n / 8n
+      const tree = 8 * [32, 16, 8, 4, 2, 1].reduce((s, bits) => s + Math.ceil(Math.ceil((n * bits) / 32) / 2), 0);
+      expect(p.contexts.map((c, i) => c.channel.stats.bytesSent - bytesBefore[i]!)).toEqual([8 * n + tree + 32 * n, tree + 8 * n, tree + 8 * n]);
       const want = mapU64(n, (t) => (a[t] === b[t] ? 1n : 0n));
       expect(want.includes(0n) && want.includes(1n)).toBe(true);
       expect(await openA(p, e.out)).toEqual(want);
