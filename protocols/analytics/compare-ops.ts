@@ -15,6 +15,6 @@ export interface CompareOps {
   maxGroups(ctx: ProtocolContext, x: ReplicatedShare, groupSize: number): Promise<ReplicatedShare>;
   /** Fixed-point sigmoid (ctx.fractionBits), elementwise. */
   sigmoid(ctx: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare>;
-  /** Fixed-point 1/x for x in [0.01, 1000] (ctx.fractionBits), elementwise. */
+  /** Fixed-point 1/x for x in [2^-12, 2^14) (ctx.fractionBits), elementwise. */
   reciprocal(ctx: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare>;
 }

@@ -6,8 +6,8 @@
  * - `maxGroups`: protocols/rss `maxLastAxis`, a tournament over each group laid out as a row
  *   (10 rounds per level, ceil(log2 groupSize) levels, all groups batched);
  * - `sigmoid`, `reciprocal`: protocols/functions (CrypTen-style, see their modules for bounds).
- *   The reciprocal's normalization range is [2^-8, 2^13), which covers the [0.01, 1000] the
- *   engine promises to stay within.
+ *   The reciprocal normalizes over [2^-12, 2^14) (one batched comparison against 25 powers of
+ *   two), the range {@link CompareOps.reciprocal} promises; logistic regression keeps 1/N there.
  */
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { reciprocal } from '../functions/reciprocal.js';
@@ -33,6 +33,6 @@ export const defaultCompareOps: CompareOps = Object.freeze({
     return sigmoid(ctx, x);
   },
   reciprocal(ctx: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare> {
-    return reciprocal(ctx, x, { minExponent: -8, maxExponent: 12 });
+    return reciprocal(ctx, x, { minExponent: -12, maxExponent: 13 });
   },
 });

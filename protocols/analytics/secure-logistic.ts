@@ -10,9 +10,11 @@
  *   [r] = [s] * ([p] - [y])           (1 round; rows outside the selection contribute 0)
  *   [g] = [X]^T [r]                   (matrix product + truncation)
  *   [w] = [w] - lr/N * [g]
- * 1/N is secret: it is computed once as 2^-t * reciprocal(N / 2^t), with public t chosen from
- * the total row count so that N / 2^t <= 1000 lies in the reciprocal's accurate range
- * whenever N >= total / 10^5 (smaller selections are below any sane minimum cell size).
+ * 1/N is secret: it is computed once as 2^-t * reciprocal(N / 2^t) with the public
+ * t = min(ceil(log2 n), F). N / 2^t = N 2^(F-t) in fixed point is exact (no truncation), lies in
+ * (0, 1] for n <= 2^F (so 2^t / N >= 1 keeps F bits of relative precision) and below 2^14 up to
+ * n = 2^30; it must be at least 2^-12 (the reciprocal's range, {@link CompareOps}), that is
+ * N >= 2^(t-12): N >= 16 for every n. Selections below the minimum cell size are suppressed.
  */
 import type { ProtocolContext } from '../rss/context.js';
 import { concat, gather, mulPublic, publicShare, sub } from '../rss/local-ops.js';
@@ -46,8 +48,8 @@ export async function secureLogisticRegression(ctx: ProtocolContext, ops: Compar
   const xt = concat([publicShare(ctx, new BigUint64Array(n).fill(one)), input.featuresT]); // (d+1) x n
   const x = transposeShare(xt, d + 1, n); // n x (d+1)
   const y = mulPublic(ctx, input.labels, one);
-  const t = Math.max(0, Math.ceil(Math.log2(n / 1000)));
-  const nScaled = await truncate(ctx, mulPublic(ctx, input.count, one), t); // N / 2^t, fixed point
+  const t = Math.min(Math.max(0, Math.ceil(Math.log2(n))), f);
+  const nScaled = mulPublic(ctx, input.count, 1n << BigInt(f - t)); // N / 2^t, fixed point, exact
   const invScaled = await ops.reciprocal(ctx, nScaled); // 2^t / N
   const step = await truncate(ctx, mulPublic(ctx, invScaled, BigInt(Math.round(input.learningRate * 2 ** f))), f); // lr 2^t / N
   const stepVec = gather(step, new Array<number>(d + 1).fill(0));

@@ -96,3 +96,22 @@ export async function runSecure(schema: DatasetSchema, hospitals: readonly Encod
     bytesSent: Math.max(...parties.contexts.map((c) => c.channel.stats.bytesSent)),
   };
 }
+
+/**
+ * The features min-max scaled into [0, 1] (as a hospital would prepare them for model
+ * training) with the diagnosis, and the matching schema. Gradient descent on the raw features
+ * (areas in the thousands) saturates the sigmoid after one step.
+ */
+export function scaledRowsAndSchema(raw: readonly Row[]): { rows: Row[]; schema: DatasetSchema } {
+  const lo = FEATURES.map((f) => Math.min(...raw.map((r) => r[f] as number)));
+  const hi = FEATURES.map((f) => Math.max(...raw.map((r) => r[f] as number)));
+  const rows = raw.map((r) => {
+    const o: Record<string, number | string> = { diagnosis: r.diagnosis as string };
+    FEATURES.forEach((f, j) => (o[f] = ((r[f] as number) - lo[j]!) / (hi[j]! - lo[j]!)));
+    return o;
+  });
+  const schema = checkSchema({
+    columns: [...FEATURES.map((f) => ({ name: f, type: 'numeric', min: 0, max: 1 })), { name: 'diagnosis', type: 'categorical', categories: ['benign', 'malignant'] }],
+  });
+  return { rows, schema };
+}
