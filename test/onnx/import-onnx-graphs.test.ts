@@ -1,0 +1,130 @@
+/**
+ * Hand-built ONNX graphs (encoded here with protobufjs and the same official schema) for the
+ * importer's mapping details and its bad-input table: every unsupported operator or attribute
+ * names the node, every non-chain graph is rejected, every accepted variant maps as documented.
+ */
+import { describe, expect, it } from 'vitest';
+import protobuf from 'protobufjs';
+import { ONNX_PROTO_TEXT } from '../../protocols/onnx/onnx-schema.js';
+import { importOnnx } from '../../protocols/onnx/import-onnx.js';
+import { NonSequentialModelError, OnnxParseError, UnsupportedOperatorError } from '../../protocols/onnx/errors.js';
+import { evaluatePlain } from '../../protocols/model/plaintext-eval.js';
+
+const root = protobuf.parse(ONNX_PROTO_TEXT, { keepCase: true }).root;
+const ModelProto = root.lookupType('onnx.ModelProto');
+
+type Attr = { name: string; type: number; i?: number; f?: number; ints?: number[]; s?: Uint8Array };
+const INT = 2;
+const FLOAT = 1;
+const INTS = 7;
+const STRING = 3;
+
+interface NodeSpec {
+  op: string;
+  inputs: string[];
+  outputs?: string[];
+  name?: string;
+  attrs?: Attr[];
+  domain?: string;
+}
+
+function tensor(name: string, dims: number[], values: number[], dataType = 1): object {
+  const t: Record<string, unknown> = { name, dims, data_type: dataType };
+  if (dataType === 7) t.int64_data = values;
+  else t.float_data = values;
+  return t;
+}
+
+function model(nodes: NodeSpec[], inits: object[], inShape: number[], opts: { extraInputs?: string[]; opset?: number; output?: string } = {}): Uint8Array {
+  const vi = (name: string, dims: (number | string)[]) => ({
+    name,
+    type: { tensor_type: { elem_type: 1, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } },
+  });
+  const last = nodes[nodes.length - 1]!;
+  const msg = ModelProto.fromObject({
+    ir_version: 8,
+    opset_import: [{ domain: '', version: opts.opset ?? 13 }],
+    graph: {
+      name: 'g',
+      node: nodes.map((n, i) => ({
+        op_type: n.op,
+        name: n.name ?? `${n.op.toLowerCase()}${i}`,
+        input: n.inputs,
+        output: n.outputs ?? [i === nodes.length - 1 ? 'out' : `t${i}`],
+        attribute: n.attrs ?? [],
+        ...(n.domain ? { domain: n.domain } : {}),
+      })),
+      initializer: inits,
+      input: [vi('x', ['N', ...inShape]), ...(opts.extraInputs ?? []).map((n) => vi(n, ['N', ...inShape]))],
+      output: [vi(opts.output ?? (last.outputs?.[0] ?? 'out'), ['N'])],
+    },
+  });
+  return ModelProto.encode(msg).finish();
+}
+
+const W = tensor('W', [2, 3], [1, 2, 3, 4, 5, 6]);
+const B = tensor('B', [2], [0.5, -0.5]);
+
+function catchError(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
+describe('importOnnx on hand-built graphs', () => {
+  it('Gemm transB=0 with alpha and beta equals the formula', () => {
+    const Bt = tensor('Bt', [3, 2], [1, 4, 2, 5, 3, 6]);
+    const bytes = model([{ op: 'Gemm', inputs: ['x', 'Bt', 'B'], attrs: [{ name: 'alpha', type: FLOAT, f: 2 }, { name: 'beta', type: FLOAT, f: 3 }] }], [Bt, B], [3]);
+    const ir = importOnnx(bytes);
+    const y = evaluatePlain(ir, Float64Array.of(1, 1, 1), 1).output;
+    // 2 * [1+2+3, 4+5+6] + 3 * [0.5, -0.5]
+    expect(Array.from(y)).toEqual([13.5, 28.5]);
+  });
+
+  it('MatMul followed by Add folds into one dense layer with bias', () => {
+    const Wm = tensor('Wm', [3, 2], [1, 4, 2, 5, 3, 6]);
+    const ir = importOnnx(model([{ op: 'MatMul', inputs: ['x', 'Wm'] }, { op: 'Add', inputs: ['t0', 'B'] }], [Wm, B], [3]));
+    expect(ir.layers.map((l) => l.kind)).toEqual(['dense']);
+    expect(Array.from(evaluatePlain(ir, Float64Array.of(1, 0, 0), 1).output)).toEqual([1.5, 3.5]);
+  });
+
+  it('a Constant node can supply a weight, and node order in the file does not matter', () => {
+    const nodes: NodeSpec[] = [
+      { op: 'Relu', inputs: ['t1'], outputs: ['out'] },
+      { op: 'Gemm', inputs: ['x', 'Wc', 'B'], outputs: ['t1'], attrs: [{ name: 'transB', type: INT, i: 1 }] },
+      { op: 'Constant', inputs: [], outputs: ['Wc'], attrs: [{ name: 'value', type: 4, t: tensor('', [2, 3], [1, 2, 3, 4, 5, 6]) } as unknown as Attr] },
+    ];
+    const ir = importOnnx(model(nodes, [B], [3], { output: 'out' }));
+    expect(ir.layers.map((l) => l.kind)).toEqual(['dense', 'relu']);
+    expect(Array.from(evaluatePlain(ir, Float64Array.of(1, 1, -1), 1).output)).toEqual([0.5, 2.5]);
+  });
+
+  const bad: Array<[string, () => Uint8Array, new (...a: never[]) => Error, RegExp]> = [
+    ['Gemm transA=1', () => model([{ op: 'Gemm', inputs: ['x', 'W'], name: 'g', attrs: [{ name: 'transA', type: INT, i: 1 }] }], [W], [2]), UnsupportedOperatorError, /'g'.*transA/],
+    ['Gemm with a data B', () => model([{ op: 'Gemm', inputs: ['x', 'y'], name: 'g2' }], [], [3], { extraInputs: ['y'] }), NonSequentialModelError, /data input/],
+    ['Softmax on axis 0', () => model([{ op: 'Softmax', inputs: ['x'], name: 'sm', attrs: [{ name: 'axis', type: INT, i: 0 }] }], [], [3]), UnsupportedOperatorError, /'sm'.*axis=0/],
+    ['Pow with exponent 3', () => model([{ op: 'Pow', inputs: ['x', 'e'], name: 'cube' }], [tensor('e', [], [3])], [3]), UnsupportedOperatorError, /'cube'.*exponent 3/],
+    ['an operator from another domain', () => model([{ op: 'Relu', inputs: ['x'], name: 'r', domain: 'com.microsoft' }], [], [3]), UnsupportedOperatorError, /com\.microsoft/],
+    ['Conv with dilations 2', () => model([{ op: 'Conv', inputs: ['x', 'K'], name: 'c', attrs: [{ name: 'dilations', type: INTS, ints: [2, 2] }] }], [tensor('K', [1, 1, 2, 2], [1, 1, 1, 1])], [1, 4, 4]), UnsupportedOperatorError, /'c'.*dilations/],
+    ['Conv with auto_pad SAME_UPPER', () => model([{ op: 'Conv', inputs: ['x', 'K'], name: 'c', attrs: [{ name: 'auto_pad', type: STRING, s: new TextEncoder().encode('SAME_UPPER') }] }], [tensor('K', [1, 1, 2, 2], [1, 1, 1, 1])], [1, 4, 4]), UnsupportedOperatorError, /auto_pad=SAME_UPPER/],
+    ['MaxPool ceil_mode', () => model([{ op: 'MaxPool', inputs: ['x'], name: 'mp', attrs: [{ name: 'kernel_shape', type: INTS, ints: [2, 2] }, { name: 'ceil_mode', type: INT, i: 1 }] }], [], [1, 4, 4]), UnsupportedOperatorError, /'mp'.*ceil_mode/],
+    ['padded AveragePool without count_include_pad', () => model([{ op: 'AveragePool', inputs: ['x'], name: 'ap', attrs: [{ name: 'kernel_shape', type: INTS, ints: [2, 2] }, { name: 'pads', type: INTS, ints: [1, 1, 1, 1] }] }], [], [1, 4, 4]), UnsupportedOperatorError, /count_include_pad/],
+    ['BatchNormalization first', () => model([{ op: 'BatchNormalization', inputs: ['x', 's', 'b', 'm', 'v'], name: 'bn' }], ['s', 'b', 'm', 'v'].map((n) => tensor(n, [3], [1, 1, 1])), [3]), UnsupportedOperatorError, /'bn'.*follow/],
+    ['Reshape to a non-flat shape', () => model([{ op: 'Reshape', inputs: ['x', 'shp'], name: 'rs' }], [tensor('shp', [3], [-1, 2, 2], 7)], [4]), UnsupportedOperatorError, /'rs'.*Reshape to \[-1, 2, 2\]/],
+    ['a branch (one tensor, two consumers)', () => model([{ op: 'Relu', inputs: ['x'], outputs: ['a'] }, { op: 'Sigmoid', inputs: ['x'], outputs: ['out'] }], [], [3], { output: 'out' }), NonSequentialModelError, /'x': consumed by several nodes/],
+    ['a dangling node', () => model([{ op: 'Relu', inputs: ['x'], outputs: ['out'] }, { op: 'Sigmoid', inputs: ['W'], outputs: ['z'], name: 'stray' }], [W], [3], { output: 'out' }), NonSequentialModelError, /'stray'/],
+    ['a graph output nobody produces', () => model([{ op: 'Relu', inputs: ['x'], outputs: ['r'] }], [], [3], { output: 'missing' }), NonSequentialModelError, /'r': consumed by no node/],
+    ['a symbolic non-batch dimension', () => model([{ op: 'Relu', inputs: ['x'] }], [], ['H' as unknown as number]), OnnxParseError, /only the batch dimension/],
+    ['a float tensor with the wrong element count', () => model([{ op: 'Gemm', inputs: ['x', 'Wb'], attrs: [{ name: 'transB', type: INT, i: 1 }] }], [tensor('Wb', [2, 3], [1, 2, 3])], [3]), OnnxParseError, /'Wb'.*3 elements/],
+  ];
+  for (const [what, build, cls, msg] of bad) {
+    it(`rejects ${what}`, () => {
+      const err = catchError(() => importOnnx(build()));
+      expect(err).toBeInstanceOf(cls);
+      expect((err as Error).message).toMatch(msg);
+    });
+  }
+});
