@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import {
   commitComponent, componentHolders, deriveComponentSalt, heldComponents, verifyOutputCommitments, type OutputCommitmentReport,
 } from '../../services/coordinator/output-commitments.js';
+import { outputVerdictEvent, recordOutputVerdict, verdictJobState } from '../../services/coordinator/output-verdict.js';
+import { validateAuditEvent, type AuditEvent } from '../../services/audit/audit-entry.js';
 
 const JOB = 'job-7f3a';
 const N = 16;
@@ -114,5 +116,30 @@ describe('output commitments', () => {
     expect(() => commitComponent(ok, JOB, 0, [1, 2] as unknown as Uint8Array)).toThrow(/bytes/);
     expect(() => deriveComponentSalt(new Uint8Array(8), JOB, 0)).toThrow(/pairSeed/);
     expect(() => verifyOutputCommitments('x' as unknown as OutputCommitmentReport[])).toThrow(/reports/);
+  });
+});
+
+describe('output verdict in the audit log', () => {
+  const comps = share(new BigUint64Array([1n, 2n, 3n, 4n, 5n]));
+  const appended: AuditEvent[] = [];
+  const sink = { append: async (e: AuditEvent) => { appended.push(validateAuditEvent(e)); return { index: appended.length - 1, leafHash: new Uint8Array(32) }; } };
+
+  it('a verified job logs job.verified with digests of the commitments', async () => {
+    const reports = reportsFor(comps);
+    const v = verifyOutputCommitments(reports, JOB);
+    expect(verdictJobState(v)).toBe('verified');
+    await recordOutputVerdict(sink, JOB, v, reports);
+    expect(appended.at(-1)).toMatchObject({ type: 'job.verified', jobId: JOB });
+    expect(Object.keys(appended.at(-1)!.hashes!)).toEqual(['commitments-party0', 'commitments-party1', 'commitments-party2']);
+  });
+
+  it('a failed verification logs the named party and a valid reason', async () => {
+    const reports = reportsFor(comps, { party: 2, components: [2, 0] });
+    const v = verifyOutputCommitments(reports, JOB);
+    expect(verdictJobState(v)).toBe('failed-verification');
+    await recordOutputVerdict(sink, JOB, v, reports);
+    expect(appended.at(-1)).toMatchObject({ type: 'job.failed-verification', party: 2, reason: expect.stringMatching(/party 2/) });
+    const one = verifyOutputCommitments(reportsFor(comps, { party: 0, components: [1] }), JOB);
+    expect(outputVerdictEvent(JOB, one).party).toBeUndefined();
   });
 });
