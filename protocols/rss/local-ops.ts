@@ -111,7 +111,7 @@ export function gather(x: ReplicatedShare, indices: Uint32Array | readonly numbe
   const b = new BigUint64Array(indices.length);
   for (let t = 0; t < indices.length; t++) {
     const i = indices[t]!;
-    if (!(i >= 0 && i < n)) throw new ShapeError(`indices[${t}]: ${i} out of range 0..${n - 1}`);
+    if (!Number.isInteger(i) || i < 0 || i >= n) throw new ShapeError(`indices[${t}]: ${i} is not an index in 0..${n - 1}`);
     a[t] = x.a[i]!;
     b[t] = x.b[i]!;
   }
