@@ -189,8 +189,8 @@ export class HeWorkerPool {
     return this.#registry.drop(sessionId);
   }
 
-  /** Evaluates one request on some worker. */
-  evaluate(request: HeEvaluateRequest): Promise<HeWorkerResult> {
+  /** Evaluates one request on some worker. Unknown session or model: rejects with the named error. */
+  async evaluate(request: HeEvaluateRequest): Promise<HeWorkerResult> {
     return this.#submit(this.#checkRequest(request));
   }
 

@@ -99,8 +99,9 @@ describe('HeWorkerPool: two workers', () => {
       stranger.keys.dispose();
       other.dispose();
     }
-    expect(() => pool.evaluate({ ...req, sessionId: 'nope', ciphertext: good })).toThrow(HeUnknownSessionError);
-    expect(() => pool.evaluate({ ...req, modelId: 'nope', ciphertext: good })).toThrow(HeUnknownModelError);
+    await expect(pool.evaluate({ ...req, sessionId: 'nope', ciphertext: good })).rejects.toThrow(HeUnknownSessionError);
+    await expect(pool.evaluate({ ...req, modelId: 'nope', ciphertext: good })).rejects.toThrow(HeUnknownModelError);
+    await expect(pool.evaluate({ ...req, ciphertext: 'not bytes' as unknown as Uint8Array })).rejects.toThrow(/ciphertext: expected Uint8Array/);
 
     // A session whose keys lack two of the model's rotations.
     const partial = CkksClientKeys.generate(client.ctx, plan.galoisSteps.filter((s) => s !== 1 && s !== 64));
@@ -129,7 +130,7 @@ describe('HeWorkerPool: sessions expire', () => {
       pool.registerModel('mnist', plan);
       const s = await pool.registerSession(client.evalKeys);
       now = 5000;
-      expect(() => pool.evaluate({ sessionId: s, modelId: 'mnist', ciphertext: new Uint8Array(1) })).toThrow(HeSessionExpiredError);
+      await expect(pool.evaluate({ sessionId: s, modelId: 'mnist', ciphertext: new Uint8Array(1) })).rejects.toThrow(HeSessionExpiredError);
     } finally {
       await pool.close();
     }
