@@ -102,6 +102,21 @@ describe('importOnnx on hand-built graphs', () => {
     expect(Array.from(evaluatePlain(ir, Float64Array.of(1, 1, -1), 1).output)).toEqual([0.5, 2.5]);
   });
 
+  it('folds BatchNormalization after Gemm (BatchNorm1d) into the dense weights', () => {
+    const bn = [tensor('s', [2], [2, 0.5]), tensor('b', [2], [1, -1]), tensor('m', [2], [3, 4]), tensor('v', [2], [3, 0])];
+    const nodes: NodeSpec[] = [
+      { op: 'Gemm', inputs: ['x', 'W', 'B'], attrs: [{ name: 'transB', type: INT, i: 1 }] },
+      { op: 'BatchNormalization', inputs: ['t0', 's', 'b', 'm', 'v'], attrs: [{ name: 'epsilon', type: FLOAT, f: 1 }] },
+    ];
+    const ir = importOnnx(model(nodes, [W, B, ...bn], [3]));
+    expect(ir.layers.map((l) => l.kind)).toEqual(['dense']);
+    const z = [1 + 2 + 3 + 0.5, 4 + 5 + 6 - 0.5]; // W x + B for x = (1, 1, 1)
+    const want = [(2 * (z[0]! - 3)) / Math.sqrt(3 + 1) + 1, (0.5 * (z[1]! - 4)) / Math.sqrt(0 + 1) - 1];
+    const got = evaluatePlain(ir, Float64Array.of(1, 1, 1), 1).output;
+    expect(got[0]).toBeCloseTo(want[0]!, 12);
+    expect(got[1]).toBeCloseTo(want[1]!, 12);
+  });
+
   const bad: Array<[string, () => Uint8Array, new (...a: never[]) => Error, RegExp]> = [
     ['Gemm transA=1', () => model([{ op: 'Gemm', inputs: ['x', 'W'], name: 'g', attrs: [{ name: 'transA', type: INT, i: 1 }] }], [W], [2]), UnsupportedOperatorError, /'g'.*transA/],
     ['Gemm with a data B', () => model([{ op: 'Gemm', inputs: ['x', 'y'], name: 'g2' }], [], [3], { extraInputs: ['y'] }), NonSequentialModelError, /data input/],
