@@ -6,7 +6,8 @@
  * {@link ProblemError}: no answer in time is a 504, nobody listening or NATS down is a 503
  * (or, for optional services such as analytics, a 501), an `ApiError` keeps its status.
  */
-import { ErrorCode, NatsError, type NatsConnection, type Subscription } from 'nats';
+import { ErrorCode, NatsError, RequestStrategy, type NatsConnection, type Subscription } from 'nats';
+import { MessageAssembler } from '../transport/chunked-message.js';
 import type { ApiError, JobStatus } from '../coordinator/api.js';
 import { subjects } from '../coordinator/api.js';
 import { methodSubject, type GatewayMethod, type GatewayMethods } from './gateway-methods.js';
@@ -18,6 +19,11 @@ export interface CallOptions {
   unavailable?: ProblemCode;
   /** Overrides the client's default timeout (milliseconds). */
   timeoutMs?: number;
+  /**
+   * The reply may exceed NATS max_payload (results, exports): ask the coordinator for pieces
+   * (`acceptChunks: true`, ended by an empty message) and reassemble them.
+   */
+  chunked?: boolean;
 }
 
 /** A job status change as the gateway streams it. */
@@ -101,11 +107,17 @@ export class NatsCoordinatorClient implements CoordinatorClient {
   async call<M extends GatewayMethod>(method: M, req: GatewayMethods[M]['req'], opts: CallOptions = {}): Promise<GatewayMethods[M]['res']> {
     if (this.#nc.isClosed()) throw new ProblemError('coordinator-unavailable', 'the gateway has no NATS connection to the coordinator');
     const timeout = opts.timeoutMs ?? this.#timeoutMs;
+    const payload = Buffer.from(JSON.stringify(opts.chunked ? { ...(req as object), acceptChunks: true } : req));
+    const max = this.#nc.info?.max_payload;
+    // Requests are not chunked by the coordinator: say so plainly instead of a transport error.
+    if (max !== undefined && payload.length > max - 1024) {
+      throw new ProblemError('payload-too-large', `the ${method} request is ${payload.length} bytes, more than the message bus carries (max_payload ${max} bytes)`);
+    }
     let raw: Uint8Array;
     try {
-      const msg = await this.#nc.request(methodSubject(method), Buffer.from(JSON.stringify(req)), { timeout });
-      raw = msg.data;
+      raw = opts.chunked ? await this.#requestChunked(method, payload, timeout) : (await this.#nc.request(methodSubject(method), payload, { timeout })).data;
     } catch (cause) {
+      if (cause instanceof ProblemError) throw cause;
       if (cause instanceof NatsError && cause.code === ErrorCode.Timeout) {
         throw new ProblemError('coordinator-timeout', `the coordinator did not answer ${method} within ${timeout} ms`, { cause });
       }
@@ -124,6 +136,17 @@ export class NatsCoordinatorClient implements CoordinatorClient {
     if (isApiError(body)) throw problemFromApiError(method, body.error);
     if (typeof body !== 'object' || body === null) throw new ProblemError('coordinator-error', `the coordinator answered ${method} with a non-object reply`);
     return body as GatewayMethods[M]['res'];
+  }
+
+  async #requestChunked(method: GatewayMethod, payload: Uint8Array, timeout: number): Promise<Uint8Array> {
+    const replies = await this.#nc.requestMany(methodSubject(method), payload, { strategy: RequestStrategy.SentinelMsg, maxWait: timeout });
+    const assembler = new MessageAssembler();
+    for await (const m of replies) {
+      if (m.data.length === 0) break;
+      const whole = assembler.push(m.data);
+      if (whole) return whole;
+    }
+    throw new ProblemError('coordinator-timeout', `no complete reply to ${method} within ${timeout} ms`);
   }
 
   subscribeJobEvents(jobId: string, onEvent: JobEventHandler): () => void {

@@ -10,6 +10,7 @@ import { connect, type NatsConnection, type Subscription } from 'nats';
 import type { JobStatus, Principal } from '../../services/coordinator/api.js';
 import { subjects } from '../../services/coordinator/api.js';
 import { methodSubject, type GatewayMethod } from '../../services/gateway/gateway-methods.js';
+import { splitMessage } from '../../services/transport/chunked-message.js';
 
 interface StoredJob {
   tenant: string;
@@ -78,7 +79,13 @@ export class CoordinatorDouble {
             const body = JSON.parse(Buffer.from(msg.data).toString('utf8')) as Record<string, unknown>;
             d.calls.push({ method: m, body });
             if (d.silent.has(m)) return;
-            msg.respond(Buffer.from(JSON.stringify(d.#handle(m, body))));
+            const reply = Buffer.from(JSON.stringify(d.#handle(m, body)));
+            // As the coordinator does: a reply beyond max_payload goes in pieces, ended by an empty message.
+            const pieces = splitMessage(reply, nc.info?.max_payload ?? 1 << 20);
+            if (pieces.length === 1) return void msg.respond(reply);
+            if (body.acceptChunks !== true) return void msg.respond(Buffer.from(JSON.stringify(apiError(413, 'result-too-large', 'reply too large'))));
+            for (const p of pieces) msg.respond(p);
+            msg.respond(new Uint8Array(0));
           },
         }),
       );

@@ -18,6 +18,15 @@ import { NatsCoordinatorClient } from '../../services/gateway/coordinator-client
 import { ApiKeyStore, generateApiKey, hashApiKey } from '../../services/gateway/api-key-store.js';
 import { bearer, startGateway, type GatewayFixture } from './gateway-fixture.js';
 
+/** A SEAL-like serialized object of `len` bytes (magic, header size, declared size). */
+function sealLike(len: number): string {
+  const b = Buffer.alloc(len);
+  b.writeUInt16LE(0xa15e, 0);
+  b[2] = 16;
+  b.writeBigUInt64LE(BigInt(len), 8);
+  return b.toString('base64');
+}
+
 const PARTY_KEYS = [generateAgreementKeyPair(), generateAgreementKeyPair(), generateAgreementKeyPair()];
 function mpcBody(n = 2) {
   const z = new BigUint64Array(n);
@@ -92,6 +101,27 @@ describe('gateway job flow', () => {
     const r = await f.app.inject({ method: 'GET', url: `/v1/jobs/${job.id}/result`, headers: bearer(f, 'client') });
     expect(r.statusCode).toBe(200);
     expect(r.json()).toEqual({ jobId: job.id, kind: 'mpc-inference', result: { shape: [1, 10], sealedOutputs: ['AA==', 'AQ==', 'Ag=='] } });
+  });
+
+  it('reassembles a result larger than the NATS max_payload sent in pieces', async () => {
+    const { job } = (await post('client', '/v1/inference/he', { modelId: 'digits', sessionId: 's1', ciphertext: sealLike(64) })).json();
+    const big = Buffer.alloc(1_500_000);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 131) & 0xff;
+    f.double.jobs.get(job.id)!.result = { ciphertext: big.toString('base64'), sha256: 'ab'.repeat(32) };
+    f.double.advance(job.id, 'verified', 1);
+    const r = await f.app.inject({ method: 'GET', url: `/v1/jobs/${job.id}/result`, headers: bearer(f, 'client') });
+    expect(r.statusCode).toBe(200);
+    expect(Buffer.from(r.json().result.ciphertext, 'base64').equals(big)).toBe(true);
+    expect(f.double.callsOf('jobs.result').at(-1)!.body.acceptChunks).toBe(true);
+  });
+
+  it('answers 413 for a body within the route limit but beyond what the message bus carries', async () => {
+    const before = f.double.callsOf('models.publish').length;
+    const r = await post('owner', '/v1/models', { name: 'big', version: '1', mode: 'he', onnx: Buffer.alloc(1_200_000, 7).toString('base64') });
+    expect(r.statusCode).toBe(413);
+    expect(r.json().type).toBe(problemType('payload-too-large'));
+    expect(r.json().detail).toMatch(/max_payload/);
+    expect(f.double.callsOf('models.publish')).toHaveLength(before);
   });
 
   it('streams progress as Server-Sent Events until a terminal state', async () => {

@@ -74,6 +74,6 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: RouteContext): vo
   );
 
   app.get('/audit/export', { config: roles, schema: { tags: ['audit'], summary: 'Checkpoint and all entries, for offline verification', response: { 200: auditExportResponse, ...problemResponses } } }, async (request) =>
-    c.call('audit.export', { principal: principalOf(request) }, { timeoutMs: 60_000 }),
+    c.call('audit.export', { principal: principalOf(request) }, { timeoutMs: 60_000, chunked: true }),
   );
 }

@@ -155,7 +155,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: RouteContext, deny:
         response: { 200: jobResultResponse, ...problemResponses },
       },
     },
-    async (request) => guarded(request, () => c.call('jobs.result', { principal: principalOf(request), jobId: request.params.id })),
+    async (request) => guarded(request, () => c.call('jobs.result', { principal: principalOf(request), jobId: request.params.id }, { chunked: true })),
   );
 
   app.get<{ Params: { id: string } }>(
