@@ -43,6 +43,13 @@ describe('secure approximations vs float64', () => {
     expect(e.abs).toBeLessThanOrEqual(1e-3);
   });
 
+  it('sigmoid: saturates correctly far outside the exponential domain (|x| up to 5000) at f=20', async () => {
+    const xs = [-5000, -1000, -600, -511.5, -100, -20, 20, 100, 511.5, 600, 1000, 5000];
+    const r = await runSecure('fn/sigmoid-far', 20, xs, (ctx, x) => sigmoid(ctx, x));
+    const e = errors(r.values, xs.map((v) => 1 / (1 + Math.exp(-v))));
+    expect(e.abs).toBeLessThanOrEqual(1e-3);
+  });
+
   it('softmax: abs err <= 1e-3 per output at f=20', async () => {
     const rows = 200;
     const cols = 10;
