@@ -59,6 +59,10 @@ const MATMUL_SHAPES: [number, number, number][] = [
   [200, 5, 7], // m crosses MC for every level
   [5, 3, 1100], // n crosses NC for every level
   [64, 784, 128], // the MNIST dense layer of the benchmark
+  [1, 784, 128], // one sample through that layer: the unpacked path for one or two rows
+  [2, 300, 41],
+  [3, 300, 41], // three rows: packed again
+  [2, 2100, 2100], // unpacked rows, threaded by columns
   [210, 200, 210], // above the thread threshold (2^23), split by rows
   [41, 200, 1100], // above the thread threshold, split by columns (and n crosses NC)
 ];
