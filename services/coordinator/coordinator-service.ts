@@ -25,7 +25,8 @@ export interface CoordinatorServiceOptions {
   nats: NatsEndpoint;
   identity: ServiceIdentity;
   trusted: readonly TrustedService[];
-  audit?: AuditSink;
+  /** The audit sink, or a factory given the connection (a JetStream-backed log needs it). Default: in memory. */
+  audit?: AuditSink | ((nc: NatsConnection) => Promise<AuditSink>);
   log?: ServiceLog;
   settings?: Partial<DispatchSettings>;
   verifier?: ResultVerifier;
@@ -52,7 +53,8 @@ export class CoordinatorService {
     const id = opts.settings?.id ?? 'coordinator';
     const log = opts.log ?? jsonLineLog(id);
     const nc = await connectService(opts.nats, id);
-    const parts = composeCoordinator({ identity: opts.identity, trusted: opts.trusted, link: new NatsPartyLink(nc), audit: opts.audit ?? new MemoryAuditSink(), log, settings: opts.settings, verifier: opts.verifier });
+    const audit = typeof opts.audit === 'function' ? await opts.audit(nc) : (opts.audit ?? new MemoryAuditSink());
+    const parts = composeCoordinator({ identity: opts.identity, trusted: opts.trusted, link: new NatsPartyLink(nc), audit, log, settings: opts.settings, verifier: opts.verifier });
     const svc = new CoordinatorService(nc, parts, log);
     parts.book.onChange((rec) => {
       try {
@@ -70,7 +72,7 @@ export class CoordinatorService {
             if (!out.accepted) log.warn('announce-rejected', { reason: out.reason });
             else if (out.joined) {
               log.info('service-up', { id: out.id });
-              void Promise.resolve(opts.audit?.append({ type: 'service.joined', actor: id, serviceId: out.id })).catch(() => undefined);
+              void Promise.resolve(audit.append({ type: 'service.joined', actor: id, serviceId: out.id })).catch((e: unknown) => log.warn('audit-append-failed', { message: String(e) }));
             }
           } catch (e) {
             log.warn('announce-rejected', { reason: String(e) });

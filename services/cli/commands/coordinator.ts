@@ -1,0 +1,35 @@
+/**
+ * @module services/cli/commands/coordinator
+ * `mpc coordinator --config <file>`: runs the coordinator until SIGINT or SIGTERM. With
+ * `"audit": "jetstream"` in the config, job and service events go to the Merkle audit log.
+ */
+import { parseArgs } from 'node:util';
+import { UsageError } from '../usage-error.js';
+import { loadCoordinatorConfig } from '../../coordinator/coordinator-config.js';
+import { CoordinatorService } from '../../coordinator/coordinator-service.js';
+import { AuditLog } from '../../audit/audit-log.js';
+
+/** Runs the coordinator command. */
+export async function run(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    process.stdout.write('usage: mpc coordinator --config <coordinator.json>\n');
+    return 0;
+  }
+  if (!values.config) throw new UsageError('--config <file> is required');
+  const cfg = loadCoordinatorConfig(values.config);
+  const origin = cfg.settings.id ?? 'coordinator';
+  const svc = await CoordinatorService.start({
+    nats: cfg.nats,
+    identity: cfg.identity,
+    trusted: cfg.trusted,
+    settings: cfg.settings,
+    ...(cfg.audit === 'jetstream' ? { audit: async (nc) => await AuditLog.open(nc.jetstream(), { signer: { origin, secretKey: cfg.identity.signing.secretKey } }) } : {}),
+  });
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await svc.stop();
+  return 0;
+}

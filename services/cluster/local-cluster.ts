@@ -1,0 +1,310 @@
+/**
+ * @module services/cluster/local-cluster
+ * A whole cluster on loopback, as separate processes: a spawned `nats-server` whose generated
+ * config gives every service its own user and subject permissions, a coordinator and three
+ * parties (`process.execPath dist/services/cli/main.js <command> --config <file>`), keys and
+ * state under one directory, and `cluster.json` describing it for other commands. Used by
+ * `mpc up`, by the fault tests and by the benchmarks.
+ *
+ * Layout of `dir` (default `.mpc/`): `keys/` (identities 0600, public keys, storage keys),
+ * `creds/` (NATS users, 0600, new passwords on every start), `config/` (one JSON per service),
+ * `state/<service>/`, `logs/<service>.log`, `nats/` (server log, JetStream store), `cluster.json`.
+ * Keys are made once and reused by later starts, so stored shares stay readable.
+ *
+ * Adding a service (the gateway, an HE worker) is one more {@link LocalServiceSpec}: a name, its
+ * NATS permissions, its config file and its command.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, openSync, writeFileSync, closeSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect } from 'nats';
+import { generateIdentity, publicIdentity, type PublicIdentity } from '../../crypto-core/keys/identity.js';
+import { readIdentityFile, writeIdentityFile, writePublicKeyFile } from '../../crypto-core/keys/key-file.js';
+import { generateStorageKey, writeStorageKeyFile } from '../../crypto-core/keys/storage-key.js';
+import { MpcError } from '../../crypto-core/errors.js';
+import { NatsServerProcess } from '../nats/nats-server-process.js';
+import type { CoordinatorConfigFile } from '../coordinator/coordinator-config.js';
+import type { PartyConfigFile } from '../party/party-config.js';
+import { writeCredentialsFile, type NatsCredentials } from '../transport/credentials-file.js';
+import { callCoordinator } from './coordinator-caller.js';
+import { authorizationBlock, clientPermissions, coordinatorPermissions, gatewayPermissions, partyPermissions, type NatsUser, type SubjectPermissions } from './nats-permissions.js';
+
+/** The cluster did not come up. */
+export class LocalClusterError extends MpcError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('local-cluster', message, options);
+  }
+}
+
+/** One service process of the cluster. */
+export interface LocalServiceSpec {
+  /** Service id, NATS user name and file stem. */
+  name: string;
+  permissions: SubjectPermissions;
+  /** The config file content (written to config/<name>.json); receives the paths it may name. */
+  config: (ctx: { dir: string; natsUrl: string; credentialsFile: string }) => unknown;
+  /** CLI command (`party`, `coordinator`, `gateway`, ...), run as `mpc <command> --config <file>`. */
+  command: string;
+}
+
+/** Options of {@link startLocalCluster}. */
+export interface LocalClusterOptions {
+  /** Directory of keys, state, logs and cluster.json (default `.mpc`). */
+  dir?: string;
+  /** NATS client port (default: a free port). */
+  natsPort?: number;
+  /** Enable JetStream and the Merkle audit log (default true). */
+  jetstream?: boolean;
+  /** More services to start after the parties (e.g. the gateway). */
+  extraServices?: (ctx: { dir: string; keys: Record<string, PublicIdentity> }) => LocalServiceSpec[];
+  /** Extra NATS users without a process (tests: an observer with full permissions). */
+  extraUsers?: NatsUser[];
+  /** Coordinator's job timeout (ms). */
+  jobTimeoutMs?: number;
+  /** The CLI entry point (default: dist/services/cli/main.js of this checkout). */
+  cliPath?: string;
+  /** Milliseconds to wait for every service to be up (default 30000). */
+  readyTimeoutMs?: number;
+}
+
+/** A running local cluster. */
+export interface LocalCluster {
+  dir: string;
+  natsUrl: string;
+  nats: NatsServerProcess;
+  /** Path of cluster.json. */
+  clusterFile: string;
+  /** Public keys by service id. */
+  keys: Record<string, PublicIdentity>;
+  /** NATS credentials of the CLI client user `client`. */
+  clientCredentials: NatsCredentials;
+  /** Child processes by service id. */
+  processes: Map<string, ChildProcess>;
+  /** Kills service `name` with `signal` (fault drills); resolves when it has exited. */
+  kill(name: string, signal?: NodeJS.Signals): Promise<void>;
+  /** Starts service `name` again (after `kill`). */
+  restart(name: string): Promise<void>;
+  /** Stops every service (SIGTERM, then SIGKILL after 5 s) and the NATS server. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Contents of cluster.json. */
+export interface ClusterFile {
+  natsUrl: string;
+  /** Credentials file per NATS user. */
+  credentials: Record<string, string>;
+  /** Public keys per service. */
+  publicKeys: Record<string, PublicIdentity>;
+  /** Party service ids by index. */
+  parties: string[];
+  /** Gateway URL, when a gateway runs. */
+  gatewayUrl?: string;
+  startedAt: string;
+}
+
+const PARTY_IDS = ['party-0', 'party-1', 'party-2'] as const;
+
+/** `<repo>/dist/services/...` from this file, whether it runs from dist/ or from source under vitest. */
+function distPath(...parts: string[]): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const repo = here.includes(join('dist', 'services')) ? resolve(here, '..', '..', '..') : resolve(here, '..', '..');
+  return join(repo, 'dist', 'services', ...parts);
+}
+
+/**
+ * The entry that runs `command`: the `mpc` CLI when its table has the command, else the
+ * cluster's own service entry (same command modules).
+ */
+async function entryFor(command: string, cliPath: string | undefined): Promise<string[]> {
+  if (cliPath) return [cliPath, command];
+  const table = (await import('../cli/command-table.js')).commands;
+  return command in table ? [distPath('cli', 'main.js'), command] : [distPath('cluster', 'service-entry.js'), command];
+}
+
+function ensureIdentity(dir: string, name: string): PublicIdentity {
+  const secret = join(dir, 'keys', `${name}.identity.json`);
+  const id = existsSync(secret) ? readIdentityFile(secret) : generateIdentity();
+  if (!existsSync(secret)) writeIdentityFile(secret, id);
+  writePublicKeyFile(join(dir, 'keys', `${name}.public.json`), id, { overwrite: true });
+  return publicIdentity(id);
+}
+
+/** Starts NATS, the coordinator, three parties and any extra services; resolves once all are up. */
+export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise<LocalCluster> {
+  const dir = resolve(opts.dir ?? '.mpc');
+  const probe = await entryFor('party', opts.cliPath);
+  if (!existsSync(probe[0]!)) throw new LocalClusterError(`${probe[0]} not found: run 'npm run build' first (the services run from dist/)`);
+  for (const sub of ['keys', 'creds', 'config', 'state', 'logs', 'nats']) mkdirSync(join(dir, sub), { recursive: true, mode: 0o700 });
+
+  const keys: Record<string, PublicIdentity> = {};
+  for (const name of ['coordinator', ...PARTY_IDS]) keys[name] = ensureIdentity(dir, name);
+  for (const p of PARTY_IDS) {
+    const f = join(dir, 'keys', `${p}.storage.json`);
+    if (!existsSync(f)) writeStorageKeyFile(f, generateStorageKey());
+  }
+
+  const rel = (p: string): string => join('..', p);
+  const specs: LocalServiceSpec[] = [
+    {
+      name: 'coordinator',
+      command: 'coordinator',
+      permissions: coordinatorPermissions(),
+      config: ({ natsUrl }) =>
+        ({
+          id: 'coordinator',
+          nats: { servers: [natsUrl], credentialsFile: rel('creds/coordinator.json') },
+          identityFile: rel('keys/coordinator.identity.json'),
+          services: PARTY_IDS.map((id, index) => ({ id, kind: 'party' as const, index, publicKeyFile: rel(`keys/${id}.public.json`) })),
+          audit: opts.jetstream === false ? 'memory' : 'jetstream',
+          ...(opts.jobTimeoutMs ? { jobTimeoutMs: opts.jobTimeoutMs } : {}),
+        }) satisfies CoordinatorConfigFile,
+    },
+    ...PARTY_IDS.map(
+      (id, index): LocalServiceSpec => ({
+        name: id,
+        command: 'party',
+        permissions: partyPermissions(id, index),
+        config: ({ natsUrl }) =>
+          ({
+            id,
+            index,
+            nats: { servers: [natsUrl], credentialsFile: rel(`creds/${id}.json`) },
+            identityFile: rel(`keys/${id}.identity.json`),
+            storageKeyFile: rel(`keys/${id}.storage.json`),
+            stateDir: rel(`state/${id}`),
+            coordinatorPublicKeyFile: rel('keys/coordinator.public.json'),
+            peers: Object.fromEntries(PARTY_IDS.map((p, i) => [String(i), rel(`keys/${p}.public.json`)]).filter(([i]) => Number(i) !== index)),
+            announceIntervalMs: 1000,
+          }) satisfies PartyConfigFile,
+      }),
+    ),
+    ...(opts.extraServices?.({ dir, keys }) ?? []),
+  ];
+
+  const users: NatsUser[] = [
+    ...specs.map((s) => ({ user: s.name, password: randomBytes(18).toString('base64url'), permissions: s.permissions })),
+    { user: 'client', password: randomBytes(18).toString('base64url'), permissions: clientPermissions() },
+    { user: 'gateway', password: randomBytes(18).toString('base64url'), permissions: gatewayPermissions() },
+    ...(opts.extraUsers ?? []),
+  ].filter((u, i, all) => all.findIndex((v) => v.user === u.user) === i);
+  const credentials: Record<string, string> = {};
+  for (const u of users) {
+    const f = join(dir, 'creds', `${u.user}.json`);
+    writeCredentialsFile(f, { user: u.user, password: u.password });
+    credentials[u.user] = f;
+  }
+
+  const nats = await NatsServerProcess.start({
+    port: opts.natsPort,
+    jetstream: opts.jetstream !== false,
+    storeDir: join(dir, 'nats', 'jetstream'),
+    serverName: 'mpc-local',
+    logFile: join(dir, 'logs', 'nats-server.log'),
+    extraConfig: authorizationBlock(users),
+  });
+  const natsUrl = nats.url;
+  const processes = new Map<string, ChildProcess>();
+  const configs = new Map<string, string>();
+  for (const s of specs) {
+    const file = join(dir, 'config', `${s.name}.json`);
+    writeFileSync(file, JSON.stringify(s.config({ dir, natsUrl, credentialsFile: credentials[s.name]! }), null, 2) + '\n', { mode: 0o600 });
+    configs.set(s.name, file);
+  }
+
+  const entries = new Map<string, string[]>();
+  for (const s of specs) entries.set(s.name, await entryFor(s.command, opts.cliPath));
+  const launch = (name: string): ChildProcess => {
+    const log = openSync(join(dir, 'logs', `${name}.log`), 'a', 0o600);
+    const child = spawn(process.execPath, [...entries.get(name)!, '--config', configs.get(name)!], { stdio: ['ignore', log, log], env: { ...process.env } });
+    closeSync(log);
+    processes.set(name, child);
+    return child;
+  };
+  const waitExit = (child: ChildProcess, graceMs: number): Promise<void> =>
+    new Promise((res) => {
+      if (child.exitCode !== null || child.signalCode !== null) return res();
+      const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      child.once('exit', () => {
+        clearTimeout(t);
+        res();
+      });
+    });
+
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await Promise.all(
+      [...processes.values()].map((c) => {
+        const done = waitExit(c, 5000);
+        c.kill('SIGTERM');
+        return done;
+      }),
+    );
+    await nats.stop();
+  };
+
+  const clientCredentials = { user: 'client', password: users.find((u) => u.user === 'client')!.password };
+  const cluster: LocalCluster = {
+    dir,
+    natsUrl,
+    nats,
+    clusterFile: join(dir, 'cluster.json'),
+    keys,
+    clientCredentials,
+    processes,
+    async kill(name, signal = 'SIGKILL') {
+      const c = processes.get(name);
+      if (!c) throw new LocalClusterError(`no service ${name}`);
+      const done = waitExit(c, 5000);
+      c.kill(signal);
+      await done;
+    },
+    async restart(name) {
+      const c = processes.get(name);
+      if (c && c.exitCode === null && c.signalCode === null) await cluster.kill(name, 'SIGTERM');
+      launch(name);
+    },
+    stop,
+  };
+
+  try {
+    for (const s of specs) launch(s.name);
+    const nc = await connect({ servers: natsUrl, user: clientCredentials.user, pass: clientCredentials.password });
+    try {
+      const end = Date.now() + (opts.readyTimeoutMs ?? 30_000);
+      let last = 'no answer from the coordinator';
+      for (;;) {
+        for (const [name, c] of processes) {
+          if (c.exitCode !== null) throw new LocalClusterError(`${name} exited with code ${c.exitCode} while starting; see ${join(dir, 'logs', `${name}.log`)}`);
+        }
+        try {
+          const r = await callCoordinator(nc, 'health.ready', {}, 1000);
+          if (r.ready) break;
+          last = r.reasons.join('; ');
+        } catch (e) {
+          last = e instanceof Error ? e.message : String(e);
+        }
+        if (Date.now() > end) throw new LocalClusterError(`cluster not ready within ${opts.readyTimeoutMs ?? 30_000} ms: ${last}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await nc.close();
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+
+  const file: ClusterFile = {
+    natsUrl,
+    credentials,
+    publicKeys: keys,
+    parties: [...PARTY_IDS],
+    startedAt: new Date().toISOString(),
+  };
+  writeFileSync(cluster.clusterFile, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
+  return cluster;
+}

@@ -1,0 +1,60 @@
+/**
+ * @module services/cluster/nats-permissions
+ * The NATS `authorization` block of a cluster: one user per service with publish and subscribe
+ * allow lists, so a compromised service can only speak where its role speaks. Party i may
+ * publish only protocol frames whose subject names it as the sender (`mpc.p2p.*.i.*`) and read
+ * only frames addressed to it, so a party cannot even attempt to read the other pair's traffic
+ * through the broker, and a forged sender is stopped before the AEAD check.
+ */
+import { subjects } from '../coordinator/api.js';
+
+/** Publish and subscribe allow lists of one user. */
+export interface SubjectPermissions {
+  publish: string[];
+  subscribe: string[];
+}
+
+/** One NATS user. */
+export interface NatsUser {
+  user: string;
+  password: string;
+  permissions: SubjectPermissions;
+}
+
+const INBOX = '_INBOX.>';
+
+/** Permissions of party `index` with service id `id`. */
+export function partyPermissions(id: string, index: number): SubjectPermissions {
+  return {
+    publish: [`mpc.p2p.*.${index}.*`, 'mpc.coord.report.>', subjects.announce],
+    subscribe: [`mpc.p2p.*.*.${index}`, subjects.jobDispatch(id), subjects.health(id), INBOX],
+  };
+}
+
+/** Permissions of the coordinator (with JetStream for the audit log). */
+export function coordinatorPermissions(): SubjectPermissions {
+  return {
+    publish: ['mpc.svc.*.job', 'mpc.svc.*.health', 'mpc.coord.events.>', 'mpc.audit.>', '$JS.API.>', INBOX],
+    subscribe: ['mpc.coord.api.>', 'mpc.coord.report.>', subjects.announce, 'mpc.audit.>', INBOX],
+  };
+}
+
+/** Permissions of the gateway: calls the API, follows job events. */
+export function gatewayPermissions(): SubjectPermissions {
+  return { publish: ['mpc.coord.api.>'], subscribe: ['mpc.coord.events.>', INBOX] };
+}
+
+/** Permissions of a command-line client (the `mpc` CLI, the demo, benchmarks): same as the gateway. */
+export function clientPermissions(): SubjectPermissions {
+  return gatewayPermissions();
+}
+
+/** The config text of `users` (passwords quoted as JSON strings). */
+export function authorizationBlock(users: readonly NatsUser[]): string {
+  const q = (s: string): string => JSON.stringify(s);
+  const list = (xs: readonly string[]): string => `[${xs.map(q).join(', ')}]`;
+  const rows = users.map(
+    (u) => `    { user: ${q(u.user)}, password: ${q(u.password)}, permissions: { publish: { allow: ${list(u.permissions.publish)} }, subscribe: { allow: ${list(u.permissions.subscribe)} }, allow_responses: true } }`,
+  );
+  return `authorization {\n  users: [\n${rows.join(',\n')}\n  ]\n}`;
+}

@@ -1,0 +1,73 @@
+/**
+ * @module services/coordinator/coordinator-config
+ * The config file of `mpc coordinator --config <file>` (JSON, paths relative to the file):
+ *
+ * ```json
+ * { "id": "coordinator",
+ *   "nats": { "servers": ["nats://127.0.0.1:4222"], "credentialsFile": "creds/coordinator.json" },
+ *   "identityFile": "keys/coordinator.identity.json",
+ *   "services": [ { "id": "party-0", "kind": "party", "index": 0, "publicKeyFile": "keys/party-0.public.json" } ],
+ *   "audit": "jetstream", "jobTimeoutMs": 60000 }
+ * ```
+ *
+ * `services` is the registry's trust list: only these services, with these keys, are accepted
+ * when they announce. `audit: "jetstream"` appends to the Merkle audit log in JetStream;
+ * `"memory"` keeps events in memory (a cluster without JetStream).
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { InvalidArgumentError } from '../../crypto-core/errors.js';
+import { readIdentityFile, readPublicKeyFile } from '../../crypto-core/keys/key-file.js';
+import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
+import { readCredentialsFile } from '../transport/credentials-file.js';
+import type { NatsEndpoint } from '../transport/nats-connection.js';
+import type { TrustedService } from './service-registry.js';
+import type { DispatchSettings } from './tokens.js';
+
+/** The JSON shape of a coordinator config file. */
+export interface CoordinatorConfigFile {
+  id: string;
+  nats: { servers: string | string[]; credentialsFile?: string };
+  identityFile: string;
+  services: { id: string; kind: TrustedService['kind']; index?: number; publicKeyFile: string }[];
+  audit?: 'jetstream' | 'memory';
+  jobTimeoutMs?: number;
+  probeIntervalMs?: number;
+}
+
+/** A loaded coordinator config. */
+export interface CoordinatorConfig {
+  nats: NatsEndpoint;
+  identity: ServiceIdentity;
+  trusted: TrustedService[];
+  audit: 'jetstream' | 'memory';
+  settings: Partial<DispatchSettings>;
+}
+
+/** Reads `path` and the key files it names. @throws InvalidArgumentError / KeyFileError naming the field or file. */
+export function loadCoordinatorConfig(path: string): CoordinatorConfig {
+  const base = dirname(resolve(path));
+  const at = (p: string): string => resolve(base, p);
+  let c: CoordinatorConfigFile;
+  try {
+    c = JSON.parse(readFileSync(path, 'utf8')) as CoordinatorConfigFile;
+  } catch (cause) {
+    throw new InvalidArgumentError(`config: cannot read ${path} as JSON`, { cause });
+  }
+  if (typeof c.id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(c.id)) throw new InvalidArgumentError(`config.id: expected 1..64 characters of [A-Za-z0-9_-]`);
+  if (!c.nats || (typeof c.nats.servers !== 'string' && !Array.isArray(c.nats.servers))) throw new InvalidArgumentError('config.nats.servers: expected a URL or a list of URLs');
+  if (!Array.isArray(c.services)) throw new InvalidArgumentError('config.services: expected a list of trusted services');
+  if (c.audit !== undefined && c.audit !== 'jetstream' && c.audit !== 'memory') throw new InvalidArgumentError(`config.audit: expected "jetstream" or "memory", got ${JSON.stringify(c.audit)}`);
+  const creds = c.nats.credentialsFile ? readCredentialsFile(at(c.nats.credentialsFile)) : undefined;
+  const trusted = c.services.map((s, i) => {
+    if (typeof s.id !== 'string' || typeof s.publicKeyFile !== 'string') throw new InvalidArgumentError(`config.services[${i}]: expected { id, kind, publicKeyFile }`);
+    return { id: s.id, kind: s.kind, ...(s.index !== undefined ? { index: s.index } : {}), ...readPublicKeyFile(at(s.publicKeyFile)) };
+  });
+  return {
+    nats: { servers: c.nats.servers, ...(creds ? { user: creds.user, pass: creds.password } : {}) },
+    identity: readIdentityFile(at(c.identityFile)),
+    trusted,
+    audit: c.audit ?? 'memory',
+    settings: { id: c.id, ...(c.jobTimeoutMs ? { jobTimeoutMs: c.jobTimeoutMs } : {}), ...(c.probeIntervalMs ? { probeIntervalMs: c.probeIntervalMs } : {}) },
+  };
+}
