@@ -50,6 +50,7 @@ export {
 } from './binary-share.js';
 export { inputBinary, binaryFromParties12, addBinary, a2b, bitInjection } from './conversion.js';
 export { msbBit } from './msb.js';
+export { allOnesBit } from './and-tree.js';
 export { ltzBit, ltz, lessThan, equalZeroBit, equalZero, equal, select, relu, max, min, abs } from './comparison.js';
 export type { ArgmaxResult } from './argmax.js';
 export { argmax, maxLastAxis } from './argmax.js';
