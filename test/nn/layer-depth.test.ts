@@ -16,7 +16,12 @@ import { shareSecret } from '../../protocols/rss/replicated-share.js';
 import { loadModelBytes, loadSplit } from '../onnx/load-fixture.js';
 import { seeded } from '../functions/secure-harness.js';
 
-/** Documented depth per layer kind (10-class softmax, 2x2 max pool). */
+/**
+ * Documented depth per layer kind (10-class softmax, 2x2 max pool). Layers built only from
+ * products must match exactly; layers built on the comparisons of protocols/rss may come out
+ * lower when that layer gets faster, never higher.
+ */
+const COMPARISON_BASED = new Set(['relu', 'maxpool', 'sigmoid', 'softmax']);
 const EXPECTED: Record<string, number> = {
   dense: 2,
   conv2d: 2,
@@ -61,7 +66,10 @@ describe('latency depth per layer', () => {
     it(`${model}: each layer costs its documented depth`, async () => {
       const depths = await layerDepths(model, split, f);
       console.log(JSON.stringify({ model, depths: depths.map((d) => `${d.kind}:${d.depth}`).join(' ') }));
-      for (const d of depths) expect(d.depth, d.kind).toBe(EXPECTED[d.kind]);
+      for (const d of depths) {
+        if (COMPARISON_BASED.has(d.kind)) expect(d.depth, d.kind).toBeLessThanOrEqual(EXPECTED[d.kind]!);
+        else expect(d.depth, d.kind).toBe(EXPECTED[d.kind]);
+      }
     });
   }
 });
