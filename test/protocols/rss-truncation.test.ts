@@ -63,6 +63,24 @@ for (const ring of ringsUnderTest()) {
       expect(failures / N).toBeLessThan(1 / 16);
     });
 
+    it('mulFixed over 1e5 products |xy| < 2^40: each is floor(xy/2^16) or one above, no failures', async () => {
+      const rng = seeded('mf-count');
+      const x = smallSigned(rng, N, 20);
+      const y = smallSigned(rng, N, 20);
+      const X = dealt(x, rng);
+      const Y = dealt(y, rng);
+      const p = createLocalParties({ ring, rng: seeded('mf-count-seeds'), fractionBits: F });
+      const z = await p.run((ctx, i) => mulFixed(ctx, X(i), Y(i)));
+      const [out] = await p.run((ctx, i) => open(ctx, z[i]!));
+      const product = new BigUint64Array(N);
+      for (let i = 0; i < N; i++) product[i] = x[i]! * y[i]!;
+      expect(countFailures(product, out)).toBe(0);
+      let exact = 0;
+      for (let i = 0; i < N; i++) if (signed(out[i]!) === signed(product[i]!) >> BigInt(F)) exact++;
+      expect(exact).toBeGreaterThan(0);
+      expect(exact).toBeLessThan(N);
+    });
+
     it('edge values truncate exactly or one above: 0, +-1, +-2^16, +-(2^46 - 1)', async () => {
       const vals = [0n, 1n, -1n, 1n << 16n, -(1n << 16n), (1n << 46n) - 1n, -((1n << 46n) - 1n), 65535n, -65535n];
       const x = new BigUint64Array(vals.map((v) => BigInt.asUintN(64, v)));
@@ -80,7 +98,9 @@ for (const ring of ringsUnderTest()) {
       const B = dealt(encodeFixed(b, F), rng);
       const p = createLocalParties({ ring, rng: seeded('mf-seeds'), fractionBits: F });
       const z = await p.run((ctx, i) => mulFixed(ctx, A(i), B(i)));
-      expect(Math.max(...p.contexts.map((c) => c.channel.stats.rounds))).toBe(2);
+      // latency depth 2 (party 1 -> party 0 -> party 2); 8 bytes per element from every party
+      expect(p.network.depth()).toBe(2);
+      expect(p.contexts.map((c) => c.channel.stats.bytesSent)).toEqual([8 * n, 8 * n, 8 * n]);
       const [out] = await p.run((ctx, i) => open(ctx, z[i]!));
       const got = decodeFixed(out, F);
       for (let i = 0; i < n; i++) {
@@ -90,7 +110,9 @@ for (const ring of ringsUnderTest()) {
       const [m, k, nn] = [4, 50, 3];
       const M = dealt(encodeFixed(a.subarray(0, m * k), F), rng);
       const Q = dealt(encodeFixed(b.subarray(0, k * nn), F), rng);
+      const before = p.contexts.map((c) => c.channel.stats.bytesSent);
       const zm = await p.run((ctx, i) => matmulFixed(ctx, M(i), Q(i), m, k, nn));
+      expect(p.contexts.map((c, i) => c.channel.stats.bytesSent - before[i]!)).toEqual([8 * m * nn, 8 * m * nn, 8 * m * nn]);
       const [om] = await p.run((ctx, i) => open(ctx, zm[i]!));
       const gm = decodeFixed(om, F);
       for (let r = 0; r < m; r++) {
