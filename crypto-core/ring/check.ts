@@ -90,11 +90,16 @@ export function checkMatmul(
   n: unknown,
   out: unknown,
 ): BigUint64Array {
+  return matmulOperands(a, b, m, k, n, out, 'a', 'b');
+}
+
+/** checkMatmul with the operands' parameter names, so fused products name `xi` and `yi`. */
+function matmulOperands(a: unknown, b: unknown, m: unknown, k: unknown, n: unknown, out: unknown, aName: string, bName: string): BigUint64Array {
   const mm = checkDim('m', m);
   const kk = checkDim('k', k);
   const nn = checkDim('n', n);
-  const aa = checkLen('a', a, mm * kk);
-  const bb = checkLen('b', b, kk * nn);
+  const aa = checkLen(aName, a, mm * kk);
+  const bb = checkLen(bName, b, kk * nn);
   const o = outVec(out, mm * nn);
   if (o === aa || o === bb || overlap(o, aa) || overlap(o, bb)) {
     throw new InvalidArgumentError('out: must not alias an operand of a matrix product');
@@ -128,7 +133,7 @@ export function checkFusedMatmul(
   n: unknown,
   out: unknown,
 ): BigUint64Array {
-  const o = checkMatmul(xi, yi, m, k, n, out);
+  const o = matmulOperands(xi, yi, m, k, n, out, 'xi', 'yi');
   const mm = m as number;
   const nn = n as number;
   const x1 = checkLen('xi1', xi1, mm * (k as number));

@@ -162,6 +162,8 @@ const BAD: BadCall[] = [
   ['fusedMul: yi is a Uint8Array', (r) => r.fusedMul(v3(), v3(), asAny(new Uint8Array(3)), v3(), v3()), 'yi'],
   ['fusedMul: alpha has the wrong length', (r) => r.fusedMul(v3(), v3(), v3(), v3(), v4()), 'alpha'],
   ['fusedMul: out has the wrong length', (r) => r.fusedMul(v3(), v3(), v3(), v3(), v3(), v4()), 'out'],
+  ['fusedMatmul: xi has the wrong length', (r) => r.fusedMatmul(v3(), m2(), m2(), m2(), m2(), 2, 2, 2), 'xi'],
+  ['fusedMatmul: yi is a Float64Array', (r) => r.fusedMatmul(m2(), m2(), asAny(new Float64Array(4)), m2(), m2(), 2, 2, 2), 'yi'],
   ['fusedMatmul: yi1 has the wrong length', (r) => r.fusedMatmul(m2(), m2(), m2(), v3(), m2(), 2, 2, 2), 'yi1'],
   ['fusedMatmul: alpha is null', (r) => r.fusedMatmul(m2(), m2(), m2(), m2(), asAny(null), 2, 2, 2), 'alpha'],
   ['fusedMatmul: k = Infinity', (r) => r.fusedMatmul(m2(), m2(), m2(), m2(), m2(), 2, Infinity, 2), 'k'],
