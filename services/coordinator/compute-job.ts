@@ -51,6 +51,8 @@ export interface ComputeJobResult {
   /** Output element count. */
   outputLength: number;
   sealedOutputs: [string, string, string];
+  /** Protocol time of each repetition: the slowest party's, in milliseconds. */
+  iterationMs: number[];
 }
 
 /** Largest operand element count of a compute job (the sdk's shape bound). */

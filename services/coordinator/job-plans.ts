@@ -71,9 +71,13 @@ export const computePlan: JobPlan = {
   },
   combine(payload, results) {
     const p = payload as ComputeJobPayload;
+    const times = results.map((r) => (r as { iterationMs?: unknown } | null)?.iterationMs);
+    const reps = p.repeat ?? 1;
+    const iterationMs = Array.from({ length: reps }, (_, k) => Math.max(...times.map((t) => (Array.isArray(t) && typeof t[k] === 'number' ? (t[k] as number) : NaN))));
     const out: ComputeJobResult = {
       outputLength: computeSizes(p.op, p.dims).out,
       sealedOutputs: [sealedOutputOf(results[0], 0), sealedOutputOf(results[1], 1), sealedOutputOf(results[2], 2)],
+      iterationMs: iterationMs.map((t) => (Number.isFinite(t) ? t : -1)),
     };
     return out;
   },

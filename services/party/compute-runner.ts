@@ -88,6 +88,6 @@ export class ComputeRunner implements JobRunner {
       z = await runComputeOp(ctx.protocol, p, x, y);
       iterationMs.push(performance.now() - t0);
     }
-    return { result: { sealedOutput: sealComputeOutput(ctx.protocol.self, p, z!) }, iterationMs, output: z! };
+    return { result: { sealedOutput: sealComputeOutput(ctx.protocol.self, p, z!), iterationMs }, iterationMs, output: z! };
   }
 }

@@ -1,0 +1,110 @@
+/**
+ * @module bench/rss
+ * Replicated-sharing products over NATS: a local cluster (nats-server, coordinator, three
+ * parties as separate processes) runs `mpc-compute` jobs on seed-compressed random operands.
+ * Each job repeats its product; the parties time each repetition (local work, sealing, NATS
+ * round trip, opening) and the slowest party's time per repetition is the sample. Baseline: the
+ * same product in plaintext in this process with the same ring backend (ratio = plaintext /
+ * secure, so < 1 is the price of security).
+ *
+ * Reported per case: median_ms, ops_per_s (elementwise products, multiply-adds for matmul and
+ * dot), rounds and bytes sent per party per product, and the whole job's time (dispatch,
+ * repetitions, reports, verification) for context.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'nats';
+import type { BenchSuite } from './bench-case.js';
+import { median, timeMedian } from './bench-case.js';
+import { getRing } from '../crypto-core/ring/index.js';
+import { Prg } from '../crypto-core/prg.js';
+import { startLocalCluster } from '../services/cluster/local-cluster.js';
+import { callCoordinator, waitForJob } from '../services/cluster/coordinator-caller.js';
+import { prepareSeededComputeRequest } from '../services/coordinator/compute-client.js';
+import type { ComputeJobResult, ComputeOp } from '../services/coordinator/compute-job.js';
+
+interface Case {
+  name: string;
+  op: ComputeOp;
+  dims: number[];
+  /** Multiply-adds (or products) per run, for ops_per_s. */
+  ops: number;
+  reps: number;
+  quick: boolean;
+}
+
+const CASES: Case[] = [
+  { name: 'mul 1e4', op: 'mul', dims: [10_000], ops: 1e4, reps: 40, quick: true },
+  { name: 'mul 1e6', op: 'mul', dims: [1_000_000], ops: 1e6, reps: 5, quick: false },
+  { name: 'matmul 128x128x128', op: 'matmul', dims: [128, 128, 128], ops: 128 ** 3, reps: 15, quick: true },
+  { name: 'matmul 64x784x128', op: 'matmul', dims: [64, 784, 128], ops: 64 * 784 * 128, reps: 10, quick: false },
+  { name: 'dot 1e5', op: 'dot', dims: [100_000], ops: 1e5, reps: 30, quick: true },
+];
+
+function plaintext(c: Case): () => unknown {
+  const ring = getRing();
+  const prg = Prg.random();
+  if (c.op === 'mul') {
+    const x = prg.u64(c.dims[0]!);
+    const y = prg.u64(c.dims[0]!);
+    return () => ring.mul(x, y);
+  }
+  if (c.op === 'dot') {
+    const x = prg.u64(c.dims[0]!);
+    const y = prg.u64(c.dims[0]!);
+    return () => ring.matmul(x, y, 1, c.dims[0]!, 1);
+  }
+  const [m, k, n] = c.dims as [number, number, number];
+  const x = prg.u64(m * k);
+  const y = prg.u64(k * n);
+  return () => ring.matmul(x, y, m, k, n);
+}
+
+export const suite: BenchSuite = {
+  name: 'rss',
+  description: '3-party replicated sharing products over NATS (separate processes, sealed channels) vs plaintext',
+  async run(opts) {
+    const dir = mkdtempSync(join(tmpdir(), 'mpc-bench-rss-'));
+    const cluster = await startLocalCluster({ dir, jetstream: false, jobTimeoutMs: 600_000 });
+    const nc = await connect({ servers: cluster.natsUrl, user: cluster.clientCredentials.user, pass: cluster.clientCredentials.password });
+    const principal = { tenant: 'bench', actor: 'bench', roles: [] };
+    const keys = [0, 1, 2].map((i) => cluster.keys[`party-${i}`]!.agreementPublicKey) as [string, string, string];
+    const ringName = getRing().name;
+    try {
+      for (const c of CASES) {
+        if (opts.quick && !c.quick) continue;
+        const reps = opts.quick ? Math.max(3, Math.floor(c.reps / 4)) : c.reps;
+        const req = prepareSeededComputeRequest(c.op, c.dims, keys, { repeat: reps + 1 });
+        const t0 = performance.now();
+        const { job } = await callCoordinator(nc, 'jobs.submit', { principal, kind: 'mpc-compute', payload: req.payload });
+        const done = await waitForJob(nc, principal, job.id, 600_000, 50);
+        const jobMs = performance.now() - t0;
+        if (done.state !== 'verified') throw new Error(`${c.name}: job ${done.state}: ${done.error?.message ?? ''}`);
+        const { result } = await callCoordinator(nc, 'jobs.result', { principal, jobId: job.id }, 120_000);
+        // The first repetition warms up (JIT, connection buffers) and is left out.
+        const samples = (result as unknown as ComputeJobResult).iterationMs.slice(1);
+        const ms = median(samples);
+        const base = await timeMedian(plaintext(c), opts.quick ? 3 : 7);
+        opts.emit({
+          suite: 'rss',
+          case: c.name,
+          impl: `nats-3proc-${ringName}`,
+          median_ms: ms,
+          ops_per_s: c.ops / (ms / 1000),
+          baseline: `plaintext-${ringName}`,
+          ratio: base / ms,
+          baseline_ms: base,
+          rounds: (done.stats?.rounds ?? 0) / (reps + 1),
+          bytes_per_party: (done.stats?.bytesPerParty ?? 0) / (reps + 1),
+          reps: samples.length,
+          job_ms: jobMs,
+        });
+      }
+    } finally {
+      await nc.close();
+      await cluster.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
