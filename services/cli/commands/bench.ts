@@ -9,6 +9,9 @@ import { machine } from '../../../bench/bench-case.js';
 
 const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   ring: () => import('../../../bench/ring.js'),
+  rss: () => import('../../../bench/rss.js'),
+  he: () => import('../../../bench/he.js'),
+  audit: () => import('../../../bench/audit.js'),
 };
 
 function formatRow(c: BenchCase): string {
