@@ -10,6 +10,21 @@
 import type { CoordinatorMethods, Principal, Role } from '../coordinator/api.js';
 import type { DatasetSchema, DisclosurePolicy } from '../../protocols/analytics/dataset-schema.js';
 import type { Query } from '../../protocols/analytics/query.js';
+import type { HePlan } from '../../protocols/he/he-plan.js';
+import type { CkksParams } from '../../crypto-core/he/ckks-params.js';
+
+/**
+ * The public part of an HE model's evaluation plan that a client needs to pack, encrypt,
+ * decrypt and unpack (parameters, layouts, rotation steps), without the steps that hold the
+ * model's weights.
+ */
+export type HeClientPlan = Pick<HePlan, 'version' | 'params' | 'slotCount' | 'inputSize' | 'inputLayout' | 'output' | 'postprocess' | 'galoisSteps' | 'depth' | 'maxOutputMagnitude'>;
+
+/** The client part of `plan` (what `models.hePlan` answers). */
+export function heClientPlan(plan: HePlan): HeClientPlan {
+  const { version, params, slotCount, inputSize, inputLayout, output, postprocess, galoisSteps, depth, maxOutputMagnitude } = plan;
+  return { version, params, slotCount, inputSize, inputLayout, output, postprocess, galoisSteps, depth, maxOutputMagnitude };
+}
 
 /** Execution mode of a model. */
 export type ModelMode = 'mpc' | 'he';
@@ -102,8 +117,11 @@ export interface GatewayExtraMethods {
     res: { model: ModelRecord; created: boolean };
   };
   'models.list': { req: { principal: Principal }; res: { models: ModelRecord[] } };
+  /** The client part of an HE model's plan. */
+  'models.hePlan': { req: { principal: Principal; modelId: string }; res: { plan: HeClientPlan } };
+  /** Registers a client's evaluation keys (crypto-core/he EvalKeyBundle, keys base64) for HE jobs. */
   'he.registerKeys': {
-    req: { principal: Principal; publicKey: string; relinKeys: string; galoisKeys: string; parms: string };
+    req: { principal: Principal; modelId: string; params: CkksParams; publicKey: string; relinKeys: string; galoisKeys: string; galoisSteps: number[] };
     res: { sessionId: string; expiresAt: string };
   };
   'datasets.upload': {

@@ -80,13 +80,65 @@ export const heInferenceBody = {
   properties: { modelId: id, sessionId: id, ciphertext: b64 },
 } as const;
 
-/** Body of POST /v1/he/sessions: the client's public evaluation keys (never its secret key). */
+const ckksParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['polyModulusDegree', 'coeffModulusBits', 'scaleBits'],
+  properties: {
+    polyModulusDegree: { type: 'integer', enum: [1024, 2048, 4096, 8192, 16384, 32768] },
+    coeffModulusBits: { type: 'array', minItems: 2, maxItems: 32, items: { type: 'integer', minimum: 1, maximum: 60 } },
+    scaleBits: { type: 'integer', minimum: 1, maximum: 60 },
+  },
+} as const;
+
+/** Body of POST /v1/he/sessions: the client's public evaluation keys for one model (never its secret key). */
 export const heSessionBody = {
   type: 'object',
   additionalProperties: false,
-  required: ['parms', 'publicKey', 'relinKeys', 'galoisKeys'],
-  properties: { parms: b64, publicKey: b64, relinKeys: b64, galoisKeys: b64 },
+  required: ['modelId', 'params', 'publicKey', 'relinKeys', 'galoisKeys', 'galoisSteps'],
+  properties: {
+    modelId: id,
+    params: ckksParams,
+    publicKey: b64,
+    relinKeys: b64,
+    galoisKeys: b64,
+    galoisSteps: { type: 'array', maxItems: 4096, items: { type: 'integer' } },
+  },
 } as const;
+
+/** Reply of GET /v1/models/:id/he-plan: the public part of the plan (layouts, parameters, rotations). */
+export const hePlanResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['plan'],
+  properties: {
+    plan: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['version', 'params', 'slotCount', 'inputSize', 'inputLayout', 'output', 'postprocess', 'galoisSteps', 'depth', 'maxOutputMagnitude'],
+      properties: {
+        version: { type: 'integer' },
+        params: ckksParams,
+        slotCount: { type: 'integer' },
+        inputSize: { type: 'integer' },
+        inputLayout: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['kind'],
+          properties: { kind: { type: 'string', enum: ['diagonal-groups', 'replicated'] }, rowPeriod: { type: 'integer' }, diagonals: { type: 'integer' }, period: { type: 'integer' } },
+        },
+        output: { type: 'object', additionalProperties: false, required: ['length', 'stride'], properties: { length: { type: 'integer' }, stride: { type: 'integer' } } },
+        postprocess: { type: 'string', enum: ['none', 'sigmoid', 'softmax'] },
+        galoisSteps: { type: 'array', items: { type: 'integer' } },
+        depth: { type: 'integer' },
+        maxOutputMagnitude: { type: 'number' },
+      },
+    },
+  },
+} as const;
+
+/** `:id` path parameter of model routes. */
+export const modelParams = { type: 'object', additionalProperties: false, required: ['id'], properties: { id } } as const;
 
 /** Reply of POST /v1/he/sessions. */
 export const heSessionResponse = {

@@ -3,6 +3,7 @@
  * The client SDK's public surface (named exports only).
  */
 export { MpcClient } from './mpc-client.js';
+export { HeSession } from './he-session.js';
 export type { MpcClientOptions, TensorInput, InferenceResult, InferOptions, PendingMpcInference } from './mpc-client.js';
 export { GatewayProblemError, JobFailedError, JobTimeoutError, RegistryError } from './errors.js';
 export { GatewayHttp } from './gateway-http.js';

@@ -15,7 +15,8 @@ import { randomBytes } from 'node:crypto';
 import type { JobKind, JobResults, JobStatus, ServiceRecord } from '../coordinator/api.js';
 import type { AuditCheckpoint, AuditEntry, AuditProof, DatasetRecord, ModelMode, ModelRecord } from '../gateway/gateway-methods.js';
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
-import { fromBase64, fromHex, toBase64, toHex } from '../../crypto-core/encoding.js';
+import { fromHex, toBase64, toHex } from '../../crypto-core/encoding.js';
+import { decodeCanonicalBase64 } from './canonical-base64.js';
 import { generateAgreementKeyPair, type AgreementKeyPair } from '../../crypto-core/keys/agreement.js';
 import { open as openBox, seal } from '../../crypto-core/sealed-box.js';
 import { Prg } from '../../crypto-core/prg.js';
@@ -31,6 +32,7 @@ import { GatewayProblemError, JobFailedError, JobTimeoutError, RegistryError } f
 import { readJobEvents } from './job-events.js';
 import { datasetUploadAad, decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad, shapeSize } from './sealed-share-pair.js';
 import { encodeSharedModel, modelShareAad } from './shared-model-codec.js';
+import { HeSession } from './he-session.js';
 
 /** Options of {@link MpcClient}. Give exactly one of `apiKey` and `signingKey`. */
 export interface MpcClientOptions {
@@ -60,7 +62,8 @@ export interface InferenceResult {
 
 /** Options of {@link MpcClient.infer}. */
 export interface InferOptions {
-  mode?: 'mpc';
+  /** `mpc` (default): secret-shared across the parties; `he`: CKKS-encrypted, batch 1. */
+  mode?: 'mpc' | 'he';
   /** Give up waiting after this long (default 120 s). */
   timeoutMs?: number;
   /** Called with each status change. */
@@ -91,6 +94,7 @@ export class MpcClient {
   readonly http: GatewayHttp;
   readonly fractionBits: number;
   readonly #pollMs: number;
+  readonly #heSessions = new Map<string, Promise<HeSession>>();
 
   constructor(opts: MpcClientOptions) {
     if (typeof opts !== 'object' || opts === null) throw new InvalidArgumentError('opts: expected { gatewayUrl, apiKey | signingKey }');
@@ -155,15 +159,57 @@ export class MpcClient {
    * @param input - row-major data with its shape, batch first, e.g. `{ shape: [1, 64], data }`.
    */
   async infer(modelId: string, input: TensorInput, opts: InferOptions = {}): Promise<InferenceResult> {
-    if (opts.mode !== undefined && opts.mode !== 'mpc') {
-      throw new InvalidArgumentError(`opts.mode: '${String(opts.mode)}' inference is not offered by this SDK version; use 'mpc'`);
-    }
+    if (opts.mode !== undefined && opts.mode !== 'mpc' && opts.mode !== 'he') throw new InvalidArgumentError(`opts.mode: expected 'mpc' or 'he', got ${JSON.stringify(opts.mode)}`);
+    if (opts.mode === 'he') return this.#inferHe(modelId, input, opts);
     const pending = await this.submitMpcInference(modelId, input, opts);
     const job = await this.waitForJob(pending.job.id, { timeoutMs: opts.timeoutMs, onProgress: opts.onProgress });
     const result = await this.jobResult(job.id);
     if (result.kind !== 'mpc-inference') throw new InvalidArgumentError(`job ${job.id}: expected an mpc-inference result, got ${result.kind}`);
     const out = this.openMpcResult(pending, result.result as JobResults['mpc-inference']);
     return { ...out, job };
+  }
+
+  /** The HE session of `modelId`: keys made and registered once per client and model. */
+  heSession(modelId: string): Promise<HeSession> {
+    checkId('modelId', modelId);
+    let s = this.#heSessions.get(modelId);
+    if (!s) {
+      s = HeSession.open(this.http, modelId);
+      // A failed setup is not cached, so a retry starts over.
+      s.catch(() => this.#heSessions.delete(modelId));
+      this.#heSessions.set(modelId, s);
+    }
+    return s;
+  }
+
+  async #inferHe(modelId: string, input: TensorInput, opts: InferOptions): Promise<InferenceResult> {
+    const n = shapeSize(input?.shape, 'input.shape');
+    if (input.shape[0] !== 1) throw new InvalidArgumentError(`input.shape: HE inference takes batch 1, got batch ${input.shape[0]}`);
+    if (input.data === null || typeof input.data !== 'object' || input.data.length !== n) {
+      throw new InvalidArgumentError(`input.data: expected ${n} numbers for shape [${input.shape.join(', ')}], got ${input.data?.length}`);
+    }
+    const session = await this.heSession(modelId);
+    if (n !== session.inputSize) throw new InvalidArgumentError(`input.shape: model ${modelId} takes ${session.inputSize} inputs, got ${n}`);
+    const ciphertext = toBase64(session.client.encrypt(Float64Array.from(input.data)));
+    const sub = await this.http.json<{ job: JobStatus; created: boolean }>({
+      method: 'POST',
+      path: '/v1/inference/he',
+      body: { modelId, sessionId: session.sessionId, ciphertext },
+      headers: { 'idempotency-key': opts.idempotencyKey ?? randomBytes(16).toString('hex') },
+    });
+    const job = await this.waitForJob(sub.job.id, { timeoutMs: opts.timeoutMs, onProgress: opts.onProgress });
+    const result = await this.jobResult(job.id);
+    if (result.kind !== 'he-inference') throw new InvalidArgumentError(`job ${job.id}: expected an he-inference result, got ${result.kind}`);
+    const r = result.result as JobResults['he-inference'];
+    const data = session.client.decrypt(decodeCanonicalBase64(r.ciphertext, 'result.ciphertext'));
+    return { shape: [1, data.length], data, job };
+  }
+
+  /** Frees the HE keys this client made. */
+  async close(): Promise<void> {
+    const sessions = [...this.#heSessions.values()];
+    this.#heSessions.clear();
+    for (const s of await Promise.allSettled(sessions)) if (s.status === 'fulfilled') s.value.dispose();
   }
 
   /** Shares, seals and submits an MPC inference; keep the returned value to open the result. */
@@ -197,7 +243,7 @@ export class MpcClient {
   openMpcResult(pending: PendingMpcInference, result: JobResults['mpc-inference']): { shape: number[]; data: Float64Array } {
     const n = shapeSize(result.shape, 'result.shape');
     const shares = result.sealedOutputs.map((b64, i) => {
-      const plain = openBox(pending.clientKey.secretKey, fromBase64(b64, `sealedOutputs[${i}]`), inferenceOutputAad(pending.modelId, pending.requestId, i));
+      const plain = openBox(pending.clientKey.secretKey, decodeCanonicalBase64(b64, `sealedOutputs[${i}]`), inferenceOutputAad(pending.modelId, pending.requestId, i));
       const [a, b] = decodeSharePair(plain, n);
       return makeShare(a, b, result.shape);
     });

@@ -35,6 +35,7 @@ const ANSWERED: GatewayMethod[] = [
   'models.publish',
   'models.list',
   'he.registerKeys',
+  'models.hePlan',
   'datasets.upload',
   'audit.checkpoint',
   'audit.entries',
@@ -56,6 +57,8 @@ export class CoordinatorDouble {
   readonly silent = new Set<string>();
   /** Services returned by registry.list. */
   services: { id: string; kind: 'party'; index: number; signingPublicKey: string; agreementPublicKey: string; status: 'up' }[] = [];
+  /** Per-method handlers that take precedence over the built-in answers (tests plug in HE stand-ins here). */
+  readonly handlers: Partial<Record<GatewayMethod, (body: Record<string, unknown>) => unknown>> = {};
   /** Called after a job is created (tests start "running" it from here). */
   onSubmit?: (jobId: string) => void;
   /** When set, jobs.result returns this for every job (the SDK test fills it from real parties). */
@@ -113,6 +116,8 @@ export class CoordinatorDouble {
   }
 
   #handle(method: GatewayMethod, body: Record<string, unknown>): unknown {
+    const custom = this.handlers[method];
+    if (custom) return custom(body);
     const principal = body.principal as Principal | undefined;
     switch (method) {
       case 'registry.list':

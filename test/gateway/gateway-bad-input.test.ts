@@ -33,6 +33,7 @@ function sealObject(len: number, declared = len): string {
 }
 
 const goodMpc = () => ({ modelId: 'digits', shape: [1, 4], clientPublicKey: 'ab'.repeat(32), sealedInputs: sealedPairs(4) });
+const goodSession = () => ({ modelId: 'digits', params: { polyModulusDegree: 8192, coeffModulusBits: [60, 40, 60], scaleBits: 40 }, publicKey: sealObject(64), relinKeys: sealObject(64), galoisKeys: sealObject(64), galoisSteps: [1, 2] });
 const goodHe = () => ({ modelId: 'digits', sessionId: 's1', ciphertext: sealObject(64) });
 // Encoded width 1 + 1 + 2 (the categorical column is one-hot): 3 rows make 12 elements.
 const goodDataset = () => ({
@@ -92,7 +93,9 @@ const cases: Case[] = [
   { name: 'HE ciphertext without SEAL magic', url: '/v1/inference/he', who: 'client', payload: { ...goodHe(), ciphertext: Buffer.alloc(64).toString('base64') }, problem: 'invalid-ciphertext' },
   { name: 'dataset shares for 2 rows declared as 3', url: '/v1/datasets', who: 'hospital', payload: { ...goodDataset(), sealedShares: sealedPairs(8) }, problem: 'invalid-ciphertext' },
   { name: 'dataset shares ignoring one-hot width', url: '/v1/datasets', who: 'hospital', payload: { ...goodDataset(), sealedShares: sealedPairs(9) }, problem: 'invalid-ciphertext' },
-  { name: 'HE keys not SEAL objects', url: '/v1/he/sessions', who: 'client', payload: { parms: 'AAAA', publicKey: 'AAAA', relinKeys: 'AAAA', galoisKeys: 'AAAA' }, problem: 'invalid-ciphertext' },
+  { name: 'HE keys not SEAL objects', url: '/v1/he/sessions', who: 'client', payload: { ...goodSession(), relinKeys: 'AAAA' }, problem: 'invalid-ciphertext' },
+  { name: 'HE session with unsupported ring degree', url: '/v1/he/sessions', who: 'client', payload: { ...goodSession(), params: { polyModulusDegree: 1000, coeffModulusBits: [60, 40, 60], scaleBits: 40 } }, problem: 'validation' },
+  { name: 'HE session carrying a secret key field', url: '/v1/he/sessions', who: 'client', payload: { ...goodSession(), secretKey: sealObject(64) }, problem: 'validation' },
   // Headers.
   { name: 'idempotency key with spaces', url: MPC, who: 'client', payload: goodMpc(), headers: { 'idempotency-key': 'two words' }, problem: 'invalid-idempotency-key' },
   { name: 'idempotency key too long', url: '/v1/inference/he', who: 'client', payload: goodHe(), headers: { 'idempotency-key': 'k'.repeat(129) }, problem: 'invalid-idempotency-key' },

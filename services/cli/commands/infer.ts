@@ -1,8 +1,9 @@
 /**
  * @module services/cli/commands/infer
- * `mpc infer --model <id> --input <file.json> [--mode mpc]`: reads `{"shape": [...], "data": [...]}`
- * (row-major, batch first), runs the inference through the SDK (inputs shared and sealed, output
- * opened and checked locally) and prints the output in the same form.
+ * `mpc infer --model <id> --input <file.json> [--mode mpc|he]`: reads `{"shape": [...], "data": [...]}`
+ * (row-major, batch first), runs the inference through the SDK (MPC: inputs shared and sealed,
+ * output opened and checked locally; HE: keys made here, input encrypted, output decrypted
+ * here) and prints the output in the same form.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -10,10 +11,10 @@ import { UsageError } from '../usage-error.js';
 import { MpcClient } from '../../sdk/mpc-client.js';
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, resolveClientConfig, runClientCommand } from '../../sdk/client-command.js';
 
-const HELP = `usage: mpc infer --model <id> --input <file.json> [--mode mpc] [--timeout <ms>] [options]
+const HELP = `usage: mpc infer --model <id> --input <file.json> [--mode mpc|he] [--timeout <ms>] [options]
   --model <id>        published model id
   --input <file>      JSON {"shape": [batch, ...], "data": [numbers, row-major]}
-  --mode mpc|he       execution mode (default mpc; he inference is not in this SDK version yet)
+  --mode mpc|he       mpc (default): secret-shared across the parties; he: CKKS-encrypted (batch 1)
   --timeout <ms>      give up waiting after this long (default 120000)
   output: {"shape": [...], "data": [...]}; with --json also the job id and statistics
 ${CLIENT_OPTIONS_HELP}
@@ -62,9 +63,8 @@ export async function run(args: string[]): Promise<number> {
   }
   const input = parseTensorFile(text, v.input);
   return runClientCommand('infer', async () => {
-    if (v.mode === 'he') throw new Error('--mode he: HE inference is not available in this SDK version yet (use --mode mpc)');
     const client = new MpcClient(resolveClientConfig(v));
-    const out = await client.infer(v.model!, input, { mode: 'mpc', timeoutMs });
+    const out = await client.infer(v.model!, input, { mode: v.mode as 'mpc' | 'he', timeoutMs }).finally(() => client.close());
     const body: Record<string, unknown> = { shape: out.shape, data: Array.from(out.data) };
     if (v.json) body.job = { id: out.job.id, state: out.job.state, ...(out.job.stats ? { stats: out.job.stats } : {}) };
     process.stdout.write(JSON.stringify(body) + '\n');

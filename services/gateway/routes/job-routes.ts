@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { JobStatus, Principal } from '../../coordinator/api.js';
-import type { DenialEvent } from '../gateway-methods.js';
+import type { DenialEvent, GatewayExtraMethods } from '../gateway-methods.js';
 import type { RouteContext } from '../fastify-types.js';
 import { ProblemError } from '../problems.js';
 import { checkedShapeSize, checkSealedSharePairs, checkSealObject } from '../payload-checks.js';
@@ -114,21 +114,21 @@ export function registerJobRoutes(app: FastifyInstance, ctx: RouteContext, deny:
     },
   );
 
-  app.post<{ Body: { parms: string; publicKey: string; relinKeys: string; galoisKeys: string } }>(
+  app.post<{ Body: Omit<GatewayExtraMethods['he.registerKeys']['req'], 'principal'> }>(
     '/he/sessions',
     {
       bodyLimit: ctx.config.publishBodyLimit,
       config: { roles: ['client', 'hospital', 'admin'] },
       schema: {
         tags: ['inference'],
-        summary: 'Register CKKS public, relinearization and Galois keys for HE inference (never the secret key)',
+        summary: 'Register CKKS public, relinearization and Galois keys for HE inference with one model (never the secret key)',
         body: heSessionBody,
         response: { 201: heSessionResponse, ...problemResponses },
       },
     },
     async (request, reply) => {
       const b = request.body;
-      for (const f of ['parms', 'publicKey', 'relinKeys', 'galoisKeys'] as const) checkSealObject(f, b[f]);
+      for (const f of ['publicKey', 'relinKeys', 'galoisKeys'] as const) checkSealObject(f, b[f]);
       const res = await c.call('he.registerKeys', { principal: principalOf(request), ...b });
       return reply.code(201).send(res);
     },

@@ -9,7 +9,7 @@ import type { RouteContext } from '../fastify-types.js';
 import type { ModelMode } from '../gateway-methods.js';
 import { ProblemError } from '../problems.js';
 import { checkSealedBoxes, decodeBase64Field } from '../payload-checks.js';
-import { listModelsResponse, publishModelBody, publishModelResponse } from '../schemas.js';
+import { hePlanResponse, listModelsResponse, modelParams, publishModelBody, publishModelResponse } from '../schemas.js';
 import { problemResponses } from './problem-responses.js';
 import { idempotencyHeaderSchema, idempotencyKey } from './idempotency-key.js';
 
@@ -54,4 +54,21 @@ export function registerModelRoutes(app: FastifyInstance, ctx: RouteContext): vo
     if (!principal) throw new ProblemError('unauthenticated', 'no authenticated identity on this request');
     return ctx.coordinator.call('models.list', { principal });
   });
+
+  app.get<{ Params: { id: string } }>(
+    '/models/:id/he-plan',
+    {
+      schema: {
+        tags: ['models'],
+        summary: 'Public part of an HE model\'s plan: CKKS parameters, input/output layout, rotation steps (no weights)',
+        params: modelParams,
+        response: { 200: hePlanResponse, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const principal = request.principal;
+      if (!principal) throw new ProblemError('unauthenticated', 'no authenticated identity on this request');
+      return ctx.coordinator.call('models.hePlan', { principal, modelId: request.params.id });
+    },
+  );
 }

@@ -1,0 +1,61 @@
+/**
+ * @module services/sdk/he-session
+ * The client side of HE inference for one model: fetch the public part of the model's plan,
+ * generate CKKS keys for it here (the secret key never leaves this object), register the
+ * evaluation keys with the service, then encrypt inputs and decrypt results. node-seal is
+ * loaded only when a session is first made, so MPC-only clients never pay for it.
+ */
+import type { HePlan } from '../../protocols/he/he-plan.js';
+import type { HeClient } from '../../protocols/he/he-client.js';
+import type { HeClientPlan } from '../gateway/gateway-methods.js';
+import type { GatewayHttp } from './gateway-http.js';
+import { toBase64 } from '../../crypto-core/encoding.js';
+
+/** The plan object the client-side functions take: the public part, with no evaluation steps. */
+function clientOnlyPlan(p: HeClientPlan): HePlan {
+  // packInput/unpackOutput and key generation read only the public fields; the weight-bearing
+  // steps stay with the HE workers.
+  return { ...p, steps: [], cost: { rotations: 0, plainMultiplies: 0, cipherMultiplies: 0 } } as HePlan;
+}
+
+/** Keys and registration of one model's HE session. */
+export class HeSession {
+  readonly modelId: string;
+  readonly sessionId: string;
+  readonly client: HeClient;
+
+  private constructor(modelId: string, sessionId: string, client: HeClient) {
+    this.modelId = modelId;
+    this.sessionId = sessionId;
+    this.client = client;
+  }
+
+  /** Fetches the plan, generates keys and registers the evaluation keys. */
+  static async open(http: GatewayHttp, modelId: string): Promise<HeSession> {
+    const { plan } = await http.json<{ plan: HeClientPlan }>({ method: 'GET', path: `/v1/models/${modelId}/he-plan` });
+    const [{ loadSeal }, { HeClient: Client }] = await Promise.all([import('../../crypto-core/he/seal-loader.js'), import('../../protocols/he/he-client.js')]);
+    const client = Client.create(await loadSeal(), clientOnlyPlan(plan));
+    try {
+      const ek = client.evalKeys;
+      const res = await http.json<{ sessionId: string }>({
+        method: 'POST',
+        path: '/v1/he/sessions',
+        body: { modelId, params: ek.params, publicKey: toBase64(ek.publicKey), relinKeys: toBase64(ek.relinKeys), galoisKeys: toBase64(ek.galoisKeys), galoisSteps: [...ek.galoisSteps] },
+      });
+      return new HeSession(modelId, res.sessionId, client);
+    } catch (err) {
+      client.dispose();
+      throw err;
+    }
+  }
+
+  /** Number of inputs the model takes (batch 1). */
+  get inputSize(): number {
+    return this.client.plan.inputSize;
+  }
+
+  /** Frees the keys. */
+  dispose(): void {
+    this.client.dispose();
+  }
+}
