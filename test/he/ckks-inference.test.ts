@@ -136,6 +136,35 @@ describe('CKKS inference matches float64 (max abs error <= 1e-4)', () => {
   });
 });
 
+describe('deeper models get larger parameters', () => {
+  it('dense -> cubic -> dense -> square -> dense (depth 7, N=16384) matches float64', () => {
+    const ir = model(16, 2, [
+      denseLayer('a', 8, 16),
+      { kind: 'polynomial', name: 'cubic', coeffs: [0.1, 1, 0, 0.2] },
+      denseLayer('b', 4, 8),
+      { kind: 'square', name: 'sq' },
+      denseLayer('c', 2, 4),
+    ]);
+    const plan = planHeModel(ir);
+    expect(plan.depth).toBe(7);
+    expect(plan.params.polyModulusDegree).toBe(16384);
+    const ctx = CkksContext.create(seal, plan.params);
+    const client = HeClient.create(seal, plan);
+    const keys = CkksEvalKeys.load(ctx, client.evalKeys);
+    const ev = HeModelEvaluator.prepare(ctx, plan);
+    try {
+      const x = sampleInput('deep', 16).map((v) => 2 * v - 1);
+      const got = client.decrypt(ev.evaluate(client.encrypt(x), keys));
+      expect(maxAbsDiff(got, inferPlain(ir, x))).toBeLessThan(TOL);
+    } finally {
+      ev.dispose();
+      keys.dispose();
+      client.dispose();
+      ctx.dispose();
+    }
+  });
+});
+
 describe('determinism (the basis of dual execution)', () => {
   it('gives byte-identical results twice in one instance and in a fresh SEAL instance', async () => {
     const ct = mlp.client.encrypt(sampleInput('det', 784));
