@@ -17,6 +17,14 @@ export interface CommandEntry {
 
 /** Every subcommand, by name (two-word commands keyed with a space). */
 export const commands: Record<string, CommandEntry> = {
+  up: { summary: 'start a local cluster (nats-server, parties, coordinator, gateway) until Ctrl-C', load: () => import('./commands/up.js') },
+  party: { summary: 'run one compute party (--config <file>)', load: () => import('./commands/party.js') },
+  coordinator: { summary: 'run the coordinator (--config <file>)', load: () => import('./commands/coordinator.js') },
+  gateway: { summary: 'run the HTTP gateway (--config <file>)', load: () => import('./commands/gateway.js') },
+  infer: { summary: 'run an inference: --model <id> --input <file.json> --mode mpc|he', load: () => import('./commands/infer.js') },
+  'models publish': { summary: 'publish an ONNX model: <file.onnx> --mode mpc|he', load: () => import('./commands/models-publish.js') },
+  'datasets upload': { summary: 'upload a data set (CSV or JSON rows) as secret shares', load: () => import('./commands/datasets-upload.js') },
+  query: { summary: 'run an analytics query (JSON) over data sets', load: () => import('./commands/query.js') },
   bench: { summary: 'run a benchmark suite (ring, rss, inference, he, audit, analytics); --json for JSON lines', load: () => import('./commands/bench.js') },
   'audit export': { summary: 'export the audit log (JSON Lines) and the latest checkpoint to a folder', load: () => import('./commands/audit-export.js') },
   'audit verify': { summary: 'verify an exported audit log offline (root, signature, consistency)', load: () => import('./commands/audit-verify.js') },
