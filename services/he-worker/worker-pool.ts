@@ -1,9 +1,9 @@
 /**
  * @module services/he-worker/worker-pool
  * A pool of worker threads, one SEAL instance each (default: one per core), evaluating CKKS
- * models on client ciphertexts. Tasks wait in one FIFO queue; an idle worker takes the oldest
- * task, preferring (without reordering past it) nothing: the first idle worker that already
- * holds the task's session keys is chosen, else any idle worker, which is then sent the keys.
+ * models on client ciphertexts. Tasks wait in one FIFO queue; the oldest task that may run goes
+ * to an idle worker that already holds its session keys if there is one (loading 18 MB of Galois
+ * keys costs about 200 ms), else to any idle worker, which is sent the keys along with the task.
  *
  * Failure model: a worker that dies (crash, exit, out-of-memory report) is replaced by a fresh
  * thread, and the task it was running goes back to the head of the queue, so queued and running
