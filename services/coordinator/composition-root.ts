@@ -63,8 +63,12 @@ const AUDIT_TYPE: Record<JobState, AuditEventType> = {
   'failed-verification': 'job.failed-verification',
 };
 
-/** Default timing: a minute per job, probes every half second, gone after two misses. */
-export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = { id: 'coordinator', jobTimeoutMs: 60_000, probeIntervalMs: 500, missedProbes: 2, dispatchTimeoutMs: 5_000 };
+/**
+ * Default timing: a minute per job; probes every half second; gone after two probes that find
+ * nobody listening, or after 15 s without an answer (a party busy with a large product keeps
+ * its subscription and is not gone).
+ */
+export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = { id: 'coordinator', jobTimeoutMs: 60_000, probeIntervalMs: 500, missedProbes: 2, unresponsiveMs: 15_000, dispatchTimeoutMs: 5_000 };
 
 /** Builds the container and resolves the coordinator's parts. */
 export function composeCoordinator(parts: CoordinatorParts, parent: DependencyContainer = rootContainer): ComposedCoordinator {

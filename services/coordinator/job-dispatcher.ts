@@ -115,22 +115,28 @@ export class JobDispatcher {
 
       timers.push(setTimeout(() => settle({ code: 'job-deadline', message: `job ${jobId} did not finish within ${this.settings.jobTimeoutMs} ms` }), Math.max(0, deadline - Date.now())));
       const misses = [0, 0, 0];
+      const lastAnswer = [Date.now(), Date.now(), Date.now()];
       let probing = false;
       const probe = setInterval(() => {
         if (probing) return;
         probing = true;
         void Promise.all(parties.map((p) => this.link.probe(p.id, this.settings.probeIntervalMs)))
-          .then((oks) => {
-            oks.forEach((ok, i) => {
-              if (ok) {
+          .then((outcomes) => {
+            const now = Date.now();
+            outcomes.forEach((o, i) => {
+              if (results[i] !== undefined) return;
+              if (o === 'ok') {
                 misses[i] = 0;
+                lastAnswer[i] = now;
                 this.registry.markSeen(parties[i]!.id);
                 return;
               }
-              misses[i]!++;
-              if (misses[i]! >= this.settings.missedProbes && results[i] === undefined) {
+              misses[i] = o === 'gone' ? misses[i]! + 1 : 0;
+              const gone = misses[i]! >= this.settings.missedProbes;
+              if (gone || now - lastAnswer[i]! > this.settings.unresponsiveMs) {
                 this.registry.markDown(parties[i]!.id);
-                settle({ code: 'party-gone', message: `party ${i} (${parties[i]!.id}) stopped answering health probes during job ${jobId}`, party: i });
+                const why = gone ? 'is no longer connected (no responders to its health probes)' : `has not answered health probes for ${now - lastAnswer[i]!} ms`;
+                settle({ code: 'party-gone', message: `party ${i} (${parties[i]!.id}) ${why} during job ${jobId}`, party: i });
               }
             });
           })

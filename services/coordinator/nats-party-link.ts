@@ -4,10 +4,10 @@
  * `subjects.health(id)`, reports on `subjects.jobReport(job)`. "No responders" and timeouts
  * become an `unreachable` reply or a failed probe; nothing here throws into the dispatcher.
  */
-import type { NatsConnection } from 'nats';
+import { ErrorCode, NatsError, type NatsConnection } from 'nats';
 import { subjects } from './api.js';
 import type { DispatchMessage, DispatchReply, Signed } from './job-messages.js';
-import type { PartyLink } from './party-link.js';
+import type { PartyLink, ProbeResult } from './party-link.js';
 import { MessageAssembler } from '../transport/chunked-message.js';
 
 const enc = new TextEncoder();
@@ -28,12 +28,14 @@ export class NatsPartyLink implements PartyLink {
     }
   }
 
-  async probe(serviceId: string, timeoutMs: number): Promise<boolean> {
+  async probe(serviceId: string, timeoutMs: number): Promise<ProbeResult> {
     try {
       const reply = await this.nc.request(subjects.health(serviceId), new Uint8Array(0), { timeout: timeoutMs });
-      return (JSON.parse(dec.decode(reply.data)) as { ready?: unknown }).ready === true;
-    } catch {
-      return false;
+      return (JSON.parse(dec.decode(reply.data)) as { ready?: unknown }).ready === true ? 'ok' : 'gone';
+    } catch (e) {
+      // "No responders" means the server knows no subscriber for the subject: the service's
+      // connection is gone. A timeout only says it did not answer in time.
+      return e instanceof NatsError && e.code === ErrorCode.NoResponders ? 'gone' : 'slow';
     }
   }
 

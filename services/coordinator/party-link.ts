@@ -5,12 +5,19 @@
  */
 import type { DispatchMessage, DispatchReply, Signed } from './job-messages.js';
 
+/** Outcome of one health probe. */
+export type ProbeResult = 'ok' | 'gone' | 'slow';
+
 /** The dispatcher's view of the network. */
 export interface PartyLink {
   /** Sends a signed dispatch message; a party that cannot be reached yields `{ ok: false, reason: 'unreachable' }`. */
   dispatch(serviceId: string, msg: Signed<DispatchMessage>, timeoutMs: number): Promise<DispatchReply>;
-  /** Whether `serviceId` answers a health probe within `timeoutMs`. */
-  probe(serviceId: string, timeoutMs: number): Promise<boolean>;
+  /**
+   * Probes `serviceId`: `ok` when it answers within `timeoutMs`; `gone` when nobody listens on
+   * its subject (its process or connection is gone); `slow` when it listens but did not answer
+   * in time (busy with a large job, or the broker is unreachable).
+   */
+  probe(serviceId: string, timeoutMs: number): Promise<ProbeResult>;
   /** Delivers every report published for `jobId` (raw JSON) until the returned function is called. Resolves once listening. */
   watchReports(jobId: string, onReport: (raw: unknown) => void): Promise<() => void>;
 }

@@ -33,8 +33,10 @@ export interface DispatchSettings {
   jobTimeoutMs: number;
   /** Interval of health probes of the parties of a running job (ms). */
   probeIntervalMs: number;
-  /** Consecutive failed probes after which a party is declared gone. */
+  /** Consecutive probes finding nobody listening after which a party is declared gone. */
   missedProbes: number;
+  /** Time a party may go without answering probes (busy, not gone) before it is declared gone (ms). */
+  unresponsiveMs: number;
   /** Timeout of one dispatch request (ms). */
   dispatchTimeoutMs: number;
 }
