@@ -132,7 +132,18 @@ export function findColumn(schema: DatasetSchema, name: string): Column | undefi
   return schema.columns.find((c) => c.name === name);
 }
 
-/** True when two schemas are identical (a query over several data sets needs this). */
+/** The meaning of a column, independent of key order and of an explicit default fractionBits. */
+function columnKey(c: Column): string {
+  if (c.type === 'numeric') return JSON.stringify([c.name, c.type, c.min, c.max, c.fractionBits ?? DEFAULT_COLUMN_FRACTION_BITS]);
+  if (c.type === 'categorical') return JSON.stringify([c.name, c.type, c.categories]);
+  return JSON.stringify([c.name, c.type]);
+}
+
+/**
+ * True when two schemas declare the same columns in the same order (a query over several data
+ * sets, and an append, need this). Key order does not matter: a schema read back from canonical
+ * JSON equals the one declared.
+ */
 export function sameSchema(a: DatasetSchema, b: DatasetSchema): boolean {
-  return JSON.stringify(a.columns) === JSON.stringify(b.columns);
+  return a.columns.length === b.columns.length && a.columns.every((c, i) => columnKey(c) === columnKey(b.columns[i]!));
 }

@@ -20,9 +20,10 @@
  * Means, variances and correlations are derived by the analyst's SDK from the revealed sums
  * (see output-layout.ts); with the count released alongside, they disclose nothing more.
  *
- * Precision: values are fixed point with ctx.fractionBits (F); products of two columns are
- * kept at 2F when the schema's bounds guarantee they fit (max|x| max|y| n 2^(2F) < 2^62), else
- * truncated to F.
+ * Precision: values are fixed point with ctx.fractionBits (F). Sums are exact. Products of two
+ * columns (sums of squares, cross products) are never truncated: each factor is first truncated
+ * by just enough bits s that n max|x| max|y| 2^(2F - sx - sy) < 2^61, and the sum is exact at
+ * 2F - sx - sy bits (see `factorShifts`).
  */
 import type { ProtocolContext } from '../rss/context.js';
 import { add, addPublic, concat, mulPublic, split, sub, subFromPublic, sum } from '../rss/local-ops.js';
@@ -78,12 +79,25 @@ function checkRingCapacity(schema: DatasetSchema, query: Query, n: number, F: nu
     }
     const pair = a.op === 'variance' || a.op === 'stddev' ? [a.column, a.column] : a.op === 'correlation' ? [...a.columns] : null;
     if (pair) {
-      const bxy = columnBound(schema, pair[0]!) * columnBound(schema, pair[1]!);
-      if (bxy * 2 ** (2 * F) >= LIMIT || bxy * n * 2 ** F >= LIMIT) {
-        throw new QueryError(`/aggregates/${i}`, `products of '${pair[0]}' and '${pair[1]}' (bound ${bxy}) over ${n} rows would overflow the 64-bit ring at ${F} fractional bits`);
+      const { sx, sy } = factorShifts(schema, pair[0]!, pair[1]!, n, F);
+      if (sx > F || sy > F) {
+        const bxy = columnBound(schema, pair[0]!) * columnBound(schema, pair[1]!);
+        throw new QueryError(`/aggregates/${i}`, `a sum of ${n} products of '${pair[0]}' and '${pair[1]}' (bound ${bxy}) would overflow the 64-bit ring even at 0 fractional bits`);
       }
     }
   });
+}
+
+/**
+ * Bits by which the two factors of a column product are truncated before multiplying, so that
+ * the sum over n rows of x'y' (at 2F - sx - sy fractional bits) stays below 2^61:
+ * S = ceil(log2(n bx by) + 2F - 61), split between the factors (both ceil(S/2) for a square).
+ */
+function factorShifts(schema: DatasetSchema, x: string, y: string, n: number, F: number): { sx: number; sy: number } {
+  const need = Math.log2(n * columnBound(schema, x) * columnBound(schema, y)) + 2 * F - 61;
+  const S = Number.isFinite(need) ? Math.max(0, Math.ceil(need)) : 0;
+  const sx = Math.ceil(S / 2);
+  return { sx, sy: x === y ? sx : S - sx };
 }
 
 /** Runs `input.query` at this party. All three parties must call it with the same public inputs. */
@@ -203,22 +217,39 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
   for (const c of sumCols) vecs.push({ slot: (g) => ({ kind: 'sum', group: g, column: c, scale: F }), v: await numeric(c) });
   const prodSpecs: { x: string; y: string; sq: boolean }[] = [...[...sqCols].map((c) => ({ x: c, y: c, sq: true })), ...pairs.map(([x, y]) => ({ x, y, sq: false }))];
   if (prodSpecs.length) {
+    // No product is truncated: truncating a value near 2^62 fails with probability about
+    // 2^(l+1-64) per element (SecureML bound; it did, in tests, for areas in the thousands).
+    // Instead each factor is first truncated by just enough bits that the sum of x'y' over n rows
+    // fits the ring exactly; a factor (|x| 2^F) is far below 2^62, so its truncation is safe.
+    const shifts = prodSpecs.map((p) => factorShifts(schema, p.x, p.y, n, F));
+    const reduced = new Map<string, ReplicatedShare>();
+    const wanted = new Map<number, string[]>(); // shift -> columns
+    prodSpecs.forEach((p, i) => {
+      const want = (c: string, sh: number): void => {
+        if (sh === 0) return;
+        const cols = wanted.get(sh) ?? [];
+        if (!cols.includes(c)) cols.push(c);
+        wanted.set(sh, cols);
+      };
+      want(p.x, shifts[i]!.sx);
+      want(p.y, shifts[i]!.sy);
+    });
+    for (const [sh, cols] of wanted) {
+      const xs: ReplicatedShare[] = [];
+      for (const c of cols) xs.push(await numeric(c));
+      split(await truncate(ctx, concat(xs), sh), cols.map(() => n)).forEach((v, j) => reduced.set(`${cols[j]!}>>${sh}`, v));
+    }
+    const factor = async (c: string, sh: number): Promise<ReplicatedShare> => (sh === 0 ? await numeric(c) : reduced.get(`${c}>>${sh}`)!);
     const xs: ReplicatedShare[] = [];
     const ys: ReplicatedShare[] = [];
-    for (const p of prodSpecs) {
-      xs.push(await numeric(p.x));
-      ys.push(await numeric(p.y));
+    for (const [i, p] of prodSpecs.entries()) {
+      xs.push(await factor(p.x, shifts[i]!.sx));
+      ys.push(await factor(p.y, shifts[i]!.sy));
     }
     const prods = await mulPairs(ctx, xs, ys);
-    const bound = (c: string): number => Math.max(Math.abs(numericCol(c).min), Math.abs(numericCol(c).max));
-    const exact = prodSpecs.map((p) => bound(p.x) * bound(p.y) * n * 2 ** (2 * F) < 2 ** 62);
-    const toTruncate = prods.filter((_, i) => !exact[i]);
-    const truncated = toTruncate.length ? split(await truncate(ctx, concat(toTruncate), F), toTruncate.map(() => n)) : [];
-    let ti = 0;
     prodSpecs.forEach((p, i) => {
-      const scale = exact[i] ? 2 * F : F;
-      const v = exact[i] ? prods[i]! : truncated[ti++]!;
-      vecs.push({ slot: (g) => (p.sq ? { kind: 'sumsq', group: g, column: p.x, scale } : { kind: 'sumxy', group: g, column: p.x, column2: p.y, scale }), v });
+      const scale = 2 * F - shifts[i]!.sx - shifts[i]!.sy;
+      vecs.push({ slot: (g) => (p.sq ? { kind: 'sumsq', group: g, column: p.x, scale } : { kind: 'sumxy', group: g, column: p.x, column2: p.y, scale }), v: prods[i]! });
     });
   }
   for (const [ai, idx] of histEdges) {

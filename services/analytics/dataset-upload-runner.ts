@@ -4,9 +4,11 @@
  * upload digest, open it (the associated data binds name, upload id and party index), and store
  * the share pair encrypted at rest with an updated manifest. `create` refuses an existing data
  * set; `append` adds a part to one with the same schema and owner, keeping its policy.
+ * The parties vote (one round) after their checks and write only when all three accept.
  */
 import { open as openBox } from '../../crypto-core/sealed-box.js';
 import { checkPolicy, checkSchema, encodedWidth, sameSchema } from '../../protocols/analytics/dataset-schema.js';
+import { nextParty, prevParty } from '../../protocols/channel/channel.js';
 import { makeShare } from '../../protocols/rss/replicated-share.js';
 import { JobPayloadError } from '../party/errors.js';
 import type { JobRunContext, JobRunner, JobRunOutcome } from '../party/job-runner.js';
@@ -49,6 +51,33 @@ export class DatasetUploadRunner implements JobRunner {
   readonly kind = 'dataset-upload';
 
   async run(ctx: JobRunContext): Promise<JobRunOutcome> {
+    // Every check comes before a one-round vote, and nothing is written unless all three
+    // parties accept: a box that fails at one party must not leave a part stored at the others.
+    let prepared: Prepared | undefined;
+    let refusal: unknown;
+    try {
+      prepared = await this.#prepare(ctx);
+    } catch (e) {
+      refusal = e;
+    }
+    const self = ctx.protocol.self;
+    const ch = ctx.protocol.channel;
+    const tag = ctx.protocol.nextTag('upload-vote');
+    const vote = Uint8Array.of(prepared ? 1 : 0);
+    await Promise.all([ch.send(nextParty(self), tag, vote), ch.send(prevParty(self), tag, vote)]);
+    const votes = await Promise.all([ch.recv(nextParty(self), tag), ch.recv(prevParty(self), tag)]);
+    if (refusal !== undefined) throw refusal;
+    const refusers = [nextParty(self), prevParty(self)].filter((_, i) => votes[i]![0] !== 1);
+    if (refusers.length > 0) throw new JobPayloadError(`upload refused by party ${refusers.join(' and ')}; nothing stored`);
+    const { p, manifest, pair } = prepared!;
+    await writePart(ctx.shares, p.datasetId, p.uploadId, { rows: p.rows, share: makeShare(pair[0], pair[1]) });
+    const manifestSha256 = await writeManifest(ctx.shares, manifest);
+    ctx.log.info('dataset-stored', { datasetId: p.datasetId, uploadId: p.uploadId, rows: p.rows, parts: manifest.parts.length });
+    const result: DatasetUploadPartyResult = { datasetId: p.datasetId, rows: manifest.rows, parts: manifest.parts.length, manifestSha256 };
+    return { result };
+  }
+
+  async #prepare(ctx: JobRunContext): Promise<Prepared> {
     const p = checkUploadPayload(ctx.order.payload);
     const self = ctx.protocol.self;
     const box = fromLargeBase64(p.sealedShare, 'payload.sealedShare');
@@ -77,10 +106,13 @@ export class DatasetUploadRunner implements JobRunner {
     const manifest: DatasetManifest = existing
       ? { ...existing, parts: [...existing.parts, part], rows: existing.rows + p.rows }
       : { datasetId: p.datasetId, name: p.name, owner: { tenant: p.owner.tenant, actor: p.owner.actor }, schema: p.schema, policy: p.policy, parts: [part], rows: p.rows };
-    await writePart(ctx.shares, p.datasetId, p.uploadId, { rows: p.rows, share: makeShare(pair[0], pair[1]) });
-    const manifestSha256 = await writeManifest(ctx.shares, manifest);
-    ctx.log.info('dataset-stored', { datasetId: p.datasetId, uploadId: p.uploadId, rows: p.rows, parts: manifest.parts.length });
-    const result: DatasetUploadPartyResult = { datasetId: p.datasetId, rows: manifest.rows, parts: manifest.parts.length, manifestSha256 };
-    return { result };
+    return { p, manifest, pair };
   }
+}
+
+/** A checked upload, ready to write. */
+interface Prepared {
+  readonly p: DatasetUploadPartyPayload;
+  readonly manifest: DatasetManifest;
+  readonly pair: [BigUint64Array, BigUint64Array];
 }

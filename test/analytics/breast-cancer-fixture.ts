@@ -82,9 +82,16 @@ export interface SecureRunResult {
  * Shares each hospital's encoded rows, runs `query` at three in-memory parties with the default
  * CompareOps, opens the output with the checked reconstruction and decodes it.
  */
-export async function runSecure(schema: DatasetSchema, hospitals: readonly EncodedRows[], query: Query, minCellSize: number, label = 'analytics'): Promise<SecureRunResult> {
+export async function runSecure(
+  schema: DatasetSchema,
+  hospitals: readonly EncodedRows[],
+  query: Query,
+  minCellSize: number,
+  label = 'analytics',
+  fractionBits?: number,
+): Promise<SecureRunResult> {
   const rng = seeded(label);
-  const parties = createLocalParties({ rng: rng.fork('seeds') });
+  const parties = createLocalParties({ rng: rng.fork('seeds'), ...(fractionBits === undefined ? {} : { fractionBits }) });
   const shared = hospitals.map((h, i) => shareEncodedRows(h, rng.fork(`hospital-${i}`)));
   const perParty = [0, 1, 2].map((p) => shared.map((s) => s[p]!)) as SharedDataset[][];
   const outs = await parties.run((ctx, self) => runSecureQuery(ctx, { schema, datasets: perParty[self]!, query, minCellSize }, defaultCompareOps));

@@ -20,8 +20,9 @@ import { describe, expect, it } from 'vitest';
 import { encodeRows, type EncodedRows, type Row } from '../../protocols/analytics/encode-rows.js';
 import { columnOffset, type DatasetSchema } from '../../protocols/analytics/dataset-schema.js';
 import { plaintextQuery } from '../../protocols/analytics/plaintext-query.js';
-import { aggregateName, checkQuery, type Aggregate, type Query } from '../../protocols/analytics/query.js';
-import type { AggregateValue, HistogramValue, LogisticRegressionValue, QueryResult } from '../../protocols/analytics/query-result.js';
+import { checkQuery, type Query } from '../../protocols/analytics/query.js';
+import type { HistogramValue, QueryResult } from '../../protocols/analytics/query-result.js';
+import { expectMatches } from './compare-results.js';
 import { QueryError } from '../../protocols/analytics/errors.js';
 import { FEATURES, loadRows, makeSchema, runSecure, scaledRowsAndSchema, splitHospitals } from './breast-cancer-fixture.js';
 
@@ -30,64 +31,6 @@ const schema = makeSchema(rows);
 const parts = splitHospitals(rows);
 const hospitals = parts.map((h) => encodeRows(schema, h));
 const DATASETS = ['h1', 'h2', 'h3'];
-
-function close(got: number, want: number, tol: { rel?: number; abs?: number }, what: string): void {
-  const err = Math.abs(got - want);
-  const ok = (tol.abs !== undefined && err <= tol.abs) || (tol.rel !== undefined && err <= tol.rel * Math.abs(want));
-  expect(ok, `${what}: secure ${got}, clear ${want}, error ${err}`).toBe(true);
-}
-
-function compareValue(a: Aggregate, got: AggregateValue | undefined, want: AggregateValue, where: string): void {
-  expect(got, where).toBeDefined();
-  switch (a.op) {
-    case 'count':
-      expect(got, where).toBe(want);
-      break;
-    case 'sum':
-    case 'mean':
-    case 'variance':
-    case 'stddev':
-      close(got as number, want as number, { rel: 1e-4, abs: 1e-9 }, where);
-      break;
-    case 'correlation':
-      close(got as number, want as number, { abs: 1e-4 }, where);
-      break;
-    case 'min':
-    case 'max':
-      close(got as number, want as number, { abs: 2 ** -16 }, where);
-      break;
-    case 'histogram':
-      expect((got as HistogramValue).counts, where).toEqual((want as HistogramValue).counts);
-      break;
-    case 'logisticRegression': {
-      const g = got as LogisticRegressionValue;
-      const w = want as LogisticRegressionValue;
-      close(g.intercept, w.intercept, { abs: 2e-3 }, `${where} intercept`);
-      w.coefficients.forEach((c, i) => close(g.coefficients[i]!, c, { abs: 2e-3 }, `${where} coefficient ${i}`));
-      break;
-    }
-  }
-}
-
-/** Compares a secure result with the clear one: suppression exact, values within the tolerances above. */
-function expectMatches(got: QueryResult, want: QueryResult, query: Query): void {
-  expect(got.rows).toBe(want.rows);
-  expect(got.excludedOutOfRange).toBe(want.excludedOutOfRange);
-  expect(got.groups.map((g) => g.key)).toEqual(want.groups.map((g) => g.key));
-  want.groups.forEach((wg, i) => {
-    const gg = got.groups[i]!;
-    expect(gg.suppressed, `group ${JSON.stringify(wg.key)} suppressed`).toBe(wg.suppressed);
-    if (wg.suppressed) {
-      expect(gg.values).toEqual({});
-      return;
-    }
-    expect(Object.keys(gg.values).sort()).toEqual(Object.keys(wg.values).sort());
-    for (const a of query.aggregates) {
-      const key = aggregateName(a);
-      compareValue(a, gg.values[key], wg.values[key]!, `group ${JSON.stringify(wg.key)} ${key}`);
-    }
-  });
-}
 
 async function check(query: Query, k: number, data: { rows: readonly Row[]; hospitals: readonly EncodedRows[] } = { rows, hospitals }, label?: string): Promise<{ secure: QueryResult; clear: QueryResult }> {
   const q = checkQuery(query, schema);
@@ -234,11 +177,23 @@ describe('secure analytics on breast cancer split across three hospitals', () =>
     expectMatches(result, clear, q);
   });
 
-  it('refuses a query whose squares would overflow the ring, naming the aggregate', async () => {
-    const big: DatasetSchema = { columns: [{ name: 'x', type: 'numeric', min: 0, max: 900_000 }] };
-    const enc = encodeRows(big, [{ x: 1 }, { x: 2 }, { x: 3 }]);
-    const q = checkQuery({ datasets: ['a'], aggregates: [{ op: 'variance', column: 'x' }] }, big);
-    await expect(runSecure(big, [enc], q, 1, 'overflow')).rejects.toThrow(QueryError);
-    await expect(runSecure(big, [enc], q, 1, 'overflow')).rejects.toThrow(/\/aggregates\/0: .*overflow/);
+  it('refuses a query whose sums could overflow the ring, naming the aggregate', async () => {
+    // At f = 40 a sum of 8 values bounded by 10^6 needs 8 * 10^6 * 2^40 > 2^62.
+    const big: DatasetSchema = { columns: [{ name: 'x', type: 'numeric', min: 0, max: 1_000_000 }] };
+    const enc = encodeRows(big, Array.from({ length: 8 }, (_, i) => ({ x: i })));
+    const q = checkQuery({ datasets: ['a'], aggregates: [{ op: 'count' }, { op: 'variance', column: 'x' }] }, big);
+    const err = await runSecure(big, [enc], q, 1, 'overflow', 40).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(QueryError);
+    expect((err as QueryError).path).toBe('/aggregates/1');
+    expect((err as QueryError).message).toMatch(/a sum of 8 values of 'x' .* would overflow the 64-bit ring at 40 fractional bits/);
+  });
+
+  it('keeps sums of squares exact for large values (factors pre-truncated, products never truncated)', async () => {
+    // Squares of values up to 9e5 at f = 16 are ~2^72: the factors lose just enough bits.
+    const big: DatasetSchema = { columns: [{ name: 'x', type: 'numeric', min: 0, max: 900_000 }, { name: 'y', type: 'numeric', min: -5, max: 5 }] };
+    const data = Array.from({ length: 200 }, (_, i) => ({ x: 450_000 + 4000 * Math.sin(i), y: Math.cos(i * 1.7) * 4 }));
+    const q = checkQuery({ datasets: ['a'], aggregates: [{ op: 'variance', column: 'x' }, { op: 'variance', column: 'y' }, { op: 'correlation', columns: ['x', 'y'] }] }, big);
+    const { result } = await runSecure(big, [encodeRows(big, data)], q, 1, 'big-values');
+    expectMatches(result, plaintextQuery(big, data, q, 1), q);
   });
 });
