@@ -6,7 +6,7 @@
  * elements is exactly 16n + 61 bytes), and that a SEAL ciphertext's header disagrees with its
  * length; rejecting those here keeps malformed work from ever becoming a job.
  */
-import { decodeCanonicalBase64 } from '../sdk/canonical-base64.js';
+import { fromLargeBase64 } from '../transport/large-base64.js';
 import { SEALED_BOX_OVERHEAD } from '../../crypto-core/sealed-box.js';
 import { sealedSharePairLength, shapeSize } from '../sdk/sealed-share-pair.js';
 import { ProblemError } from './problems.js';
@@ -14,7 +14,7 @@ import { ProblemError } from './problems.js';
 /** Decodes canonical base64 or throws an `invalid-ciphertext` problem naming `field`. */
 export function decodeBase64Field(field: string, value: string): Uint8Array {
   try {
-    return decodeCanonicalBase64(value, field);
+    return fromLargeBase64(value, field);
   } catch (cause) {
     throw new ProblemError('invalid-ciphertext', `${field}: expected canonical standard base64`, { cause });
   }

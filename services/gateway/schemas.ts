@@ -12,12 +12,15 @@ import { QUERY_JSON_SCHEMA } from '../../protocols/analytics/query.js';
 
 /** Identifier segment: becomes part of a NATS subject, so no `.`, `*` or `>`. */
 export const ID_PATTERN = '^[A-Za-z0-9_-]{1,128}$';
+/** Model ids may contain dots (`digits-1.0`); they never become NATS subject tokens. */
+export const MODEL_ID_PATTERN = '^[A-Za-z0-9_.-]{1,128}$';
 /** 32-byte key in lower-case hex. */
 export const HEX32_PATTERN = '^[0-9a-f]{64}$';
 /** A decimal non-negative integer in a query string (the validator does not coerce types). */
 export const UINT_QUERY_PATTERN = '^(0|[1-9][0-9]{0,14})$';
 
 const id = { type: 'string', pattern: ID_PATTERN } as const;
+const modelId = { type: 'string', pattern: MODEL_ID_PATTERN } as const;
 const b64 = { type: 'string', minLength: 1 } as const;
 const sealedTriple = { type: 'array', minItems: 3, maxItems: 3, items: b64 } as const;
 
@@ -65,7 +68,7 @@ export const mpcInferenceBody = {
   additionalProperties: false,
   required: ['modelId', 'shape', 'clientPublicKey', 'sealedInputs'],
   properties: {
-    modelId: id,
+    modelId,
     shape: { type: 'array', minItems: 1, maxItems: 8, items: { type: 'integer', minimum: 1, maximum: 16_777_216 } },
     clientPublicKey: { type: 'string', pattern: HEX32_PATTERN },
     sealedInputs: sealedTriple,
@@ -77,7 +80,7 @@ export const heInferenceBody = {
   type: 'object',
   additionalProperties: false,
   required: ['modelId', 'sessionId', 'ciphertext'],
-  properties: { modelId: id, sessionId: id, ciphertext: b64 },
+  properties: { modelId, sessionId: id, ciphertext: b64 },
 } as const;
 
 const ckksParams = {
@@ -97,7 +100,7 @@ export const heSessionBody = {
   additionalProperties: false,
   required: ['modelId', 'params', 'publicKey', 'relinKeys', 'galoisKeys', 'galoisSteps'],
   properties: {
-    modelId: id,
+    modelId,
     params: ckksParams,
     publicKey: b64,
     relinKeys: b64,
@@ -138,7 +141,7 @@ export const hePlanResponse = {
 } as const;
 
 /** `:id` path parameter of model routes. */
-export const modelParams = { type: 'object', additionalProperties: false, required: ['id'], properties: { id } } as const;
+export const modelParams = { type: 'object', additionalProperties: false, required: ['id'], properties: { id: modelId } } as const;
 
 /** Reply of POST /v1/he/sessions. */
 export const heSessionResponse = {

@@ -16,7 +16,7 @@ import type { JobKind, JobResults, JobStatus, ServiceRecord } from '../coordinat
 import type { AuditCheckpoint, AuditEntry, AuditProof, DatasetRecord, ModelMode, ModelRecord } from '../gateway/gateway-methods.js';
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { fromHex, toBase64, toHex } from '../../crypto-core/encoding.js';
-import { decodeCanonicalBase64 } from './canonical-base64.js';
+import { fromLargeBase64 } from '../transport/large-base64.js';
 import { generateAgreementKeyPair, type AgreementKeyPair } from '../../crypto-core/keys/agreement.js';
 import { open as openBox, seal } from '../../crypto-core/sealed-box.js';
 import { Prg } from '../../crypto-core/prg.js';
@@ -80,9 +80,19 @@ export interface PendingMpcInference {
   requestId: string;
   /** The ephemeral key the parties seal the output to. */
   clientKey: AgreementKeyPair;
+  /** The exact submission (sealed inputs) and its idempotency key, for {@link MpcClient.resubmit}. */
+  submission: { body: Record<string, unknown>; idempotencyKey: string };
 }
 
+/** Attempts of a submission when the gateway or coordinator is transiently unavailable. */
+const SUBMIT_ATTEMPTS = 3;
+
 const TERMINAL = new Set<JobStatus['state']>(['verified', 'failed', 'failed-verification']);
+
+function checkModelId(v: unknown): string {
+  if (typeof v !== 'string' || !/^[A-Za-z0-9_.-]{1,128}$/.test(v)) throw new InvalidArgumentError(`modelId: expected 1-128 characters of [A-Za-z0-9_.-], got ${JSON.stringify(v)}`);
+  return v;
+}
 
 function checkId(name: string, v: unknown): string {
   if (typeof v !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(v)) throw new InvalidArgumentError(`${name}: expected 1-128 characters of [A-Za-z0-9_-], got ${JSON.stringify(v)}`);
@@ -171,7 +181,7 @@ export class MpcClient {
 
   /** The HE session of `modelId`: keys made and registered once per client and model. */
   heSession(modelId: string): Promise<HeSession> {
-    checkId('modelId', modelId);
+    checkModelId(modelId);
     let s = this.#heSessions.get(modelId);
     if (!s) {
       s = HeSession.open(this.http, modelId);
@@ -201,7 +211,7 @@ export class MpcClient {
     const result = await this.jobResult(job.id);
     if (result.kind !== 'he-inference') throw new InvalidArgumentError(`job ${job.id}: expected an he-inference result, got ${result.kind}`);
     const r = result.result as JobResults['he-inference'];
-    const data = session.client.decrypt(decodeCanonicalBase64(r.ciphertext, 'result.ciphertext'));
+    const data = session.client.decrypt(fromLargeBase64(r.ciphertext, 'result.ciphertext'));
     return { shape: [1, data.length], data, job };
   }
 
@@ -214,7 +224,7 @@ export class MpcClient {
 
   /** Shares, seals and submits an MPC inference; keep the returned value to open the result. */
   async submitMpcInference(modelId: string, input: TensorInput, opts: { idempotencyKey?: string } = {}): Promise<PendingMpcInference> {
-    checkId('modelId', modelId);
+    checkModelId(modelId);
     if (typeof input !== 'object' || input === null) throw new InvalidArgumentError('input: expected { shape, data }');
     const n = shapeSize(input.shape, 'input.shape');
     if (input.data === null || typeof input.data !== 'object' || input.data.length !== n) {
@@ -226,13 +236,34 @@ export class MpcClient {
     const requestId = toHex(clientKey.publicKey);
     const shares = shareSecret(values, Prg.random(), input.shape);
     const sealedInputs = shares.map((s, i) => toBase64(seal(keys[i], encodeSharePair(s.a, s.b), inferenceInputAad(modelId, requestId, i)))) as [string, string, string];
-    const res = await this.http.json<{ job: JobStatus; created: boolean }>({
-      method: 'POST',
-      path: '/v1/inference/mpc',
-      body: { modelId, shape: [...input.shape], clientPublicKey: requestId, sealedInputs },
-      headers: { 'idempotency-key': opts.idempotencyKey ?? randomBytes(16).toString('hex') },
-    });
-    return { job: res.job, created: res.created, modelId, requestId, clientKey };
+    const submission = { body: { modelId, shape: [...input.shape], clientPublicKey: requestId, sealedInputs }, idempotencyKey: opts.idempotencyKey ?? randomBytes(16).toString('hex') };
+    const res = await this.#submit(submission);
+    return { job: res.job, created: res.created, modelId, requestId, clientKey, submission };
+  }
+
+  /**
+   * Sends a submission again, byte for byte, with its idempotency key: the coordinator answers
+   * with the job already created (`created: false`) instead of making a second one. (Sharing the
+   * input again would make a different request, which the coordinator refuses under the same key.)
+   */
+  async resubmit(pending: PendingMpcInference): Promise<PendingMpcInference> {
+    const res = await this.#submit(pending.submission);
+    return { ...pending, job: res.job, created: res.created };
+  }
+
+  async #submit(submission: PendingMpcInference['submission']): Promise<{ job: JobStatus; created: boolean }> {
+    const req = { method: 'POST' as const, path: '/v1/inference/mpc', body: submission.body, headers: { 'idempotency-key': submission.idempotencyKey } };
+    // A lost connection or an unavailable coordinator is retried with the same bytes and key,
+    // which the idempotency key makes safe; any other answer is final.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.http.json<{ job: JobStatus; created: boolean }>(req);
+      } catch (err) {
+        const transient = err instanceof GatewayProblemError ? err.status === 502 || err.status === 503 || err.status === 504 : err instanceof TypeError;
+        if (!transient || attempt >= SUBMIT_ATTEMPTS) throw err;
+        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+      }
+    }
   }
 
   /**
@@ -243,7 +274,7 @@ export class MpcClient {
   openMpcResult(pending: PendingMpcInference, result: JobResults['mpc-inference']): { shape: number[]; data: Float64Array } {
     const n = shapeSize(result.shape, 'result.shape');
     const shares = result.sealedOutputs.map((b64, i) => {
-      const plain = openBox(pending.clientKey.secretKey, decodeCanonicalBase64(b64, `sealedOutputs[${i}]`), inferenceOutputAad(pending.modelId, pending.requestId, i));
+      const plain = openBox(pending.clientKey.secretKey, fromLargeBase64(b64, `sealedOutputs[${i}]`), inferenceOutputAad(pending.modelId, pending.requestId, i));
       const [a, b] = decodeSharePair(plain, n);
       return makeShare(a, b, result.shape);
     });

@@ -21,7 +21,7 @@ import { CkksContext } from '../../crypto-core/he/ckks-context.js';
 import { CkksEvalKeys, type EvalKeyBundle } from '../../crypto-core/he/ckks-keys.js';
 import { heClientPlan } from '../../services/gateway/gateway-methods.js';
 import { toBase64 } from '../../crypto-core/encoding.js';
-import { decodeCanonicalBase64 as fromBase64 } from '../../services/sdk/canonical-base64.js';
+import { fromLargeBase64 as fromBase64 } from '../../services/transport/large-base64.js';
 import type { CkksParams } from '../../crypto-core/he/ckks-params.js';
 
 const TOL = 1e-4;

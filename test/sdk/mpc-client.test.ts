@@ -134,7 +134,7 @@ describe('MpcClient against a gateway', () => {
     const c = client();
     const before = f.double.calls.length;
     await expect(c.infer('affine', { shape: [2, 2], data: [1, 2, 3] })).rejects.toThrow(/input\.data: expected 4 numbers/);
-    await expect(c.infer('a.b', { shape: [1], data: [1] })).rejects.toThrow(/modelId/);
+    await expect(c.infer('a/b', { shape: [1], data: [1] })).rejects.toThrow(/modelId/);
     await expect(c.infer('affine', { shape: [0], data: [] })).rejects.toThrow(/input\.shape/);
     await expect(c.infer('affine', { shape: [1], data: [Number.NaN] })).rejects.toThrow();
     expect(() => new MpcClient({ gatewayUrl: 'ftp://x', apiKey: 'k' })).toThrow(/gatewayUrl/);
