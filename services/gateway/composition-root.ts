@@ -6,7 +6,8 @@
  */
 import 'reflect-metadata';
 import { container, inject, injectable, type DependencyContainer } from 'tsyringe';
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
+import { connectService } from '../transport/nats-connection.js';
 import type { FastifyInstance } from 'fastify';
 import { ApiKeyStore } from './api-key-store.js';
 import { CoordinatorAuditSink } from './audit-sink.js';
@@ -59,7 +60,7 @@ export class GatewayService {
  */
 export async function createGatewayContainer(config: GatewayServiceConfig, parent: DependencyContainer = container): Promise<DependencyContainer> {
   const keys = await ApiKeyStore.fromFile(config.apiKeysFile);
-  const nc = await connect({ servers: config.natsUrl, name: 'mpc-gateway', maxReconnectAttempts: -1 });
+  const nc = await connectService(config.nats, 'mpc-gateway');
   const coordinator = new NatsCoordinatorClient(nc, config.coordinatorTimeoutMs);
   const c = parent.createChildContainer();
   c.register(GATEWAY_TOKENS.config, { useValue: config });

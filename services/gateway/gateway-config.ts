@@ -7,6 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
+import { readCredentialsFile } from '../transport/credentials-file.js';
+import type { NatsEndpoint } from '../transport/nats-connection.js';
 
 /** HTTP behaviour of the app that {@link buildGateway} returns. */
 export interface GatewayHttpConfig {
@@ -29,7 +31,8 @@ export interface GatewayHttpConfig {
 export interface GatewayServiceConfig extends GatewayHttpConfig {
   host: string;
   port: number;
-  natsUrl: string;
+  /** NATS servers and, when the server has users, the gateway's credentials (as the other services' configs). */
+  nats: NatsEndpoint;
   /** JSON key file of hashed API keys and signing keys (see services/gateway/api-key-store). */
   apiKeysFile: string;
   /** Reply timeout of coordinator requests; past it the client gets a 504 problem. */
@@ -54,7 +57,7 @@ export const DEFAULT_SERVICE_CONFIG: Omit<GatewayServiceConfig, 'apiKeysFile'> =
   ...DEFAULT_HTTP_CONFIG,
   host: '127.0.0.1',
   port: 8080,
-  natsUrl: 'nats://127.0.0.1:4222',
+  nats: { servers: 'nats://127.0.0.1:4222' },
   coordinatorTimeoutMs: 10_000,
   logLevel: 'info',
 };
@@ -75,11 +78,21 @@ export function resolveServiceConfig(raw: unknown, baseDir = process.cwd()): Gat
     if (c[k] !== undefined && (!Number.isInteger(c[k]) || (c[k] as number) <= 0)) throw new InvalidArgumentError(`config.${k}: expected positive integer, got ${JSON.stringify(c[k])}`);
   }
   if (c.port !== undefined && (!Number.isInteger(c.port) || (c.port as number) < 0 || (c.port as number) > 65535)) throw new InvalidArgumentError(`config.port: expected 0..65535, got ${JSON.stringify(c.port)}`);
-  for (const k of ['host', 'natsUrl', 'logLevel'] as const) {
+  for (const k of ['host', 'logLevel'] as const) {
     if (c[k] !== undefined && (typeof c[k] !== 'string' || (c[k] as string).length === 0)) throw new InvalidArgumentError(`config.${k}: expected non-empty string`);
   }
   if (typeof c.apiKeysFile !== 'string' || c.apiKeysFile.length === 0) throw new InvalidArgumentError('config.apiKeysFile: expected the path of the API key file');
-  return { ...DEFAULT_SERVICE_CONFIG, ...(c as Partial<GatewayServiceConfig>), apiKeysFile: resolve(baseDir, c.apiKeysFile) };
+  let nats: NatsEndpoint = DEFAULT_SERVICE_CONFIG.nats;
+  if (c.nats !== undefined) {
+    const n = c.nats as { servers?: unknown; credentialsFile?: unknown };
+    if (typeof n !== 'object' || n === null || !(typeof n.servers === 'string' || (Array.isArray(n.servers) && n.servers.every((x) => typeof x === 'string')))) {
+      throw new InvalidArgumentError('config.nats.servers: expected a URL or a list of URLs');
+    }
+    if (n.credentialsFile !== undefined && typeof n.credentialsFile !== 'string') throw new InvalidArgumentError('config.nats.credentialsFile: expected a path');
+    const creds = typeof n.credentialsFile === 'string' ? readCredentialsFile(resolve(baseDir, n.credentialsFile)) : undefined;
+    nats = { servers: n.servers as string | string[], ...(creds ? { user: creds.user, pass: creds.password } : {}) };
+  }
+  return { ...DEFAULT_SERVICE_CONFIG, ...(c as Partial<GatewayServiceConfig>), nats, apiKeysFile: resolve(baseDir, c.apiKeysFile) };
 }
 
 /** Reads and resolves a JSON config file. */

@@ -32,7 +32,7 @@ describe('gateway service (composition root)', () => {
     const stored = await readFile(gatewayKeysPath, 'utf8');
     for (const k of Object.values(keys)) expect(stored).not.toContain(k.split('.')[1]);
     const configPath = join(dir, 'gateway.json');
-    await writeFile(configPath, JSON.stringify({ apiKeysFile: 'gateway-keys.json', natsUrl: nats().url, port: 0, logLevel: 'silent', coordinatorTimeoutMs: 1000 }));
+    await writeFile(configPath, JSON.stringify({ apiKeysFile: 'gateway-keys.json', nats: { servers: nats().url }, port: 0, logLevel: 'silent', coordinatorTimeoutMs: 1000 }));
     const config = await loadServiceConfig(configPath);
     expect(config.apiKeysFile).toBe(gatewayKeysPath);
     const double = await CoordinatorDouble.start(nats().url);
@@ -62,6 +62,8 @@ describe('gateway service (composition root)', () => {
     expect(() => resolveServiceConfig({ apiKeysFile: 'k', port: 70000 })).toThrow(/config\.port/);
     expect(() => resolveServiceConfig({ apiKeysFile: 'k', bodyLimt: 5 })).toThrow(/config\.bodyLimt: unknown field/);
     expect(() => resolveServiceConfig([])).toThrow(InvalidArgumentError);
+    expect(() => resolveServiceConfig({ apiKeysFile: 'k', nats: { servers: 5 } })).toThrow(/config\.nats\.servers/);
+    expect(() => resolveServiceConfig({ apiKeysFile: 'k', nats: { servers: 'nats://x', credentialsFile: '/nonexistent/creds.json' } })).toThrow();
     const c = resolveServiceConfig({ apiKeysFile: 'k' }, '/etc/mpc');
     expect(c).toMatchObject({ apiKeysFile: '/etc/mpc/k', publishBodyLimit: 16 * 1024 * 1024, bodyLimit: 1024 * 1024 });
   });

@@ -11,7 +11,7 @@ import { loadServiceConfig } from '../../gateway/gateway-config.js';
 import { createGatewayContainer, GatewayService } from '../../gateway/composition-root.js';
 
 const HELP = `usage: mpc gateway --config <file.json> [--host <h>] [--port <p>]
-  config fields: apiKeysFile (required), host, port, natsUrl, coordinatorTimeoutMs, bodyLimit,
+  config fields: apiKeysFile (required), host, port, nats {servers, credentialsFile}, coordinatorTimeoutMs, bodyLimit,
   publishBodyLimit, rateLimitMax, rateLimitWindowMs, signatureSkewMs, requestTimeoutMs,
   sseHeartbeatMs, logLevel (see docs/api.md)
 `;
