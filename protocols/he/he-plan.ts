@@ -6,7 +6,8 @@
  * dense-packing.ts), precomputes every plaintext vector, and lists the rotation steps, so the
  * client generates Galois keys for exactly those steps and nothing else.
  *
- * A plan is plain structured-clonable data: it goes to worker threads and to the client as is.
+ * A plan is plain structured-clonable data and goes to worker threads as is. It holds the model's
+ * weights: clients get only its public part (public-plan.ts).
  */
 import type { CkksParams } from '../../crypto-core/he/ckks-params.js';
 import { ckksDepth, ckksParamsForDepth, describeCkksParams, validateCkksParams } from '../../crypto-core/he/ckks-params.js';

@@ -15,6 +15,8 @@ export type {
   PlanOptions,
 } from './he-plan.js';
 export { HeModelEvaluator, evaluate } from './he-evaluator.js';
+export { publicPlan, parsePublicPlan } from './public-plan.js';
+export type { HePublicPlan } from './public-plan.js';
 export { HeClient, generateClientKeys, encryptInput, decryptOutput } from './he-client.js';
 export { packInput, unpackOutput, unpackLogits } from './input-packing.js';
 export { inferPlain, sigmoid, softmax } from './plain-inference.js';

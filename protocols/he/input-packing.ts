@@ -5,11 +5,11 @@
  */
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { diagonalGroupColumn } from './dense-packing.js';
-import type { HePlan } from './he-plan.js';
+import type { HePublicPlan } from './public-plan.js';
 import { sigmoid, softmax } from './plain-inference.js';
 
 /** The slot vector the client encrypts for input `x` (batch 1). */
-export function packInput(plan: HePlan, x: Float64Array): Float64Array {
+export function packInput(plan: HePublicPlan, x: Float64Array): Float64Array {
   if (!(x instanceof Float64Array) || x.length !== plan.inputSize) {
     throw new InvalidArgumentError(`x: expected Float64Array of length ${plan.inputSize}, got ${x instanceof Float64Array ? `length ${x.length}` : typeof x}`);
   }
@@ -25,7 +25,7 @@ export function packInput(plan: HePlan, x: Float64Array): Float64Array {
 }
 
 /** The model outputs (after the client-side sigmoid or softmax, if any) from the decrypted slots. */
-export function unpackOutput(plan: HePlan, slots: Float64Array): Float64Array {
+export function unpackOutput(plan: HePublicPlan, slots: Float64Array): Float64Array {
   if (!(slots instanceof Float64Array) || slots.length !== plan.slotCount) {
     throw new InvalidArgumentError(`slots: expected Float64Array of length ${plan.slotCount}, got ${slots instanceof Float64Array ? `length ${slots.length}` : typeof slots}`);
   }
@@ -38,6 +38,6 @@ export function unpackOutput(plan: HePlan, slots: Float64Array): Float64Array {
 }
 
 /** The raw model outputs before any client-side postprocessing (logits). */
-export function unpackLogits(plan: HePlan, slots: Float64Array): Float64Array {
+export function unpackLogits(plan: HePublicPlan, slots: Float64Array): Float64Array {
   return unpackOutput({ ...plan, postprocess: 'none' }, slots);
 }

@@ -17,6 +17,7 @@ import { encryptInput, HeClient } from '../../protocols/he/he-client.js';
 import { HeModelEvaluator } from '../../protocols/he/he-evaluator.js';
 import { planHeModel, type HePlan } from '../../protocols/he/he-plan.js';
 import { inferPlain } from '../../protocols/he/plain-inference.js';
+import { parsePublicPlan, publicPlan } from '../../protocols/he/public-plan.js';
 import type { ModelIR } from '../../protocols/model/model-ir.js';
 import { denseLayer, mnistSquareMlp, model, sampleInput } from './he-fixtures.js';
 
@@ -75,7 +76,8 @@ let mlp: Served;
 
 function serve(ir: ModelIR): Served {
   const plan = planHeModel(ir);
-  const client = HeClient.create(seal, plan);
+  // The client sees only the public part of the plan, as it would over the network (JSON).
+  const client = HeClient.create(seal, parsePublicPlan(JSON.parse(JSON.stringify(publicPlan(plan)))));
   const keys = CkksEvalKeys.load(serverCtx, client.evalKeys);
   return { ir, plan, client, keys, evaluator: HeModelEvaluator.prepare(serverCtx, plan) };
 }

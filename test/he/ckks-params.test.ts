@@ -14,6 +14,7 @@ import { HeUnsupportedModelError } from '../../protocols/he/errors.js';
 import { planHeModel } from '../../protocols/he/he-plan.js';
 import { packInput, unpackOutput } from '../../protocols/he/input-packing.js';
 import { inferPlain } from '../../protocols/he/plain-inference.js';
+import { parsePublicPlan, publicPlan } from '../../protocols/he/public-plan.js';
 import { denseLayer, model } from './he-fixtures.js';
 
 const base = DEFAULT_CKKS_PARAMS;
@@ -89,4 +90,35 @@ describe('argument checks of the protocol functions', () => {
     expect(compareDualExecution(ok, { bytes: a, sha256: 'f'.repeat(64) }).verified).toBe(false);
     expect(compareDualExecution(ok, { bytes: new Uint8Array(0), sha256: resultDigest(new Uint8Array(0)) }).verified).toBe(false);
   });
+});
+
+describe('public plan (what a client may see)', () => {
+  const plan = planHeModel(model(30, 1, [denseLayer('lr', 1, 30), { kind: 'sigmoid', name: 's' }]));
+  it('carries no weights and survives a JSON round trip through parsePublicPlan', () => {
+    const pub = publicPlan(plan);
+    expect(Object.keys(pub)).not.toContain('steps');
+    // Weights would be thousands of numbers; the public part is a few hundred bytes.
+    expect(JSON.stringify(pub).length).toBeLessThan(600);
+    expect(JSON.stringify(pub)).not.toMatch(/"(steps|mask|bias|weight)"/);
+    expect(parsePublicPlan(JSON.parse(JSON.stringify(pub)))).toEqual(pub);
+  });
+  const bad: [string, (p: Record<string, unknown>) => void, RegExp][] = [
+    ['version', (p) => (p.version = 2), /plan.version: expected 1/],
+    ['slotCount', (p) => (p.slotCount = 100), /plan.slotCount: expected 4096/],
+    ['inputSize', (p) => (p.inputSize = -1), /plan.inputSize/],
+    ['layout kind', (p) => (p.inputLayout = { kind: 'magic' }), /plan.inputLayout.kind/],
+    ['layout period', (p) => (p.inputLayout = { kind: 'replicated', period: 3 }), /plan.inputLayout.period/],
+    ['output outside slots', (p) => (p.output = { length: 10, stride: 4096 }), /plan.output/],
+    ['postprocess', (p) => (p.postprocess = 'relu'), /plan.postprocess/],
+    ['galois steps', (p) => (p.galoisSteps = [0]), /plan.galoisSteps/],
+    ['params', (p) => (p.params = { polyModulusDegree: 8192, coeffModulusBits: [60, 60, 60, 60], scaleBits: 40 }), /exceeds 218/],
+    ['not an object', () => undefined, /plan: expected an object/],
+  ];
+  for (const [name, mutate, re] of bad) {
+    it(`parsePublicPlan refuses a bad ${name}`, () => {
+      const p = JSON.parse(JSON.stringify(publicPlan(plan))) as Record<string, unknown>;
+      mutate(p);
+      expect(() => parsePublicPlan(name === 'not an object' ? 'x' : p)).toThrow(re);
+    });
+  }
 });
