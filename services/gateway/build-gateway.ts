@@ -16,6 +16,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { ApiKeyStore } from './api-key-store.js';
 import type { AuditSink } from './audit-sink.js';
 import { authenticate, SignatureReplayCache } from './authenticator.js';
+import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import type { CoordinatorClient } from './coordinator-client.js';
 import { DEFAULT_HTTP_CONFIG, type GatewayHttpConfig } from './gateway-config.js';
 import { GatewayMetrics } from './gateway-metrics.js';
@@ -53,6 +54,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   const clock = deps.clock ?? Date.now;
   const metrics = new GatewayMetrics();
   const replay = new SignatureReplayCache();
+  const authFailures = new AuthFailureLimiter(config.authFailureMax, config.rateLimitWindowMs);
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: config.bodyLimit,
@@ -121,11 +123,18 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   app.addHook('preValidation', async (request) => {
     const url = request.routeOptions.url;
     if (url === undefined || !url.startsWith('/v1/')) return;
+    const blocked = authFailures.blockedFor(request.ip, clock());
+    if (blocked > 0) {
+      throw new ProblemError('rate-limited', `too many failed authentications from this address; retry after ${blocked} s`, { headers: { 'retry-after': String(blocked) } });
+    }
     let principal;
     try {
       principal = authenticate({ method: request.method, url: request.url, headers: request.headers, rawBody: request.rawBody ?? Buffer.alloc(0) }, deps.keys, clock(), config.signatureSkewMs, replay);
     } catch (err) {
-      if (err instanceof ProblemError) deny(request, err.problem);
+      if (err instanceof ProblemError) {
+        authFailures.fail(request.ip, clock());
+        deny(request, err.problem);
+      }
       throw err;
     }
     request.principal = principal;

@@ -19,6 +19,8 @@ export interface GatewayHttpConfig {
   /** Requests per identity (or per address before authentication) per window. */
   rateLimitMax: number;
   rateLimitWindowMs: number;
+  /** Failed authentications per client address per rate-limit window before it gets 429s. */
+  authFailureMax: number;
   /** Largest allowed distance between a signed request's timestamp and the gateway clock. */
   signatureSkewMs: number;
   /** Time a client has to send a whole request (Node's requestTimeout). */
@@ -47,6 +49,7 @@ export const DEFAULT_HTTP_CONFIG: GatewayHttpConfig = {
   bodyLimit: 1024 * 1024,
   rateLimitMax: 300,
   rateLimitWindowMs: 60_000,
+  authFailureMax: 30,
   signatureSkewMs: 5 * 60_000,
   requestTimeoutMs: 30_000,
   sseHeartbeatMs: 15_000,
@@ -62,7 +65,7 @@ export const DEFAULT_SERVICE_CONFIG: Omit<GatewayServiceConfig, 'apiKeysFile'> =
   logLevel: 'info',
 };
 
-const POSITIVE_INT_FIELDS = ['publishBodyLimit', 'bodyLimit', 'rateLimitMax', 'rateLimitWindowMs', 'signatureSkewMs', 'requestTimeoutMs', 'sseHeartbeatMs', 'coordinatorTimeoutMs'] as const;
+const POSITIVE_INT_FIELDS = ['publishBodyLimit', 'bodyLimit', 'rateLimitMax', 'rateLimitWindowMs', 'authFailureMax', 'signatureSkewMs', 'requestTimeoutMs', 'sseHeartbeatMs', 'coordinatorTimeoutMs'] as const;
 
 /**
  * Checks a partial config and fills in defaults. Relative `apiKeysFile` paths are resolved

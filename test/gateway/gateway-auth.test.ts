@@ -14,7 +14,7 @@ describe('gateway authentication and roles', () => {
   const nats = useNatsServer();
   let f: GatewayFixture;
   beforeAll(async () => {
-    f = await startGateway(nats().url, { rateLimitMax: 1000 });
+    f = await startGateway(nats().url, { rateLimitMax: 1000, authFailureMax: 1000 });
   });
   afterAll(async () => f.close());
 
@@ -125,7 +125,7 @@ describe('gateway rate limits', () => {
   const nats = useNatsServer();
   let f: GatewayFixture;
   beforeAll(async () => {
-    f = await startGateway(nats().url, { rateLimitMax: 3, rateLimitWindowMs: 60_000 });
+    f = await startGateway(nats().url, { rateLimitMax: 3, rateLimitWindowMs: 60_000, authFailureMax: 4 });
   });
   afterAll(async () => f.close());
 
@@ -139,5 +139,17 @@ describe('gateway rate limits', () => {
     expect((await f.app.inject({ method: 'GET', url: '/v1/registry', headers: bearer(f, 'hospital') })).statusCode).toBe(200);
     // Health stays reachable for probes.
     expect((await f.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+
+  it('limits failed authentications per address, before verifying anything', async () => {
+    const bad = { authorization: 'Bearer mpc_client.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB' };
+    const from = (ip: string, headers: Record<string, string>) => f.app.inject({ method: 'GET', url: '/v1/models', headers, remoteAddress: ip });
+    for (let i = 0; i < 4; i++) expect((await from('10.0.0.9', bad)).statusCode).toBe(401);
+    const blocked = await from('10.0.0.9', bad);
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.json().type).toBe(problemType('rate-limited'));
+    // Even a good key from that address waits out the window; another address is unaffected.
+    expect((await from('10.0.0.9', bearer(f, 'owner'))).statusCode).toBe(429);
+    expect((await from('10.0.0.10', bearer(f, 'owner'))).statusCode).toBe(200);
   });
 });
