@@ -8,8 +8,8 @@
  *   [z] = [X][w]                      (matrix product + truncation: 2 rounds)
  *   [p] = sigmoid([z])                (CrypTen-style approximation)
  *   [r] = [s] * ([p] - [y])           (1 round; rows outside the selection contribute 0)
- *   [g] = [X]^T [r]                   (matrix product + truncation)
- *   [w] = [w] - lr/N * [g]
+ *   [g] = [X]^T [r]                   (matrix product, exact truncation: 10 rounds)
+ *   [w] = [w] - lr/N * [g]            (product, exact truncation: 10 rounds)
  * 1/N is secret: it is computed once as 2^-t * reciprocal(N / 2^t) with the public
  * t = min(ceil(log2 n), F). N / 2^t = N 2^(F-t) in fixed point is exact (no truncation), lies in
  * (0, 1] for n <= 2^F (so 2^t / N >= 1 keeps F bits of relative precision) and below 2^14 up to
@@ -18,10 +18,12 @@
  */
 import type { ProtocolContext } from '../rss/context.js';
 import { concat, gather, mulPublic, publicShare, sub } from '../rss/local-ops.js';
-import { mul } from '../rss/mul.js';
+import { InvalidArgumentError } from '../../crypto-core/errors.js';
+import { matmul, mul } from '../rss/mul.js';
 import type { ReplicatedShare } from '../rss/replicated-share.js';
 import { matmulFixed, truncate } from '../rss/truncate.js';
 import type { CompareOps } from './compare-ops.js';
+import { truncateExact } from './exact-truncate.js';
 import { transposeShare } from './share-columns.js';
 
 /** Inputs of {@link secureLogisticRegression}. */
@@ -38,6 +40,30 @@ export interface SecureLogisticInput {
   readonly count: ReplicatedShare;
   readonly epochs: number;
   readonly learningRate: number;
+  /** Largest |feature| the schema allows (the range check excludes rows beyond it). */
+  readonly featureBound: number;
+}
+
+/**
+ * Bit bounds of the two exactly truncated values of an epoch (see {@link logisticBitBounds}):
+ * the gradient sum at 2F bits, |g| <= 2 n B, and the scaled update at 2F bits,
+ * |g step| <= 2 B lr 2^t (|p - y| <= 1 up to the sigmoid's approximation error, hence the 2).
+ */
+export interface LogisticBitBounds {
+  readonly t: number;
+  readonly gradientBits: number;
+  readonly updateBits: number;
+}
+
+/** The public scaling t and the bit bounds of a training run; both must be <= 62. */
+export function logisticBitBounds(n: number, featureBound: number, learningRate: number, f: number): LogisticBitBounds {
+  const b = Math.max(1, featureBound);
+  const t = Math.min(Math.max(0, Math.ceil(Math.log2(n))), f);
+  return {
+    t,
+    gradientBits: Math.ceil(Math.log2(2 * n * b)) + 2 * f + 1,
+    updateBits: Math.ceil(Math.log2(2 * b * Math.max(learningRate, 2 ** -f))) + t + 2 * f + 1,
+  };
 }
 
 /** Returns shares of [intercept, w_1 .. w_d] in fixed point (ctx.fractionBits). */
@@ -48,7 +74,10 @@ export async function secureLogisticRegression(ctx: ProtocolContext, ops: Compar
   const xt = concat([publicShare(ctx, new BigUint64Array(n).fill(one)), input.featuresT]); // (d+1) x n
   const x = transposeShare(xt, d + 1, n); // n x (d+1)
   const y = mulPublic(ctx, input.labels, one);
-  const t = Math.min(Math.max(0, Math.ceil(Math.log2(n))), f);
+  const { t, gradientBits, updateBits } = logisticBitBounds(n, input.featureBound, input.learningRate, f);
+  if (gradientBits > 62 || updateBits > 62) {
+    throw new InvalidArgumentError(`featureBound: gradients of ${n} rows with |x| <= ${input.featureBound} need ${Math.max(gradientBits, updateBits)} bits, more than the ring's 62`);
+  }
   const nScaled = mulPublic(ctx, input.count, 1n << BigInt(f - t)); // N / 2^t, fixed point, exact
   const invScaled = await ops.reciprocal(ctx, nScaled); // 2^t / N
   const step = await truncate(ctx, mulPublic(ctx, invScaled, BigInt(Math.round(input.learningRate * 2 ** f))), f); // lr 2^t / N
@@ -58,8 +87,11 @@ export async function secureLogisticRegression(ctx: ProtocolContext, ops: Compar
     const z = await matmulFixed(ctx, x, w, n, d + 1, 1);
     const p = await ops.sigmoid(ctx, z);
     const r = await mul(ctx, input.selection, sub(ctx, p, y));
-    const g = await matmulFixed(ctx, xt, r, d + 1, n, 1);
-    const upd = await truncate(ctx, await mul(ctx, g, stepVec), f + t);
+    // The gradient sum and the scaled update are large (about n 2^(2F) and 2^(t+2F)); the
+    // probabilistic truncation would fail on them with a visible probability at 10^5 rows,
+    // so these d + 1 values take the exact route.
+    const g = await truncateExact(ctx, await matmul(ctx, xt, r, d + 1, n, 1), f, gradientBits);
+    const upd = await truncateExact(ctx, await mul(ctx, g, stepVec), f + t, updateBits);
     w = sub(ctx, w, upd);
   }
   return w;

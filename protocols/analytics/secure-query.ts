@@ -37,7 +37,7 @@ import type { OutputLayout, OutputSlot } from './output-layout.js';
 import { DEFAULT_LEARNING_RATE } from './plaintext-query.js';
 import { usedColumns, type Filter, type Query } from './query.js';
 import { andAll, mulPairs, notBit } from './secure-bits.js';
-import { secureLogisticRegression } from './secure-logistic.js';
+import { logisticBitBounds, secureLogisticRegression } from './secure-logistic.js';
 import { sliceShare, transposeShare, unionColumn, type SharedDataset } from './share-columns.js';
 
 /** Inputs of one query at one party. The query must already pass `checkQuery`. */
@@ -71,6 +71,13 @@ function columnBound(schema: DatasetSchema, name: string): number {
 function checkRingCapacity(schema: DatasetSchema, query: Query, n: number, F: number): void {
   const LIMIT = 2 ** 62;
   query.aggregates.forEach((a, i) => {
+    if (a.op === 'logisticRegression') {
+      const bound = Math.max(...a.features.map((c) => columnBound(schema, c)));
+      const b = logisticBitBounds(n, bound, a.learningRate ?? DEFAULT_LEARNING_RATE, F);
+      if (b.gradientBits > 62 || b.updateBits > 62) {
+        throw new QueryError(`/aggregates/${i}`, `gradients over ${n} rows of features bounded by ${bound} would overflow the 64-bit ring at ${F} fractional bits (scale the features)`);
+      }
+    }
     const cols = a.op === 'count' ? [] : a.op === 'correlation' ? [...a.columns] : a.op === 'logisticRegression' ? [] : [a.column];
     for (const c of cols) {
       if (columnBound(schema, c) * n * 2 ** F >= LIMIT) {
@@ -306,6 +313,7 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
         count: counts[0]!,
         epochs: a.epochs,
         learningRate: a.learningRate ?? DEFAULT_LEARNING_RATE,
+        featureBound: Math.max(...a.features.map((c) => columnBound(schema, c))),
       }),
     );
   }
