@@ -22,6 +22,7 @@ import { DEFAULT_HTTP_CONFIG, type GatewayHttpConfig } from './gateway-config.js
 import { GatewayMetrics } from './gateway-metrics.js';
 import type { DenialEvent } from './gateway-methods.js';
 import { ProblemError, problemSchema } from './problems.js';
+import { queryFilterSchema } from './schemas.js';
 import { sendProblem, toProblem } from './problem-reply.js';
 import type { RouteContext } from './fastify-types.js';
 import { registerSystemRoutes } from './routes/system-routes.js';
@@ -87,6 +88,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   });
 
   app.addSchema(problemSchema);
+  app.addSchema(queryFilterSchema);
   app.setErrorHandler((err, request, reply) => {
     const problem = toProblem(err);
     if (problem.status >= 500) request.log.error({ err }, 'request failed');
@@ -157,6 +159,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   });
 
   await app.register(swagger, {
+    // Shared schemas keep their $id as component name (Problem, mpc-filter) instead of def-N.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
       openapi: '3.0.3',
       info: {

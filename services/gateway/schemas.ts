@@ -251,8 +251,15 @@ export const uploadDatasetResponse = {
   },
 } as const;
 
-/** Body of POST /v1/queries: the analytics query document, validated with protocols/analytics QUERY_JSON_SCHEMA. */
-export const queryBody = QUERY_JSON_SCHEMA;
+/** The recursive filter schema of queries (`$id: mpc-filter`), registered once as a shared schema. */
+export const queryFilterSchema = QUERY_JSON_SCHEMA.definitions.filter;
+
+/**
+ * Body of POST /v1/queries: the analytics query document of protocols/analytics
+ * (QUERY_JSON_SCHEMA), with its filter as the shared `mpc-filter` schema so that the OpenAPI
+ * document carries it as a component.
+ */
+export const queryBody = (({ definitions: _definitions, ...rest }) => rest)(QUERY_JSON_SCHEMA);
 
 /** Reply of POST /v1/queries. */
 export const queryResponse = { type: 'object', additionalProperties: false, required: ['jobId', 'created'], properties: { jobId: { type: 'string' }, created: { type: 'boolean' } } } as const;

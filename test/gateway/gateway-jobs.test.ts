@@ -227,6 +227,11 @@ describe('gateway job flow', () => {
       expect(doc.paths, p).toHaveProperty([p]);
     }
     expect(doc.paths['/v1/inference/mpc'].post.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
+    expect(Object.keys(doc.paths['/v1/inference/mpc'].post.responses['4XX'].content)).toEqual(['application/problem+json']);
+    // Every reference points at a component that exists.
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
+    expect(refs.length).toBeGreaterThan(0);
+    for (const r of new Set(refs)) expect(doc.components.schemas, r).toHaveProperty([r]);
     const page = await f.app.inject({ method: 'GET', url: '/docs/' });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);

@@ -4,8 +4,10 @@
  * OpenAPI document shows it on each operation.
  */
 
-/** Response schema entries for problems. */
+import { PROBLEM_CONTENT_TYPE } from '../problems.js';
+
+/** Response schema entries for problems, under their media type. */
 export const problemResponses = {
-  '4xx': { description: 'RFC 9457 problem (see docs/errors.md)', $ref: 'Problem#' },
-  '5xx': { description: 'RFC 9457 problem (see docs/errors.md)', $ref: 'Problem#' },
+  '4xx': { description: 'RFC 9457 problem (see docs/errors.md)', content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: 'Problem#' } } } },
+  '5xx': { description: 'RFC 9457 problem (see docs/errors.md)', content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: 'Problem#' } } } },
 } as const;
