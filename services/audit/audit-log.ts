@@ -22,7 +22,7 @@
  * log is held in memory by the coordinator (entry bytes plus ~100 bytes per entry of tree and
  * index), which is fine up to some millions of entries.
  */
-import { DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type NatsError, type PubAck } from 'nats';
+import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type NatsError, type PubAck } from 'nats';
 import { openCheckpoint, signCheckpoint, type NoteVerifier } from '../../crypto-core/checkpoint/index.js';
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { MerkleTree } from '../../crypto-core/merkle/merkle-tree.js';
@@ -31,6 +31,7 @@ import { signingPublicKey } from '../../crypto-core/keys/signing.js';
 import { AUDIT_ENTRY_VERSION, decodeAuditEntry, encodeAuditEntry, validateAuditEvent, type AuditEntry, type AuditEvent, type AuditEventType } from './audit-entry.js';
 import { EntryStore, MAX_ENTRY_BYTES } from './entry-store.js';
 import { AuditStorageError, AuditWriterConflictError } from './errors.js';
+import { readStreamRange } from './stream-reader.js';
 
 /** Default stream and subject names. */
 export const AUDIT_DEFAULTS = {
@@ -294,25 +295,18 @@ export class AuditLog {
     }
     const start = this.#tree.size + 1;
     if (last < start) return;
-    const consumer = await this.#js.consumers.get(this.#opts.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start, filterSubjects: this.#opts.subject });
-    const msgs = await consumer.consume({ max_messages: 2048 });
-    try {
-      for await (const m of msgs) {
-        const expected = this.#tree.size + 1;
-        if (m.seq !== expected) throw new AuditStorageError(`stream ${this.#opts.stream}: expected sequence ${expected}, found ${m.seq} (a gap: entries were removed)`);
-        let entry: AuditEntry;
-        try {
-          entry = decodeAuditEntry(m.data, `stored entry ${m.seq - 1}`);
-        } catch (e) {
-          throw new AuditStorageError(`stream ${this.#opts.stream}: ${(e as Error).message}`, { cause: e });
-        }
-        if (entry.seq !== m.seq - 1) throw new AuditStorageError(`stream ${this.#opts.stream}: message ${m.seq} holds entry seq ${entry.seq}, expected ${m.seq - 1}`);
-        this.#add(m.data, entry);
-        if (m.seq >= last) break;
+    await readStreamRange(this.#js, this.#opts.stream, this.#opts.subject, start, last, (m) => {
+      const expected = this.#tree.size + 1;
+      if (m.seq !== expected) throw new AuditStorageError(`stream ${this.#opts.stream}: expected sequence ${expected}, found ${m.seq} (a gap: entries were removed)`);
+      let entry: AuditEntry;
+      try {
+        entry = decodeAuditEntry(m.data, `stored entry ${m.seq - 1}`);
+      } catch (e) {
+        throw new AuditStorageError(`stream ${this.#opts.stream}: ${(e as Error).message}`, { cause: e });
       }
-    } finally {
-      msgs.stop();
-    }
+      if (entry.seq !== m.seq - 1) throw new AuditStorageError(`stream ${this.#opts.stream}: message ${m.seq} holds entry seq ${entry.seq}, expected ${m.seq - 1}`);
+      this.#add(m.data, entry);
+    });
   }
 
   async #readLatestCheckpoint(): Promise<string | null> {
@@ -372,16 +366,9 @@ export class AuditLog {
       throw e;
     }
     if (last === 0) return out;
-    const consumer = await this.#js.consumers.get(this.#opts.checkpointStream, { filterSubjects: this.#opts.checkpointSubject });
-    const msgs = await consumer.consume({ max_messages: 256 });
-    try {
-      for await (const m of msgs) {
-        out.push(new TextDecoder().decode(m.data));
-        if (m.seq >= last) break;
-      }
-    } finally {
-      msgs.stop();
-    }
+    await readStreamRange(this.#js, this.#opts.checkpointStream, this.#opts.checkpointSubject, 1, last, (m) => {
+      out.push(new TextDecoder().decode(m.data));
+    });
     return out;
   }
 
