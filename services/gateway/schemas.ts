@@ -354,8 +354,9 @@ export const auditEntriesResponse = {
   properties: { entries: { type: 'array', items: auditEntry }, treeSize: { type: 'integer' } },
 } as const;
 
-/** Parameters and query of GET /v1/audit/proofs/:index. */
+/** Path parameter of GET /v1/audit/proofs/:index. */
 export const auditProofParams = { type: 'object', additionalProperties: false, required: ['index'], properties: { index: { type: 'string', pattern: UINT_QUERY_PATTERN } } } as const;
+/** Query of GET /v1/audit/proofs/:index: tree size of the proof and, for a consistency proof, the older size. */
 export const auditProofQuery = {
   type: 'object',
   additionalProperties: false,
