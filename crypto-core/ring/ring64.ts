@@ -5,8 +5,10 @@
  * (`ts`). Protocol code is written against this interface only.
  *
  * Conventions of every method:
- * - Inputs are not modified. `out`, when given, must have the result's length; it may alias an
- *   input for elementwise operations (never for matrix products).
+ * - Inputs are not modified. `out`, when given, must have the result's length. For elementwise
+ *   operations it may be the very same view as an input (a partially overlapping view is
+ *   rejected); for matrix products it must not overlap any operand, except that `fusedMatmul`'s
+ *   `out` may be `alpha`.
  * - Lengths are checked at the boundary with an `InvalidArgumentError` naming the parameter.
  * - All arithmetic wraps modulo 2^64; signed interpretation is two's complement.
  */
