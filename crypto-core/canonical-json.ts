@@ -11,12 +11,18 @@ import { InvalidArgumentError } from './errors.js';
 /**
  * The RFC 8785 canonical text of `value`.
  * @throws InvalidArgumentError when `value` has no JSON form (undefined, a function, a symbol,
- *   a bigint, a non-finite number) anywhere inside, because silently dropping or nulling such a
- *   member would make two different inputs hash the same.
+ *   a bigint, a non-finite number, a string with a lone surrogate, a cycle) anywhere inside,
+ *   because silently dropping or nulling such a member would make two inputs hash the same.
  */
 export function canonicalJson(value: unknown): string {
   checkJsonValue(value, 'value');
-  const text = canonicalize(value);
+  let text: string | undefined;
+  try {
+    text = canonicalize(value);
+  } catch (e) {
+    // The package throws plain Errors (lone surrogates, cycles); keep our error contract.
+    throw new InvalidArgumentError(`value: ${(e as Error).message}`, { cause: e });
+  }
   if (text === undefined) throw new InvalidArgumentError('value: has no JSON form');
   return text;
 }
@@ -26,20 +32,20 @@ export function canonicalJsonBytes(value: unknown): Uint8Array {
   return new TextEncoder().encode(canonicalJson(value));
 }
 
-function checkJsonValue(v: unknown, path: string): void {
+function checkJsonValue(v: unknown, path: string, ancestors: Set<object> = new Set()): void {
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return;
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new InvalidArgumentError(`${path}: expected a finite number, got ${v}`);
     return;
   }
-  if (Array.isArray(v)) {
-    v.forEach((x, i) => checkJsonValue(x, `${path}[${i}]`));
-    return;
-  }
   if (typeof v === 'object') {
     // toJSON objects (Date) are serialized by their toJSON result; accept them as they are.
     if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return;
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) checkJsonValue(x, `${path}.${k}`);
+    if (ancestors.has(v)) throw new InvalidArgumentError(`${path}: circular reference`);
+    ancestors.add(v);
+    if (Array.isArray(v)) v.forEach((x, i) => checkJsonValue(x, `${path}[${i}]`, ancestors));
+    else for (const [k, x] of Object.entries(v as Record<string, unknown>)) checkJsonValue(x, `${path}.${k}`, ancestors);
+    ancestors.delete(v);
     return;
   }
   throw new InvalidArgumentError(`${path}: ${typeof v} has no JSON form`);

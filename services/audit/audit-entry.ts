@@ -193,6 +193,12 @@ export function decodeAuditEntryText(text: string, what = 'entry'): AuditEntry {
   }
   const entry = validateAuditEntry(parsed, what);
   // Same text <=> same UTF-8 bytes, so comparing strings checks the hashed bytes' canonical form.
-  if (canonicalJson(parsed) !== text) fail(`${what}: not in RFC 8785 canonical form`);
+  let canonical: string;
+  try {
+    canonical = canonicalJson(parsed);
+  } catch (e) {
+    throw new AuditEntryError(`${what}: has no canonical form (${(e as Error).message})`, { cause: e });
+  }
+  if (canonical !== text) fail(`${what}: not in RFC 8785 canonical form`);
   return entry;
 }

@@ -36,5 +36,12 @@ describe('RFC 8785 canonical JSON', () => {
     expect(() => canonicalJson(10n)).toThrow(/bigint/);
     expect(() => canonicalJson(() => 1)).toThrow(/function/);
     expect(() => canonicalJson(Infinity)).toThrow(/finite/);
+    expect(() => canonicalJson({ s: '\ud800' })).toThrow(/value: Lone surrogate/);
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = [cyclic];
+    expect(() => canonicalJson(cyclic)).toThrow(/value.self\[0\]: circular reference/);
+    // The same object twice (not a cycle) is fine.
+    const shared = { x: 1 };
+    expect(canonicalJson({ b: shared, a: shared })).toBe('{"a":{"x":1},"b":{"x":1}}');
   });
 });
