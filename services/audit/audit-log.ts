@@ -214,13 +214,13 @@ export class AuditLog {
   async #publishBatch(batch: Pending[]): Promise<void> {
     const base = this.#tree.size;
     let lastMs = this.#store.lastTimeMs;
-    const encoded = batch.map((p, i) => {
+    const entries = batch.map((p, i): AuditEntry => {
       // Times never decrease along the log, so time-range queries can binary-search.
       const ms = Math.max(this.#opts.now().getTime(), lastMs);
       lastMs = ms;
-      const entry: AuditEntry = { ...p.event, v: AUDIT_ENTRY_VERSION, seq: base + i, time: new Date(ms).toISOString() };
-      return encodeAuditEntry(entry);
+      return { ...p.event, v: AUDIT_ENTRY_VERSION, seq: base + i, time: new Date(ms).toISOString() };
     });
+    const encoded = entries.map(encodeAuditEntry);
     const acks = await Promise.allSettled(
       encoded.map((bytes, i) => {
         if (bytes.length > MAX_ENTRY_BYTES) return Promise.reject(new AuditStorageError(`entry of ${bytes.length} bytes exceeds ${MAX_ENTRY_BYTES}`));
@@ -231,7 +231,8 @@ export class AuditLog {
     for (let i = 0; i < batch.length; i++) {
       const a = acks[i]!;
       if (a.status === 'fulfilled' && (a.value as PubAck).seq === base + i + 1 && failedAt < 0) {
-        batch[i]!.resolve(this.#add(encoded[i]!));
+        // The event was validated on append; its entry needs no second decode.
+        batch[i]!.resolve(this.#add(encoded[i]!, entries[i]!));
       } else if (failedAt < 0) {
         failedAt = i;
       }
