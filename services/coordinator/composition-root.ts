@@ -14,7 +14,8 @@ import type { AuditSink } from './audit-sink.js';
 import { CoordinatorApi } from './coordinator-api.js';
 import { JobBook } from './job-book.js';
 import { JobDispatcher } from './job-dispatcher.js';
-import { computePlan, inferencePlan, type JobPlan } from './job-plans.js';
+import { computePlan, inferencePlan, modelPublishPlan, type JobPlan } from './job-plans.js';
+import { ModelRegistry } from './model-registry.js';
 import type { PartyLink } from './party-link.js';
 import { CommitmentVerifier, type ResultVerifier } from './result-verifier.js';
 import { ServiceRegistry, type TrustedService } from './service-registry.js';
@@ -26,6 +27,7 @@ import {
   JOB_BOOK,
   JOB_DISPATCHER,
   JOB_PLANS,
+  MODEL_REGISTRY,
   PARTY_LINK,
   RESULT_VERIFIER,
   SERVICE_REGISTRY,
@@ -51,6 +53,7 @@ export interface ComposedCoordinator {
   book: JobBook;
   registry: ServiceRegistry;
   dispatcher: JobDispatcher;
+  models: ModelRegistry;
 }
 
 const AUDIT_TYPE: Record<JobState, AuditEventType> = {
@@ -84,7 +87,9 @@ export function composeCoordinator(parts: CoordinatorParts, parent: DependencyCo
   c.register(PARTY_LINK, { useValue: parts.link });
   c.register(AUDIT_SINK, { useValue: parts.audit });
   c.register(RESULT_VERIFIER, { useValue: parts.verifier ?? new CommitmentVerifier() });
-  c.register(JOB_PLANS, { useValue: parts.plans ?? [computePlan, inferencePlan] });
+  c.register(JOB_PLANS, { useValue: parts.plans ?? [computePlan, inferencePlan, modelPublishPlan] });
+  const models = new ModelRegistry();
+  c.register(MODEL_REGISTRY, { useValue: models });
   const dispatcher = c.resolve(JobDispatcher);
   c.register(JOB_DISPATCHER, { useValue: dispatcher });
   const api = c.resolve(CoordinatorApi);
@@ -106,5 +111,5 @@ export function composeCoordinator(parts: CoordinatorParts, parent: DependencyCo
       parts.log.warn('audit-append-failed', { jobId: rec.status.id, message: String(e) });
     }
   });
-  return { container: c, api, book, registry, dispatcher };
+  return { container: c, api, book, registry, dispatcher, models };
 }

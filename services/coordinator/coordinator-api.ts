@@ -5,17 +5,21 @@
  * wiring is in coordinator-service.
  */
 import { inject, injectable } from 'tsyringe';
-import type { CoordinatorMethods, Principal } from './api.js';
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../crypto-core/canonical-json.js';
+import type { GatewayExtraMethods, ModelRecord } from '../gateway/gateway-methods.js';
+import type { CoordinatorMethods, JobPayloads, Principal } from './api.js';
+import type { ModelRegistry } from './model-registry.js';
 import { ApiFailure } from './errors.js';
 import type { CoordinatorJobKind, JobBook } from './job-book.js';
 import type { JobDispatcher } from './job-dispatcher.js';
 import type { ServiceRegistry } from './service-registry.js';
-import { JOB_BOOK, JOB_DISPATCHER, SERVICE_REGISTRY } from './tokens.js';
+import { JOB_BOOK, JOB_DISPATCHER, MODEL_REGISTRY, SERVICE_REGISTRY } from './tokens.js';
 
-/** The method names of api.ts. */
-export type MethodName = keyof CoordinatorMethods;
+/** The method names the coordinator answers: api.ts's and the model methods of gateway-methods. */
+export type MethodName = keyof CoordinatorMethods | 'models.publish' | 'models.list';
 /** Every method name, for subscribing. */
-export const METHOD_NAMES: readonly MethodName[] = ['registry.list', 'jobs.submit', 'jobs.get', 'jobs.result', 'health.ready'];
+export const METHOD_NAMES: readonly MethodName[] = ['registry.list', 'jobs.submit', 'jobs.get', 'jobs.result', 'health.ready', 'models.publish', 'models.list'];
 
 function checkPrincipal(p: unknown): Principal {
   const q = p as Principal;
@@ -37,6 +41,7 @@ export class CoordinatorApi {
     @inject(JOB_BOOK) private readonly book: JobBook,
     @inject(SERVICE_REGISTRY) private readonly registry: ServiceRegistry,
     @inject(JOB_DISPATCHER) private readonly dispatcher: JobDispatcher,
+    @inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
   ) {}
 
   /**
@@ -52,6 +57,11 @@ export class CoordinatorApi {
         return this.#ready();
       case 'jobs.submit':
         return this.#submit(r);
+      case 'models.publish':
+        return await this.#publishModel(r);
+      case 'models.list':
+        checkPrincipal(r.principal);
+        return { models: this.models.list() } satisfies GatewayExtraMethods['models.list']['res'];
       case 'jobs.get': {
         const rec = this.book.get(checkPrincipal(r.principal), checkJobIdArg(r.jobId));
         return { job: rec.status } satisfies CoordinatorMethods['jobs.get']['res'];
@@ -68,6 +78,42 @@ export class CoordinatorApi {
       default:
         throw new ApiFailure('invalid-request', 400, `method: unknown method ${JSON.stringify(method)}`);
     }
+  }
+
+  #checkModelInput(p: JobPayloads['mpc-inference']): void {
+    const model = this.models.get(p.modelId);
+    if (!model || model.mode !== 'mpc') throw new ApiFailure('unknown-model', 404, `payload.modelId: no MPC model ${JSON.stringify(p.modelId)}`);
+    if (model.inputShape && JSON.stringify(p.shape.slice(1)) !== JSON.stringify(model.inputShape)) {
+      throw new ApiFailure('invalid-request', 400, `payload.shape: expected [batch, ${model.inputShape.join(', ')}] for model ${model.id}, got ${JSON.stringify(p.shape)}`);
+    }
+  }
+
+  async #publishModel(r: Record<string, unknown>): Promise<GatewayExtraMethods['models.publish']['res']> {
+    const principal = checkPrincipal(r.principal);
+    const { name, version, mode } = r as { name?: unknown; version?: unknown; mode?: unknown };
+    if (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(name)) throw new ApiFailure('invalid-request', 400, 'name: expected 1..128 characters of [A-Za-z0-9_-]');
+    if (typeof version !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(version)) throw new ApiFailure('invalid-request', 400, 'version: expected 1..64 characters of [A-Za-z0-9._-]');
+    if (mode === 'he') throw new ApiFailure('not-available', 501, 'mode: HE models are served by HE workers, which this coordinator does not place');
+    if (mode !== 'mpc') throw new ApiFailure('invalid-request', 400, `mode: expected "mpc" or "he", got ${JSON.stringify(mode)}`);
+    const plan = this.dispatcher.plan('model-publish');
+    if (!plan) throw new ApiFailure('not-available', 501, 'model publication is not run by this coordinator');
+    const sealedShares = r.sealedShares;
+    const fingerprint = createHash('sha256').update(canonicalJson({ name, version, sealedShares: sealedShares ?? null })).digest('hex');
+    const existing = this.models.existing(name, version, fingerprint);
+    if (existing) return { model: existing, created: false };
+    const payload = { modelId: this.models.newId(), name, version, sealedShares };
+    plan.validate(payload);
+    const { record } = this.book.submit(principal, 'model-publish', payload, typeof r.idempotencyKey === 'string' ? r.idempotencyKey : undefined);
+    // Publication answers when the three parties hold the model, so a client can infer right away.
+    await this.dispatcher.run(record.status.id);
+    const done = this.book.record(record.status.id)!;
+    if (done.status.state !== 'verified') {
+      throw new ApiFailure('model-publish-failed', 502, `model ${name} ${version} was not stored by all parties: ${done.status.error?.code ?? done.status.state}: ${done.status.error?.message ?? ''}`, { jobId: done.status.id });
+    }
+    const stored = done.result as { modelId: string; inputShape: number[]; outputShape: number[] };
+    const model: ModelRecord = { id: stored.modelId, name, version, mode: 'mpc', inputShape: stored.inputShape, createdAt: new Date().toISOString() };
+    this.models.add(model, fingerprint, stored.outputShape);
+    return { model, created: true };
   }
 
   #ready(): CoordinatorMethods['health.ready']['res'] {
@@ -91,6 +137,7 @@ export class CoordinatorApi {
       throw new ApiFailure('invalid-request', 400, 'idempotencyKey: expected 1..200 characters');
     }
     plan.validate(r.payload);
+    if (kind === 'mpc-inference') this.#checkModelInput(r.payload as JobPayloads['mpc-inference']);
     const { record, created } = this.book.submit(principal, kind as CoordinatorJobKind, r.payload, r.idempotencyKey as string | undefined);
     if (created) this.dispatcher.launch(record.status.id);
     return { job: record.status, created };

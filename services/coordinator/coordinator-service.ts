@@ -12,7 +12,7 @@ import { subjects, type CoordinatorMethods } from './api.js';
 import type { AuditSink } from './audit-sink.js';
 import { MemoryAuditSink } from './audit-sink.js';
 import { composeCoordinator, type ComposedCoordinator } from './composition-root.js';
-import { METHOD_NAMES } from './coordinator-api.js';
+import { METHOD_NAMES, type MethodName } from './coordinator-api.js';
 import { ApiFailure } from './errors.js';
 import type { ResultVerifier } from './result-verifier.js';
 import type { TrustedService } from './service-registry.js';
@@ -85,9 +85,10 @@ export class CoordinatorService {
     return svc;
   }
 
-  #serve(method: keyof CoordinatorMethods): void {
+  #serve(method: MethodName): void {
     this.#subs.push(
-      this.nc.subscribe(subjects.api(method), {
+      // Same subject layout for the model methods, which api.ts does not list yet.
+      this.nc.subscribe(subjects.api(method as keyof CoordinatorMethods), {
         queue: 'coordinator',
         callback: (_err, msg) => {
           let req: unknown;

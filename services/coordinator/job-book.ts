@@ -10,8 +10,8 @@ import type { JobKind, JobState, JobStatus, Principal } from './api.js';
 import { ApiFailure } from './errors.js';
 import { canTransition, isTerminal, progressOf } from './job-state.js';
 
-/** Kinds the coordinator accepts: api.ts kinds plus the generic compute job. */
-export type CoordinatorJobKind = JobKind | 'mpc-compute';
+/** Kinds the coordinator runs: api.ts kinds, the generic compute job, and model publication. */
+export type CoordinatorJobKind = JobKind | 'mpc-compute' | 'model-publish';
 
 /** Everything the coordinator keeps about one job. */
 export interface JobRecord {

@@ -22,6 +22,11 @@ export interface JobPlan {
   partyPayload(payload: unknown, index: number): unknown;
   /** The requester's result from the parties' results (by index). @throws Error when a result is malformed. */
   combine(payload: unknown, results: readonly unknown[]): unknown;
+  /**
+   * Whether the parties release output shares whose commitments the result verifier checks
+   * (default true). Jobs without outputs (model publication) are verified by `combine` alone.
+   */
+  readonly outputCommitments?: boolean;
 }
 
 function invalid(message: string): never {
@@ -108,5 +113,42 @@ export const inferencePlan: JobPlan = {
     }
     const out: JobResults['mpc-inference'] = { shape: shape as number[], sealedOutputs: [sealedOutputOf(results[0], 0), sealedOutputOf(results[1], 1), sealedOutputOf(results[2], 2)] };
     return out;
+  },
+};
+
+/** Submission payload of `model-publish` (built by the coordinator from `models.publish`). */
+export interface ModelPublishJobPayload {
+  modelId: string;
+  name: string;
+  version: string;
+  sealedShares: [string, string, string];
+}
+
+/** Plan of `model-publish`: each party gets only its own sealed view; all three must report the same structure. */
+export const modelPublishPlan: JobPlan = {
+  kind: 'model-publish',
+  partyKind: 'model-publish',
+  outputCommitments: false,
+  validate(payload) {
+    const p = payload as ModelPublishJobPayload;
+    if (typeof p !== 'object' || p === null || typeof p.modelId !== 'string') invalid('payload.modelId: expected string');
+    checkSealedTriple(p.sealedShares, 'sealedShares');
+  },
+  partyPayload(payload, index) {
+    const p = payload as ModelPublishJobPayload;
+    return { modelId: p.modelId, name: p.name, version: p.version, sealedShare: p.sealedShares[index] };
+  },
+  combine(payload, results) {
+    const p = payload as ModelPublishJobPayload;
+    const view = (r: unknown): string => {
+      const q = r as { modelId?: unknown; inputShape?: unknown; outputShape?: unknown; fractionBits?: unknown; structure?: unknown } | null;
+      return JSON.stringify([q?.modelId, q?.inputShape, q?.outputShape, q?.fractionBits, q?.structure]);
+    };
+    for (const i of [1, 2]) {
+      if (view(results[i]) !== view(results[0])) throw new Error(`party ${i} stored a model of another structure than party 0 (the views do not belong to one model)`);
+    }
+    const r0 = results[0] as { modelId: string; inputShape: number[]; outputShape: number[] };
+    if (r0.modelId !== p.modelId) throw new Error(`parties stored model ${String(r0.modelId)}, expected ${p.modelId}`);
+    return { modelId: r0.modelId, inputShape: r0.inputShape, outputShape: r0.outputShape };
   },
 };

@@ -8,7 +8,7 @@ import { ErrorCode, NatsError, type NatsConnection } from 'nats';
 import { subjects } from './api.js';
 import type { DispatchMessage, DispatchReply, Signed } from './job-messages.js';
 import type { PartyLink, ProbeResult } from './party-link.js';
-import { MessageAssembler } from '../transport/chunked-message.js';
+import { MessageAssembler, splitMessage } from '../transport/chunked-message.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -19,7 +19,13 @@ export class NatsPartyLink implements PartyLink {
 
   async dispatch(serviceId: string, msg: Signed<DispatchMessage>, timeoutMs: number): Promise<DispatchReply> {
     try {
-      const reply = await this.nc.request(subjects.jobDispatch(serviceId), enc.encode(JSON.stringify(msg)), { timeout: timeoutMs });
+      // An order with a large payload (a model share) goes in pieces: all but the last are
+      // published, the last is the request, and the party answers once the message is whole
+      // (pieces on one subject from one connection arrive in order).
+      const subject = subjects.jobDispatch(serviceId);
+      const pieces = splitMessage(enc.encode(JSON.stringify(msg)), this.nc.info?.max_payload ?? 1 << 20);
+      for (const piece of pieces.slice(0, -1)) this.nc.publish(subject, piece);
+      const reply = await this.nc.request(subject, pieces[pieces.length - 1]!, { timeout: timeoutMs });
       const body = JSON.parse(dec.decode(reply.data)) as DispatchReply;
       if (typeof body !== 'object' || body === null || typeof body.ok !== 'boolean') return { ok: false, reason: 'malformed-reply', message: 'reply is not a dispatch reply' };
       return body;

@@ -22,6 +22,8 @@ export const RESULT_VERIFIER = Symbol('ResultVerifier');
 export const JOB_PLANS = Symbol('JobPlans');
 /** The ServiceLog. */
 export const COORDINATOR_LOG = Symbol('CoordinatorLog');
+/** The ModelRegistry. */
+export const MODEL_REGISTRY = Symbol('ModelRegistry');
 /** The JobDispatcher. */
 export const JOB_DISPATCHER = Symbol('JobDispatcher');
 

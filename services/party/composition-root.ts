@@ -14,6 +14,8 @@ import type { Ring64 } from '../../crypto-core/ring/ring64.js';
 import type { PartyIndex } from '../../protocols/channel/channel.js';
 import type { ServiceLog } from '../transport/service-log.js';
 import { ComputeRunner } from './compute-runner.js';
+import { InferenceRunner } from './inference-runner.js';
+import { ModelPublishRunner } from './model-publish-runner.js';
 import { JobGate } from './job-gate.js';
 import type { JobRunner } from './job-runner.js';
 import { NatsJobChannelOpener } from './nats-job-channel.js';
@@ -21,6 +23,11 @@ import { PartyRuntime, type ReportPublisher } from './party-runtime.js';
 import type { SeenJobs } from './seen-jobs.js';
 import type { ShareStore } from './share-store.js';
 import { CHANNEL_OPENER, JOB_GATE, JOB_RUNNERS, PARTY_IDENTITY, PARTY_SETTINGS, REPORT_PUBLISHER, RING, SERVICE_LOG, SHARE_STORE, type PartySettings } from './tokens.js';
+
+/** The job kinds a party runs unless told otherwise. */
+export function defaultRunners(): JobRunner[] {
+  return [new ComputeRunner(), new ModelPublishRunner(), new InferenceRunner()];
+}
 
 /** Everything a party is made of. */
 export interface PartyParts {
@@ -33,7 +40,7 @@ export interface PartyParts {
   seenJobs: SeenJobs;
   log: ServiceLog;
   pinnedPeers?: Partial<Record<PartyIndex, { signingPublicKey: string; agreementPublicKey: string }>>;
-  /** Job runners; default: the compute runner (plus any kinds added by the caller). */
+  /** Job runners; default: compute, model publication and inference. */
   runners?: JobRunner[];
   ring?: Ring64;
 }
@@ -41,7 +48,7 @@ export interface PartyParts {
 /** A container with the party's tokens registered, and its runtime resolved. */
 export function composeParty(parts: PartyParts, parent: DependencyContainer = rootContainer): { container: DependencyContainer; runtime: PartyRuntime } {
   const c = parent.createChildContainer();
-  const runners = parts.runners ?? [new ComputeRunner()];
+  const runners = parts.runners ?? defaultRunners();
   const pub = publicIdentity(parts.identity);
   c.register(PARTY_SETTINGS, { useValue: parts.settings });
   c.register(PARTY_IDENTITY, { useValue: parts.identity });

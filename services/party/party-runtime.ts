@@ -92,6 +92,11 @@ export class PartyRuntime {
     this.#runners = new Map(runners.map((r) => [r.kind, r]));
   }
 
+  /** The job kinds this party runs. */
+  get kinds(): string[] {
+    return [...this.#runners.keys()];
+  }
+
   /** Number of jobs prepared or running. */
   get activeJobs(): number {
     return this.#active.size;

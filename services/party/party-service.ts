@@ -13,7 +13,7 @@ import type { PartyIndex } from '../../protocols/channel/channel.js';
 import { subjects } from '../coordinator/api.js';
 import { ANNOUNCE_DOMAIN, signMessage, type AnnounceMessage, type HealthReply } from '../coordinator/job-messages.js';
 import { connectService, type NatsEndpoint } from '../transport/nats-connection.js';
-import { splitMessage } from '../transport/chunked-message.js';
+import { MessageAssembler, splitMessage } from '../transport/chunked-message.js';
 import { jsonLineLog, type ServiceLog } from '../transport/service-log.js';
 import { composeParty } from './composition-root.js';
 import type { JobRunner } from './job-runner.js';
@@ -95,13 +95,16 @@ export class PartyService {
 
   #subscribe(): void {
     const { id } = this.#opts;
+    const assembler = new MessageAssembler(64 << 20);
     this.#subs.push(
       this.nc.subscribe(subjects.jobDispatch(id), {
         callback: (err, msg) => {
           if (err) return this.#log.warn('dispatch-subscription-error', { message: err.message });
           let raw: unknown;
           try {
-            raw = JSON.parse(dec.decode(msg.data));
+            const whole = assembler.push(msg.data);
+            if (!whole) return;
+            raw = JSON.parse(dec.decode(whole));
           } catch {
             raw = undefined;
           }
@@ -127,7 +130,7 @@ export class PartyService {
   }
 
   #capabilities(): string[] {
-    return (this.#opts.runners?.map((r) => r.kind) ?? ['mpc-compute']).slice();
+    return this.runtime.kinds;
   }
 
   #announce(): void {
