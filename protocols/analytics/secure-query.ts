@@ -26,7 +26,7 @@
  * 2F - sx - sy bits (see `factorShifts`).
  */
 import type { ProtocolContext } from '../rss/context.js';
-import { add, addPublic, concat, mulPublic, split, sub, subFromPublic, sum } from '../rss/local-ops.js';
+import { add, addPublic, concat, mulPublic, publicShare, split, sub, subFromPublic, sum } from '../rss/local-ops.js';
 import { matmul } from '../rss/mul.js';
 import type { ReplicatedShare } from '../rss/replicated-share.js';
 import { truncate } from '../rss/truncate.js';
@@ -137,6 +137,13 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
   const cmp: ReplicatedShare[] = [];
   const lessThan = async (col: string, c: number): Promise<number> => cmp.push(addPublic(ctx, await numeric(col), encode(-c, F))) - 1; // [x < c]
   const greaterThan = async (col: string, c: number): Promise<number> => cmp.push(subFromPublic(ctx, encode(c, F), await numeric(col))) - 1; // [x > c]
+  // Filter leaves and histogram edges only matter on valid rows (everything else is multiplied
+  // by the validity bit), where x lies in [min, max]: a constant outside that range decides the
+  // comparison publicly, and the batched comparison shrinks (bins spanning the range save two).
+  const CONST0 = -1;
+  const CONST1 = -2;
+  const ltOnValid = async (col: string, c: number): Promise<number> => (c <= numericCol(col).min ? CONST0 : c > numericCol(col).max ? CONST1 : await lessThan(col, c));
+  const gtOnValid = async (col: string, c: number): Promise<number> => (c >= numericCol(col).max ? CONST0 : c < numericCol(col).min ? CONST1 : await greaterThan(col, c));
   const used = usedColumns(query, schema);
   const ranges: { lo: number; hi: number }[] = [];
   for (const name of used) {
@@ -159,18 +166,19 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
     if ('and' in f) for (const g of f.and) await collect(g);
     else if ('or' in f) for (const g of f.or) await collect(g);
     else if ('not' in f) await collect(f.not);
-    else if ('op' in f) leaves.set(f, f.op === '<' || f.op === '>=' ? await lessThan(f.column, f.value) : await greaterThan(f.column, f.value));
+    else if ('op' in f) leaves.set(f, f.op === '<' || f.op === '>=' ? await ltOnValid(f.column, f.value) : await gtOnValid(f.column, f.value));
   };
   if (query.filter) await collect(query.filter);
   const histEdges = new Map<number, number[]>(); // aggregate index -> cmp indices: [x < e_j] for j < m, then [x > e_m]
   for (const [ai, a] of query.aggregates.entries()) {
     if (a.op !== 'histogram') continue;
     const idx: number[] = [];
-    for (const e of a.bins.slice(0, -1)) idx.push(await lessThan(a.column, e));
-    idx.push(await greaterThan(a.column, a.bins[a.bins.length - 1]!));
+    for (const e of a.bins.slice(0, -1)) idx.push(await ltOnValid(a.column, e));
+    idx.push(await gtOnValid(a.column, a.bins[a.bins.length - 1]!));
     histEdges.set(ai, idx);
   }
   const bits = cmp.length ? split(await ops.ltz(ctx, concat(cmp)), cmp.map(() => n)) : [];
+  const bitAt = (i: number): ReplicatedShare => (i >= 0 ? bits[i]! : publicShare(ctx, new BigUint64Array(n).fill(i === CONST1 ? 1n : 0n)));
 
   // Phase 2: validity, filter, selection, groups.
   const validBits = ranges.map((r) => subFromPublic(ctx, 1n, add(ctx, bits[r.lo]!, bits[r.hi]!)));
@@ -189,7 +197,7 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
       return f.in.map((v) => encodedCol(f.column, c.categories.indexOf(v))).reduce((s, x) => add(ctx, s, x));
     }
     if ('is' in f) return f.is ? encodedCol(f.column) : notBit(ctx, encodedCol(f.column));
-    const b = bits[leaves.get(f)!]!;
+    const b = bitAt(leaves.get(f)!);
     return f.op === '<' || f.op === '>' ? b : notBit(ctx, b);
   };
   const selection = query.filter ? (await mulPairs(ctx, [valid], [await evalFilter(query.filter)]))[0]! : valid;
@@ -261,8 +269,8 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
   }
   for (const [ai, idx] of histEdges) {
     // bin_j = [x >= e_j] - [x >= e_{j+1}] = [x < e_{j+1}] - [x < e_j]; the last bin is closed: [x <= e_m] - [x < e_{m-1}].
-    const lt = idx.slice(0, -1).map((i) => bits[i]!);
-    const leTop = notBit(ctx, bits[idx[idx.length - 1]!]!);
+    const lt = idx.slice(0, -1).map(bitAt);
+    const leTop = notBit(ctx, bitAt(idx[idx.length - 1]!));
     lt.forEach((b, j) => {
       const upper = j + 1 < lt.length ? lt[j + 1]! : leTop;
       vecs.push({ slot: (g) => ({ kind: 'bin', group: g, aggregate: ai, bin: j }), v: sub(ctx, upper, b), isBin: { ai, bin: j } });

@@ -95,6 +95,19 @@ describe('secure analytics on breast cancer split across three hospitals', () =>
     );
   });
 
+  it('decides filter leaves and bin edges outside the declared range publicly, with the same answers', async () => {
+    // mean_radius is declared in [0, 43]: 0 and 50 as edges, < 100 and > -1 as filters need no comparison.
+    await check(
+      {
+        datasets: DATASETS,
+        filter: { and: [{ column: 'mean_radius', op: '<', value: 100 }, { column: 'mean_texture', op: '>', value: -1 }, { not: { column: 'mean_area', op: '<=', value: 0 } }] },
+        groupBy: ['diagnosis'],
+        aggregates: [{ op: 'count' }, { op: 'histogram', column: 'mean_radius', bins: [0, 10, 15, 20, 50] }, { op: 'histogram', column: 'mean_texture', bins: [-5, 15, 20, 25, 40] }],
+      },
+      10,
+    );
+  });
+
   it('suppresses inside the computation: small groups and small histogram bins open as suppressed', async () => {
     // Benign tumours are rarely large: the (benign, large) cell is below k = 10.
     const q: Query = {
