@@ -99,6 +99,7 @@ function handle(msg: ToWorker): void {
       if (init.faults?.exitOnTask === evaluateCount) process.exit(70);
       const t0 = performance.now();
       if (init.faults?.oomOnTask === evaluateCount) throw new HeOutOfMemoryError('evaluate: injected out-of-memory fault (test hook)');
+      if (init.faults?.hangOnTask === evaluateCount) for (;;);
       const keys = session(msg.sessionId, msg.bundle);
       const bytes = model(msg.modelId, msg.plan).evaluate(msg.ciphertext, keys);
       const sha256 = createHash('sha256').update(bytes).digest('hex');

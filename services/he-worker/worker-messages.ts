@@ -15,6 +15,8 @@ export interface WorkerFaults {
   readonly exitOnTask?: number;
   /** Raise an out-of-memory error inside this evaluate task (as a `bad_alloc` would). */
   readonly oomOnTask?: number;
+  /** Spin forever in this evaluate task (as SEAL's `delete()` after a `bad_alloc` was seen to). */
+  readonly hangOnTask?: number;
 }
 
 /** `workerData` of an HE worker thread. */

@@ -37,6 +37,11 @@ export interface HeWorkerPoolOptions {
   readonly workerSessionCapacity?: number;
   /** Workers a task may kill before it fails (default 2). */
   readonly maxAttempts?: number;
+  /**
+   * A task running longer than this (ms) is taken as a hung worker: the thread is terminated and
+   * replaced, and the task re-queued like after a crash (default 60 000; a query takes ~0.1 s).
+   */
+  readonly taskTimeoutMs?: number;
   /** Test only: faults injected into the first `faultyWorkers` workers started (default all initial ones). */
   readonly faults?: WorkerFaults & { readonly faultyWorkers?: number };
 }
@@ -90,6 +95,7 @@ interface Slot {
   readonly worker: Worker;
   ready: boolean;
   task: Task | null;
+  timer?: ReturnType<typeof setTimeout>;
   dead: boolean;
   readonly sessions: Set<string>;
   readonly models: Set<string>;
@@ -118,6 +124,7 @@ export class HeWorkerPool {
   readonly #size: number;
   readonly #sessionCapacity: number;
   readonly #maxAttempts: number;
+  readonly #taskTimeoutMs: number;
   readonly #faults?: HeWorkerPoolOptions['faults'];
   #nextWorkerId = 1;
   #nextTaskId = 1;
@@ -131,6 +138,8 @@ export class HeWorkerPool {
     this.#size = size;
     this.#sessionCapacity = options.workerSessionCapacity ?? 8;
     this.#maxAttempts = options.maxAttempts ?? 2;
+    this.#taskTimeoutMs = options.taskTimeoutMs ?? 60_000;
+    if (!(this.#taskTimeoutMs > 0)) throw new InvalidArgumentError(`taskTimeoutMs: expected a positive number, got ${this.#taskTimeoutMs}`);
     this.#faults = options.faults;
     this.#registry = new SessionRegistry({ ...options.sessions, onRemove: (id) => this.#dropSessionEverywhere(id) });
   }
@@ -218,6 +227,7 @@ export class HeWorkerPool {
     await Promise.all(
       this.#slots.map(async (s) => {
         s.dead = true;
+        clearTimeout(s.timer);
         s.task?.reject(err);
         s.task = null;
         await s.worker.terminate();
@@ -272,6 +282,7 @@ export class HeWorkerPool {
   #onReply(slot: Slot, m: Exclude<FromWorker, { type: 'ready' }>): void {
     const task = slot.task;
     if (!task || task.id !== m.taskId) return;
+    clearTimeout(slot.timer);
     if (m.type === 'failed' && m.fatal) {
       // The worker exits right after this report; its task goes back to the queue.
       this.#retire(slot);
@@ -298,6 +309,7 @@ export class HeWorkerPool {
   #retire(slot: Slot): void {
     if (slot.dead) return;
     slot.dead = true;
+    clearTimeout(slot.timer);
     const i = this.#slots.indexOf(slot);
     if (i >= 0) this.#slots.splice(i, 1);
     const task = slot.task;
@@ -355,6 +367,8 @@ export class HeWorkerPool {
     task.attempts++;
     slot.task = task;
     task.onStart?.(slot.id);
+    // A worker stuck in SEAL cannot be interrupted from inside; terminate it from here.
+    slot.timer = setTimeout(() => this.#retire(slot), this.#taskTimeoutMs);
     let msg: ToWorker;
     if (task.kind === 'load-session') {
       msg = { type: 'load-session', taskId: task.id, sessionId: task.sessionId, bundle };

@@ -168,6 +168,16 @@ describe('HeWorkerPool: dying workers are replaced, requests are not lost', () =
     }
   });
 
+  it('a worker that hangs past taskTimeoutMs is terminated and replaced, and its task re-run', async () => {
+    const pool = await HeWorkerPool.start({ workers: 1, taskTimeoutMs: 4000, faults: { hangOnTask: 1, faultyWorkers: 1 } });
+    try {
+      await runBatch(pool, ['h0', 'h1']);
+      expect(pool.stats().restarts).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('a task that kills maxAttempts workers fails with HeWorkerCrashedError; the pool keeps serving', async () => {
     const pool = await HeWorkerPool.start({ workers: 1, maxAttempts: 2, faults: { exitOnTask: 1, faultyWorkers: 2 } });
     try {
