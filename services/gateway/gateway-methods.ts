@@ -12,6 +12,7 @@ import type { DatasetSchema, DisclosurePolicy } from '../../protocols/analytics/
 import type { Query } from '../../protocols/analytics/query.js';
 import type { HePlan } from '../../protocols/he/he-plan.js';
 import type { CkksParams } from '../../crypto-core/he/ckks-params.js';
+import type { AuditEntry } from '../audit/audit-entry.js';
 
 /**
  * The public part of an HE model's evaluation plan that a client needs to pack, encrypt,
@@ -49,40 +50,25 @@ export interface DatasetRecord {
   createdAt: string;
 }
 
-/** A signed tree head of the audit log (RFC 9162 style). */
-export interface AuditCheckpoint {
+/** An audit log entry as services/audit stores it: metadata and hashes only (canonical JSON). */
+export type { AuditEntry } from '../audit/audit-entry.js';
+
+/** RFC 9162 inclusion proof of one entry, hashes in lower-case hex. */
+export interface AuditInclusionProof {
+  leafIndex: number;
   treeSize: number;
-  /** Merkle root hash (hex). */
+  leafHash: string;
   rootHash: string;
-  timestamp: string;
-  /** Ed25519 signature over the tree head (base64) and the signer's public key (hex). */
-  signature: string;
-  signerPublicKey: string;
+  proof: string[];
 }
 
-/** One audit log entry: metadata and hashes only. */
-export interface AuditEntry {
-  index: number;
-  /** Leaf hash (hex). */
-  leafHash: string;
-  timestamp: string;
-  kind: string;
-  tenant?: string;
-  actor?: string;
-  /** Free-form metadata (strings, numbers, booleans); never records, shares or keys. */
-  data: Record<string, string | number | boolean | null>;
-}
-
-/** Inclusion (and optionally consistency) proof for one entry. */
-export interface AuditProof {
-  index: number;
-  treeSize: number;
-  leafHash: string;
-  /** Audit path, hex hashes from leaf to root. */
-  inclusion: string[];
-  /** Consistency proof from `fromSize` to `treeSize`, hex hashes, when asked. */
-  consistency?: string[];
-  fromSize?: number;
+/** RFC 9162 consistency proof between two tree sizes, hashes in lower-case hex. */
+export interface AuditConsistencyProof {
+  size1: number;
+  size2: number;
+  root1: string;
+  root2: string;
+  proof: string[];
 }
 
 /** A denial of access at the gateway, forwarded to the audit log. */
@@ -146,10 +132,16 @@ export interface GatewayExtraMethods {
     req: { principal: Principal; idempotencyKey?: string; query: Query };
     res: { jobId: string; created: boolean };
   };
-  'audit.checkpoint': { req: { principal: Principal }; res: { checkpoint: AuditCheckpoint } };
+  /** The latest signed checkpoint: C2SP signed-note text (crypto-core/checkpoint), null before the first. */
+  'audit.checkpoint': { req: { principal: Principal }; res: { checkpoint: string | null } };
   'audit.entries': { req: { principal: Principal; from: number; limit: number }; res: { entries: AuditEntry[]; treeSize: number } };
-  'audit.proof': { req: { principal: Principal; index: number; treeSize?: number; fromSize?: number }; res: { proof: AuditProof } };
-  'audit.export': { req: { principal: Principal }; res: { checkpoint: AuditCheckpoint; entries: AuditEntry[] } };
+  /** Inclusion proof of entry `index` in the tree of `treeSize` (default: current), and a consistency proof from `fromSize` when asked. */
+  'audit.proof': {
+    req: { principal: Principal; index: number; treeSize?: number; fromSize?: number };
+    res: { inclusion: AuditInclusionProof; consistency?: AuditConsistencyProof };
+  };
+  /** The whole log for offline verification: the latest checkpoint and every entry it covers. */
+  'audit.export': { req: { principal: Principal }; res: { checkpoint: string | null; entries: AuditEntry[] } };
   'audit.denial': { req: { event: DenialEvent }; res: { recorded: boolean } };
 }
 

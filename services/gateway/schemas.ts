@@ -314,30 +314,35 @@ export const registryResponse = {
   },
 } as const;
 
-const checkpoint = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['treeSize', 'rootHash', 'timestamp', 'signature', 'signerPublicKey'],
-  properties: { treeSize: { type: 'integer' }, rootHash: { type: 'string' }, timestamp: { type: 'string' }, signature: { type: 'string' }, signerPublicKey: { type: 'string' } },
-} as const;
+const hex64 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
+const checkpointNote = { type: ['string', 'null'], description: 'C2SP signed note (checkpoint) text, null before the first checkpoint' } as const;
 
+/** An audit entry (services/audit AuditEntry): metadata and hashes, never records or shares. */
 const auditEntry = {
   type: 'object',
   additionalProperties: false,
-  required: ['index', 'leafHash', 'timestamp', 'kind', 'data'],
+  required: ['v', 'seq', 'time', 'type', 'actor'],
   properties: {
-    index: { type: 'integer' },
-    leafHash: { type: 'string' },
-    timestamp: { type: 'string' },
-    kind: { type: 'string' },
-    tenant: { type: 'string' },
+    v: { type: 'integer' },
+    seq: { type: 'integer' },
+    time: { type: 'string' },
+    type: { type: 'string' },
     actor: { type: 'string' },
-    data: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean', 'null'] } },
+    jobId: { type: 'string' },
+    modelId: { type: 'string' },
+    datasetId: { type: 'string' },
+    keyId: { type: 'string' },
+    serviceId: { type: 'string' },
+    tenant: { type: 'string' },
+    party: { type: 'integer' },
+    version: { type: 'integer' },
+    reason: { type: 'string' },
+    hashes: { type: 'object', additionalProperties: hex64 },
   },
 } as const;
 
 /** Reply of GET /v1/audit/checkpoint. */
-export const auditCheckpointResponse = { type: 'object', additionalProperties: false, required: ['checkpoint'], properties: { checkpoint } } as const;
+export const auditCheckpointResponse = { type: 'object', additionalProperties: false, required: ['checkpoint'], properties: { checkpoint: checkpointNote } } as const;
 
 /** Query of GET /v1/audit/entries. */
 export const auditEntriesQuery = {
@@ -363,34 +368,33 @@ export const auditProofQuery = {
   properties: { treeSize: { type: 'string', pattern: UINT_QUERY_PATTERN }, fromSize: { type: 'string', pattern: UINT_QUERY_PATTERN } },
 } as const;
 
-/** Reply of GET /v1/audit/proofs/:index. */
+/** Reply of GET /v1/audit/proofs/:index: RFC 9162 proofs, hashes in hex. */
 export const auditProofResponse = {
   type: 'object',
   additionalProperties: false,
-  required: ['proof'],
+  required: ['inclusion'],
   properties: {
-    proof: {
+    inclusion: {
       type: 'object',
       additionalProperties: false,
-      required: ['index', 'treeSize', 'leafHash', 'inclusion'],
-      properties: {
-        index: { type: 'integer' },
-        treeSize: { type: 'integer' },
-        leafHash: { type: 'string' },
-        inclusion: { type: 'array', items: { type: 'string' } },
-        consistency: { type: 'array', items: { type: 'string' } },
-        fromSize: { type: 'integer' },
-      },
+      required: ['leafIndex', 'treeSize', 'leafHash', 'rootHash', 'proof'],
+      properties: { leafIndex: { type: 'integer' }, treeSize: { type: 'integer' }, leafHash: hex64, rootHash: hex64, proof: { type: 'array', items: hex64 } },
+    },
+    consistency: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['size1', 'size2', 'root1', 'root2', 'proof'],
+      properties: { size1: { type: 'integer' }, size2: { type: 'integer' }, root1: hex64, root2: hex64, proof: { type: 'array', items: hex64 } },
     },
   },
 } as const;
 
-/** Reply of GET /v1/audit/export: a checkpoint and every entry it covers, for offline verification. */
+/** Reply of GET /v1/audit/export: the latest checkpoint and every entry, for offline verification. */
 export const auditExportResponse = {
   type: 'object',
   additionalProperties: false,
   required: ['checkpoint', 'entries'],
-  properties: { checkpoint, entries: { type: 'array', items: auditEntry } },
+  properties: { checkpoint: checkpointNote, entries: { type: 'array', items: auditEntry } },
 } as const;
 
 /** Reply of GET /readyz. */

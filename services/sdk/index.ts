@@ -22,3 +22,4 @@ export {
 } from './sealed-share-pair.js';
 export { encodeSharedModel, decodeSharedModel, modelShareAad, SHARED_MODEL_FORMAT } from './shared-model-codec.js';
 export { signRequest, SIGNATURE_HEADERS } from '../gateway/request-signature.js';
+export { verifyAuditEntry, verifyCheckpointConsistency } from './audit-verification.js';

@@ -13,7 +13,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { JobKind, JobResults, JobStatus, ServiceRecord } from '../coordinator/api.js';
-import type { AuditCheckpoint, AuditEntry, AuditProof, DatasetRecord, ModelMode, ModelRecord } from '../gateway/gateway-methods.js';
+import type { AuditConsistencyProof, AuditEntry, AuditInclusionProof, DatasetRecord, ModelMode, ModelRecord } from '../gateway/gateway-methods.js';
+import { openCheckpoint, type NoteVerifier } from '../../crypto-core/checkpoint/index.js';
+import { verifyAuditEntry } from './audit-verification.js';
+import type { ProofVerdict } from '../audit/verify-proof.js';
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { fromHex, toBase64, toHex } from '../../crypto-core/encoding.js';
 import { fromLargeBase64 } from '../transport/large-base64.js';
@@ -360,9 +363,9 @@ export class MpcClient {
     return this.http.json({ method: 'POST', path: '/v1/queries', body: query, headers: { 'idempotency-key': opts.idempotencyKey ?? randomBytes(16).toString('hex') } });
   }
 
-  /** The latest signed tree head of the audit log. */
-  async auditCheckpoint(): Promise<AuditCheckpoint> {
-    return (await this.http.json<{ checkpoint: AuditCheckpoint }>({ method: 'GET', path: '/v1/audit/checkpoint' })).checkpoint;
+  /** The latest signed checkpoint (C2SP signed-note text), or null before the first. */
+  async auditCheckpoint(): Promise<string | null> {
+    return (await this.http.json<{ checkpoint: string | null }>({ method: 'GET', path: '/v1/audit/checkpoint' })).checkpoint;
   }
 
   /** A page of audit entries. */
@@ -373,17 +376,37 @@ export class MpcClient {
   }
 
   /** Inclusion proof of entry `index` (and a consistency proof from `fromSize` when given). */
-  async auditProof(index: number, opts: { treeSize?: number; fromSize?: number } = {}): Promise<AuditProof> {
+  async auditProof(index: number, opts: { treeSize?: number; fromSize?: number } = {}): Promise<{ inclusion: AuditInclusionProof; consistency?: AuditConsistencyProof }> {
     if (!Number.isInteger(index) || index < 0) throw new InvalidArgumentError(`index: expected integer >= 0, got ${index}`);
     const q = new URLSearchParams();
     if (opts.treeSize !== undefined) q.set('treeSize', String(opts.treeSize));
     if (opts.fromSize !== undefined) q.set('fromSize', String(opts.fromSize));
     const qs = q.size > 0 ? `?${q.toString()}` : '';
-    return (await this.http.json<{ proof: AuditProof }>({ method: 'GET', path: `/v1/audit/proofs/${index}${qs}` })).proof;
+    return this.http.json({ method: 'GET', path: `/v1/audit/proofs/${index}${qs}` });
+  }
+
+  /**
+   * Fetches entry `index`, the latest checkpoint and the inclusion proof for the checkpoint's
+   * size, and verifies all three against the log's public key: the answer does not depend on
+   * trusting the gateway or the coordinator.
+   * @param verifier - the log's checkpoint key (crypto-core/checkpoint `parseVerifierKey`).
+   */
+  async verifyAuditEntry(index: number, verifier: NoteVerifier): Promise<ProofVerdict & { entry?: AuditEntry }> {
+    const checkpoint = await this.auditCheckpoint();
+    if (checkpoint === null) return { ok: false, reason: 'the log has no signed checkpoint yet' };
+    const opened = openCheckpoint(checkpoint, verifier);
+    if (!opened.ok) return { ok: false, reason: `checkpoint: ${opened.reason}` };
+    if (index >= opened.checkpoint.size) return { ok: false, reason: `entry ${index} is not covered by the latest checkpoint (size ${opened.checkpoint.size})` };
+    const { entries } = await this.auditEntries(index, 1);
+    const entry = entries[0];
+    if (!entry) return { ok: false, reason: `the gateway returned no entry ${index}` };
+    const { inclusion } = await this.auditProof(index, { treeSize: opened.checkpoint.size });
+    const verdict = verifyAuditEntry(entry, inclusion, checkpoint, verifier);
+    return verdict.ok ? { ...verdict, entry } : verdict;
   }
 
   /** The whole log (checkpoint and entries) for offline verification. */
-  async exportAudit(): Promise<{ checkpoint: AuditCheckpoint; entries: AuditEntry[] }> {
+  async exportAudit(): Promise<{ checkpoint: string | null; entries: AuditEntry[] }> {
     return this.http.json({ method: 'GET', path: '/v1/audit/export' });
   }
 }

@@ -11,6 +11,10 @@ import type { JobStatus, Principal } from '../../services/coordinator/api.js';
 import { subjects } from '../../services/coordinator/api.js';
 import { methodSubject, type GatewayMethod } from '../../services/gateway/gateway-methods.js';
 import { splitMessage } from '../../services/transport/chunked-message.js';
+import { MerkleTree } from '../../crypto-core/merkle/index.js';
+import { signCheckpoint, type NoteVerifier } from '../../crypto-core/checkpoint/index.js';
+import { generateSigningKeyPair } from '../../crypto-core/keys/signing.js';
+import { AUDIT_ENTRY_VERSION, encodeAuditEntry, type AuditEntry, type AuditEvent } from '../../services/audit/audit-entry.js';
 
 interface StoredJob {
   tenant: string;
@@ -63,6 +67,8 @@ export class CoordinatorDouble {
   onSubmit?: (jobId: string) => void;
   /** When set, jobs.result returns this for every job (the SDK test fills it from real parties). */
   resultFor?: (job: StoredJob) => Record<string, unknown> | undefined;
+  /** A small real audit log (canonical entries, RFC 9162 tree, signed checkpoints) behind the audit methods. */
+  readonly audit = new DoubleAuditLog();
   readonly nc: NatsConnection;
   readonly #subs: Subscription[] = [];
   #next = 1;
@@ -156,20 +162,65 @@ export class CoordinatorDouble {
       case 'datasets.upload':
         return { dataset: { id: `ds-${String(body.name)}`, name: body.name, rows: body.rows, schema: body.schema, createdAt: '2026-01-01T00:00:00.000Z' }, created: true };
       case 'audit.checkpoint':
-        return { checkpoint: { treeSize: 2, rootHash: 'ab'.repeat(32), timestamp: '2026-01-01T00:00:00.000Z', signature: 'c2ln', signerPublicKey: 'cd'.repeat(32) } };
-      case 'audit.entries':
-        return {
-          treeSize: 2,
-          entries: [{ index: body.from, leafHash: 'ef'.repeat(32), timestamp: '2026-01-01T00:00:00.000Z', kind: 'job.submit', tenant: 'demo', data: { jobId: 'job-1' }, shares: 'must-not-leak' }],
+        return { checkpoint: this.audit.size === 0 ? null : this.audit.checkpoint() };
+      case 'audit.entries': {
+        const from = body.from as number;
+        // An extra field the response schema must drop.
+        const entries = this.audit.entries.slice(from, from + (body.limit as number)).map((e) => ({ ...e, shares: 'must-not-leak' }));
+        return { entries, treeSize: this.audit.size };
+      }
+      case 'audit.proof': {
+        const treeSize = (body.treeSize as number | undefined) ?? this.audit.size;
+        const index = body.index as number;
+        if (index >= treeSize || treeSize > this.audit.size) return apiError(404, 'not-found', `no entry ${index} in a tree of size ${treeSize}`);
+        const hex = (hs: Uint8Array[]) => hs.map((h) => Buffer.from(h).toString('hex'));
+        const t = this.audit.tree;
+        const out: Record<string, unknown> = {
+          inclusion: { leafIndex: index, treeSize, leafHash: Buffer.from(t.leafHash(index)).toString('hex'), rootHash: Buffer.from(t.root(treeSize)).toString('hex'), proof: hex(t.inclusionProof(index, treeSize)) },
         };
-      case 'audit.proof':
-        return { proof: { index: body.index, treeSize: 2, leafHash: 'ef'.repeat(32), inclusion: ['01'.repeat(32)] } };
+        const fromSize = body.fromSize as number | undefined;
+        if (fromSize !== undefined) {
+          out.consistency = { size1: fromSize, size2: treeSize, root1: Buffer.from(t.root(fromSize)).toString('hex'), root2: Buffer.from(t.root(treeSize)).toString('hex'), proof: hex(t.consistencyProof(fromSize, treeSize)) };
+        }
+        return out;
+      }
       case 'audit.export':
-        return { checkpoint: { treeSize: 0, rootHash: '00'.repeat(32), timestamp: '2026-01-01T00:00:00.000Z', signature: 'c2ln', signerPublicKey: 'cd'.repeat(32) }, entries: [] };
+        return { checkpoint: this.audit.size === 0 ? null : this.audit.checkpoint(), entries: this.audit.entries };
       case 'audit.denial':
         return { recorded: true };
       default:
         return apiError(501, 'not-available', method);
     }
+  }
+}
+
+/** The double's audit log: real canonical entries, Merkle tree and Ed25519-signed checkpoints. */
+export class DoubleAuditLog {
+  readonly origin = 'mpc.example/audit-test';
+  readonly #secretKey: Uint8Array;
+  readonly verifier: NoteVerifier;
+  readonly entries: AuditEntry[] = [];
+  tree = new MerkleTree();
+
+  constructor() {
+    const k = generateSigningKeyPair();
+    this.#secretKey = k.secretKey;
+    this.verifier = { name: this.origin, publicKey: k.publicKey };
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  append(event: AuditEvent): AuditEntry {
+    const entry = { ...event, v: AUDIT_ENTRY_VERSION, seq: this.entries.length, time: new Date(Date.UTC(2026, 0, 1, 0, 0, this.entries.length)).toISOString() } as AuditEntry;
+    this.entries.push(entry);
+    this.tree.appendEntry(encodeAuditEntry(entry));
+    return entry;
+  }
+
+  /** A signed checkpoint of the first `size` entries (default: all). */
+  checkpoint(size = this.size): string {
+    return signCheckpoint({ origin: this.origin, size, rootHash: this.tree.root(size), time: new Date(Date.UTC(2026, 0, 2)) }, { name: this.origin, secretKey: this.#secretKey });
   }
 }

@@ -188,14 +188,21 @@ describe('gateway job flow', () => {
   });
 
   it('serves audit reads to auditors with only schema fields', async () => {
+    f.double.audit.append({ type: 'job.created', actor: 'client', jobId: 'job-1', tenant: 'demo' });
+    f.double.audit.append({ type: 'access.denied', actor: 'intruder', tenant: 'other', reason: 'not-found' });
+    const c = await f.app.inject({ method: 'GET', url: '/v1/audit/checkpoint', headers: bearer(f, 'auditor') });
+    expect(c.json().checkpoint).toMatch(/^mpc\.example\/audit-test\n2\n/);
     const e = await f.app.inject({ method: 'GET', url: '/v1/audit/entries?from=1&limit=5', headers: bearer(f, 'auditor') });
     expect(e.statusCode).toBe(200);
+    expect(e.json()).toEqual({ treeSize: 2, entries: [f.double.audit.entries[1]] });
     expect(e.body).not.toContain('must-not-leak');
     expect(f.double.callsOf('audit.entries').at(-1)!.body).toMatchObject({ from: 1, limit: 5 });
-    const p = await f.app.inject({ method: 'GET', url: '/v1/audit/proofs/1?treeSize=2', headers: bearer(f, 'auditor') });
-    expect(p.json().proof).toMatchObject({ index: 1, treeSize: 2 });
+    const p = await f.app.inject({ method: 'GET', url: '/v1/audit/proofs/1?treeSize=2&fromSize=1', headers: bearer(f, 'auditor') });
+    expect(p.json().inclusion).toMatchObject({ leafIndex: 1, treeSize: 2 });
+    expect(p.json().consistency).toMatchObject({ size1: 1, size2: 2 });
     const x = await f.app.inject({ method: 'GET', url: '/v1/audit/export', headers: bearer(f, 'admin') });
     expect(x.statusCode).toBe(200);
+    expect(x.json().entries).toHaveLength(2);
   });
 
   it('reports readiness from the coordinator: 503 without parties, 200 with three', async () => {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { useNatsServer } from '../helpers/nats-server.js';
 import { startGateway, type GatewayFixture } from '../gateway/gateway-fixture.js';
-import { MpcClient, GatewayProblemError, JobFailedError, decodeSharedModel, modelShareAad, inferenceInputAad, inferenceOutputAad, encodeSharePair, decodeSharePair, datasetUploadAad } from '../../services/sdk/index.js';
+import { MpcClient, GatewayProblemError, JobFailedError, verifyCheckpointConsistency, decodeSharedModel, modelShareAad, inferenceInputAad, inferenceOutputAad, encodeSharePair, decodeSharePair, datasetUploadAad } from '../../services/sdk/index.js';
 import { generateAgreementKeyPair } from '../../crypto-core/keys/agreement.js';
 import { open as openBox, seal } from '../../crypto-core/sealed-box.js';
 import { fromBase64, fromHex, toBase64, toHex } from '../../crypto-core/encoding.js';
@@ -178,11 +178,29 @@ describe('MpcClient against a gateway', () => {
     expect(tsRing.add(tsRing.add(parts[0]![0], parts[1]![0]), parts[2]![0])).toEqual(expected);
   });
 
-  it('reads the audit log through the gateway', async () => {
+  it('reads the audit log and verifies entries and checkpoints against the log key', async () => {
+    const log = f.double.audit;
+    log.append({ type: 'model.published', actor: 'owner', modelId: 'digits-1.0', tenant: 'demo', hashes: { weights: 'ab'.repeat(32) } });
+    log.append({ type: 'job.created', actor: 'client', jobId: 'job-9', tenant: 'demo' });
+    const older = log.checkpoint(2);
+    log.append({ type: 'job.verified', actor: 'coordinator', jobId: 'job-9', tenant: 'demo' });
     const c = client('auditor');
-    expect((await c.auditCheckpoint()).treeSize).toBe(2);
-    expect((await c.auditEntries(1, 10)).entries[0]!.index).toBe(1);
-    expect((await c.auditProof(1, { treeSize: 2 })).inclusion).toHaveLength(1);
-    expect((await c.exportAudit()).entries).toEqual([]);
+    const checkpoint = (await c.auditCheckpoint())!;
+    expect(checkpoint).toMatch(/\n3\n/);
+    for (const i of [0, 1, 2]) expect(await c.verifyAuditEntry(i, log.verifier)).toMatchObject({ ok: true, treeSize: 3, entry: { seq: i } });
+    // The newer checkpoint extends the older one.
+    const { consistency } = await c.auditProof(1, { treeSize: 3, fromSize: 2 });
+    expect(verifyCheckpointConsistency(older, checkpoint, consistency!, log.verifier)).toEqual({ ok: true, treeSize: 3 });
+    // A coordinator that rewrites an entry after signing is caught by the client.
+    const saved = log.entries[1]!;
+    log.entries[1] = { ...saved, actor: 'someone-else' };
+    try {
+      expect(await c.verifyAuditEntry(1, log.verifier)).toMatchObject({ ok: false });
+    } finally {
+      log.entries[1] = saved;
+    }
+    // And so is a checkpoint signed by another key.
+    expect(await c.verifyAuditEntry(0, { ...log.verifier, publicKey: new Uint8Array(32).fill(9) })).toMatchObject({ ok: false });
+    expect((await c.exportAudit()).entries).toHaveLength(3);
   });
 });
