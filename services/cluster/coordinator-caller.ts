@@ -48,11 +48,22 @@ export async function callCoordinator<M extends keyof CoordinatorMethods>(nc: Na
   return body as CoordinatorMethods[M]['res'];
 }
 
-/** Polls `jobs.get` (every `pollMs`) until the job is terminal or `timeoutMs` passes; returns the last status. */
+/**
+ * Polls `jobs.get` (every `pollMs`) until the job is terminal or `timeoutMs` passes; returns the
+ * last status. A poll that gets no answer (the broker is restarting) is retried, not fatal.
+ */
 export async function waitForJob(nc: NatsConnection, principal: Principal, jobId: string, timeoutMs = 60_000, pollMs = 20): Promise<JobStatus> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const { job } = await callCoordinator(nc, 'jobs.get', { principal, jobId });
+    let job: JobStatus;
+    try {
+      ({ job } = await callCoordinator(nc, 'jobs.get', { principal, jobId }, 2000));
+    } catch (e) {
+      if (e instanceof CoordinatorCallError && e.code !== 'coordinator-timeout') throw e;
+      if (Date.now() > end) throw e;
+      await new Promise((r) => setTimeout(r, pollMs));
+      continue;
+    }
     if (TERMINAL.has(job.state) || Date.now() > end) return job;
     await new Promise((r) => setTimeout(r, pollMs));
   }

@@ -132,6 +132,18 @@ export class PartyRuntime {
     }
   }
 
+  /**
+   * Fails every active job with `err` (the broker connection dropped: frames in flight may be
+   * lost, so the jobs end now rather than at their deadline). Started jobs report the failure.
+   */
+  failActive(err: Error): void {
+    for (const job of [...this.#active.values()]) {
+      this.log.warn('job-failed-on-disconnect', { jobId: job.order.jobId, message: err.message });
+      job.channel.fail(err);
+      if (!job.started) this.#finish(job);
+    }
+  }
+
   /** Aborts every active job (service shutdown). */
   shutdown(): void {
     for (const job of [...this.#active.values()]) {

@@ -14,6 +14,7 @@ import { subjects } from '../coordinator/api.js';
 import { ANNOUNCE_DOMAIN, signMessage, type AnnounceMessage, type HealthReply } from '../coordinator/job-messages.js';
 import { connectService, type NatsEndpoint } from '../transport/nats-connection.js';
 import { MessageAssembler, splitMessage } from '../transport/chunked-message.js';
+import { ChannelStreamError } from '../transport/errors.js';
 import { jsonLineLog, type ServiceLog } from '../transport/service-log.js';
 import { composeParty } from './composition-root.js';
 import type { JobRunner } from './job-runner.js';
@@ -151,6 +152,7 @@ export class PartyService {
         this.#announce();
       } else if (s.type === 'disconnect') {
         this.#log.warn('nats-disconnected', { server: String(s.data) });
+        this.runtime.failActive(new ChannelStreamError(this.#opts.index, `party ${this.#opts.index} lost its NATS connection (${String(s.data)}); frames in flight may be lost`));
       }
     }
   }
