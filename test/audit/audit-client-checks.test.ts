@@ -14,6 +14,9 @@ import { AuditLog } from '../../services/audit/audit-log.js';
 import { scheduleCheckpoints } from '../../services/audit/checkpoint-schedule.js';
 import { verifyCheckpointExtends, verifyEntryInCheckpoint } from '../../services/audit/verify-proof.js';
 import { resolveNatsUrl, run as exportRun } from '../../services/cli/commands/audit-export.js';
+import { run as verifyRun } from '../../services/cli/commands/audit-verify.js';
+import { writeAuditExport } from '../../services/audit/export-files.js';
+import { UsageError } from '../../services/cli/usage-error.js';
 import { useNatsServer } from '../helpers/nats-server.js';
 
 const server = useNatsServer({ jetstream: true });
@@ -68,6 +71,18 @@ describe('client-side proof checks and checkpoint schedule', () => {
     const forged = c.proof.map((h) => h.slice());
     forged[0]![0]! ^= 1;
     expect(verifyCheckpointExtends(older, newer, forged, verifier)).toMatchObject({ ok: false, reason: expect.stringMatching(/forked/) });
+  });
+
+  it('verify without --key: uses the export\'s verifier-key and says so; a read-only export needs --key', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'mpc-audit-own-'));
+    await writeAuditExport(log, own);
+    let out = '';
+    expect(await verifyRun([own], { out: (t) => (out += t), err: () => {} })).toBe(0);
+    expect(out).toMatch(/key taken from the export itself/);
+    const live = mkdtempSync(join(tmpdir(), 'mpc-audit-live-'));
+    expect(await exportRun(['--out', live, '--nats', server().url], { out: () => {}, err: () => {} })).toBe(0);
+    await expect(verifyRun([live], { out: () => {}, err: () => {} })).rejects.toThrow(UsageError);
+    await expect(verifyRun([live], { out: () => {}, err: () => {} })).rejects.toThrow(/--key is required/);
   });
 
   it('export finds the NATS URL from the flag, MPC_NATS_URL, then .mpc/cluster.json', () => {
