@@ -1,0 +1,86 @@
+/**
+ * @module services/cluster/full-cluster
+ * The whole product on one machine: the local cluster (nats-server, coordinator, three
+ * parties) plus the HTTP gateway with demo API keys, ready once the gateway's `/readyz`
+ * answers 200. `mpc up` and `mpc demo` start it; benchmarks and end-to-end tests can too.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '../nats/nats-server-process.js';
+import { writeDemoKeyFiles } from '../gateway/api-key-store.js';
+import { LocalClusterError, startLocalCluster, type ClusterFile, type LocalCluster, type LocalClusterOptions, type LocalServiceSpec } from './local-cluster.js';
+import { gatewayPermissions } from './nats-permissions.js';
+
+/** Options of {@link startFullCluster}. */
+export interface FullClusterOptions extends LocalClusterOptions {
+  /** Gateway HTTP port on 127.0.0.1 (default: a free port). */
+  gatewayPort?: number;
+  /** Milliseconds to wait for the gateway's /readyz (default 60000). */
+  gatewayReadyTimeoutMs?: number;
+}
+
+/** A running full cluster. */
+export interface FullCluster extends LocalCluster {
+  /** `http://127.0.0.1:<port>` */
+  gatewayUrl: string;
+  /** Demo API keys by identity id (demo-client, demo-hospital, demo-analyst, ...). */
+  demoKeys: Record<string, string>;
+  /** Path of the plaintext demo key file the CLI reads. */
+  demoKeysPath: string;
+}
+
+/** The gateway as a service of the local cluster. */
+function gatewaySpec(port: number, apiKeysFile: string): LocalServiceSpec {
+  return {
+    name: 'gateway',
+    command: 'gateway',
+    permissions: gatewayPermissions(),
+    config: ({ natsUrl, credentialsFile }) => ({
+      host: '127.0.0.1',
+      port,
+      nats: { servers: [natsUrl], credentialsFile },
+      apiKeysFile,
+      logLevel: 'warn',
+    }),
+  };
+}
+
+async function waitReady(url: string, timeoutMs: number, cluster: LocalCluster): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < end) {
+    const gw = cluster.processes.get('gateway');
+    if (gw && gw.exitCode !== null) throw new LocalClusterError(`gateway exited with code ${gw.exitCode}; see ${join(cluster.dir, 'logs', 'gateway.log')}`);
+    try {
+      const r = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) });
+      if (r.status === 200) return;
+      last = `/readyz answered ${r.status}: ${(await r.text()).slice(0, 300)}`;
+    } catch (e) {
+      last = e instanceof Error ? e.message : String(e);
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new LocalClusterError(`gateway not ready within ${timeoutMs} ms: ${last}`);
+}
+
+/** Starts the local cluster with the gateway and resolves once `/readyz` answers 200. */
+export async function startFullCluster(opts: FullClusterOptions = {}): Promise<FullCluster> {
+  const dir = opts.dir ?? '.mpc';
+  const port = opts.gatewayPort ?? (await freePort());
+  const { gatewayKeysPath, demoKeysPath, keys } = await writeDemoKeyFiles(dir);
+  const cluster = await startLocalCluster({
+    ...opts,
+    dir,
+    extraServices: (ctx) => [...(opts.extraServices?.(ctx) ?? []), gatewaySpec(port, gatewayKeysPath)],
+  });
+  const gatewayUrl = `http://127.0.0.1:${port}`;
+  try {
+    await waitReady(gatewayUrl, opts.gatewayReadyTimeoutMs ?? 60_000, cluster);
+  } catch (e) {
+    await cluster.stop();
+    throw e;
+  }
+  const file = JSON.parse(readFileSync(cluster.clusterFile, 'utf8')) as ClusterFile;
+  writeFileSync(cluster.clusterFile, JSON.stringify({ ...file, gatewayUrl }, null, 2) + '\n', { mode: 0o600 });
+  return { ...cluster, gatewayUrl, demoKeys: keys, demoKeysPath };
+}
