@@ -132,7 +132,9 @@ export function verifyExport(input: VerifyExportInput): ExportVerdict {
     const nl = bytes.indexOf(0x0a, p);
     p = nl + 1;
   }
-  const lineText = (i: number): string => decoder.decode(bytes.subarray(lineStarts[i]!, (lineStarts[i + 1] ?? bytes.length) - 1));
+  // Only for locating a misplaced entry: lenient, so a later bad byte cannot throw here.
+  const lenient = new TextDecoder('utf-8');
+  const lineText = (i: number): string => lenient.decode(bytes.subarray(lineStarts[i]!, (lineStarts[i + 1] ?? bytes.length) - 1));
   const tree = new MerkleTree();
   let lastTime = -Infinity;
   for (let i = 0; i < lineStarts.length; i++) {

@@ -212,3 +212,17 @@ describe('audit export and offline verification', () => {
     expect(verifyDir(d, newer)).toMatchObject({ ok: false, code: 'rollback' });
   });
 });
+
+describe('verifyExport on hand-made bytes', () => {
+  it('invalid UTF-8 and a missing final newline are named, never thrown', () => {
+    const k = generateSigningKeyPair();
+    const cp = signCheckpoint({ origin, size: 0, rootHash: new Uint8Array(Buffer.from('47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=', 'base64')) }, { name: origin, secretKey: k.secretKey });
+    const good = '{"actor":"a","jobId":"j","seq":0,"time":"2026-11-24T21:00:00.000Z","type":"job.created","v":1}';
+    const bad = new Uint8Array([...Buffer.from(good.replace('"seq":0', '"seq":1') + '\n'), 0xff, 0x0a]);
+    expect(verifyExport({ entries: bad, checkpoint: cp, key: k.publicKey })).toMatchObject({ ok: false, code: 'entry-missing', entryIndex: 0 });
+    expect(verifyExport({ entries: new Uint8Array([0xff, 0x0a]), checkpoint: cp, key: k.publicKey })).toMatchObject({ ok: false, code: 'entry-invalid', reason: expect.stringMatching(/UTF-8/) });
+    expect(verifyExport({ entries: Buffer.from(good), checkpoint: cp, key: k.publicKey })).toMatchObject({ ok: false, code: 'entry-invalid', reason: expect.stringMatching(/final newline/) });
+    expect(verifyExport({ entries: Buffer.from(good + '\n'), checkpoint: cp, key: k.publicKey })).toMatchObject({ ok: true, entries: 1, checkpointSize: 0, unsignedTail: 1 });
+    expect(() => verifyExport({ entries: 'x' as unknown as Uint8Array, checkpoint: cp, key: k.publicKey })).toThrow(/entries/);
+  });
+});
