@@ -129,7 +129,8 @@ export interface GatewayExtraMethods {
     res: { dataset: DatasetRecord; created: boolean };
   };
   'analytics.query': {
-    req: { principal: Principal; idempotencyKey?: string; query: Query };
+    /** `clientPublicKey`: the analyst's ephemeral X25519 key (hex); the output pairs are sealed to it (services/analytics query-client). */
+    req: { principal: Principal; idempotencyKey?: string; query: Query; clientPublicKey: string };
     res: { jobId: string; created: boolean };
   };
   /** The latest signed checkpoint: C2SP signed-note text (crypto-core/checkpoint), null before the first. */

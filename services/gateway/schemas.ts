@@ -24,6 +24,9 @@ const modelId = { type: 'string', pattern: MODEL_ID_PATTERN } as const;
 const b64 = { type: 'string', minLength: 1 } as const;
 const sealedTriple = { type: 'array', minItems: 3, maxItems: 3, items: b64 } as const;
 
+/** Job kinds a client may see (api.ts kinds, and the coordinator's compute, publish and analytics jobs). */
+export const JOB_KINDS = ['mpc-inference', 'he-inference', 'mpc-compute', 'model-publish', 'dataset-upload', 'dataset-delete', 'analytics-query'];
+
 /** `:id` path parameter of job routes. */
 export const jobParams = { type: 'object', additionalProperties: false, required: ['id'], properties: { id } } as const;
 
@@ -34,7 +37,7 @@ export const jobStatusSchema = {
   required: ['id', 'kind', 'state', 'progress', 'createdAt', 'updatedAt'],
   properties: {
     id: { type: 'string' },
-    kind: { type: 'string', enum: ['mpc-inference', 'he-inference'] },
+    kind: { type: 'string', enum: JOB_KINDS },
     state: { type: 'string', enum: ['created', 'placed', 'running', 'finished', 'verified', 'failed', 'failed-verification'] },
     progress: { type: 'number', minimum: 0, maximum: 1 },
     createdAt: { type: 'string' },
@@ -256,10 +259,18 @@ export const queryFilterSchema = QUERY_JSON_SCHEMA.definitions.filter;
 
 /**
  * Body of POST /v1/queries: the analytics query document of protocols/analytics
- * (QUERY_JSON_SCHEMA), with its filter as the shared `mpc-filter` schema so that the OpenAPI
- * document carries it as a component.
+ * (QUERY_JSON_SCHEMA, its filter as the shared `mpc-filter` schema so that the OpenAPI document
+ * carries it as a component) and the analyst's ephemeral key the result is sealed to.
  */
-export const queryBody = (({ definitions: _definitions, ...rest }) => rest)(QUERY_JSON_SCHEMA);
+export const queryBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['query', 'clientPublicKey'],
+  properties: {
+    query: (({ definitions: _definitions, ...rest }) => rest)(QUERY_JSON_SCHEMA),
+    clientPublicKey: { type: 'string', pattern: HEX32_PATTERN },
+  },
+} as const;
 
 /** Reply of POST /v1/queries. */
 export const queryResponse = { type: 'object', additionalProperties: false, required: ['jobId', 'created'], properties: { jobId: { type: 'string' }, created: { type: 'boolean' } } } as const;
@@ -267,14 +278,43 @@ export const queryResponse = { type: 'object', additionalProperties: false, requ
 /** Reply of GET /v1/jobs/:id. */
 export const jobResponse = { type: 'object', additionalProperties: false, required: ['job'], properties: { job: jobStatusSchema } } as const;
 
-/** Reply of GET /v1/jobs/:id/result: sealed output shares (MPC) or a ciphertext (HE), never plaintext. */
+/** What each element of an analytics output means (protocols/analytics OutputLayout): public, from the query and schema. */
+const outputLayoutSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['slots', 'rows', 'minCellSize'],
+  properties: {
+    slots: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['kind'],
+        properties: {
+          kind: { type: 'string' },
+          group: { type: 'integer' },
+          column: { type: 'string' },
+          column2: { type: 'string' },
+          scale: { type: 'integer' },
+          aggregate: { type: 'integer' },
+          bin: { type: 'integer' },
+          index: { type: 'integer' },
+        },
+      },
+    },
+    rows: { type: 'integer' },
+    minCellSize: { type: 'integer' },
+  },
+} as const;
+
+/** Reply of GET /v1/jobs/:id/result: sealed output shares (MPC, analytics) or a ciphertext (HE), never plaintext. */
 export const jobResultResponse = {
   type: 'object',
   additionalProperties: false,
   required: ['jobId', 'kind', 'result'],
   properties: {
     jobId: { type: 'string' },
-    kind: { type: 'string', enum: ['mpc-inference', 'he-inference'] },
+    kind: { type: 'string', enum: JOB_KINDS },
     result: {
       type: 'object',
       additionalProperties: false,
@@ -283,6 +323,7 @@ export const jobResultResponse = {
         sealedOutputs: { type: 'array', minItems: 3, maxItems: 3, items: { type: 'string' } },
         ciphertext: { type: 'string' },
         sha256: { type: 'string' },
+        layout: outputLayoutSchema,
       },
     },
   },

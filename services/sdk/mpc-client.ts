@@ -27,13 +27,17 @@ import { decodeFixed, DEFAULT_FRACTION_BITS, encodeFixed } from '../../crypto-co
 import { makeShare, openChecked, shareSecret } from '../../protocols/rss/replicated-share.js';
 import { importOnnx } from '../../protocols/onnx/import-onnx.js';
 import { shareModel } from '../../protocols/nn/shared-model.js';
-import { encodeRows, type Row } from '../../protocols/analytics/encode-rows.js';
+import type { Row } from '../../protocols/analytics/encode-rows.js';
+import type { QueryResult } from '../../protocols/analytics/query-result.js';
+import { prepareDatasetUpload } from '../analytics/dataset-upload-client.js';
+import { openQueryResult, prepareQueryRequest, type QueryRequest } from '../analytics/query-client.js';
+import type { AnalyticsQueryResult } from '../analytics/analytics-jobs.js';
 import { checkSchema, type DatasetSchema, type DisclosurePolicy } from '../../protocols/analytics/dataset-schema.js';
 import type { Query } from '../../protocols/analytics/query.js';
 import { GatewayHttp, type GatewayCredentials } from './gateway-http.js';
 import { GatewayProblemError, JobFailedError, JobTimeoutError, RegistryError } from './errors.js';
 import { readJobEvents } from './job-events.js';
-import { datasetUploadAad, decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad, shapeSize } from './sealed-share-pair.js';
+import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad, shapeSize } from './sealed-share-pair.js';
 import { encodeSharedModel, modelShareAad } from './shared-model-codec.js';
 import { HeSession } from './he-session.js';
 
@@ -337,30 +341,50 @@ export class MpcClient {
   }
 
   /**
-   * Uploads a table: rows are checked and encoded against `schema` (protocols/analytics
-   * encodeRows), shared, and each party's pair sealed to it with the upload's associated data.
+   * Uploads a table: rows are checked and encoded against `schema`, shared, and each party's
+   * pair sealed to it (services/analytics `prepareDatasetUpload`, on this machine).
    */
   async uploadDataset(name: string, schema: DatasetSchema, rows: readonly Row[], opts: { policy?: DisclosurePolicy; idempotencyKey?: string } = {}): Promise<DatasetRecord & { created: boolean }> {
     checkId('name', name);
     checkSchema(schema);
     if (!Array.isArray(rows) || rows.length === 0) throw new InvalidArgumentError('rows: expected a non-empty array of row objects');
-    const encoded = encodeRows(schema, rows);
-    const keys = await this.partyKeys();
-    const uploadId = randomBytes(16).toString('hex');
-    const shares = shareSecret(encoded.data, Prg.random());
-    const sealedShares = shares.map((s, i) => toBase64(seal(keys[i], encodeSharePair(s.a, s.b), datasetUploadAad(name, uploadId, i)))) as [string, string, string];
+    const keys = (await this.partyKeys()).map((k) => toHex(k)) as [string, string, string];
+    const up = prepareDatasetUpload(schema, rows, keys, { name, ...(opts.policy ? { policy: opts.policy } : {}) });
     const res = await this.http.json<{ dataset: DatasetRecord; created: boolean }>({
       method: 'POST',
       path: '/v1/datasets',
-      body: { name, uploadId, schema, ...(opts.policy ? { policy: opts.policy } : {}), rows: rows.length, sealedShares },
-      headers: { 'idempotency-key': opts.idempotencyKey ?? uploadId },
+      body: up.request,
+      headers: { 'idempotency-key': opts.idempotencyKey ?? up.request.uploadId },
     });
     return { ...res.dataset, created: res.created };
   }
 
-  /** Submits an analytics query; returns the job id (a 501 problem when analytics is not deployed). */
-  async query(query: Query, opts: { idempotencyKey?: string } = {}): Promise<{ jobId: string; created: boolean }> {
-    return this.http.json({ method: 'POST', path: '/v1/queries', body: query, headers: { 'idempotency-key': opts.idempotencyKey ?? randomBytes(16).toString('hex') } });
+  /**
+   * Submits an analytics query with a fresh key for its result; keep the returned request to
+   * open the result with {@link MpcClient.queryResult}. A deployment without analytics answers
+   * the `not-available` problem (501).
+   */
+  async query(query: Query, opts: { idempotencyKey?: string } = {}): Promise<{ jobId: string; created: boolean; request: QueryRequest }> {
+    const request = prepareQueryRequest(query);
+    const res = await this.http.json<{ jobId: string; created: boolean }>({
+      method: 'POST',
+      path: '/v1/queries',
+      body: { query, clientPublicKey: request.clientPublicKey },
+      headers: { 'idempotency-key': opts.idempotencyKey ?? randomBytes(16).toString('hex') },
+    });
+    return { ...res, request };
+  }
+
+  /**
+   * Waits for a query job and opens its result: the three sealed output pairs are opened with
+   * the query's key and reconstructed with the consistency check, then decoded by the layout.
+   * @param schema - the common schema of the queried data sets (public).
+   */
+  async queryResult(submitted: { jobId: string; request: QueryRequest }, schema: DatasetSchema, opts: { timeoutMs?: number } = {}): Promise<QueryResult> {
+    await this.waitForJob(submitted.jobId, opts);
+    const res = await this.jobResult(submitted.jobId);
+    if (res.kind !== ('analytics-query' as JobKind)) throw new InvalidArgumentError(`job ${submitted.jobId}: expected an analytics-query result, got ${res.kind}`);
+    return openQueryResult(submitted.request, schema, res.result as unknown as AnalyticsQueryResult);
   }
 
   /** The latest signed checkpoint (C2SP signed-note text), or null before the first. */

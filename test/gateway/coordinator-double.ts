@@ -63,6 +63,14 @@ export class CoordinatorDouble {
   services: { id: string; kind: 'party'; index: number; signingPublicKey: string; agreementPublicKey: string; status: 'up' }[] = [];
   /** Per-method handlers that take precedence over the built-in answers (tests plug in HE stand-ins here). */
   readonly handlers: Partial<Record<GatewayMethod, (body: Record<string, unknown>) => unknown>> = {};
+  /** Creates a job of `kind` for `principal` (handlers of other submission methods use it). */
+  createJob(principal: Principal, kind: string, payload: Record<string, unknown>): JobStatus {
+    const id = `job-${this.#next++}`;
+    const now = new Date(Date.UTC(2026, 0, 1, 0, 0, this.#next)).toISOString();
+    const status = { id, kind, state: 'created', progress: 0, createdAt: now, updatedAt: now } as unknown as JobStatus;
+    this.jobs.set(id, { tenant: principal.tenant, status, payload });
+    return status;
+  }
   /** Called after a job is created (tests start "running" it from here). */
   onSubmit?: (jobId: string) => void;
   /** When set, jobs.result returns this for every job (the SDK test fills it from real parties). */
@@ -71,6 +79,7 @@ export class CoordinatorDouble {
   readonly audit = new DoubleAuditLog();
   readonly nc: NatsConnection;
   readonly #subs: Subscription[] = [];
+  readonly #served = new Set<GatewayMethod>();
   #next = 1;
 
   private constructor(nc: NatsConnection) {
@@ -80,27 +89,46 @@ export class CoordinatorDouble {
   static async start(url: string): Promise<CoordinatorDouble> {
     const nc = await connect({ servers: url, name: 'coordinator-double' });
     const d = new CoordinatorDouble(nc);
-    for (const m of ANSWERED) {
-      d.#subs.push(
-        nc.subscribe(methodSubject(m), {
-          callback: (err, msg) => {
-            if (err) return;
-            const body = JSON.parse(Buffer.from(msg.data).toString('utf8')) as Record<string, unknown>;
-            d.calls.push({ method: m, body });
-            if (d.silent.has(m)) return;
-            const reply = Buffer.from(JSON.stringify(d.#handle(m, body)));
-            // As the coordinator does: a reply beyond max_payload goes in pieces, ended by an empty message.
-            const pieces = splitMessage(reply, nc.info?.max_payload ?? 1 << 20);
-            if (pieces.length === 1) return void msg.respond(reply);
-            if (body.acceptChunks !== true) return void msg.respond(Buffer.from(JSON.stringify(apiError(413, 'result-too-large', 'reply too large'))));
-            for (const p of pieces) msg.respond(p);
-            msg.respond(new Uint8Array(0));
-          },
-        }),
-      );
-    }
+    for (const m of ANSWERED) d.#subscribe(m);
     await nc.flush();
     return d;
+  }
+
+  /** Answers `method` with `handler` from now on (subscribing when the double did not answer it before). */
+  async serve(method: GatewayMethod, handler: (body: Record<string, unknown>) => unknown): Promise<void> {
+    this.handlers[method] = handler;
+    if (!this.#served.has(method)) {
+      this.#subscribe(method);
+      await this.nc.flush();
+    }
+  }
+
+  #subscribe(m: GatewayMethod): void {
+    this.#served.add(m);
+    const nc = this.nc;
+    this.#subs.push(
+      nc.subscribe(methodSubject(m), {
+        callback: async (err, msg) => {
+          if (err) return;
+          const body = JSON.parse(Buffer.from(msg.data).toString('utf8')) as Record<string, unknown>;
+          this.calls.push({ method: m, body });
+          if (this.silent.has(m)) return;
+          let answer: unknown;
+          try {
+            answer = await this.#handle(m, body);
+          } catch (e) {
+            answer = apiError(500, 'internal', `double: ${(e as Error).message}`);
+          }
+          const reply = Buffer.from(JSON.stringify(answer));
+          // As the coordinator does: a reply beyond max_payload goes in pieces, ended by an empty message.
+          const pieces = splitMessage(reply, nc.info?.max_payload ?? 1 << 20);
+          if (pieces.length === 1) return void msg.respond(reply);
+          if (body.acceptChunks !== true) return void msg.respond(Buffer.from(JSON.stringify(apiError(413, 'result-too-large', 'reply too large'))));
+          for (const p of pieces) msg.respond(p);
+          msg.respond(new Uint8Array(0));
+        },
+      }),
+    );
   }
 
   /** Calls of one method. */
@@ -113,7 +141,7 @@ export class CoordinatorDouble {
     const job = this.jobs.get(jobId);
     if (!job) throw new Error(`no job ${jobId}`);
     job.status = { ...job.status, ...extra, state, progress, updatedAt: new Date(Date.parse(job.status.updatedAt) + 1000).toISOString() };
-    this.nc.publish(subjects.jobEvents(jobId), Buffer.from(JSON.stringify(job.status)));
+    if (!this.nc.isClosed()) this.nc.publish(subjects.jobEvents(jobId), Buffer.from(JSON.stringify(job.status)));
   }
 
   async stop(): Promise<void> {
@@ -121,7 +149,7 @@ export class CoordinatorDouble {
     await this.nc.drain();
   }
 
-  #handle(method: GatewayMethod, body: Record<string, unknown>): unknown {
+  #handle(method: GatewayMethod, body: Record<string, unknown>): unknown | Promise<unknown> {
     const custom = this.handlers[method];
     if (custom) return custom(body);
     const principal = body.principal as Principal | undefined;

@@ -96,7 +96,7 @@ describe('gateway authentication and roles', () => {
       const otherPath = await f.app.inject({ method: 'GET', url: path, headers: signed(f.now.ms + 1, new Uint8Array(0), 'GET', '/v1/registry') });
       expect(otherPath.statusCode).toBe(401);
       expect(otherPath.json().type).toBe(problemType('invalid-credentials'));
-      const body = Buffer.from(JSON.stringify({ datasets: ['a'], aggregates: [{ op: 'count' }] }));
+      const body = Buffer.from(JSON.stringify({ query: { datasets: ['a'], aggregates: [{ op: 'count' }] }, clientPublicKey: 'ef'.repeat(32) }));
       const h = signRequest(f.signerId, f.signer.secretKey, 'POST', '/v1/queries', Buffer.from('{"tampered":true}'), f.now.ms + 2);
       const tampered = await f.app.inject({ method: 'POST', url: '/v1/queries', headers: { ...h, 'content-type': 'application/json' }, payload: body });
       expect(tampered.statusCode).toBe(401);

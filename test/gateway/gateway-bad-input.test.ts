@@ -43,7 +43,8 @@ const goodDataset = () => ({
   rows: 3,
   sealedShares: sealedPairs(12),
 });
-const goodQuery = () => ({ datasets: ['records'], filter: { column: 'age', op: '>=', value: 18 }, aggregates: [{ op: 'count' }, { op: 'mean', column: 'age' }] });
+const goodQueryDoc = () => ({ datasets: ['records'], filter: { column: 'age', op: '>=', value: 18 }, aggregates: [{ op: 'count' }, { op: 'mean', column: 'age' }] });
+const goodQuery = (doc: Record<string, unknown> = {}) => ({ query: { ...goodQueryDoc(), ...doc }, clientPublicKey: 'ef'.repeat(32) });
 
 interface Case {
   name: string;
@@ -72,8 +73,10 @@ const cases: Case[] = [
   { name: 'model id with a NATS wildcard', url: MPC, who: 'client', payload: { ...goodMpc(), modelId: 'digits>' }, problem: 'validation' },
   { name: 'body is an array', url: '/v1/queries', who: 'analyst', payload: [1, 2], problem: 'validation' },
   { name: 'rows as string', url: '/v1/datasets', who: 'hospital', payload: { ...goodDataset(), rows: '3' }, problem: 'validation' },
-  { name: 'unknown aggregate', url: '/v1/queries', who: 'analyst', payload: { ...goodQuery(), aggregates: [{ op: 'median', column: 'age' }] }, problem: 'validation' },
-  { name: 'filter with an unknown operator', url: '/v1/queries', who: 'analyst', payload: { ...goodQuery(), filter: { column: 'age', op: '!=', value: 1 } }, problem: 'validation' },
+  { name: 'unknown aggregate', url: '/v1/queries', who: 'analyst', payload: goodQuery({ aggregates: [{ op: 'median', column: 'age' }] }), problem: 'validation' },
+  { name: 'query without the result key', url: '/v1/queries', who: 'analyst', payload: { query: goodQueryDoc() }, problem: 'validation' },
+  { name: 'query document at the top level', url: '/v1/queries', who: 'analyst', payload: goodQueryDoc(), problem: 'validation' },
+  { name: 'filter with an unknown operator', url: '/v1/queries', who: 'analyst', payload: goodQuery({ filter: { column: 'age', op: '!=', value: 1 } }), problem: 'validation' },
   { name: 'column of unknown type', url: '/v1/datasets', who: 'hospital', payload: { ...goodDataset(), schema: { columns: [{ name: 'age', type: 'text' }] } }, problem: 'validation' },
   { name: 'numeric column with min > max', url: '/v1/datasets', who: 'hospital', payload: { ...goodDataset(), schema: { columns: [{ name: 'age', type: 'numeric', min: 5, max: 1 }] } }, problem: 'validation' },
   { name: 'model mode unknown', url: '/v1/models', who: 'owner', payload: { name: 'm', version: '1', mode: 'fhe' }, problem: 'validation' },
@@ -81,8 +84,8 @@ const cases: Case[] = [
   // Unknown fields.
   { name: 'unknown top-level field', url: MPC, who: 'client', payload: { ...goodMpc(), tenant: 'other' }, problem: 'validation' },
   { name: 'principal smuggled in the body', url: '/v1/inference/he', who: 'client', payload: { ...goodHe(), principal: { tenant: 'other', actor: 'x', roles: ['admin'] } }, problem: 'validation' },
-  { name: 'unknown nested field', url: '/v1/queries', who: 'analyst', payload: { ...goodQuery(), aggregates: [{ op: 'count', sql: 'drop table' }] }, problem: 'validation' },
-  { name: '__proto__ key', url: '/v1/queries', who: 'analyst', raw: '{"datasets":["a"],"aggregates":[{"op":"count"}],"__proto__":{"admin":true}}', problem: 'validation' },
+  { name: 'unknown nested field', url: '/v1/queries', who: 'analyst', payload: goodQuery({ aggregates: [{ op: 'count', sql: 'drop table' }] }), problem: 'validation' },
+  { name: '__proto__ key', url: '/v1/queries', who: 'analyst', raw: `{"query":{"datasets":["a"],"aggregates":[{"op":"count"}]},"clientPublicKey":"${'ef'.repeat(32)}","__proto__":{"admin":true}}`, problem: 'validation' },
   // Shares and ciphertexts of the wrong length or form.
   { name: 'sealed pair for 3 elements declared as 4', url: MPC, who: 'client', payload: { ...goodMpc(), sealedInputs: sealedPairs(3) }, problem: 'invalid-ciphertext' },
   { name: 'sealed pair for 5 elements declared as 4', url: MPC, who: 'client', payload: { ...goodMpc(), sealedInputs: [...sealedPairs(4).slice(0, 2), sealedPairs(5)[2]] }, problem: 'invalid-ciphertext' },

@@ -174,7 +174,8 @@ describe('gateway job flow', () => {
   });
 
   it('answers 501 not-available for analytics when no analytics service answers', async () => {
-    const r = await post('analyst', '/v1/queries', { datasets: ['ds-1'], filter: { and: [{ column: 'age', op: '>=', value: 18 }, { column: 'sex', in: ['f'] }] }, aggregates: [{ op: 'mean', column: 'age' }] });
+    const query = { datasets: ['ds-1'], filter: { and: [{ column: 'age', op: '>=', value: 18 }, { column: 'sex', in: ['f'] }] }, aggregates: [{ op: 'mean', column: 'age' }] };
+    const r = await post('analyst', '/v1/queries', { query, clientPublicKey: 'ef'.repeat(32) });
     expect(r.statusCode).toBe(501);
     expect(r.json().type).toBe(problemType('not-available'));
   });

@@ -1,8 +1,10 @@
 /**
  * @module services/cli/commands/query
- * `mpc query <query.json>` (or `--query '<json>'`): submits an analytics query (the document of
- * protocols/analytics/query) and prints the job id. When the deployment has no analytics
- * service the gateway answers a 501 `not-available` problem, printed as such (exit code 1).
+ * `mpc query <query.json>` (or `--query '<json>'`) `[--schema <schema.json>]`: submits an
+ * analytics query (the document of protocols/analytics/query) with a fresh key for its result.
+ * Without `--schema` it prints the job id; with the data sets' schema it waits, opens the sealed
+ * result on this machine and prints it as JSON. When the deployment has no analytics service the
+ * gateway answers a 501 `not-available` problem, printed as such (exit code 1).
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -10,10 +12,12 @@ import { UsageError } from '../usage-error.js';
 import { MpcClient } from '../../sdk/mpc-client.js';
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, resolveClientConfig, runClientCommand } from '../../sdk/client-command.js';
 import type { Query } from '../../../protocols/analytics/query.js';
+import { checkSchema, type DatasetSchema } from '../../../protocols/analytics/dataset-schema.js';
 
-const HELP = `usage: mpc query <query.json> | --query '<json>' [options]
+const HELP = `usage: mpc query <query.json> | --query '<json>' [--schema <schema.json>] [--timeout <ms>] [options]
   the query document: {"datasets": [...], "filter"?: ..., "groupBy"?: [...], "aggregates": [{"op": "count"}, ...]}
-  prints the job id; with --json {"jobId", "created"}
+  --schema <file>     the data sets' schema: wait for the job, open and print the result (JSON)
+  without --schema prints the job id (with --json {"jobId", "created"}); the result key stays in this process
 ${CLIENT_OPTIONS_HELP}
 `;
 
@@ -21,7 +25,7 @@ ${CLIENT_OPTIONS_HELP}
 export async function run(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { ...CLIENT_OPTIONS, query: { type: 'string' } } });
+    parsed = parseArgs({ args, allowPositionals: true, options: { ...CLIENT_OPTIONS, query: { type: 'string' }, schema: { type: 'string' }, timeout: { type: 'string' } } });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -46,9 +50,24 @@ export async function run(args: string[]): Promise<number> {
   } catch {
     throw new UsageError('the query is not valid JSON');
   }
+  let schema: DatasetSchema | undefined;
+  if (v.schema !== undefined) {
+    try {
+      schema = checkSchema(JSON.parse(await readFile(v.schema, 'utf8')));
+    } catch (err) {
+      throw new UsageError(`--schema: ${(err as Error).message}`);
+    }
+  }
+  const timeoutMs = v.timeout === undefined ? undefined : Number(v.timeout);
+  if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs <= 0)) throw new UsageError(`--timeout: expected a positive integer of milliseconds, got ${v.timeout}`);
   return runClientCommand('query', async () => {
     const client = new MpcClient(resolveClientConfig(v));
-    const res = await client.query(query);
-    process.stdout.write(v.json ? JSON.stringify(res) + '\n' : `${res.jobId}\n`);
+    const submitted = await client.query(query);
+    if (!schema) {
+      process.stdout.write(v.json ? JSON.stringify({ jobId: submitted.jobId, created: submitted.created }) + '\n' : `${submitted.jobId}\n`);
+      return;
+    }
+    const result = await client.queryResult(submitted, schema, { timeoutMs });
+    process.stdout.write(JSON.stringify(result) + '\n');
   });
 }

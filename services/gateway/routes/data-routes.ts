@@ -49,13 +49,13 @@ export function registerDataRoutes(app: FastifyInstance, ctx: RouteContext): voi
     },
   );
 
-  app.post<{ Body: Query }>(
+  app.post<{ Body: { query: Query; clientPublicKey: string } }>(
     '/queries',
     {
       config: { roles: ['analyst', 'hospital', 'admin'] },
       schema: {
         tags: ['analytics'],
-        summary: 'Submit an analytics query over uploaded datasets; results below the minimum cell size are suppressed',
+        summary: 'Submit an analytics query over uploaded datasets, with the key its result is sealed to; cells below the minimum size are suppressed',
         headers: idempotencyHeaderSchema,
         body: queryBody,
         response: { 200: queryResponse, 202: queryResponse, ...problemResponses },
@@ -67,7 +67,7 @@ export function registerDataRoutes(app: FastifyInstance, ctx: RouteContext): voi
       if (!principal) throw new ProblemError('unauthenticated', 'no authenticated identity on this request');
       const res = await ctx.coordinator.call(
         'analytics.query',
-        { principal, ...(key === undefined ? {} : { idempotencyKey: key }), query: request.body },
+        { principal, ...(key === undefined ? {} : { idempotencyKey: key }), query: request.body.query, clientPublicKey: request.body.clientPublicKey },
         { unavailable: 'not-available' },
       );
       return reply.code(res.created ? 202 : 200).header('location', `/v1/jobs/${res.jobId}`).send(res);
