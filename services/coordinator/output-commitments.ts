@@ -103,6 +103,22 @@ export interface OutputCommitmentReport {
   commitments: Record<string, string>;
 }
 
+/**
+ * The report party `party` sends: commitments to the two components it holds, y_party and
+ * y_{party+1}, given their bytes and salts in that order.
+ * @throws InvalidArgumentError for a bad party, job id, salt or component bytes.
+ */
+export function commitHeldComponents(party: number, jobId: string, components: readonly [Uint8Array, Uint8Array], salts: readonly [Uint8Array, Uint8Array]): OutputCommitmentReport {
+  const held = heldComponents(party);
+  if (!Array.isArray(components) || components.length !== 2) throw new InvalidArgumentError('components: expected the bytes of the two held components [y_party, y_party+1]');
+  if (!Array.isArray(salts) || salts.length !== 2) throw new InvalidArgumentError('salts: expected the salts of the two held components [salt_party, salt_party+1]');
+  const commitments: Record<string, string> = {};
+  held.forEach((c, k) => {
+    commitments[String(c)] = commitComponent(salts[k]!, jobId, c, components[k]!);
+  });
+  return { party, jobId, commitments };
+}
+
 /** The coordinator's verdict. */
 export type OutputVerification =
   | { verified: true }

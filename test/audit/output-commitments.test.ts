@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
-  commitComponent, componentHolders, deriveComponentSalt, heldComponents, verifyOutputCommitments, type OutputCommitmentReport,
+  commitComponent, commitHeldComponents, componentHolders, deriveComponentSalt, heldComponents, verifyOutputCommitments, type OutputCommitmentReport,
 } from '../../services/coordinator/output-commitments.js';
 import { outputVerdictEvent, recordOutputVerdict, verdictJobState } from '../../services/coordinator/output-verdict.js';
 import { validateAuditEvent, type AuditEvent } from '../../services/audit/audit-entry.js';
@@ -58,6 +58,17 @@ describe('output commitments', () => {
     expect(componentHolders(1)).toEqual([0, 1]);
     expect(componentHolders(2)).toEqual([1, 2]);
     expect(heldComponents(2)).toEqual([2, 0]);
+  });
+
+  it('commitHeldComponents builds the same report a party would assemble by hand', () => {
+    const byHand = reportsFor(comps);
+    for (const p of [0, 1, 2]) {
+      const [a, b] = heldComponents(p);
+      const salts = [deriveComponentSalt(pairSeeds[a]!, JOB, a), deriveComponentSalt(pairSeeds[b]!, JOB, b)] as const;
+      expect(commitHeldComponents(p, JOB, [bytesOf(comps[a]!), bytesOf(comps[b]!)], salts)).toEqual(byHand[p]);
+    }
+    expect(() => commitHeldComponents(3, JOB, [new Uint8Array(8), new Uint8Array(8)], [new Uint8Array(32), new Uint8Array(32)])).toThrow(/party/);
+    expect(() => commitHeldComponents(0, JOB, [new Uint8Array(8)] as unknown as [Uint8Array, Uint8Array], [new Uint8Array(32), new Uint8Array(32)])).toThrow(/components/);
   });
 
   it('honest parties: verified', () => {
