@@ -86,7 +86,7 @@ export function composeCoordinator(parts: CoordinatorParts, parent: DependencyCo
   c.register(SERVICE_REGISTRY, { useValue: registry });
   c.register(PARTY_LINK, { useValue: parts.link });
   c.register(AUDIT_SINK, { useValue: parts.audit });
-  c.register(RESULT_VERIFIER, { useValue: parts.verifier ?? new CommitmentVerifier() });
+  c.register(RESULT_VERIFIER, { useValue: parts.verifier ?? new CommitmentVerifier(settings.id) });
   c.register(JOB_PLANS, { useValue: parts.plans ?? [computePlan, inferencePlan, modelPublishPlan] });
   const models = new ModelRegistry();
   c.register(MODEL_REGISTRY, { useValue: models });
@@ -96,8 +96,9 @@ export function composeCoordinator(parts: CoordinatorParts, parent: DependencyCo
   book.onChange((rec) => {
     try {
       const err = rec.status.error;
+      const verdict = dispatcher.verdictEvent(rec.status.id);
       void Promise.resolve(
-        parts.audit.append({
+        parts.audit.append(verdict ?? {
           type: AUDIT_TYPE[rec.status.state],
           actor: settings.id,
           jobId: rec.status.id,

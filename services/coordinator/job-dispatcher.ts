@@ -22,7 +22,8 @@ import { DISPATCH_DOMAIN, REPORT_DOMAIN, signMessage, verifyMessage, type Dispat
 import type { JobBook } from './job-book.js';
 import type { JobPlan } from './job-plans.js';
 import type { PartyLink } from './party-link.js';
-import type { ResultVerifier } from './result-verifier.js';
+import type { ResultVerifier, Verdict } from './result-verifier.js';
+import type { AuditEvent } from '../audit/audit-entry.js';
 import type { ServiceRegistry } from './service-registry.js';
 import { COORDINATOR_IDENTITY, COORDINATOR_LOG, DISPATCH_SETTINGS, JOB_BOOK, JOB_PLANS, PARTY_LINK, RESULT_VERIFIER, SERVICE_REGISTRY, type DispatchSettings } from './tokens.js';
 
@@ -40,6 +41,7 @@ interface JobFault {
 export class JobDispatcher {
   readonly #plans: Map<string, JobPlan>;
   readonly #running = new Set<Promise<void>>();
+  readonly #verdictEvents = new Map<string, AuditEvent>();
 
   constructor(
     @inject(DISPATCH_SETTINGS) private readonly settings: DispatchSettings,
@@ -52,6 +54,11 @@ export class JobDispatcher {
     @inject(COORDINATOR_LOG) private readonly log: ServiceLog,
   ) {
     this.#plans = new Map(plans.map((p) => [p.kind, p]));
+  }
+
+  /** The audit event a verifier made for the verdict `jobId` is moving to, if any (read by the audit listener). */
+  verdictEvent(jobId: string): AuditEvent | undefined {
+    return this.#verdictEvents.get(jobId);
   }
 
   /** The plan of `kind`, if the coordinator runs it. */
@@ -159,9 +166,12 @@ export class JobDispatcher {
         durationMs: performance.now() - t0,
       };
       this.book.transition(jobId, 'finished', { stats }, combined);
-      const verdict = plan.outputCommitments === false ? { ok: true as const } : this.verifier.verify(jobId, done);
+      const verdict: Verdict = plan.outputCommitments === false ? { ok: true } : this.verifier.verify(jobId, done);
+      // The verdict's own audit event (commitment digests) replaces the generic state event.
+      if (verdict.event) this.#verdictEvents.set(jobId, verdict.event);
       if (verdict.ok) this.book.transition(jobId, 'verified');
       else this.book.transition(jobId, 'failed-verification', { error: { code: verdict.code, message: verdict.message, ...(verdict.party !== undefined ? { party: verdict.party } : {}) } });
+      this.#verdictEvents.delete(jobId);
     } finally {
       for (const t of timers) clearTimeout(t);
       stopWatching();

@@ -114,7 +114,11 @@ describe('mpc-compute jobs through the coordinator', () => {
     expect(services.filter((s) => s.kind === 'party' && s.status === 'up').map((s) => s.index).sort()).toEqual([0, 1, 2]);
     const ready = await callCoordinator(client, 'health.ready', {});
     expect(ready).toMatchObject({ ready: true, parties: 3, reasons: [] });
-    const types = (cluster.audit as MemoryAuditSink).events.map((e) => e.type);
+    const events = (cluster.audit as MemoryAuditSink).events;
+    const types = events.map((e) => e.type);
     for (const t of ['job.created', 'job.placed', 'job.started', 'job.finished', 'job.verified']) expect(types).toContain(t);
+    // The verdict entry carries digests of each party's output commitments, never outputs.
+    const verified = events.find((e) => e.type === 'job.verified')!;
+    expect(Object.keys(verified.hashes ?? {}).sort()).toEqual(['commitments-party0', 'commitments-party1', 'commitments-party2']);
   });
 });

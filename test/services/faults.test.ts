@@ -38,9 +38,14 @@ async function setup(opts: Parameters<typeof startInProcessCluster>[0], url: str
   return { cluster, client };
 }
 
-/** A party that adds 1 to the first element of both its output components before sealing. */
+/**
+ * A party that adds 1 to the first element of both its output components before sealing.
+ * With `commitAltered` it also commits to the altered shares (the coordinator's commitment
+ * check catches that); without, it commits honestly and only the client's checked open can.
+ */
 class AlteringComputeRunner implements JobRunner {
   readonly kind = 'mpc-compute';
+  constructor(private readonly commitAltered = false) {}
   async run(ctx: JobRunContext): Promise<JobRunOutcome> {
     const p = computePayload(ctx);
     const { x, y } = openComputeInputs(ctx, p);
@@ -51,7 +56,7 @@ class AlteringComputeRunner implements JobRunner {
     b[0] = b[0]! + 1n;
     const altered = makeShare(a, b);
     // Commit to the honest shares, release the altered ones: the commitments cannot catch it, the checked open must.
-    return { result: { sealedOutput: sealComputeOutput(ctx.protocol.self, p, altered) }, output: z };
+    return { result: { sealedOutput: sealComputeOutput(ctx.protocol.self, p, altered) }, output: this.commitAltered ? altered : z };
   }
 }
 
@@ -116,6 +121,19 @@ describe('faults', () => {
     }
     expect(caught).toBeInstanceOf(InconsistentShareError);
     expect((caught as InconsistentShareError).culprit).toBe(1);
+  });
+
+  it('fails verification naming the party whose output commitments disagree with its neighbours', async () => {
+    const server = await NatsServerProcess.start();
+    cleanups.push(() => server.stop());
+    const { cluster, client } = await setup({ nats: { servers: server.url }, runners: (i) => (i === 2 ? [new AlteringComputeRunner(true)] : [new ComputeRunner()]) }, server.url);
+    const req = prepareSeededComputeRequest('mul', [32], cluster.partyAgreementKeys);
+    const { job } = await callCoordinator(client, 'jobs.submit', { principal, kind: 'mpc-compute', payload: req.payload });
+    const done = await waitForJob(client, principal, job.id);
+    expect(done.state).toBe('failed-verification');
+    expect(done.error?.party).toBe(2);
+    const err = await callCoordinator(client, 'jobs.result', { principal, jobId: job.id }).catch((e: unknown) => e);
+    expect((err as { code: string }).code).toBe('job-failed');
   });
 
   it('refuses forged, replayed, expired, misaddressed and unknown-kind job messages with a logged reason', async () => {
