@@ -248,18 +248,23 @@ describe('gateway job flow', () => {
 
 describe('gateway without a coordinator', () => {
   const nats = useNatsServer();
-  it('answers 503 coordinator-unavailable when nobody listens, and readyz says why', async () => {
+  it('answers 503 coordinator-unavailable when nobody listens (501 for optional services), and readyz says why', async () => {
     const nc = await connect({ servers: nats().url });
     const key = generateApiKey('c');
     const app = await buildGateway({
       coordinator: new NatsCoordinatorClient(nc, 500),
-      keys: new ApiKeyStore({ version: 1, keys: [{ id: 'c', tenant: 't', roles: ['client'], hash: hashApiKey(key) }] }),
+      keys: new ApiKeyStore({ version: 1, keys: [{ id: 'c', tenant: 't', roles: ['client', 'auditor'], hash: hashApiKey(key) }] }),
       audit: () => undefined,
     });
     try {
       const r = await app.inject({ method: 'GET', url: '/v1/registry', headers: { authorization: `Bearer ${key}` } });
       expect(r.statusCode).toBe(503);
       expect(r.json().type).toBe(problemType('coordinator-unavailable'));
+      // Optional services (audit, analytics, HE sessions) that nobody serves are 501, not 503.
+      for (const url of ['/v1/audit/checkpoint', '/v1/models/m/he-plan']) {
+        const r = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
+        expect(r.json().type, url).toBe(problemType('not-available'));
+      }
       const ready = await app.inject({ method: 'GET', url: '/readyz' });
       expect(ready.statusCode).toBe(503);
       expect(ready.json().reasons[0]).toMatch(/no coordinator is listening/);

@@ -18,6 +18,9 @@ import {
 } from '../schemas.js';
 import { problemResponses } from './problem-responses.js';
 
+/** The audit service may be deployed apart from the coordinator: nobody answering is a 501, not a 503. */
+const OPTIONAL = { unavailable: 'not-available' } as const;
+
 /** Largest page of entries. */
 export const MAX_AUDIT_PAGE = 1000;
 
@@ -32,7 +35,7 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: RouteContext): vo
   const c = ctx.coordinator;
 
   app.get('/audit/checkpoint', { config: roles, schema: { tags: ['audit'], summary: 'Latest signed tree head', response: { 200: auditCheckpointResponse, ...problemResponses } } }, async (request) =>
-    c.call('audit.checkpoint', { principal: principalOf(request) }),
+    c.call('audit.checkpoint', { principal: principalOf(request) }, OPTIONAL),
   );
 
   app.get<{ Querystring: { from?: string; limit?: string } }>(
@@ -42,7 +45,7 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: RouteContext): vo
       const from = Number(request.query.from ?? '0');
       const limit = Number(request.query.limit ?? '100');
       if (limit < 1 || limit > MAX_AUDIT_PAGE) throw new ProblemError('validation', `limit: expected 1..${MAX_AUDIT_PAGE}, got ${limit}`);
-      return c.call('audit.entries', { principal: principalOf(request), from, limit });
+      return c.call('audit.entries', { principal: principalOf(request), from, limit }, OPTIONAL);
     },
   );
 
@@ -69,11 +72,11 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: RouteContext): vo
         index,
         ...(treeSize === undefined ? {} : { treeSize }),
         ...(fromSize === undefined ? {} : { fromSize }),
-      });
+      }, OPTIONAL);
     },
   );
 
   app.get('/audit/export', { config: roles, schema: { tags: ['audit'], summary: 'Checkpoint and all entries, for offline verification', response: { 200: auditExportResponse, ...problemResponses } } }, async (request) =>
-    c.call('audit.export', { principal: principalOf(request) }, { timeoutMs: 60_000, chunked: true }),
+    c.call('audit.export', { principal: principalOf(request) }, { ...OPTIONAL, timeoutMs: 60_000, chunked: true }),
   );
 }

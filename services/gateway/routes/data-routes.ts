@@ -44,7 +44,7 @@ export function registerDataRoutes(app: FastifyInstance, ctx: RouteContext): voi
       checkSealedSharePairs('sealedShares', b.sealedShares, b.rows * encodedWidth(b.schema));
       const principal = request.principal;
       if (!principal) throw new ProblemError('unauthenticated', 'no authenticated identity on this request');
-      const res = await ctx.coordinator.call('datasets.upload', { principal, ...(key === undefined ? {} : { idempotencyKey: key }), ...b });
+      const res = await ctx.coordinator.call('datasets.upload', { principal, ...(key === undefined ? {} : { idempotencyKey: key }), ...b }, { unavailable: 'not-available' });
       return reply.code(res.created ? 201 : 200).send(res);
     },
   );

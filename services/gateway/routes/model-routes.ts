@@ -68,7 +68,7 @@ export function registerModelRoutes(app: FastifyInstance, ctx: RouteContext): vo
     async (request) => {
       const principal = request.principal;
       if (!principal) throw new ProblemError('unauthenticated', 'no authenticated identity on this request');
-      return ctx.coordinator.call('models.hePlan', { principal, modelId: request.params.id });
+      return ctx.coordinator.call('models.hePlan', { principal, modelId: request.params.id }, { unavailable: 'not-available' });
     },
   );
 }
