@@ -23,6 +23,7 @@ import { startLocalCluster } from '../services/cluster/local-cluster.js';
 import { callCoordinator, waitForJob } from '../services/cluster/coordinator-caller.js';
 import { prepareSeededComputeRequest } from '../services/coordinator/compute-client.js';
 import type { ComputeJobResult, ComputeOp } from '../services/coordinator/compute-job.js';
+import { subjects } from '../services/coordinator/api.js';
 
 interface Case {
   name: string;
@@ -72,6 +73,11 @@ export const suite: BenchSuite = {
     const keys = [0, 1, 2].map((i) => cluster.keys[`party-${i}`]!.agreementPublicKey) as [string, string, string];
     const ringName = getRing().name;
     try {
+      // The floor under every case: a request/reply round trip to another process through the
+      // broker (the coordinator's health.ready, a few hundred bytes each way).
+      const ask = new TextEncoder().encode('{}');
+      const rtt = await timeMedian(() => nc.request(subjects.api('health.ready'), ask, { timeout: 2000 }), opts.quick ? 50 : 300, 20);
+      opts.emit({ suite: 'rss', case: 'nats request/reply', impl: 'nats', median_ms: rtt, ops_per_s: 1000 / rtt, baseline: null, ratio: null });
       for (const c of CASES) {
         if (opts.quick && !c.quick) continue;
         const reps = opts.quick ? Math.max(3, Math.floor(c.reps / 4)) : c.reps;
