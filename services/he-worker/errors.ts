@@ -57,6 +57,12 @@ export class HePoolClosedError extends MpcError {
   }
 }
 
+/**
+ * A coordinator request the HE worker service refused before running it. `code` says why:
+ * `bad-signature`, `wrong-addressee`, `stale-request`, `replayed-request`, `malformed-request`.
+ */
+export class HeRequestRefusedError extends MpcError {}
+
 /** An error as it crosses the thread boundary. */
 export interface WireError {
   readonly name: string;

@@ -1,0 +1,121 @@
+/**
+ * @module services/he-worker/he-request-handler
+ * What an HE worker does with one coordinator request, apart from NATS: verify the signature,
+ * the addressee, the age and the request id (once only); decode; run it on the thread pool;
+ * answer a signed reply. A bad request (malformed base64, a ciphertext of another key or
+ * parameter set, missing Galois keys, an unknown session) is a reply with the named error's
+ * code: nothing here throws, so the service stays up whatever arrives.
+ */
+import { inject, injectable } from 'tsyringe';
+import { MpcError } from '../../crypto-core/errors.js';
+import type { EvalKeyBundle } from '../../crypto-core/he/ckks-keys.js';
+import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
+import type { HePlan } from '../../protocols/he/he-plan.js';
+import { planHeModel } from '../../protocols/he/he-plan.js';
+import { signMessage, verifyMessage, type Signed } from '../coordinator/job-messages.js';
+import { fromLargeBase64 } from '../transport/large-base64.js';
+import type { ServiceLog } from '../transport/service-log.js';
+import { HE_REPLY_DOMAIN, HE_REQUEST_DOMAIN, type HeReply, type HeReplyResults, type HeRequest, type HeRequestType } from './he-messages.js';
+import { HeRequestRefusedError } from './errors.js';
+import { planDigest } from './plan-digest.js';
+import { HE_WORKER_IDENTITY, HE_WORKER_LOG, HE_WORKER_POOL, HE_WORKER_SETTINGS, type HeWorkerSettings } from './tokens.js';
+import { decodeEvalKeys, modelFromWire } from './wire-codec.js';
+
+/** The part of {@link HeWorkerPool} the service uses (the pool implements it). */
+export interface HeEvaluationPool {
+  registerModel(modelId: string, plan: HePlan): void;
+  registerSession(bundle: EvalKeyBundle, sessionId?: string): Promise<string>;
+  dropSession(sessionId: string): boolean;
+  evaluate(request: { sessionId: string; modelId: string; ciphertext: Uint8Array }): Promise<{ bytes: Uint8Array; sha256: string; ms: number }>;
+  stats(): { queued: number };
+}
+
+const ID_RE = /^[A-Za-z0-9_.-]{1,128}$/;
+
+function checkId(v: unknown, name: string): string {
+  if (typeof v !== 'string' || !ID_RE.test(v)) throw new HeRequestRefusedError('malformed-request', `${name}: expected 1..128 characters of [A-Za-z0-9_.-], got ${JSON.stringify(v)?.slice(0, 40)}`);
+  return v;
+}
+
+/** Handles coordinator requests for one HE worker service. */
+@injectable()
+export class HeRequestHandler {
+  /** Request ids seen within the acceptance window, with their issue time (replay protection). */
+  readonly #seen = new Map<string, number>();
+  #active = 0;
+
+  constructor(
+    @inject(HE_WORKER_SETTINGS) private readonly settings: HeWorkerSettings,
+    @inject(HE_WORKER_IDENTITY) private readonly identity: ServiceIdentity,
+    @inject(HE_WORKER_POOL) private readonly pool: HeEvaluationPool,
+    @inject(HE_WORKER_LOG) private readonly log: ServiceLog,
+  ) {}
+
+  /** Requests being handled now. */
+  get active(): number {
+    return this.#active;
+  }
+
+  /** Answers one raw (parsed JSON) request with a signed reply. Never throws. */
+  async handle(raw: unknown, now: number = Date.now()): Promise<Signed<HeReply>> {
+    const requestId = typeof (raw as { body?: { requestId?: unknown } } | null)?.body?.requestId === 'string' ? (raw as { body: { requestId: string } }).body.requestId.slice(0, 128) : '';
+    this.#active++;
+    try {
+      const req = this.#verify(raw, now);
+      const result = await this.#run(req);
+      return this.#sign({ ok: true, requestId: req.requestId, from: this.settings.id, result });
+    } catch (e) {
+      const error = e instanceof MpcError ? { code: e.code, name: e.name, message: e.message } : { code: 'internal', name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) };
+      this.log.warn('he-request-failed', { requestId, code: error.code, message: error.message.slice(0, 300) });
+      return this.#sign({ ok: false, requestId, from: this.settings.id, error });
+    } finally {
+      this.#active--;
+    }
+  }
+
+  #sign(reply: HeReply): Signed<HeReply> {
+    return signMessage(HE_REPLY_DOMAIN, reply, this.identity.signing);
+  }
+
+  #verify(raw: unknown, now: number): HeRequest {
+    const req = verifyMessage<HeRequest>(HE_REQUEST_DOMAIN, raw, this.settings.coordinatorKey);
+    if (!req) throw new HeRequestRefusedError('bad-signature', 'request: not signed by the coordinator this worker trusts');
+    if (typeof req !== 'object' || req === null) throw new HeRequestRefusedError('malformed-request', 'request: expected an object');
+    if (req.to !== this.settings.id) throw new HeRequestRefusedError('wrong-addressee', `request.to: addressed to ${JSON.stringify(req.to)}, this is ${this.settings.id}`);
+    checkId(req.requestId, 'request.requestId');
+    if (typeof req.issuedAt !== 'number' || Math.abs(now - req.issuedAt) > this.settings.maxRequestAgeMs) {
+      throw new HeRequestRefusedError('stale-request', `request.issuedAt: ${String(req.issuedAt)} is more than ${this.settings.maxRequestAgeMs} ms from now`);
+    }
+    for (const [id, at] of this.#seen) if (Math.abs(now - at) > this.settings.maxRequestAgeMs) this.#seen.delete(id);
+    if (this.#seen.has(req.requestId)) throw new HeRequestRefusedError('replayed-request', `request.requestId: ${req.requestId} was already handled`);
+    this.#seen.set(req.requestId, req.issuedAt);
+    return req;
+  }
+
+  async #run(req: HeRequest): Promise<HeReplyResults[HeRequestType]> {
+    switch (req.type) {
+      case 'register-model': {
+        const modelId = checkId(req.modelId, 'request.modelId');
+        const plan = planHeModel(modelFromWire(req.model, 'request.model'));
+        this.pool.registerModel(modelId, plan);
+        const digest = planDigest(plan);
+        this.log.info('he-model-registered', { modelId, planDigest: digest });
+        return { planDigest: digest };
+      }
+      case 'register-session': {
+        const sessionId = checkId(req.sessionId, 'request.sessionId');
+        const bundle = decodeEvalKeys(req.evalKeys, 'request.evalKeys');
+        return { sessionId: await this.pool.registerSession(bundle, sessionId) };
+      }
+      case 'drop-session':
+        return { dropped: this.pool.dropSession(checkId(req.sessionId, 'request.sessionId')) };
+      case 'evaluate': {
+        const ciphertext = fromLargeBase64(req.ciphertext, 'request.ciphertext');
+        const r = await this.pool.evaluate({ sessionId: checkId(req.sessionId, 'request.sessionId'), modelId: checkId(req.modelId, 'request.modelId'), ciphertext });
+        return { ciphertext: Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength).toString('base64'), sha256: r.sha256, ms: r.ms };
+      }
+      default:
+        throw new HeRequestRefusedError('malformed-request', `request.type: unknown type ${JSON.stringify((req as { type?: unknown }).type)}`);
+    }
+  }
+}
