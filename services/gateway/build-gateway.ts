@@ -60,6 +60,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     logger: deps.logger ?? false,
     bodyLimit: config.bodyLimit,
     requestTimeout: config.requestTimeoutMs,
+    trustProxy: config.trustProxy,
     // A caller's request id is kept when it is safe to log; otherwise a fresh one.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

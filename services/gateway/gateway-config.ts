@@ -27,6 +27,12 @@ export interface GatewayHttpConfig {
   requestTimeoutMs: number;
   /** Interval of SSE keep-alive comments. */
   sseHeartbeatMs: number;
+  /**
+   * Reverse proxies whose X-Forwarded-For is believed (fastify `trustProxy`: false, true, or a
+   * list of addresses/CIDRs). Behind a proxy, leaving it false puts every client on the proxy's
+   * address for the per-address limits.
+   */
+  trustProxy: boolean | string[];
 }
 
 /** The service settings of `mpc gateway`. */
@@ -53,6 +59,7 @@ export const DEFAULT_HTTP_CONFIG: GatewayHttpConfig = {
   signatureSkewMs: 5 * 60_000,
   requestTimeoutMs: 30_000,
   sseHeartbeatMs: 15_000,
+  trustProxy: false,
 };
 
 /** Defaults of the service settings, other than `apiKeysFile`. */
@@ -83,6 +90,9 @@ export function resolveServiceConfig(raw: unknown, baseDir = process.cwd()): Gat
   if (c.port !== undefined && (!Number.isInteger(c.port) || (c.port as number) < 0 || (c.port as number) > 65535)) throw new InvalidArgumentError(`config.port: expected 0..65535, got ${JSON.stringify(c.port)}`);
   for (const k of ['host', 'logLevel'] as const) {
     if (c[k] !== undefined && (typeof c[k] !== 'string' || (c[k] as string).length === 0)) throw new InvalidArgumentError(`config.${k}: expected non-empty string`);
+  }
+  if (c.trustProxy !== undefined && typeof c.trustProxy !== 'boolean' && !(Array.isArray(c.trustProxy) && c.trustProxy.every((x) => typeof x === 'string'))) {
+    throw new InvalidArgumentError('config.trustProxy: expected a boolean or a list of proxy addresses/CIDRs');
   }
   if (typeof c.apiKeysFile !== 'string' || c.apiKeysFile.length === 0) throw new InvalidArgumentError('config.apiKeysFile: expected the path of the API key file');
   let nats: NatsEndpoint = DEFAULT_SERVICE_CONFIG.nats;
