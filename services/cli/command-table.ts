@@ -18,6 +18,7 @@ export interface CommandEntry {
 /** Every subcommand, by name (two-word commands keyed with a space). */
 export const commands: Record<string, CommandEntry> = {
   up: { summary: 'start a local cluster (nats-server, parties, coordinator, gateway) until Ctrl-C', load: () => import('./commands/up.js') },
+  demo: { summary: 'run the three user stories on a local cluster it starts and stops (the main job)', load: () => import('./commands/demo.js') },
   party: { summary: 'run one compute party (--config <file>)', load: () => import('./commands/party.js') },
   coordinator: { summary: 'run the coordinator (--config <file>)', load: () => import('./commands/coordinator.js') },
   gateway: { summary: 'run the HTTP gateway (--config <file>)', load: () => import('./commands/gateway.js') },
