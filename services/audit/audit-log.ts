@@ -15,14 +15,15 @@
  * to have, so two writers can never interleave and no index is skipped or taken twice; a writer
  * that lost the race gets AuditWriterConflictError, catches up from the stream and continues.
  * Appends are batched: up to `batchSize` publishes are in flight before their acks are awaited,
- * which is what gives thousands of durable appends per second (each ack means the entry is on
- * disk, on a quorum of replicas when clustered).
+ * which is what gives thousands of durable appends per second (each ack means the entry is in
+ * the server's file store, on a quorum of replicas when clustered). Publishes go out with one
+ * shared ack inbox (async-publisher.ts) rather than a request object each.
  *
  * Queries by job, actor and type use in-memory indexes built while the log is read; the whole
  * log is held in memory by the coordinator (entry bytes plus ~100 bytes per entry of tree and
  * index), which is fine up to some millions of entries.
  */
-import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type NatsError, type PubAck } from 'nats';
+import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager, type NatsConnection, type NatsError, type PubAck } from 'nats';
 import { openCheckpoint, signCheckpoint, type NoteVerifier } from '../../crypto-core/checkpoint/index.js';
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { MerkleTree } from '../../crypto-core/merkle/merkle-tree.js';
@@ -32,6 +33,7 @@ import { AUDIT_ENTRY_VERSION, decodeAuditEntry, encodeAuditEntry, validateAuditE
 import { EntryStore, MAX_ENTRY_BYTES } from './entry-store.js';
 import { AuditStorageError, AuditWriterConflictError } from './errors.js';
 import { readStreamRange } from './stream-reader.js';
+import { AsyncJetStreamPublisher, JetStreamPublishError } from './async-publisher.js';
 
 /** Default stream and subject names. */
 export const AUDIT_DEFAULTS = {
@@ -59,8 +61,15 @@ export interface AuditLogOptions {
   readOnly?: boolean;
   /** Clock (default: system time). */
   now?: () => Date;
-  /** Maximum publishes in flight per batch (default 512). */
+  /** Maximum publishes in flight per batch (default 1024). */
   batchSize?: number;
+  /**
+   * The connection, for the fast publish path (one ack inbox instead of a request per entry).
+   * Taken from the JetStream client when omitted; without one, `js.publish` is used.
+   */
+  nc?: NatsConnection;
+  /** Use `js.publish` even when a connection is available (default false). */
+  requestPerPublish?: boolean;
 }
 
 /** Where an appended entry landed. */
@@ -102,7 +111,7 @@ interface Pending {
 
 const WRONG_LAST_SEQUENCE = 10071;
 
-type ResolvedOptions = Required<Omit<AuditLogOptions, 'signer'>> & Pick<AuditLogOptions, 'signer'>;
+type ResolvedOptions = Required<Omit<AuditLogOptions, 'signer' | 'nc'>> & Pick<AuditLogOptions, 'signer' | 'nc'>;
 
 /** The audit log of one coordinator. Create with {@link AuditLog.open}. */
 export class AuditLog {
@@ -116,11 +125,19 @@ export class AuditLog {
   #pending: Pending[] = [];
   #flushing: Promise<void> | null = null;
   #lastCheckpoint: string | null = null;
+  #publisher: AsyncJetStreamPublisher | null = null;
 
   private constructor(js: JetStreamClient, jsm: JetStreamManager, opts: ResolvedOptions) {
     this.#js = js;
     this.#jsm = jsm;
     this.#opts = opts;
+    if (opts.nc && !opts.requestPerPublish && !opts.readOnly) this.#publisher = new AsyncJetStreamPublisher(opts.nc, opts.stream);
+  }
+
+  /** Stops the fast publisher's ack subscription (after waiting for appends in flight). */
+  async close(): Promise<void> {
+    await this.flush();
+    this.#publisher?.close();
   }
 
   /**
@@ -139,8 +156,11 @@ export class AuditLog {
       replicas: opts.replicas ?? 1,
       readOnly: opts.readOnly ?? false,
       now: opts.now ?? (() => new Date()),
-      batchSize: opts.batchSize ?? 512,
+      batchSize: opts.batchSize ?? 1024,
+      requestPerPublish: opts.requestPerPublish ?? false,
       signer: opts.signer,
+      // nats.js's JetStream client carries its connection as `nc` (not in the interface).
+      nc: opts.nc ?? (js as unknown as { nc?: NatsConnection }).nc,
     };
     if (!Number.isInteger(o.replicas) || o.replicas < 1 || o.replicas > 5) throw new InvalidArgumentError(`replicas: expected an integer 1..5, got ${o.replicas}`);
     if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new InvalidArgumentError(`batchSize: expected a positive integer, got ${o.batchSize}`);
@@ -224,13 +244,14 @@ export class AuditLog {
     const acks = await Promise.allSettled(
       encoded.map((bytes, i) => {
         if (bytes.length > MAX_ENTRY_BYTES) return Promise.reject(new AuditStorageError(`entry of ${bytes.length} bytes exceeds ${MAX_ENTRY_BYTES}`));
-        return this.#js.publish(this.#opts.subject, bytes, { expect: { lastSequence: base + i, streamName: this.#opts.stream } });
+        if (this.#publisher) return this.#publisher.publish(this.#opts.subject, bytes, base + i);
+        return this.#js.publish(this.#opts.subject, bytes, { expect: { lastSequence: base + i, streamName: this.#opts.stream } }).then((ack: PubAck) => ack.seq);
       }),
     );
     let failedAt = -1;
     for (let i = 0; i < batch.length; i++) {
       const a = acks[i]!;
-      if (a.status === 'fulfilled' && (a.value as PubAck).seq === base + i + 1 && failedAt < 0) {
+      if (a.status === 'fulfilled' && a.value === base + i + 1 && failedAt < 0) {
         // The event was validated on append; its entry needs no second decode.
         batch[i]!.resolve(this.#add(encoded[i]!, entries[i]!));
       } else if (failedAt < 0) {
@@ -253,8 +274,9 @@ export class AuditLog {
         continue;
       }
       const a = acks[i]!;
-      const err = a.status === 'rejected' ? (a.reason as NatsError) : null;
-      if (err?.api_error?.err_code === WRONG_LAST_SEQUENCE || (a.status === 'fulfilled' && caughtUp === null)) {
+      const err = a.status === 'rejected' ? (a.reason as NatsError | JetStreamPublishError) : null;
+      const code = err instanceof JetStreamPublishError ? err.errCode : (err as NatsError | null)?.api_error?.err_code;
+      if (code === WRONG_LAST_SEQUENCE || (a.status === 'fulfilled' && caughtUp === null)) {
         batch[i]!.reject(new AuditWriterConflictError(`append: another writer appended at index ${idx}; this log caught up to size ${this.#tree.size}, retry the append`, { cause: err ?? undefined }));
       } else {
         batch[i]!.reject(new AuditStorageError(`append: JetStream did not store entry ${idx}: ${err?.message ?? String(caughtUp)}`, { cause: err ?? caughtUp }));

@@ -129,12 +129,24 @@ describe('AuditLog on JetStream', () => {
     }
   });
 
+  it('the request-per-publish path gives the same guarantees (consecutive indexes, conflicts refused)', async () => {
+    const slow = await AuditLog.open(nc.jetstream(), { signer, requestPerPublish: true });
+    const r = await Promise.all(Array.from({ length: 40 }, (_, i) => slow.append({ type: 'query.run', actor: 'analyst-1', jobId: `q${i}` })));
+    expect(r.map((x) => x.index).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => 303 + i));
+    const third = await AuditLog.open(nc.jetstream(), { signer });
+    expect((await third.append({ type: 'dataset.deleted', actor: 'h1', datasetId: 'd1' })).index).toBe(343);
+    await expect(slow.append({ type: 'dataset.uploaded', actor: 'h1', datasetId: 'd2' })).rejects.toThrow(AuditWriterConflictError);
+    expect(slow.size).toBe(344);
+    expect(hex(slow.root())).toBe(hex(third.root()));
+    await third.close();
+  });
+
   it('exports JSON Lines (the hashed bytes) and CSV; read-only open sees the same log', async () => {
     const ro = await AuditLog.open(nc.jetstream(), { readOnly: true });
-    expect(ro.size).toBe(303);
+    expect(ro.size).toBe(344);
     const lines = new TextDecoder().decode(ro.exportJsonl()).split('\n');
     expect(lines.pop()).toBe('');
-    expect(lines).toHaveLength(303);
+    expect(lines).toHaveLength(344);
     lines.forEach((l, i) => {
       if (i % 50 === 0) expect(hex(leafHash(new TextEncoder().encode(l)))).toBe(hex(ro.inclusionProof(i).leafHash));
     });
