@@ -1,0 +1,776 @@
+/**
+ * @module bench/inference
+ * Secure inference end to end over a real nats-server, parties as separate processes.
+ *
+ * Cases: a 784-128-128-10 ReLU MLP (built here with seeded He-initialised weights) at batch 1
+ * and batch 64 on the 28x28 digits split, and the digits CNN fixture at batch 1 on the 8x8
+ * digits split. Two implementations per case:
+ *
+ * - `mpc-nats`: the service path. A local cluster (nats-server, coordinator, three party
+ *   processes) is started; the model is published once through `models.publish` (the owner
+ *   shares the weights and seals each party's view; the parties store it encrypted at rest);
+ *   then each timed inference is what a client does: fixed-point encode, share, seal each pair
+ *   to its party, `jobs.submit` an `mpc-inference` job, wait for its `verified` event, fetch the
+ *   result, open the three sealed output pairs, `openChecked`, decode. The breakdown of that time
+ *   (client work, submit, wait, result, open) and the parties' own protocol time (read from
+ *   their signed reports by an observer user) are reported with it.
+ * - `mpc-nats-protocol`: the protocol alone. Three child processes (this module, started with
+ *   {@link PROTOCOL_PARTY_FLAG}) each hold one party's view of the model, open a sealed
+ *   {@link NatsChannel} per inference on the same nats-server and run `evaluateSecureModel`; the
+ *   sample is the slowest party's evaluation time. No coordinator, no job messages, no sealing of
+ *   inputs and outputs: the difference to `mpc-nats` is the service's overhead.
+ *
+ * Every line also checks correctness, not just speed: the opened outputs are compared with the
+ * plaintext float64 evaluation (`evaluatePlain`) of the same model on the same inputs, and the
+ * line says whether every row's argmax agrees (`argmax_agree`), the largest absolute error, and
+ * whether all outputs are within |secure - plain| <= 0.02 + 0.01 |plain| (16 fractional bits,
+ * truncation by one unit per product, exact ReLU). Baseline: `evaluatePlain` in this process;
+ * ratio = plaintext / secure.
+ *
+ * A case that cannot run (a request beyond the broker's max_payload, a job that fails) is
+ * reported as a line with `error` and `median_ms: null` instead of being left out.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { connect, type NatsConnection, type Subscription } from 'nats';
+import type { BenchCase, BenchOptions, BenchSuite } from './bench-case.js';
+import { median, timeMedian } from './bench-case.js';
+import { Prg } from '../crypto-core/prg.js';
+import { decodeFixed, encodeFixed } from '../crypto-core/ring/index.js';
+import { fromBase64, fromHex, toBase64, toHex } from '../crypto-core/encoding.js';
+import { open as openBox, seal } from '../crypto-core/sealed-box.js';
+import { generateAgreementKeyPair, type AgreementKeyPair } from '../crypto-core/keys/agreement.js';
+import type { PartyIndex } from '../protocols/channel/channel.js';
+import type { DenseLayer, Layer, ModelIR } from '../protocols/model/model-ir.js';
+import { evaluatePlain } from '../protocols/model/plaintext-eval.js';
+import { importOnnx } from '../protocols/onnx/import-onnx.js';
+import { shareModel, type SharedModel } from '../protocols/nn/shared-model.js';
+import { evaluateSecureModel, type LayerCost } from '../protocols/nn/evaluate-secure-model.js';
+import { makeShare, openChecked, shareSecret, type ReplicatedShare } from '../protocols/rss/replicated-share.js';
+import { createProtocolContext } from '../protocols/rss/context.js';
+import { createCorrelatedRandomness } from '../protocols/rss/correlated-randomness.js';
+import { startLocalCluster, type LocalCluster } from '../services/cluster/local-cluster.js';
+import { callCoordinator } from '../services/cluster/coordinator-caller.js';
+import { type JobResults, type JobStatus, type Principal } from '../services/coordinator/api.js';
+import type { GatewayExtraMethods } from '../services/gateway/gateway-methods.js';
+import type { PartyReport, Signed } from '../services/coordinator/job-messages.js';
+import { encodeSharedModel, modelShareAad } from '../services/sdk/shared-model-codec.js';
+import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad } from '../services/sdk/sealed-share-pair.js';
+import { MessageAssembler } from '../services/transport/chunked-message.js';
+import { NatsChannel } from '../services/transport/nats-channel.js';
+import { derivePairwiseSeed } from '../services/transport/channel-keys.js';
+
+/** Fixed-point fractional bits of weights, inputs and outputs (the parties' default). */
+const FRACTION_BITS = 16;
+/** The stated tolerance of one output: |secure - plain| <= ABS_TOL + REL_TOL * |plain|. */
+const ABS_TOL = 0.02;
+const REL_TOL = 0.01;
+/** Seed of the MLP's weights, so every run benchmarks the same model. */
+const MLP_SEED = 'mpc-bench-inference-mlp-784-128-128-10';
+/** Argument that makes this module a protocol party (child process of `mpc-nats-protocol`). */
+export const PROTOCOL_PARTY_FLAG = '--inference-protocol-party';
+
+const dec = new TextDecoder();
+
+// ---------------------------------------------------------------------------------------------
+// Models and inputs
+
+/** `n` standard normal samples from `prg` (Box-Muller on 53-bit uniforms). */
+function gaussians(prg: Prg, n: number): Float64Array {
+  const u = prg.u64(n + (n % 2));
+  const out = new Float64Array(n);
+  const unit = (w: bigint): number => (Number(w >> 11n) + 0.5) / 2 ** 53;
+  for (let t = 0; t < n; t += 2) {
+    const r = Math.sqrt(-2 * Math.log(unit(u[t]!)));
+    const phi = 2 * Math.PI * unit(u[t + 1]!);
+    out[t] = r * Math.cos(phi);
+    if (t + 1 < n) out[t + 1] = r * Math.sin(phi);
+  }
+  return out;
+}
+
+/**
+ * A dense ReLU MLP with He-initialised weights (N(0, 2 / fan_in)) and small biases
+ * (N(0, 0.05^2)), seeded, so the weights have the scale of a trained network of that shape.
+ * @param sizes - layer widths, input first, e.g. [784, 128, 128, 10].
+ */
+export function buildMlp(sizes: readonly number[], seed: string = MLP_SEED): ModelIR {
+  const prg = Prg.fromSeed(new Uint8Array(Buffer.from(seed.padEnd(32, '.').slice(0, 32), 'utf8')));
+  const layers: Layer[] = [];
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const inp = sizes[l]!;
+    const out = sizes[l + 1]!;
+    const w = gaussians(prg, out * inp).map((v) => v * Math.sqrt(2 / inp));
+    const b = gaussians(prg, out).map((v) => v * 0.05);
+    const dense: DenseLayer = { kind: 'dense', name: `fc${l + 1}`, weight: { shape: [out, inp], data: w }, bias: { shape: [out], data: b } };
+    layers.push(dense);
+    if (l + 2 < sizes.length) layers.push({ kind: 'relu', name: `relu${l + 1}` });
+  }
+  return { inputShape: [sizes[0]!], outputShape: [sizes[sizes.length - 1]!], layers };
+}
+
+/** test/fixtures in the nearest ancestor directory (this file runs from bench/ or dist/bench/). */
+function fixturesDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'test', 'fixtures');
+    if (existsSync(join(candidate, 'models', 'digits_cnn.onnx'))) return candidate;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('test/fixtures/models/digits_cnn.onnx: not found in any ancestor directory');
+    dir = up;
+  }
+}
+
+/** A split of test/fixtures/data: raw float32 rows with a JSON description. */
+function loadSplit(name: string): { rows: number; rowSize: number; x: Float32Array } {
+  const dir = join(fixturesDir(), 'data');
+  const meta = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as { shape: number[]; file: string };
+  const buf = readFileSync(join(dir, meta.file));
+  const x = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  const [rows, ...rest] = meta.shape as [number, ...number[]];
+  return { rows, rowSize: rest.reduce((a, b) => a * b, 1), x };
+}
+
+/** A model under test with its input rows. */
+interface BenchModel {
+  key: 'mlp' | 'cnn';
+  ir: ModelIR;
+  inputs: { rows: number; rowSize: number; x: Float32Array };
+}
+
+function loadModels(): BenchModel[] {
+  const cnn = importOnnx(new Uint8Array(readFileSync(join(fixturesDir(), 'models', 'digits_cnn.onnx'))));
+  return [
+    { key: 'mlp', ir: buildMlp([784, 128, 128, 10]), inputs: loadSplit('digits28_test') },
+    { key: 'cnn', ir: cnn, inputs: loadSplit('digits_test') },
+  ];
+}
+
+/** Rows `[start, start + batch)` of the split, wrapping around. */
+function batchAt(m: BenchModel, rep: number, batch: number): Float64Array {
+  const { rows, rowSize, x } = m.inputs;
+  const out = new Float64Array(batch * rowSize);
+  for (let r = 0; r < batch; r++) {
+    const row = (rep * batch + r) % rows;
+    out.set(x.subarray(row * rowSize, (row + 1) * rowSize), r * rowSize);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Correctness of one inference
+
+/** How a secure output compares with the plaintext one. */
+interface Agreement {
+  argmaxAgree: boolean;
+  maxAbsErr: number;
+  withinTolerance: boolean;
+  /** Smallest gap between the top two plaintext logits of a row: how close argmax was to a tie. */
+  minTop2Gap: number;
+}
+
+function argmax(v: Float64Array, from: number, n: number): number {
+  let best = 0;
+  for (let j = 1; j < n; j++) if (v[from + j]! > v[from + best]!) best = j;
+  return best;
+}
+
+function compareOutputs(secure: Float64Array, plain: Float64Array, batch: number): Agreement {
+  const classes = plain.length / batch;
+  let argmaxAgree = true;
+  let maxAbsErr = 0;
+  let withinTolerance = secure.length === plain.length;
+  let minTop2Gap = Infinity;
+  for (let r = 0; r < batch; r++) {
+    const o = r * classes;
+    const top = argmax(plain, o, classes);
+    if (argmax(secure, o, classes) !== top) argmaxAgree = false;
+    for (let j = 0; j < classes; j++) {
+      const err = Math.abs(secure[o + j]! - plain[o + j]!);
+      maxAbsErr = Math.max(maxAbsErr, err);
+      if (!(err <= ABS_TOL + REL_TOL * Math.abs(plain[o + j]!))) withinTolerance = false;
+      if (j !== top) minTop2Gap = Math.min(minTop2Gap, plain[o + top]! - plain[o + j]!);
+    }
+  }
+  return { argmaxAgree, maxAbsErr, withinTolerance, minTop2Gap };
+}
+
+function mergeAgreement(all: readonly Agreement[]): Agreement {
+  return {
+    argmaxAgree: all.every((a) => a.argmaxAgree),
+    maxAbsErr: Math.max(...all.map((a) => a.maxAbsErr)),
+    withinTolerance: all.every((a) => a.withinTolerance),
+    minTop2Gap: Math.min(...all.map((a) => a.minTop2Gap)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cases
+
+interface Case {
+  name: string;
+  model: BenchModel['key'];
+  batch: number;
+  reps: number;
+  quickReps: number;
+  quick: boolean;
+}
+
+const CASES: Case[] = [
+  { name: 'mlp 784-128-128-10 relu batch1', model: 'mlp', batch: 1, reps: 30, quickReps: 5, quick: true },
+  { name: 'mlp 784-128-128-10 relu batch64', model: 'mlp', batch: 64, reps: 8, quickReps: 2, quick: false },
+  { name: 'digits cnn batch1', model: 'cnn', batch: 1, reps: 30, quickReps: 5, quick: true },
+];
+
+/** Untimed inferences before the timed ones (JIT, first-use allocations, NATS interest). */
+const WARMUP = 2;
+
+function errorLine(c: Case, impl: string, baselineMs: number, err: unknown): BenchCase {
+  return {
+    suite: 'inference',
+    case: c.name,
+    impl,
+    median_ms: NaN,
+    ops_per_s: 0,
+    baseline: 'plaintext-float64',
+    ratio: null,
+    baseline_ms: baselineMs,
+    batch: c.batch,
+    error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// mpc-nats: the job path
+
+const PRINCIPAL: Principal = { tenant: 'bench', actor: 'bench', roles: ['client', 'model-owner'] };
+const TERMINAL = new Set<JobStatus['state']>(['verified', 'failed', 'failed-verification']);
+
+/**
+ * Follows `mpc.coord.events.>` so a job's end is seen when the coordinator publishes it (polling
+ * `jobs.get` would add half a polling interval to every sample). Events of a job can arrive
+ * before `jobs.submit` answers with its id, so terminal states are kept until asked for.
+ */
+class JobEndWatcher {
+  readonly #ended = new Map<string, JobStatus>();
+  readonly #waiting = new Map<string, (s: JobStatus) => void>();
+  readonly #sub: Subscription;
+
+  constructor(nc: NatsConnection) {
+    this.#sub = nc.subscribe('mpc.coord.events.>', {
+      callback: (_err, msg) => {
+        try {
+          const s = JSON.parse(dec.decode(msg.data)) as JobStatus;
+          if (!TERMINAL.has(s.state)) return;
+          const w = this.#waiting.get(s.id);
+          if (w) {
+            this.#waiting.delete(s.id);
+            w(s);
+          } else this.#ended.set(s.id, s);
+        } catch {
+          // A malformed event is not ours to judge; the timeout below still ends the wait.
+        }
+      },
+    });
+  }
+
+  /** The terminal status of `jobId`; rejects after `timeoutMs`. */
+  ended(jobId: string, timeoutMs: number): Promise<JobStatus> {
+    const done = this.#ended.get(jobId);
+    if (done) {
+      this.#ended.delete(jobId);
+      return Promise.resolve(done);
+    }
+    return new Promise((res, rej) => {
+      const t = setTimeout(() => {
+        this.#waiting.delete(jobId);
+        rej(new Error(`job ${jobId}: no terminal event within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#waiting.set(jobId, (s) => {
+        clearTimeout(t);
+        res(s);
+      });
+    });
+  }
+
+  close(): void {
+    this.#sub.unsubscribe();
+  }
+}
+
+/** The parties' own numbers for one job, from their reports. */
+interface PartyTimes {
+  /** Slowest party's evaluateSecureModel time (the runner's iterationMs). */
+  protocolMs: number;
+  /** Slowest party's whole run (load the model, open the input, evaluate, seal the output). */
+  runMs: number;
+}
+
+/**
+ * Keeps the raw report messages the parties publish on `mpc.coord.report.>` (stats are public:
+ * rounds, bytes, times; results there are sealed) and decodes them after the timed loop, so the
+ * observer costs the timed path next to nothing.
+ */
+class ReportObserver {
+  readonly #raw: Uint8Array[] = [];
+  readonly #sub: Subscription;
+
+  constructor(nc: NatsConnection) {
+    this.#sub = nc.subscribe('mpc.coord.report.>', { callback: (_err, msg) => void this.#raw.push(Uint8Array.from(msg.data)) });
+  }
+
+  /** Times per job id (jobs with all three result reports). */
+  times(): Map<string, PartyTimes> {
+    const assembler = new MessageAssembler();
+    const byJob = new Map<string, { protocol: number[]; run: number[] }>();
+    for (const piece of this.#raw) {
+      const whole = assembler.push(piece);
+      if (!whole) continue;
+      let r: PartyReport;
+      try {
+        r = (JSON.parse(dec.decode(whole)) as Signed<PartyReport>).body;
+      } catch {
+        continue;
+      }
+      if (r.type !== 'result') continue;
+      const e = byJob.get(r.jobId) ?? { protocol: [], run: [] };
+      e.protocol.push(r.stats.iterationMs?.[0] ?? NaN);
+      e.run.push(r.stats.durationMs);
+      byJob.set(r.jobId, e);
+    }
+    const out = new Map<string, PartyTimes>();
+    for (const [id, e] of byJob) if (e.run.length === 3) out.set(id, { protocolMs: Math.max(...e.protocol), runMs: Math.max(...e.run) });
+    return out;
+  }
+
+  close(): void {
+    this.#sub.unsubscribe();
+  }
+}
+
+/** One client-side inference through the coordinator, with its time split into steps. */
+interface JobSample {
+  output: Float64Array;
+  job: JobStatus;
+  totalMs: number;
+  shareSealMs: number;
+  submitMs: number;
+  waitMs: number;
+  resultMs: number;
+  openMs: number;
+}
+
+class JobPathClient {
+  constructor(
+    readonly nc: NatsConnection,
+    readonly partyKeys: readonly [Uint8Array, Uint8Array, Uint8Array],
+    readonly events: JobEndWatcher,
+  ) {}
+
+  /** Publishes `ir` as `name` through `models.publish`; returns its id. */
+  async publish(ir: ModelIR, name: string): Promise<string> {
+    const views = shareModel(ir, Prg.random(), FRACTION_BITS);
+    const sealedShares = views.map((v, i) => toBase64(seal(this.partyKeys[i]!, encodeSharedModel(v), modelShareAad(name, '1', i)))) as [string, string, string];
+    const req: GatewayExtraMethods['models.publish']['req'] = { principal: PRINCIPAL, name, version: '1', mode: 'mpc', sealedShares };
+    const res = (await callCoordinator(this.nc, 'models.publish' as never, req, 300_000)) as unknown as GatewayExtraMethods['models.publish']['res'];
+    return res.model.id;
+  }
+
+  /** Runs one inference the way the SDK does (services/sdk/mpc-client), over NATS instead of HTTP. */
+  async infer(modelId: string, input: Float64Array, shape: number[]): Promise<JobSample> {
+    const t0 = performance.now();
+    const clientKey: AgreementKeyPair = generateAgreementKeyPair();
+    const requestId = toHex(clientKey.publicKey);
+    const shares = shareSecret(encodeFixed(input, FRACTION_BITS), Prg.random(), shape);
+    const sealedInputs = shares.map((s, i) => toBase64(seal(this.partyKeys[i]!, encodeSharePair(s.a, s.b), inferenceInputAad(modelId, requestId, i)))) as [string, string, string];
+    const t1 = performance.now();
+    const { job } = await callCoordinator(this.nc, 'jobs.submit', { principal: PRINCIPAL, kind: 'mpc-inference', payload: { modelId, shape, clientPublicKey: requestId, sealedInputs } }, 60_000);
+    const t2 = performance.now();
+    const done = await this.events.ended(job.id, 300_000);
+    if (done.state !== 'verified') throw new Error(`job ${job.id} ended ${done.state}: ${done.error?.code ?? ''} ${done.error?.message ?? ''}`);
+    const t3 = performance.now();
+    const { result } = await callCoordinator(this.nc, 'jobs.result', { principal: PRINCIPAL, jobId: job.id }, 60_000);
+    const t4 = performance.now();
+    const r = result as JobResults['mpc-inference'];
+    const n = r.shape.reduce((a, b) => a * b, 1);
+    const outShares = r.sealedOutputs.map((b64, i) => {
+      const [a, b] = decodeSharePair(openBox(clientKey.secretKey, fromBase64(b64, `sealedOutputs[${i}]`), inferenceOutputAad(modelId, requestId, i)), n);
+      return makeShare(a, b);
+    });
+    const output = decodeFixed(openChecked([outShares[0]!, outShares[1]!, outShares[2]!]), FRACTION_BITS);
+    const t5 = performance.now();
+    return { output, job: done, totalMs: t5 - t0, shareSealMs: t1 - t0, submitMs: t2 - t1, waitMs: t3 - t2, resultMs: t4 - t3, openMs: t5 - t4 };
+  }
+}
+
+async function runJobPath(
+  client: JobPathClient,
+  modelId: string,
+  m: BenchModel,
+  c: Case,
+  reps: number,
+  plain: (x: Float64Array) => Float64Array,
+): Promise<{ samples: JobSample[]; agreement: Agreement }> {
+  const shape = [c.batch, ...m.ir.inputShape];
+  const samples: JobSample[] = [];
+  const agreements: Agreement[] = [];
+  for (let k = 0; k < WARMUP + reps; k++) {
+    const x = batchAt(m, k, c.batch);
+    const s = await client.infer(modelId, x, shape);
+    agreements.push(compareOutputs(s.output, plain(x), c.batch));
+    if (k >= WARMUP) samples.push(s);
+  }
+  return { samples, agreement: mergeAgreement(agreements) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// mpc-nats-protocol: evaluateSecureModel in three processes over NatsChannel
+
+/** Parent -> protocol party messages. */
+type ToParty =
+  | { type: 'setup'; self: PartyIndex; natsUrl: string; user: string; pass: string; secretKey: Uint8Array; peerKeys: Uint8Array[]; model: SharedModel }
+  | { type: 'prepare'; jobId: string; input: { a: BigUint64Array; b: BigUint64Array }; shape: number[]; batch: number }
+  | { type: 'start'; jobId: string }
+  | { type: 'exit' };
+
+/** Protocol party -> parent messages. */
+type FromParty =
+  | { type: 'ready' }
+  | { type: 'prepared'; jobId: string }
+  | { type: 'done'; jobId: string; a: BigUint64Array; b: BigUint64Array; protocolMs: number; rounds: number; bytesSent: number; costs: LayerCost[] }
+  | { type: 'error'; message: string };
+
+/** The body of a protocol party process: set up once, then prepare and run inferences on command. */
+async function protocolPartyMain(): Promise<void> {
+  const send = (m: FromParty): void => void process.send!(m);
+  let nc: NatsConnection | undefined;
+  let setup: Extract<ToParty, { type: 'setup' }> | undefined;
+  const prepared = new Map<string, { channel: NatsChannel; msg: Extract<ToParty, { type: 'prepare' }> }>();
+  process.on('message', (raw) => {
+    const m = raw as ToParty;
+    void (async () => {
+      try {
+        if (m.type === 'exit') {
+          await nc?.close();
+          process.exit(0);
+        }
+        if (m.type === 'setup') {
+          setup = m;
+          nc = await connect({ servers: m.natsUrl, user: m.user, pass: m.pass });
+          return send({ type: 'ready' });
+        }
+        if (!setup || !nc) throw new Error('protocol party: not set up');
+        const self = setup.self;
+        if (m.type === 'prepare') {
+          const peerAgreementKeys: Partial<Record<PartyIndex, Uint8Array>> = {};
+          for (const p of [0, 1, 2] as const) if (p !== self) peerAgreementKeys[p] = setup.peerKeys[p]!;
+          const channel = await NatsChannel.open({ nc, jobId: m.jobId, self, agreementSecretKey: setup.secretKey, peerAgreementKeys, deadline: Date.now() + 300_000 });
+          prepared.set(m.jobId, { channel, msg: m });
+          return send({ type: 'prepared', jobId: m.jobId });
+        }
+        const job = prepared.get(m.jobId);
+        if (!job) throw new Error(`protocol party ${self}: start of unprepared job ${m.jobId}`);
+        prepared.delete(m.jobId);
+        // Per-job PRF seeds from the pairwise agreement, as the party runtime derives them.
+        const nextP = ((self + 1) % 3) as PartyIndex;
+        const prevP = ((self + 2) % 3) as PartyIndex;
+        const seeds = {
+          next: derivePairwiseSeed(setup.secretKey, setup.peerKeys[nextP]!, m.jobId, self, nextP),
+          prev: derivePairwiseSeed(setup.secretKey, setup.peerKeys[prevP]!, m.jobId, prevP, self),
+        };
+        const ctx = createProtocolContext({ channel: job.channel, randomness: createCorrelatedRandomness(self, seeds), fractionBits: setup.model.fractionBits });
+        const t0 = performance.now();
+        const out = await evaluateSecureModel(ctx, setup.model, makeShare(job.msg.input.a, job.msg.input.b, job.msg.shape), job.msg.batch);
+        const protocolMs = performance.now() - t0;
+        const s = job.channel.stats;
+        job.channel.close();
+        send({ type: 'done', jobId: m.jobId, a: out.output.a, b: out.output.b, protocolMs, rounds: s.rounds, bytesSent: s.bytesSent, costs: [...out.costs] });
+      } catch (e) {
+        send({ type: 'error', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+      }
+    })();
+  });
+}
+
+/** The file a protocol party process runs: this module compiled (dist), never the .ts source. */
+function protocolPartyEntry(): string {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.js')) return here;
+  const built = join(resolve(dirname(here), '..'), 'dist', 'bench', 'inference.js');
+  if (!existsSync(built)) throw new Error(`${built} not found: run 'npm run build' first (the protocol parties run from dist/)`);
+  return built;
+}
+
+/** Three protocol party processes with a request/answer helper over their IPC channels. */
+class ProtocolParties {
+  readonly #children: ChildProcess[];
+  readonly #pending: ((m: FromParty) => void)[][] = [[], [], []];
+
+  private constructor(children: ChildProcess[]) {
+    this.#children = children;
+    children.forEach((ch, i) => {
+      ch.on('message', (m) => this.#pending[i]!.shift()?.(m as FromParty));
+      ch.on('exit', (code) => {
+        for (const w of this.#pending[i]!.splice(0)) w({ type: 'error', message: `protocol party ${i} exited with code ${code}` });
+      });
+    });
+  }
+
+  static async start(natsUrl: string, creds: readonly { user: string; password: string }[], views: readonly SharedModel[]): Promise<ProtocolParties> {
+    const entry = protocolPartyEntry();
+    const children = [0, 1, 2].map(() => spawn(process.execPath, [entry, PROTOCOL_PARTY_FLAG], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' }));
+    const parties = new ProtocolParties(children);
+    const keys = [0, 1, 2].map(() => generateAgreementKeyPair());
+    const peerKeys = keys.map((k) => k.publicKey);
+    await parties.all((i) => ({ type: 'setup', self: i as PartyIndex, natsUrl, user: creds[i]!.user, pass: creds[i]!.password, secretKey: keys[i]!.secretKey, peerKeys, model: views[i]! }), 'ready');
+    return parties;
+  }
+
+  /** Sends each party its message and waits for the three answers of type `expect`. */
+  async all<T extends FromParty['type']>(make: (i: number) => ToParty, expect: T): Promise<Extract<FromParty, { type: T }>[]> {
+    const answers = await Promise.all(
+      this.#children.map(
+        (ch, i) =>
+          new Promise<FromParty>((res) => {
+            this.#pending[i]!.push(res);
+            ch.send(make(i));
+          }),
+      ),
+    );
+    const bad = answers.find((a) => a.type !== expect);
+    if (bad) throw new Error(bad.type === 'error' ? bad.message : `protocol party answered ${bad.type}, expected ${expect}`);
+    return answers as Extract<FromParty, { type: T }>[];
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.#children.map(
+        (ch) =>
+          new Promise<void>((res) => {
+            if (ch.exitCode !== null || ch.signalCode !== null) return res();
+            const t = setTimeout(() => ch.kill('SIGKILL'), 5000);
+            ch.once('exit', () => {
+              clearTimeout(t);
+              res();
+            });
+            if (ch.connected) ch.send({ type: 'exit' } satisfies ToParty);
+            else ch.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+}
+
+interface ProtocolSample {
+  output: Float64Array;
+  /** Slowest party's evaluateSecureModel time. */
+  protocolMs: number;
+  /** This process: start sent -> three outputs back. */
+  wallMs: number;
+  rounds: number;
+  bytesPerParty: number;
+  costs: LayerCost[];
+}
+
+async function runProtocolPath(parties: ProtocolParties, m: BenchModel, c: Case, reps: number, plain: (x: Float64Array) => Float64Array): Promise<{ samples: ProtocolSample[]; agreement: Agreement }> {
+  const shape = [c.batch, ...m.ir.inputShape];
+  const samples: ProtocolSample[] = [];
+  const agreements: Agreement[] = [];
+  for (let k = 0; k < WARMUP + reps; k++) {
+    const x = batchAt(m, k, c.batch);
+    const shares = shareSecret(encodeFixed(x, FRACTION_BITS), Prg.random(), shape);
+    const jobId = `bench-${randomBytes(8).toString('hex')}`;
+    await parties.all((i) => ({ type: 'prepare', jobId, input: { a: shares[i]!.a, b: shares[i]!.b }, shape, batch: c.batch }), 'prepared');
+    const t0 = performance.now();
+    const done = await parties.all(() => ({ type: 'start', jobId }), 'done');
+    const wallMs = performance.now() - t0;
+    const out = openChecked(done.map((d) => makeShare(d.a, d.b)) as [ReplicatedShare, ReplicatedShare, ReplicatedShare]);
+    const output = decodeFixed(out, FRACTION_BITS);
+    agreements.push(compareOutputs(output, plain(x), c.batch));
+    if (k >= WARMUP) {
+      samples.push({
+        output,
+        protocolMs: Math.max(...done.map((d) => d.protocolMs)),
+        wallMs,
+        rounds: Math.max(...done.map((d) => d.rounds)),
+        bytesPerParty: Math.max(...done.map((d) => d.bytesSent)),
+        costs: done[0]!.costs,
+      });
+    }
+  }
+  return { samples, agreement: mergeAgreement(agreements) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The suite
+
+const round3 = (v: number): number => Math.round(v * 1000) / 1000;
+
+function agreementFields(a: Agreement): Record<string, unknown> {
+  return { argmax_agree: a.argmaxAgree, max_abs_err: a.maxAbsErr, within_tolerance: a.withinTolerance, tolerance: `${ABS_TOL} + ${REL_TOL}|plain|`, min_top2_gap: a.minTop2Gap };
+}
+
+/** The extra NATS user of the benchmark: calls the API, follows job events, observes party reports. */
+function benchUser(): { user: string; password: string; permissions: { publish: string[]; subscribe: string[] } } {
+  return {
+    user: 'bench',
+    password: randomBytes(18).toString('base64url'),
+    permissions: { publish: ['mpc.coord.api.>'], subscribe: ['mpc.coord.events.>', 'mpc.coord.report.>', '_INBOX.>'] },
+  };
+}
+
+/** A protocol-party user per index: may send only as itself and read only frames to itself. */
+function protocolUser(index: number): { user: string; password: string; permissions: { publish: string[]; subscribe: string[] } } {
+  return {
+    user: `bench-party-${index}`,
+    password: randomBytes(18).toString('base64url'),
+    // The same subject rule as a service party (services/cluster/nats-permissions partyPermissions).
+    permissions: { publish: [`mpc.p2p.*.${index}.*`], subscribe: [`mpc.p2p.*.*.${index}`, '_INBOX.>'] },
+  };
+}
+
+async function runSuite(opts: BenchOptions): Promise<void> {
+  const models = loadModels();
+  const dir = mkdtempSync(join(tmpdir(), 'mpc-bench-inference-'));
+  const bench = benchUser();
+  const protocolUsers = [0, 1, 2].map(protocolUser);
+  let cluster: LocalCluster | undefined;
+  let nc: NatsConnection | undefined;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  try {
+    cluster = await startLocalCluster({ dir, jetstream: false, jobTimeoutMs: 600_000, extraUsers: [bench, ...protocolUsers] });
+    nc = await connect({ servers: cluster.natsUrl, user: bench.user, pass: bench.password });
+    const events = new JobEndWatcher(nc);
+    const reports = new ReportObserver(nc);
+    cleanups.push(() => events.close(), () => reports.close());
+    await nc.flush();
+    const partyKeys = [0, 1, 2].map((i) => fromHex(cluster!.keys[`party-${i}`]!.agreementPublicKey, `party-${i} agreementPublicKey`, 32)) as [Uint8Array, Uint8Array, Uint8Array];
+    const client = new JobPathClient(nc, partyKeys, events);
+
+    for (const m of models) {
+      const cases = CASES.filter((c) => c.model === m.key && (!opts.quick || c.quick));
+      if (cases.length === 0) continue;
+      const plain = (x: Float64Array): Float64Array => evaluatePlain(m.ir, x, x.length / m.inputs.rowSize).output;
+      const baselines = new Map<Case, number>();
+      for (const c of cases) {
+        const x = batchAt(m, 0, c.batch);
+        baselines.set(c, await timeMedian(() => plain(x), opts.quick ? 5 : 21));
+      }
+
+      // mpc-nats: publish once, then time inferences through the coordinator.
+      let modelId: string | undefined;
+      let publishMs = NaN;
+      let publishError: unknown;
+      try {
+        const t0 = performance.now();
+        modelId = await client.publish(m.ir, `bench-${m.key}`);
+        publishMs = performance.now() - t0;
+      } catch (e) {
+        publishError = new Error(`models.publish of ${m.key} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
+      for (const c of cases) {
+        const base = baselines.get(c)!;
+        if (!modelId) {
+          opts.emit(errorLine(c, 'mpc-nats', base, publishError));
+          continue;
+        }
+        try {
+          const reps = opts.quick ? c.quickReps : c.reps;
+          const { samples, agreement } = await runJobPath(client, modelId, m, c, reps, plain);
+          const party = reports.times();
+          const ms = median(samples.map((s) => s.totalMs));
+          const partyOf = (f: keyof PartyTimes): number => {
+            const v = samples.map((s) => party.get(s.job.id)?.[f] ?? NaN).filter((t) => Number.isFinite(t));
+            return v.length > 0 ? median(v) : NaN;
+          };
+          opts.emit({
+            suite: 'inference',
+            case: c.name,
+            impl: 'mpc-nats',
+            median_ms: ms,
+            ops_per_s: c.batch / (ms / 1000),
+            baseline: 'plaintext-float64',
+            ratio: base / ms,
+            baseline_ms: base,
+            batch: c.batch,
+            rounds: median(samples.map((s) => s.job.stats?.rounds ?? NaN)),
+            bytes_per_party: median(samples.map((s) => s.job.stats?.bytesPerParty ?? NaN)),
+            ...agreementFields(agreement),
+            reps: samples.length,
+            p90_ms: round3([...samples.map((s) => s.totalMs)].sort((a, b) => a - b)[Math.min(samples.length - 1, Math.floor(samples.length * 0.9))]!),
+            client_share_seal_ms: round3(median(samples.map((s) => s.shareSealMs))),
+            submit_ms: round3(median(samples.map((s) => s.submitMs))),
+            wait_ms: round3(median(samples.map((s) => s.waitMs))),
+            result_ms: round3(median(samples.map((s) => s.resultMs))),
+            client_open_ms: round3(median(samples.map((s) => s.openMs))),
+            coordinator_job_ms: round3(median(samples.map((s) => s.job.stats?.durationMs ?? NaN))),
+            party_run_ms: round3(partyOf('runMs')),
+            party_protocol_ms: round3(partyOf('protocolMs')),
+            publish_ms: round3(publishMs),
+          });
+        } catch (e) {
+          opts.emit(errorLine(c, 'mpc-nats', base, e));
+        }
+      }
+
+      // mpc-nats-protocol: the same model views in three processes over NatsChannel.
+      let parties: ProtocolParties | undefined;
+      try {
+        const views = shareModel(m.ir, Prg.random(), FRACTION_BITS);
+        parties = await ProtocolParties.start(cluster.natsUrl, protocolUsers, views);
+      } catch (e) {
+        for (const c of cases) opts.emit(errorLine(c, 'mpc-nats-protocol', baselines.get(c)!, e));
+        continue;
+      }
+      try {
+        for (const c of cases) {
+          const base = baselines.get(c)!;
+          try {
+            const reps = opts.quick ? c.quickReps : c.reps;
+            const { samples, agreement } = await runProtocolPath(parties, m, c, reps, plain);
+            const ms = median(samples.map((s) => s.protocolMs));
+            opts.emit({
+              suite: 'inference',
+              case: c.name,
+              impl: 'mpc-nats-protocol',
+              median_ms: ms,
+              ops_per_s: c.batch / (ms / 1000),
+              baseline: 'plaintext-float64',
+              ratio: base / ms,
+              baseline_ms: base,
+              batch: c.batch,
+              rounds: median(samples.map((s) => s.rounds)),
+              bytes_per_party: median(samples.map((s) => s.bytesPerParty)),
+              ...agreementFields(agreement),
+              reps: samples.length,
+              wall_ms: round3(median(samples.map((s) => s.wallMs))),
+              layers: samples[0]!.costs.map((l) => ({ name: l.name, kind: l.kind, rounds: l.rounds, bytes: l.bytesSent })),
+            });
+          } catch (e) {
+            opts.emit(errorLine(c, 'mpc-nats-protocol', base, e));
+          }
+        }
+      } finally {
+        await parties.stop();
+      }
+    }
+  } finally {
+    for (const f of cleanups) await f();
+    await nc?.close();
+    await cluster?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const suite: BenchSuite = {
+  name: 'inference',
+  description: 'secure inference end to end (client share -> three party processes over nats-server -> client open) vs plaintext float64',
+  run: runSuite,
+};
+
+// Started as a protocol party by ProtocolParties.start: serve the parent over IPC.
+if (process.argv[2] === PROTOCOL_PARTY_FLAG && typeof process.send === 'function') void protocolPartyMain();
