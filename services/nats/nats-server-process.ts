@@ -33,9 +33,18 @@ export interface NatsServerOptions {
   cluster?: { name: string; port: number; routes: string[] };
   /** Where the server's log goes (a file), else discarded. */
   logFile?: string;
+  /**
+   * Largest message the server accepts (default {@link DEFAULT_MAX_PAYLOAD}). Protocol frames
+   * are chunked below 1 MiB anyway; larger single messages carry HE evaluation keys and model
+   * shares through the coordinator.
+   */
+  maxPayload?: number;
   /** Milliseconds to wait for the port to accept connections. */
   startTimeoutMs?: number;
 }
+
+/** Default `max_payload`: 32 MiB (HE evaluation keys of one client session are ~20 MB). */
+export const DEFAULT_MAX_PAYLOAD = 32 * 1024 * 1024;
 
 /** Finds the nats-server binary on PATH or in /usr/sbin, else throws naming the Debian package. */
 export function findNatsServer(
@@ -105,7 +114,7 @@ export class NatsServerProcess {
     const port = opts.port ?? (await freePort());
     const dir = mkdtempSync(join(tmpdir(), 'mpc-nats-'));
     const storeDir = opts.jetstream ? (opts.storeDir ?? join(dir, 'js')) : undefined;
-    const lines = [`host: 127.0.0.1`, `port: ${port}`, `max_payload: 1048576`];
+    const lines = [`host: 127.0.0.1`, `port: ${port}`, `max_payload: ${opts.maxPayload ?? DEFAULT_MAX_PAYLOAD}`];
     if (opts.serverName) lines.push(`server_name: ${JSON.stringify(opts.serverName)}`);
     if (storeDir) lines.push(`jetstream { store_dir: ${JSON.stringify(storeDir)} }`);
     if (opts.cluster) {
