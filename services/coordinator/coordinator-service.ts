@@ -81,6 +81,7 @@ export class CoordinatorService {
       }),
     );
     await nc.flush();
+    void svc.#watchStatus();
     log.info('coordinator-started', { id });
     return svc;
   }
@@ -122,6 +123,18 @@ export class CoordinatorService {
         },
       }),
     );
+  }
+
+  async #watchStatus(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      if (s.type === 'disconnect') {
+        this.#log.warn('nats-disconnected', { server: String(s.data) });
+        this.parts.registry.markAllDown();
+        this.parts.dispatcher.failRunning({ code: 'broker-disconnected', message: `the coordinator lost its NATS connection (${String(s.data)}); reports and frames in flight may be lost` });
+      } else if (s.type === 'reconnect') {
+        this.#log.info('nats-reconnected', { server: String(s.data) });
+      }
+    }
   }
 
   /** Waits for running jobs to end, then drains the connection. */

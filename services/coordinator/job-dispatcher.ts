@@ -30,7 +30,7 @@ import { COORDINATOR_IDENTITY, COORDINATOR_LOG, DISPATCH_SETTINGS, JOB_BOOK, JOB
 type ResultReport = Extract<PartyReport, { type: 'result' }>;
 
 /** Why a job ends early. */
-interface JobFault {
+export interface JobFault {
   code: string;
   message: string;
   party?: number;
@@ -42,6 +42,8 @@ export class JobDispatcher {
   readonly #plans: Map<string, JobPlan>;
   readonly #running = new Set<Promise<void>>();
   readonly #verdictEvents = new Map<string, AuditEvent>();
+  /** Jobs waiting for reports, with the function that ends their wait. */
+  readonly #watching = new Map<string, (fault: JobFault | undefined) => void>();
 
   constructor(
     @inject(DISPATCH_SETTINGS) private readonly settings: DispatchSettings,
@@ -64,6 +66,14 @@ export class JobDispatcher {
   /** The plan of `kind`, if the coordinator runs it. */
   plan(kind: string): JobPlan | undefined {
     return this.#plans.get(kind);
+  }
+
+  /**
+   * Ends the wait of every running job with `fault` (the coordinator lost the broker: reports
+   * and frames in flight may be lost, so the jobs fail now instead of at their deadlines).
+   */
+  failRunning(fault: JobFault): void {
+    for (const settle of [...this.#watching.values()]) settle(fault);
   }
 
   /** Starts `run(jobId)` in the background and tracks it for {@link idle}. */
@@ -151,6 +161,7 @@ export class JobDispatcher {
       }, this.settings.probeIntervalMs);
       timers.push(probe as unknown as ReturnType<typeof setTimeout>);
 
+      this.#watching.set(jobId, settle);
       const fault = await outcome;
       if (fault) return await this.#abortAndFail(jobId, parties, fault);
       const done = results as ResultReport[];
@@ -173,6 +184,7 @@ export class JobDispatcher {
       else this.book.transition(jobId, 'failed-verification', { error: { code: verdict.code, message: verdict.message, ...(verdict.party !== undefined ? { party: verdict.party } : {}) } });
       this.#verdictEvents.delete(jobId);
     } finally {
+      this.#watching.delete(jobId);
       for (const t of timers) clearTimeout(t);
       stopWatching();
     }

@@ -78,6 +78,14 @@ export class ServiceRegistry {
     if (e) e.down = true;
   }
 
+  /**
+   * Marks every service down until it announces again (the coordinator lost the broker and
+   * cannot know who kept or lost their subscriptions; services re-announce after reconnecting).
+   */
+  markAllDown(): void {
+    for (const e of this.#entries.values()) e.down = true;
+  }
+
   #isUp(e: Entry, now: number): boolean {
     return !e.down && e.lastSeen !== undefined && now - e.lastSeen <= this.#staleMs;
   }

@@ -95,6 +95,7 @@ describe('faults', () => {
     const next = prepareSeededComputeRequest('mul', [500], cluster.partyAgreementKeys);
     const { job: j2 } = await callCoordinator(client, 'jobs.submit', { principal, kind: 'mpc-compute', payload: next.payload });
     const done = await waitForJob(client, principal, j2.id, 20_000);
+    expect(done.error).toBeUndefined();
     expect(done.state).toBe('verified');
     const { result } = await callCoordinator(client, 'jobs.result', { principal, jobId: j2.id });
     expect(Array.from(openComputeResult(next, result as unknown as ComputeJobResult))).toEqual(Array.from(tsRing.mul(next.x, next.y)));
