@@ -55,8 +55,16 @@ async function runJob(op: ComputeOp, dims: number[], nx: number, ny: number): Pr
 }
 
 describe('mpc-compute jobs through the coordinator', () => {
-  it('multiplies 1000 secret-shared pairs exactly (tolerance 0 mod 2^64)', async () => {
+  it('multiplies 1000 secret-shared pairs exactly (tolerance 0 mod 2^64) and publishes each state change as a job event', async () => {
+    const events: { id: string; state: string }[] = [];
+    const sub = client.subscribe('mpc.coord.events.>', { callback: (_e, m) => events.push(JSON.parse(new TextDecoder().decode(m.data)) as { id: string; state: string }) });
+    await client.flush();
     await runJob('mul', [1000], 1000, 1000);
+    await client.flush();
+    await new Promise((r) => setTimeout(r, 50));
+    sub.unsubscribe();
+    const id = events[0]!.id;
+    expect(events.filter((e) => e.id === id).map((e) => e.state)).toEqual(['created', 'placed', 'running', 'finished', 'verified']);
   });
 
   it('computes a 7x300x5 matrix product and a 2000-element dot product exactly', async () => {
