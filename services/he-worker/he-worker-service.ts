@@ -16,7 +16,7 @@ import { connectService, type NatsEndpoint } from '../transport/nats-connection.
 import { jsonLineLog, type ServiceLog } from '../transport/service-log.js';
 import { composeHeWorker } from './composition-root.js';
 import { HE_CAPABILITY, HE_REQUEST_MAX_AGE_MS } from './he-messages.js';
-import type { HeRequestHandler } from './he-request-handler.js';
+import type { HeEvaluationPool, HeRequestHandler } from './he-request-handler.js';
 import { HeWorkerPool, type HeWorkerPoolOptions } from './worker-pool.js';
 
 /** What an HE worker service needs to start. */
@@ -33,6 +33,11 @@ export interface HeWorkerServiceOptions {
   announceIntervalMs?: number;
   /** Age beyond which a request is refused (default 5 minutes). */
   maxRequestAgeMs?: number;
+  /**
+   * Fault drills and tests only: wraps the pool the requests reach (e.g. a worker that alters
+   * its results, to show that dual execution catches it). Production configs never set it.
+   */
+  decoratePool?: (pool: HeEvaluationPool) => HeEvaluationPool;
   /** Largest request accepted, bytes (default 64 MiB: a session's keys are ~19 MB, ~25 MB as base64). */
   maxRequestBytes?: number;
 }
@@ -73,7 +78,7 @@ export class HeWorkerService {
     const { handler } = composeHeWorker({
       settings: { id: opts.id, coordinatorKey: opts.coordinatorKey, maxRequestAgeMs: opts.maxRequestAgeMs ?? HE_REQUEST_MAX_AGE_MS },
       identity: opts.identity,
-      pool,
+      pool: opts.decoratePool ? opts.decoratePool(pool) : pool,
       log,
     });
     const svc = new HeWorkerService(nc, pool, handler, opts, log);
