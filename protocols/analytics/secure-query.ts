@@ -277,7 +277,10 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
     });
   }
   const m = vecs.length;
-  const sums = m ? split(await matmul(ctx, concat(sel), transposeShare(concat(vecs.map((x) => x.v)), m, n), G, n, m), new Array<number>(G * m).fill(1)) : [];
+  // [V] (m x n) @ [Sel]^T (n x G): transposing the G selection rows is cheaper than the m value
+  // rows; the product's element (j, g) is the sum of vector j over group g.
+  const vg = m ? split(await matmul(ctx, concat(vecs.map((x) => x.v)), transposeShare(concat(sel), G, n), m, n, G), new Array<number>(G * m).fill(1)) : [];
+  const sums = Array.from({ length: G * m }, (_, i) => vg[(i % m) * G + Math.floor(i / m)]!); // sums[g * m + j]
 
   // Phase 3b: min / max by a masked tournament: max over rows of sel*(x - min) (resp. sel*(max - x)).
   const extremes: { op: 'max' | 'min'; col: string }[] = [];
