@@ -165,8 +165,12 @@ export class NatsChannel implements Channel {
       this.#stats.rounds++;
       this.#recvSinceSend = false;
     }
+    this.#stats.messagesSent++;
+    this.#stats.bytesSent += payload.length;
     const subject = subjects.p2p(this.jobId, this.self, to);
     const chunks = Math.max(1, Math.ceil(payload.length / this.#maxChunk));
+    // All chunks of one message are published without an await in between, so chunks of two
+    // messages to the same peer (concurrent sends) can never interleave on the subject.
     for (let c = 0; c < chunks; c++) {
       const seq = this.#sendSeq.get(to)!;
       this.#sendSeq.set(to, seq + 1n);
@@ -174,13 +178,11 @@ export class NatsChannel implements Channel {
       const frame = sealFrame(key, { from: this.self, to, seq, chunk: c, chunks, tag }, body);
       this.#nc.publish(subject, frame);
       this.#unflushed += frame.length;
-      if (this.#unflushed >= FLUSH_EVERY_BYTES) {
-        this.#unflushed = 0;
-        await this.#nc.flush();
-      }
     }
-    this.#stats.messagesSent++;
-    this.#stats.bytesSent += payload.length;
+    if (this.#unflushed >= FLUSH_EVERY_BYTES) {
+      this.#unflushed = 0;
+      await this.#nc.flush();
+    }
   }
 
   recv(from: PartyIndex, tag: string): Promise<Uint8Array> {

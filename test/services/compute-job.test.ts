@@ -16,7 +16,8 @@ import type { MemoryAuditSink } from '../../services/coordinator/audit-sink.js';
 import { Prg } from '../../crypto-core/prg.js';
 import { tsRing } from '../../crypto-core/ring/index.js';
 
-const server = useNatsServer();
+// The NATS default max_payload (1 MiB), so that large messages are chunked.
+const server = useNatsServer({ maxPayload: 1 << 20 });
 let cluster: InProcessCluster;
 let client: NatsConnection;
 const alice: Principal = { tenant: 'hospital-a', actor: 'key-a', roles: ['client'] };

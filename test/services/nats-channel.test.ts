@@ -14,7 +14,8 @@ import type { PartyIndex } from '../../protocols/channel/channel.js';
 import { ChannelDeadlineError, ChannelStreamError } from '../../services/transport/errors.js';
 import { PartyUnavailableError } from '../../protocols/rss/errors.js';
 
-const server = useNatsServer();
+// The NATS default max_payload (1 MiB), so that large messages are chunked.
+const server = useNatsServer({ maxPayload: 1 << 20 });
 const ids: ServiceIdentity[] = [generateIdentity(), generateIdentity(), generateIdentity()];
 let conns: NatsConnection[] = [];
 
@@ -67,6 +68,19 @@ describe('NatsChannel', () => {
     const view = new BigUint64Array(out.buffer, out.byteOffset, n);
     expect(view[n - 1]).toBe(values[n - 1]);
     expect(Buffer.compare(Buffer.from(out), Buffer.from(bytes))).toBe(0);
+    ch.forEach((c) => c.close());
+  });
+
+  it('keeps two concurrent multi-chunk sends to the same peer apart', async () => {
+    const ch = await openAll('job-concurrent');
+    const a = new Uint8Array(9_000_000).fill(0xaa);
+    const b = new Uint8Array(9_000_000).fill(0xbb);
+    const got = Promise.all([ch[2]!.recv(0, 'a'), ch[2]!.recv(0, 'b')]);
+    await Promise.all([ch[0]!.send(2, 'a', a), ch[0]!.send(2, 'b', b)]);
+    const [ra, rb] = await got;
+    expect(ra.length === a.length && ra.every((v) => v === 0xaa)).toBe(true);
+    expect(rb.length === b.length && rb.every((v) => v === 0xbb)).toBe(true);
+    expect(Object.values(ch[2]!.rejected).every((n) => n === 0)).toBe(true);
     ch.forEach((c) => c.close());
   });
 
