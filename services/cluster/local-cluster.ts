@@ -113,28 +113,15 @@ function distPath(...parts: string[]): string {
   return join(repo, 'dist', 'services', ...parts);
 }
 
-/**
- * The entry that runs `command`: the `mpc` CLI when its table has the command, else the
- * cluster's own service entry (same command modules).
- */
-async function entryFor(command: string, cliPath: string | undefined): Promise<string[]> {
-  if (cliPath) return [cliPath, command];
-  const table = (await import('../cli/command-table.js')).commands;
-  return command in table ? [distPath('cli', 'main.js'), command] : [distPath('cluster', 'service-entry.js'), command];
-}
-
-function ensureIdentity(dir: string, name: string): PublicIdentity {
-  const secret = join(dir, 'keys', `${name}.identity.json`);
-  const id = existsSync(secret) ? readIdentityFile(secret) : generateIdentity();
-  if (!existsSync(secret)) writeIdentityFile(secret, id);
-  writePublicKeyFile(join(dir, 'keys', `${name}.public.json`), id, { overwrite: true });
-  return publicIdentity(id);
+/** The process arguments that run `command`: the `mpc` CLI entry of this checkout's dist/. */
+function entryFor(command: string, cliPath: string | undefined): string[] {
+  return [cliPath ?? distPath('cli', 'main.js'), command];
 }
 
 /** Starts NATS, the coordinator, three parties and any extra services; resolves once all are up. */
 export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise<LocalCluster> {
   const dir = resolve(opts.dir ?? '.mpc');
-  const probe = await entryFor('party', opts.cliPath);
+  const probe = entryFor('party', opts.cliPath);
   if (!existsSync(probe[0]!)) throw new LocalClusterError(`${probe[0]} not found: run 'npm run build' first (the services run from dist/)`);
   for (const sub of ['keys', 'creds', 'config', 'state', 'logs', 'nats']) mkdirSync(join(dir, sub), { recursive: true, mode: 0o700 });
 
@@ -214,7 +201,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   }
 
   const entries = new Map<string, string[]>();
-  for (const s of specs) entries.set(s.name, await entryFor(s.command, opts.cliPath));
+  for (const s of specs) entries.set(s.name, entryFor(s.command, opts.cliPath));
   const launch = (name: string): ChildProcess => {
     const log = openSync(join(dir, 'logs', `${name}.log`), 'a', 0o600);
     const child = spawn(process.execPath, [...entries.get(name)!, '--config', configs.get(name)!], { stdio: ['ignore', log, log], env: { ...process.env } });
