@@ -39,7 +39,8 @@ function mpcBody(n = 2) {
 }
 
 describe('gateway job flow', () => {
-  const nats = useNatsServer();
+  // A 1 MiB message bus (nats-server's own default), so the max_payload cases below apply.
+  const nats = useNatsServer({ maxPayload: 1024 * 1024 });
   let f: GatewayFixture;
   beforeAll(async () => {
     f = await startGateway(nats().url, { rateLimitMax: 10_000, sseHeartbeatMs: 50 }, 500);
