@@ -118,6 +118,14 @@ function entryFor(command: string, cliPath: string | undefined): string[] {
   return [cliPath ?? distPath('cli', 'main.js'), command];
 }
 
+function ensureIdentity(dir: string, name: string): PublicIdentity {
+  const secret = join(dir, 'keys', `${name}.identity.json`);
+  const id = existsSync(secret) ? readIdentityFile(secret) : generateIdentity();
+  if (!existsSync(secret)) writeIdentityFile(secret, id);
+  writePublicKeyFile(join(dir, 'keys', `${name}.public.json`), id, { overwrite: true });
+  return publicIdentity(id);
+}
+
 /** Starts NATS, the coordinator, three parties and any extra services; resolves once all are up. */
 export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise<LocalCluster> {
   const dir = resolve(opts.dir ?? '.mpc');
