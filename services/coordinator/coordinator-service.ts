@@ -137,9 +137,13 @@ export class CoordinatorService {
     }
   }
 
-  /** Waits for running jobs to end, then drains the connection. */
+  /**
+   * Stops: with `waitForJobs`, lets running jobs end first; otherwise fails them (the parties
+   * are told to abort) so that no job waits for a coordinator that is gone. Then drains.
+   */
   async stop(opts: { waitForJobs?: boolean } = {}): Promise<void> {
-    if (opts.waitForJobs) await this.parts.dispatcher.idle();
+    if (!opts.waitForJobs) this.parts.dispatcher.failRunning({ code: 'coordinator-stopping', message: 'the coordinator is shutting down' });
+    await this.parts.dispatcher.idle();
     try {
       await this.nc.drain();
     } catch {
