@@ -32,7 +32,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
@@ -53,6 +53,7 @@ import { evaluateSecureModel, type LayerCost } from '../protocols/nn/evaluate-se
 import { makeShare, openChecked, shareSecret, type ReplicatedShare } from '../protocols/rss/replicated-share.js';
 import { createProtocolContext } from '../protocols/rss/context.js';
 import { createCorrelatedRandomness } from '../protocols/rss/correlated-randomness.js';
+import { createLocalParties } from '../protocols/rss/local-parties.js';
 import { startLocalCluster, type LocalCluster } from '../services/cluster/local-cluster.js';
 import { callCoordinator } from '../services/cluster/coordinator-caller.js';
 import { type JobResults, type JobStatus, type Principal } from '../services/coordinator/api.js';
@@ -433,8 +434,9 @@ async function runJobPath(
 /** Parent -> protocol party messages. */
 type ToParty =
   | { type: 'setup'; self: PartyIndex; natsUrl: string; user: string; pass: string; secretKey: Uint8Array; peerKeys: Uint8Array[]; model: SharedModel }
-  | { type: 'prepare'; jobId: string; input: { a: BigUint64Array; b: BigUint64Array }; shape: number[]; batch: number }
+  | { type: 'prepare'; jobId: string; input?: { a: BigUint64Array; b: BigUint64Array }; shape?: number[]; batch?: number }
   | { type: 'start'; jobId: string }
+  | { type: 'ring'; jobId: string; hops: number; bytes: number }
   | { type: 'exit' };
 
 /** Protocol party -> parent messages. */
@@ -442,7 +444,29 @@ type FromParty =
   | { type: 'ready' }
   | { type: 'prepared'; jobId: string }
   | { type: 'done'; jobId: string; a: BigUint64Array; b: BigUint64Array; protocolMs: number; rounds: number; bytesSent: number; costs: LayerCost[] }
+  | { type: 'ringDone'; jobId: string; ms: number }
   | { type: 'error'; message: string };
+
+/**
+ * A token passed around the ring 0 -> 1 -> 2 -> 0 over sealed NATS frames, `hops` messages of
+ * `bytes` each: message m goes from party m mod 3 to the next, after its sender received
+ * message m - 1. The time per hop at party 0 is one protocol round's latency floor on this
+ * machine (publish, broker, delivery, frame sealing and opening, a wake-up of the receiver).
+ */
+async function tokenRing(ch: NatsChannel, hops: number, bytes: number): Promise<number> {
+  const self = ch.self;
+  const next = ((self + 1) % 3) as PartyIndex;
+  const prev = ((self + 2) % 3) as PartyIndex;
+  const payload = new Uint8Array(bytes);
+  const t0 = performance.now();
+  for (let msg = self; msg < hops; msg += 3) {
+    if (msg > 0) await ch.recv(prev, `ring#${msg - 1}`);
+    await ch.send(next, `ring#${msg}`, payload);
+  }
+  // Party 0 also receives the last message, which closes the ring.
+  if (self === 0 && hops % 3 === 0) await ch.recv(prev, `ring#${hops - 1}`);
+  return performance.now() - t0;
+}
 
 /** The body of a protocol party process: set up once, then prepare and run inferences on command. */
 async function protocolPartyMain(): Promise<void> {
@@ -475,6 +499,7 @@ async function protocolPartyMain(): Promise<void> {
         const job = prepared.get(m.jobId);
         if (!job) throw new Error(`protocol party ${self}: start of unprepared job ${m.jobId}`);
         prepared.delete(m.jobId);
+        if (m.type === 'ring') return send({ type: 'ringDone', jobId: m.jobId, ms: await tokenRing(job.channel, m.hops, m.bytes) });
         // Per-job PRF seeds from the pairwise agreement, as the party runtime derives them.
         const nextP = ((self + 1) % 3) as PartyIndex;
         const prevP = ((self + 2) % 3) as PartyIndex;
@@ -484,7 +509,9 @@ async function protocolPartyMain(): Promise<void> {
         };
         const ctx = createProtocolContext({ channel: job.channel, randomness: createCorrelatedRandomness(self, seeds), fractionBits: setup.model.fractionBits });
         const t0 = performance.now();
-        const out = await evaluateSecureModel(ctx, setup.model, makeShare(job.msg.input.a, job.msg.input.b, job.msg.shape), job.msg.batch);
+        const { input, shape, batch } = job.msg;
+        if (!input || !shape || batch === undefined) throw new Error(`protocol party ${self}: job ${m.jobId} was prepared without an input`);
+        const out = await evaluateSecureModel(ctx, setup.model, makeShare(input.a, input.b, shape), batch);
         const protocolMs = performance.now() - t0;
         const s = job.channel.stats;
         job.channel.close();
@@ -573,7 +600,11 @@ interface ProtocolSample {
   wallMs: number;
   rounds: number;
   bytesPerParty: number;
-  costs: LayerCost[];
+  /** Rounds and bytes sent of each party (by index). */
+  roundsByParty: number[];
+  bytesByParty: number[];
+  /** Each party's per-layer costs (by index): the comparison protocols are not symmetric. */
+  costs: LayerCost[][];
 }
 
 async function runProtocolPath(parties: ProtocolParties, m: BenchModel, c: Case, reps: number, plain: (x: Float64Array) => Float64Array): Promise<{ samples: ProtocolSample[]; agreement: Agreement }> {
@@ -598,11 +629,49 @@ async function runProtocolPath(parties: ProtocolParties, m: BenchModel, c: Case,
         wallMs,
         rounds: Math.max(...done.map((d) => d.rounds)),
         bytesPerParty: Math.max(...done.map((d) => d.bytesSent)),
-        costs: done[0]!.costs,
+        roundsByParty: done.map((d) => d.rounds),
+        bytesByParty: done.map((d) => d.bytesSent),
+        costs: done.map((d) => d.costs),
       });
     }
   }
   return { samples, agreement: mergeAgreement(agreements) };
+}
+
+/** Per-hop latency of the sealed NATS channel between the protocol party processes (median over runs). */
+async function runTokenRing(parties: ProtocolParties, runs: number, hops: number, bytes: number): Promise<number> {
+  const perHop: number[] = [];
+  for (let r = 0; r < runs + 1; r++) {
+    const jobId = `ring-${randomBytes(8).toString('hex')}`;
+    await parties.all(() => ({ type: 'prepare', jobId }), 'prepared');
+    const done = await parties.all(() => ({ type: 'ring', jobId, hops, bytes }), 'ringDone');
+    if (r > 0) perHop.push(done[0]!.ms / hops);
+  }
+  return median(perHop);
+}
+
+/**
+ * The arithmetic alone: the three parties in this process over the in-memory channel (no
+ * network, no sealing), so the time is the sum of the three parties' local work on one thread.
+ */
+async function runMemoryPath(views: readonly SharedModel[], m: BenchModel, c: Case, reps: number, plain: (x: Float64Array) => Float64Array): Promise<{ ms: number; depth: number; agreement: Agreement }> {
+  const shape = [c.batch, ...m.ir.inputShape];
+  const times: number[] = [];
+  const agreements: Agreement[] = [];
+  let depth = 0;
+  for (let k = 0; k < WARMUP + reps; k++) {
+    const x = batchAt(m, k, c.batch);
+    const shares = shareSecret(encodeFixed(x, FRACTION_BITS), Prg.random(), shape);
+    const parties = createLocalParties({ fractionBits: FRACTION_BITS });
+    const t0 = performance.now();
+    const outs = await parties.run((ctx, self) => evaluateSecureModel(ctx, views[self]!, shares[self]!, c.batch));
+    const ms = performance.now() - t0;
+    depth = parties.network.depth();
+    const output = decodeFixed(openChecked(outs.map((o) => o.output) as [ReplicatedShare, ReplicatedShare, ReplicatedShare]), FRACTION_BITS);
+    agreements.push(compareOutputs(output, plain(x), c.batch));
+    if (k >= WARMUP) times.push(ms);
+  }
+  return { ms: median(times), depth, agreement: mergeAgreement(agreements) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -641,6 +710,9 @@ async function runSuite(opts: BenchOptions): Promise<void> {
   let cluster: LocalCluster | undefined;
   let nc: NatsConnection | undefined;
   const cleanups: (() => Promise<void> | void)[] = [];
+  // Every line carries the 1-minute load average: on a shared machine it explains outliers.
+  const emit = (c: BenchCase): void => opts.emit({ ...c, load1: Math.round(loadavg()[0]! * 100) / 100 });
+  let ringDone = false;
   try {
     cluster = await startLocalCluster({ dir, jetstream: false, jobTimeoutMs: 600_000, extraUsers: [bench, ...protocolUsers] });
     nc = await connect({ servers: cluster.natsUrl, user: bench.user, pass: bench.password });
@@ -675,7 +747,7 @@ async function runSuite(opts: BenchOptions): Promise<void> {
       for (const c of cases) {
         const base = baselines.get(c)!;
         if (!modelId) {
-          opts.emit(errorLine(c, 'mpc-nats', base, publishError));
+          emit(errorLine(c, 'mpc-nats', base, publishError));
           continue;
         }
         try {
@@ -687,7 +759,7 @@ async function runSuite(opts: BenchOptions): Promise<void> {
             const v = samples.map((s) => party.get(s.job.id)?.[f] ?? NaN).filter((t) => Number.isFinite(t));
             return v.length > 0 ? median(v) : NaN;
           };
-          opts.emit({
+          emit({
             suite: 'inference',
             case: c.name,
             impl: 'mpc-nats',
@@ -713,49 +785,82 @@ async function runSuite(opts: BenchOptions): Promise<void> {
             publish_ms: round3(publishMs),
           });
         } catch (e) {
-          opts.emit(errorLine(c, 'mpc-nats', base, e));
+          emit(errorLine(c, 'mpc-nats', base, e));
         }
       }
 
       // mpc-nats-protocol: the same model views in three processes over NatsChannel.
+      const views = shareModel(m.ir, Prg.random(), FRACTION_BITS);
       let parties: ProtocolParties | undefined;
       try {
-        const views = shareModel(m.ir, Prg.random(), FRACTION_BITS);
         parties = await ProtocolParties.start(cluster.natsUrl, protocolUsers, views);
       } catch (e) {
-        for (const c of cases) opts.emit(errorLine(c, 'mpc-nats-protocol', baselines.get(c)!, e));
-        continue;
+        for (const c of cases) emit(errorLine(c, 'mpc-nats-protocol', baselines.get(c)!, e));
       }
-      try {
-        for (const c of cases) {
-          const base = baselines.get(c)!;
-          try {
-            const reps = opts.quick ? c.quickReps : c.reps;
-            const { samples, agreement } = await runProtocolPath(parties, m, c, reps, plain);
-            const ms = median(samples.map((s) => s.protocolMs));
-            opts.emit({
-              suite: 'inference',
-              case: c.name,
-              impl: 'mpc-nats-protocol',
-              median_ms: ms,
-              ops_per_s: c.batch / (ms / 1000),
-              baseline: 'plaintext-float64',
-              ratio: base / ms,
-              baseline_ms: base,
-              batch: c.batch,
-              rounds: median(samples.map((s) => s.rounds)),
-              bytes_per_party: median(samples.map((s) => s.bytesPerParty)),
-              ...agreementFields(agreement),
-              reps: samples.length,
-              wall_ms: round3(median(samples.map((s) => s.wallMs))),
-              layers: samples[0]!.costs.map((l) => ({ name: l.name, kind: l.kind, rounds: l.rounds, bytes: l.bytesSent })),
-            });
-          } catch (e) {
-            opts.emit(errorLine(c, 'mpc-nats-protocol', base, e));
+      if (parties) {
+        try {
+          if (!ringDone) {
+            ringDone = true;
+            const hops = opts.quick ? 90 : 600;
+            const bytes = 1024;
+            const perHop = await runTokenRing(parties, opts.quick ? 2 : 5, hops, bytes);
+            emit({ suite: 'inference', case: 'nats sealed hop 1KiB (3-process ring)', impl: 'nats-3proc', median_ms: perHop, ops_per_s: 1000 / perHop, baseline: null, ratio: null, hops, bytes });
           }
+          for (const c of cases) {
+            const base = baselines.get(c)!;
+            try {
+              const reps = opts.quick ? c.quickReps : c.reps;
+              const { samples, agreement } = await runProtocolPath(parties, m, c, reps, plain);
+              const ms = median(samples.map((s) => s.protocolMs));
+              emit({
+                suite: 'inference',
+                case: c.name,
+                impl: 'mpc-nats-protocol',
+                median_ms: ms,
+                ops_per_s: c.batch / (ms / 1000),
+                baseline: 'plaintext-float64',
+                ratio: base / ms,
+                baseline_ms: base,
+                batch: c.batch,
+                rounds: median(samples.map((s) => s.rounds)),
+                bytes_per_party: median(samples.map((s) => s.bytesPerParty)),
+                ...agreementFields(agreement),
+                reps: samples.length,
+                wall_ms: round3(median(samples.map((s) => s.wallMs))),
+                rounds_by_party: samples[0]!.roundsByParty,
+              bytes_by_party: samples[0]!.bytesByParty,
+              layers: samples[0]!.costs[0]!.map((l, j) => ({ name: l.name, kind: l.kind, rounds: samples[0]!.costs.map((c) => c[j]!.rounds), bytes: samples[0]!.costs.map((c) => c[j]!.bytesSent) })),
+              });
+            } catch (e) {
+              emit(errorLine(c, 'mpc-nats-protocol', base, e));
+            }
+          }
+        } finally {
+          await parties.stop();
         }
-      } finally {
-        await parties.stop();
+      }
+
+      // mpc-memory: the arithmetic alone, three parties on this thread.
+      for (const c of cases) {
+        const base = baselines.get(c)!;
+        try {
+          const { ms, depth, agreement } = await runMemoryPath(views, m, c, opts.quick ? c.quickReps : c.reps, plain);
+          emit({
+            suite: 'inference',
+            case: c.name,
+            impl: 'mpc-memory',
+            median_ms: ms,
+            ops_per_s: c.batch / (ms / 1000),
+            baseline: 'plaintext-float64',
+            ratio: base / ms,
+            baseline_ms: base,
+            batch: c.batch,
+            latency_depth: depth,
+            ...agreementFields(agreement),
+          });
+        } catch (e) {
+          emit(errorLine(c, 'mpc-memory', base, e));
+        }
       }
     }
   } finally {
