@@ -118,12 +118,12 @@ const CASES: QueryCase[] = [
   {
     name: 'mean+variance+hist10',
     query: (f) => ({ datasets: [], aggregates: [{ op: 'mean', column: f[0]! }, { op: 'variance', column: f[0]! }, { op: 'histogram', column: f[0]!, bins: Array.from({ length: 11 }, (_, i) => i / 10) }] }),
-    reps: 3,
+    reps: 2,
   },
   {
     name: 'filtered group-by count',
     query: (f) => ({ datasets: [], filter: { and: [{ column: f[1]!, op: '>=', value: 0.2 }, { not: { column: 'size', in: ['large'] } }] }, groupBy: ['diagnosis', 'size'], aggregates: [{ op: 'count' }] }),
-    reps: 3,
+    reps: 2,
   },
   {
     name: 'logistic 30 features x 10 epochs',

@@ -11,6 +11,8 @@ import type { ReplicatedShare } from '../rss/replicated-share.js';
 export interface CompareOps {
   /** Arithmetic shares of the bit [x < 0] (two's complement), elementwise. */
   ltz(ctx: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare>;
+  /** Arithmetic shares of the bit [x = 0] (exact, any ring element), elementwise. */
+  eqz(ctx: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare>;
   /** The maximum of each consecutive group of `groupSize` elements (signed). */
   maxGroups(ctx: ProtocolContext, x: ReplicatedShare, groupSize: number): Promise<ReplicatedShare>;
   /** Fixed-point sigmoid (ctx.fractionBits), elementwise. */

@@ -3,6 +3,7 @@
  * The {@link CompareOps} the analytics engine uses in production, bound to the real protocols:
  * - `ltz`: protocols/rss `ltz` (ABY3 A2B with a Kogge-Stone adder, MSB, bit injection: 9 rounds),
  *   returning arithmetic 0/1 integers that multiply fixed-point values without truncation;
+ * - `eqz`: protocols/rss `equalZero` (packed AND tree and bit injection, 8 rounds);
  * - `maxGroups`: protocols/rss `maxLastAxis`, a tournament over each group laid out as a row
  *   (10 rounds per level, ceil(log2 groupSize) levels, all groups batched);
  * - `sigmoid`, `reciprocal`: protocols/functions (CrypTen-style, see their modules for bounds).
@@ -13,7 +14,7 @@ import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { reciprocal } from '../functions/reciprocal.js';
 import { sigmoid } from '../functions/sigmoid.js';
 import { maxLastAxis } from '../rss/argmax.js';
-import { ltz } from '../rss/comparison.js';
+import { equalZero, ltz } from '../rss/comparison.js';
 import type { ProtocolContext } from '../rss/context.js';
 import type { ReplicatedShare } from '../rss/replicated-share.js';
 import type { CompareOps } from './compare-ops.js';
@@ -22,6 +23,9 @@ import type { CompareOps } from './compare-ops.js';
 export const defaultCompareOps: CompareOps = Object.freeze({
   ltz(ctx: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare> {
     return ltz(ctx, x);
+  },
+  eqz(ctx: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare> {
+    return equalZero(ctx, x);
   },
   maxGroups(ctx: ProtocolContext, x: ReplicatedShare, groupSize: number): Promise<ReplicatedShare> {
     if (!Number.isSafeInteger(groupSize) || groupSize <= 0 || x.a.length % groupSize !== 0) {

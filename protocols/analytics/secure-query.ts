@@ -5,9 +5,10 @@
  * No row, selection bit, group membership or small count is ever opened.
  *
  * Phases (each batched over all rows, groups and aggregates; costs are per phase):
- * 1. Comparisons, one batched [x < 0] call: range checks of every column the query reads
- *    (numeric: x < min, x > max; one-hot and boolean elements: e < 0, e > 1, and a one-hot
- *    group's sum s: s < 1, s > 1), numeric filter leaves, histogram edges.
+ * 1. Comparisons, one batched [x < 0] call: range checks of every numeric column the query
+ *    reads (x < min, x > max), numeric filter leaves, histogram edges; concurrently, the
+ *    encoding checks of one-hot and boolean columns: [e (e - 1) = 0] per element and
+ *    [s - 1 = 0] per one-hot group sum s (one product round, one batched equality test).
  * 2. Bits: valid = AND over columns of (1 - lo - hi); filter tree (AND/OR/NOT by products);
  *    selection s = valid * filter; group indicators from one-hot columns; sel_g = s * ind_g.
  * 3. Aggregates: counts are local sums of sel_g; every sum-like aggregate (sums, sums of
@@ -146,19 +147,20 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
   const gtOnValid = async (col: string, c: number): Promise<number> => (c >= numericCol(col).max ? CONST0 : c < numericCol(col).min ? CONST1 : await greaterThan(col, c));
   const used = usedColumns(query, schema);
   const ranges: { lo: number; hi: number }[] = [];
+  const oneHotElems: ReplicatedShare[] = [];
+  const oneHotSumsMinusOne: ReplicatedShare[] = [];
   for (const name of used) {
     const c = findColumn(schema, name)!;
     if (c.type === 'numeric') ranges.push({ lo: await lessThan(name, c.min), hi: await greaterThan(name, c.max) });
     else {
       // One-hot and boolean elements must be 0 or 1, and a one-hot group must sum to 1: an
-      // uploader that writes 1000 into an indicator would otherwise inflate counts.
+      // uploader that writes 1000 into an indicator would otherwise inflate counts. e is 0 or 1
+      // iff e (e - 1) = 0 mod 2^64 (e and e - 1 are coprime, so 2^64 must divide the even one):
+      // one product and an equality test, cheaper than two comparisons.
       const width = c.type === 'categorical' ? c.categories.length : 1;
       const elems = Array.from({ length: width }, (_, j) => encodedCol(name, j));
-      for (const e of elems) ranges.push({ lo: cmp.push(e) - 1, hi: cmp.push(subFromPublic(ctx, 1n, e)) - 1 });
-      if (c.type === 'categorical') {
-        const s = elems.reduce((acc, e) => add(ctx, acc, e));
-        ranges.push({ lo: cmp.push(addPublic(ctx, s, BigInt.asUintN(64, -1n))) - 1, hi: cmp.push(subFromPublic(ctx, 1n, s)) - 1 });
-      }
+      oneHotElems.push(...elems);
+      if (c.type === 'categorical') oneHotSumsMinusOne.push(addPublic(ctx, elems.reduce((acc, e) => add(ctx, acc, e)), BigInt.asUintN(64, -1n)));
     }
   }
   const leaves = new Map<Filter, number>();
@@ -177,11 +179,20 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
     idx.push(await gtOnValid(a.column, a.bins[a.bins.length - 1]!));
     histEdges.set(ai, idx);
   }
-  const bits = cmp.length ? split(await ops.ltz(ctx, concat(cmp)), cmp.map(() => n)) : [];
+  // The comparisons and the encoding checks run concurrently, each on its own scope (taken
+  // synchronously here, in the same order at every party, so the step tags line up).
+  const [ltzCtx, mulCtx, eqCtx] = [ctx.scope('range-compare'), ctx.scope('onehot-square'), ctx.scope('onehot-equal')];
+  const encodingCheck = async (): Promise<ReplicatedShare[]> => {
+    if (oneHotElems.length === 0) return [];
+    const squares = await mulPairs(mulCtx, oneHotElems, oneHotElems.map((e) => addPublic(mulCtx, e, BigInt.asUintN(64, -1n))));
+    const zero = [...squares, ...oneHotSumsMinusOne];
+    return split(await ops.eqz(eqCtx, concat(zero)), zero.map(() => n));
+  };
+  const [bits, encodingOk] = await Promise.all([cmp.length ? ops.ltz(ltzCtx, concat(cmp)).then((b) => split(b, cmp.map(() => n))) : Promise.resolve([]), encodingCheck()]);
   const bitAt = (i: number): ReplicatedShare => (i >= 0 ? bits[i]! : publicShare(ctx, new BigUint64Array(n).fill(i === CONST1 ? 1n : 0n)));
 
   // Phase 2: validity, filter, selection, groups.
-  const validBits = ranges.map((r) => subFromPublic(ctx, 1n, add(ctx, bits[r.lo]!, bits[r.hi]!)));
+  const validBits = [...ranges.map((r) => subFromPublic(ctx, 1n, add(ctx, bits[r.lo]!, bits[r.hi]!))), ...encodingOk];
   const valid = await andAll(ctx, validBits, n);
   const evalFilter = async (f: Filter): Promise<ReplicatedShare> => {
     if ('and' in f || 'or' in f) {
