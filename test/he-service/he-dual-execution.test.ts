@@ -119,26 +119,29 @@ describe('HE worker services with dual execution', () => {
     return reply!;
   }
 
+  const logs: Record<string, MemoryLog> = {};
+
+  function startWorker(id: string): Promise<HeWorkerService> {
+    logs[id] = new MemoryLog();
+    return HeWorkerService.start({
+      nats: { servers: nats().url },
+      id,
+      identity: ids[id]!,
+      coordinatorKey: ids.coordinator!.signing.publicKey,
+      pool: { workers: 1 },
+      log: logs[id],
+      announceIntervalMs: 500,
+      ...(id === 'he-2' ? { decoratePool: (p: HeEvaluationPool) => (tamper = new TamperingPool(p)) } : {}),
+    });
+  }
+
   beforeAll(async () => {
     seal = await loadSeal();
     audit = new MemoryAuditSink();
     const trusted: TrustedService[] = ['he-1', 'he-2'].map((id) => ({ id, kind: 'he-worker' as const, ...publicIdentity(ids[id]!) }));
     coordinator = await CoordinatorService.start({ nats: { servers: nats().url }, identity: ids.coordinator!, trusted, audit, log: new MemoryLog() });
     he = registerHeMethods(coordinator.parts.container, { link: new NatsHeWorkerLink(coordinator.nc) });
-    workers = await Promise.all(
-      ['he-1', 'he-2'].map((id) =>
-        HeWorkerService.start({
-          nats: { servers: nats().url },
-          id,
-          identity: ids[id]!,
-          coordinatorKey: ids.coordinator!.signing.publicKey,
-          pool: { workers: 1 },
-          log: new MemoryLog(),
-          announceIntervalMs: 500,
-          ...(id === 'he-2' ? { decoratePool: (p: HeEvaluationPool) => (tamper = new TamperingPool(p)) } : {}),
-        }),
-      ),
-    );
+    workers = await Promise.all(['he-1', 'he-2'].map((id) => startWorker(id)));
     for (let i = 0; i < 100 && coordinator.parts.registry.list().filter((s) => s.status === 'up').length < 2; i++) await new Promise((r) => setTimeout(r, 50));
     ir = importOnnx(new Uint8Array(ONNX));
   }, 60_000);
@@ -289,4 +292,21 @@ describe('HE worker services with dual execution', () => {
       coordinator.parts.registry.markSeen('he-2');
     }
   }, 30_000);
+
+  it('a restarted worker has lost the keys (named error); after the client registers again, the model is re-sent and the job verifies', async () => {
+    await workers[0]!.stop();
+    workers[0] = await startWorker('he-1');
+    const x = rows(3)[2]!;
+    const stale = await infer(x);
+    expect(stale.state).toBe('failed');
+    expect(stale.error?.code).toBe('he-unknown-session');
+    expect(stale.error?.message).toMatch(/^he-1: /);
+    sessionId = ((await he.call('he.registerKeys', { principal, modelId, ...encodeEvalKeys(client.evalKeys) })) as { sessionId: string }).sessionId;
+    expect(logs['he-1']!.entries.some((e) => e.event === 'he-model-registered')).toBe(false);
+    const st = await infer(x);
+    expect(st.state).toBe('verified');
+    expect(logs['he-1']!.entries.filter((e) => e.event === 'he-model-registered' && e.fields.modelId === modelId)).toHaveLength(1);
+    const got = client.decrypt(fromLargeBase64((await result(st.id)).ciphertext));
+    expect(got.reduce((m, v, i) => Math.max(m, Math.abs(v - inferPlain(ir, x)[i]!)), 0)).toBeLessThanOrEqual(TOL);
+  }, 60_000);
 });
