@@ -45,7 +45,6 @@ import { DEFAULT_HE_SETTINGS, HE_MODEL_BOOK, HE_SETTINGS, HE_WORKER_LINK, type H
 import type { HeWorkerLink } from './he-worker-link.js';
 import type { JobBook } from './job-book.js';
 import { signMessage, verifyMessage } from './job-messages.js';
-import type { ModelRegistry } from './model-registry.js';
 import type { ServiceRegistry } from './service-registry.js';
 import { AUDIT_SINK, COORDINATOR_IDENTITY, COORDINATOR_LOG, DISPATCH_SETTINGS, JOB_BOOK, MODEL_REGISTRY, SERVICE_REGISTRY, type DispatchSettings } from './tokens.js';
 
@@ -59,6 +58,16 @@ export type HeInferenceResult = JobResults['he-inference'] & {
     hashes: [string, string];
   };
 };
+
+/**
+ * The part of the coordinator's model catalogue (MODEL_REGISTRY) used here, typed structurally
+ * so that a synchronous in-memory registry and an asynchronous persistent catalogue both fit.
+ */
+export interface HeModelCatalog {
+  newId(): string;
+  existing(name: string, version: string, fingerprint: string): ModelRecord | undefined | Promise<ModelRecord | undefined>;
+  add(record: ModelRecord, fingerprint: string, outputShape?: number[]): void | Promise<void>;
+}
 
 /** The HE methods this module answers. */
 export type HeMethodName = 'models.hePlan' | 'he.registerKeys';
@@ -110,7 +119,7 @@ export class HeMethods {
     @inject(COORDINATOR_IDENTITY) private readonly identity: ServiceIdentity,
     @inject(JOB_BOOK) private readonly book: JobBook,
     @inject(SERVICE_REGISTRY) private readonly registry: ServiceRegistry,
-    @inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
+    @inject(MODEL_REGISTRY) private readonly models: HeModelCatalog,
     @inject(AUDIT_SINK) private readonly audit: AuditSink,
     @inject(COORDINATOR_LOG) private readonly log: ServiceLog,
     @inject(HE_WORKER_LINK) private readonly link: HeWorkerLink,
@@ -162,7 +171,7 @@ export class HeMethods {
     }
     const onnxDigest = sha256Hex(bytes);
     const fingerprint = createHash('sha256').update(canonicalJson({ name, version, mode: 'he', onnx: onnxDigest })).digest('hex');
-    const existing = this.models.existing(name, version, fingerprint);
+    const existing = await this.models.existing(name, version, fingerprint);
     if (existing) return { model: existing, created: false };
     let ir: ModelIR;
     let plan: HePlan;
@@ -181,7 +190,7 @@ export class HeMethods {
     if (failed.length > 0) throw new ApiFailure('model-publish-failed', 502, `model ${name} ${version} was not registered on every HE worker: ${failed.join('; ')}`);
     this.he.addModel(entry);
     const model: ModelRecord = { id: entry.modelId, name, version, mode: 'he', inputShape: [...ir.inputShape], createdAt: new Date().toISOString() };
-    this.models.add(model, fingerprint, [...ir.outputShape]);
+    await this.models.add(model, fingerprint, [...ir.outputShape]);
     this.#audit({
       type: 'model.published',
       actor: principal.actor,
