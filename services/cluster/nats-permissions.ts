@@ -31,10 +31,10 @@ export function partyPermissions(id: string, index: number): SubjectPermissions 
   };
 }
 
-/** Permissions of the coordinator (with JetStream for the audit log). */
+/** Permissions of the coordinator (with JetStream for the audit log and the model catalogue). */
 export function coordinatorPermissions(): SubjectPermissions {
   return {
-    publish: ['mpc.svc.*.job', 'mpc.svc.*.health', 'mpc.coord.events.>', 'mpc.audit.>', '$JS.API.>', INBOX],
+    publish: ['mpc.svc.*.job', 'mpc.svc.*.health', 'mpc.coord.events.>', 'mpc.audit.>', '$JS.API.>', '$KV.mpc_models.>', INBOX],
     subscribe: ['mpc.coord.api.>', 'mpc.coord.report.>', subjects.announce, 'mpc.audit.>', INBOX],
   };
 }

@@ -44,6 +44,8 @@ export interface CoordinatorParts {
   settings?: Partial<DispatchSettings>;
   verifier?: ResultVerifier;
   plans?: JobPlan[];
+  /** Catalogue of published models (default: in memory). */
+  models?: ModelRegistry;
 }
 
 /** The wired coordinator. */
@@ -88,7 +90,7 @@ export function composeCoordinator(parts: CoordinatorParts, parent: DependencyCo
   c.register(AUDIT_SINK, { useValue: parts.audit });
   c.register(RESULT_VERIFIER, { useValue: parts.verifier ?? new CommitmentVerifier(settings.id) });
   c.register(JOB_PLANS, { useValue: parts.plans ?? [computePlan, inferencePlan, modelPublishPlan] });
-  const models = new ModelRegistry();
+  const models = parts.models ?? new ModelRegistry();
   c.register(MODEL_REGISTRY, { useValue: models });
   const dispatcher = c.resolve(JobDispatcher);
   c.register(JOB_DISPATCHER, { useValue: dispatcher });

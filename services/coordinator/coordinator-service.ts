@@ -15,6 +15,7 @@ import { composeCoordinator, type ComposedCoordinator } from './composition-root
 import { METHOD_NAMES, type MethodName } from './coordinator-api.js';
 import { ApiFailure } from './errors.js';
 import type { ResultVerifier } from './result-verifier.js';
+import type { ModelRegistry } from './model-registry.js';
 import type { TrustedService } from './service-registry.js';
 import { NatsPartyLink } from './nats-party-link.js';
 import { splitMessage } from '../transport/chunked-message.js';
@@ -30,6 +31,8 @@ export interface CoordinatorServiceOptions {
   log?: ServiceLog;
   settings?: Partial<DispatchSettings>;
   verifier?: ResultVerifier;
+  /** Catalogue of published models, or a factory given the connection (JetStream KV). Default: in memory. */
+  models?: ModelRegistry | ((nc: NatsConnection) => Promise<ModelRegistry>);
 }
 
 const enc = new TextEncoder();
@@ -54,7 +57,8 @@ export class CoordinatorService {
     const log = opts.log ?? jsonLineLog(id);
     const nc = await connectService(opts.nats, id);
     const audit = typeof opts.audit === 'function' ? await opts.audit(nc) : (opts.audit ?? new MemoryAuditSink());
-    const parts = composeCoordinator({ identity: opts.identity, trusted: opts.trusted, link: new NatsPartyLink(nc), audit, log, settings: opts.settings, verifier: opts.verifier });
+    const models = typeof opts.models === 'function' ? await opts.models(nc) : opts.models;
+    const parts = composeCoordinator({ identity: opts.identity, trusted: opts.trusted, link: new NatsPartyLink(nc), audit, log, settings: opts.settings, verifier: opts.verifier, ...(models ? { models } : {}) });
     const svc = new CoordinatorService(nc, parts, log);
     parts.book.onChange((rec) => {
       try {

@@ -8,6 +8,7 @@ import { UsageError } from '../usage-error.js';
 import { loadCoordinatorConfig } from '../../coordinator/coordinator-config.js';
 import { CoordinatorService } from '../../coordinator/coordinator-service.js';
 import { AuditLog } from '../../audit/audit-log.js';
+import { ModelRegistry } from '../../coordinator/model-registry.js';
 
 /** Runs the coordinator command. */
 export async function run(args: string[]): Promise<number> {
@@ -24,7 +25,13 @@ export async function run(args: string[]): Promise<number> {
     identity: cfg.identity,
     trusted: cfg.trusted,
     settings: cfg.settings,
-    ...(cfg.audit === 'jetstream' ? { audit: async (nc) => await AuditLog.open(nc.jetstream(), { signer: { origin, secretKey: cfg.identity.signing.secretKey } }) } : {}),
+    // With JetStream, the audit log and the model catalogue live in the broker's replicated store.
+    ...(cfg.audit === 'jetstream'
+      ? {
+          audit: async (nc) => await AuditLog.open(nc.jetstream(), { signer: { origin, secretKey: cfg.identity.signing.secretKey } }),
+          models: async (nc) => await ModelRegistry.withKv(nc.jetstream(), { onPersistError: (e) => process.stderr.write(`model catalogue write failed: ${String(e)}\n`) }),
+        }
+      : {}),
   });
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
