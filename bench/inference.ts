@@ -59,7 +59,7 @@ import { callCoordinator } from '../services/cluster/coordinator-caller.js';
 import { type JobResults, type JobStatus, type Principal } from '../services/coordinator/api.js';
 import type { GatewayExtraMethods } from '../services/gateway/gateway-methods.js';
 import type { PartyReport, Signed } from '../services/coordinator/job-messages.js';
-import { encodeSharedModel, modelShareAad } from '../services/sdk/shared-model-codec.js';
+import { decodeSharedModel, encodeSharedModel, modelShareAad } from '../services/sdk/shared-model-codec.js';
 import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad } from '../services/sdk/sealed-share-pair.js';
 import { MessageAssembler } from '../services/transport/chunked-message.js';
 import { NatsChannel } from '../services/transport/nats-channel.js';
@@ -309,6 +309,8 @@ interface PartyTimes {
   protocolMs: number;
   /** Slowest party's whole run (load the model, open the input, evaluate, seal the output). */
   runMs: number;
+  /** Largest run minus evaluation of one party: reading, decrypting and decoding its model view, opening the input, sealing the output. */
+  overheadMs: number;
 }
 
 /**
@@ -344,7 +346,9 @@ class ReportObserver {
       byJob.set(r.jobId, e);
     }
     const out = new Map<string, PartyTimes>();
-    for (const [id, e] of byJob) if (e.run.length === 3) out.set(id, { protocolMs: Math.max(...e.protocol), runMs: Math.max(...e.run) });
+    for (const [id, e] of byJob) {
+      if (e.run.length === 3) out.set(id, { protocolMs: Math.max(...e.protocol), runMs: Math.max(...e.run), overheadMs: Math.max(...e.run.map((r, i) => r - e.protocol[i]!)) });
+    }
     return out;
   }
 
@@ -443,7 +447,7 @@ type ToParty =
 type FromParty =
   | { type: 'ready' }
   | { type: 'prepared'; jobId: string }
-  | { type: 'done'; jobId: string; a: BigUint64Array; b: BigUint64Array; protocolMs: number; rounds: number; bytesSent: number; costs: LayerCost[] }
+  | { type: 'done'; jobId: string; a: BigUint64Array; b: BigUint64Array; protocolMs: number; cpuMs: number; rounds: number; bytesSent: number; costs: LayerCost[] }
   | { type: 'ringDone'; jobId: string; ms: number }
   | { type: 'error'; message: string };
 
@@ -508,14 +512,17 @@ async function protocolPartyMain(): Promise<void> {
           prev: derivePairwiseSeed(setup.secretKey, setup.peerKeys[prevP]!, m.jobId, prevP, self),
         };
         const ctx = createProtocolContext({ channel: job.channel, randomness: createCorrelatedRandomness(self, seeds), fractionBits: setup.model.fractionBits });
-        const t0 = performance.now();
         const { input, shape, batch } = job.msg;
         if (!input || !shape || batch === undefined) throw new Error(`protocol party ${self}: job ${m.jobId} was prepared without an input`);
+        const cpu0 = process.cpuUsage();
+        const t0 = performance.now();
         const out = await evaluateSecureModel(ctx, setup.model, makeShare(input.a, input.b, shape), batch);
         const protocolMs = performance.now() - t0;
+        const cpu = process.cpuUsage(cpu0);
+        const cpuMs = (cpu.user + cpu.system) / 1000;
         const s = job.channel.stats;
         job.channel.close();
-        send({ type: 'done', jobId: m.jobId, a: out.output.a, b: out.output.b, protocolMs, rounds: s.rounds, bytesSent: s.bytesSent, costs: [...out.costs] });
+        send({ type: 'done', jobId: m.jobId, a: out.output.a, b: out.output.b, protocolMs, cpuMs, rounds: s.rounds, bytesSent: s.bytesSent, costs: [...out.costs] });
       } catch (e) {
         send({ type: 'error', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
       }
@@ -596,6 +603,8 @@ interface ProtocolSample {
   output: Float64Array;
   /** Slowest party's evaluateSecureModel time. */
   protocolMs: number;
+  /** Largest CPU time (user + system) a party spent in it: the rest of protocolMs is waiting. */
+  cpuMs: number;
   /** This process: start sent -> three outputs back. */
   wallMs: number;
   rounds: number;
@@ -626,6 +635,7 @@ async function runProtocolPath(parties: ProtocolParties, m: BenchModel, c: Case,
       samples.push({
         output,
         protocolMs: Math.max(...done.map((d) => d.protocolMs)),
+        cpuMs: Math.max(...done.map((d) => d.cpuMs)),
         wallMs,
         rounds: Math.max(...done.map((d) => d.rounds)),
         bytesPerParty: Math.max(...done.map((d) => d.bytesSent)),
@@ -733,6 +743,12 @@ async function runSuite(opts: BenchOptions): Promise<void> {
         baselines.set(c, await timeMedian(() => plain(x), opts.quick ? 5 : 21));
       }
 
+      // What a party does with its stored view at every inference job (after reading and
+      // decrypting it): decode it. Measured here on one view, for the breakdown.
+      const views = shareModel(m.ir, Prg.random(), FRACTION_BITS);
+      const viewBytes = encodeSharedModel(views[0]);
+      const viewDecodeMs = await timeMedian(() => decodeSharedModel(viewBytes), opts.quick ? 3 : 9);
+
       // mpc-nats: publish once, then time inferences through the coordinator.
       let modelId: string | undefined;
       let publishMs = NaN;
@@ -782,7 +798,10 @@ async function runSuite(opts: BenchOptions): Promise<void> {
             coordinator_job_ms: round3(median(samples.map((s) => s.job.stats?.durationMs ?? NaN))),
             party_run_ms: round3(partyOf('runMs')),
             party_protocol_ms: round3(partyOf('protocolMs')),
+            party_overhead_ms: round3(partyOf('overheadMs')),
             publish_ms: round3(publishMs),
+            model_view_bytes: viewBytes.length,
+            view_decode_ms: round3(viewDecodeMs),
           });
         } catch (e) {
           emit(errorLine(c, 'mpc-nats', base, e));
@@ -790,7 +809,6 @@ async function runSuite(opts: BenchOptions): Promise<void> {
       }
 
       // mpc-nats-protocol: the same model views in three processes over NatsChannel.
-      const views = shareModel(m.ir, Prg.random(), FRACTION_BITS);
       let parties: ProtocolParties | undefined;
       try {
         parties = await ProtocolParties.start(cluster.natsUrl, protocolUsers, views);
@@ -826,7 +844,8 @@ async function runSuite(opts: BenchOptions): Promise<void> {
                 bytes_per_party: median(samples.map((s) => s.bytesPerParty)),
                 ...agreementFields(agreement),
                 reps: samples.length,
-                wall_ms: round3(median(samples.map((s) => s.wallMs))),
+                party_cpu_ms: round3(median(samples.map((s) => s.cpuMs))),
+              wall_ms: round3(median(samples.map((s) => s.wallMs))),
                 rounds_by_party: samples[0]!.roundsByParty,
               bytes_by_party: samples[0]!.bytesByParty,
               layers: samples[0]!.costs[0]!.map((l, j) => ({ name: l.name, kind: l.kind, rounds: samples[0]!.costs.map((c) => c[j]!.rounds), bytes: samples[0]!.costs.map((c) => c[j]!.bytesSent) })),

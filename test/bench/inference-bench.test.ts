@@ -62,6 +62,8 @@ describe('inference benchmark, quick', () => {
     }
     // The parties' evaluation is part of their run, which is part of the client's wait.
     expect(l.party_protocol_ms as number).toBeLessThanOrEqual(l.party_run_ms as number);
+    expect(l.party_overhead_ms as number).toBeGreaterThanOrEqual(0);
+    expect(l.model_view_bytes as number).toBeGreaterThan(8 * 2 * 784 * 128);
     // Both paths run the same protocol on the same model shape: the same communication.
     const p = line('mlp 784-128-128-10 relu batch1', 'mpc-nats-protocol');
     expect(l.rounds).toBe(p.rounds);
@@ -79,6 +81,7 @@ describe('inference benchmark, quick', () => {
       expect(layers.reduce((a, x) => a + x.bytes[p]!, 0), `party ${p} bytes`).toBe(bytes[p]);
     }
     expect(Math.max(...rounds)).toBe(l.rounds);
+    expect(l.party_cpu_ms as number).toBeGreaterThan(0);
     expect(Math.max(...bytes)).toBe(l.bytes_per_party);
   });
 
