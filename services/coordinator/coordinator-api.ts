@@ -34,9 +34,20 @@ function checkJobIdArg(v: unknown): string {
   return v;
 }
 
+/**
+ * Methods answered by another module (the HE path: `models.publish` with mode `he`,
+ * `models.hePlan`, `he.registerKeys`, `he-inference` jobs), consulted before the built-in ones.
+ */
+export interface ApiExtension {
+  handles(method: string, req: unknown): boolean;
+  call(method: string, req: unknown): Promise<unknown>;
+}
+
 /** The coordinator's API. */
 @injectable()
 export class CoordinatorApi {
+  readonly #extensions: ApiExtension[] = [];
+
   constructor(
     @inject(JOB_BOOK) private readonly book: JobBook,
     @inject(SERVICE_REGISTRY) private readonly registry: ServiceRegistry,
@@ -44,11 +55,17 @@ export class CoordinatorApi {
     @inject(MODEL_REGISTRY) private readonly models: ModelRegistry,
   ) {}
 
+  /** Adds a module whose methods take precedence for the requests it {@link ApiExtension.handles}. */
+  extend(ext: ApiExtension): void {
+    this.#extensions.push(ext);
+  }
+
   /**
    * Answers `method` for `req`.
    * @throws ApiFailure with the code and status the gateway maps to a problem.
    */
   async call(method: string, req: unknown): Promise<unknown> {
+    for (const x of this.#extensions) if (x.handles(method, req)) return await x.call(method, req);
     const r = (req ?? {}) as Record<string, unknown>;
     switch (method) {
       case 'registry.list':

@@ -16,9 +16,12 @@ import { METHOD_NAMES, type MethodName } from './coordinator-api.js';
 import { ApiFailure } from './errors.js';
 import type { ResultVerifier } from './result-verifier.js';
 import type { ModelRegistry } from './model-registry.js';
+import { HE_METHOD_NAMES, registerHeMethods, type HeMethodName, type HeMethods } from './he-methods.js';
+import { NatsHeWorkerLink } from './he-worker-link.js';
+import type { HeSettings } from './he-tokens.js';
 import type { TrustedService } from './service-registry.js';
 import { NatsPartyLink } from './nats-party-link.js';
-import { splitMessage } from '../transport/chunked-message.js';
+import { MessageAssembler, splitMessage } from '../transport/chunked-message.js';
 import type { DispatchSettings } from './tokens.js';
 
 /** What a coordinator needs to start. */
@@ -31,6 +34,8 @@ export interface CoordinatorServiceOptions {
   log?: ServiceLog;
   settings?: Partial<DispatchSettings>;
   verifier?: ResultVerifier;
+  /** Settings of the HE path (timeouts, single-worker policy). */
+  he?: Partial<HeSettings>;
   /** Catalogue of published models, or a factory given the connection (JetStream KV). Default: in memory. */
   models?: ModelRegistry | ((nc: NatsConnection) => Promise<ModelRegistry>);
 }
@@ -42,12 +47,15 @@ const dec = new TextDecoder();
 export class CoordinatorService {
   readonly nc: NatsConnection;
   readonly parts: ComposedCoordinator;
+  /** The HE methods registered in this coordinator's container (answering through its API). */
+  readonly he: HeMethods;
   readonly #subs: Subscription[] = [];
   readonly #log: ServiceLog;
 
-  private constructor(nc: NatsConnection, parts: ComposedCoordinator, log: ServiceLog) {
+  private constructor(nc: NatsConnection, parts: ComposedCoordinator, he: HeMethods, log: ServiceLog) {
     this.nc = nc;
     this.parts = parts;
+    this.he = he;
     this.#log = log;
   }
 
@@ -59,7 +67,10 @@ export class CoordinatorService {
     const audit = typeof opts.audit === 'function' ? await opts.audit(nc) : (opts.audit ?? new MemoryAuditSink());
     const models = typeof opts.models === 'function' ? await opts.models(nc) : opts.models;
     const parts = composeCoordinator({ identity: opts.identity, trusted: opts.trusted, link: new NatsPartyLink(nc), audit, log, settings: opts.settings, verifier: opts.verifier, ...(models ? { models } : {}) });
-    const svc = new CoordinatorService(nc, parts, log);
+    // The HE path (HE workers, dual execution) answers its own methods through the same API.
+    const he = registerHeMethods(parts.container, { link: new NatsHeWorkerLink(nc), ...(opts.he ? { settings: opts.he } : {}) });
+    parts.api.extend(he);
+    const svc = new CoordinatorService(nc, parts, he, log);
     parts.book.onChange((rec) => {
       try {
         nc.publish(subjects.jobEvents(rec.status.id), enc.encode(JSON.stringify(rec.status)));
@@ -67,7 +78,7 @@ export class CoordinatorService {
         log.warn('job-event-failed', { jobId: rec.status.id, message: String(e) });
       }
     });
-    for (const method of METHOD_NAMES) svc.#serve(method);
+    for (const method of [...METHOD_NAMES, ...HE_METHOD_NAMES]) svc.#serve(method);
     svc.#subs.push(
       nc.subscribe(subjects.announce, {
         callback: (_err, msg) => {
@@ -90,7 +101,9 @@ export class CoordinatorService {
     return svc;
   }
 
-  #serve(method: MethodName): void {
+  #serve(method: MethodName | HeMethodName): void {
+    // A request larger than max_payload may come in pieces; the last one carries the reply subject.
+    const assembler = new MessageAssembler(64 << 20);
     this.#subs.push(
       // Same subject layout for the model methods, which api.ts does not list yet.
       this.nc.subscribe(subjects.api(method as keyof CoordinatorMethods), {
@@ -98,7 +111,9 @@ export class CoordinatorService {
         callback: (_err, msg) => {
           let req: unknown;
           try {
-            req = JSON.parse(dec.decode(msg.data));
+            const whole = assembler.push(msg.data);
+            if (!whole) return;
+            req = JSON.parse(dec.decode(whole));
           } catch {
             req = undefined;
           }
