@@ -10,8 +10,8 @@ import type { JobKind, JobState, JobStatus, Principal } from './api.js';
 import { ApiFailure } from './errors.js';
 import { canTransition, isTerminal, progressOf } from './job-state.js';
 
-/** Kinds the coordinator runs: api.ts kinds, the generic compute job, and model publication. */
-export type CoordinatorJobKind = JobKind | 'mpc-compute' | 'model-publish';
+/** Kinds the coordinator runs: api.ts kinds, the generic compute job, model publication, analytics. */
+export type CoordinatorJobKind = JobKind | 'mpc-compute' | 'model-publish' | 'dataset-upload' | 'dataset-delete' | 'analytics-query';
 
 /** Everything the coordinator keeps about one job. */
 export interface JobRecord {

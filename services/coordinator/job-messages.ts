@@ -19,8 +19,12 @@ import { fromBase64, fromHex, toBase64, toHex } from '../../crypto-core/encoding
 import { sign, verifySignature } from '../../crypto-core/keys/signing.js';
 import type { PartyIndex } from '../../protocols/channel/channel.js';
 
-/** Job kinds a party runs. `mpc-compute` is the generic arithmetic job of tests and benchmarks. */
-export const PARTY_JOB_KINDS = ['mpc-compute', 'mpc-inference', 'model-publish'] as const;
+/**
+ * Job kinds a party may run (each party runs those it has a runner for). `mpc-compute` is the
+ * generic arithmetic job of tests and benchmarks; the last three are the analytics kinds of
+ * services/analytics (data set upload and deletion, secure queries).
+ */
+export const PARTY_JOB_KINDS = ['mpc-compute', 'mpc-inference', 'model-publish', 'dataset-upload', 'dataset-delete', 'analytics-query'] as const;
 /** One of {@link PARTY_JOB_KINDS}. */
 export type PartyJobKind = (typeof PARTY_JOB_KINDS)[number];
 
