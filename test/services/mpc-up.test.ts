@@ -1,0 +1,66 @@
+/**
+ * `mpc up` as a user runs it (needs `npm run build`): it starts nats-server, the coordinator and
+ * three parties as processes, writes cluster.json, and on SIGINT (Ctrl-C) stops every one of
+ * them and exits 0.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClusterFile } from '../../services/cluster/local-cluster.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mpc-up-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Pids of processes whose command line mentions `needle`. */
+function processesMentioning(needle: string): number[] {
+  const out: number[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(needle)) out.push(Number(p));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return out;
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+describe('mpc up', () => {
+  it('runs the cluster until SIGINT, then stops every process and exits 0', async () => {
+    const child = spawn(process.execPath, ['dist/services/cli/main.js', 'up', '--dir', dir, '--no-jetstream'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const end = Date.now() + 30_000;
+    while (!out.includes('Press Ctrl-C') && Date.now() < end && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    expect(out).toContain('Press Ctrl-C');
+    const cluster = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as ClusterFile;
+    const port = Number(new URL(cluster.natsUrl).port);
+    expect(cluster.parties).toEqual(['party-0', 'party-1', 'party-2']);
+    expect(Object.keys(cluster.credentials)).toEqual(expect.arrayContaining(['coordinator', 'party-0', 'client', 'gateway']));
+    expect(await portOpen(port)).toBe(true);
+    // The coordinator and three parties, each its own process, configured from this directory.
+    expect(processesMentioning(join(dir, 'config')).length).toBe(4);
+
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(out).toContain('stopping');
+    expect(await portOpen(port)).toBe(false);
+    expect(processesMentioning(join(dir, 'config'))).toEqual([]);
+  });
+});
