@@ -31,7 +31,8 @@ import { publicPlan } from '../../protocols/he/public-plan.js';
 import type { ModelIR } from '../../protocols/model/model-ir.js';
 import { importOnnx } from '../../protocols/onnx/import-onnx.js';
 import type { GatewayExtraMethods, ModelRecord } from '../gateway/gateway-methods.js';
-import { HE_CAPABILITY, HE_REPLY_DOMAIN, HE_REQUEST_DOMAIN, type HeReply, type HeReplyResults, type HeRequest, type HeRequestType, type WireEvalKeys } from '../he-worker/he-messages.js';
+import { HE_CAPABILITY, type HeReplyResults, type HeRequest, type HeRequestType, type WireEvalKeys } from '../he-worker/he-messages.js';
+import { signHeRequest, verifyHeReply } from '../he-worker/he-signing.js';
 import { planDigest } from '../he-worker/plan-digest.js';
 import { decodeEvalKeys } from '../he-worker/wire-codec.js';
 import { fromLargeBase64 } from '../transport/large-base64.js';
@@ -44,7 +45,6 @@ import { HeModelBook, type HeModelEntry, type HeSessionEntry } from './he-model-
 import { DEFAULT_HE_SETTINGS, HE_MODEL_BOOK, HE_SETTINGS, HE_WORKER_LINK, type HeSettings } from './he-tokens.js';
 import type { HeWorkerLink } from './he-worker-link.js';
 import type { JobBook } from './job-book.js';
-import { signMessage, verifyMessage } from './job-messages.js';
 import type { ServiceRegistry } from './service-registry.js';
 import { AUDIT_SINK, COORDINATOR_IDENTITY, COORDINATOR_LOG, DISPATCH_SETTINGS, JOB_BOOK, MODEL_REGISTRY, SERVICE_REGISTRY, type DispatchSettings } from './tokens.js';
 
@@ -369,9 +369,9 @@ export class HeMethods {
     if (!trusted || trusted.kind !== 'he-worker') return { ok: false, code: 'he-worker-unknown', message: `${worker} is not a trusted HE worker` };
     const requestId = randomBytes(12).toString('base64url');
     const request = { ...body, requestId, to: worker, issuedAt: Date.now() } as unknown as HeRequest;
-    const outcome = await this.link.request(worker, signMessage(HE_REQUEST_DOMAIN, request, this.identity.signing), timeoutMs);
+    const outcome = await this.link.request(worker, signHeRequest(request, this.identity.signing), timeoutMs);
     if ('unreachable' in outcome) return { ok: false, code: 'he-worker-unreachable', message: outcome.unreachable };
-    const reply = verifyMessage<HeReply>(HE_REPLY_DOMAIN, outcome.reply, fromHex(trusted.signingPublicKey, 'signingPublicKey', 32));
+    const reply = verifyHeReply(outcome.reply, fromHex(trusted.signingPublicKey, 'signingPublicKey', 32));
     if (!reply || reply.requestId !== requestId || reply.from !== worker) return { ok: false, code: 'he-bad-reply', message: `${worker}: reply is not signed by it or answers another request` };
     if (!reply.ok) return { ok: false, code: String(reply.error?.code ?? 'he-worker-error'), message: String(reply.error?.message ?? '') };
     return { ok: true, result: reply.result as HeReplyResults[T] };

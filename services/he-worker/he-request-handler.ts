@@ -12,11 +12,12 @@ import type { EvalKeyBundle } from '../../crypto-core/he/ckks-keys.js';
 import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
 import type { HePlan } from '../../protocols/he/he-plan.js';
 import { planHeModel } from '../../protocols/he/he-plan.js';
-import { signMessage, verifyMessage, type Signed } from '../coordinator/job-messages.js';
+import type { Signed } from '../coordinator/job-messages.js';
 import { fromLargeBase64 } from '../transport/large-base64.js';
 import type { ServiceLog } from '../transport/service-log.js';
-import { HE_REPLY_DOMAIN, HE_REQUEST_DOMAIN, type HeReply, type HeReplyResults, type HeRequest, type HeRequestType } from './he-messages.js';
+import { type HeReply, type HeReplyResults, type HeRequest, type HeRequestType } from './he-messages.js';
 import { HeRequestRefusedError } from './errors.js';
+import { signHeReply, verifyHeRequest } from './he-signing.js';
 import { planDigest } from './plan-digest.js';
 import { HE_WORKER_IDENTITY, HE_WORKER_LOG, HE_WORKER_POOL, HE_WORKER_SETTINGS, type HeWorkerSettings } from './tokens.js';
 import { decodeEvalKeys, modelFromWire } from './wire-codec.js';
@@ -74,11 +75,11 @@ export class HeRequestHandler {
   }
 
   #sign(reply: HeReply): Signed<HeReply> {
-    return signMessage(HE_REPLY_DOMAIN, reply, this.identity.signing);
+    return signHeReply(reply, this.identity.signing);
   }
 
   #verify(raw: unknown, now: number): HeRequest {
-    const req = verifyMessage<HeRequest>(HE_REQUEST_DOMAIN, raw, this.settings.coordinatorKey);
+    const req = verifyHeRequest(raw, this.settings.coordinatorKey);
     if (!req) throw new HeRequestRefusedError('bad-signature', 'request: not signed by the coordinator this worker trusts');
     if (typeof req !== 'object' || req === null) throw new HeRequestRefusedError('malformed-request', 'request: expected an object');
     if (req.to !== this.settings.id) throw new HeRequestRefusedError('wrong-addressee', `request.to: addressed to ${JSON.stringify(req.to)}, this is ${this.settings.id}`);

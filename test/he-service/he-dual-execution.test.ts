@@ -32,9 +32,9 @@ import { CoordinatorService } from '../../services/coordinator/coordinator-servi
 import { ApiFailure } from '../../services/coordinator/errors.js';
 import { registerHeMethods, type HeInferenceResult, type HeMethods } from '../../services/coordinator/he-methods.js';
 import { NatsHeWorkerLink } from '../../services/coordinator/he-worker-link.js';
-import { signMessage, verifyMessage } from '../../services/coordinator/job-messages.js';
 import type { TrustedService } from '../../services/coordinator/service-registry.js';
-import { HE_REPLY_DOMAIN, HE_REQUEST_DOMAIN, type HeReply, type HeRequest } from '../../services/he-worker/he-messages.js';
+import type { HeReply, HeRequest } from '../../services/he-worker/he-messages.js';
+import { digestView, signHeRequest, verifyHeReply } from '../../services/he-worker/he-signing.js';
 import type { HeEvaluationPool } from '../../services/he-worker/he-request-handler.js';
 import { HeWorkerService } from '../../services/he-worker/he-worker-service.js';
 import { encodeEvalKeys } from '../../services/he-worker/wire-codec.js';
@@ -112,9 +112,9 @@ describe('HE worker services with dual execution', () => {
   /** A signed request straight to a worker, as the coordinator (or `signer`) would send it. */
   async function ask(to: string, body: Record<string, unknown>, signer = ids.coordinator!): Promise<HeReply> {
     const req = { requestId: randomBytes(8).toString('hex'), to, issuedAt: Date.now(), ...body } as unknown as HeRequest;
-    const out = await new NatsHeWorkerLink(coordinator.nc).request(to, signMessage(HE_REQUEST_DOMAIN, req, signer.signing), 30_000);
+    const out = await new NatsHeWorkerLink(coordinator.nc).request(to, signHeRequest(req, signer.signing), 30_000);
     expect('reply' in out).toBe(true);
-    const reply = verifyMessage<HeReply>(HE_REPLY_DOMAIN, (out as { reply: unknown }).reply, ids[to]!.signing.publicKey);
+    const reply = verifyHeReply((out as { reply: unknown }).reply, ids[to]!.signing.publicKey);
     expect(reply).toBeDefined();
     return reply!;
   }
@@ -271,13 +271,27 @@ describe('HE worker services with dual execution', () => {
     expect(await ask('he-1', body, generateIdentity())).toMatchObject({ ok: false, error: { code: 'bad-signature' } });
     const misaddressed = { requestId: 'r-misaddressed', to: 'he-2', issuedAt: Date.now(), ...body } as unknown as HeRequest;
     const link = new NatsHeWorkerLink(coordinator.nc);
-    const out = (await link.request('he-1', signMessage(HE_REQUEST_DOMAIN, misaddressed, ids.coordinator!.signing), 10_000)) as { reply: unknown };
-    expect(verifyMessage<HeReply>(HE_REPLY_DOMAIN, out.reply, ids['he-1']!.signing.publicKey)).toMatchObject({ ok: false, error: { code: 'wrong-addressee' } });
-    const once = signMessage(HE_REQUEST_DOMAIN, { requestId: 'r-once', to: 'he-1', issuedAt: Date.now(), ...body } as unknown as HeRequest, ids.coordinator!.signing);
+    const out = (await link.request('he-1', signHeRequest(misaddressed, ids.coordinator!.signing), 10_000)) as { reply: unknown };
+    expect(verifyHeReply(out.reply, ids['he-1']!.signing.publicKey)).toMatchObject({ ok: false, error: { code: 'wrong-addressee' } });
+    const once = signHeRequest({ requestId: 'r-once', to: 'he-1', issuedAt: Date.now(), ...body } as unknown as HeRequest, ids.coordinator!.signing);
     const first = (await link.request('he-1', once, 10_000)) as { reply: unknown };
     const second = (await link.request('he-1', once, 10_000)) as { reply: unknown };
-    expect(verifyMessage<HeReply>(HE_REPLY_DOMAIN, first.reply, ids['he-1']!.signing.publicKey)).toMatchObject({ ok: true });
-    expect(verifyMessage<HeReply>(HE_REPLY_DOMAIN, second.reply, ids['he-1']!.signing.publicKey)).toMatchObject({ ok: false, error: { code: 'replayed-request' } });
+    expect(verifyHeReply(first.reply, ids['he-1']!.signing.publicKey)).toMatchObject({ ok: true });
+    expect(verifyHeReply(second.reply, ids['he-1']!.signing.publicKey)).toMatchObject({ ok: false, error: { code: 'replayed-request' } });
+  }, 30_000);
+
+  it('a signed request whose large field is swapped, or replaced by its digest placeholder, is refused', async () => {
+    const link = new NatsHeWorkerLink(coordinator.nc);
+    const ciphertext = toBase64(client.encrypt(rows(1)[0]!));
+    const signed = signHeRequest({ type: 'evaluate', requestId: 'r-swap', to: 'he-1', issuedAt: Date.now(), jobId: 'j', sessionId, modelId, ciphertext }, ids.coordinator!.signing);
+    const swapped = { ...signed, body: { ...signed.body, ciphertext: toBase64(client.encrypt(rows(2)[1]!)) } };
+    const placeholder = { ...signed, body: { ...signed.body, ciphertext: digestView(ciphertext) } };
+    for (const forged of [swapped, placeholder]) {
+      const out = (await link.request('he-1', forged as typeof signed, 10_000)) as { reply: unknown };
+      expect(verifyHeReply(out.reply, ids['he-1']!.signing.publicKey)).toMatchObject({ ok: false, error: { code: 'bad-signature' } });
+    }
+    const out = (await link.request('he-1', signed, 10_000)) as { reply: unknown };
+    expect(verifyHeReply(out.reply, ids['he-1']!.signing.publicKey)).toMatchObject({ ok: true });
   }, 30_000);
 
   it('refuses inference on an unknown session, another tenant\'s session, or with a single worker by default', async () => {
