@@ -478,6 +478,8 @@ async function protocolPartyMain(): Promise<void> {
   let nc: NatsConnection | undefined;
   let setup: Extract<ToParty, { type: 'setup' }> | undefined;
   const prepared = new Map<string, { channel: NatsChannel; msg: Extract<ToParty, { type: 'prepare' }> }>();
+  // The parent went away (crashed or was killed): nobody will ever send 'exit'.
+  process.on('disconnect', () => process.exit(0));
   process.on('message', (raw) => {
     const m = raw as ToParty;
     void (async () => {
@@ -550,6 +552,10 @@ class ProtocolParties {
       ch.on('message', (m) => this.#pending[i]!.shift()?.(m as FromParty));
       ch.on('exit', (code) => {
         for (const w of this.#pending[i]!.splice(0)) w({ type: 'error', message: `protocol party ${i} exited with code ${code}` });
+      });
+      // A send on a closed IPC channel is reported here; without a listener it would crash this process.
+      ch.on('error', (err) => {
+        for (const w of this.#pending[i]!.splice(0)) w({ type: 'error', message: `protocol party ${i}: ${err.message}` });
       });
     });
   }
