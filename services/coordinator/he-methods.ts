@@ -172,7 +172,9 @@ export class HeMethods {
     const onnxDigest = sha256Hex(bytes);
     const fingerprint = createHash('sha256').update(canonicalJson({ name, version, mode: 'he', onnx: onnxDigest })).digest('hex');
     const existing = await this.models.existing(name, version, fingerprint);
-    if (existing) return { model: existing, created: false };
+    // Known to the catalogue but not planned here (the coordinator restarted with a persistent
+    // catalogue): the same request re-plans it under its id, so publishing again restores it.
+    if (existing && this.he.model(existing.id)) return { model: existing, created: false };
     let ir: ModelIR;
     let plan: HePlan;
     try {
@@ -184,11 +186,15 @@ export class HeMethods {
     }
     const workers = this.#upWorkers();
     if (workers.length === 0) throw new ApiFailure('no-he-workers', 503, 'no HE worker is up to hold the model');
-    const entry: HeModelEntry = { modelId: this.models.newId(), plan, wire: { format: 'onnx', onnx }, planDigest: planDigest(plan), workers: new Set() };
+    const entry: HeModelEntry = { modelId: existing?.id ?? this.models.newId(), plan, wire: { format: 'onnx', onnx }, planDigest: planDigest(plan), workers: new Set() };
     const outcomes = await Promise.all(workers.map((w) => this.#ensureModel(w, entry)));
     const failed = outcomes.map((o, i) => (o.ok ? undefined : `${workers[i]}: ${o.code}: ${o.message}`)).filter((m) => m !== undefined);
     if (failed.length > 0) throw new ApiFailure('model-publish-failed', 502, `model ${name} ${version} was not registered on every HE worker: ${failed.join('; ')}`);
     this.he.addModel(entry);
+    if (existing) {
+      this.log.info('he-model-restored', { modelId: existing.id, planDigest: entry.planDigest });
+      return { model: existing, created: false };
+    }
     const model: ModelRecord = { id: entry.modelId, name, version, mode: 'he', inputShape: [...ir.inputShape], createdAt: new Date().toISOString() };
     await this.models.add(model, fingerprint, [...ir.outputShape]);
     this.#audit({
@@ -258,6 +264,12 @@ export class HeMethods {
     const modelId = checkId(p.modelId, 'payload.modelId');
     const sessionId = checkId(p.sessionId, 'payload.sessionId');
     if (typeof p.ciphertext !== 'string' || p.ciphertext.length === 0 || p.ciphertext.length > MAX_CIPHERTEXT_CHARS) invalid(`payload.ciphertext: expected base64 of at most ${MAX_CIPHERTEXT_CHARS} characters`);
+    try {
+      // Only to refuse non-base64 here, by name, rather than as a failed job.
+      fromLargeBase64(p.ciphertext, 'payload.ciphertext');
+    } catch (e) {
+      invalid((e as Error).message);
+    }
     this.#model(modelId);
     const session = this.#session(principal, sessionId);
     if (session.modelId !== modelId) invalid(`payload.sessionId: session ${sessionId} holds keys for model ${session.modelId}, not ${modelId}`);

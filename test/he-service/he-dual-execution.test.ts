@@ -307,6 +307,30 @@ describe('HE worker services with dual execution', () => {
     }
   }, 30_000);
 
+  it('with singleWorker "repeat", a coordinator that restarted restores the model on re-publication and labels one-worker results', async () => {
+    // A second HE part over the same book and catalogue, as after a coordinator restart.
+    const repeat = registerHeMethods(coordinator.parts.container.createChildContainer(), { link: new NatsHeWorkerLink(coordinator.nc), settings: { singleWorker: 'repeat' } });
+    await expect(repeat.call('models.hePlan', { principal, modelId })).rejects.toMatchObject({ code: 'unknown-model' });
+    const again = (await repeat.call('models.publish', { principal, name: 'digits-square', version: '1', mode: 'he', onnx: toBase64(ONNX) })) as { model: { id: string }; created: boolean };
+    expect(again).toMatchObject({ created: false, model: { id: modelId } });
+    coordinator.parts.registry.markDown('he-2');
+    let single: string;
+    try {
+      single = ((await repeat.call('he.registerKeys', { principal, modelId, ...encodeEvalKeys(client.evalKeys) })) as { sessionId: string }).sessionId;
+    } finally {
+      coordinator.parts.registry.markSeen('he-2');
+    }
+    const x = rows(3)[1]!;
+    const { job } = (await repeat.call('jobs.submit', { principal, kind: 'he-inference', payload: { modelId, sessionId: single, ciphertext: toBase64(client.encrypt(x)) } })) as { job: JobStatus };
+    await repeat.idle();
+    expect(coordinator.parts.book.get(principal, job.id).status.state).toBe('verified');
+    const r = await result(job.id);
+    expect(r.verification).toMatchObject({ mode: 'repeated', workers: ['he-1', 'he-1'] });
+    const got = client.decrypt(fromLargeBase64(r.ciphertext));
+    expect(got.reduce((m, v, i) => Math.max(m, Math.abs(v - inferPlain(ir, x)[i]!)), 0)).toBeLessThanOrEqual(TOL);
+    await expect(he.call('jobs.submit', { principal, kind: 'he-inference', payload: { modelId, sessionId, ciphertext: 'not base64!' } })).rejects.toMatchObject({ code: 'invalid-request' });
+  }, 60_000);
+
   it('a restarted worker gets the model re-sent, has lost the keys (named error), and verifies again once the client re-registers', async () => {
     await workers[0]!.stop();
     workers[0] = await startWorker('he-1');
