@@ -14,6 +14,7 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toBase64 } from '../../crypto-core/encoding.js';
 import { CkksContext } from '../../crypto-core/he/ckks-context.js';
@@ -40,6 +41,7 @@ import { HeWorkerService } from '../../services/he-worker/he-worker-service.js';
 import { encodeEvalKeys } from '../../services/he-worker/wire-codec.js';
 import { fromLargeBase64 } from '../../services/transport/large-base64.js';
 import { MemoryLog } from '../../services/transport/service-log.js';
+import { NatsCoordinatorClient } from '../../services/gateway/coordinator-client.js';
 import { useNatsServer } from '../helpers/nats-server.js';
 
 const TOL = 1e-4;
@@ -90,6 +92,8 @@ describe('HE worker services with dual execution', () => {
   let coordinator: CoordinatorService;
   let audit: MemoryAuditSink;
   let he: HeMethods;
+  let gw: NatsCoordinatorClient;
+  let gwNc: NatsConnection;
   let workers: HeWorkerService[] = [];
   let tamper: TamperingPool | undefined;
   let ir: ModelIR;
@@ -99,14 +103,19 @@ describe('HE worker services with dual execution', () => {
 
   async function infer(x: Float64Array | Uint8Array): Promise<JobStatus> {
     const ciphertext = toBase64(x instanceof Uint8Array ? x : client.encrypt(x));
-    const { job } = (await he.call('jobs.submit', { principal, kind: 'he-inference', payload: { modelId, sessionId, ciphertext } })) as { job: JobStatus };
+    // Over NATS as the gateway sends it: submit, then read the status once the job has ended.
+    const { job } = await gw.call('jobs.submit', { principal, kind: 'he-inference', payload: { modelId, sessionId, ciphertext } });
     await he.idle();
-    return coordinator.parts.book.get(principal, job.id).status;
+    return (await gw.call('jobs.get', { principal, jobId: job.id })).job;
   }
 
   async function result(jobId: string): Promise<HeInferenceResult> {
-    const r = (await coordinator.parts.api.call('jobs.result', { principal, jobId })) as { result: HeInferenceResult };
-    return r.result;
+    const r = await gw.call('jobs.result', { principal, jobId }, { chunked: true });
+    return r.result as HeInferenceResult;
+  }
+
+  function api(method: string, req: unknown): Promise<unknown> {
+    return coordinator.parts.api.call(method, req);
   }
 
   /** A signed request straight to a worker, as the coordinator (or `signer`) would send it. */
@@ -140,7 +149,10 @@ describe('HE worker services with dual execution', () => {
     audit = new MemoryAuditSink();
     const trusted: TrustedService[] = ['he-1', 'he-2'].map((id) => ({ id, kind: 'he-worker' as const, ...publicIdentity(ids[id]!) }));
     coordinator = await CoordinatorService.start({ nats: { servers: nats().url }, identity: ids.coordinator!, trusted, audit, log: new MemoryLog() });
-    he = registerHeMethods(coordinator.parts.container, { link: new NatsHeWorkerLink(coordinator.nc) });
+    // The coordinator service registers the HE methods itself and answers them through its API.
+    he = coordinator.he;
+    gwNc = await connect({ servers: nats().url });
+    gw = new NatsCoordinatorClient(gwNc, 30_000);
     workers = await Promise.all(['he-1', 'he-2'].map((id) => startWorker(id)));
     for (let i = 0; i < 100 && coordinator.parts.registry.list().filter((s) => s.status === 'up').length < 2; i++) await new Promise((r) => setTimeout(r, 50));
     ir = importOnnx(new Uint8Array(ONNX));
@@ -148,6 +160,7 @@ describe('HE worker services with dual execution', () => {
 
   afterAll(async () => {
     client?.dispose();
+    await gwNc?.close();
     await Promise.all(workers.map((w) => w.stop()));
     await coordinator?.stop();
   });
@@ -158,17 +171,17 @@ describe('HE worker services with dual execution', () => {
   });
 
   it('publishes the ONNX model on both workers and serves its public plan (no weights)', async () => {
-    const res = (await he.call('models.publish', { principal, name: 'digits-square', version: '1', mode: 'he', onnx: toBase64(ONNX) })) as { model: { id: string; mode: string; inputShape: number[] }; created: boolean };
+    const res = (await api('models.publish', { principal, name: 'digits-square', version: '1', mode: 'he', onnx: toBase64(ONNX) })) as { model: { id: string; mode: string; inputShape: number[] }; created: boolean };
     expect(res.created).toBe(true);
     expect(res.model.mode).toBe('he');
     expect(res.model.inputShape).toEqual([64]);
     modelId = res.model.id;
-    const again = (await he.call('models.publish', { principal, name: 'digits-square', version: '1', mode: 'he', onnx: toBase64(ONNX) })) as { model: { id: string }; created: boolean };
+    const again = (await api('models.publish', { principal, name: 'digits-square', version: '1', mode: 'he', onnx: toBase64(ONNX) })) as { model: { id: string }; created: boolean };
     expect(again).toMatchObject({ created: false, model: { id: modelId } });
     const published = audit.events.filter((e) => e.type === 'model.published' && e.modelId === modelId);
     expect(published).toHaveLength(1);
     expect(published[0]!.hashes?.plan).toMatch(/^[0-9a-f]{64}$/);
-    const { plan } = (await he.call('models.hePlan', { principal, modelId })) as { plan: Record<string, unknown> };
+    const { plan } = (await gw.call('models.hePlan', { principal, modelId })) as unknown as { plan: Record<string, unknown> };
     expect(plan).not.toHaveProperty('steps');
     client = HeClient.create(seal, parsePublicPlan(JSON.parse(JSON.stringify(plan))));
   }, 60_000);
@@ -176,7 +189,7 @@ describe('HE worker services with dual execution', () => {
   it('registers the evaluation keys on two workers, in chunks over a 1 MiB max_payload', async () => {
     const wire = encodeEvalKeys(client.evalKeys);
     expect(wire.galoisKeys.length).toBeGreaterThan(coordinator.nc.info!.max_payload);
-    const res = (await he.call('he.registerKeys', { principal, modelId, ...wire })) as { sessionId: string; expiresAt: string };
+    const res = (await api('he.registerKeys', { principal, modelId, ...wire })) as { sessionId: string; expiresAt: string };
     sessionId = res.sessionId;
     expect(Date.parse(res.expiresAt)).toBeGreaterThan(Date.now());
     expect(workers.map((w) => w.pool.stats().sessions)).toEqual([1, 1]);
@@ -251,9 +264,9 @@ describe('HE worker services with dual execution', () => {
 
   it('keys with missing Galois steps or other parameters are refused by the coordinator, and by a worker at evaluation', async () => {
     const wire = encodeEvalKeys(client.evalKeys);
-    await expect(he.call('he.registerKeys', { principal, modelId, ...wire, galoisSteps: wire.galoisSteps.slice(1) })).rejects.toMatchObject({ code: 'he-missing-galois-keys', status: 400 });
-    await expect(he.call('he.registerKeys', { principal, modelId, ...wire, params: { polyModulusDegree: 8192, coeffModulusBits: [45, 40, 40, 40, 45], scaleBits: 40 } })).rejects.toMatchObject({ code: 'he-parameter-mismatch' });
-    await expect(he.call('he.registerKeys', { principal, modelId, ...wire, relinKeys: 'not base64!' })).rejects.toBeInstanceOf(ApiFailure);
+    await expect(api('he.registerKeys', { principal, modelId, ...wire, galoisSteps: wire.galoisSteps.slice(1) })).rejects.toMatchObject({ code: 'he-missing-galois-keys', status: 400 });
+    await expect(api('he.registerKeys', { principal, modelId, ...wire, params: { polyModulusDegree: 8192, coeffModulusBits: [45, 40, 40, 40, 45], scaleBits: 40 } })).rejects.toMatchObject({ code: 'he-parameter-mismatch' });
+    await expect(api('he.registerKeys', { principal, modelId, ...wire, relinKeys: 'not base64!' })).rejects.toBeInstanceOf(ApiFailure);
 
     // Straight to a worker: a session whose keys lack the model's rotations fails at evaluation, by name.
     const noRotations = encodeEvalKeys(CkksClientKeys.generate(client.ctx, []).evalKeys);
@@ -296,12 +309,12 @@ describe('HE worker services with dual execution', () => {
 
   it('refuses inference on an unknown session, another tenant\'s session, or with a single worker by default', async () => {
     const ct = toBase64(client.encrypt(rows(1)[0]!));
-    await expect(he.call('jobs.submit', { principal, kind: 'he-inference', payload: { modelId, sessionId: 'hs-nope', ciphertext: ct } })).rejects.toMatchObject({ code: 'he-unknown-session', status: 404 });
+    await expect(api('jobs.submit', { principal, kind: 'he-inference', payload: { modelId, sessionId: 'hs-nope', ciphertext: ct } })).rejects.toMatchObject({ code: 'he-unknown-session', status: 404 });
     const other = { ...principal, tenant: 'other' };
-    await expect(he.call('jobs.submit', { principal: other, kind: 'he-inference', payload: { modelId, sessionId, ciphertext: ct } })).rejects.toMatchObject({ code: 'he-unknown-session' });
+    await expect(api('jobs.submit', { principal: other, kind: 'he-inference', payload: { modelId, sessionId, ciphertext: ct } })).rejects.toMatchObject({ code: 'he-unknown-session' });
     coordinator.parts.registry.markDown('he-2');
     try {
-      await expect(he.call('he.registerKeys', { principal, modelId, ...encodeEvalKeys(client.evalKeys) })).rejects.toMatchObject({ code: 'he-unverifiable', status: 503 });
+      await expect(api('he.registerKeys', { principal, modelId, ...encodeEvalKeys(client.evalKeys) })).rejects.toMatchObject({ code: 'he-unverifiable', status: 503 });
     } finally {
       coordinator.parts.registry.markSeen('he-2');
     }
@@ -328,7 +341,7 @@ describe('HE worker services with dual execution', () => {
     expect(r.verification).toMatchObject({ mode: 'repeated', workers: ['he-1', 'he-1'] });
     const got = client.decrypt(fromLargeBase64(r.ciphertext));
     expect(got.reduce((m, v, i) => Math.max(m, Math.abs(v - inferPlain(ir, x)[i]!)), 0)).toBeLessThanOrEqual(TOL);
-    await expect(he.call('jobs.submit', { principal, kind: 'he-inference', payload: { modelId, sessionId, ciphertext: 'not base64!' } })).rejects.toMatchObject({ code: 'invalid-request' });
+    await expect(api('jobs.submit', { principal, kind: 'he-inference', payload: { modelId, sessionId, ciphertext: 'not base64!' } })).rejects.toMatchObject({ code: 'invalid-request' });
   }, 60_000);
 
   it('a restarted worker gets the model re-sent, has lost the keys (named error), and verifies again once the client re-registers', async () => {
@@ -339,7 +352,7 @@ describe('HE worker services with dual execution', () => {
     expect(stale.state).toBe('failed');
     expect(stale.error?.code).toBe('he-unknown-session');
     expect(stale.error?.message).toMatch(/^he-1: /);
-    sessionId = ((await he.call('he.registerKeys', { principal, modelId, ...encodeEvalKeys(client.evalKeys) })) as { sessionId: string }).sessionId;
+    sessionId = ((await api('he.registerKeys', { principal, modelId, ...encodeEvalKeys(client.evalKeys) })) as { sessionId: string }).sessionId;
     // The first evaluation on the fresh worker found no model and re-sent it (once), then no keys.
     expect(logs['he-1']!.entries.filter((e) => e.event === 'he-model-registered' && e.fields.modelId === modelId)).toHaveLength(1);
     const st = await infer(x);

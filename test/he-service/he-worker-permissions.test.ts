@@ -19,8 +19,7 @@ import { importOnnx } from '../../protocols/onnx/import-onnx.js';
 import { authorizationBlock, coordinatorPermissions, type NatsUser } from '../../services/cluster/nats-permissions.js';
 import type { JobStatus } from '../../services/coordinator/api.js';
 import { CoordinatorService } from '../../services/coordinator/coordinator-service.js';
-import { registerHeMethods, type HeInferenceResult, type HeMethods } from '../../services/coordinator/he-methods.js';
-import { NatsHeWorkerLink } from '../../services/coordinator/he-worker-link.js';
+import type { HeInferenceResult, HeMethods } from '../../services/coordinator/he-methods.js';
 import { heWorkerPermissions } from '../../services/he-worker/he-worker-cluster.js';
 import { HeWorkerService } from '../../services/he-worker/he-worker-service.js';
 import { encodeEvalKeys } from '../../services/he-worker/wire-codec.js';
@@ -52,7 +51,7 @@ describe('HE workers under the generated NATS permissions', () => {
     server = await NatsServerProcess.start({ maxPayload: 1 << 20, extraConfig: authorizationBlock(users) });
     const trusted = ['he-1', 'he-2'].map((id) => ({ id, kind: 'he-worker' as const, ...publicIdentity(ids[id]!) }));
     coordinator = await CoordinatorService.start({ nats: { servers: server.url, user: 'coordinator', pass: 'c-secret' }, identity: ids.coordinator!, trusted, log: new MemoryLog() });
-    he = registerHeMethods(coordinator.parts.container, { link: new NatsHeWorkerLink(coordinator.nc) });
+    he = coordinator.he;
     workers = await Promise.all(
       ['he-1', 'he-2'].map((id, i) =>
         HeWorkerService.start({
