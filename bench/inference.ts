@@ -19,6 +19,15 @@
  *   {@link NatsChannel} per inference on the same nats-server and run `evaluateSecureModel`; the
  *   sample is the slowest party's evaluation time. No coordinator, no job messages, no sealing of
  *   inputs and outputs: the difference to `mpc-nats` is the service's overhead.
+ * - `mpc-nats-protocol-stored`: the same, but each party first reads its view from an encrypted
+ *   `FileShareStore` and decodes it at every inference, as the service's inference runner does;
+ *   the sample is the slowest party's load plus evaluation. The difference to `mpc-nats-protocol`
+ *   is what loading the model per job costs, including peers waiting for the slowest loader.
+ * - `mpc-memory`: the three parties in this process over the in-memory channel: the arithmetic
+ *   alone (the three parties' local work added up on one thread).
+ *
+ * A calibration line (`nats-3proc`) passes a 1 KiB token around the three protocol party
+ * processes over sealed NATS frames: the per-hop latency, the floor of one protocol round.
  *
  * Every line also checks correctness, not just speed: the opened outputs are compared with the
  * plaintext float64 evaluation (`evaluatePlain`) of the same model on the same inputs, and the
@@ -59,6 +68,7 @@ import { callCoordinator } from '../services/cluster/coordinator-caller.js';
 import { type JobResults, type JobStatus, type Principal } from '../services/coordinator/api.js';
 import type { GatewayExtraMethods } from '../services/gateway/gateway-methods.js';
 import type { PartyReport, Signed } from '../services/coordinator/job-messages.js';
+import { FileShareStore } from '../services/party/share-store.js';
 import { decodeSharedModel, encodeSharedModel, modelShareAad } from '../services/sdk/shared-model-codec.js';
 import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad } from '../services/sdk/sealed-share-pair.js';
 import { MessageAssembler } from '../services/transport/chunked-message.js';
@@ -226,6 +236,9 @@ const CASES: Case[] = [
   { name: 'mlp 784-128-128-10 relu batch64', model: 'mlp', batch: 64, reps: 8, quickReps: 2, quick: false },
   { name: 'digits cnn batch1', model: 'cnn', batch: 1, reps: 30, quickReps: 5, quick: true },
 ];
+
+/** The protocol-only impls: the view held in memory, and loaded from the encrypted store at every job. */
+const PROTOCOL_IMPLS = ['mpc-nats-protocol', 'mpc-nats-protocol-stored'] as const;
 
 /** Untimed inferences before the timed ones (JIT, first-use allocations, NATS interest). */
 const WARMUP = 2;
@@ -437,8 +450,8 @@ async function runJobPath(
 
 /** Parent -> protocol party messages. */
 type ToParty =
-  | { type: 'setup'; self: PartyIndex; natsUrl: string; user: string; pass: string; secretKey: Uint8Array; peerKeys: Uint8Array[]; model: SharedModel }
-  | { type: 'prepare'; jobId: string; input?: { a: BigUint64Array; b: BigUint64Array }; shape?: number[]; batch?: number }
+  | { type: 'setup'; self: PartyIndex; natsUrl: string; user: string; pass: string; secretKey: Uint8Array; peerKeys: Uint8Array[]; model: SharedModel; storeDir: string }
+  | { type: 'prepare'; jobId: string; input?: { a: BigUint64Array; b: BigUint64Array }; shape?: number[]; batch?: number; fromStore?: boolean }
   | { type: 'start'; jobId: string }
   | { type: 'ring'; jobId: string; hops: number; bytes: number }
   | { type: 'exit' };
@@ -447,7 +460,7 @@ type ToParty =
 type FromParty =
   | { type: 'ready' }
   | { type: 'prepared'; jobId: string }
-  | { type: 'done'; jobId: string; a: BigUint64Array; b: BigUint64Array; protocolMs: number; cpuMs: number; rounds: number; bytesSent: number; costs: LayerCost[] }
+  | { type: 'done'; jobId: string; a: BigUint64Array; b: BigUint64Array; loadMs: number; protocolMs: number; cpuMs: number; rounds: number; bytesSent: number; costs: LayerCost[] }
   | { type: 'ringDone'; jobId: string; ms: number }
   | { type: 'error'; message: string };
 
@@ -477,6 +490,7 @@ async function protocolPartyMain(): Promise<void> {
   const send = (m: FromParty): void => void process.send!(m);
   let nc: NatsConnection | undefined;
   let setup: Extract<ToParty, { type: 'setup' }> | undefined;
+  let store: FileShareStore | undefined;
   const prepared = new Map<string, { channel: NatsChannel; msg: Extract<ToParty, { type: 'prepare' }> }>();
   // The parent went away (crashed or was killed): nobody will ever send 'exit'.
   process.on('disconnect', () => process.exit(0));
@@ -491,6 +505,10 @@ async function protocolPartyMain(): Promise<void> {
         if (m.type === 'setup') {
           setup = m;
           nc = await connect({ servers: m.natsUrl, user: m.user, pass: m.pass });
+          // The view also goes to an encrypted share store, as a service party keeps it, for
+          // the variant that loads it at every job as services/party/inference-runner does.
+          store = new FileShareStore(m.storeDir, new Uint8Array(randomBytes(32)));
+          await store.put('model-bench', encodeSharedModel(m.model));
           return send({ type: 'ready' });
         }
         if (!setup || !nc) throw new Error('protocol party: not set up');
@@ -513,18 +531,26 @@ async function protocolPartyMain(): Promise<void> {
           next: derivePairwiseSeed(setup.secretKey, setup.peerKeys[nextP]!, m.jobId, self, nextP),
           prev: derivePairwiseSeed(setup.secretKey, setup.peerKeys[prevP]!, m.jobId, prevP, self),
         };
-        const ctx = createProtocolContext({ channel: job.channel, randomness: createCorrelatedRandomness(self, seeds), fractionBits: setup.model.fractionBits });
-        const { input, shape, batch } = job.msg;
+        const { input, shape, batch, fromStore } = job.msg;
+        const l0 = performance.now();
+        let model = setup.model;
+        if (fromStore) {
+          const bytes = await store!.get('model-bench');
+          if (!bytes) throw new Error(`protocol party ${self}: the stored view is missing`);
+          model = decodeSharedModel(bytes);
+        }
+        const loadMs = performance.now() - l0;
+        const ctx = createProtocolContext({ channel: job.channel, randomness: createCorrelatedRandomness(self, seeds), fractionBits: model.fractionBits });
         if (!input || !shape || batch === undefined) throw new Error(`protocol party ${self}: job ${m.jobId} was prepared without an input`);
         const cpu0 = process.cpuUsage();
         const t0 = performance.now();
-        const out = await evaluateSecureModel(ctx, setup.model, makeShare(input.a, input.b, shape), batch);
+        const out = await evaluateSecureModel(ctx, model, makeShare(input.a, input.b, shape), batch);
         const protocolMs = performance.now() - t0;
         const cpu = process.cpuUsage(cpu0);
         const cpuMs = (cpu.user + cpu.system) / 1000;
         const s = job.channel.stats;
         job.channel.close();
-        send({ type: 'done', jobId: m.jobId, a: out.output.a, b: out.output.b, protocolMs, cpuMs, rounds: s.rounds, bytesSent: s.bytesSent, costs: [...out.costs] });
+        send({ type: 'done', jobId: m.jobId, a: out.output.a, b: out.output.b, loadMs, protocolMs, cpuMs, rounds: s.rounds, bytesSent: s.bytesSent, costs: [...out.costs] });
       } catch (e) {
         send({ type: 'error', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
       }
@@ -560,13 +586,13 @@ class ProtocolParties {
     });
   }
 
-  static async start(natsUrl: string, creds: readonly { user: string; password: string }[], views: readonly SharedModel[]): Promise<ProtocolParties> {
+  static async start(natsUrl: string, creds: readonly { user: string; password: string }[], views: readonly SharedModel[], storeDir: string): Promise<ProtocolParties> {
     const entry = protocolPartyEntry();
     const children = [0, 1, 2].map(() => spawn(process.execPath, [entry, PROTOCOL_PARTY_FLAG], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' }));
     const parties = new ProtocolParties(children);
     const keys = [0, 1, 2].map(() => generateAgreementKeyPair());
     const peerKeys = keys.map((k) => k.publicKey);
-    await parties.all((i) => ({ type: 'setup', self: i as PartyIndex, natsUrl, user: creds[i]!.user, pass: creds[i]!.password, secretKey: keys[i]!.secretKey, peerKeys, model: views[i]! }), 'ready');
+    await parties.all((i) => ({ type: 'setup', self: i as PartyIndex, natsUrl, user: creds[i]!.user, pass: creds[i]!.password, secretKey: keys[i]!.secretKey, peerKeys, model: views[i]!, storeDir: join(storeDir, `party-${i}`) }), 'ready');
     return parties;
   }
 
@@ -609,6 +635,10 @@ interface ProtocolSample {
   output: Float64Array;
   /** Slowest party's evaluateSecureModel time. */
   protocolMs: number;
+  /** Slowest party's load of its stored view (0 when it evaluates the view it holds in memory). */
+  loadMs: number;
+  /** Slowest party's load plus evaluation: the inference as a job sees it. */
+  runMs: number;
   /** Largest CPU time (user + system) a party spent in it: the rest of protocolMs is waiting. */
   cpuMs: number;
   /** This process: start sent -> three outputs back. */
@@ -622,7 +652,14 @@ interface ProtocolSample {
   costs: LayerCost[][];
 }
 
-async function runProtocolPath(parties: ProtocolParties, m: BenchModel, c: Case, reps: number, plain: (x: Float64Array) => Float64Array): Promise<{ samples: ProtocolSample[]; agreement: Agreement }> {
+async function runProtocolPath(
+  parties: ProtocolParties,
+  m: BenchModel,
+  c: Case,
+  reps: number,
+  plain: (x: Float64Array) => Float64Array,
+  fromStore: boolean,
+): Promise<{ samples: ProtocolSample[]; agreement: Agreement }> {
   const shape = [c.batch, ...m.ir.inputShape];
   const samples: ProtocolSample[] = [];
   const agreements: Agreement[] = [];
@@ -630,7 +667,7 @@ async function runProtocolPath(parties: ProtocolParties, m: BenchModel, c: Case,
     const x = batchAt(m, k, c.batch);
     const shares = shareSecret(encodeFixed(x, FRACTION_BITS), Prg.random(), shape);
     const jobId = `bench-${randomBytes(8).toString('hex')}`;
-    await parties.all((i) => ({ type: 'prepare', jobId, input: { a: shares[i]!.a, b: shares[i]!.b }, shape, batch: c.batch }), 'prepared');
+    await parties.all((i) => ({ type: 'prepare', jobId, input: { a: shares[i]!.a, b: shares[i]!.b }, shape, batch: c.batch, fromStore }), 'prepared');
     const t0 = performance.now();
     const done = await parties.all(() => ({ type: 'start', jobId }), 'done');
     const wallMs = performance.now() - t0;
@@ -641,6 +678,8 @@ async function runProtocolPath(parties: ProtocolParties, m: BenchModel, c: Case,
       samples.push({
         output,
         protocolMs: Math.max(...done.map((d) => d.protocolMs)),
+        loadMs: Math.max(...done.map((d) => d.loadMs)),
+        runMs: Math.max(...done.map((d) => d.loadMs + d.protocolMs)),
         cpuMs: Math.max(...done.map((d) => d.cpuMs)),
         wallMs,
         rounds: Math.max(...done.map((d) => d.rounds)),
@@ -817,9 +856,9 @@ async function runSuite(opts: BenchOptions): Promise<void> {
       // mpc-nats-protocol: the same model views in three processes over NatsChannel.
       let parties: ProtocolParties | undefined;
       try {
-        parties = await ProtocolParties.start(cluster.natsUrl, protocolUsers, views);
+        parties = await ProtocolParties.start(cluster.natsUrl, protocolUsers, views, join(dir, `protocol-store-${m.key}`));
       } catch (e) {
-        for (const c of cases) emit(errorLine(c, 'mpc-nats-protocol', baselines.get(c)!, e));
+        for (const c of cases) for (const impl of PROTOCOL_IMPLS) emit(errorLine(c, impl, baselines.get(c)!, e));
       }
       if (parties) {
         try {
@@ -832,32 +871,38 @@ async function runSuite(opts: BenchOptions): Promise<void> {
           }
           for (const c of cases) {
             const base = baselines.get(c)!;
-            try {
-              const reps = opts.quick ? c.quickReps : c.reps;
-              const { samples, agreement } = await runProtocolPath(parties, m, c, reps, plain);
-              const ms = median(samples.map((s) => s.protocolMs));
-              emit({
-                suite: 'inference',
-                case: c.name,
-                impl: 'mpc-nats-protocol',
-                median_ms: ms,
-                ops_per_s: c.batch / (ms / 1000),
-                baseline: 'plaintext-float64',
-                ratio: base / ms,
-                baseline_ms: base,
-                batch: c.batch,
-                rounds: median(samples.map((s) => s.rounds)),
-                bytes_per_party: median(samples.map((s) => s.bytesPerParty)),
-                ...agreementFields(agreement),
-                reps: samples.length,
-                party_cpu_ms: round3(median(samples.map((s) => s.cpuMs))),
-              wall_ms: round3(median(samples.map((s) => s.wallMs))),
-                rounds_by_party: samples[0]!.roundsByParty,
-              bytes_by_party: samples[0]!.bytesByParty,
-              layers: samples[0]!.costs[0]!.map((l, j) => ({ name: l.name, kind: l.kind, rounds: samples[0]!.costs.map((c) => c[j]!.rounds), bytes: samples[0]!.costs.map((c) => c[j]!.bytesSent) })),
-              });
-            } catch (e) {
-              emit(errorLine(c, 'mpc-nats-protocol', base, e));
+            for (const impl of PROTOCOL_IMPLS) {
+              try {
+                const reps = opts.quick ? c.quickReps : c.reps;
+                const fromStore = impl === 'mpc-nats-protocol-stored';
+                const { samples, agreement } = await runProtocolPath(parties, m, c, reps, plain, fromStore);
+                // The stored variant counts the load too: that is what a job waits for.
+                const ms = median(samples.map((s) => (fromStore ? s.runMs : s.protocolMs)));
+                emit({
+                  suite: 'inference',
+                  case: c.name,
+                  impl,
+                  median_ms: ms,
+                  ops_per_s: c.batch / (ms / 1000),
+                  baseline: 'plaintext-float64',
+                  ratio: base / ms,
+                  baseline_ms: base,
+                  batch: c.batch,
+                  rounds: median(samples.map((s) => s.rounds)),
+                  bytes_per_party: median(samples.map((s) => s.bytesPerParty)),
+                  ...agreementFields(agreement),
+                  reps: samples.length,
+                  party_protocol_ms: round3(median(samples.map((s) => s.protocolMs))),
+                  ...(fromStore ? { party_load_ms: round3(median(samples.map((s) => s.loadMs))) } : {}),
+                  party_cpu_ms: round3(median(samples.map((s) => s.cpuMs))),
+                  wall_ms: round3(median(samples.map((s) => s.wallMs))),
+                  rounds_by_party: samples[0]!.roundsByParty,
+                  bytes_by_party: samples[0]!.bytesByParty,
+                  layers: samples[0]!.costs[0]!.map((l, j) => ({ name: l.name, kind: l.kind, rounds: samples[0]!.costs.map((x) => x[j]!.rounds), bytes: samples[0]!.costs.map((x) => x[j]!.bytesSent) })),
+                });
+              } catch (e) {
+                emit(errorLine(c, impl, base, e));
+              }
             }
           }
         } finally {

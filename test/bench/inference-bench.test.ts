@@ -12,7 +12,7 @@ import { suite, buildMlp } from '../../bench/inference.js';
 import { evaluatePlain } from '../../protocols/model/plaintext-eval.js';
 
 const QUICK_CASES = ['mlp 784-128-128-10 relu batch1', 'digits cnn batch1'];
-const IMPLS = ['mpc-nats', 'mpc-nats-protocol', 'mpc-memory'];
+const IMPLS = ['mpc-nats', 'mpc-nats-protocol', 'mpc-nats-protocol-stored', 'mpc-memory'];
 const lines: BenchCase[] = [];
 
 beforeAll(async () => {
