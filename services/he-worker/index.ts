@@ -1,7 +1,9 @@
 /**
  * @module services/he-worker
- * The HE worker service core: a worker-thread pool evaluating CKKS models, with a session
- * registry for clients' evaluation keys and dual execution.
+ * The HE worker service: a worker-thread pool evaluating CKKS models (one SEAL instance per
+ * thread) with a session registry for clients' evaluation keys, served on NATS to the
+ * coordinator through signed requests (he-messages, he-signing), plus its config, composition
+ * root and the local cluster's specs for it.
  */
 export { HeWorkerPool } from './worker-pool.js';
 export type { HeWorkerPoolOptions, HeEvaluateRequest, HeWorkerResult, HeDualResult } from './worker-pool.js';
@@ -14,5 +16,21 @@ export {
   HeUnknownModelError,
   HeWorkerCrashedError,
   HePoolClosedError,
+  HeRequestRefusedError,
 } from './errors.js';
 export type { WorkerFaults } from './worker-messages.js';
+export { HeWorkerService } from './he-worker-service.js';
+export type { HeWorkerServiceOptions } from './he-worker-service.js';
+export { HeRequestHandler } from './he-request-handler.js';
+export type { HeEvaluationPool } from './he-request-handler.js';
+export { composeHeWorker } from './composition-root.js';
+export type { HeWorkerParts } from './composition-root.js';
+export { loadHeWorkerConfig } from './he-worker-config.js';
+export type { HeWorkerConfigFile } from './he-worker-config.js';
+export { heWorkerPermissions, heWorkerServiceSpecs, heWorkerTrustEntries, DEFAULT_HE_WORKER_IDS } from './he-worker-cluster.js';
+export type { HeWorkerSpecOptions } from './he-worker-cluster.js';
+export { HE_REQUEST_DOMAIN, HE_REPLY_DOMAIN, HE_CAPABILITY, HE_REQUEST_MAX_AGE_MS } from './he-messages.js';
+export type { HeRequest, HeReply, HeReplyResults, HeRequestType, WireModel, WireModelIR, WireEvalKeys } from './he-messages.js';
+export { signHeRequest, verifyHeRequest, signHeReply, verifyHeReply, digestView, HASHED_STRING_MIN } from './he-signing.js';
+export { encodeEvalKeys, decodeEvalKeys, encodeModelIR, decodeModelIR, modelFromWire } from './wire-codec.js';
+export { planDigest } from './plan-digest.js';

@@ -12,7 +12,7 @@ import { validateCkksParams } from '../../crypto-core/he/ckks-params.js';
 import type { Layer, ModelIR, Tensor } from '../../protocols/model/model-ir.js';
 import { importOnnx } from '../../protocols/onnx/import-onnx.js';
 import { fromLargeBase64 } from '../transport/large-base64.js';
-import type { WireEvalKeys, WireModel, WireModelIR } from './he-messages.js';
+import type { WireEvalKeys, WireModelIR } from './he-messages.js';
 
 const TENSOR_FIELDS = ['weight', 'bias'] as const;
 
@@ -94,10 +94,4 @@ export function modelFromWire(m: unknown, name = 'model'): ModelIR {
   if (v.format === 'onnx') return importOnnx(fromLargeBase64(v.onnx as string, `${name}.onnx`));
   if (v.format === 'ir') return decodeModelIR(v.ir, `${name}.ir`);
   throw new InvalidArgumentError(`${name}.format: expected 'onnx' or 'ir', got ${JSON.stringify(v.format)}`);
-}
-
-/** Type guard for {@link WireModel}, for callers that build one. */
-export function isWireModel(m: unknown): m is WireModel {
-  const v = m as { format?: unknown } | null;
-  return typeof v === 'object' && v !== null && (v.format === 'onnx' || v.format === 'ir');
 }
