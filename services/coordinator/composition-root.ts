@@ -46,6 +46,8 @@ export interface CoordinatorParts {
   plans?: JobPlan[];
   /** Catalogue of published models (default: in memory). */
   models?: ModelRegistry;
+  /** The job book (default: in memory). */
+  book?: JobBook;
 }
 
 /** The wired coordinator. */
@@ -79,7 +81,7 @@ export const DEFAULT_DISPATCH_SETTINGS: DispatchSettings = { id: 'coordinator', 
 export function composeCoordinator(parts: CoordinatorParts, parent: DependencyContainer = rootContainer): ComposedCoordinator {
   const c = parent.createChildContainer();
   const settings = { ...DEFAULT_DISPATCH_SETTINGS, ...parts.settings };
-  const book = new JobBook();
+  const book = parts.book ?? new JobBook();
   const registry = new ServiceRegistry(parts.trusted);
   c.register(DISPATCH_SETTINGS, { useValue: settings });
   c.register(COORDINATOR_IDENTITY, { useValue: parts.identity });

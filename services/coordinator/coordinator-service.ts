@@ -16,6 +16,7 @@ import { METHOD_NAMES, type MethodName } from './coordinator-api.js';
 import { ApiFailure } from './errors.js';
 import type { ResultVerifier } from './result-verifier.js';
 import type { ModelRegistry } from './model-registry.js';
+import type { JobBook } from './job-book.js';
 import { HE_METHOD_NAMES, registerHeMethods, type HeMethodName, type HeMethods } from './he-methods.js';
 import { NatsHeWorkerLink } from './he-worker-link.js';
 import type { HeSettings } from './he-tokens.js';
@@ -36,6 +37,8 @@ export interface CoordinatorServiceOptions {
   verifier?: ResultVerifier;
   /** Settings of the HE path (timeouts, single-worker policy). */
   he?: Partial<HeSettings>;
+  /** The job book, or a factory given the connection (JetStream KV). Default: in memory. */
+  jobs?: JobBook | ((nc: NatsConnection) => Promise<JobBook>);
   /** Catalogue of published models, or a factory given the connection (JetStream KV). Default: in memory. */
   models?: ModelRegistry | ((nc: NatsConnection) => Promise<ModelRegistry>);
 }
@@ -66,7 +69,18 @@ export class CoordinatorService {
     const nc = await connectService(opts.nats, id);
     const audit = typeof opts.audit === 'function' ? await opts.audit(nc) : (opts.audit ?? new MemoryAuditSink());
     const models = typeof opts.models === 'function' ? await opts.models(nc) : opts.models;
-    const parts = composeCoordinator({ identity: opts.identity, trusted: opts.trusted, link: new NatsPartyLink(nc), audit, log, settings: opts.settings, verifier: opts.verifier, ...(models ? { models } : {}) });
+    const book = typeof opts.jobs === 'function' ? await opts.jobs(nc) : opts.jobs;
+    const parts = composeCoordinator({
+      identity: opts.identity,
+      trusted: opts.trusted,
+      link: new NatsPartyLink(nc),
+      audit,
+      log,
+      settings: opts.settings,
+      verifier: opts.verifier,
+      ...(models ? { models } : {}),
+      ...(book ? { book } : {}),
+    });
     // The HE path (HE workers, dual execution) answers its own methods through the same API.
     const he = registerHeMethods(parts.container, { link: new NatsHeWorkerLink(nc), ...(opts.he ? { settings: opts.he } : {}) });
     parts.api.extend(he);

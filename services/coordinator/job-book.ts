@@ -3,8 +3,15 @@
  * The coordinator's record of jobs: creation with idempotency keys, tenant isolation on every
  * read, state changes through the table of job-state, and a listener per change (job events,
  * audit). It holds no NATS and no timers: the dispatcher drives it.
+ *
+ * It answers from memory. With a JetStream key-value bucket behind it ({@link JobBook.withKv})
+ * every change is written through (status, result, idempotency key; never the submitted
+ * payload, which holds sealed inputs and is only needed while the job runs), and a restarted
+ * coordinator reloads the book: finished jobs keep their results, and jobs that were in flight
+ * when it stopped are failed with `coordinator-restarted`, since their runs died with it.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import type { JetStreamClient } from 'nats';
 import { canonicalJson } from '../../crypto-core/canonical-json.js';
 import type { JobKind, JobState, JobStatus, Principal } from './api.js';
 import { ApiFailure } from './errors.js';
@@ -22,8 +29,13 @@ export interface JobRecord {
   payload: unknown;
   /** SHA-256 of the canonical payload: a reused idempotency key must come with the same request. */
   fingerprint: string;
+  /** The requester's idempotency key, if it gave one. */
+  idempotencyKey?: string;
   result?: unknown;
 }
+
+/** Writes one record durably. */
+type PersistJob = (record: JobRecord) => Promise<void>;
 
 /** Called after every change of a job's status. */
 export type JobListener = (record: JobRecord, previous: JobState | undefined) => void;
@@ -34,9 +46,65 @@ export class JobBook {
   readonly #byIdempotency = new Map<string, string>();
   readonly #listeners: JobListener[] = [];
   readonly #now: () => Date;
+  readonly #persist: PersistJob | undefined;
+  readonly #onPersistError: (e: unknown) => void;
+  /** Per job, the last write in flight: writes of one job land in order. */
+  readonly #writes = new Map<string, Promise<void>>();
 
-  constructor(now: () => Date = () => new Date()) {
+  /**
+   * @param now - clock (tests move it).
+   * @param persist - writes a record durably after each change (default: memory only).
+   * @param onPersistError - called when a write-through fails (the record stays in memory).
+   */
+  constructor(now: () => Date = () => new Date(), persist?: PersistJob, onPersistError: (e: unknown) => void = () => undefined) {
     this.#now = now;
+    this.#persist = persist;
+    this.#onPersistError = onPersistError;
+  }
+
+  /**
+   * A book backed by the JetStream key-value bucket `bucket` (created when absent, entries
+   * expire after `maxAgeMs`, default 30 days), loaded from it.
+   */
+  static async withKv(
+    js: JetStreamClient,
+    opts: { bucket?: string; replicas?: number; maxAgeMs?: number; now?: () => Date; onPersistError?: (e: unknown) => void } = {},
+  ): Promise<JobBook> {
+    const kv = await js.views.kv(opts.bucket ?? 'mpc_jobs', { history: 1, replicas: opts.replicas ?? 1, ttl: opts.maxAgeMs ?? 30 * 24 * 3600_000 });
+    const enc = new TextEncoder();
+    const dec = new TextDecoder();
+    const book = new JobBook(
+      opts.now,
+      async (rec) => {
+        // The payload (sealed inputs) is not kept beyond the run.
+        await kv.put(rec.status.id, enc.encode(JSON.stringify({ ...rec, payload: null })));
+      },
+      opts.onPersistError,
+    );
+    // Read everything first: loading fails in-flight jobs, which writes to the bucket, and a
+    // write while the key listing runs would disturb the listing.
+    const keys: string[] = [];
+    for await (const key of await kv.keys()) keys.push(key);
+    const records: JobRecord[] = [];
+    for (const key of keys) {
+      const v = await kv.get(key);
+      if (v && v.value.length > 0) records.push(JSON.parse(dec.decode(v.value)) as JobRecord);
+    }
+    for (const rec of records) book.#load(rec);
+    return book;
+  }
+
+  #load(rec: JobRecord): void {
+    this.#jobs.set(rec.status.id, rec);
+    if (rec.idempotencyKey !== undefined) this.#byIdempotency.set(`${rec.tenant}\u0000${rec.idempotencyKey}`, rec.status.id);
+    if (!isTerminal(rec.status.state)) {
+      this.transition(rec.status.id, 'failed', { error: { code: 'coordinator-restarted', message: `the coordinator restarted while job ${rec.status.id} was ${rec.status.state}` } });
+    }
+  }
+
+  /** Resolves when every write-through started so far has landed (or failed). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#writes.values()]);
   }
 
   /** Registers a listener for status changes. */
@@ -68,6 +136,7 @@ export class JobBook {
       actor: principal.actor,
       payload,
       fingerprint,
+      ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
     };
     this.#jobs.set(id, record);
     if (idemKey !== undefined) this.#byIdempotency.set(idemKey, id);
@@ -112,6 +181,17 @@ export class JobBook {
   }
 
   #emit(rec: JobRecord, previous: JobState | undefined): void {
+    if (this.#persist) {
+      const id = rec.status.id;
+      const snapshot: JobRecord = { ...rec, status: { ...rec.status } };
+      const next = (this.#writes.get(id) ?? Promise.resolve())
+        .then(() => this.#persist!(snapshot))
+        .catch(this.#onPersistError)
+        .finally(() => {
+          if (this.#writes.get(id) === next) this.#writes.delete(id);
+        });
+      this.#writes.set(id, next);
+    }
     for (const l of this.#listeners) {
       try {
         l(rec, previous);

@@ -53,8 +53,10 @@ export class ModelRegistry {
       if (!KEY_TOKEN.test(e.record.id)) throw new Error(`model id ${JSON.stringify(e.record.id)} is not a valid key`);
       await kv.put(e.record.id, enc.encode(JSON.stringify(e)));
     }, opts.onPersistError);
+    const keys: string[] = [];
+    for await (const key of await kv.keys()) keys.push(key);
     const loaded: Entry[] = [];
-    for await (const key of await kv.keys()) {
+    for (const key of keys) {
       const v = await kv.get(key);
       if (v && v.value.length > 0) loaded.push(JSON.parse(dec.decode(v.value)) as Entry);
     }

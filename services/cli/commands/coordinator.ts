@@ -9,6 +9,7 @@ import { loadCoordinatorConfig } from '../../coordinator/coordinator-config.js';
 import { CoordinatorService } from '../../coordinator/coordinator-service.js';
 import { AuditLog } from '../../audit/audit-log.js';
 import { ModelRegistry } from '../../coordinator/model-registry.js';
+import { JobBook } from '../../coordinator/job-book.js';
 
 /** Runs the coordinator command. */
 export async function run(args: string[]): Promise<number> {
@@ -25,11 +26,12 @@ export async function run(args: string[]): Promise<number> {
     identity: cfg.identity,
     trusted: cfg.trusted,
     settings: cfg.settings,
-    // With JetStream, the audit log and the model catalogue live in the broker's replicated store.
+    // With JetStream, the audit log, the model catalogue and the job book live in the broker's replicated store.
     ...(cfg.audit === 'jetstream'
       ? {
           audit: async (nc) => await AuditLog.open(nc.jetstream(), { signer: { origin, secretKey: cfg.identity.signing.secretKey } }),
           models: async (nc) => await ModelRegistry.withKv(nc.jetstream(), { onPersistError: (e) => process.stderr.write(`model catalogue write failed: ${String(e)}\n`) }),
+          jobs: async (nc) => await JobBook.withKv(nc.jetstream(), { onPersistError: (e) => process.stderr.write(`job book write failed: ${String(e)}\n`) }),
         }
       : {}),
   });
