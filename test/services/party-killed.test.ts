@@ -3,6 +3,7 @@
  * processes with per-service NATS users; party 2 is killed while a job runs. The coordinator
  * fails the job naming party 2 well within the deadline, the surviving parties log the abort
  * naming party 2, nothing hangs, and once party 2 is back the next job computes correctly.
+ * Then the coordinator process is restarted: with JetStream it still answers for earlier jobs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,7 +25,7 @@ const JOB_TIMEOUT_MS = 20_000;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mpc-drill-'));
-  cluster = await startLocalCluster({ dir, jobTimeoutMs: JOB_TIMEOUT_MS, jetstream: false });
+  cluster = await startLocalCluster({ dir, jobTimeoutMs: JOB_TIMEOUT_MS });
   client = await connect({ servers: cluster.natsUrl, user: cluster.clientCredentials.user, pass: cluster.clientCredentials.password });
 });
 afterAll(async () => {
@@ -71,5 +72,22 @@ describe('a party killed mid-job', () => {
     expect(done.state).toBe('verified');
     const { result } = await callCoordinator(client, 'jobs.result', { principal, jobId: job2.id });
     expect(Array.from(openComputeResult(next, result as unknown as ComputeJobResult))).toEqual(Array.from(tsRing.mul(next.x, next.y)));
+  });
+
+  it('answers jobs.result for an earlier job after the coordinator process restarts', async () => {
+    const req = prepareSeededComputeRequest('mul', [64], partyKeys());
+    const { job } = await callCoordinator(client, 'jobs.submit', { principal, kind: 'mpc-compute', payload: req.payload });
+    expect((await waitForJob(client, principal, job.id, JOB_TIMEOUT_MS)).state).toBe('verified');
+    await cluster.restart('coordinator');
+    const end = Date.now() + 15_000;
+    for (;;) {
+      const ready = await callCoordinator(client, 'health.ready', {}, 500).then((r) => r.ready, () => false);
+      if (ready || Date.now() > end) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const { job: status } = await callCoordinator(client, 'jobs.get', { principal, jobId: job.id });
+    expect(status.state).toBe('verified');
+    const { result } = await callCoordinator(client, 'jobs.result', { principal, jobId: job.id });
+    expect(Array.from(openComputeResult(req, result as unknown as ComputeJobResult))).toEqual(Array.from(tsRing.mul(req.x, req.y)));
   });
 });
