@@ -38,7 +38,7 @@ function partyKeys(): [string, string, string] {
   return [0, 1, 2].map((i) => cluster.keys[`party-${i}`]!.agreementPublicKey) as [string, string, string];
 }
 
-describe('a party killed mid-job', () => {
+describe('process-level drills on a local cluster', () => {
   it('fails the job naming the missing party within the deadline, then runs the next job once it is back', async () => {
     // A job long enough to be caught running: 400 repetitions of a 50k-element product.
     const slow = prepareSeededComputeRequest('mul', [50_000], partyKeys(), { repeat: 400 });
