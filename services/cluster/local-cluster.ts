@@ -47,6 +47,8 @@ export interface LocalServiceSpec {
   config: (ctx: { dir: string; natsUrl: string; credentialsFile: string }) => unknown;
   /** CLI command (`party`, `coordinator`, `gateway`, ...), run as `mpc <command> --config <file>`. */
   command: string;
+  /** Fields this service adds to cluster.json (e.g. the gateway's `gatewayUrl`). */
+  clusterFileFields?: Partial<ClusterFile>;
 }
 
 /** Options of {@link startLocalCluster}. */
@@ -294,6 +296,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   }
 
   const file: ClusterFile = {
+    ...Object.assign({}, ...specs.map((s) => s.clusterFileFields ?? {})),
     natsUrl,
     credentials,
     publicKeys: keys,
