@@ -4,7 +4,7 @@
  *
  * Cases: a 784-128-128-10 ReLU MLP (built here with seeded He-initialised weights) at batch 1
  * and batch 64 on the 28x28 digits split, and the digits CNN fixture at batch 1 on the 8x8
- * digits split. Two implementations per case:
+ * digits split. Four implementations per case:
  *
  * - `mpc-nats`: the service path. A local cluster (nats-server, coordinator, three party
  *   processes) is started; the model is published once through `models.publish` (the owner
@@ -264,6 +264,9 @@ function errorLine(c: Case, impl: string, baselineMs: number, err: unknown): Ben
 const PRINCIPAL: Principal = { tenant: 'bench', actor: 'bench', roles: ['client', 'model-owner'] };
 const TERMINAL = new Set<JobStatus['state']>(['verified', 'failed', 'failed-verification']);
 
+/** After this long without a terminal event, `jobs.get` is asked as well (core NATS may drop an event). */
+const EVENT_FALLBACK_POLL_MS = 2000;
+
 /**
  * Follows `mpc.coord.events.>` so a job's end is seen when the coordinator publishes it (polling
  * `jobs.get` would add half a polling interval to every sample). Events of a job can arrive
@@ -292,22 +295,35 @@ class JobEndWatcher {
     });
   }
 
-  /** The terminal status of `jobId`; rejects after `timeoutMs`. */
-  ended(jobId: string, timeoutMs: number): Promise<JobStatus> {
+  /**
+   * The terminal status of `jobId`, from its event or, when none has come for a while, from
+   * `poll` (`jobs.get`); rejects after `timeoutMs`.
+   */
+  ended(jobId: string, timeoutMs: number, poll: () => Promise<JobStatus>): Promise<JobStatus> {
     const done = this.#ended.get(jobId);
     if (done) {
       this.#ended.delete(jobId);
       return Promise.resolve(done);
     }
     return new Promise((res, rej) => {
-      const t = setTimeout(() => {
-        this.#waiting.delete(jobId);
-        rej(new Error(`job ${jobId}: no terminal event within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.#waiting.set(jobId, (s) => {
+      let settled = false;
+      const finish = (s: JobStatus | Error): void => {
+        if (settled) return;
+        settled = true;
         clearTimeout(t);
-        res(s);
-      });
+        clearInterval(p);
+        this.#waiting.delete(jobId);
+        if (s instanceof Error) rej(s);
+        else res(s);
+      };
+      const t = setTimeout(() => finish(new Error(`job ${jobId}: not finished within ${timeoutMs} ms`)), timeoutMs);
+      const p = setInterval(() => {
+        poll().then(
+          (s) => (TERMINAL.has(s.state) ? finish(s) : undefined),
+          () => undefined, // a lost poll is retried at the next tick; the timeout bounds the wait
+        );
+      }, EVENT_FALLBACK_POLL_MS);
+      this.#waiting.set(jobId, finish);
     });
   }
 
@@ -408,7 +424,7 @@ class JobPathClient {
     const t1 = performance.now();
     const { job } = await callCoordinator(this.nc, 'jobs.submit', { principal: PRINCIPAL, kind: 'mpc-inference', payload: { modelId, shape, clientPublicKey: requestId, sealedInputs } }, 60_000);
     const t2 = performance.now();
-    const done = await this.events.ended(job.id, 300_000);
+    const done = await this.events.ended(job.id, 300_000, async () => (await callCoordinator(this.nc, 'jobs.get', { principal: PRINCIPAL, jobId: job.id }, 5000)).job);
     if (done.state !== 'verified') throw new Error(`job ${job.id} ended ${done.state}: ${done.error?.code ?? ''} ${done.error?.message ?? ''}`);
     const t3 = performance.now();
     const { result } = await callCoordinator(this.nc, 'jobs.result', { principal: PRINCIPAL, jobId: job.id }, 60_000);
