@@ -21,6 +21,7 @@ export const commands: Record<string, CommandEntry> = {
   demo: { summary: 'run the three user stories on a local cluster it starts and stops (the main job)', load: () => import('./commands/demo.js') },
   party: { summary: 'run one compute party (--config <file>)', load: () => import('./commands/party.js') },
   coordinator: { summary: 'run the coordinator (--config <file>)', load: () => import('./commands/coordinator.js') },
+  'he-worker': { summary: 'run one HE worker service (--config <file>)', load: () => import('./commands/he-worker.js') },
   gateway: { summary: 'run the HTTP gateway (--config <file>)', load: () => import('./commands/gateway.js') },
   infer: { summary: 'run an inference: --model <id> --input <file.json> --mode mpc|he', load: () => import('./commands/infer.js') },
   'models publish': { summary: 'publish an ONNX model: <file.onnx> --mode mpc|he', load: () => import('./commands/models-publish.js') },
