@@ -464,6 +464,12 @@ async function runJobPath(
 // ---------------------------------------------------------------------------------------------
 // mpc-nats-protocol: evaluateSecureModel in three processes over NatsChannel
 
+/**
+ * Version of the parent <-> protocol party messages. The parties run from dist/ while a test may
+ * run this file from source: a party built from another version says so instead of misbehaving.
+ */
+const PARTY_MESSAGES_VERSION = 3;
+
 /** Parent -> protocol party messages. */
 type ToParty =
   | { type: 'setup'; self: PartyIndex; natsUrl: string; user: string; pass: string; secretKey: Uint8Array; peerKeys: Uint8Array[]; model: SharedModel; storeDir: string }
@@ -474,7 +480,7 @@ type ToParty =
 
 /** Protocol party -> parent messages. */
 type FromParty =
-  | { type: 'ready' }
+  | { type: 'ready'; version: number }
   | { type: 'prepared'; jobId: string }
   | { type: 'done'; jobId: string; a: BigUint64Array; b: BigUint64Array; loadMs: number; protocolMs: number; cpuMs: number; rounds: number; bytesSent: number; costs: LayerCost[] }
   | { type: 'ringDone'; jobId: string; ms: number }
@@ -525,7 +531,7 @@ async function protocolPartyMain(): Promise<void> {
           // the variant that loads it at every job as services/party/inference-runner does.
           store = new FileShareStore(m.storeDir, new Uint8Array(randomBytes(32)));
           await store.put('model-bench', encodeSharedModel(m.model));
-          return send({ type: 'ready' });
+          return send({ type: 'ready', version: PARTY_MESSAGES_VERSION });
         }
         if (!setup || !nc) throw new Error('protocol party: not set up');
         const self = setup.self;
@@ -608,7 +614,17 @@ class ProtocolParties {
     const parties = new ProtocolParties(children);
     const keys = [0, 1, 2].map(() => generateAgreementKeyPair());
     const peerKeys = keys.map((k) => k.publicKey);
-    await parties.all((i) => ({ type: 'setup', self: i as PartyIndex, natsUrl, user: creds[i]!.user, pass: creds[i]!.password, secretKey: keys[i]!.secretKey, peerKeys, model: views[i]!, storeDir: join(storeDir, `party-${i}`) }), 'ready');
+    try {
+      const ready = await parties.all(
+        (i) => ({ type: 'setup', self: i as PartyIndex, natsUrl, user: creds[i]!.user, pass: creds[i]!.password, secretKey: keys[i]!.secretKey, peerKeys, model: views[i]!, storeDir: join(storeDir, `party-${i}`) }),
+        'ready',
+      );
+      const stale = ready.find((r) => r.version !== PARTY_MESSAGES_VERSION);
+      if (stale) throw new Error(`${entry} speaks protocol party messages v${String(stale.version)}, this suite v${PARTY_MESSAGES_VERSION}: run 'npm run build'`);
+    } catch (e) {
+      await parties.stop();
+      throw e;
+    }
     return parties;
   }
 
