@@ -9,6 +9,8 @@
  *    reads (x < min, x > max), numeric filter leaves, histogram edges; concurrently, the
  *    encoding checks of one-hot and boolean columns: [e (e - 1) = 0] per element and
  *    [s - 1 = 0] per one-hot group sum s (one product round, one batched equality test).
+ *    Histograms then find each row's bin by a secret binary search over the edges
+ *    (secure-histogram.ts: ceil(log2(m + 2)) comparisons per row for m bins).
  * 2. Bits: valid = AND over columns of (1 - lo - hi); filter tree (AND/OR/NOT by products);
  *    selection s = valid * filter; group indicators from one-hot columns; sel_g = s * ind_g.
  * 3. Aggregates: counts are local sums of sel_g; every sum-like aggregate (sums, sums of
@@ -27,7 +29,7 @@
  * 2F - sx - sy bits (see `factorShifts`).
  */
 import type { ProtocolContext } from '../rss/context.js';
-import { add, addPublic, concat, mulPublic, publicShare, split, sub, subFromPublic, sum } from '../rss/local-ops.js';
+import { add, addPublic, concat, mulPublic, publicShare, split, subFromPublic, sum } from '../rss/local-ops.js';
 import { matmul } from '../rss/mul.js';
 import type { ReplicatedShare } from '../rss/replicated-share.js';
 import { truncate } from '../rss/truncate.js';
@@ -38,6 +40,7 @@ import type { OutputLayout, OutputSlot } from './output-layout.js';
 import { DEFAULT_LEARNING_RATE } from './plaintext-query.js';
 import { usedColumns, type Filter, type Query } from './query.js';
 import { andAll, mulPairs, notBit } from './secure-bits.js';
+import { histogramBins, histogramThresholds, type HistogramSpec } from './secure-histogram.js';
 import { logisticBitBounds, secureLogisticRegression } from './secure-logistic.js';
 import { sliceShare, transposeShare, unionColumn, type SharedDataset } from './share-columns.js';
 
@@ -171,13 +174,10 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
     else if ('op' in f) leaves.set(f, f.op === '<' || f.op === '>=' ? await ltOnValid(f.column, f.value) : await gtOnValid(f.column, f.value));
   };
   if (query.filter) await collect(query.filter);
-  const histEdges = new Map<number, number[]>(); // aggregate index -> cmp indices: [x < e_j] for j < m, then [x > e_m]
+  const histSpecs: { ai: number; spec: HistogramSpec }[] = [];
   for (const [ai, a] of query.aggregates.entries()) {
     if (a.op !== 'histogram') continue;
-    const idx: number[] = [];
-    for (const e of a.bins.slice(0, -1)) idx.push(await ltOnValid(a.column, e));
-    idx.push(await gtOnValid(a.column, a.bins[a.bins.length - 1]!));
-    histEdges.set(ai, idx);
+    histSpecs.push({ ai, spec: { x: await numeric(a.column), ...histogramThresholds(a.bins, numericCol(a.column).max, F) } });
   }
   // The comparisons and the encoding checks run concurrently, each on its own scope (taken
   // synchronously here, in the same order at every party, so the step tags line up).
@@ -278,15 +278,10 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
       vecs.push({ slot: (g) => (p.sq ? { kind: 'sumsq', group: g, column: p.x, scale } : { kind: 'sumxy', group: g, column: p.x, column2: p.y, scale }), v: prods[i]! });
     });
   }
-  for (const [ai, idx] of histEdges) {
-    // bin_j = [x >= e_j] - [x >= e_{j+1}] = [x < e_{j+1}] - [x < e_j]; the last bin is closed: [x <= e_m] - [x < e_{m-1}].
-    const lt = idx.slice(0, -1).map(bitAt);
-    const leTop = notBit(ctx, bitAt(idx[idx.length - 1]!));
-    lt.forEach((b, j) => {
-      const upper = j + 1 < lt.length ? lt[j + 1]! : leTop;
-      vecs.push({ slot: (g) => ({ kind: 'bin', group: g, aggregate: ai, bin: j }), v: sub(ctx, upper, b), isBin: { ai, bin: j } });
-    });
-  }
+  const binSets = await histogramBins(ctx, ops, histSpecs.map((h) => h.spec), n);
+  histSpecs.forEach(({ ai }, h) => {
+    binSets[h]!.forEach((v, j) => vecs.push({ slot: (g) => ({ kind: 'bin', group: g, aggregate: ai, bin: j }), v, isBin: { ai, bin: j } }));
+  });
   const m = vecs.length;
   // [V] (m x n) @ [Sel]^T (n x G): transposing the G selection rows is cheaper than the m value
   // rows; the product's element (j, g) is the sum of vector j over group g.
