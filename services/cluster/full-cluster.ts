@@ -63,6 +63,22 @@ async function waitReady(url: string, timeoutMs: number, cluster: LocalCluster):
   throw new LocalClusterError(`gateway not ready within ${timeoutMs} ms: ${last}`);
 }
 
+/** Waits until the registry lists `count` HE workers as up (they load node-seal on start). */
+async function waitHeWorkers(url: string, apiKey: string, count: number, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let up = 0;
+  while (count > 0 && Date.now() < end) {
+    const r = await fetch(`${url}/v1/registry`, { headers: { authorization: `Bearer ${apiKey}` }, signal: AbortSignal.timeout(2000) });
+    if (r.ok) {
+      const { services } = (await r.json()) as { services: { kind: string; status: string }[] };
+      up = services.filter((s) => s.kind === 'he-worker' && s.status === 'up').length;
+      if (up >= count) return;
+    }
+    await new Promise((res) => setTimeout(res, 150));
+  }
+  if (up < count) throw new LocalClusterError(`only ${up} of ${count} HE workers registered within ${timeoutMs} ms; see the he-worker logs`);
+}
+
 /** Starts the local cluster with the gateway and resolves once `/readyz` answers 200. */
 export async function startFullCluster(opts: FullClusterOptions = {}): Promise<FullCluster> {
   const dir = opts.dir ?? '.mpc';
@@ -75,7 +91,9 @@ export async function startFullCluster(opts: FullClusterOptions = {}): Promise<F
   });
   const gatewayUrl = `http://127.0.0.1:${port}`;
   try {
-    await waitReady(gatewayUrl, opts.gatewayReadyTimeoutMs ?? 60_000, cluster);
+    const timeoutMs = opts.gatewayReadyTimeoutMs ?? 60_000;
+    await waitReady(gatewayUrl, timeoutMs, cluster);
+    await waitHeWorkers(gatewayUrl, keys['demo-admin']!, opts.heWorkers ?? 2, timeoutMs);
   } catch (e) {
     await cluster.stop();
     throw e;

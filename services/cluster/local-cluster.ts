@@ -14,14 +14,15 @@
  * Adding a service (the gateway, an HE worker) is one more {@link LocalServiceSpec}: a name, its
  * NATS permissions, its config file and its command.
  */
+import { ensureIdentity } from './service-identity.js';
+import { heWorkerServiceSpecs, heWorkerTrustEntries } from '../he-worker/he-worker-cluster.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, writeFileSync, closeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'nats';
-import { generateIdentity, publicIdentity, type PublicIdentity } from '../../crypto-core/keys/identity.js';
-import { readIdentityFile, writeIdentityFile, writePublicKeyFile } from '../../crypto-core/keys/key-file.js';
+import type { PublicIdentity } from '../../crypto-core/keys/identity.js';
 import { generateStorageKey, writeStorageKeyFile } from '../../crypto-core/keys/storage-key.js';
 import { MpcError } from '../../crypto-core/errors.js';
 import { NatsServerProcess } from '../nats/nats-server-process.js';
@@ -59,6 +60,11 @@ export interface LocalClusterOptions {
   natsPort?: number;
   /** Enable JetStream and the Merkle audit log (default true). */
   jetstream?: boolean;
+  /**
+   * HE worker processes (default 2: dual execution needs two distinct workers; 0 for none).
+   * Each runs one SEAL thread.
+   */
+  heWorkers?: number;
   /** More services to start after the parties (e.g. the gateway). */
   extraServices?: (ctx: { dir: string; keys: Record<string, PublicIdentity> }) => LocalServiceSpec[];
   /** Extra NATS users without a process (tests: an observer with full permissions). */
@@ -120,13 +126,6 @@ function entryFor(command: string, cliPath: string | undefined): string[] {
   return [cliPath ?? distPath('cli', 'main.js'), command];
 }
 
-function ensureIdentity(dir: string, name: string): PublicIdentity {
-  const secret = join(dir, 'keys', `${name}.identity.json`);
-  const id = existsSync(secret) ? readIdentityFile(secret) : generateIdentity();
-  if (!existsSync(secret)) writeIdentityFile(secret, id);
-  writePublicKeyFile(join(dir, 'keys', `${name}.public.json`), id, { overwrite: true });
-  return publicIdentity(id);
-}
 
 /** Starts NATS, the coordinator, three parties and any extra services; resolves once all are up. */
 export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise<LocalCluster> {
@@ -137,6 +136,9 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
 
   const keys: Record<string, PublicIdentity> = {};
   for (const name of ['coordinator', ...PARTY_IDS]) keys[name] = ensureIdentity(dir, name);
+  const heIds = Array.from({ length: opts.heWorkers ?? 2 }, (_, i) => `he-worker-${i + 1}`);
+  const he = heWorkerServiceSpecs(dir, { ids: heIds });
+  Object.assign(keys, he.keys);
   for (const p of PARTY_IDS) {
     const f = join(dir, 'keys', `${p}.storage.json`);
     if (!existsSync(f)) writeStorageKeyFile(f, generateStorageKey());
@@ -153,7 +155,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
           id: 'coordinator',
           nats: { servers: [natsUrl], credentialsFile: rel('creds/coordinator.json') },
           identityFile: rel('keys/coordinator.identity.json'),
-          services: PARTY_IDS.map((id, index) => ({ id, kind: 'party' as const, index, publicKeyFile: rel(`keys/${id}.public.json`) })),
+          services: [...PARTY_IDS.map((id, index) => ({ id, kind: 'party' as const, index, publicKeyFile: rel(`keys/${id}.public.json`) })), ...heWorkerTrustEntries(heIds)],
           audit: opts.jetstream === false ? 'memory' : 'jetstream',
           ...(opts.jobTimeoutMs ? { jobTimeoutMs: opts.jobTimeoutMs } : {}),
         }) satisfies CoordinatorConfigFile,
@@ -177,6 +179,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
           }) satisfies PartyConfigFile,
       }),
     ),
+    ...he.specs,
     ...(opts.extraServices?.({ dir, keys }) ?? []),
   ];
 

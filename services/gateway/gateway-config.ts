@@ -51,7 +51,7 @@ export interface GatewayServiceConfig extends GatewayHttpConfig {
 
 /** Defaults of the HTTP settings. */
 export const DEFAULT_HTTP_CONFIG: GatewayHttpConfig = {
-  publishBodyLimit: 16 * 1024 * 1024,
+  publishBodyLimit: 32 * 1024 * 1024,
   bodyLimit: 1024 * 1024,
   rateLimitMax: 300,
   rateLimitWindowMs: 60_000,

@@ -32,7 +32,7 @@ export const problemCatalogue = {
   forbidden: { status: 403, title: 'Role not allowed', when: 'the authenticated identity has none of the roles the route requires, or the coordinator refused the principal' },
   'not-found': { status: 404, title: 'Not found', when: 'the job, model, dataset or route does not exist, or belongs to another tenant (indistinguishable on purpose)' },
   conflict: { status: 409, title: 'Conflict', when: 'the request conflicts with the current state (for example a result asked for before the job finished, or an idempotency key reused with a different body)' },
-  'payload-too-large': { status: 413, title: 'Payload too large', when: 'the body exceeds the route\'s size limit (publish routes 16 MiB by default, others 1 MiB)' },
+  'payload-too-large': { status: 413, title: 'Payload too large', when: 'the body exceeds the route\'s size limit (publish routes 32 MiB by default, others 1 MiB)' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type', when: 'a body was sent with a content type other than application/json' },
   'rate-limited': { status: 429, title: 'Too many requests', when: 'the authenticated identity (or the client address before authentication) exceeded its request rate' },
   internal: { status: 500, title: 'Internal error', when: 'an unexpected failure inside the gateway; the detail is withheld and the request id is logged' },

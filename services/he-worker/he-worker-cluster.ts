@@ -5,11 +5,10 @@
  * `keys/`, config under `config/`, command `mpc he-worker`), and the entries of the
  * coordinator's trust list. Two workers make dual execution possible.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateIdentity, publicIdentity, type PublicIdentity } from '../../crypto-core/keys/identity.js';
-import { readIdentityFile, writeIdentityFile, writePublicKeyFile } from '../../crypto-core/keys/key-file.js';
+import type { PublicIdentity } from '../../crypto-core/keys/identity.js';
 import type { LocalServiceSpec } from '../cluster/local-cluster.js';
+import { ensureIdentity } from '../cluster/service-identity.js';
 import type { SubjectPermissions } from '../cluster/nats-permissions.js';
 import { subjects } from '../coordinator/api.js';
 import type { CoordinatorConfigFile } from '../coordinator/coordinator-config.js';
@@ -32,13 +31,6 @@ export function heWorkerPermissions(id: string): SubjectPermissions {
   };
 }
 
-function ensureIdentity(dir: string, name: string): PublicIdentity {
-  const secret = join(dir, 'keys', `${name}.identity.json`);
-  const id = existsSync(secret) ? readIdentityFile(secret) : generateIdentity();
-  if (!existsSync(secret)) writeIdentityFile(secret, id);
-  writePublicKeyFile(join(dir, 'keys', `${name}.public.json`), id, { overwrite: true });
-  return publicIdentity(id);
-}
 
 /** Options of {@link heWorkerServiceSpecs}. */
 export interface HeWorkerSpecOptions {

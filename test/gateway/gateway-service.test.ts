@@ -65,7 +65,7 @@ describe('gateway service (composition root)', () => {
     expect(() => resolveServiceConfig({ apiKeysFile: 'k', nats: { servers: 5 } })).toThrow(/config\.nats\.servers/);
     expect(() => resolveServiceConfig({ apiKeysFile: 'k', nats: { servers: 'nats://x', credentialsFile: '/nonexistent/creds.json' } })).toThrow();
     const c = resolveServiceConfig({ apiKeysFile: 'k' }, '/etc/mpc');
-    expect(c).toMatchObject({ apiKeysFile: '/etc/mpc/k', publishBodyLimit: 16 * 1024 * 1024, bodyLimit: 1024 * 1024 });
+    expect(c).toMatchObject({ apiKeysFile: '/etc/mpc/k', publishBodyLimit: 32 * 1024 * 1024, bodyLimit: 1024 * 1024 });
   });
 
   it('refuses malformed key files by field, and missing files', async () => {
