@@ -67,7 +67,7 @@ export const suite: BenchSuite = {
   description: '3-party replicated sharing products over NATS (separate processes, sealed channels) vs plaintext',
   async run(opts) {
     const dir = mkdtempSync(join(tmpdir(), 'mpc-bench-rss-'));
-    const cluster = await startLocalCluster({ dir, jetstream: false, jobTimeoutMs: 600_000 });
+    const cluster = await startLocalCluster({ dir, jetstream: false, jobTimeoutMs: 600_000, heWorkers: 0 });
     const nc = await connect({ servers: cluster.natsUrl, user: cluster.clientCredentials.user, pass: cluster.clientCredentials.password });
     const principal = { tenant: 'bench', actor: 'bench', roles: [] };
     const keys = [0, 1, 2].map((i) => cluster.keys[`party-${i}`]!.agreementPublicKey) as [string, string, string];

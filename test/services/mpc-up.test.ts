@@ -54,8 +54,13 @@ describe('mpc up', () => {
     expect(cluster.parties).toEqual(['party-0', 'party-1', 'party-2']);
     expect(Object.keys(cluster.credentials)).toEqual(expect.arrayContaining(['coordinator', 'party-0', 'client', 'gateway']));
     expect(await portOpen(port)).toBe(true);
-    // The coordinator and three parties, each its own process, configured from this directory.
-    expect(processesMentioning(join(dir, 'config')).length).toBe(4);
+    // The coordinator, three parties, two HE workers and the gateway, each its own process.
+    expect(processesMentioning(join(dir, 'config')).length).toBe(7);
+    // The first line is the gateway URL, printed once /readyz answers 200.
+    const gatewayUrl = out.split('\n')[0]!;
+    expect(gatewayUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(cluster.gatewayUrl).toBe(gatewayUrl);
+    expect((await fetch(`${gatewayUrl}/readyz`)).status).toBe(200);
 
     child.kill('SIGINT');
     expect(await exited).toBe(0);

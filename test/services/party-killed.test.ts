@@ -25,7 +25,7 @@ const JOB_TIMEOUT_MS = 20_000;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mpc-drill-'));
-  cluster = await startLocalCluster({ dir, jobTimeoutMs: JOB_TIMEOUT_MS });
+  cluster = await startLocalCluster({ dir, jobTimeoutMs: JOB_TIMEOUT_MS, heWorkers: 0 });
   client = await connect({ servers: cluster.natsUrl, user: cluster.clientCredentials.user, pass: cluster.clientCredentials.password });
 });
 afterAll(async () => {

@@ -1,36 +1,62 @@
 /**
  * @module services/cli/commands/up
- * `mpc up [--dir .mpc] [--port N] [--no-jetstream]`: starts a local cluster (nats-server with
- * per-service users, the coordinator, three parties) and keeps it running until Ctrl-C
- * (SIGINT) or SIGTERM, then stops every process cleanly. Writes `<dir>/cluster.json`.
+ * `mpc up [--dir .mpc] [--port N] [--gateway-port N] [--he-workers 2] [--no-jetstream]`: starts
+ * a local cluster (nats-server with per-service users, the coordinator, three parties, HE
+ * workers and the gateway) and keeps it running until Ctrl-C (SIGINT) or SIGTERM, then stops
+ * every process cleanly. Once `/readyz` answers 200 it prints the gateway URL on a line of its
+ * own (the first line of output), so scripts can read it; `<dir>/cluster.json` holds it too.
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from '../usage-error.js';
-import { startLocalCluster } from '../../cluster/local-cluster.js';
+import { startFullCluster } from '../../cluster/full-cluster.js';
+
+const HELP = 'usage: mpc up [--dir .mpc] [--port <nats port>] [--gateway-port <port>] [--he-workers <n>] [--no-jetstream]\n';
+
+function portArg(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const port = Number(v);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--${name}: expected 1..65535, got ${v}`);
+  return port;
+}
 
 /** Runs the up command. */
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      dir: { type: 'string', default: '.mpc' },
-      port: { type: 'string' },
-      'no-jetstream': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        dir: { type: 'string', default: '.mpc' },
+        port: { type: 'string' },
+        'gateway-port': { type: 'string' },
+        'he-workers': { type: 'string', default: '2' },
+        'no-jetstream': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   if (values.help) {
-    process.stdout.write('usage: mpc up [--dir .mpc] [--port <nats port>] [--no-jetstream]\n');
+    process.stdout.write(HELP);
     return 0;
   }
-  const port = values.port === undefined ? undefined : Number(values.port);
-  if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new UsageError(`--port: expected 1..65535, got ${values.port}`);
-  const cluster = await startLocalCluster({ dir: values.dir, natsPort: port, jetstream: !values['no-jetstream'] });
+  const heWorkers = Number(values['he-workers']);
+  if (!Number.isInteger(heWorkers) || heWorkers < 0 || heWorkers > 8) throw new UsageError(`--he-workers: expected 0..8, got ${values['he-workers']}`);
+  const cluster = await startFullCluster({
+    dir: values.dir,
+    natsPort: portArg('port', values.port),
+    gatewayPort: portArg('gateway-port', values['gateway-port']),
+    heWorkers,
+    jetstream: !values['no-jetstream'],
+  });
   process.stdout.write(
     [
+      cluster.gatewayUrl,
       `nats:        ${cluster.natsUrl}`,
       `services:    ${[...cluster.processes.keys()].join(', ')}`,
       `cluster:     ${cluster.clusterFile}`,
+      `api keys:    ${cluster.demoKeysPath}`,
       `logs:        ${cluster.dir}/logs/`,
       'Press Ctrl-C to stop.',
       '',
