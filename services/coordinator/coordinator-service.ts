@@ -24,6 +24,8 @@ import type { TrustedService } from './service-registry.js';
 import { NatsPartyLink } from './nats-party-link.js';
 import { MessageAssembler, splitMessage } from '../transport/chunked-message.js';
 import type { DispatchSettings } from './tokens.js';
+import type { CheckpointScheduleOptions } from '../audit/checkpoint-schedule.js';
+import { AUDIT_METHOD_NAMES, startAuditMethods, type AuditMethodName, type AuditMethods } from './audit-methods.js';
 
 /** What a coordinator needs to start. */
 export interface CoordinatorServiceOptions {
@@ -41,6 +43,11 @@ export interface CoordinatorServiceOptions {
   jobs?: JobBook | ((nc: NatsConnection) => Promise<JobBook>);
   /** Catalogue of published models, or a factory given the connection (JetStream KV). Default: in memory. */
   models?: ModelRegistry | ((nc: NatsConnection) => Promise<ModelRegistry>);
+  /**
+   * When the audit sink is a signing Merkle log (AuditLog): when to sign checkpoints (default:
+   * within a second of new entries). A sink made by the `audit` factory is closed on stop.
+   */
+  auditCheckpoints?: CheckpointScheduleOptions;
 }
 
 const enc = new TextEncoder();
@@ -54,6 +61,8 @@ export class CoordinatorService {
   readonly he: HeMethods;
   readonly #subs: Subscription[] = [];
   readonly #log: ServiceLog;
+  /** The audit API (reads of the Merkle log, gateway denials) and the checkpoint schedule. */
+  #audit: { methods: AuditMethods; close?: () => Promise<void> } | undefined;
 
   private constructor(nc: NatsConnection, parts: ComposedCoordinator, he: HeMethods, log: ServiceLog) {
     this.nc = nc;
@@ -85,6 +94,11 @@ export class CoordinatorService {
     const he = registerHeMethods(parts.container, { link: new NatsHeWorkerLink(nc), ...(opts.he ? { settings: opts.he } : {}) });
     parts.api.extend(he);
     const svc = new CoordinatorService(nc, parts, he, log);
+    // The audit methods answer from the Merkle log when the sink is one (see audit-methods.ts).
+    const auditMethods = startAuditMethods({ id, sink: audit, logger: log, ...(opts.auditCheckpoints ? { checkpoints: opts.auditCheckpoints } : {}) });
+    parts.api.extend(auditMethods);
+    const closable = audit as { close?: () => Promise<void> };
+    svc.#audit = { methods: auditMethods, ...(typeof opts.audit === 'function' && typeof closable.close === 'function' ? { close: () => closable.close!() } : {}) };
     parts.book.onChange((rec) => {
       try {
         nc.publish(subjects.jobEvents(rec.status.id), enc.encode(JSON.stringify(rec.status)));
@@ -92,7 +106,7 @@ export class CoordinatorService {
         log.warn('job-event-failed', { jobId: rec.status.id, message: String(e) });
       }
     });
-    for (const method of [...METHOD_NAMES, ...HE_METHOD_NAMES]) svc.#serve(method);
+    for (const method of [...METHOD_NAMES, ...HE_METHOD_NAMES, ...AUDIT_METHOD_NAMES]) svc.#serve(method);
     svc.#subs.push(
       nc.subscribe(subjects.announce, {
         callback: (_err, msg) => {
@@ -115,7 +129,7 @@ export class CoordinatorService {
     return svc;
   }
 
-  #serve(method: MethodName | HeMethodName): void {
+  #serve(method: MethodName | HeMethodName | AuditMethodName): void {
     // A request larger than max_payload may come in pieces; the last one carries the reply subject.
     const assembler = new MessageAssembler(64 << 20);
     this.#subs.push(
@@ -177,6 +191,13 @@ export class CoordinatorService {
   async stop(opts: { waitForJobs?: boolean } = {}): Promise<void> {
     if (!opts.waitForJobs) this.parts.dispatcher.failRunning({ code: 'coordinator-stopping', message: 'the coordinator is shutting down' });
     await this.parts.dispatcher.idle();
+    // A last checkpoint covers the final job events; it needs the connection, so before draining.
+    try {
+      await this.#audit?.methods.stop();
+      await this.#audit?.close?.();
+    } catch (e) {
+      this.#log.warn('audit-stop-failed', { message: String(e) });
+    }
     try {
       await this.nc.drain();
     } catch {

@@ -1,7 +1,9 @@
 /**
  * @module services/cli/commands/coordinator
  * `mpc coordinator --config <file>`: runs the coordinator until SIGINT or SIGTERM. With
- * `"audit": "jetstream"` in the config, job and service events go to the Merkle audit log.
+ * `"audit": "jetstream"` in the config, job and service events go to the Merkle audit log, a
+ * checkpoint is signed within about a second of new entries (and a last one on shutdown, before
+ * the log is closed), and auditors read the log through the coordinator's audit methods.
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from '../usage-error.js';
@@ -32,6 +34,7 @@ export async function run(args: string[]): Promise<number> {
           audit: async (nc) => await AuditLog.open(nc.jetstream(), { signer: { origin, secretKey: cfg.identity.signing.secretKey } }),
           models: async (nc) => await ModelRegistry.withKv(nc.jetstream(), { onPersistError: (e) => process.stderr.write(`model catalogue write failed: ${String(e)}\n`) }),
           jobs: async (nc) => await JobBook.withKv(nc.jetstream(), { onPersistError: (e) => process.stderr.write(`job book write failed: ${String(e)}\n`) }),
+          auditCheckpoints: { everyMs: 1000, onError: (e: unknown) => process.stderr.write(`audit checkpoint failed: ${String(e)}\n`) },
         }
       : {}),
   });
