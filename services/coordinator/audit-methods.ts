@@ -19,7 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import { MpcError } from '../../crypto-core/errors.js';
-import { parseCheckpoint } from '../../crypto-core/checkpoint/index.js';
+import { parseCheckpoint, parseNote } from '../../crypto-core/checkpoint/index.js';
 import type { AuditEvent } from '../audit/audit-entry.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { scheduleCheckpoints, type CheckpointSchedule, type CheckpointScheduleOptions } from '../audit/checkpoint-schedule.js';
@@ -80,8 +80,9 @@ function checkCount(v: unknown, name: string, max: number): number {
   return v;
 }
 
+/** Tree size of a signed checkpoint note (the note is this coordinator's own, so it parses). */
 function checkpointSize(note: string): number {
-  return parseCheckpoint(note).size;
+  return parseCheckpoint(parseNote(note).text).size;
 }
 
 /**
