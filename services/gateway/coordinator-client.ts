@@ -4,7 +4,8 @@
  * JSON both ways, a reply that is either the response or an `ApiError`. Failures of the
  * transport become catalogued problems here, so routes only see a response or a
  * {@link ProblemError}: no answer in time is a 504, nobody listening or NATS down is a 503
- * (or, for optional services such as analytics, a 501), an `ApiError` keeps its status.
+ * (or, for optional services such as analytics, a 501), an `ApiError` becomes the problem of
+ * its code (see {@link problemFromApiError}; docs/errors.md lists the mapping).
  */
 import { ErrorCode, NatsError, RequestStrategy, type NatsConnection, type Subscription } from 'nats';
 import { MessageAssembler } from '../transport/chunked-message.js';
@@ -53,7 +54,10 @@ const STATUS_PROBLEMS: Record<number, ProblemCode> = {
   504: 'coordinator-timeout',
 };
 
-/** Coordinator error codes that have a problem of another name. */
+/**
+ * Coordinator error codes that have a problem of another name. The HE codes are listed
+ * whatever status they come with, so a client sees the same type for the same cause.
+ */
 const CODE_PROBLEMS: Record<string, ProblemCode> = {
   'invalid-argument': 'validation',
   'invalid-request': 'validation',
@@ -62,17 +66,37 @@ const CODE_PROBLEMS: Record<string, ProblemCode> = {
   'unknown-model': 'not-found',
   'not-finished': 'conflict',
   'idempotency-conflict': 'conflict',
+  'he-unknown-session': 'not-found',
+  'he-session-expired': 'session-expired',
+  'he-unverifiable': 'service-unavailable',
+  'no-he-workers': 'service-unavailable',
+  'he-missing-galois-keys': 'validation',
+  'he-parameter-mismatch': 'validation',
+};
+
+/**
+ * The request field a coordinator error code is about, as a path of the HTTP request
+ * (`body/<field>`, as schema validation names them). It goes in the problem's `errors`, so a
+ * client can tell an unknown key session from an unknown model (both `not-found`) without
+ * reading the human `detail`.
+ */
+const CODE_FIELDS: Record<string, string> = {
+  'he-unknown-session': 'body/sessionId',
+  'he-session-expired': 'body/sessionId',
+  'he-missing-galois-keys': 'body/galoisSteps',
+  'he-parameter-mismatch': 'body/params',
 };
 
 /** Turns an `ApiError` reply into the problem the client sees. */
 export function problemFromApiError(method: string, e: ApiError['error']): ProblemError {
   const code = typeof e.code === 'string' ? e.code : '';
   const message = typeof e.message === 'string' ? e.message : `${method} failed`;
-  let problem: ProblemCode | undefined = CODE_PROBLEMS[code] ?? (isProblemCode(code) ? code : undefined);
+  let problem: ProblemCode | undefined = (Object.hasOwn(CODE_PROBLEMS, code) ? CODE_PROBLEMS[code] : undefined) ?? (isProblemCode(code) ? code : undefined);
   if (problem === undefined) problem = STATUS_PROBLEMS[e.status];
   // A 5xx or unknown status from the coordinator is its failure, not the client's.
   if (problem === undefined || problem === 'internal') problem = 'coordinator-error';
-  return new ProblemError(problem, message);
+  const field = Object.hasOwn(CODE_FIELDS, code) ? CODE_FIELDS[code] : undefined;
+  return new ProblemError(problem, message, field === undefined ? undefined : { errors: [{ path: field, message }] });
 }
 
 function isApiError(v: unknown): v is ApiError {

@@ -32,13 +32,15 @@ export const problemCatalogue = {
   forbidden: { status: 403, title: 'Role not allowed', when: 'the authenticated identity has none of the roles the route requires, or the coordinator refused the principal' },
   'not-found': { status: 404, title: 'Not found', when: 'the job, model, dataset or route does not exist, or belongs to another tenant (indistinguishable on purpose)' },
   conflict: { status: 409, title: 'Conflict', when: 'the request conflicts with the current state (for example a result asked for before the job finished, or an idempotency key reused with a different body)' },
+  'session-expired': { status: 410, title: 'Key session expired', when: 'the HE key session named by the request expired (idle longer than its lifetime); register the evaluation keys again and resubmit' },
   'payload-too-large': { status: 413, title: 'Payload too large', when: 'the body exceeds the route\'s size limit (publish routes 32 MiB by default, others 1 MiB)' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type', when: 'a body was sent with a content type other than application/json' },
   'rate-limited': { status: 429, title: 'Too many requests', when: 'the authenticated identity (or the client address before authentication) exceeded its request rate' },
   internal: { status: 500, title: 'Internal error', when: 'an unexpected failure inside the gateway; the detail is withheld and the request id is logged' },
   'not-available': { status: 501, title: 'Not available yet', when: 'the operation is part of the API but its backing service (for example analytics) is not deployed' },
-  'coordinator-error': { status: 502, title: 'Coordinator error', when: 'the coordinator answered with a malformed reply or an internal error' },
+  'coordinator-error': { status: 502, title: 'Coordinator error', when: 'the coordinator answered with a malformed reply or an internal error, or a service behind it failed the operation (model-publish-failed, he-register-failed)' },
   'coordinator-unavailable': { status: 503, title: 'Coordinator unavailable', when: 'NATS is not connected or no coordinator is listening' },
+  'service-unavailable': { status: 503, title: 'Compute service unavailable', when: 'the coordinator answers but the services the operation needs are not up: no HE worker (no-he-workers), or one only where dual execution needs two (he-unverifiable)' },
   'coordinator-timeout': { status: 504, title: 'Coordinator did not answer in time', when: 'the coordinator did not reply within the configured timeout' },
 } as const satisfies Record<string, ProblemDefinition>;
 
