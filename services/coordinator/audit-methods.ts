@@ -22,7 +22,8 @@ import { MpcError } from '../../crypto-core/errors.js';
 import { parseCheckpoint, parseNote } from '../../crypto-core/checkpoint/index.js';
 import type { AuditEvent } from '../audit/audit-entry.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import { scheduleCheckpoints, type CheckpointSchedule, type CheckpointScheduleOptions } from '../audit/checkpoint-schedule.js';
+import type { CheckpointSchedule, CheckpointScheduleOptions } from '../audit/checkpoint-schedule.js';
+import { signCheckpointsOnActivity } from './audit-checkpoints.js';
 import type { AuditConsistencyProof, AuditInclusionProof, DenialEvent, GatewayExtraMethods } from '../gateway/gateway-methods.js';
 import type { ServiceLog } from '../transport/service-log.js';
 import type { Principal } from './api.js';
@@ -37,8 +38,9 @@ export const AUDIT_METHOD_NAMES: readonly AuditMethodName[] = ['audit.checkpoint
 /** Largest page of `audit.entries` (the gateway's route allows the same). */
 export const MAX_AUDIT_ENTRIES_PAGE = 1000;
 /**
- * Bytes of entries one `audit.entries` page may carry: a page is one unchunked NATS reply, so
- * it stays well under the default max_payload (1 MiB); the caller pages on from the last seq.
+ * Bytes of entries one `audit.entries` page may carry by default: a page is one unchunked NATS
+ * reply, so it stays well under the default max_payload (1 MiB); the caller pages on from the
+ * last seq. A smaller server limit lowers it (see {@link AuditMethodsOptions.maxReplyBytes}).
  */
 export const MAX_AUDIT_PAGE_BYTES = 512 * 1024;
 
@@ -53,14 +55,18 @@ export interface AuditMethodsOptions {
   log?: AuditLogReader;
   /** Checkpoint schedule of `log`, ticked by exports and stopped by {@link AuditMethods.stop}. */
   schedule?: CheckpointSchedule;
-  /** The coordinator's service id: actor of denials whose principal is unknown. */
+  /** The coordinator's service id, named in errors. */
   id: string;
+  /** The largest reply the transport carries in one message (NATS max_payload), read per call. */
+  maxReplyBytes?: () => number | undefined;
 }
 
 const READ_ROLES = new Set(['auditor', 'admin']);
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/;
 /** Runs that the audit entry schema would refuse in free text (ids in routes, say). */
 const BLOB_RUN = /[A-Za-z0-9+/=_-]{40,}/g;
+/** The same within one path segment, elided first so that the route's shape stays readable. */
+const SEGMENT_RUN = /[A-Za-z0-9+=_-]{32,}/g;
 
 const hex = (u: Uint8Array): string => Buffer.from(u).toString('hex');
 
@@ -93,7 +99,7 @@ function denialReason(e: DenialEvent): string {
   const roles = e.requiredRoles?.length ? ` (needs ${e.requiredRoles.join('|')})` : '';
   const text = `${e.reason}: ${e.method} ${e.route}${roles} request ${e.requestId}${e.remoteAddress ? ` from ${e.remoteAddress}` : ''}`;
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f]/g, ' ').replace(BLOB_RUN, '[...]').slice(0, 200);
+  return text.replace(/[\u0000-\u001f\u007f]/g, ' ').replace(SEGMENT_RUN, '[...]').replace(BLOB_RUN, '[...]').slice(0, 200);
 }
 
 function checkDenial(v: unknown): DenialEvent {
@@ -115,8 +121,10 @@ export class AuditMethods {
   readonly #log: AuditLogReader | undefined;
   readonly #schedule: CheckpointSchedule | undefined;
   readonly #id: string;
+  readonly #maxReplyBytes: () => number | undefined;
 
   constructor(opts: AuditMethodsOptions) {
+    this.#maxReplyBytes = opts.maxReplyBytes ?? (() => undefined);
     this.#sink = opts.sink;
     this.#log = opts.log;
     this.#schedule = opts.schedule;
@@ -166,11 +174,13 @@ export class AuditMethods {
     const limit = Math.min(checkCount(r.limit ?? 100, 'limit', Number.MAX_SAFE_INTEGER), MAX_AUDIT_ENTRIES_PAGE);
     if (from >= size || limit === 0) return { entries: [], treeSize: size };
     // Stop at the byte budget so that a page of large entries still fits one reply.
+    // Half the transport limit leaves room for the JSON around the entries.
+    const budget = Math.min(MAX_AUDIT_PAGE_BYTES, Math.floor((this.#maxReplyBytes() ?? Infinity) / 2));
     let to = from;
     let bytes = 0;
     while (to < size && to - from < limit) {
       const n = log.entryBytes(to).length + 16;
-      if (to > from && bytes + n > MAX_AUDIT_PAGE_BYTES) break;
+      if (to > from && bytes + n > budget) break;
       bytes += n;
       to++;
     }
@@ -246,6 +256,8 @@ export class AuditMethods {
 export interface AuditMethodsSetup {
   id: string;
   sink: AuditSink;
+  /** See {@link AuditMethodsOptions.maxReplyBytes}. */
+  maxReplyBytes?: () => number | undefined;
   /** Checkpoint schedule options (when the sink is a writable AuditLog with a signer); default: check every second. */
   checkpoints?: CheckpointScheduleOptions;
   logger?: ServiceLog;
@@ -260,19 +272,18 @@ function asMerkleLog(sink: AuditSink): (AuditLogReader & Pick<AuditLog, 'checkpo
 }
 
 /**
- * Builds the audit methods over `sink`; when the sink is a signing Merkle log, starts its
- * checkpoint schedule (default: sign within a second of new entries, and every 1000 entries).
+ * Builds the audit methods over `sink`; when the sink is a signing Merkle log, starts signing
+ * its checkpoints (audit-checkpoints.ts: within a second of new entries, every 1000 entries).
  */
 export function startAuditMethods(setup: AuditMethodsSetup): AuditMethods {
   const log = asMerkleLog(setup.sink);
   const logger = setup.logger;
   const schedule =
     log && log.verifier
-      ? scheduleCheckpoints(log, {
-          everyMs: 1000,
+      ? signCheckpointsOnActivity(log, {
           onError: (e) => logger?.warn('audit-checkpoint-failed', { message: e instanceof Error ? e.message : String(e) }),
           ...setup.checkpoints,
         })
       : undefined;
-  return new AuditMethods({ sink: setup.sink, id: setup.id, ...(log ? { log } : {}), ...(schedule ? { schedule } : {}) });
+  return new AuditMethods({ sink: setup.sink, id: setup.id, ...(setup.maxReplyBytes ? { maxReplyBytes: setup.maxReplyBytes } : {}), ...(log ? { log } : {}), ...(schedule ? { schedule } : {}) });
 }

@@ -95,7 +95,7 @@ export class CoordinatorService {
     parts.api.extend(he);
     const svc = new CoordinatorService(nc, parts, he, log);
     // The audit methods answer from the Merkle log when the sink is one (see audit-methods.ts).
-    const auditMethods = startAuditMethods({ id, sink: audit, logger: log, ...(opts.auditCheckpoints ? { checkpoints: opts.auditCheckpoints } : {}) });
+    const auditMethods = startAuditMethods({ id, sink: audit, logger: log, maxReplyBytes: () => nc.info?.max_payload, ...(opts.auditCheckpoints ? { checkpoints: opts.auditCheckpoints } : {}) });
     parts.api.extend(auditMethods);
     const closable = audit as { close?: () => Promise<void> };
     svc.#audit = { methods: auditMethods, ...(typeof opts.audit === 'function' && typeof closable.close === 'function' ? { close: () => closable.close!() } : {}) };
