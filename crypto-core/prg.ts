@@ -19,6 +19,9 @@ export class Prg {
   readonly #seed: Uint8Array;
   readonly #cipher: Cipheriv;
 
+  /** The largest draw of {@link Prg.bytes} / {@link Prg.u64} served without a copy (64 KiB). */
+  static readonly CHUNK_BYTES = CHUNK;
+
   private constructor(seed: Uint8Array) {
     this.#seed = seed;
     this.#cipher = createCipheriv('aes-256-ctr', seed, ZERO_IV);
@@ -43,28 +46,56 @@ export class Prg {
     return new Prg(new Uint8Array(createHmac('sha256', this.#seed).update(label, 'utf8').digest()));
   }
 
-  /** Fills `out` with the next keystream bytes and returns it. */
+  /**
+   * Fills `out` with the next keystream bytes and returns it.
+   *
+   * Why a copy per 64 KiB chunk remains: node:crypto's `Cipheriv.update(data[, inputEncoding]
+   * [, outputEncoding])` has no output-buffer parameter; it always returns a freshly allocated
+   * Buffer (or a string), so the keystream cannot be written straight into `out`. The chunk is
+   * copied while it is still in cache; callers that only need a short or chunked stream use
+   * {@link Prg.bytes} / {@link Prg.u64} with at most {@link Prg.CHUNK_BYTES} bytes, which hand
+   * out the cipher's own buffer without any copy.
+   */
   fill(out: Uint8Array): Uint8Array {
     if (!(out instanceof Uint8Array)) throw new InvalidArgumentError('out: expected Uint8Array');
     let off = 0;
     while (off < out.length) {
       const n = Math.min(CHUNK, out.length - off);
-      const ks = this.#cipher.update(n === CHUNK ? ZEROS : ZEROS.subarray(0, n));
-      out.set(ks, off);
+      out.set(this.#cipher.update(n === CHUNK ? ZEROS : ZEROS.subarray(0, n)), off);
       off += n;
     }
     return out;
   }
 
+  /**
+   * The next `n` <= CHUNK_BYTES keystream bytes in the buffer `update` allocated for them, so no
+   * zeroed array is allocated and nothing is copied. Node gives each `update` result its own
+   * ArrayBuffer of exactly that size; were it ever a slice of a shared pool, handing out a view
+   * would expose the pool through `.buffer`, so that case falls back to a copy.
+   */
+  #keystream(n: number): Uint8Array {
+    const ks = this.#cipher.update(ZEROS.subarray(0, n));
+    if (ks.byteOffset === 0 && ks.buffer.byteLength === n) return new Uint8Array(ks.buffer, 0, n);
+    return Uint8Array.from(ks);
+  }
+
   /** The next `n` keystream bytes. */
   bytes(n: number): Uint8Array {
     if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`n: expected non-negative integer, got ${n}`);
-    return this.fill(new Uint8Array(n));
+    return n <= CHUNK ? this.#keystream(n) : this.fill(new Uint8Array(n));
   }
 
-  /** The next `n` uniformly random ring elements of Z_2^64. */
+  /**
+   * The next `n` uniformly random ring elements of Z_2^64 (little-endian 8-byte words of the
+   * keystream). Draws of at most CHUNK_BYTES / 8 elements cost no allocation or copy besides the
+   * cipher's own output, so a long stream consumed chunk by chunk never materialises in full.
+   */
   u64(n: number): BigUint64Array {
     if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`n: expected non-negative integer, got ${n}`);
+    if (n * 8 <= CHUNK) {
+      const ks = this.#keystream(n * 8);
+      return new BigUint64Array(ks.buffer, ks.byteOffset, n);
+    }
     const out = new BigUint64Array(n);
     this.fill(new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
     return out;

@@ -8,9 +8,15 @@
  * Every draw is keyed by a label (the protocol step's tag) and expands the seed with
  * `Prg.fork(purpose + label)`, so the three parties agree on the randomness of a step without
  * talking and without coordinating stream offsets, and different purposes never share a stream.
+ *
+ * Zero shares are the hot path of every product (one per output element): the two keystreams
+ * are consumed in 64 KiB chunks straight from the cipher and combined by the ring backend (the
+ * native addon when loaded) into the output, so neither stream is materialised in full and no
+ * per-element BigInt loop runs in JavaScript.
  */
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { Prg } from '../../crypto-core/prg.js';
+import { getRing, type Ring64 } from '../../crypto-core/ring/index.js';
 import type { PartyIndex } from '../channel/channel.js';
 import type { ReplicatedShare } from './replicated-share.js';
 
@@ -58,27 +64,54 @@ function checkLabel(label: unknown): string {
   return label;
 }
 
-/** PRF-based provider for party `self` from its two seeds. */
-export function createCorrelatedRandomness(self: PartyIndex, seeds: PairwiseSeeds): CorrelatedRandomness {
+/** Elements per keystream chunk of a zero share: the largest draw the Prg serves without a copy. */
+const STREAM_CHUNK = Prg.CHUNK_BYTES / 8;
+
+/**
+ * out = op(F(a), F(b)) for two keystreams, chunk by chunk. The chunks are consecutive 8-byte
+ * words of each stream, so the result is bit-identical to drawing both streams whole.
+ */
+function combineStreams(a: Prg, b: Prg, n: number, op: (x: BigUint64Array, y: BigUint64Array, out: BigUint64Array) => unknown): BigUint64Array {
+  const out = new BigUint64Array(n);
+  for (let off = 0; off < n; off += STREAM_CHUNK) {
+    const len = Math.min(STREAM_CHUNK, n - off);
+    op(a.u64(len), b.u64(len), out.subarray(off, off + len));
+  }
+  return out;
+}
+
+function checkRing(ring: unknown): Ring64 {
+  const r = ring as Ring64 | null;
+  if (r === null || typeof r !== 'object' || typeof r.sub !== 'function' || typeof r.xor !== 'function') {
+    throw new InvalidArgumentError('ring: expected a Ring64 backend');
+  }
+  return r;
+}
+
+/**
+ * PRF-based provider for party `self` from its two seeds. `ring` does the elementwise combining
+ * of the zero shares (default `getRing()`: native when available); the values do not depend on
+ * the backend.
+ */
+export function createCorrelatedRandomness(self: PartyIndex, seeds: PairwiseSeeds, ring: Ring64 = getRing()): CorrelatedRandomness {
   if (self !== 0 && self !== 1 && self !== 2) throw new InvalidArgumentError(`self: expected party index 0, 1 or 2, got ${String(self)}`);
   if (seeds === null || typeof seeds !== 'object') throw new InvalidArgumentError('seeds: expected { next, prev }');
   const next = Prg.fromSeed(checkSeed('seeds.next', seeds.next));
   const prev = Prg.fromSeed(checkSeed('seeds.prev', seeds.prev));
-  const draw = (prg: Prg, purpose: string, label: string, n: number): BigUint64Array =>
-    prg.fork(`${purpose}\u0000${checkLabel(label)}`).u64(checkCount(n));
+  const r = checkRing(ring);
+  const stream = (prg: Prg, purpose: string, label: string): Prg => prg.fork(`${purpose}\u0000${checkLabel(label)}`);
+  const draw = (prg: Prg, purpose: string, label: string, n: number): BigUint64Array => stream(prg, purpose, label).u64(checkCount(n));
   return Object.freeze({
     self,
     zeroShare(label: string, n: number) {
-      const f = draw(next, 'zero', label, n);
-      const g = draw(prev, 'zero', label, n);
-      for (let t = 0; t < f.length; t++) f[t] = f[t]! - g[t]!;
-      return f;
+      const f = stream(next, 'zero', label);
+      const g = stream(prev, 'zero', label);
+      return combineStreams(f, g, checkCount(n), (x, y, o) => r.sub(x, y, o));
     },
     zeroShareBinary(label: string, n: number) {
-      const f = draw(next, 'zero-xor', label, n);
-      const g = draw(prev, 'zero-xor', label, n);
-      for (let t = 0; t < f.length; t++) f[t] = f[t]! ^ g[t]!;
-      return f;
+      const f = stream(next, 'zero-xor', label);
+      const g = stream(prev, 'zero-xor', label);
+      return combineStreams(f, g, checkCount(n), (x, y, o) => r.xor(x, y, o));
     },
     sharedWithNext: (label: string, n: number) => draw(next, 'pair', label, n),
     sharedWithPrev: (label: string, n: number) => draw(prev, 'pair', label, n),

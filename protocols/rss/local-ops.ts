@@ -6,6 +6,7 @@
  * All operations are batched over whole vectors and return fresh shares.
  */
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
+import { getRing, type Ring64 } from '../../crypto-core/ring/index.js';
 import type { ProtocolContext } from './context.js';
 import { ShapeError } from './errors.js';
 import { checkSameLength, checkShare, makeShare, type ReplicatedShare } from './replicated-share.js';
@@ -69,30 +70,69 @@ export function matmulPublic(ctx: ProtocolContext, x: ReplicatedShare, c: BigUin
   return makeShare(ctx.ring.matmul(x.a, c, m, k, n), ctx.ring.matmul(x.b, c, m, k, n), [m, n]);
 }
 
+/** Width of the partial sums in the column form of {@link groupSums}. */
+const COLUMN_WIDTH = 64;
+/**
+ * Group size from which {@link groupSums} sums each group by the column form. Below it one
+ * (rows x g) @ (g x 1) product for all groups is cheaper than a native call per group (measured
+ * on 1e6 elements: the per-group call costs about 1.5 us, the column form saves about 0.4 ns per
+ * element, so it pays from a few thousand elements per group).
+ */
+const COLUMN_FORM_MIN_GROUP = 4096;
+
+function ones(n: number): BigUint64Array {
+  return new BigUint64Array(n).fill(1n);
+}
+
+/**
+ * Sums of consecutive groups of `groupSize` elements of a plain ring vector, mod 2^64, by the
+ * ring's matrix product with a ones vector (the Ring64 interface has no reduction; a product with
+ * ones is exact mod 2^64 and runs in the native addon):
+ * - groupSize 1: a copy;
+ * - small groups: one product (rows x g) @ ones(g x 1);
+ * - large groups (and a single group of at least COLUMN_FORM_MIN_GROUP): per group, the group as a
+ *   (g/64 x 64) matrix summed by columns, ones(1 x g/64) @ G, which vectorises far better than a
+ *   product with one output column (1e6 elements: 0.19 ms against 4 ms on the target machine);
+ *   then the 64 partial sums and the g mod 64 leftover elements in one small product.
+ * The result does not depend on the form or backend: every form is exact mod 2^64.
+ * `groupSize` must divide `v.length` (checked by the callers, which name their own parameter).
+ */
+export function groupSums(ring: Ring64, v: BigUint64Array, groupSize: number): BigUint64Array {
+  const g = groupSize;
+  const rows = v.length / g;
+  if (g === 1) return v.slice();
+  if (g < COLUMN_FORM_MIN_GROUP) return ring.matmul(v, ones(g), rows, g, 1);
+  const body = g - (g % COLUMN_WIDTH);
+  const k = body / COLUMN_WIDTH;
+  const onesK = ones(k);
+  // The 64 column sums followed by the leftover elements, reduced by one more product.
+  const last = new BigUint64Array(COLUMN_WIDTH + (g - body));
+  const onesLast = ones(last.length);
+  const partial = last.subarray(0, COLUMN_WIDTH);
+  const out = new BigUint64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const base = r * g;
+    ring.matmul(onesK, v.subarray(base, base + body), 1, k, COLUMN_WIDTH, partial);
+    last.set(v.subarray(base + body, base + g), COLUMN_WIDTH);
+    ring.matmul(last, onesLast, 1, last.length, 1, out.subarray(r, r + 1));
+  }
+  return out;
+}
+
 /**
  * Sums of consecutive groups of `groupSize` elements (a row sum for a row-major matrix with
- * `groupSize` columns); with no `groupSize`, the sum of all elements (length 1).
+ * `groupSize` columns); with no `groupSize`, the sum of all elements (length 1). No
+ * communication. `ring` does the work (default `getRing()`; protocol code passes `ctx.ring`);
+ * the result is the same under every backend.
  */
-export function sum(x: ReplicatedShare, groupSize?: number): ReplicatedShare {
+export function sum(x: ReplicatedShare, groupSize?: number, ring: Ring64 = getRing()): ReplicatedShare {
   const n = checkShare('x', x);
   const g = groupSize ?? n;
   if (!Number.isSafeInteger(g) || g <= 0 || n % g !== 0) {
     throw new ShapeError(`groupSize: expected a positive divisor of ${n}, got ${String(groupSize)}`);
   }
   const rows = n / g;
-  const a = new BigUint64Array(rows);
-  const b = new BigUint64Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let sa = 0n;
-    let sb = 0n;
-    for (let t = r * g; t < (r + 1) * g; t++) {
-      sa += x.a[t]!;
-      sb += x.b[t]!;
-    }
-    a[r] = sa; // assignment wraps mod 2^64
-    b[r] = sb;
-  }
-  return makeShare(a, b, groupSize === undefined ? undefined : [rows]);
+  return makeShare(groupSums(ring, x.a, g), groupSums(ring, x.b, g), groupSize === undefined ? undefined : [rows]);
 }
 
 /** A public constant as a share (party 0 holds it in x0; x1 = x2 = 0). */

@@ -17,6 +17,7 @@ import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import type { ProtocolContext } from './context.js';
 import { ShapeError } from './errors.js';
 import { recvVector, sendVector } from './exchange.js';
+import { groupSums } from './local-ops.js';
 import { checkSameLength, checkShare, makeShare, type ReplicatedShare } from './replicated-share.js';
 
 /**
@@ -68,12 +69,11 @@ export async function dot(ctx: ProtocolContext, x: ReplicatedShare, y: Replicate
   }
   const rows = total / length;
   const tag = ctx.nextTag('dot');
-  const terms = ctx.ring.fusedMul(x.a, x.b, y.a, y.b, new BigUint64Array(total));
+  // The local terms of each product, summed per row by the ring (no BigInt loop in JS); the
+  // zero share is added once per dot product, so each z_r alone is still uniform.
+  const zeros = new BigUint64Array(total);
+  const terms = ctx.ring.fusedMul(x.a, x.b, y.a, y.b, zeros, zeros);
   const z = ctx.randomness.zeroShare(tag, rows);
-  for (let r = 0; r < rows; r++) {
-    let s = z[r]!;
-    for (let t = r * length; t < (r + 1) * length; t++) s += terms[t]!;
-    z[r] = s;
-  }
+  ctx.ring.add(z, groupSums(ctx.ring, terms, length), z);
   return reshare(ctx, tag, z, [rows]);
 }
