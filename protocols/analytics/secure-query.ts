@@ -152,9 +152,13 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
   const ranges: { lo: number; hi: number }[] = [];
   const oneHotElems: ReplicatedShare[] = [];
   const oneHotSumsMinusOne: ReplicatedShare[] = [];
+  // Validity bits stored at upload replace the checks below (no comparison in the query).
+  const stored = datasets.every((d) => d.validity !== undefined);
+  const storedValid: ReplicatedShare[] = [];
   for (const name of used) {
     const c = findColumn(schema, name)!;
-    if (c.type === 'numeric') ranges.push({ lo: await lessThan(name, c.min), hi: await greaterThan(name, c.max) });
+    if (stored) storedValid.push(unionColumn(datasets.map((d) => ({ rows: d.rows, share: d.validity! })), schema.columns.indexOf(c)));
+    else if (c.type === 'numeric') ranges.push({ lo: await lessThan(name, c.min), hi: await greaterThan(name, c.max) });
     else {
       // One-hot and boolean elements must be 0 or 1, and a one-hot group must sum to 1: an
       // uploader that writes 1000 into an indicator would otherwise inflate counts. e is 0 or 1
@@ -192,7 +196,7 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
   const bitAt = (i: number): ReplicatedShare => (i >= 0 ? bits[i]! : publicShare(ctx, new BigUint64Array(n).fill(i === CONST1 ? 1n : 0n)));
 
   // Phase 2: validity, filter, selection, groups.
-  const validBits = [...ranges.map((r) => subFromPublic(ctx, 1n, add(ctx, bits[r.lo]!, bits[r.hi]!))), ...encodingOk];
+  const validBits = [...ranges.map((r) => subFromPublic(ctx, 1n, add(ctx, bits[r.lo]!, bits[r.hi]!))), ...encodingOk, ...storedValid];
   const valid = await andAll(ctx, validBits, n);
   const evalFilter = async (f: Filter): Promise<ReplicatedShare> => {
     if ('and' in f || 'or' in f) {

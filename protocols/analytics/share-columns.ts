@@ -9,6 +9,12 @@ import { makeShare, type ReplicatedShare } from '../rss/replicated-share.js';
 export interface SharedDataset {
   readonly rows: number;
   readonly share: ReplicatedShare;
+  /**
+   * Per-column validity bits computed at upload (column-validity.ts): one 0/1 share per schema
+   * column per row, column-major. When every queried data set has them, a query ANDs them
+   * instead of range-checking the columns it reads.
+   */
+  readonly validity?: ReplicatedShare;
 }
 
 /** Elements [start, start + len) of a share (views, not copies). */

@@ -144,5 +144,10 @@ export function partObjectId(datasetId: string, uploadId: string): string {
   return `dataset-${datasetId}.part-${uploadId}`;
 }
 
+/** Share store id of one part's column validity bits (computed at upload, column-validity.ts). */
+export function validityObjectId(datasetId: string, uploadId: string): string {
+  return `dataset-${datasetId}.part-${uploadId}.valid`;
+}
+
 /** Data set ids and upload ids: short, file-name safe. */
 export const DATASET_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;

@@ -1,8 +1,9 @@
 /**
  * @module services/analytics/dataset-store
  * A party's data sets on top of its {@link ShareStore} (AES-256-GCM at rest under the party's
- * storage key): one object per uploaded part holding this party's share pair, and one manifest
- * object (owner, schema, policy, parts with their upload digests). Only this party's shares are
+ * storage key): one object per uploaded part holding this party's share pair, one with the
+ * shares of its column validity bits (computed at upload), and one manifest object (owner,
+ * schema, policy, parts with their upload digests). Only this party's shares are
  * ever stored; values exist nowhere.
  */
 import { canonicalJson } from '../../crypto-core/canonical-json.js';
@@ -12,7 +13,7 @@ import { makeShare } from '../../protocols/rss/replicated-share.js';
 import { ShareStoreError } from '../party/errors.js';
 import type { ShareStore } from '../party/share-store.js';
 import { decodeSharePair, encodeSharePair } from '../sdk/sealed-share-pair.js';
-import { manifestObjectId, partObjectId, sha256Hex, type DatasetManifest } from './analytics-jobs.js';
+import { manifestObjectId, partObjectId, sha256Hex, validityObjectId, type DatasetManifest } from './analytics-jobs.js';
 import { UnknownDatasetError } from './errors.js';
 
 /** The manifest of `datasetId`, or undefined. */
@@ -33,9 +34,10 @@ export async function writeManifest(store: ShareStore, manifest: DatasetManifest
   return sha256Hex(text);
 }
 
-/** Stores this party's share pair of one part. */
+/** Stores this party's share pair of one part, and of its column validity bits when given. */
 export async function writePart(store: ShareStore, datasetId: string, uploadId: string, share: SharedDataset): Promise<void> {
   await store.put(partObjectId(datasetId, uploadId), encodeSharePair(share.share.a, share.share.b));
+  if (share.validity) await store.put(validityObjectId(datasetId, uploadId), encodeSharePair(share.validity.a, share.validity.b));
 }
 
 /**
@@ -52,7 +54,9 @@ export async function loadDataset(store: ShareStore, datasetId: string): Promise
     const bytes = await store.get(partObjectId(datasetId, p.uploadId));
     if (!bytes) throw new ShareStoreError(`dataset ${datasetId}: part ${p.uploadId} is in the manifest but not in the store`);
     const [a, b] = decodeSharePair(bytes, p.rows * width);
-    parts.push({ rows: p.rows, share: makeShare(a, b) });
+    const valid = await store.get(validityObjectId(datasetId, p.uploadId));
+    const validity = valid ? decodeSharePair(valid, p.rows * manifest.schema.columns.length) : undefined;
+    parts.push({ rows: p.rows, share: makeShare(a, b), ...(validity ? { validity: makeShare(validity[0], validity[1]) } : {}) });
   }
   return { manifest, parts };
 }
@@ -63,7 +67,10 @@ export async function eraseDataset(store: ShareStore, datasetId: string): Promis
   if (!manifest) throw new UnknownDatasetError(datasetId);
   // Parts first: a crash in between leaves a manifest naming missing parts (a visible error),
   // never shares without a manifest that nobody would find to erase.
-  for (const p of manifest.parts) await store.delete(partObjectId(datasetId, p.uploadId));
+  for (const p of manifest.parts) {
+    await store.delete(partObjectId(datasetId, p.uploadId));
+    await store.delete(validityObjectId(datasetId, p.uploadId));
+  }
   await store.delete(manifestObjectId(datasetId));
   return manifest.parts.length;
 }

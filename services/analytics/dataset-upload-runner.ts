@@ -4,10 +4,14 @@
  * upload digest, open it (the associated data binds name, upload id and party index), and store
  * the share pair encrypted at rest with an updated manifest. `create` refuses an existing data
  * set; `append` adds a part to one with the same schema and owner, keeping its policy.
- * The parties vote (one round) after their checks and write only when all three accept.
+ * The parties vote (one round) after their checks and write only when all three accept; they
+ * then compute the part's column validity bits together (range and encoding checks on shares,
+ * column-validity.ts) and store them next to the part.
  */
 import { open as openBox } from '../../crypto-core/sealed-box.js';
+import { computeColumnValidity } from '../../protocols/analytics/column-validity.js';
 import { checkPolicy, checkSchema, encodedWidth, sameSchema } from '../../protocols/analytics/dataset-schema.js';
+import { defaultCompareOps } from '../../protocols/analytics/default-compare-ops.js';
 import { nextParty, prevParty } from '../../protocols/channel/channel.js';
 import { makeShare } from '../../protocols/rss/replicated-share.js';
 import { JobPayloadError } from '../party/errors.js';
@@ -70,7 +74,11 @@ export class DatasetUploadRunner implements JobRunner {
     const refusers = [nextParty(self), prevParty(self)].filter((_, i) => votes[i]![0] !== 1);
     if (refusers.length > 0) throw new JobPayloadError(`upload refused by party ${refusers.join(' and ')}; nothing stored`);
     const { p, manifest, pair } = prepared!;
-    await writePart(ctx.shares, p.datasetId, p.uploadId, { rows: p.rows, share: makeShare(pair[0], pair[1]) });
+    // Range and encoding checks of every column, once per part, on shares: queries then AND
+    // these bits instead of comparing (column-validity.ts).
+    const share = makeShare(pair[0], pair[1]);
+    const validity = await computeColumnValidity(ctx.protocol, defaultCompareOps, p.schema, { rows: p.rows, share });
+    await writePart(ctx.shares, p.datasetId, p.uploadId, { rows: p.rows, share, validity });
     const manifestSha256 = await writeManifest(ctx.shares, manifest);
     ctx.log.info('dataset-stored', { datasetId: p.datasetId, uploadId: p.uploadId, rows: p.rows, parts: manifest.parts.length });
     const result: DatasetUploadPartyResult = { datasetId: p.datasetId, rows: manifest.rows, parts: manifest.parts.length, manifestSha256 };

@@ -86,6 +86,7 @@ describe('analytics services over three in-process parties', () => {
     const files = readdirSync(join(dir, 'party-0', 'shares'));
     expect(files.filter((f) => f.endsWith('.manifest.share')).sort()).toEqual(['dataset-h1.manifest.share', 'dataset-h2.manifest.share', 'dataset-h3.manifest.share']);
     expect(files.filter((f) => /^dataset-h[123]\.part-[0-9a-f]{32}\.share$/.test(f))).toHaveLength(4);
+    expect(files.filter((f) => /^dataset-h[123]\.part-[0-9a-f]{32}\.valid\.share$/.test(f))).toHaveLength(4);
     for (const f of files) expect(readFileSync(join(dir, 'party-0', 'shares', f)).toString('latin1')).not.toMatch(/mean_radius|hospital-1/);
   });
 

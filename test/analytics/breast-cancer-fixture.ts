@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Prg } from '../../crypto-core/prg.js';
+import { computeColumnValidity } from '../../protocols/analytics/column-validity.js';
 import { checkSchema, type DatasetSchema, type NumericColumn } from '../../protocols/analytics/dataset-schema.js';
 import { defaultCompareOps } from '../../protocols/analytics/default-compare-ops.js';
 import type { EncodedRows, Row } from '../../protocols/analytics/encode-rows.js';
@@ -89,12 +90,22 @@ export async function runSecure(
   minCellSize: number,
   label = 'analytics',
   fractionBits?: number,
+  storedValidity = false,
 ): Promise<SecureRunResult> {
   const rng = seeded(label);
   const parties = createLocalParties({ rng: rng.fork('seeds'), ...(fractionBits === undefined ? {} : { fractionBits }) });
   const shared = hospitals.map((h, i) => shareEncodedRows(h, rng.fork(`hospital-${i}`)));
   const perParty = [0, 1, 2].map((p) => shared.map((s) => s[p]!)) as SharedDataset[][];
-  const outs = await parties.run((ctx, self) => runSecureQuery(ctx, { schema, datasets: perParty[self]!, query, minCellSize }, defaultCompareOps));
+  const outs = await parties.run(async (ctx, self) => {
+    let datasets = perParty[self]!;
+    // As at upload: each part's column validity computed once, then used by the query.
+    if (storedValidity) {
+      const withValidity: SharedDataset[] = [];
+      for (const d of datasets) withValidity.push({ ...d, validity: await computeColumnValidity(ctx, defaultCompareOps, schema, d) });
+      datasets = withValidity;
+    }
+    return runSecureQuery(ctx, { schema, datasets, query, minCellSize }, defaultCompareOps);
+  });
   const values = openChecked([outs[0].output, outs[1].output, outs[2].output]);
   const result = decodeQueryOutput(schema, query, outs[0].layout, values);
   return {

@@ -32,10 +32,16 @@ const parts = splitHospitals(rows);
 const hospitals = parts.map((h) => encodeRows(schema, h));
 const DATASETS = ['h1', 'h2', 'h3'];
 
-async function check(query: Query, k: number, data: { rows: readonly Row[]; hospitals: readonly EncodedRows[] } = { rows, hospitals }, label?: string): Promise<{ secure: QueryResult; clear: QueryResult }> {
+async function check(
+  query: Query,
+  k: number,
+  data: { rows: readonly Row[]; hospitals: readonly EncodedRows[] } = { rows, hospitals },
+  label?: string,
+  storedValidity = false,
+): Promise<{ secure: QueryResult; clear: QueryResult }> {
   const q = checkQuery(query, schema);
   const clear = plaintextQuery(schema, data.rows, q, k);
-  const { result } = await runSecure(schema, data.hospitals, q, k, label);
+  const { result } = await runSecure(schema, data.hospitals, q, k, label, undefined, storedValidity);
   expectMatches(result, clear, q);
   return { secure: result, clear };
 }
@@ -83,6 +89,9 @@ describe('secure analytics on breast cancer split across three hospitals', () =>
         aggregates: [{ op: 'count' }, { op: 'mean', column: 'mean_area' }, { op: 'stddev', column: 'mean_radius' }, { op: 'max', column: 'mean_texture' }],
       },
       10,
+      undefined,
+      undefined,
+      true,
     );
     await check(
       {
@@ -162,9 +171,14 @@ describe('secure analytics on breast cancer split across three hospitals', () =>
     };
     const { secure } = await check(q, 10, { rows: badRows, hospitals: badHospitals }, 'poisoned');
     expect(secure.excludedOutOfRange).toBe(5);
+    // The same with validity bits computed at upload (column-validity) instead of in the query.
+    const { secure: stored } = await check(q, 10, { rows: badRows, hospitals: badHospitals }, 'poisoned-stored', true);
+    expect(stored.excludedOutOfRange).toBe(5);
     // The same rows seen through a query that reads worst_area: only that row is excluded.
     const { secure: other } = await check({ datasets: DATASETS, groupBy: ['size'], aggregates: [{ op: 'count' }, { op: 'mean', column: 'worst_area' }] }, 10, { rows: badRows, hospitals: badHospitals }, 'poisoned-2');
     expect(other.excludedOutOfRange).toBe(2);
+    const { secure: other2 } = await check({ datasets: DATASETS, groupBy: ['size'], aggregates: [{ op: 'count' }, { op: 'mean', column: 'worst_area' }] }, 10, { rows: badRows, hospitals: badHospitals }, 'poisoned-2s', true);
+    expect(other2.excludedOutOfRange).toBe(2);
   });
 
   it('trains logistic regression (6 features, 5 epochs) on a filtered selection', async () => {

@@ -1,0 +1,64 @@
+/**
+ * @module protocols/analytics/column-validity
+ * Per-column validity bits of a shared table, computed once when a part is uploaded so that
+ * queries need no range checks of their own: a query ANDs the stored bits of the columns it
+ * reads (a product tree, no comparison). The checks are the ones runSecureQuery makes when no
+ * stored bits exist, on shares, nothing opened:
+ * - numeric: [x < min] and [x > max] on the column's own encoding (one batched ltz over all
+ *   numeric columns); valid = 1 - lo - hi (both cannot hold, min <= max);
+ * - one-hot / boolean: [e (e - 1) = 0] per element (only 0 and 1 satisfy it mod 2^64) and
+ *   [sum - 1 = 0] per one-hot group (one product round, one batched eqz);
+ * and a column's bit is the AND of its element bits.
+ * Output layout: `schema.columns.length` columns of `rows` bits, column-major (like the table).
+ */
+import { addPublic, concat, split, subFromPublic, add } from '../rss/local-ops.js';
+import type { ProtocolContext } from '../rss/context.js';
+import type { ReplicatedShare } from '../rss/replicated-share.js';
+import type { CompareOps } from './compare-ops.js';
+import { columnOffset, DEFAULT_COLUMN_FRACTION_BITS, type DatasetSchema } from './dataset-schema.js';
+import { andAll, mulPairs } from './secure-bits.js';
+import { sliceShare, type SharedDataset } from './share-columns.js';
+
+/** Shares of the validity bits of every column of `table` (see the module doc). */
+export async function computeColumnValidity(parent: ProtocolContext, ops: CompareOps, schema: DatasetSchema, table: SharedDataset): Promise<ReplicatedShare> {
+  const ctx = parent.scope('column-validity');
+  const n = table.rows;
+  const col = (name: string, j = 0): ReplicatedShare => sliceShare(table.share, (columnOffset(schema, name) + j) * n, n);
+  const enc = (v: number, f: number): bigint => BigInt.asUintN(64, BigInt(Math.round(v * 2 ** f)));
+  const cmp: ReplicatedShare[] = [];
+  const elems: ReplicatedShare[] = [];
+  const sumsMinusOne: ReplicatedShare[] = [];
+  const steps: ({ kind: 'numeric'; at: number } | { kind: 'encoded'; at: number; width: number; sumAt: number })[] = [];
+  for (const c of schema.columns) {
+    if (c.type === 'numeric') {
+      const f = c.fractionBits ?? DEFAULT_COLUMN_FRACTION_BITS;
+      const x = col(c.name);
+      steps.push({ kind: 'numeric', at: cmp.length });
+      cmp.push(addPublic(ctx, x, enc(-c.min, f)), subFromPublic(ctx, enc(c.max, f), x));
+    } else {
+      const width = c.type === 'categorical' ? c.categories.length : 1;
+      const es = Array.from({ length: width }, (_, j) => col(c.name, j));
+      steps.push({ kind: 'encoded', at: elems.length, width, sumAt: c.type === 'categorical' ? sumsMinusOne.length : -1 });
+      elems.push(...es);
+      if (c.type === 'categorical') sumsMinusOne.push(addPublic(ctx, es.reduce((s, e) => add(ctx, s, e)), BigInt.asUintN(64, -1n)));
+    }
+  }
+  const [ltzCtx, mulCtx, eqCtx] = [ctx.scope('range'), ctx.scope('square'), ctx.scope('equal')];
+  const encodingOk = async (): Promise<ReplicatedShare[]> => {
+    if (elems.length === 0) return [];
+    const squares = await mulPairs(mulCtx, elems, elems.map((e) => addPublic(mulCtx, e, BigInt.asUintN(64, -1n))));
+    const zero = [...squares, ...sumsMinusOne];
+    return split(await ops.eqz(eqCtx, concat(zero)), zero.map(() => n));
+  };
+  const [bits, eq] = await Promise.all([cmp.length ? ops.ltz(ltzCtx, concat(cmp)).then((b) => split(b, cmp.map(() => n))) : Promise.resolve([]), encodingOk()]);
+  const out: ReplicatedShare[] = [];
+  for (const s of steps) {
+    if (s.kind === 'numeric') out.push(subFromPublic(ctx, 1n, add(ctx, bits[s.at]!, bits[s.at + 1]!)));
+    else {
+      const parts = eq.slice(s.at, s.at + s.width);
+      if (s.sumAt >= 0) parts.push(eq[elems.length + s.sumAt]!);
+      out.push(await andAll(ctx, parts, n));
+    }
+  }
+  return concat(out);
+}
