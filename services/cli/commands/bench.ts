@@ -12,6 +12,7 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   rss: () => import('../../../bench/rss.js'),
   he: () => import('../../../bench/he.js'),
   audit: () => import('../../../bench/audit.js'),
+  inference: () => import('../../../bench/inference.js'),
 };
 
 function formatRow(c: BenchCase): string {
