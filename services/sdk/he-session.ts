@@ -7,9 +7,10 @@
  */
 import type { HePlan } from '../../protocols/he/he-plan.js';
 import type { HeClient } from '../../protocols/he/he-client.js';
-import type { HeClientPlan } from '../gateway/gateway-methods.js';
+import type { HeClientPlan } from '../coordinator/api.js';
 import type { GatewayHttp } from './gateway-http.js';
 import { toBase64 } from '../../crypto-core/encoding.js';
+import { InvalidArgumentError } from '../../crypto-core/errors.js';
 
 /** The plan object the client-side functions take: the public part, with no evaluation steps. */
 function clientOnlyPlan(p: HeClientPlan): HePlan {
@@ -18,11 +19,18 @@ function clientOnlyPlan(p: HeClientPlan): HePlan {
   return { ...p, steps: [], cost: { rotations: 0, plainMultiplies: 0, cipherMultiplies: 0 } } as HePlan;
 }
 
-/** Keys and registration of one model's HE session. */
+/**
+ * Keys and registration of one model's HE session. A session the service has lost (expired or
+ * forgotten after a restart) is {@link retire}d: its keys stay loaded while inferences that
+ * already use it finish ({@link use}), then they are freed.
+ */
 export class HeSession {
   readonly modelId: string;
   readonly sessionId: string;
   readonly client: HeClient;
+  #leases = 0;
+  #retired = false;
+  #disposed = false;
 
   private constructor(modelId: string, sessionId: string, client: HeClient) {
     this.modelId = modelId;
@@ -54,8 +62,37 @@ export class HeSession {
     return this.client.plan.inputSize;
   }
 
-  /** Frees the keys. */
+  /** Whether the session was retired or disposed (the service no longer holds it, or the keys are freed). */
+  get retired(): boolean {
+    return this.#retired || this.#disposed;
+  }
+
+  /**
+   * Runs `f` with the keys guaranteed loaded until it settles, even when the session is retired
+   * meanwhile (a concurrent inference found it lost).
+   * @throws InvalidArgumentError when the keys were already freed.
+   */
+  async use<T>(f: (session: HeSession) => Promise<T>): Promise<T> {
+    if (this.#disposed) throw new InvalidArgumentError(`session ${this.sessionId}: keys already freed`);
+    this.#leases++;
+    try {
+      return await f(this);
+    } finally {
+      this.#leases--;
+      if (this.#retired && this.#leases === 0) this.dispose();
+    }
+  }
+
+  /** Marks the session lost by the service: the keys are freed once no {@link use} is running. */
+  retire(): void {
+    this.#retired = true;
+    if (this.#leases === 0) this.dispose();
+  }
+
+  /** Frees the keys now (idempotent). */
   dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
     this.client.dispose();
   }
 }

@@ -94,6 +94,22 @@ export interface PendingMpcInference {
 /** Attempts of a submission when the gateway or coordinator is transiently unavailable. */
 const SUBMIT_ATTEMPTS = 3;
 
+/** Attempts of an HE submission: the first, and one with freshly registered keys when the session was lost. */
+const HE_SUBMIT_ATTEMPTS = 2;
+
+/** Job error codes that mean the service no longer holds the HE key session. */
+const LOST_SESSION_CODES: ReadonlySet<string> = new Set(['he-unknown-session', 'he-session-expired']);
+
+/**
+ * Whether a submission was refused because the key session is gone: `session-expired` (410), or
+ * `not-found` naming `body/sessionId` (an unknown model is `not-found` without that path).
+ */
+function isLostSessionProblem(err: unknown): boolean {
+  if (!(err instanceof GatewayProblemError)) return false;
+  if (err.problem === 'session-expired') return true;
+  return err.problem === 'not-found' && (err.errors ?? []).some((e) => e.path === 'body/sessionId');
+}
+
 const TERMINAL = new Set<JobStatus['state']>(['verified', 'failed', 'failed-verification']);
 
 function checkModelId(v: unknown): string {
@@ -111,7 +127,8 @@ export class MpcClient {
   readonly http: GatewayHttp;
   readonly fractionBits: number;
   readonly #pollMs: number;
-  readonly #heSessions = new Map<string, Promise<HeSession>>();
+  /** HE sessions by model id; `session` is set once the setup has resolved. */
+  readonly #heSessions = new Map<string, { promise: Promise<HeSession>; session?: HeSession }>();
 
   constructor(opts: MpcClientOptions) {
     if (typeof opts !== 'object' || opts === null) throw new InvalidArgumentError('opts: expected { gatewayUrl, apiKey | signingKey }');
@@ -186,17 +203,29 @@ export class MpcClient {
     return { ...out, job };
   }
 
-  /** The HE session of `modelId`: keys made and registered once per client and model. */
+  /**
+   * The HE session of `modelId`: keys made and registered once per client and model, and made
+   * again after the service lost them (see {@link MpcClient.infer} with `mode: 'he'`).
+   */
   heSession(modelId: string): Promise<HeSession> {
     checkModelId(modelId);
-    let s = this.#heSessions.get(modelId);
-    if (!s) {
-      s = HeSession.open(this.http, modelId);
+    const cached = this.#heSessions.get(modelId);
+    if (cached) return cached.promise;
+    const entry: { promise: Promise<HeSession>; session?: HeSession } = { promise: HeSession.open(this.http, modelId) };
+    entry.promise.then(
+      (session) => (entry.session = session),
       // A failed setup is not cached, so a retry starts over.
-      s.catch(() => this.#heSessions.delete(modelId));
-      this.#heSessions.set(modelId, s);
-    }
-    return s;
+      () => this.#heSessions.get(modelId) === entry && this.#heSessions.delete(modelId),
+    );
+    this.#heSessions.set(modelId, entry);
+    return entry.promise;
+  }
+
+  /** Forgets `session` (when it is still the cached one) and frees its keys once unused. */
+  #dropHeSession(session: HeSession): void {
+    // The cache may already hold a newer session (another inference renewed it first): keep that one.
+    if (this.#heSessions.get(session.modelId)?.session === session) this.#heSessions.delete(session.modelId);
+    session.retire();
   }
 
   async #inferHe(modelId: string, input: TensorInput, opts: InferOptions): Promise<InferenceResult> {
@@ -205,26 +234,57 @@ export class MpcClient {
     if (input.data === null || typeof input.data !== 'object' || input.data.length !== n) {
       throw new InvalidArgumentError(`input.data: expected ${n} numbers for shape [${input.shape.join(', ')}], got ${input.data?.length}`);
     }
-    const session = await this.heSession(modelId);
-    if (n !== session.inputSize) throw new InvalidArgumentError(`input.shape: model ${modelId} takes ${session.inputSize} inputs, got ${n}`);
-    const ciphertext = toBase64(session.client.encrypt(Float64Array.from(input.data)));
-    const sub = await this.http.json<{ job: JobStatus; created: boolean }>({
-      method: 'POST',
-      path: '/v1/inference/he',
-      body: { modelId, sessionId: session.sessionId, ciphertext },
-      headers: { 'idempotency-key': opts.idempotencyKey ?? randomBytes(16).toString('hex') },
-    });
-    const job = await this.waitForJob(sub.job.id, { timeoutMs: opts.timeoutMs, onProgress: opts.onProgress });
-    const result = await this.jobResult(job.id);
-    if (result.kind !== 'he-inference') throw new InvalidArgumentError(`job ${job.id}: expected an he-inference result, got ${result.kind}`);
-    const r = result.result as JobResults['he-inference'];
-    const data = session.client.decrypt(fromLargeBase64(r.ciphertext, 'result.ciphertext'));
-    return { shape: [1, data.length], data, job };
+    const idempotencyKey = opts.idempotencyKey ?? randomBytes(16).toString('hex');
+    // A session the service lost (expired, or forgotten by a restarted coordinator) is refused at
+    // submission before any job exists: register new keys and submit once more, under the same
+    // idempotency key (no job holds it yet).
+    for (let attempt = 1; ; attempt++) {
+      const session = await this.heSession(modelId);
+      const outcome = await session.use(async (): Promise<{ lost: unknown } | { result: InferenceResult }> => {
+        if (n !== session.inputSize) throw new InvalidArgumentError(`input.shape: model ${modelId} takes ${session.inputSize} inputs, got ${n}`);
+        const ciphertext = toBase64(session.client.encrypt(Float64Array.from(input.data)));
+        let sub: { job: JobStatus; created: boolean };
+        try {
+          sub = await this.http.json<{ job: JobStatus; created: boolean }>({
+            method: 'POST',
+            path: '/v1/inference/he',
+            body: { modelId, sessionId: session.sessionId, ciphertext },
+            headers: { 'idempotency-key': idempotencyKey },
+          });
+        } catch (err) {
+          if (isLostSessionProblem(err)) return { lost: err };
+          throw err;
+        }
+        let last: JobStatus | undefined;
+        let job: JobStatus;
+        try {
+          job = await this.waitForJob(sub.job.id, {
+            timeoutMs: opts.timeoutMs,
+            onProgress: (j) => {
+              last = j;
+              opts.onProgress?.(j);
+            },
+          });
+        } catch (err) {
+          // The job was created, so it is not resubmitted; the next inference registers new keys.
+          if (err instanceof JobFailedError && LOST_SESSION_CODES.has(last?.error?.code ?? '')) this.#dropHeSession(session);
+          throw err;
+        }
+        const result = await this.jobResult(job.id);
+        if (result.kind !== 'he-inference') throw new InvalidArgumentError(`job ${job.id}: expected an he-inference result, got ${result.kind}`);
+        const r = result.result as JobResults['he-inference'];
+        const data = session.client.decrypt(fromLargeBase64(r.ciphertext, 'result.ciphertext'));
+        return { result: { shape: [1, data.length], data, job } };
+      });
+      if ('result' in outcome) return outcome.result;
+      this.#dropHeSession(session);
+      if (attempt >= HE_SUBMIT_ATTEMPTS) throw outcome.lost;
+    }
   }
 
   /** Frees the HE keys this client made. */
   async close(): Promise<void> {
-    const sessions = [...this.#heSessions.values()];
+    const sessions = [...this.#heSessions.values()].map((e) => e.promise);
     this.#heSessions.clear();
     for (const s of await Promise.allSettled(sessions)) if (s.status === 'fulfilled') s.value.dispose();
   }
