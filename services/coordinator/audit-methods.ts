@@ -5,10 +5,10 @@
  * access denials, appended as `access.denied` events). Registered on the CoordinatorApi with
  * `api.extend`, as the HE methods are.
  *
- * Reads are answered from the Merkle log the coordinator writes (services/audit AuditLog, in
- * JetStream). A coordinator whose sink keeps no Merkle log (the in-memory sink of a cluster
- * without JetStream) answers reads with `audit-unavailable` (503), saying why; denials are
- * still appended to whatever sink there is.
+ * Reads are answered from the Merkle log the coordinator writes: services/audit AuditLog in
+ * JetStream, or MemoryMerkleLog (audit-memory-log.ts) in a cluster without JetStream. A
+ * coordinator whose sink keeps no Merkle log (MemoryAuditSink, events only) answers reads with
+ * `audit-unavailable` (503), saying why; denials are still appended to whatever sink there is.
  *
  * Only `auditor` and `admin` principals read the log. The gateway checks the same roles; the
  * coordinator checks again because NATS clients other than the gateway can reach its subjects.
@@ -20,8 +20,8 @@
 import { createHash } from 'node:crypto';
 import { MpcError } from '../../crypto-core/errors.js';
 import { parseCheckpoint, parseNote } from '../../crypto-core/checkpoint/index.js';
-import type { AuditEvent } from '../audit/audit-entry.js';
-import type { AuditLog } from '../audit/audit-log.js';
+import type { AuditEntry, AuditEvent } from '../audit/audit-entry.js';
+import type { AuditLog, ConsistencyProof, InclusionProof } from '../audit/audit-log.js';
 import type { CheckpointSchedule, CheckpointScheduleOptions } from '../audit/checkpoint-schedule.js';
 import { signCheckpointsOnActivity } from './audit-checkpoints.js';
 import type { AuditConsistencyProof, AuditInclusionProof, DenialEvent, GatewayExtraMethods } from '../gateway/gateway-methods.js';
@@ -44,8 +44,16 @@ export const MAX_AUDIT_ENTRIES_PAGE = 1000;
  */
 export const MAX_AUDIT_PAGE_BYTES = 512 * 1024;
 
-/** The part of AuditLog the read methods use. */
-export type AuditLogReader = Pick<AuditLog, 'size' | 'latestCheckpoint' | 'entries' | 'entryBytes' | 'inclusionProof' | 'consistencyProof' | 'flush'>;
+/** What the read methods use of a Merkle log: AuditLog (JetStream) and MemoryMerkleLog both fit. */
+export interface AuditLogReader {
+  readonly size: number;
+  latestCheckpoint(): Promise<string | null>;
+  entries(query: { from: number; to?: number }): AuditEntry[];
+  entryBytes(index: number): Uint8Array;
+  inclusionProof(index: number, treeSize?: number): InclusionProof;
+  consistencyProof(size1: number, size2?: number): ConsistencyProof;
+  flush(): Promise<void>;
+}
 
 /** Options of {@link AuditMethods}. */
 export interface AuditMethodsOptions {

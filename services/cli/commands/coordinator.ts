@@ -3,7 +3,8 @@
  * `mpc coordinator --config <file>`: runs the coordinator until SIGINT or SIGTERM. With
  * `"audit": "jetstream"` in the config, job and service events go to the Merkle audit log, a
  * checkpoint is signed within about a second of new entries (and a last one on shutdown, before
- * the log is closed), and auditors read the log through the coordinator's audit methods.
+ * the log is closed), and auditors read the log through the coordinator's audit methods. With
+ * `"audit": "memory"` the same signed Merkle log is kept in this process (not durable).
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from '../usage-error.js';
@@ -12,6 +13,7 @@ import { CoordinatorService } from '../../coordinator/coordinator-service.js';
 import { AuditLog } from '../../audit/audit-log.js';
 import { ModelRegistry } from '../../coordinator/model-registry.js';
 import { JobBook } from '../../coordinator/job-book.js';
+import { MemoryMerkleLog } from '../../coordinator/audit-memory-log.js';
 
 /** Runs the coordinator command. */
 export async function run(args: string[]): Promise<number> {
@@ -34,9 +36,10 @@ export async function run(args: string[]): Promise<number> {
           audit: async (nc) => await AuditLog.open(nc.jetstream(), { signer: { origin, secretKey: cfg.identity.signing.secretKey } }),
           models: async (nc) => await ModelRegistry.withKv(nc.jetstream(), { onPersistError: (e) => process.stderr.write(`model catalogue write failed: ${String(e)}\n`) }),
           jobs: async (nc) => await JobBook.withKv(nc.jetstream(), { onPersistError: (e) => process.stderr.write(`job book write failed: ${String(e)}\n`) }),
-          auditCheckpoints: { everyMs: 1000, onError: (e: unknown) => process.stderr.write(`audit checkpoint failed: ${String(e)}\n`) },
         }
-      : {}),
+      : // Without JetStream the log lives in this process: verifiable through the API, not durable.
+        { audit: new MemoryMerkleLog({ origin, secretKey: cfg.identity.signing.secretKey }) }),
+    auditCheckpoints: { everyMs: 1000, onError: (e: unknown) => process.stderr.write(`audit checkpoint failed: ${String(e)}\n`) },
   });
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
