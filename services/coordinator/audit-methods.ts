@@ -158,16 +158,16 @@ export class AuditMethods {
       case 'audit.denial':
         return await this.denial(r);
       case 'audit.checkpoint':
-        checkReader(r.principal);
+        await this.#checkReader(method, r.principal);
         return { checkpoint: await this.#reader().latestCheckpoint() } satisfies GatewayExtraMethods['audit.checkpoint']['res'];
       case 'audit.entries':
-        checkReader(r.principal);
+        await this.#checkReader(method, r.principal);
         return this.entries(r);
       case 'audit.proof':
-        checkReader(r.principal);
+        await this.#checkReader(method, r.principal);
         return this.proof(r);
       case 'audit.export':
-        checkReader(r.principal);
+        await this.#checkReader(method, r.principal);
         return await this.export();
       default:
         invalid(`method: unknown audit method ${JSON.stringify(method)}`);
@@ -252,6 +252,32 @@ export class AuditMethods {
   async stop(): Promise<void> {
     await this.#log?.flush();
     await this.#schedule?.stop();
+  }
+
+  /**
+   * The role check; a refusal is itself an access decision, so it is logged as `access.denied`
+   * (such a caller bypassed the gateway, which refuses and logs the same roles first).
+   */
+  async #checkReader(method: string, p: unknown): Promise<Principal> {
+    try {
+      return checkReader(p);
+    } catch (e) {
+      const q = p as Partial<Principal>;
+      if (e instanceof ApiFailure && e.code === 'permission-denied') {
+        const event: AuditEvent = {
+          type: 'access.denied',
+          actor: typeof q.actor === 'string' && ID_RE.test(q.actor) ? q.actor : 'anonymous',
+          ...(typeof q.tenant === 'string' && ID_RE.test(q.tenant) ? { tenant: q.tenant } : {}),
+          reason: `permission-denied: ${method} at coordinator ${this.#id} (needs auditor|admin)`.slice(0, 200),
+        };
+        try {
+          await this.#sink.append(event);
+        } catch {
+          // The refusal stands whether or not it could be logged.
+        }
+      }
+      throw e;
+    }
   }
 
   #reader(): AuditLogReader {

@@ -172,6 +172,10 @@ describe('audit methods of the coordinator through the gateway', () => {
     expect(cluster.denialErrors).toEqual([]);
     await cluster.log.flush();
     const denied = cluster.log.entries({ type: 'access.denied' });
+    // The coordinator logs its own refusals of callers that bypassed the gateway.
+    expect(denied.filter((e) => e.actor === 'key-a').map((e) => e.reason)).toEqual(
+      ['audit.checkpoint', 'audit.entries', 'audit.proof', 'audit.export'].map((m) => `permission-denied: ${m} at coordinator coordinator (needs auditor|admin)`),
+    );
     const mine = denied.filter((e: AuditEntry) => e.actor === 'client-1' && /audit\/entries/.test(e.reason ?? ''));
     expect(mine.length).toBeGreaterThanOrEqual(1);
     expect(mine[0]).toMatchObject({ type: 'access.denied', tenant: 'clinic-a', reason: expect.stringMatching(/^forbidden: GET \/v1\/audit\/entries/) });

@@ -79,6 +79,7 @@ describe('audit methods without a Merkle log', () => {
     const long = 'x'.repeat(60);
     expect(await m.call('audit.denial', { event: { at: 'now', requestId: 'r-1', method: 'GET', route: `/v1/jobs/${long}`, reason: 'not-found', tenant: 'clinic-b', actor: 'key-b', requiredRoles: ['client'] } })).toEqual({ recorded: true });
     expect(sink.events).toEqual([
+      { type: 'access.denied', actor: 'c-1', tenant: 't', reason: 'permission-denied: audit.export at coordinator coordinator (needs auditor|admin)' },
       { type: 'access.denied', actor: 'key-b', tenant: 'clinic-b', reason: 'not-found: GET /v1/jobs/[...] (needs client) request r-1', hashes: { request: expect.stringMatching(/^[0-9a-f]{64}$/) } },
     ]);
     expect(m.handles('audit.denial') && !m.handles('jobs.get')).toBe(true);
