@@ -10,7 +10,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromBase64, toBase64 } from '../../crypto-core/encoding.js';
+import { fromBase64, fromHex, toBase64 } from '../../crypto-core/encoding.js';
+import { columnOffset } from '../../protocols/analytics/dataset-schema.js';
+import { encodeRows } from '../../protocols/analytics/encode-rows.js';
+import { shareEncodedRows } from '../../protocols/analytics/share-dataset.js';
 import { seal } from '../../crypto-core/sealed-box.js';
 import { PolicyDeniedError, QueryError, SchemaError } from '../../protocols/analytics/errors.js';
 import { plaintextQuery } from '../../protocols/analytics/plaintext-query.js';
@@ -20,7 +23,7 @@ import { InconsistentShareError } from '../../protocols/rss/errors.js';
 import { validateAuditEvent } from '../../services/audit/audit-entry.js';
 import { ApiFailure } from '../../services/coordinator/errors.js';
 import { JobPayloadError } from '../../services/party/errors.js';
-import { encodeSharePair } from '../../services/sdk/sealed-share-pair.js';
+import { datasetUploadAad, encodeSharePair } from '../../services/sdk/sealed-share-pair.js';
 import { analyticsOutputAad, type AnalyticsQueryResult, type DatasetUploadPartyResult, type DatasetDeletePartyResult } from '../../services/analytics/analytics-jobs.js';
 import { analyticsQueryPlan, datasetDeletePlan, datasetUploadPlan } from '../../services/analytics/analytics-job-plans.js';
 import { datasetDeletedEvent, datasetUploadedEvent, queryDeniedEvent, queryRunEvent } from '../../services/analytics/analytics-audit.js';
@@ -114,6 +117,28 @@ describe('analytics services over three in-process parties', () => {
     const clear = plaintextQuery(schema, rows, q, 10);
     expectMatches(result, clear, q);
     expect(result.groups.find((g) => g.key.size === 'large')?.suppressed).toBe(true);
+  });
+
+  it('excludes and counts rows a malicious uploader poisoned behind the SDK\'s back (validity computed at upload)', async () => {
+    // Hospital P seals shares of an encoding it altered after encodeRows' check.
+    const part = h1.slice(0, 60).map((r) => ({ ...r }));
+    const enc = encodeRows(schema, part);
+    const data = BigUint64Array.from(enc.data);
+    data[columnOffset(schema, 'mean_radius') * enc.rows + 7] = BigInt(900 * 2 ** 16);
+    part[7] = { ...part[7]!, mean_radius: 900 };
+    data[(columnOffset(schema, 'diagnosis') + 0) * enc.rows + 9] = 5n; // an indicator of 5
+    part[9] = { ...part[9]!, diagnosis: 'five' };
+    const shares = shareEncodedRows({ ...enc, data });
+    const uploadId = 'poisoned-upload';
+    const boxes = ([0, 1, 2] as const).map((i) => seal(fromHex(parties.agreementKeys[i], 'key', 32), encodeSharePair(shares[i].share.a, shares[i].share.b), datasetUploadAad('hp', uploadId, i)));
+    const payload = { name: 'hp', uploadId, schema, policy: { roles: ['analyst'], minCellSize: 10 }, rows: enc.rows, sealedShares: boxes.map((b) => toBase64(b)) as [string, string, string], datasetId: 'hp', mode: 'create' as const, owner: { tenant: 'p', actor: 'p' } };
+    await parties.run('dataset-upload', [0, 1, 2].map((i) => datasetUploadPlan.partyPayload(payload, i)) as [unknown, unknown, unknown]);
+    catalog.set('hp', { datasetId: 'hp', name: 'hp', owner: payload.owner, schema, policy: payload.policy, rows: enc.rows });
+    const q: Query = { datasets: ['hp'], groupBy: ['diagnosis'], aggregates: [{ op: 'count' }, { op: 'mean', column: 'mean_radius' }] };
+    const { result, k } = await query(q);
+    expect(result.excludedOutOfRange).toBe(2);
+    expectMatches(result, plaintextQuery(schema, part, q, k), q);
+    catalog.delete('hp');
   });
 
   it('refuses bad uploads: tampered or swapped boxes, duplicate create, schema change on append, bad rows', async () => {
