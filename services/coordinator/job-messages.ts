@@ -17,6 +17,7 @@
 import { canonicalJsonBytes } from '../../crypto-core/canonical-json.js';
 import { fromBase64, fromHex, toBase64, toHex } from '../../crypto-core/encoding.js';
 import { sign, verifySignature } from '../../crypto-core/keys/signing.js';
+import { digestView, hasDigestMark } from './digest-view.js';
 import type { PartyIndex } from '../../protocols/channel/channel.js';
 
 /**
@@ -101,7 +102,7 @@ export const REPORT_DOMAIN = 'mpc-report/v1';
 
 /** Signs `body` under `domain` with the Ed25519 key pair `key`. */
 export function signMessage<T>(domain: string, body: T, key: { publicKey: Uint8Array; secretKey: Uint8Array }): Signed<T> {
-  const sig = sign(canonicalJsonBytes({ domain, body }), key.secretKey);
+  const sig = sign(canonicalJsonBytes({ domain, body: digestView(body) }), key.secretKey);
   return { body, signer: toHex(key.publicKey), signature: toBase64(sig) };
 }
 
@@ -113,10 +114,10 @@ export function verifyMessage<T>(domain: string, signed: unknown, expectedSigner
   try {
     if (typeof signed !== 'object' || signed === null) return undefined;
     const s = signed as Signed<T>;
-    if (typeof s.signer !== 'string' || typeof s.signature !== 'string') return undefined;
+    if (typeof s.signer !== 'string' || typeof s.signature !== 'string' || s.body === undefined || hasDigestMark(s.body)) return undefined;
     const signer = fromHex(s.signer, 'signer', 32);
     if (Buffer.compare(Buffer.from(signer), Buffer.from(expectedSigner)) !== 0) return undefined;
-    const ok = verifySignature(fromBase64(s.signature, 'signature'), canonicalJsonBytes({ domain, body: s.body }), signer);
+    const ok = verifySignature(fromBase64(s.signature, 'signature'), canonicalJsonBytes({ domain, body: digestView(s.body) }), signer);
     return ok ? s.body : undefined;
   } catch {
     return undefined;

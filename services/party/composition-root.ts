@@ -4,6 +4,7 @@
  * per party, so several parties can live in one process (tests, benchmarks) without sharing
  * anything.
  */
+import { ModelViewCache } from './model-view-cache.js';
 import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import type { NatsConnection } from 'nats';
@@ -26,7 +27,8 @@ import { CHANNEL_OPENER, JOB_GATE, JOB_RUNNERS, PARTY_IDENTITY, PARTY_SETTINGS, 
 
 /** The job kinds a party runs unless told otherwise. */
 export function defaultRunners(): JobRunner[] {
-  return [new ComputeRunner(), new ModelPublishRunner(), new InferenceRunner()];
+  const models = new ModelViewCache();
+  return [new ComputeRunner(), new ModelPublishRunner(models), new InferenceRunner(models)];
 }
 
 /** Everything a party is made of. */

@@ -17,6 +17,7 @@ import { fromLargeBase64 } from '../transport/large-base64.js';
 import { JobPayloadError } from './errors.js';
 import type { JobRunContext, JobRunner, JobRunOutcome } from './job-runner.js';
 import { modelObjectId } from './model-publish-runner.js';
+import { ModelViewCache } from './model-view-cache.js';
 
 /** What party i receives. */
 export interface InferencePartyPayload {
@@ -31,6 +32,9 @@ export interface InferencePartyPayload {
 export class InferenceRunner implements JobRunner {
   readonly kind = 'mpc-inference';
 
+  /** @param models decoded views shared with the publish runner (which refreshes them). */
+  constructor(private readonly models: ModelViewCache = new ModelViewCache()) {}
+
   async run(ctx: JobRunContext): Promise<JobRunOutcome> {
     const p = ctx.order.payload as InferencePartyPayload;
     if (typeof p !== 'object' || p === null || typeof p.modelId !== 'string' || typeof p.sealedInput !== 'string') throw new JobPayloadError('payload: expected modelId and sealedInput');
@@ -42,9 +46,13 @@ export class InferenceRunner implements JobRunner {
       throw new JobPayloadError((cause as Error).message, { cause });
     }
     const self = ctx.protocol.self;
-    const stored = await ctx.shares.get(modelObjectId(p.modelId));
-    if (!stored) throw new JobPayloadError(`payload.modelId: party ${self} holds no model ${p.modelId}`);
-    const model = decodeSharedModel(stored);
+    let model = this.models.get(p.modelId);
+    if (!model) {
+      const stored = await ctx.shares.get(modelObjectId(p.modelId));
+      if (!stored) throw new JobPayloadError(`payload.modelId: party ${self} holds no model ${p.modelId}`);
+      model = decodeSharedModel(stored);
+      this.models.set(p.modelId, model, stored.length);
+    }
     let pair: Uint8Array;
     try {
       pair = openBox(ctx.identity.agreement.secretKey, fromLargeBase64(p.sealedInput, 'payload.sealedInput'), inferenceInputAad(p.modelId, p.clientPublicKey, self));

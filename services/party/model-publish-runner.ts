@@ -8,6 +8,7 @@
  * shapes, fractional bits, layer kinds) so the coordinator can check that the three parties
  * hold views of the same model.
  */
+import { ModelViewCache } from './model-view-cache.js';
 import { createHash } from 'node:crypto';
 import { open as openBox } from '../../crypto-core/sealed-box.js';
 import { decodeSharedModel, modelShareAad } from '../sdk/shared-model-codec.js';
@@ -43,6 +44,9 @@ export function modelObjectId(modelId: string): string {
 export class ModelPublishRunner implements JobRunner {
   readonly kind = 'model-publish';
 
+  /** @param models decoded views shared with the inference runner: refreshed on every store. */
+  constructor(private readonly models: ModelViewCache = new ModelViewCache()) {}
+
   async run(ctx: JobRunContext): Promise<JobRunOutcome> {
     const p = ctx.order.payload as ModelPublishPartyPayload;
     if (typeof p !== 'object' || p === null || typeof p.modelId !== 'string' || !/^[A-Za-z0-9_.-]{1,160}$/.test(p.modelId)) {
@@ -63,6 +67,7 @@ export class ModelPublishRunner implements JobRunner {
       throw new JobPayloadError(`payload.sealedShare: party ${self}'s view is not a shared model (${(cause as Error).message})`, { cause });
     }
     await ctx.shares.put(modelObjectId(p.modelId), bytes);
+    this.models.set(p.modelId, model, bytes.length);
     bytes.fill(0);
     ctx.log.info('model-stored', { modelId: p.modelId, layers: model.layers.length });
     const structure = createHash('sha256').update(JSON.stringify(model.layers.map((l) => [l.kind, l.name]))).digest('hex');
