@@ -39,7 +39,8 @@ describe('MpcClient HE inference', () => {
 
   beforeAll(async () => {
     seal = await loadSeal();
-    f = await startGateway(nats().url, { rateLimitMax: 10_000 });
+    // The stand-in evaluates CKKS inside its jobs.result handler: give it time on a loaded machine.
+    f = await startGateway(nats().url, { rateLimitMax: 10_000 }, 30_000);
     f.double.handlers['models.hePlan'] = (b) => (b.modelId === 'bc' ? { plan: heClientPlan(plan) } : { error: { status: 404, code: 'unknown-model', message: `no model ${String(b.modelId)}` } });
     f.double.handlers['he.registerKeys'] = (b) => {
       const id = `session-${bundles.size + 1}`;

@@ -62,7 +62,8 @@ describe('MpcClient HE session renewal', () => {
 
   beforeAll(async () => {
     seal = await loadSeal();
-    f = await startGateway(nats().url, { rateLimitMax: 10_000 });
+    // The stand-in evaluates CKKS inside its jobs.result handler: give it time on a loaded machine.
+    f = await startGateway(nats().url, { rateLimitMax: 10_000 }, 30_000);
     f.double.handlers['models.hePlan'] = (b) =>
       b.modelId === 'bc' ? { plan: heClientPlan(plan) } : new ApiFailure('unknown-model', 404, `modelId: no HE model ${JSON.stringify(b.modelId)}`).toApiError();
     f.double.handlers['he.registerKeys'] = (b) => {
