@@ -37,8 +37,10 @@ export function scheduleCheckpoints(log: Pick<AuditLog, 'size' | 'checkpoint'>, 
   let signedAt = -1;
   let running: Promise<string | null> | null = null;
   const tick = (): Promise<string | null> => {
-    // One signing at a time; a tick during one waits for it.
-    running ??= (async () => {
+    // One signing at a time; a tick during one waits for it. `running` is cleared after the
+    // promise is stored (never from inside it, which may settle before the assignment).
+    if (running) return running;
+    const p = (async () => {
       try {
         if (log.size === signedAt || log.size === 0) return null;
         const size = log.size;
@@ -49,11 +51,13 @@ export function scheduleCheckpoints(log: Pick<AuditLog, 'size' | 'checkpoint'>, 
       } catch (e) {
         opts.onError?.(e);
         return null;
-      } finally {
-        running = null;
       }
     })();
-    return running;
+    running = p;
+    void p.finally(() => {
+      if (running === p) running = null;
+    });
+    return p;
   };
   const timer = setInterval(() => void tick(), everyMs);
   timer.unref();
