@@ -18,6 +18,7 @@ import { groupSums, sum } from '../../protocols/rss/local-ops.js';
 import { dot, mul } from '../../protocols/rss/mul.js';
 import { openChecked, shareSecret, type ReplicatedShare } from '../../protocols/rss/replicated-share.js';
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
+import { ShapeError } from '../../protocols/rss/errors.js';
 import { ringsUnderTest, seeded } from './helpers.js';
 
 const RINGS = ringsUnderTest();
@@ -97,6 +98,14 @@ describe('groupSums and sum: native, ts and BigInt reference agree', () => {
     const v = values(rng, n);
     const want = refGroupSums(v, g);
     for (const ring of RINGS) expect(groupSums(ring, v, g), ring.name).toEqual(want);
+  });
+
+  it.each([[0], [-4], [5], [2.5], [Number.NaN]])('groupSums rejects groupSize %s for 12 elements', (g) => {
+    for (const ring of RINGS) expect(() => groupSums(ring, new BigUint64Array(12), g)).toThrow(ShapeError);
+  });
+
+  it('groupSums rejects a vector that is not a BigUint64Array', () => {
+    expect(() => groupSums(RINGS[0]!, new Float64Array(4) as unknown as BigUint64Array, 2)).toThrow(InvalidArgumentError);
   });
 
   it('all-ones and all-(2^64 - 1) inputs wrap exactly', () => {
