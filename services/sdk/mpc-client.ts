@@ -12,7 +12,7 @@
  * copies of each component, so a party that altered its output is caught, not trusted.
  */
 import { randomBytes } from 'node:crypto';
-import type { JobKind, JobResults, JobStatus, ServiceRecord } from '../coordinator/api.js';
+import type { HeVerification, JobKind, JobResults, JobStatus, ServiceRecord } from '../coordinator/api.js';
 import type { AuditConsistencyProof, AuditEntry, AuditInclusionProof, DatasetRecord, ModelMode, ModelRecord } from '../gateway/gateway-methods.js';
 import { openCheckpoint, type NoteVerifier } from '../../crypto-core/checkpoint/index.js';
 import { verifyAuditEntry } from './audit-verification.js';
@@ -65,6 +65,11 @@ export interface InferenceResult {
   shape: number[];
   data: Float64Array;
   job: JobStatus;
+  /**
+   * HE only: how the service checked the encrypted result without reading it (`dual`: two
+   * workers agreed; `repeated`: one worker twice, weaker), when the gateway passes it on.
+   */
+  verification?: HeVerification;
 }
 
 /** Options of {@link MpcClient.infer}. */
@@ -274,7 +279,7 @@ export class MpcClient {
         if (result.kind !== 'he-inference') throw new InvalidArgumentError(`job ${job.id}: expected an he-inference result, got ${result.kind}`);
         const r = result.result as JobResults['he-inference'];
         const data = session.client.decrypt(fromLargeBase64(r.ciphertext, 'result.ciphertext'));
-        return { result: { shape: [1, data.length], data, job } };
+        return { result: { shape: [1, data.length], data, job, ...(r.verification ? { verification: r.verification } : {}) } };
       });
       if ('result' in outcome) return outcome.result;
       this.#dropHeSession(session);
