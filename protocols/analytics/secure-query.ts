@@ -5,17 +5,19 @@
  * No row, selection bit, group membership or small count is ever opened.
  *
  * Phases (each batched over all rows, groups and aggregates; costs are per phase):
- * 1. Comparisons, one batched [x < 0] call: range checks of every numeric column the query
- *    reads (x < min, x > max), numeric filter leaves, histogram edges; concurrently, the
- *    encoding checks of one-hot and boolean columns: [e (e - 1) = 0] per element and
- *    [s - 1 = 0] per one-hot group sum s (one product round, one batched equality test).
- *    Histograms then find each row's bin by a secret binary search over the edges
- *    (secure-histogram.ts: ceil(log2(m + 2)) comparisons per row for m bins).
- * 2. Bits: valid = AND over columns of (1 - lo - hi); filter tree (AND/OR/NOT by products);
+ * 1. Comparisons, one batched [x < 0] call: numeric filter leaves and, unless every data set
+ *    carries validity bits computed at upload (column-validity.ts), range checks of every
+ *    numeric column the query reads (x < min, x > max) with, concurrently, the encoding checks
+ *    of one-hot and boolean columns: [e (e - 1) = 0] per element and [s - 1 = 0] per one-hot
+ *    group sum s (one product round, one batched equality test). Histograms then find each
+ *    row's bin by a secret binary search over the edges (secure-histogram.ts:
+ *    ceil(log2(m + 2)) comparisons per row for m bins).
+ * 2. Bits: valid = AND over the columns read of their validity bits (stored, or 1 - lo - hi and
+ *    the encoding checks); filter tree (AND/OR/NOT by products);
  *    selection s = valid * filter; group indicators from one-hot columns; sel_g = s * ind_g.
  * 3. Aggregates: counts are local sums of sel_g; every sum-like aggregate (sums, sums of
  *    squares and cross products, histogram bin counts) is one matrix product
- *    [Sel] (G x n) @ [V] (n x m), whose communication is G*m elements; min/max are a masked
+ *    [V] (m x n) @ [Sel]^T (n x G), whose communication is G*m elements; min/max are a masked
  *    tournament; logistic regression runs its own epochs.
  * 4. Disclosure control inside the computation: ok_g = [count_g >= k] and, per histogram bin,
  *    [bin >= k]; every released value is multiplied by its ok bit, so a suppressed cell opens
