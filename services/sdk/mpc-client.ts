@@ -195,6 +195,10 @@ export class MpcClient {
 
   /**
    * Runs an inference and returns the output in the clear (only this client can open it).
+   * With `mode: 'he'` the model's evaluation keys are registered on first use and kept; when the
+   * service has lost them (`session-expired`, or `not-found` on `body/sessionId`) they are
+   * registered again and the submission repeated once; a job that failed because the workers
+   * lost them throws, and the next call registers again.
    * @param input - row-major data with its shape, batch first, e.g. `{ shape: [1, 64], data }`.
    */
   async infer(modelId: string, input: TensorInput, opts: InferOptions = {}): Promise<InferenceResult> {
@@ -245,6 +249,11 @@ export class MpcClient {
     // idempotency key (no job holds it yet).
     for (let attempt = 1; ; attempt++) {
       const session = await this.heSession(modelId);
+      // Another inference found this session lost while we waited for it: take the new one.
+      if (session.retired) {
+        attempt--;
+        continue;
+      }
       const outcome = await session.use(async (): Promise<{ lost: unknown } | { result: InferenceResult }> => {
         if (n !== session.inputSize) throw new InvalidArgumentError(`input.shape: model ${modelId} takes ${session.inputSize} inputs, got ${n}`);
         const ciphertext = toBase64(session.client.encrypt(Float64Array.from(input.data)));
