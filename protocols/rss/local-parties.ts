@@ -5,7 +5,7 @@
  * and a runner that executes the same protocol body at all three concurrently.
  */
 import { Prg } from '../../crypto-core/prg.js';
-import type { Ring64 } from '../../crypto-core/ring/index.js';
+import { getRing, type Ring64 } from '../../crypto-core/ring/index.js';
 import type { PartyIndex } from '../channel/channel.js';
 import { createMemoryNetwork, type MemoryNetwork } from '../channel/memory-channel.js';
 import { createProtocolContext, type ProtocolContext } from './context.js';
@@ -44,7 +44,7 @@ export function createLocalParties(opts: LocalPartiesOptions = {}): LocalParties
   const contexts = [0, 1, 2].map((i) =>
     createProtocolContext({
       channel: network.channels[i]!,
-      randomness: createCorrelatedRandomness(i as PartyIndex, seeds[i]!),
+      randomness: createCorrelatedRandomness(i as PartyIndex, seeds[i]!, opts.ring ?? getRing()),
       ...(opts.ring === undefined ? {} : { ring: opts.ring }),
       ...(opts.fractionBits === undefined ? {} : { fractionBits: opts.fractionBits }),
     }),

@@ -177,7 +177,7 @@ export class PartyRuntime {
       const sk = this.identity.agreement.secretKey;
       const next = derivePairwiseSeed(sk, peerKey(nextParty(self)), order.jobId, self, nextParty(self));
       const prev = derivePairwiseSeed(sk, peerKey(prevParty(self)), order.jobId, prevParty(self), self);
-      const protocol = createProtocolContext({ channel, randomness: createCorrelatedRandomness(self, { next, prev }), ring: this.ring });
+      const protocol = createProtocolContext({ channel, randomness: createCorrelatedRandomness(self, { next, prev }, this.ring), ring: this.ring });
       const runner = this.#runners.get(order.kind)!;
       const outcome = await runner.run({ order, protocol, identity: this.identity, shares: this.shares, log: this.log });
       const commitments = outcome.output ? outputCommitments(order.jobId, self, outcome.output, { next, prev }) : undefined;
