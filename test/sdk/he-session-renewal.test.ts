@@ -8,6 +8,7 @@
  * the same model evaluated in the clear (protocols/he inferPlain) within 1e-4.
  *
  * - refused at submission: the SDK registers new keys and submits once more (one retry only);
+ * - concurrent inferences that find the session lost share one new registration;
  * - failed as a job: the SDK throws, and the next inference registers new keys;
  * - an unknown model (`not-found` without `body/sessionId`) is not retried.
  */
@@ -141,6 +142,23 @@ describe('MpcClient HE session renewal', () => {
       const count = registered;
       expectPlain(await c.infer('bc', { shape: [1, 30], data: x(2) }, { mode: 'he' }), x(2));
       expect(registered).toBe(count);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('concurrent inferences that find the session lost register new keys once between them', async () => {
+    const c = new MpcClient({ gatewayUrl: url, apiKey: f.keys.client! });
+    try {
+      expectPlain(await c.infer('bc', { shape: [1, 30], data: x(8) }, { mode: 'he' }), x(8));
+      const old = await c.heSession('bc');
+      const count = registered;
+      refusal = 'expired';
+      held.clear();
+      const outs = await Promise.all([8, 9, 10].map((r) => c.infer('bc', { shape: [1, 30], data: x(r) }, { mode: 'he' })));
+      outs.forEach((out, i) => expectPlain(out, x(8 + i)));
+      expect(registered).toBe(count + 1);
+      expect(old.retired).toBe(true);
     } finally {
       await c.close();
     }
