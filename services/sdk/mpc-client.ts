@@ -454,7 +454,7 @@ export class MpcClient {
    * the query's key and reconstructed with the consistency check, then decoded by the layout.
    * @param schema - the common schema of the queried data sets (public).
    */
-  async queryResult(submitted: { jobId: string; request: QueryRequest }, schema: DatasetSchema, opts: { timeoutMs?: number } = {}): Promise<QueryResult> {
+  async queryResult(submitted: { jobId: string; request: QueryRequest }, schema: DatasetSchema, opts: { timeoutMs?: number; onProgress?: (job: JobStatus) => void } = {}): Promise<QueryResult> {
     await this.waitForJob(submitted.jobId, opts);
     const res = await this.jobResult(submitted.jobId);
     if (res.kind !== ('analytics-query' as JobKind)) throw new InvalidArgumentError(`job ${submitted.jobId}: expected an analytics-query result, got ${res.kind}`);

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../usage-error.js';
 import { MpcClient } from '../../sdk/mpc-client.js';
+import { jobProgressBar } from '../progress-bar.js';
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, resolveClientConfig, runClientCommand } from '../../sdk/client-command.js';
 
 const HELP = `usage: mpc infer --model <id> --input <file.json> [--mode mpc|he] [--timeout <ms>] [options]
@@ -64,7 +65,13 @@ export async function run(args: string[]): Promise<number> {
   const input = parseTensorFile(text, v.input);
   return runClientCommand('infer', async () => {
     const client = new MpcClient(resolveClientConfig(v));
-    const out = await client.infer(v.model!, input, { mode: v.mode as 'mpc' | 'he', timeoutMs }).finally(() => client.close());
+    const bar = jobProgressBar(`infer ${v.model}`, !v.json);
+    const out = await client
+      .infer(v.model!, input, { mode: v.mode as 'mpc' | 'he', timeoutMs, onProgress: (job) => bar.update(job) })
+      .finally(() => {
+        bar.done();
+        return client.close();
+      });
     const body: Record<string, unknown> = { shape: out.shape, data: Array.from(out.data) };
     if (v.json) body.job = { id: out.job.id, state: out.job.state, ...(out.job.stats ? { stats: out.job.stats } : {}) };
     process.stdout.write(JSON.stringify(body) + '\n');

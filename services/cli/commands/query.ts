@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../usage-error.js';
 import { MpcClient } from '../../sdk/mpc-client.js';
+import { jobProgressBar } from '../progress-bar.js';
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, resolveClientConfig, runClientCommand } from '../../sdk/client-command.js';
 import type { Query } from '../../../protocols/analytics/query.js';
 import { checkSchema, type DatasetSchema } from '../../../protocols/analytics/dataset-schema.js';
@@ -67,7 +68,8 @@ export async function run(args: string[]): Promise<number> {
       process.stdout.write(v.json ? JSON.stringify({ jobId: submitted.jobId, created: submitted.created }) + '\n' : `${submitted.jobId}\n`);
       return;
     }
-    const result = await client.queryResult(submitted, schema, { timeoutMs });
+    const bar = jobProgressBar(`query ${submitted.jobId}`, !v.json);
+    const result = await client.queryResult(submitted, schema, { timeoutMs, onProgress: (job) => bar.update(job) }).finally(() => bar.done());
     process.stdout.write(JSON.stringify(result) + '\n');
   });
 }
