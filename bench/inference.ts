@@ -66,7 +66,7 @@ import { createLocalParties } from '../protocols/rss/local-parties.js';
 import { startLocalCluster, type LocalCluster } from '../services/cluster/local-cluster.js';
 import { callCoordinator } from '../services/cluster/coordinator-caller.js';
 import { type JobResults, type JobStatus, type Principal } from '../services/coordinator/api.js';
-import type { GatewayExtraMethods } from '../services/gateway/gateway-methods.js';
+import type { CoordinatorMethods } from '../services/coordinator/api.js';
 import type { PartyReport, Signed } from '../services/coordinator/job-messages.js';
 import { FileShareStore } from '../services/party/share-store.js';
 import { decodeSharedModel, encodeSharedModel, modelShareAad } from '../services/sdk/shared-model-codec.js';
@@ -410,8 +410,8 @@ class JobPathClient {
   async publish(ir: ModelIR, name: string): Promise<string> {
     const views = shareModel(ir, Prg.random(), FRACTION_BITS);
     const sealedShares = views.map((v, i) => toBase64(seal(this.partyKeys[i]!, encodeSharedModel(v), modelShareAad(name, '1', i)))) as [string, string, string];
-    const req: GatewayExtraMethods['models.publish']['req'] = { principal: PRINCIPAL, name, version: '1', mode: 'mpc', sealedShares };
-    const res = (await callCoordinator(this.nc, 'models.publish' as never, req, 300_000)) as unknown as GatewayExtraMethods['models.publish']['res'];
+    const req: CoordinatorMethods['models.publish']['req'] = { principal: PRINCIPAL, name, version: '1', mode: 'mpc', sealedShares };
+    const res = (await callCoordinator(this.nc, 'models.publish' as never, req, 300_000)) as unknown as CoordinatorMethods['models.publish']['res'];
     return res.model.id;
   }
 

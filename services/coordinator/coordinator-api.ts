@@ -7,8 +7,7 @@
 import { inject, injectable } from 'tsyringe';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../crypto-core/canonical-json.js';
-import type { GatewayExtraMethods, ModelRecord } from '../gateway/gateway-methods.js';
-import type { CoordinatorMethods, JobPayloads, Principal } from './api.js';
+import type { CoordinatorMethods, JobPayloads, ModelRecord, Principal } from './api.js';
 import type { ModelRegistry } from './model-registry.js';
 import { ApiFailure } from './errors.js';
 import type { CoordinatorJobKind, JobBook } from './job-book.js';
@@ -78,7 +77,7 @@ export class CoordinatorApi {
         return await this.#publishModel(r);
       case 'models.list':
         checkPrincipal(r.principal);
-        return { models: this.models.list() } satisfies GatewayExtraMethods['models.list']['res'];
+        return { models: this.models.list() } satisfies CoordinatorMethods['models.list']['res'];
       case 'jobs.get': {
         const rec = this.book.get(checkPrincipal(r.principal), checkJobIdArg(r.jobId));
         return { job: rec.status } satisfies CoordinatorMethods['jobs.get']['res'];
@@ -105,7 +104,7 @@ export class CoordinatorApi {
     }
   }
 
-  async #publishModel(r: Record<string, unknown>): Promise<GatewayExtraMethods['models.publish']['res']> {
+  async #publishModel(r: Record<string, unknown>): Promise<CoordinatorMethods['models.publish']['res']> {
     const principal = checkPrincipal(r.principal);
     const { name, version, mode } = r as { name?: unknown; version?: unknown; mode?: unknown };
     if (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(name)) throw new ApiFailure('invalid-request', 400, 'name: expected 1..128 characters of [A-Za-z0-9_-]');

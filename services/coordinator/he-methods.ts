@@ -30,7 +30,6 @@ import { planHeModel, type HePlan } from '../../protocols/he/he-plan.js';
 import { publicPlan } from '../../protocols/he/public-plan.js';
 import type { ModelIR } from '../../protocols/model/model-ir.js';
 import { importOnnx } from '../../protocols/onnx/import-onnx.js';
-import type { GatewayExtraMethods, ModelRecord } from '../gateway/gateway-methods.js';
 import { HE_CAPABILITY, type HeReplyResults, type HeRequest, type HeRequestType, type WireEvalKeys } from '../he-worker/he-messages.js';
 import { signHeRequest, verifyHeReply } from '../he-worker/he-signing.js';
 import { planDigest } from '../he-worker/plan-digest.js';
@@ -38,7 +37,7 @@ import { decodeEvalKeys } from '../he-worker/wire-codec.js';
 import { fromLargeBase64 } from '../transport/large-base64.js';
 import type { ServiceLog } from '../transport/service-log.js';
 import type { AuditEvent } from '../audit/audit-entry.js';
-import type { CoordinatorMethods, JobPayloads, JobResults, Principal } from './api.js';
+import type { CoordinatorMethods, JobPayloads, JobResults, ModelRecord, Principal } from './api.js';
 import type { AuditSink } from './audit-sink.js';
 import { ApiFailure } from './errors.js';
 import { HeModelBook, type HeModelEntry, type HeSessionEntry } from './he-model-book.js';
@@ -156,7 +155,7 @@ export class HeMethods {
   }
 
   /** `models.publish` with mode `he`: import, plan, register on every up worker, record. */
-  async publishModel(r: Record<string, unknown>): Promise<GatewayExtraMethods['models.publish']['res']> {
+  async publishModel(r: Record<string, unknown>): Promise<CoordinatorMethods['models.publish']['res']> {
     const principal = checkPrincipal(r.principal);
     const { name, version, onnx } = r as { name?: unknown; version?: unknown; onnx?: unknown };
     if (typeof name !== 'string' || !NAME_RE.test(name)) invalid('name: expected 1..128 characters of [A-Za-z0-9_-]');
@@ -209,14 +208,14 @@ export class HeMethods {
   }
 
   /** `models.hePlan`: the public part of the model's plan (no weights). */
-  hePlan(r: Record<string, unknown>): GatewayExtraMethods['models.hePlan']['res'] {
+  hePlan(r: Record<string, unknown>): CoordinatorMethods['models.hePlan']['res'] {
     checkPrincipal(r.principal);
     const entry = this.#model(checkId(r.modelId, 'modelId'));
     return { plan: publicPlan(entry.plan) };
   }
 
   /** `he.registerKeys`: checks the keys against the plan and loads them on two workers. */
-  async registerKeys(r: Record<string, unknown>): Promise<GatewayExtraMethods['he.registerKeys']['res']> {
+  async registerKeys(r: Record<string, unknown>): Promise<CoordinatorMethods['he.registerKeys']['res']> {
     const principal = checkPrincipal(r.principal);
     const entry = this.#model(checkId(r.modelId, 'modelId'));
     const wire: WireEvalKeys = { params: r.params as WireEvalKeys['params'], publicKey: r.publicKey as string, relinKeys: r.relinKeys as string, galoisKeys: r.galoisKeys as string, galoisSteps: r.galoisSteps as number[] };

@@ -1,44 +1,24 @@
 /**
  * @module services/gateway/gateway-methods
  * The coordinator methods the gateway calls. The methods of services/coordinator/api.ts
- * (`CoordinatorMethods`) plus the ones the gateway needs that api.ts does not define yet
- * (model publish, HE key sessions, dataset upload, analytics, audit, denial events). They use
+ * (`CoordinatorMethods`, which includes models and HE key sessions) plus the ones the gateway
+ * needs that api.ts does not define yet (dataset upload, analytics, audit, denial events). They use
  * the same subject layout (`mpc.coord.api.<method>`), JSON bodies and `ApiError` replies; when
  * nobody answers one of them the gateway says so with a 503 (or 501 for analytics) problem.
  * The extra methods are proposed to the lead for api.ts; until then they live here.
  */
-import type { CoordinatorMethods, Principal, Role } from '../coordinator/api.js';
+import type { CoordinatorMethods, HeClientPlan, Principal, Role } from '../coordinator/api.js';
 import type { DatasetSchema, DisclosurePolicy } from '../../protocols/analytics/dataset-schema.js';
 import type { Query } from '../../protocols/analytics/query.js';
 import type { HePlan } from '../../protocols/he/he-plan.js';
-import type { CkksParams } from '../../crypto-core/he/ckks-params.js';
 import type { AuditEntry } from '../audit/audit-entry.js';
 
-/**
- * The public part of an HE model's evaluation plan that a client needs to pack, encrypt,
- * decrypt and unpack (parameters, layouts, rotation steps), without the steps that hold the
- * model's weights.
- */
-export type HeClientPlan = Pick<HePlan, 'version' | 'params' | 'slotCount' | 'inputSize' | 'inputLayout' | 'output' | 'postprocess' | 'galoisSteps' | 'depth' | 'maxOutputMagnitude'>;
+export type { HeClientPlan, ModelMode, ModelRecord } from '../coordinator/api.js';
 
 /** The client part of `plan` (what `models.hePlan` answers). */
 export function heClientPlan(plan: HePlan): HeClientPlan {
   const { version, params, slotCount, inputSize, inputLayout, output, postprocess, galoisSteps, depth, maxOutputMagnitude } = plan;
   return { version, params, slotCount, inputSize, inputLayout, output, postprocess, galoisSteps, depth, maxOutputMagnitude };
-}
-
-/** Execution mode of a model. */
-export type ModelMode = 'mpc' | 'he';
-
-/** A published model as the registry describes it (never weights or shares). */
-export interface ModelRecord {
-  id: string;
-  name: string;
-  version: string;
-  mode: ModelMode;
-  /** Input shape without batch, when the coordinator knows it. */
-  inputShape?: number[];
-  createdAt: string;
 }
 
 /** An uploaded data set as the registry describes it (schema and size, never values). */
@@ -88,28 +68,6 @@ export interface DenialEvent {
 
 /** The methods beyond api.ts, with request and response types. */
 export interface GatewayExtraMethods {
-  'models.publish': {
-    req: {
-      principal: Principal;
-      idempotencyKey?: string;
-      name: string;
-      version: string;
-      mode: ModelMode;
-      /** MPC: each party's share package of the model, sealed to party i (base64). */
-      sealedShares?: [string, string, string];
-      /** HE: the ONNX model (base64); HE workers hold plaintext weights by design. */
-      onnx?: string;
-    };
-    res: { model: ModelRecord; created: boolean };
-  };
-  'models.list': { req: { principal: Principal }; res: { models: ModelRecord[] } };
-  /** The client part of an HE model's plan. */
-  'models.hePlan': { req: { principal: Principal; modelId: string }; res: { plan: HeClientPlan } };
-  /** Registers a client's evaluation keys (crypto-core/he EvalKeyBundle, keys base64) for HE jobs. */
-  'he.registerKeys': {
-    req: { principal: Principal; modelId: string; params: CkksParams; publicKey: string; relinKeys: string; galoisKeys: string; galoisSteps: number[] };
-    res: { sessionId: string; expiresAt: string };
-  };
   'datasets.upload': {
     req: {
       principal: Principal;

@@ -324,6 +324,17 @@ export const jobResultResponse = {
         ciphertext: { type: 'string' },
         sha256: { type: 'string' },
         layout: outputLayoutSchema,
+        /** HE: how the result was verified (dual execution on two workers, or repeated on one). */
+        verification: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['mode', 'workers', 'hashes'],
+          properties: {
+            mode: { enum: ['dual', 'repeated'] },
+            workers: { type: 'array', minItems: 2, maxItems: 2, items: { type: 'string' } },
+            hashes: { type: 'array', minItems: 2, maxItems: 2, items: { type: 'string' } },
+          },
+        },
       },
     },
   },

@@ -13,16 +13,14 @@ import { publicPlan } from '../../protocols/he/public-plan.js';
 import { subjects, type CoordinatorMethods, type HeClientPlan, type JobResults, type ModelRecord } from '../../services/coordinator/api.js';
 import type { HeInferenceResult } from '../../services/coordinator/he-methods.js';
 import type { ComputeJobPayload, ComputeJobResult } from '../../services/coordinator/compute-job.js';
-import { heClientPlan, methodSubject, type GatewayExtraMethods, type GatewayMethods, type HeClientPlan as GatewayHeClientPlan, type ModelRecord as GatewayModelRecord } from '../../services/gateway/gateway-methods.js';
+import { heClientPlan, methodSubject, type GatewayMethods, type HeClientPlan as GatewayHeClientPlan, type ModelRecord as GatewayModelRecord } from '../../services/gateway/gateway-methods.js';
 
 const HE_METHODS = ['models.publish', 'models.list', 'models.hePlan', 'he.registerKeys'] as const;
 
 describe('HE wire contract', () => {
   it('types: the model and HE methods of CoordinatorMethods are the gateway\'s, the HE result is JobResults[he-inference]', () => {
-    expectTypeOf<CoordinatorMethods['models.publish']>().toEqualTypeOf<GatewayExtraMethods['models.publish']>();
-    expectTypeOf<CoordinatorMethods['models.list']>().toEqualTypeOf<GatewayExtraMethods['models.list']>();
-    expectTypeOf<CoordinatorMethods['models.hePlan']>().toEqualTypeOf<GatewayExtraMethods['models.hePlan']>();
-    expectTypeOf<CoordinatorMethods['he.registerKeys']>().toEqualTypeOf<GatewayExtraMethods['he.registerKeys']>();
+    expectTypeOf<GatewayMethods['models.publish']>().toEqualTypeOf<CoordinatorMethods['models.publish']>();
+    expectTypeOf<GatewayMethods['he.registerKeys']>().toEqualTypeOf<CoordinatorMethods['he.registerKeys']>();
     expectTypeOf<ModelRecord>().toEqualTypeOf<GatewayModelRecord>();
     expectTypeOf<HeClientPlan>().toEqualTypeOf<GatewayHeClientPlan>();
     expectTypeOf<HeInferenceResult>().toExtend<JobResults['he-inference']>();

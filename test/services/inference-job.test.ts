@@ -24,7 +24,7 @@ import { generateAgreementKeyPair } from '../../crypto-core/keys/agreement.js';
 import { decodeFixed, encodeFixed } from '../../crypto-core/ring/index.js';
 import { Prg } from '../../crypto-core/prg.js';
 import type { Principal } from '../../services/coordinator/api.js';
-import type { GatewayExtraMethods } from '../../services/gateway/gateway-methods.js';
+import type { GatewayMethods } from '../../services/gateway/gateway-methods.js';
 
 const server = useNatsServer();
 let cluster: InProcessCluster;
@@ -42,8 +42,8 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function call<M extends keyof GatewayExtraMethods>(method: M, req: GatewayExtraMethods[M]['req']): Promise<GatewayExtraMethods[M]['res']> {
-  return (await callCoordinator(client, method as never, req, 30_000)) as GatewayExtraMethods[M]['res'];
+async function call<M extends keyof GatewayMethods>(method: M, req: GatewayMethods[M]['req']): Promise<GatewayMethods[M]['res']> {
+  return (await callCoordinator(client, method as never, req, 30_000)) as GatewayMethods[M]['res'];
 }
 
 describe('model publication and MPC inference', () => {

@@ -8,7 +8,8 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { JobStatus, Principal } from '../../coordinator/api.js';
-import type { DenialEvent, GatewayExtraMethods } from '../gateway-methods.js';
+import type { DenialEvent } from '../gateway-methods.js';
+import type { CoordinatorMethods } from '../../coordinator/api.js';
 import type { RouteContext } from '../fastify-types.js';
 import { ProblemError } from '../problems.js';
 import { checkedShapeSize, checkSealedSharePairs, checkSealObject } from '../payload-checks.js';
@@ -114,7 +115,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: RouteContext, deny:
     },
   );
 
-  app.post<{ Body: Omit<GatewayExtraMethods['he.registerKeys']['req'], 'principal'> }>(
+  app.post<{ Body: Omit<CoordinatorMethods['he.registerKeys']['req'], 'principal'> }>(
     '/he/sessions',
     {
       bodyLimit: ctx.config.publishBodyLimit,
