@@ -19,9 +19,40 @@ import { columnOffset, DEFAULT_COLUMN_FRACTION_BITS, type DatasetSchema } from '
 import { andAll, mulPairs } from './secure-bits.js';
 import { sliceShare, type SharedDataset } from './share-columns.js';
 
-/** Shares of the validity bits of every column of `table` (see the module doc). */
+/** Elements per batched comparison: bounds the size of one message (a transport's pending-bytes limit). */
+const MAX_BATCH_ELEMENTS = 1 << 20;
+
+/**
+ * Shares of the validity bits of every column of `table` (see the module doc). Columns are
+ * processed in groups of at most 2^20 checked elements, so no single message grows with the
+ * table's width.
+ */
 export async function computeColumnValidity(parent: ProtocolContext, ops: CompareOps, schema: DatasetSchema, table: SharedDataset): Promise<ReplicatedShare> {
   const ctx = parent.scope('column-validity');
+  const checks = (c: DatasetSchema['columns'][number]): number => (c.type === 'numeric' ? 2 : c.type === 'categorical' ? c.categories.length + 1 : 1);
+  const groups: DatasetSchema['columns'][number][][] = [[]];
+  let load = 0;
+  for (const c of schema.columns) {
+    const cost = checks(c) * table.rows;
+    if (load > 0 && load + cost > MAX_BATCH_ELEMENTS) {
+      groups.push([]);
+      load = 0;
+    }
+    groups[groups.length - 1]!.push(c);
+    load += cost;
+  }
+  const out: ReplicatedShare[] = [];
+  for (const g of groups) out.push(await validityOfColumns(ctx, ops, schema, table, g));
+  return concat(out);
+}
+
+async function validityOfColumns(
+  ctx: ProtocolContext,
+  ops: CompareOps,
+  schema: DatasetSchema,
+  table: SharedDataset,
+  columns: readonly DatasetSchema['columns'][number][],
+): Promise<ReplicatedShare> {
   const n = table.rows;
   const col = (name: string, j = 0): ReplicatedShare => sliceShare(table.share, (columnOffset(schema, name) + j) * n, n);
   const enc = (v: number, f: number): bigint => BigInt.asUintN(64, BigInt(Math.round(v * 2 ** f)));
@@ -29,7 +60,7 @@ export async function computeColumnValidity(parent: ProtocolContext, ops: Compar
   const elems: ReplicatedShare[] = [];
   const sumsMinusOne: ReplicatedShare[] = [];
   const steps: ({ kind: 'numeric'; at: number } | { kind: 'encoded'; at: number; width: number; sumAt: number })[] = [];
-  for (const c of schema.columns) {
+  for (const c of columns) {
     if (c.type === 'numeric') {
       const f = c.fractionBits ?? DEFAULT_COLUMN_FRACTION_BITS;
       const x = col(c.name);
