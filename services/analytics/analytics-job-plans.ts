@@ -30,6 +30,8 @@ import {
 export interface AnalyticsJobPlan {
   readonly kind: AnalyticsJobKind;
   readonly partyKind: AnalyticsJobKind;
+  /** False for jobs that release no output shares (see coordinator/job-plans `JobPlan`). */
+  readonly outputCommitments?: boolean;
   /** @throws ApiFailure `invalid-request` naming the field. */
   validate(payload: unknown): void;
   partyPayload(payload: unknown, index: number): unknown;
@@ -62,6 +64,8 @@ function digestsOf(p: DatasetUploadJobPayload): [string, string, string] {
 export const datasetUploadPlan: AnalyticsJobPlan = {
   kind: 'dataset-upload',
   partyKind: 'dataset-upload',
+  // Nothing is released: the parties' agreement on the manifest digest is the check (combine).
+  outputCommitments: false,
   validate(payload) {
     const p = payload as DatasetUploadJobPayload;
     if (typeof p !== 'object' || p === null) invalid('payload: expected an object');
@@ -102,6 +106,7 @@ export const datasetUploadPlan: AnalyticsJobPlan = {
 export const datasetDeletePlan: AnalyticsJobPlan = {
   kind: 'dataset-delete',
   partyKind: 'dataset-delete',
+  outputCommitments: false,
   validate(payload) {
     const p = payload as DatasetDeletePayload;
     if (typeof p !== 'object' || p === null || typeof p.datasetId !== 'string' || !DATASET_ID_RE.test(p.datasetId)) invalid('payload.datasetId: expected 1..64 of [A-Za-z0-9_-]');

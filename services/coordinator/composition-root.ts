@@ -15,6 +15,7 @@ import { CoordinatorApi } from './coordinator-api.js';
 import { JobBook } from './job-book.js';
 import { JobDispatcher } from './job-dispatcher.js';
 import { computePlan, inferencePlan, modelPublishPlan, type JobPlan } from './job-plans.js';
+import { ANALYTICS_JOB_PLANS } from '../analytics/analytics-job-plans.js';
 import { ModelRegistry } from './model-registry.js';
 import type { PartyLink } from './party-link.js';
 import { CommitmentVerifier, type ResultVerifier } from './result-verifier.js';
@@ -91,7 +92,7 @@ export function composeCoordinator(parts: CoordinatorParts, parent: DependencyCo
   c.register(PARTY_LINK, { useValue: parts.link });
   c.register(AUDIT_SINK, { useValue: parts.audit });
   c.register(RESULT_VERIFIER, { useValue: parts.verifier ?? new CommitmentVerifier(settings.id) });
-  c.register(JOB_PLANS, { useValue: parts.plans ?? [computePlan, inferencePlan, modelPublishPlan] });
+  c.register(JOB_PLANS, { useValue: parts.plans ?? [computePlan, inferencePlan, modelPublishPlan, ...ANALYTICS_JOB_PLANS] });
   const models = parts.models ?? new ModelRegistry();
   c.register(MODEL_REGISTRY, { useValue: models });
   const dispatcher = c.resolve(JobDispatcher);

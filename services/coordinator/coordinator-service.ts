@@ -25,6 +25,7 @@ import { NatsPartyLink } from './nats-party-link.js';
 import { MessageAssembler, splitMessage } from '../transport/chunked-message.js';
 import type { DispatchSettings } from './tokens.js';
 import type { CheckpointScheduleOptions } from '../audit/checkpoint-schedule.js';
+import { ANALYTICS_METHOD_NAMES, AnalyticsMethods } from './analytics-methods.js';
 import { AUDIT_METHOD_NAMES, startAuditMethods, type AuditMethodName, type AuditMethods } from './audit-methods.js';
 
 /** What a coordinator needs to start. */
@@ -97,6 +98,8 @@ export class CoordinatorService {
     // The audit methods answer from the Merkle log when the sink is one (see audit-methods.ts).
     const auditMethods = startAuditMethods({ id, sink: audit, logger: log, maxReplyBytes: () => nc.info?.max_payload, ...(opts.auditCheckpoints ? { checkpoints: opts.auditCheckpoints } : {}) });
     parts.api.extend(auditMethods);
+    // Data sets and analytics queries, with the policy decided before any job is placed.
+    parts.api.extend(parts.container.resolve(AnalyticsMethods));
     const closable = audit as { close?: () => Promise<void> };
     svc.#audit = { methods: auditMethods, ...(typeof opts.audit === 'function' && typeof closable.close === 'function' ? { close: () => closable.close!() } : {}) };
     parts.book.onChange((rec) => {
@@ -106,7 +109,7 @@ export class CoordinatorService {
         log.warn('job-event-failed', { jobId: rec.status.id, message: String(e) });
       }
     });
-    for (const method of [...METHOD_NAMES, ...HE_METHOD_NAMES, ...AUDIT_METHOD_NAMES]) svc.#serve(method);
+    for (const method of [...METHOD_NAMES, ...HE_METHOD_NAMES, ...AUDIT_METHOD_NAMES, ...ANALYTICS_METHOD_NAMES]) svc.#serve(method);
     svc.#subs.push(
       nc.subscribe(subjects.announce, {
         callback: (_err, msg) => {
@@ -129,7 +132,7 @@ export class CoordinatorService {
     return svc;
   }
 
-  #serve(method: MethodName | HeMethodName | AuditMethodName): void {
+  #serve(method: MethodName | HeMethodName | AuditMethodName | (typeof ANALYTICS_METHOD_NAMES)[number]): void {
     // A request larger than max_payload may come in pieces; the last one carries the reply subject.
     const assembler = new MessageAssembler(64 << 20);
     this.#subs.push(

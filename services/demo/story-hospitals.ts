@@ -67,7 +67,7 @@ export async function hospitalStory(clients: HospitalStoryClients, say: (line: s
     },
     {
       what: 'a narrow filter (small cells are suppressed inside the computation)',
-      query: { datasets: names, filter: { column: 'mean_radius', op: '>', value: 25 }, groupBy: ['diagnosis'], aggregates: [{ op: 'count' }, { op: 'mean', column: 'mean_area' }] },
+      query: { datasets: names, filter: { column: 'mean_radius', op: '>', value: 20 }, groupBy: ['diagnosis'], aggregates: [{ op: 'count' }, { op: 'mean', column: 'mean_area' }] },
     },
   ];
   for (const { what, query } of queries) {

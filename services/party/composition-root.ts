@@ -5,6 +5,9 @@
  * anything.
  */
 import { ModelViewCache } from './model-view-cache.js';
+import { AnalyticsQueryRunner } from '../analytics/analytics-query-runner.js';
+import { DatasetDeleteRunner } from '../analytics/dataset-delete-runner.js';
+import { DatasetUploadRunner } from '../analytics/dataset-upload-runner.js';
 import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import type { NatsConnection } from 'nats';
@@ -28,7 +31,7 @@ import { CHANNEL_OPENER, JOB_GATE, JOB_RUNNERS, PARTY_IDENTITY, PARTY_SETTINGS, 
 /** The job kinds a party runs unless told otherwise. */
 export function defaultRunners(): JobRunner[] {
   const models = new ModelViewCache();
-  return [new ComputeRunner(), new ModelPublishRunner(models), new InferenceRunner(models)];
+  return [new ComputeRunner(), new ModelPublishRunner(models), new InferenceRunner(models), new DatasetUploadRunner(), new DatasetDeleteRunner(), new AnalyticsQueryRunner()];
 }
 
 /** Everything a party is made of. */
