@@ -86,6 +86,10 @@ export interface GatewayExtraMethods {
     };
     res: { dataset: DatasetRecord; created: boolean };
   };
+  /** The data sets the principal's roles may query, in catalogue order (metadata only). */
+  'datasets.list': { req: { principal: Principal }; res: { datasets: DatasetRecord[] } };
+  /** Erases a data set at every party; only its owner, or an admin of the owner's tenant. `datasetId` may also be the name. */
+  'datasets.delete': { req: { principal: Principal; datasetId: string }; res: { deleted: string } };
   'analytics.query': {
     /** `clientPublicKey`: the analyst's ephemeral X25519 key (hex); the output pairs are sealed to it (services/analytics query-client). */
     req: { principal: Principal; idempotencyKey?: string; query: Query; clientPublicKey: string };

@@ -238,21 +238,41 @@ export const uploadDatasetBody = {
   },
 } as const;
 
+/**
+ * A data set as the catalogue describes it: id, name, row count, schema and creation time. The
+ * closed object is what keeps anything else (owner keys, manifests, shares) out of a reply.
+ */
+const datasetRecordSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'name', 'rows', 'schema', 'createdAt'],
+  properties: { id: { type: 'string' }, name: { type: 'string' }, rows: { type: 'integer' }, schema: datasetSchemaSchema, createdAt: { type: 'string' } },
+} as const;
+
 /** Reply of POST /v1/datasets. */
 export const uploadDatasetResponse = {
   type: 'object',
   additionalProperties: false,
   required: ['dataset', 'created'],
   properties: {
-    dataset: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['id', 'name', 'rows', 'schema', 'createdAt'],
-      properties: { id: { type: 'string' }, name: { type: 'string' }, rows: { type: 'integer' }, schema: datasetSchemaSchema, createdAt: { type: 'string' } },
-    },
+    dataset: datasetRecordSchema,
     created: { type: 'boolean' },
   },
 } as const;
+
+/** Reply of GET /v1/datasets: the data sets the caller's roles may query (metadata, never values). */
+export const listDatasetsResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['datasets'],
+  properties: { datasets: { type: 'array', items: datasetRecordSchema } },
+} as const;
+
+/** Path parameters of DELETE /v1/datasets/:id (the data set id, or its name as the owner knows it). */
+export const datasetParams = { type: 'object', additionalProperties: false, required: ['id'], properties: { id } } as const;
+
+/** Reply of DELETE /v1/datasets/:id: the id of the erased data set. */
+export const deleteDatasetResponse = { type: 'object', additionalProperties: false, required: ['deleted'], properties: { deleted: { type: 'string' } } } as const;
 
 /** The recursive filter schema of queries (`$id: mpc-filter`), registered once as a shared schema. */
 export const queryFilterSchema = QUERY_JSON_SCHEMA.definitions.filter;

@@ -34,7 +34,7 @@ import { openQueryResult, prepareQueryRequest, type QueryRequest } from '../anal
 import type { AnalyticsQueryResult } from '../analytics/analytics-jobs.js';
 import { checkSchema, type DatasetSchema, type DisclosurePolicy } from '../../protocols/analytics/dataset-schema.js';
 import type { Query } from '../../protocols/analytics/query.js';
-import { GatewayHttp, type GatewayCredentials } from './gateway-http.js';
+import { GatewayHttp, type GatewayCredentials, type GatewayRequest } from './gateway-http.js';
 import { GatewayProblemError, JobFailedError, JobTimeoutError, RegistryError } from './errors.js';
 import { readJobEvents } from './job-events.js';
 import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad, shapeSize } from './sealed-share-pair.js';
@@ -431,6 +431,24 @@ export class MpcClient {
       headers: { 'idempotency-key': opts.idempotencyKey ?? up.request.uploadId },
     });
     return { ...res.dataset, created: res.created };
+  }
+
+  /** The data sets this identity's roles may query (id, name, row count, schema; never values). */
+  async listDatasets(): Promise<DatasetRecord[]> {
+    return (await this.http.json<{ datasets: DatasetRecord[] }>({ method: 'GET', path: '/v1/datasets' })).datasets;
+  }
+
+  /**
+   * Erases a data set at every party (its owner, or an admin of the owner's tenant); later
+   * queries naming it fail. Resolves with the id of the erased data set.
+   * @param id - the data set id (or its name).
+   */
+  async deleteDataset(id: string): Promise<{ deleted: string }> {
+    checkId('id', id);
+    // GatewayRequest['method'] lists GET and POST only (services/sdk/gateway-http.ts is not
+    // ours); fetch and the request signature take any method, so DELETE goes through as is.
+    const method = 'DELETE' as GatewayRequest['method'];
+    return await this.http.json<{ deleted: string }>({ method, path: `/v1/datasets/${encodeURIComponent(id)}` });
   }
 
   /**

@@ -1,14 +1,17 @@
 /**
  * @module services/gateway/routes/data-routes
- * Dataset upload (a table as sealed replicated share pairs per party) and analytics queries.
- * Analytics is optional in a deployment: when no service answers `analytics.query` the client
+ * Dataset upload (a table as sealed replicated share pairs per party), listing (what the
+ * caller's roles may query: metadata, never values), deletion (the owner, or an admin of its
+ * tenant, erases the data set at every party) and analytics queries. Who may see, query or
+ * delete a data set is decided by the coordinator's catalogue; the route roles here only keep
+ * out identities that can never qualify (a client-only key). Analytics is optional in a deployment: when no service answers `analytics.query` the client
  * gets a 501 `not-available` problem, not a gateway failure.
  */
 import type { FastifyInstance } from 'fastify';
 import type { RouteContext } from '../fastify-types.js';
 import { ProblemError } from '../problems.js';
 import { checkSealedSharePairs } from '../payload-checks.js';
-import { queryBody, queryResponse, uploadDatasetBody, uploadDatasetResponse } from '../schemas.js';
+import { datasetParams, deleteDatasetResponse, listDatasetsResponse, queryBody, queryResponse, uploadDatasetBody, uploadDatasetResponse } from '../schemas.js';
 import { problemResponses } from './problem-responses.js';
 import { idempotencyHeaderSchema, idempotencyKey } from './idempotency-key.js';
 import type { GatewayExtraMethods } from '../gateway-methods.js';
@@ -17,7 +20,7 @@ import type { Query } from '../../../protocols/analytics/query.js';
 
 type UploadBody = Omit<GatewayExtraMethods['datasets.upload']['req'], 'principal' | 'idempotencyKey'>;
 
-/** Registers POST /datasets and POST /queries (inside the /v1 scope). */
+/** Registers POST/GET /datasets, DELETE /datasets/:id and POST /queries (inside the /v1 scope). */
 export function registerDataRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.post<{ Body: UploadBody }>(
     '/datasets',
@@ -46,6 +49,41 @@ export function registerDataRoutes(app: FastifyInstance, ctx: RouteContext): voi
       if (!principal) throw new ProblemError('unauthenticated', 'no authenticated identity on this request');
       const res = await ctx.coordinator.call('datasets.upload', { principal, ...(key === undefined ? {} : { idempotencyKey: key }), ...b }, { unavailable: 'not-available' });
       return reply.code(res.created ? 201 : 200).send(res);
+    },
+  );
+
+  app.get(
+    '/datasets',
+    {
+      config: { roles: ['analyst', 'hospital', 'admin'] },
+      schema: {
+        tags: ['datasets'],
+        summary: "Data sets the caller's roles may query (id, name, row count, schema; never values)",
+        response: { 200: listDatasetsResponse, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const principal = request.principal;
+      if (!principal) throw new ProblemError('unauthenticated', 'no authenticated identity on this request');
+      return ctx.coordinator.call('datasets.list', { principal }, { unavailable: 'not-available' });
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/datasets/:id',
+    {
+      config: { roles: ['hospital', 'admin'] },
+      schema: {
+        tags: ['datasets'],
+        summary: 'Erase a data set at every party (its owner, or an admin of the same tenant); later queries on it fail',
+        params: datasetParams,
+        response: { 200: deleteDatasetResponse, ...problemResponses },
+      },
+    },
+    async (request) => {
+      const principal = request.principal;
+      if (!principal) throw new ProblemError('unauthenticated', 'no authenticated identity on this request');
+      return ctx.coordinator.call('datasets.delete', { principal, datasetId: request.params.id }, { unavailable: 'not-available' });
     },
   );
 
