@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startFullCluster, type FullCluster } from '../../services/cluster/full-cluster.js';
 import { loadBreastCancer } from '../../services/demo/demo-data.js';
 import { MpcClient } from '../../services/sdk/mpc-client.js';
@@ -23,6 +23,8 @@ import type { Query } from '../../protocols/analytics/query.js';
 import type { Row } from '../../protocols/analytics/encode-rows.js';
 import type { DatasetRecord } from '../../services/gateway/gateway-methods.js';
 import { expectMatches } from '../analytics/compare-results.js';
+import { run as datasetsCommand } from '../../services/cli/commands/datasets.js';
+import { UsageError } from '../../services/cli/usage-error.js';
 
 /** The minimum cell size every data set of this file is uploaded with. */
 const K = 10;
@@ -204,4 +206,35 @@ describe('analytics API against a full cluster', () => {
     // Metadata only: the deletion event carries no rows or shares.
     expect(JSON.stringify(deleted)).not.toMatch(/[A-Za-z0-9+/]{40,}/);
   }, 90_000);
+
+  it('mpc datasets list|delete: the same through the CLI, with its exit codes', async () => {
+    const cli = async (key: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> => {
+      let out = '';
+      let err = '';
+      const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+      const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+      try {
+        const code = await datasetsCommand([...args, '--gateway', cluster.gatewayUrl, '--api-key', cluster.demoKeys[key]!]);
+        return { code, out, err };
+      } finally {
+        o.mockRestore();
+        e.mockRestore();
+      }
+    };
+    const listed = await cli('demo-analyst', 'list', '--json');
+    expect(listed.code).toBe(0);
+    const records = listed.out.trim().split('\n').map((l) => JSON.parse(l) as DatasetRecord);
+    expect(records.map((d) => d.id)).toEqual((await analyst.listDatasets()).map((d) => d.id));
+    const plain = await cli('demo-analyst', 'list');
+    expect(plain.out).toContain(`${ids[1]}\thospital2\t${parts[1]!.length} rows\t`);
+
+    expect((await cli('demo-client', 'list')).code).toBe(3);
+    expect((await cli('demo-admin', 'delete', 'ds-does-not-exist')).code).toBe(4);
+    await expect(cli('demo-admin', 'delete')).rejects.toBeInstanceOf(UsageError);
+    await expect(cli('demo-admin', 'rename', ids[1]!)).rejects.toBeInstanceOf(UsageError);
+
+    const del = await cli('demo-hospital', 'delete', ids[1]!);
+    expect([del.code, del.out]).toEqual([0, `${ids[1]}\n`]);
+    expect((await analyst.listDatasets()).map((d) => d.id)).toEqual([ids[2]]);
+  }, 60_000);
 });
