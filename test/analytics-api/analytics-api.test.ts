@@ -138,6 +138,15 @@ describe('analytics API against a full cluster', () => {
     expect((await problemOf(client.listDatasets())).status).toBe(403);
   });
 
+  it('documents the data set routes in the OpenAPI document, with closed response schemas', async () => {
+    const doc = (await (await fetch(`${cluster.gatewayUrl}/docs/json`)).json()) as { paths: Record<string, Record<string, { responses: Record<string, { content: Record<string, { schema: Record<string, unknown> }> }> }>> };
+    const list = doc.paths['/v1/datasets']!.get!;
+    const del = doc.paths['/v1/datasets/{id}']!.delete!;
+    expect(list.responses['200']!.content['application/json']!.schema.additionalProperties).toBe(false);
+    expect(del.responses['200']!.content['application/json']!.schema.required).toEqual(['deleted']);
+    expect(Object.keys(del.responses['4XX']!.content)).toEqual(['application/problem+json']);
+  });
+
   it('answers bad queries and roles with the right problem', async () => {
     const unknownColumn = await problemOf(analyst.query({ datasets: ids, aggregates: [{ op: 'count' }, { op: 'mean', column: 'no_such_column' }] }));
     expect([unknownColumn.status, unknownColumn.problem]).toEqual([400, 'validation']);
