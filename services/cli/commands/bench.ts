@@ -13,6 +13,7 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   he: () => import('../../../bench/he.js'),
   audit: () => import('../../../bench/audit.js'),
   inference: () => import('../../../bench/inference.js'),
+  analytics: () => import('../../../bench/analytics.js'),
 };
 
 function formatRow(c: BenchCase): string {
