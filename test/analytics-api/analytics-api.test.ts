@@ -10,7 +10,7 @@
  *
  * Needs `npm run build` first (the cluster runs dist/services/cli/main.js).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -39,6 +39,11 @@ async function problemOf(p: Promise<unknown>): Promise<GatewayProblemError> {
     throw e;
   }
   throw new Error('expected the gateway to answer with a problem, but the call succeeded');
+}
+
+/** Files under `dir` (the cluster's state: the parties' share stores) whose name holds `datasetId`. */
+function storedObjects(dir: string, datasetId: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.includes(datasetId));
 }
 
 describe('analytics API against a full cluster', () => {
@@ -160,7 +165,7 @@ describe('analytics API against a full cluster', () => {
     // A filter value of the wrong JSON type is refused by the route schema, with the field's path.
     const wrongJsonType = await problemOf(analyst.query({ datasets: ids, filter: { column: 'mean_radius', op: '>', value: 'twenty' as unknown as number }, aggregates: [{ op: 'count' }] }));
     expect([wrongJsonType.status, wrongJsonType.problem]).toEqual([400, 'validation']);
-    expect(wrongJsonType.errors?.map((e) => e.path).join(' ')).toContain('body/query/filter');
+    expect(wrongJsonType.errors?.map((e) => e.path)).toContain('body/query/filter/value');
 
     const binsOutOfOrder = await problemOf(analyst.query({ datasets: ids, aggregates: [{ op: 'histogram', column: 'mean_radius', bins: [5, 20, 10] }] }));
     expect([binsOutOfOrder.status, binsOutOfOrder.problem]).toEqual([400, 'validation']);
@@ -173,7 +178,7 @@ describe('analytics API against a full cluster', () => {
     expect([clientQuery.status, clientQuery.problem]).toEqual([403, 'forbidden']);
 
     const unknownDataset = await problemOf(analyst.query({ datasets: [...ids, 'ds-does-not-exist'], aggregates: [{ op: 'count' }] }));
-    expect([400, 404]).toContain(unknownDataset.status);
+    expect([unknownDataset.status, unknownDataset.problem]).toEqual([400, 'validation']);
     expect(unknownDataset.message).toContain('/datasets/3');
 
     const clientUpload = await problemOf(client.uploadDataset('client-data', schema, parts[0]!.slice(0, 20)));
@@ -188,15 +193,20 @@ describe('analytics API against a full cluster', () => {
     // An analyst may not delete at all (route roles).
     expect((await problemOf(analyst.deleteDataset(ids[0]!))).status).toBe(403);
 
+    // Every party holds encrypted objects of the data set (manifest, share pair, validity shares).
+    const before = storedObjects(dir, ids[0]!);
+    expect(before.length).toBeGreaterThanOrEqual(3);
     // The admin of the same tenant may delete the hospital's data set; the owner its own.
     expect(await admin.deleteDataset(ids[0]!)).toEqual({ deleted: ids[0] });
+    expect(storedObjects(dir, ids[0]!), `still stored after deletion (before: ${before.join(', ')})`).toEqual([]);
+    expect(storedObjects(dir, ids[2]!).length).toBeGreaterThanOrEqual(3);
     expect(await hospital.deleteDataset(hospitalOnly.id)).toEqual({ deleted: hospitalOnly.id });
 
     const after = await analyst.listDatasets();
     expect(after.map((d) => d.id).sort()).toEqual([ids[1]!, ids[2]!].sort());
 
     const gone = await problemOf(analyst.query({ datasets: [ids[0]!], aggregates: [{ op: 'count' }] }));
-    expect([400, 404]).toContain(gone.status);
+    expect([gone.status, gone.problem]).toEqual([400, 'validation']);
     expect(gone.message).toContain('/datasets/0');
     const again = await problemOf(admin.deleteDataset(ids[0]!));
     expect([again.status, again.problem]).toEqual([404, 'not-found']);
@@ -212,6 +222,8 @@ describe('analytics API against a full cluster', () => {
       [ids[0], 'demo-admin'],
       [hospitalOnly.id, 'demo-hospital'],
     ]);
+    // The analyst's refused query (policy) was logged too.
+    expect(entries.some((e) => e.type === 'access.denied' && e.actor === 'demo-analyst')).toBe(true);
     // Metadata only: the deletion event carries no rows or shares.
     expect(JSON.stringify(deleted)).not.toMatch(/[A-Za-z0-9+/]{40,}/);
   }, 90_000);
