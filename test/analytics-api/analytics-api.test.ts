@@ -10,7 +10,7 @@
  *
  * Needs `npm run build` first (the cluster runs dist/services/cli/main.js).
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -24,6 +24,7 @@ import type { Row } from '../../protocols/analytics/encode-rows.js';
 import type { DatasetRecord } from '../../services/gateway/gateway-methods.js';
 import { expectMatches } from '../analytics/compare-results.js';
 import { run as datasetsCommand } from '../../services/cli/commands/datasets.js';
+import { run as uploadCommand } from '../../services/cli/commands/datasets-upload.js';
 import { UsageError } from '../../services/cli/usage-error.js';
 
 /** The minimum cell size every data set of this file is uploaded with. */
@@ -230,12 +231,13 @@ describe('analytics API against a full cluster', () => {
 
   it('mpc datasets list|delete: the same through the CLI, with its exit codes', async () => {
     const cli = async (key: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> => {
+      const command = args[0] === 'upload' ? (a: string[]) => uploadCommand(a.slice(1)) : datasetsCommand;
       let out = '';
       let err = '';
       const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
       const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
       try {
-        const code = await datasetsCommand([...args, '--gateway', cluster.gatewayUrl, '--api-key', cluster.demoKeys[key]!]);
+        const code = await command([...args, '--gateway', cluster.gatewayUrl, '--api-key', cluster.demoKeys[key]!]);
         return { code, out, err };
       } finally {
         o.mockRestore();
@@ -253,6 +255,19 @@ describe('analytics API against a full cluster', () => {
     expect((await cli('demo-admin', 'delete', 'ds-does-not-exist')).code).toBe(4);
     await expect(cli('demo-admin', 'delete')).rejects.toBeInstanceOf(UsageError);
     await expect(cli('demo-admin', 'rename', ids[1]!)).rejects.toBeInstanceOf(UsageError);
+
+    // An upload through the CLI with --roles hospital: listed to hospitals, hidden from analysts.
+    const csv = join(dir, 'ward.csv');
+    const cols = schema.columns.map((c) => c.name);
+    writeFileSync(csv, [cols.join(','), ...parts[0]!.slice(0, 30).map((r) => cols.map((c) => String(r[c])).join(','))].join('\n') + '\n');
+    writeFileSync(join(dir, 'schema.json'), JSON.stringify(schema));
+    const up = await cli('demo-hospital', 'upload', csv, '--name', 'cli-ward', '--schema', join(dir, 'schema.json'), '--roles', 'hospital', '--min-cell', '5', '--json');
+    expect(up.code, up.err).toBe(0);
+    const uploaded = JSON.parse(up.out) as DatasetRecord & { created: boolean };
+    expect([uploaded.rows, uploaded.created]).toEqual([30, true]);
+    expect((await hospital.listDatasets()).map((d) => d.id)).toContain(uploaded.id);
+    expect((await analyst.listDatasets()).map((d) => d.id)).not.toContain(uploaded.id);
+    await expect(cli('demo-hospital', 'upload', csv, '--name', 'x', '--schema', join(dir, 'schema.json'), '--roles', 'analyst,nurse')).rejects.toBeInstanceOf(UsageError);
 
     const del = await cli('demo-hospital', 'delete', ids[1]!);
     expect([del.code, del.out]).toEqual([0, `${ids[1]}\n`]);

@@ -12,13 +12,16 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../usage-error.js';
 import { MpcClient } from '../../sdk/mpc-client.js';
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, resolveClientConfig, runClientCommand } from '../../sdk/client-command.js';
-import { checkSchema, type DatasetSchema } from '../../../protocols/analytics/dataset-schema.js';
+import { checkSchema, DEFAULT_POLICY, type DatasetSchema } from '../../../protocols/analytics/dataset-schema.js';
 import type { Row } from '../../../protocols/analytics/encode-rows.js';
+import type { Role } from '../../coordinator/api.js';
+import { ROLES } from '../../gateway/api-key-store.js';
 
-const HELP = `usage: mpc datasets upload <rows.json|rows.csv> --name <name> --schema <schema.json> [--min-cell <k>] [options]
-  --name <name>       dataset name ([A-Za-z0-9_-])
+const HELP = `usage: mpc datasets upload <rows.json|rows.csv> --name <name> --schema <schema.json> [--min-cell <k>] [--roles <r,...>] [options]
+  --name <name>       dataset name ([A-Za-z0-9_-]); a name you already own is appended to
   --schema <file>     {"columns": [{"name","type":"numeric","min","max"} | {"name","type":"categorical","categories"} | {"name","type":"boolean"}]}
   --min-cell <k>      minimum released cell size (default: the service's, 10)
+  --roles <r,...>     roles that may list and query it (default: analyst); with --roles, --min-cell defaults to 10
   prints the dataset id; with --json the dataset record
 ${CLIENT_OPTIONS_HELP}
 `;
@@ -62,7 +65,7 @@ async function readText(path: string, what: string): Promise<string> {
 export async function run(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { ...CLIENT_OPTIONS, name: { type: 'string' }, schema: { type: 'string' }, 'min-cell': { type: 'string' } } });
+    parsed = parseArgs({ args, allowPositionals: true, options: { ...CLIENT_OPTIONS, name: { type: 'string' }, schema: { type: 'string' }, 'min-cell': { type: 'string' }, roles: { type: 'string' } } });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -84,6 +87,10 @@ export async function run(args: string[]): Promise<number> {
   }
   const minCell = v['min-cell'] === undefined ? undefined : Number(v['min-cell']);
   if (minCell !== undefined && (!Number.isInteger(minCell) || minCell < 1)) throw new UsageError(`--min-cell: expected a positive integer, got ${v['min-cell']}`);
+  const roles = v.roles === undefined ? undefined : v.roles.split(',').map((r) => r.trim());
+  if (roles !== undefined && (roles.length === 0 || roles.some((r) => !(ROLES as readonly string[]).includes(r)))) {
+    throw new UsageError(`--roles: expected a comma-separated list of ${ROLES.join(', ')}, got ${JSON.stringify(v.roles)}`);
+  }
   const text = await readText(file, 'rows');
   let rows: Row[];
   if (/\.csv$/i.test(file)) rows = parseCsvRows(text, schema);
@@ -97,7 +104,8 @@ export async function run(args: string[]): Promise<number> {
   }
   return runClientCommand('datasets upload', async () => {
     const client = new MpcClient(resolveClientConfig(v));
-    const ds = await client.uploadDataset(v.name!, schema, rows, minCell === undefined ? {} : { policy: { roles: ['analyst'], minCellSize: minCell } });
+    const policy = minCell === undefined && roles === undefined ? undefined : { roles: (roles ?? DEFAULT_POLICY.roles) as Role[], minCellSize: minCell ?? DEFAULT_POLICY.minCellSize };
+    const ds = await client.uploadDataset(v.name!, schema, rows, policy === undefined ? {} : { policy });
     process.stdout.write(v.json ? JSON.stringify(ds) + '\n' : `${ds.id}\n`);
   });
 }
