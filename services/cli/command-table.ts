@@ -26,6 +26,7 @@ export const commands: Record<string, CommandEntry> = {
   infer: { summary: 'run an inference: --model <id> --input <file.json> --mode mpc|he', load: () => import('./commands/infer.js') },
   'models publish': { summary: 'publish an ONNX model: <file.onnx> --mode mpc|he', load: () => import('./commands/models-publish.js') },
   'datasets upload': { summary: 'upload a data set (CSV or JSON rows) as secret shares', load: () => import('./commands/datasets-upload.js') },
+  datasets: { summary: 'list the data sets you may query, or erase one: list | delete <id>', load: () => import('./commands/datasets.js') },
   query: { summary: 'run an analytics query (JSON) over data sets', load: () => import('./commands/query.js') },
   bench: { summary: 'run a benchmark suite (ring, rss, inference, he, audit, analytics); --json for JSON lines', load: () => import('./commands/bench.js') },
   'audit export': { summary: 'export the audit log (JSON Lines) and the latest checkpoint to a folder', load: () => import('./commands/audit-export.js') },

@@ -64,6 +64,7 @@ const CODE_PROBLEMS: Record<string, ProblemCode> = {
   'permission-denied': 'forbidden',
   'unknown-job': 'not-found',
   'unknown-model': 'not-found',
+  'unknown-dataset': 'not-found',
   'not-finished': 'conflict',
   'idempotency-conflict': 'conflict',
   'he-unknown-session': 'not-found',

@@ -13,7 +13,7 @@ export type GatewayCredentials = { apiKey: string } | { signingKey: { keyId: str
 
 /** One request. */
 export interface GatewayRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   path: string;
   body?: unknown;
   headers?: Record<string, string>;

@@ -34,7 +34,7 @@ import { openQueryResult, prepareQueryRequest, type QueryRequest } from '../anal
 import type { AnalyticsQueryResult } from '../analytics/analytics-jobs.js';
 import { checkSchema, type DatasetSchema, type DisclosurePolicy } from '../../protocols/analytics/dataset-schema.js';
 import type { Query } from '../../protocols/analytics/query.js';
-import { GatewayHttp, type GatewayCredentials, type GatewayRequest } from './gateway-http.js';
+import { GatewayHttp, type GatewayCredentials } from './gateway-http.js';
 import { GatewayProblemError, JobFailedError, JobTimeoutError, RegistryError } from './errors.js';
 import { readJobEvents } from './job-events.js';
 import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad, shapeSize } from './sealed-share-pair.js';
@@ -445,10 +445,7 @@ export class MpcClient {
    */
   async deleteDataset(id: string): Promise<{ deleted: string }> {
     checkId('id', id);
-    // GatewayRequest['method'] lists GET and POST only (services/sdk/gateway-http.ts is not
-    // ours); fetch and the request signature take any method, so DELETE goes through as is.
-    const method = 'DELETE' as GatewayRequest['method'];
-    return await this.http.json<{ deleted: string }>({ method, path: `/v1/datasets/${encodeURIComponent(id)}` });
+    return await this.http.json<{ deleted: string }>({ method: 'DELETE', path: `/v1/datasets/${encodeURIComponent(id)}` });
   }
 
   /**
