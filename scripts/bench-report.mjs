@@ -7,7 +7,8 @@ const extra = (c) =>
   [
     c.rounds !== undefined ? `${c.rounds} rounds` : '',
     c.bytes_per_party !== undefined ? `${(c.bytes_per_party / 1024).toFixed(1)} KiB/party` : '',
-    c.ratio_vs_float64 !== undefined ? `x${fmt(c.ratio_vs_float64)} of float64 time` : '',
+    c.ratio_vs_float64 !== undefined ? `float64/native time ${fmt(c.ratio_vs_float64)}` : '',
+    c.bytes_sent_max_party !== undefined ? `${(c.bytes_sent_max_party / 2 ** 20).toFixed(1)} MiB sent by the busiest party` : '',
     c.argmax_agree !== undefined ? `argmax agrees: ${c.argmax_agree}` : '',
     c.kernel ? `kernel ${c.kernel}` : '',
   ]
