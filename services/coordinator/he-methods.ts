@@ -45,7 +45,8 @@ import { DEFAULT_HE_SETTINGS, HE_MODEL_BOOK, HE_SETTINGS, HE_WORKER_LINK, type H
 import type { HeWorkerLink } from './he-worker-link.js';
 import type { JobBook } from './job-book.js';
 import type { ServiceRegistry } from './service-registry.js';
-import { AUDIT_SINK, COORDINATOR_IDENTITY, COORDINATOR_LOG, DISPATCH_SETTINGS, JOB_BOOK, MODEL_REGISTRY, SERVICE_REGISTRY, type DispatchSettings } from './tokens.js';
+import { AUDIT_SINK, COORDINATOR_IDENTITY, COORDINATOR_LOG, DISPATCH_SETTINGS, JOB_BOOK, JOB_DISPATCHER, MODEL_REGISTRY, SERVICE_REGISTRY, type DispatchSettings } from './tokens.js';
+import type { JobDispatcher } from './job-dispatcher.js';
 
 /** The result of an `he-inference` job: api.ts's fields plus how it was verified. */
 export type HeInferenceResult = JobResults['he-inference'] & {
@@ -123,6 +124,7 @@ export class HeMethods {
     @inject(COORDINATOR_LOG) private readonly log: ServiceLog,
     @inject(HE_WORKER_LINK) private readonly link: HeWorkerLink,
     @inject(HE_MODEL_BOOK) private readonly he: HeModelBook,
+    @inject(JOB_DISPATCHER) private readonly dispatcher: JobDispatcher,
   ) {}
 
   /**
@@ -338,14 +340,14 @@ export class HeMethods {
     const hashes = { input: sha256Hex(fromLargeBase64(p.ciphertext, 'payload.ciphertext')), resultA: cmp.hashA, resultB: cmp.hashB, plan: entry.planDigest };
     const who = mode === 'dual' ? `${pair[0]} and ${pair[1]}` : `${pair[0]} twice (single worker)`;
     if (cmp.verified) {
-      this.book.transition(jobId, 'verified');
-      this.#audit({ type: 'job.verified', actor: this.settings.id, jobId, tenant: rec.tenant, reason: `HE ${mode} execution on ${who}: result hashes equal`, hashes });
+      const event: AuditEvent = { type: 'job.verified', actor: this.settings.id, jobId, tenant: rec.tenant, reason: `HE ${mode} execution on ${who}: result hashes equal`, hashes };
+      this.dispatcher.withVerdict(jobId, event, () => this.book.transition(jobId, 'verified'));
       this.log.info('he-verified', { jobId, mode, workers: pair.join(','), sha256: cmp.hashA });
     } else {
       const why = cmp.hashA !== ra.result.sha256 || cmp.hashB !== rb.result.sha256 ? 'a worker signed a hash that does not match the bytes it sent' : 'the two results differ';
       const message = `HE ${mode} execution on ${who}: ${why} (${pair[0]} ${short(cmp.hashA)}..., ${pair[1]} ${short(cmp.hashB)}...)`;
-      this.book.transition(jobId, 'failed-verification', { error: { code: 'he-result-mismatch', message } });
-      this.#audit({ type: 'job.failed-verification', actor: this.settings.id, jobId, tenant: rec.tenant, reason: message.slice(0, 200), hashes });
+      const event: AuditEvent = { type: 'job.failed-verification', actor: this.settings.id, jobId, tenant: rec.tenant, reason: message.slice(0, 200), hashes };
+      this.dispatcher.withVerdict(jobId, event, () => this.book.transition(jobId, 'failed-verification', { error: { code: 'he-result-mismatch', message } }));
       this.log.warn('he-failed-verification', { jobId, workers: pair.join(','), hashA: cmp.hashA, hashB: cmp.hashB });
     }
   }

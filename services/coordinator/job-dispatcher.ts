@@ -63,6 +63,20 @@ export class JobDispatcher {
     return this.#verdictEvents.get(jobId);
   }
 
+  /**
+   * Runs `transition` (a verdict state change of `jobId`) with `event` as the audit entry the
+   * book's listener writes for it, so a verdict decided outside this dispatcher (HE dual
+   * execution) is logged once, with its hashes.
+   */
+  withVerdict(jobId: string, event: AuditEvent, transition: () => void): void {
+    this.#verdictEvents.set(jobId, event);
+    try {
+      transition();
+    } finally {
+      this.#verdictEvents.delete(jobId);
+    }
+  }
+
   /** The plan of `kind`, if the coordinator runs it. */
   plan(kind: string): JobPlan | undefined {
     return this.#plans.get(kind);

@@ -62,7 +62,7 @@ export async function run(args: string[]): Promise<number> {
     keys = (JSON.parse(readFileSync(values.keys, 'utf8')) as { keys: Record<string, string> }).keys;
     coordinatorKey = values['coordinator-key'];
   } else {
-    echo(`Starting a local cluster in ${dir} (nats-server, coordinator, 3 parties, gateway)...`);
+    echo(`Starting a local cluster in ${dir} (nats-server, coordinator, 3 parties, 2 HE workers, gateway)...`);
     cluster = await startFullCluster({ dir });
     gatewayUrl = cluster.gatewayUrl;
     keys = cluster.demoKeys;
