@@ -35,11 +35,14 @@ export class JobFailedError extends MpcError {
   readonly jobId: string;
   readonly state: string;
   readonly party?: number;
+  /** The coordinator's error code for the failure (e.g. `party-unavailable`, `he-result-mismatch`). */
+  readonly failureCode?: string;
   constructor(jobId: string, state: string, error: { code: string; message: string; party?: number } | undefined) {
     super('job-failed', `job ${jobId} ended ${state}${error ? `: ${error.code}: ${error.message}` : ''}`);
     this.jobId = jobId;
     this.state = state;
     this.party = error?.party;
+    this.failureCode = error?.code;
   }
 }
 
