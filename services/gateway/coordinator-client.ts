@@ -96,7 +96,9 @@ export function problemFromApiError(method: string, e: ApiError['error']): Probl
   if (problem === undefined) problem = STATUS_PROBLEMS[e.status];
   // A 5xx or unknown status from the coordinator is its failure, not the client's.
   if (problem === undefined || problem === 'internal') problem = 'coordinator-error';
-  const field = Object.hasOwn(CODE_FIELDS, code) ? CODE_FIELDS[code] : undefined;
+  // A query error names the part of the query at fault (`/aggregates/1/column`): as a request path.
+  const queryPath = method === 'analytics.query' && typeof e.detail?.path === 'string' ? `body/query${e.detail.path}` : undefined;
+  const field = queryPath ?? (Object.hasOwn(CODE_FIELDS, code) ? CODE_FIELDS[code] : undefined);
   return new ProblemError(problem, message, field === undefined ? undefined : { errors: [{ path: field, message }] });
 }
 

@@ -157,6 +157,7 @@ describe('analytics API against a full cluster', () => {
     const unknownColumn = await problemOf(analyst.query({ datasets: ids, aggregates: [{ op: 'count' }, { op: 'mean', column: 'no_such_column' }] }));
     expect([unknownColumn.status, unknownColumn.problem]).toEqual([400, 'validation']);
     expect(unknownColumn.message).toContain('/aggregates/1/column');
+    expect(unknownColumn.errors).toEqual([{ path: 'body/query/aggregates/1/column', message: expect.stringContaining("unknown column 'no_such_column'") }]);
 
     // A mean of a categorical column: well-formed JSON, wrong column type for the operation.
     const wrongColumnType = await problemOf(analyst.query({ datasets: ids, aggregates: [{ op: 'mean', column: 'diagnosis' }] }));
