@@ -62,6 +62,8 @@ function record(e: CatalogEntry, createdAt: string): DatasetRecord {
 @injectable()
 export class AnalyticsMethods implements ApiExtension {
   readonly #catalog = new Map<string, { entry: CatalogEntry; createdAt: string }>();
+  /** Answers of finished uploads by tenant and idempotency key: a retried upload changes nothing. */
+  readonly #uploads = new Map<string, { dataset: DatasetRecord; created: boolean }>();
 
   constructor(
     @inject(JOB_BOOK) private readonly book: JobBook,
@@ -116,6 +118,9 @@ export class AnalyticsMethods implements ApiExtension {
 
   async #upload(principal: Principal, r: Record<string, unknown>): Promise<{ dataset: DatasetRecord; created: boolean }> {
     requireRole(principal, 'hospital', 'uploading a data set');
+    const retryKey = typeof r.idempotencyKey === 'string' ? `${principal.tenant}\u0000${r.idempotencyKey}` : undefined;
+    const done = retryKey === undefined ? undefined : this.#uploads.get(retryKey);
+    if (done) return { dataset: done.dataset, created: false };
     const { name, uploadId, rows, sealedShares } = r as { name?: unknown; uploadId?: unknown; rows?: unknown; sealedShares?: unknown };
     if (typeof name !== 'string' || !NAME_RE.test(name)) throw new ApiFailure('invalid-request', 400, 'name: expected 1..64 characters of [A-Za-z0-9_-]');
     let schema: DatasetSchema;
@@ -149,7 +154,9 @@ export class AnalyticsMethods implements ApiExtension {
     this.#catalog.set(datasetId, { entry, createdAt });
     const boxes = payload.sealedShares.map((b, i) => sha256Hex(fromLargeBase64(b, `sealedShares[${i}]`))) as [string, string, string];
     await this.audit.append({ ...datasetUploadedEvent(principal, datasetId, payload.mode, payload.rows, uploadDigest(boxes)), hashes: { upload: uploadDigest(boxes), manifest: result.manifestSha256 } });
-    return { dataset: record(entry, createdAt), created: !existing };
+    const answer = { dataset: record(entry, createdAt), created: !existing };
+    if (retryKey !== undefined) this.#uploads.set(retryKey, answer);
+    return answer;
   }
 
   async #delete(principal: Principal, r: Record<string, unknown>): Promise<{ deleted: string }> {

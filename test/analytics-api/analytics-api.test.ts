@@ -274,4 +274,14 @@ describe('analytics API against a full cluster', () => {
     expect([del.code, del.out]).toEqual([0, `${ids[1]}\n`]);
     expect((await analyst.listDatasets()).map((d) => d.id)).toEqual([ids[2]]);
   }, 60_000);
+
+  it('a retried upload (same idempotency key) changes nothing', async () => {
+    const rows = parts[0]!.slice(0, 30);
+    const first = await hospital.uploadDataset('retried-upload', schema, rows, { policy: POLICY, idempotencyKey: 'upload-retry-1' });
+    const again = await hospital.uploadDataset('retried-upload', schema, rows, { policy: POLICY, idempotencyKey: 'upload-retry-1' });
+    expect(first.created).toBe(true);
+    expect(again).toMatchObject({ id: first.id, rows: 30, created: false });
+    const listed = (await hospital.listDatasets()).find((d) => d.id === first.id);
+    expect(listed?.rows).toBe(30);
+  });
 });
