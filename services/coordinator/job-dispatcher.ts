@@ -18,7 +18,7 @@ import { fromHex } from '../../crypto-core/encoding.js';
 import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
 import type { PartyIndex } from '../../protocols/channel/channel.js';
 import type { ServiceLog } from '../transport/service-log.js';
-import { DISPATCH_DOMAIN, REPORT_DOMAIN, signMessage, verifyMessage, type DispatchMessage, type JobOrder, type PartyRef, type PartyReport } from './job-messages.js';
+import { DISPATCH_DOMAIN, REPORT_DOMAIN, signMessage, verifyMessage, type DispatchMessage, type JobOrder, type PartyRef, type PartyReport, type Signed } from './job-messages.js';
 import type { JobBook } from './job-book.js';
 import type { JobPlan } from './job-plans.js';
 import type { PartyLink } from './party-link.js';
@@ -125,22 +125,40 @@ export class JobDispatcher {
     const results: (ResultReport | undefined)[] = [undefined, undefined, undefined];
     let settle!: (fault: JobFault | undefined) => void;
     const outcome = new Promise<JobFault | undefined>((r) => (settle = r));
-    const stopWatching = await this.link.watchReports(jobId, (raw) => {
+    // The report subscription's flush (a broker round trip) overlaps the signing of the
+    // prepares: reports come only after `start`, which is sent on this connection later.
+    const watching = this.link.watchReports(jobId, (raw) => {
       try {
         this.#onReport(jobId, raw, parties, results, settle);
       } catch (e) {
         this.log.warn('report-error', { jobId, message: String(e) });
       }
     });
-    const timers: ReturnType<typeof setTimeout>[] = [];
+    let prepares: Signed<DispatchMessage>[];
     try {
-      const prepared = await this.#broadcast(parties, (p) => ({
+      prepares = this.#sign(parties, (p) => ({
         type: 'prepare',
         order: { jobId, kind: plan.partyKind, to: p.id, parties, issuedAt, deadline, payload: plan.partyPayload(rec.payload, p.index) } satisfies JobOrder,
       }));
+    } catch (e) {
+      // A payload the plan cannot cut for a party: stop listening before the job fails.
+      (await watching)();
+      throw e;
+    }
+    const stopWatching = await watching;
+    const timers: ReturnType<typeof setTimeout>[] = [];
+    try {
+      const preparing = this.#broadcast(parties, prepares);
+      // While the parties verify their orders and subscribe their channels, sign the starts
+      // (three Ed25519 signatures, ~2 ms of this thread): they are sent only if every party
+      // accepted, so signing early changes nothing a party sees. Yield first so the prepares
+      // leave before the signing (the client writes its buffer in a microtask).
+      await new Promise<void>((r) => setImmediate(r));
+      const starts = this.#sign(parties, (p) => ({ type: 'start', jobId, to: p.id, issuedAt: Date.now() }));
+      const prepared = await preparing;
       if (prepared) return await this.#abortAndFail(jobId, parties, prepared);
       this.book.transition(jobId, 'running');
-      const started = await this.#broadcast(parties, (p) => ({ type: 'start', jobId, to: p.id, issuedAt: Date.now() }));
+      const started = await this.#broadcast(parties, starts);
       if (started) return await this.#abortAndFail(jobId, parties, started);
       const t0 = performance.now();
 
@@ -204,9 +222,14 @@ export class JobDispatcher {
     }
   }
 
-  /** Sends one signed message per party; returns the first fault (refusal or unreachable), if any. */
-  async #broadcast(parties: readonly PartyRef[], make: (p: PartyRef) => DispatchMessage): Promise<JobFault | undefined> {
-    const replies = await Promise.all(parties.map((p) => this.link.dispatch(p.id, signMessage(DISPATCH_DOMAIN, make(p), this.identity.signing), this.settings.dispatchTimeoutMs)));
+  /** One message per party, signed with the coordinator's key. */
+  #sign(parties: readonly PartyRef[], make: (p: PartyRef) => DispatchMessage): Signed<DispatchMessage>[] {
+    return parties.map((p) => signMessage(DISPATCH_DOMAIN, make(p), this.identity.signing));
+  }
+
+  /** Sends `signed[i]` to party i; returns the first fault (refusal or unreachable), if any. */
+  async #broadcast(parties: readonly PartyRef[], signed: readonly Signed<DispatchMessage>[]): Promise<JobFault | undefined> {
+    const replies = await Promise.all(parties.map((p, i) => this.link.dispatch(p.id, signed[i]!, this.settings.dispatchTimeoutMs)));
     const bad = replies.findIndex((r) => !r.ok);
     if (bad < 0) return undefined;
     const r = replies[bad] as { ok: false; reason: string; message: string };

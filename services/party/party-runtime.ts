@@ -46,6 +46,8 @@ export interface ReportPublisher {
 interface ActiveJob {
   order: JobOrder;
   channel: JobChannel;
+  /** Pairwise PRF seeds with the next and previous party, derived at prepare (off the start path). */
+  seeds: { next: Uint8Array; prev: Uint8Array };
   started: boolean;
   timer: ReturnType<typeof setTimeout>;
 }
@@ -154,7 +156,14 @@ export class PartyRuntime {
 
   async #prepare(order: JobOrder): Promise<DispatchReply> {
     if (!this.#runners.has(order.kind)) throw new JobRefusedError('unknown-kind', `no runner for kind ${order.kind}`);
-    const channel = await this.opener.open(order, this.settings.index);
+    const self = this.settings.index;
+    const peerKey = (p: PartyIndex): Uint8Array => fromHex(order.parties[p].agreementPublicKey, `parties[${p}].agreementPublicKey`, 32);
+    const sk = this.identity.agreement.secretKey;
+    const seeds = {
+      next: derivePairwiseSeed(sk, peerKey(nextParty(self)), order.jobId, self, nextParty(self)),
+      prev: derivePairwiseSeed(sk, peerKey(prevParty(self)), order.jobId, prevParty(self), self),
+    };
+    const channel = await this.opener.open(order, self);
     const timer = setTimeout(() => {
       const job = this.#active.get(order.jobId);
       if (job && !job.started) {
@@ -163,20 +172,17 @@ export class PartyRuntime {
       }
     }, Math.max(0, order.deadline - Date.now()));
     timer.unref?.();
-    this.#active.set(order.jobId, { order, channel, started: false, timer });
+    this.#active.set(order.jobId, { order, channel, seeds, started: false, timer });
     this.log.info('job-prepared', { jobId: order.jobId, kind: order.kind });
     return { ok: true };
   }
 
   async #run(job: ActiveJob): Promise<void> {
     const { order, channel } = job;
+    const { next, prev } = job.seeds;
     const self = this.settings.index;
     const t0 = performance.now();
     try {
-      const peerKey = (p: PartyIndex): Uint8Array => fromHex(order.parties[p].agreementPublicKey, `parties[${p}].agreementPublicKey`, 32);
-      const sk = this.identity.agreement.secretKey;
-      const next = derivePairwiseSeed(sk, peerKey(nextParty(self)), order.jobId, self, nextParty(self));
-      const prev = derivePairwiseSeed(sk, peerKey(prevParty(self)), order.jobId, prevParty(self), self);
       const protocol = createProtocolContext({ channel, randomness: createCorrelatedRandomness(self, { next, prev }, this.ring), ring: this.ring });
       const runner = this.#runners.get(order.kind)!;
       const outcome = await runner.run({ order, protocol, identity: this.identity, shares: this.shares, log: this.log });
