@@ -4,7 +4,8 @@
  *
  * 1. place: pick an up party per index that runs the kind, or fail naming the missing index;
  * 2. prepare: send each party its signed order; any refusal fails the job naming the party;
- * 3. start: once all three listen on their channels;
+ * 3. start: the orders say `startWhen: 'peers-listening'`, so the parties start by themselves
+ *    once all three listen on their channels (no `start` broadcast);
  * 4. watch: collect signed reports; probe the parties' health meanwhile, and a party that
  *    misses `missedProbes` probes in a row is declared gone; the deadline bounds everything;
  * 5. on any failure, send a signed abort to every party (so none waits for a dead peer) and
@@ -126,7 +127,7 @@ export class JobDispatcher {
     let settle!: (fault: JobFault | undefined) => void;
     const outcome = new Promise<JobFault | undefined>((r) => (settle = r));
     // The report subscription's flush (a broker round trip) overlaps the signing of the
-    // prepares: reports come only after `start`, which is sent on this connection later.
+    // prepares; the prepares leave only once it is done, and reports come after them.
     const watching = this.link.watchReports(jobId, (raw) => {
       try {
         this.#onReport(jobId, raw, parties, results, settle);
@@ -136,9 +137,12 @@ export class JobDispatcher {
     });
     let prepares: Signed<DispatchMessage>[];
     try {
+      // Let the caller's reply (`jobs.submit` answers once this returns a promise) leave before
+      // ~2 ms of signing holds the thread.
+      await new Promise<void>((r) => setImmediate(r));
       prepares = this.#sign(parties, (p) => ({
         type: 'prepare',
-        order: { jobId, kind: plan.partyKind, to: p.id, parties, issuedAt, deadline, payload: plan.partyPayload(rec.payload, p.index) } satisfies JobOrder,
+        order: { jobId, kind: plan.partyKind, to: p.id, parties, issuedAt, deadline, payload: plan.partyPayload(rec.payload, p.index), startWhen: 'peers-listening' } satisfies JobOrder,
       }));
     } catch (e) {
       // A payload the plan cannot cut for a party: stop listening before the job fails.
@@ -148,18 +152,13 @@ export class JobDispatcher {
     const stopWatching = await watching;
     const timers: ReturnType<typeof setTimeout>[] = [];
     try {
-      const preparing = this.#broadcast(parties, prepares);
-      // While the parties verify their orders and subscribe their channels, sign the starts
-      // (three Ed25519 signatures, ~2 ms of this thread): they are sent only if every party
-      // accepted, so signing early changes nothing a party sees. Yield first so the prepares
-      // leave before the signing (the client writes its buffer in a microtask).
-      await new Promise<void>((r) => setImmediate(r));
-      const starts = this.#sign(parties, (p) => ({ type: 'start', jobId, to: p.id, issuedAt: Date.now() }));
-      const prepared = await preparing;
+      // The orders say `startWhen: 'peers-listening'`: each party starts once both peers have
+      // told it over the sealed channel that they listen, so no second signed broadcast
+      // (`start`) is needed. A refusal or an unreachable party still fails the job here, and the
+      // abort stops the others, which wait for the missing party's notice and never start.
+      const prepared = await this.#broadcast(parties, prepares);
       if (prepared) return await this.#abortAndFail(jobId, parties, prepared);
       this.book.transition(jobId, 'running');
-      const started = await this.#broadcast(parties, starts);
-      if (started) return await this.#abortAndFail(jobId, parties, started);
       const t0 = performance.now();
 
       timers.push(setTimeout(() => settle({ code: 'job-deadline', message: `job ${jobId} did not finish within ${this.settings.jobTimeoutMs} ms` }), Math.max(0, deadline - Date.now())));

@@ -3,12 +3,17 @@
  * The job protocol between the coordinator and the parties (what api.ts calls "signed job
  * messages"), on `subjects.jobDispatch(serviceId)` (request/reply) and `subjects.jobReport(jobId)`.
  *
- * A job runs in two phases so that no protocol frame is sent before every party listens (core
- * NATS keeps nothing for absent subscribers):
+ * No protocol frame may be sent before every party listens (core NATS keeps nothing for absent
+ * subscribers). A job starts in one of two ways:
  * 1. `prepare` carries the {@link JobOrder}; the party verifies it, subscribes its channel and
  *    replies `{ ok: true }` or a refusal with a reason;
- * 2. once all three are ready, `start`; the party runs and publishes a signed report;
- * and `abort` at any time (a party is gone, the deadline passed, another party failed).
+ * 2. either, once all three are ready, the coordinator sends `start`; or, when the signed order
+ *    says `startWhen: 'peers-listening'`, each party starts by itself as soon as both peers have
+ *    told it, over the sealed channel, that they listen (see NatsChannel.announceListening):
+ *    a peer can only say so after subscribing, so the condition is the one the coordinator's
+ *    `start` stood for, without its second signed broadcast round trip;
+ * the party runs and publishes a signed report; and `abort` at any time (a party is gone, the
+ * deadline passed, another party failed, a party refused the order).
  *
  * Every message is signed (Ed25519 over the RFC 8785 canonical JSON of `{ domain, body }`): the
  * coordinator signs dispatch messages and each party signs its reports. The domain string keeps
@@ -53,6 +58,11 @@ export interface JobOrder {
   deadline: number;
   /** The kind's payload for this party only (its sealed inputs, never another party's). */
   payload: unknown;
+  /**
+   * When the party starts: absent, on the coordinator's signed `start`; `peers-listening`, as
+   * soon as both peers have announced over the sealed channel that they listen.
+   */
+  startWhen?: 'peers-listening';
 }
 
 /** Coordinator -> party. */

@@ -31,6 +31,11 @@ export interface JobChannel extends Channel {
   fail(err: Error): void;
   declarePeerGone(party: PartyIndex, reason: string): void;
   close(): void;
+  /**
+   * Tells the peers this party listens and resolves once both peers said so (orders with
+   * `startWhen: 'peers-listening'`); a channel without it cannot run such orders.
+   */
+  announceListening?(): Promise<void>;
 }
 
 /** Opens the channel of a job for this party (subscribed and ready when it resolves). */
@@ -156,6 +161,7 @@ export class PartyRuntime {
 
   async #prepare(order: JobOrder): Promise<DispatchReply> {
     if (!this.#runners.has(order.kind)) throw new JobRefusedError('unknown-kind', `no runner for kind ${order.kind}`);
+    if (order.startWhen !== undefined && order.startWhen !== 'peers-listening') throw new JobRefusedError('malformed', `job ${order.jobId}: unknown startWhen ${JSON.stringify(order.startWhen)}`);
     const self = this.settings.index;
     const peerKey = (p: PartyIndex): Uint8Array => fromHex(order.parties[p].agreementPublicKey, `parties[${p}].agreementPublicKey`, 32);
     const sk = this.identity.agreement.secretKey;
@@ -164,6 +170,10 @@ export class PartyRuntime {
       prev: derivePairwiseSeed(sk, peerKey(prevParty(self)), order.jobId, prevParty(self), self),
     };
     const channel = await this.opener.open(order, self);
+    if (order.startWhen === 'peers-listening' && !channel.announceListening) {
+      channel.close();
+      throw new JobRefusedError('malformed', `job ${order.jobId}: this party's channel cannot announce that it listens (startWhen 'peers-listening')`);
+    }
     const timer = setTimeout(() => {
       const job = this.#active.get(order.jobId);
       if (job && !job.started) {
@@ -172,8 +182,22 @@ export class PartyRuntime {
       }
     }, Math.max(0, order.deadline - Date.now()));
     timer.unref?.();
-    this.#active.set(order.jobId, { order, channel, seeds, started: false, timer });
+    const job: ActiveJob = { order, channel, seeds, started: false, timer };
+    this.#active.set(order.jobId, job);
     this.log.info('job-prepared', { jobId: order.jobId, kind: order.kind });
+    if (order.startWhen === 'peers-listening') {
+      // The verified order is the licence to run; the peers' notices say every party listens,
+      // which is all the coordinator's `start` used to add. A failed wait (abort, deadline,
+      // lost connection) has already ended the job where the channel was failed.
+      channel.announceListening!().then(
+        () => {
+          if (this.#active.get(order.jobId) !== job || job.started) return;
+          job.started = true;
+          void this.#run(job);
+        },
+        () => undefined,
+      );
+    }
     return { ok: true };
   }
 

@@ -12,6 +12,12 @@
  *   slow consumer) and fails the channel, so a job fails instead of computing on a gap.
  * Every drop is reported through `onReject`, never processed.
  *
+ * Listening notices ({@link NatsChannel.announceListening}) let the parties start a job without
+ * a start message: a notice is an empty sealed frame with a reserved tag and one of the two
+ * highest sequence numbers (which the frame counter never reaches, so their AES-GCM nonces are
+ * never a data frame's). It sits outside the sequence: a notice sent before the peer listened is
+ * simply lost, and made up for by the echo the peer sends when it hears ours.
+ *
  * Why the care with callbacks: the nats v2 client stops delivering to a subscription whose
  * callback throws, so the callback catches everything; and it hands out Buffer views at odd
  * offsets, so payloads are always fresh copies (decryption makes one) before anyone views them
@@ -72,6 +78,12 @@ interface PartialMessage {
 const FLUSH_EVERY_BYTES = 4 << 20;
 /** Room left in max_payload for the protocol line of a PUB. */
 const PUB_MARGIN = 512;
+/** Sequence number of the first listening notice to a peer. */
+const LISTENING_SEQ = 0xffff_ffff_ffff_ffffn;
+/** Sequence number of the echo sent when a peer's notice is heard. */
+const LISTENING_ECHO_SEQ = LISTENING_SEQ - 1n;
+/** Tag of listening notices. */
+const LISTENING_TAG = 'mpc/listening';
 
 /** The NATS channel of one party for one job. */
 export class NatsChannel implements Channel {
@@ -90,6 +102,11 @@ export class NatsChannel implements Channel {
   readonly #maxChunk: number;
   readonly #stats: ChannelStats = { rounds: 0, bytesSent: 0, bytesReceived: 0, messagesSent: 0 };
   #recvSinceSend = true;
+  /** Peers whose listening notice has been received. */
+  readonly #peersListening = new Set<number>();
+  /** Notices sent, per peer, by sequence number (each at most once: a nonce is never reused). */
+  readonly #noticesSent = new Map<number, Set<bigint>>();
+  readonly #listeningWaiters: Waiter[] = [];
   #unflushed = 0;
   #failure: Error | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -143,6 +160,23 @@ export class NatsChannel implements Channel {
     }
     await opts.nc.flush();
     return ch;
+  }
+
+  /**
+   * Tells both peers that this party listens (call it only after {@link open} resolved) and
+   * resolves once both peers have said the same, i.e. once every party of the job has its
+   * subscriptions registered, so that a data frame sent afterwards cannot be lost for want of a
+   * subscriber. Rejects when the channel fails first (abort, deadline, lost connection).
+   *
+   * Why it terminates on one server: of two peers, the one whose subscription was registered
+   * later sends its notice after the other already listens, so the other hears it and echoes;
+   * the echo goes to a party that provably listens (it just sent from behind a flush).
+   */
+  announceListening(): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    for (const p of this.#sendKeys.keys()) this.#sendNotice(p, LISTENING_SEQ);
+    if (this.#peersListening.size === this.#sendKeys.size) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#listeningWaiters.push({ resolve: () => resolve(), reject }));
   }
 
   /** Counters so far. */
@@ -216,6 +250,7 @@ export class NatsChannel implements Channel {
     if (this.#timer) clearTimeout(this.#timer);
     for (const list of this.#waiters.values()) for (const w of list) w.reject(err);
     this.#waiters.clear();
+    for (const w of this.#listeningWaiters.splice(0)) w.reject(err);
   }
 
   /** Declares party `party` gone: pending and later receives reject with a {@link PartyUnavailableError}. */
@@ -241,12 +276,39 @@ export class NatsChannel implements Channel {
     this.#onReject?.({ jobId: this.jobId, from, reason, detail });
   }
 
+  /** Sends the listening notice `seq` to `to`, unless it was sent already. */
+  #sendNotice(to: number, seq: bigint): void {
+    const sent = this.#noticesSent.get(to) ?? new Set<bigint>();
+    if (sent.has(seq)) return;
+    sent.add(seq);
+    this.#noticesSent.set(to, sent);
+    const frame = sealFrame(this.#sendKeys.get(to)!, { from: this.self, to, seq, chunk: 0, chunks: 1, tag: LISTENING_TAG }, new Uint8Array(0));
+    this.#nc.publish(subjects.p2p(this.jobId, this.self, to), frame);
+  }
+
+  /** An authentic listening notice from `from`: it listens; echo so that it learns we do too. */
+  #onNotice(from: number): void {
+    this.#sendNotice(from, LISTENING_ECHO_SEQ);
+    if (this.#peersListening.has(from)) return;
+    this.#peersListening.add(from);
+    if (this.#peersListening.size === this.#sendKeys.size) for (const w of this.#listeningWaiters.splice(0)) w.resolve(new Uint8Array(0));
+  }
+
   #onFrame(from: number, data: Uint8Array): void {
     if (this.#failure) return;
     const parsed = parseHeader(data);
     if (typeof parsed === 'string') return this.#reject(from, 'malformed', parsed);
     const h = parsed.header;
     if (h.from !== from || h.to !== this.self) return this.#reject(from, 'misdirected', `header says ${h.from}->${h.to} on the subject of ${from}->${this.self}`);
+    if (h.seq === LISTENING_SEQ || h.seq === LISTENING_ECHO_SEQ) {
+      if (h.tag !== LISTENING_TAG || h.chunks !== 1) return this.#reject(from, 'malformed', `reserved sequence ${h.seq} on a frame tagged '${h.tag}'`);
+      try {
+        openFrame(this.#recvKeys.get(from)!, data, parsed);
+      } catch (e) {
+        return this.#reject(from, 'forged', e instanceof Error ? e.message : String(e));
+      }
+      return this.#onNotice(from);
+    }
     let body: Uint8Array;
     try {
       body = openFrame(this.#recvKeys.get(from)!, data, parsed);
