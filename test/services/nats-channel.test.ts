@@ -114,6 +114,39 @@ describe('NatsChannel', () => {
     ch.forEach((c) => c.close());
   });
 
+  it('starts only when both peers listen: staggered opens, notices echoed, data from sequence 0', async () => {
+    const open1 = (self: PartyIndex, jobId: string, onReject?: (r: RejectedFrame) => void): Promise<NatsChannel> =>
+      NatsChannel.open({
+        nc: conns[self]!,
+        jobId,
+        self,
+        agreementSecretKey: ids[self]!.agreement.secretKey,
+        peerAgreementKeys: Object.fromEntries(([0, 1, 2] as const).filter((p) => p !== self).map((p) => [p, ids[p]!.agreement.publicKey])),
+        ...(onReject ? { onReject } : {}),
+      });
+    const rejected: RejectedFrame[] = [];
+    const c0 = await open1(0, 'job-listen', (r) => rejected.push(r));
+    const c1 = await open1(1, 'job-listen');
+    let ready = 0;
+    const waits = [c0.announceListening().then(() => ready++), c1.announceListening().then(() => ready++)];
+    await new Promise((r) => setTimeout(r, 150));
+    expect(ready).toBe(0); // party 2 is not listening yet: nobody may start
+    // A notice forged by party 1 in party 2's name (it cannot hold the 2->0 key) is refused.
+    const fake = deriveDirectionKey(ids[1]!.agreement.secretKey, ids[0]!.agreement.publicKey, 'job-listen', 2, 0);
+    conns[1]!.publish(subjects.p2p('job-listen', 2, 0), sealFrame(fake, { from: 2, to: 0, seq: 0xffff_ffff_ffff_ffffn, chunk: 0, chunks: 1, tag: 'mpc/listening' }, new Uint8Array(0)));
+    await conns[1]!.flush();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(ready).toBe(0);
+    expect(rejected.map((r) => r.reason)).toContain('forged');
+    const c2 = await open1(2, 'job-listen');
+    await Promise.all([...waits, c2.announceListening()]);
+    expect(ready).toBe(2);
+    // The notices sit outside the data sequence: the first data frame is still accepted.
+    await c2.send(0, 'x', new Uint8Array([9]));
+    expect(Array.from(await c0.recv(2, 'x'))).toEqual([9]);
+    [c0, c1, c2].forEach((c) => c.close());
+  });
+
   it('fails the stream when an authentic frame skips sequence numbers (lost frames)', async () => {
     const ch = await openAll('job-gap');
     const key = deriveDirectionKey(ids[0]!.agreement.secretKey, ids[1]!.agreement.publicKey, 'job-gap', 0, 1);
