@@ -78,7 +78,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function canConnect(port: number): Promise<boolean> {
+/** True when something accepts TCP connections on 127.0.0.1:`port`. */
+export function loopbackPortOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ host: '127.0.0.1', port });
     s.once('connect', () => {
@@ -150,7 +151,7 @@ export class NatsServerProcess {
     const deadline = Date.now() + (this.#opts.startTimeoutMs ?? 10_000);
     while (Date.now() < deadline) {
       if (exited !== undefined) throw new NatsServerError(`nats-server exited with code ${exited} on start: ${stderr.trim()}`);
-      if (ready && (await canConnect(this.port))) return;
+      if (ready && (await loopbackPortOpen(this.port))) return;
       await new Promise((r) => setTimeout(r, 25));
     }
     child.kill('SIGKILL');

@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { loopbackPortOpen } from '../../services/nats/nats-server-process.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClusterFile } from '../../services/cluster/local-cluster.js';
@@ -28,17 +28,6 @@ function processesMentioning(needle: string): number[] {
   return out;
 }
 
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
 describe('mpc up', () => {
   it('runs the cluster until SIGINT, then stops every process and exits 0', async () => {
     const child = spawn(process.execPath, ['dist/services/cli/main.js', 'up', '--dir', dir, '--no-jetstream'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -53,7 +42,7 @@ describe('mpc up', () => {
     const port = Number(new URL(cluster.natsUrl).port);
     expect(cluster.parties).toEqual(['party-0', 'party-1', 'party-2']);
     expect(Object.keys(cluster.credentials)).toEqual(expect.arrayContaining(['coordinator', 'party-0', 'client', 'gateway']));
-    expect(await portOpen(port)).toBe(true);
+    expect(await loopbackPortOpen(port)).toBe(true);
     // The coordinator, three parties, two HE workers and the gateway, each its own process.
     expect(processesMentioning(join(dir, 'config')).length).toBe(7);
     // The first line is the gateway URL, printed once /readyz answers 200.
@@ -65,7 +54,7 @@ describe('mpc up', () => {
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(out).toContain('stopping');
-    expect(await portOpen(port)).toBe(false);
+    expect(await loopbackPortOpen(port)).toBe(false);
     expect(processesMentioning(join(dir, 'config'))).toEqual([]);
   });
 });
