@@ -8,9 +8,9 @@
  */
 import type { NatsConnection, Subscription } from 'nats';
 import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
-import { publicIdentity } from '../../crypto-core/keys/identity.js';
 import { subjects } from '../coordinator/api.js';
-import { ANNOUNCE_DOMAIN, signMessage, type AnnounceMessage, type HealthReply } from '../coordinator/job-messages.js';
+import type { HealthReply } from '../coordinator/job-messages.js';
+import { publishAnnouncement } from '../transport/announce.js';
 import { MessageAssembler, splitMessage } from '../transport/chunked-message.js';
 import { connectService, type NatsEndpoint } from '../transport/nats-connection.js';
 import { jsonLineLog, type ServiceLog } from '../transport/service-log.js';
@@ -134,13 +134,8 @@ export class HeWorkerService {
   }
 
   #announce(): void {
-    if (this.#stopped || this.nc.isClosed()) return;
-    try {
-      const body: AnnounceMessage = { id: this.#opts.id, kind: 'he-worker', ...publicIdentity(this.#opts.identity), at: Date.now(), capabilities: [HE_CAPABILITY] };
-      this.nc.publish(subjects.announce, enc.encode(JSON.stringify(signMessage(ANNOUNCE_DOMAIN, body, this.#opts.identity.signing))));
-    } catch (e) {
-      this.#log.warn('announce-failed', { message: String(e) });
-    }
+    if (this.#stopped) return;
+    publishAnnouncement(this.nc, this.#opts.identity, { id: this.#opts.id, kind: 'he-worker', capabilities: [HE_CAPABILITY] }, this.#log);
   }
 
   async #watchStatus(): Promise<void> {

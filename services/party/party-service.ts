@@ -8,10 +8,10 @@
 import type { NatsConnection, Subscription } from 'nats';
 import { join } from 'node:path';
 import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
-import { publicIdentity } from '../../crypto-core/keys/identity.js';
 import type { PartyIndex } from '../../protocols/channel/channel.js';
 import { subjects } from '../coordinator/api.js';
-import { ANNOUNCE_DOMAIN, signMessage, type AnnounceMessage, type HealthReply } from '../coordinator/job-messages.js';
+import type { HealthReply } from '../coordinator/job-messages.js';
+import { publishAnnouncement } from '../transport/announce.js';
 import { connectService, type NatsEndpoint } from '../transport/nats-connection.js';
 import { MessageAssembler, splitMessage } from '../transport/chunked-message.js';
 import { ChannelStreamError } from '../transport/errors.js';
@@ -135,14 +135,8 @@ export class PartyService {
   }
 
   #announce(): void {
-    if (this.#stopped || this.nc.isClosed()) return;
-    try {
-      const pub = publicIdentity(this.#opts.identity);
-      const body: AnnounceMessage = { id: this.#opts.id, kind: 'party', index: this.#opts.index, ...pub, at: Date.now(), capabilities: this.#capabilities() };
-      this.nc.publish(subjects.announce, enc.encode(JSON.stringify(signMessage(ANNOUNCE_DOMAIN, body, this.#opts.identity.signing))));
-    } catch (e) {
-      this.#log.warn('announce-failed', { message: String(e) });
-    }
+    if (this.#stopped) return;
+    publishAnnouncement(this.nc, this.#opts.identity, { id: this.#opts.id, kind: 'party', index: this.#opts.index, capabilities: this.#capabilities() }, this.#log);
   }
 
   async #watchStatus(): Promise<void> {
