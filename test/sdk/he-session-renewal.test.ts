@@ -14,19 +14,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { useNatsServer } from '../helpers/nats-server.js';
+import { heJobResult } from '../helpers/he-double-evaluation.js';
 import { startGateway, type GatewayFixture } from '../gateway/gateway-fixture.js';
 import { GatewayProblemError, JobFailedError, MpcClient } from '../../services/sdk/index.js';
 import { importOnnx } from '../../protocols/onnx/import-onnx.js';
 import { planHeModel } from '../../protocols/he/he-plan.js';
-import { evaluate } from '../../protocols/he/he-evaluator.js';
 import { inferPlain } from '../../protocols/he/plain-inference.js';
 import { loadSeal, type SealModule } from '../../crypto-core/he/seal-loader.js';
-import { CkksContext } from '../../crypto-core/he/ckks-context.js';
-import { CkksEvalKeys, type EvalKeyBundle } from '../../crypto-core/he/ckks-keys.js';
+import type { EvalKeyBundle } from '../../crypto-core/he/ckks-keys.js';
 import { heClientPlan } from '../../services/gateway/gateway-methods.js';
-import { toBase64 } from '../../crypto-core/encoding.js';
 import { fromLargeBase64 as fromBase64 } from '../../services/transport/large-base64.js';
 import type { CkksParams } from '../../crypto-core/he/ckks-params.js';
 import type { Principal } from '../../services/coordinator/api.js';
@@ -95,18 +92,7 @@ describe('MpcClient HE session renewal', () => {
       setTimeout(() => (code ? f.double.advance(job.id, 'failed', 1, { error: { code, message: `sessionId: session ${p.sessionId} is gone; register the keys again` } }) : f.double.advance(job.id, 'verified', 1)), 5);
       return { job, created: true };
     };
-    f.double.resultFor = (job) => {
-      const p = job.payload as { sessionId: string; ciphertext: string };
-      const ctx = CkksContext.create(seal, plan.params);
-      const keys = CkksEvalKeys.load(ctx, held.get(p.sessionId)!);
-      try {
-        const out = evaluate(plan, fromBase64(p.ciphertext), keys);
-        return { ciphertext: toBase64(out), sha256: createHash('sha256').update(out).digest('hex') };
-      } finally {
-        keys.dispose();
-        ctx.dispose();
-      }
-    };
+    f.double.resultFor = heJobResult(seal, plan, (id) => held.get(id));
     url = await f.app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => f.close());
