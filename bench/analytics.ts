@@ -28,12 +28,12 @@ import type { Row } from '../protocols/analytics/encode-rows.js';
 import { plaintextQuery } from '../protocols/analytics/plaintext-query.js';
 import { aggregateName, checkQuery, type Query } from '../protocols/analytics/query.js';
 import type { HistogramValue, LogisticRegressionValue, QueryResult } from '../protocols/analytics/query-result.js';
-import { analyticsQueryPlan, datasetUploadPlan } from '../services/analytics/analytics-job-plans.js';
-import type { AnalyticsQueryResult } from '../services/analytics/analytics-jobs.js';
-import { startAnalyticsParties, type AnalyticsPartySet, type PartySetTransport } from '../services/analytics/analytics-party-set.js';
-import { prepareDatasetUpload } from '../services/analytics/dataset-upload-client.js';
-import { openQueryResult, prepareQueryRequest } from '../services/analytics/query-client.js';
-import { NatsServerProcess } from '../services/nats/nats-server-process.js';
+import { analyticsQueryPlan, datasetUploadPlan } from '../services/coordinator/analytics/analytics-job-plans.js';
+import type { AnalyticsQueryResult } from '../services/wire/analytics-jobs.js';
+import { startAnalyticsParties, type AnalyticsPartySet, type PartySetTransport } from '../services/testing/analytics-party-set.js';
+import { prepareDatasetUpload } from '../services/sdk/dataset-upload-client.js';
+import { openQueryResult, prepareQueryRequest } from '../services/sdk/query-client.js';
+import { NatsServerProcess } from '../services/cluster/nats-server-process.js';
 import type { BenchCase, BenchSuite } from './bench-case.js';
 import { median } from './bench-case.js';
 

@@ -19,9 +19,9 @@ import { generateSigningKeyPair } from '../crypto-core/keys/signing.js';
 import { MerkleTree } from '../crypto-core/merkle/merkle-tree.js';
 import { verifyConsistency, verifyInclusion } from '../crypto-core/merkle/proof-verify.js';
 import { AuditLog } from '../services/audit/audit-log.js';
-import { encodeAuditEntry, type AuditEntry, type AuditEvent } from '../services/audit/audit-entry.js';
+import { encodeAuditEntry, type AuditEntry, type AuditEvent } from '../services/wire/audit-entry.js';
 import { verifyExport } from '../services/audit/verify-export.js';
-import { NatsServerProcess } from '../services/nats/nats-server-process.js';
+import { NatsServerProcess } from '../services/cluster/nats-server-process.js';
 
 const SUITE = 'audit';
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');

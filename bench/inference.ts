@@ -62,16 +62,16 @@ import { evaluateSecureModel, type LayerCost } from '../protocols/nn/evaluate-se
 import { makeShare, openChecked, shareSecret, type ReplicatedShare } from '../protocols/rss/replicated-share.js';
 import { createProtocolContext } from '../protocols/rss/context.js';
 import { createCorrelatedRandomness } from '../protocols/rss/correlated-randomness.js';
-import { createLocalParties } from '../protocols/rss/local-parties.js';
+import { createLocalParties } from '../protocols/testing/local-parties.js';
 import { startLocalCluster, type LocalCluster } from '../services/cluster/local-cluster.js';
 import { callCoordinator } from '../services/cluster/coordinator-caller.js';
-import { type JobResults, type JobStatus, type Principal } from '../services/coordinator/api.js';
-import type { CoordinatorMethods } from '../services/coordinator/api.js';
-import type { PartyReport, Signed } from '../services/coordinator/job-messages.js';
+import { type JobResults, type JobStatus, type Principal } from '../services/wire/api.js';
+import type { CoordinatorMethods } from '../services/wire/api.js';
+import type { PartyReport, Signed } from '../services/wire/job-messages.js';
 import { FileShareStore } from '../services/party/share-store.js';
-import { decodeSharedModel, encodeSharedModel, modelShareAad } from '../services/sdk/shared-model-codec.js';
-import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad } from '../services/sdk/sealed-share-pair.js';
-import { MessageAssembler } from '../services/transport/chunked-message.js';
+import { decodeSharedModel, encodeSharedModel, modelShareAad } from '../services/wire/shared-model-codec.js';
+import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad } from '../services/wire/sealed-share-pair.js';
+import { MessageAssembler } from '../services/wire/chunked-message.js';
 import { NatsChannel } from '../services/transport/nats-channel.js';
 import { derivePairwiseSeed } from '../services/transport/channel-keys.js';
 

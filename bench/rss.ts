@@ -21,9 +21,9 @@ import { getRing } from '../crypto-core/ring/index.js';
 import { Prg } from '../crypto-core/prg.js';
 import { startLocalCluster } from '../services/cluster/local-cluster.js';
 import { callCoordinator, waitForJob } from '../services/cluster/coordinator-caller.js';
-import { prepareSeededComputeRequest } from '../services/coordinator/compute-client.js';
-import type { ComputeJobResult, ComputeOp } from '../services/coordinator/compute-job.js';
-import { subjects } from '../services/coordinator/api.js';
+import { prepareSeededComputeRequest } from '../services/sdk/compute-client.js';
+import type { ComputeJobResult, ComputeOp } from '../services/wire/compute-job.js';
+import { subjects } from '../services/wire/api.js';
 
 interface Case {
   name: string;

@@ -54,8 +54,6 @@ export { allOnesBit } from './and-tree.js';
 export { ltzBit, ltz, lessThan, equalZeroBit, equalZero, equal, select, relu, max, min, abs } from './comparison.js';
 export type { ArgmaxResult } from './argmax.js';
 export { argmax, maxLastAxis } from './argmax.js';
-export type { LocalParties, LocalPartiesOptions } from './local-parties.js';
-export { createLocalParties } from './local-parties.js';
 export {
   InconsistentShareError,
   PartyUnavailableError,

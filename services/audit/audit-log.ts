@@ -29,7 +29,7 @@ import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { MerkleTree } from '../../crypto-core/merkle/merkle-tree.js';
 import { bytesEqual } from '../../crypto-core/merkle/hashing.js';
 import { signingPublicKey } from '../../crypto-core/keys/signing.js';
-import { AUDIT_ENTRY_VERSION, decodeAuditEntry, encodeAuditEntry, validateAuditEvent, type AuditEntry, type AuditEvent, type AuditEventType } from './audit-entry.js';
+import { AUDIT_ENTRY_VERSION, decodeAuditEntry, encodeAuditEntry, validateAuditEvent, type AuditEntry, type AuditEvent, type AuditEventType } from '../wire/audit-entry.js';
 import { EntryStore, MAX_ENTRY_BYTES } from './entry-store.js';
 import { AuditStorageError, AuditWriterConflictError } from './errors.js';
 import { readStreamRange } from './stream-reader.js';

@@ -5,7 +5,7 @@
  * times never decrease). A million entries cost their bytes plus ~16 bytes each, instead of a
  * million parsed objects.
  */
-import { decodeAuditEntry, type AuditEntry } from './audit-entry.js';
+import { decodeAuditEntry, type AuditEntry } from '../wire/audit-entry.js';
 
 const CHUNK = 8 << 20;
 /** Entries are metadata; anything this large is refused before it reaches storage. */

@@ -4,12 +4,7 @@
  */
 import { MpcError } from '../../crypto-core/errors.js';
 
-/** An audit event or entry breaks the schema (unknown type, unknown field, data-like content). */
-export class AuditEntryError extends MpcError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('audit-entry-invalid', message, options);
-  }
-}
+export { AuditEntryError } from '../wire/audit-entry.js';
 
 /** The log's storage refused an append or holds something that is not a valid log. */
 export class AuditStorageError extends MpcError {

@@ -24,7 +24,7 @@ import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { bytesEqual } from '../../crypto-core/merkle/hashing.js';
 import { MerkleTree } from '../../crypto-core/merkle/merkle-tree.js';
 import { verifyConsistency } from '../../crypto-core/merkle/proof-verify.js';
-import { decodeAuditEntryText } from './audit-entry.js';
+import { decodeAuditEntryText } from '../wire/audit-entry.js';
 import type { AuditExport } from './export-files.js';
 
 /** Why verification failed (stable codes for `--json`). */

@@ -3,7 +3,7 @@
  * A one-line progress bar on stderr for commands that wait on a job. Drawn only when stderr is
  * a terminal and the command is not printing JSON, so scripts and pipes see nothing of it.
  */
-import type { JobStatus } from '../coordinator/api.js';
+import type { JobStatus } from '../wire/api.js';
 
 /** A progress display for one job. */
 export interface JobProgress {

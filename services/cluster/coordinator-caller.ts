@@ -5,9 +5,9 @@
  * with `jobs.get` as the source of truth).
  */
 import { RequestStrategy, type NatsConnection } from 'nats';
-import { MessageAssembler } from '../transport/chunked-message.js';
+import { MessageAssembler } from '../wire/chunked-message.js';
 import { MpcError } from '../../crypto-core/errors.js';
-import { subjects, type ApiError, type CoordinatorMethods, type JobStatus, type Principal } from '../coordinator/api.js';
+import { subjects, type ApiError, type CoordinatorMethods, type JobStatus, type Principal } from '../wire/api.js';
 
 /** The coordinator answered with an `ApiError`. */
 export class CoordinatorCallError extends MpcError {

@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '../nats/nats-server-process.js';
+import { freePort } from './nats-server-process.js';
 import { writeDemoKeyFiles } from '../gateway/api-key-store.js';
 import { LocalClusterError, startLocalCluster, type ClusterFile, type LocalCluster, type LocalClusterOptions, type LocalServiceSpec } from './local-cluster.js';
 import { gatewayPermissions } from './nats-permissions.js';

@@ -15,7 +15,8 @@
  * NATS permissions, its config file and its command.
  */
 import { ensureIdentity } from './service-identity.js';
-import { heWorkerServiceSpecs, heWorkerTrustEntries } from '../he-worker/he-worker-cluster.js';
+import { heWorkerServiceSpecs, heWorkerTrustEntries } from './he-worker-cluster.js';
+import type { ClusterFile, LocalServiceSpec } from './local-service-spec.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, writeFileSync, closeSync } from 'node:fs';
@@ -25,12 +26,12 @@ import { connect } from 'nats';
 import type { PublicIdentity } from '../../crypto-core/keys/identity.js';
 import { generateStorageKey, writeStorageKeyFile } from '../../crypto-core/keys/storage-key.js';
 import { MpcError } from '../../crypto-core/errors.js';
-import { NatsServerProcess } from '../nats/nats-server-process.js';
+import { NatsServerProcess } from './nats-server-process.js';
 import type { CoordinatorConfigFile } from '../coordinator/coordinator-config.js';
 import type { PartyConfigFile } from '../party/party-config.js';
 import { writeCredentialsFile, type NatsCredentials } from '../transport/credentials-file.js';
 import { callCoordinator } from './coordinator-caller.js';
-import { authorizationBlock, clientPermissions, coordinatorPermissions, gatewayPermissions, partyPermissions, type NatsUser, type SubjectPermissions } from './nats-permissions.js';
+import { authorizationBlock, clientPermissions, coordinatorPermissions, gatewayPermissions, partyPermissions, type NatsUser } from './nats-permissions.js';
 
 /** The cluster did not come up. */
 export class LocalClusterError extends MpcError {
@@ -39,20 +40,10 @@ export class LocalClusterError extends MpcError {
   }
 }
 
-/** One service process of the cluster. */
-export interface LocalServiceSpec {
-  /** Service id, NATS user name and file stem. */
-  name: string;
-  permissions: SubjectPermissions;
-  /** The config file content (written to config/<name>.json); receives the paths it may name. */
-  config: (ctx: { dir: string; natsUrl: string; credentialsFile: string }) => unknown;
-  /** CLI command (`party`, `coordinator`, `gateway`, ...), run as `mpc <command> --config <file>`. */
-  command: string;
-  /** Fields this service adds to cluster.json (e.g. the gateway's `gatewayUrl`). */
-  clusterFileFields?: Partial<ClusterFile>;
-}
 
 /** Options of {@link startLocalCluster}. */
+export type { ClusterFile, LocalServiceSpec } from './local-service-spec.js';
+
 export interface LocalClusterOptions {
   /** Directory of keys, state, logs and cluster.json (default `.mpc`). */
   dir?: string;
@@ -98,19 +89,6 @@ export interface LocalCluster {
   stop(): Promise<void>;
 }
 
-/** Contents of cluster.json. */
-export interface ClusterFile {
-  natsUrl: string;
-  /** Credentials file per NATS user. */
-  credentials: Record<string, string>;
-  /** Public keys per service. */
-  publicKeys: Record<string, PublicIdentity>;
-  /** Party service ids by index. */
-  parties: string[];
-  /** Gateway URL, when a gateway runs. */
-  gatewayUrl?: string;
-  startedAt: string;
-}
 
 const PARTY_IDS = ['party-0', 'party-1', 'party-2'] as const;
 

@@ -6,7 +6,7 @@
  * only frames addressed to it, so a party cannot even attempt to read the other pair's traffic
  * through the broker, and a forged sender is stopped before the AEAD check.
  */
-import { subjects } from '../coordinator/api.js';
+import { subjects } from '../wire/api.js';
 
 /** Publish and subscribe allow lists of one user. */
 export interface SubjectPermissions {

@@ -7,18 +7,18 @@
 import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
-import type { AuditEventType } from '../audit/audit-entry.js';
+import type { AuditEventType } from '../wire/audit-entry.js';
 import type { ServiceLog } from '../transport/service-log.js';
-import type { JobState } from './api.js';
-import type { AuditSink } from './audit-sink.js';
+import type { JobState } from '../wire/api.js';
+import type { AuditSink } from './audit/audit-sink.js';
 import { CoordinatorApi } from './coordinator-api.js';
-import { JobBook } from './job-book.js';
-import { JobDispatcher } from './job-dispatcher.js';
-import { computePlan, inferencePlan, modelPublishPlan, type JobPlan } from './job-plans.js';
-import { ANALYTICS_JOB_PLANS } from '../analytics/analytics-job-plans.js';
-import { ModelRegistry } from './model-registry.js';
-import type { PartyLink } from './party-link.js';
-import { CommitmentVerifier, type ResultVerifier } from './result-verifier.js';
+import { JobBook } from './jobs/job-book.js';
+import { JobDispatcher } from './jobs/job-dispatcher.js';
+import { computePlan, inferencePlan, modelPublishPlan, type JobPlan } from './jobs/job-plans.js';
+import { ANALYTICS_JOB_PLANS } from './analytics/analytics-job-plans.js';
+import { ModelRegistry } from './models/model-registry.js';
+import type { PartyLink } from './jobs/party-link.js';
+import { CommitmentVerifier, type ResultVerifier } from './jobs/result-verifier.js';
 import { ServiceRegistry, type TrustedService } from './service-registry.js';
 import {
   AUDIT_SINK,

@@ -7,11 +7,11 @@
 import { inject, injectable } from 'tsyringe';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../crypto-core/canonical-json.js';
-import type { CoordinatorMethods, JobPayloads, ModelRecord, Principal } from './api.js';
-import type { ModelRegistry } from './model-registry.js';
+import type { CoordinatorMethods, JobPayloads, ModelRecord, Principal } from '../wire/api.js';
+import type { ModelRegistry } from './models/model-registry.js';
 import { ApiFailure } from './errors.js';
-import type { CoordinatorJobKind, JobBook } from './job-book.js';
-import type { JobDispatcher } from './job-dispatcher.js';
+import type { CoordinatorJobKind, JobBook } from './jobs/job-book.js';
+import type { JobDispatcher } from './jobs/job-dispatcher.js';
 import type { ServiceRegistry } from './service-registry.js';
 import { JOB_BOOK, JOB_DISPATCHER, MODEL_REGISTRY, SERVICE_REGISTRY } from './tokens.js';
 

@@ -8,25 +8,25 @@ import type { NatsConnection, Subscription } from 'nats';
 import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
 import { connectService, type NatsEndpoint } from '../transport/nats-connection.js';
 import { jsonLineLog, type ServiceLog } from '../transport/service-log.js';
-import { subjects, type CoordinatorMethods } from './api.js';
-import type { AuditSink } from './audit-sink.js';
-import { MemoryAuditSink } from './audit-sink.js';
+import { subjects, type CoordinatorMethods } from '../wire/api.js';
+import type { AuditSink } from './audit/audit-sink.js';
+import { MemoryAuditSink } from './audit/audit-sink.js';
 import { composeCoordinator, type ComposedCoordinator } from './composition-root.js';
 import { METHOD_NAMES, type MethodName } from './coordinator-api.js';
 import { ApiFailure } from './errors.js';
-import type { ResultVerifier } from './result-verifier.js';
-import type { ModelRegistry } from './model-registry.js';
-import type { JobBook } from './job-book.js';
-import { HE_METHOD_NAMES, registerHeMethods, type HeMethodName, type HeMethods } from './he-methods.js';
-import { NatsHeWorkerLink } from './he-worker-link.js';
-import type { HeSettings } from './he-tokens.js';
+import type { ResultVerifier } from './jobs/result-verifier.js';
+import type { ModelRegistry } from './models/model-registry.js';
+import type { JobBook } from './jobs/job-book.js';
+import { HE_METHOD_NAMES, registerHeMethods, type HeMethodName, type HeMethods } from './he/he-methods.js';
+import { NatsHeWorkerLink } from './he/he-worker-link.js';
+import type { HeSettings } from './he/he-tokens.js';
 import type { TrustedService } from './service-registry.js';
-import { NatsPartyLink } from './nats-party-link.js';
-import { MessageAssembler, splitMessage } from '../transport/chunked-message.js';
+import { NatsPartyLink } from './jobs/nats-party-link.js';
+import { MessageAssembler, splitMessage } from '../wire/chunked-message.js';
 import type { DispatchSettings } from './tokens.js';
 import type { CheckpointScheduleOptions } from '../audit/checkpoint-schedule.js';
-import { ANALYTICS_METHOD_NAMES, AnalyticsMethods } from './analytics-methods.js';
-import { AUDIT_METHOD_NAMES, startAuditMethods, type AuditMethodName, type AuditMethods } from './audit-methods.js';
+import { ANALYTICS_METHOD_NAMES, AnalyticsMethods } from './analytics/analytics-methods.js';
+import { AUDIT_METHOD_NAMES, startAuditMethods, type AuditMethodName, type AuditMethods } from './audit/audit-methods.js';
 
 /** What a coordinator needs to start. */
 export interface CoordinatorServiceOptions {

@@ -5,7 +5,7 @@
  * not-finished 409, idempotency-conflict 409, not-available 501, no-parties 503.
  */
 import { MpcError } from '../../crypto-core/errors.js';
-import type { ApiError } from './api.js';
+import type { ApiError } from '../wire/api.js';
 
 /** A refused or failed API call. */
 export class ApiFailure extends MpcError {

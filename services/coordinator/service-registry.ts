@@ -6,8 +6,8 @@
  * answering probes) and down after `staleMs` of silence or when the dispatcher finds it gone.
  */
 import { fromHex } from '../../crypto-core/encoding.js';
-import { ANNOUNCE_DOMAIN, verifyMessage, type AnnounceMessage } from './job-messages.js';
-import type { ServiceRecord } from './api.js';
+import { ANNOUNCE_DOMAIN, verifyMessage, type AnnounceMessage } from '../wire/job-messages.js';
+import type { ServiceRecord } from '../wire/api.js';
 
 /** A service the coordinator trusts, from its configuration. */
 export interface TrustedService {

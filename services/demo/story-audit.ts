@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MpcClient } from '../sdk/mpc-client.js';
-import { encodeAuditEntry } from '../audit/audit-entry.js';
+import { encodeAuditEntry } from '../wire/audit-entry.js';
 import { EXPORT_FILES } from '../audit/export-files.js';
 import { verifyExport } from '../audit/verify-export.js';
 import { fromHex } from '../../crypto-core/encoding.js';

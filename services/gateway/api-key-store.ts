@@ -13,7 +13,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Principal, Role } from '../coordinator/api.js';
+import type { Principal, Role } from '../wire/api.js';
 import { KeyFileError } from '../../crypto-core/errors.js';
 import { fromHex } from '../../crypto-core/encoding.js';
 

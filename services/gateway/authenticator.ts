@@ -4,10 +4,10 @@
  * Ed25519 request signature (services/gateway/request-signature). The result is the
  * {@link Principal} the gateway forwards to the coordinator; failures are catalogued problems.
  */
-import type { Principal } from '../coordinator/api.js';
+import type { Principal } from '../wire/api.js';
 import type { ApiKeyStore } from './api-key-store.js';
 import { ProblemError } from './problems.js';
-import { SIGNATURE_HEADERS, verifyRequestSignature } from './request-signature.js';
+import { SIGNATURE_HEADERS, verifyRequestSignature } from '../wire/request-signature.js';
 
 /** The parts of a request authentication looks at. */
 export interface AuthInput {

@@ -8,10 +8,10 @@
  * its code (see {@link problemFromApiError}; docs/errors.md lists the mapping).
  */
 import { ErrorCode, NatsError, RequestStrategy, type NatsConnection, type Subscription } from 'nats';
-import { MessageAssembler } from '../transport/chunked-message.js';
-import type { ApiError, JobStatus } from '../coordinator/api.js';
-import { subjects } from '../coordinator/api.js';
-import { methodSubject, type GatewayMethod, type GatewayMethods } from './gateway-methods.js';
+import { MessageAssembler } from '../wire/chunked-message.js';
+import type { ApiError, JobStatus } from '../wire/api.js';
+import { subjects } from '../wire/api.js';
+import { methodSubject, type GatewayMethod, type GatewayMethods } from '../wire/gateway-methods.js';
 import { isProblemCode, ProblemError, type ProblemCode } from './problems.js';
 
 /** Options of one call. */

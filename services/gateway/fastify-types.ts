@@ -3,7 +3,7 @@
  * What the gateway adds to fastify's request and route config types, and the context its
  * route modules receive.
  */
-import type { Principal, Role } from '../coordinator/api.js';
+import type { Principal, Role } from '../wire/api.js';
 import type { AuditSink } from './audit-sink.js';
 import type { CoordinatorClient } from './coordinator-client.js';
 import type { GatewayHttpConfig } from './gateway-config.js';

@@ -5,7 +5,7 @@
  * sees each job through submissions, status reads and event streams; it counts a job under its
  * latest known state, and its communication totals once, when first seen finished.
  */
-import type { JobState, JobStatus } from '../coordinator/api.js';
+import type { JobState, JobStatus } from '../wire/api.js';
 import { Counter, Gauge, Histogram, MetricsRegistry } from './metrics.js';
 
 /** How many jobs the state tracker remembers before forgetting the oldest. */

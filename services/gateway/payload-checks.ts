@@ -6,9 +6,9 @@
  * elements is exactly 16n + 61 bytes), and that a SEAL ciphertext's header disagrees with its
  * length; rejecting those here keeps malformed work from ever becoming a job.
  */
-import { fromLargeBase64 } from '../transport/large-base64.js';
+import { fromLargeBase64 } from '../wire/large-base64.js';
 import { SEALED_BOX_OVERHEAD } from '../../crypto-core/sealed-box.js';
-import { sealedSharePairLength, shapeSize } from '../sdk/sealed-share-pair.js';
+import { sealedSharePairLength, shapeSize } from '../wire/sealed-share-pair.js';
 import { ProblemError } from './problems.js';
 
 /** Decodes canonical base64 or throws an `invalid-ciphertext` problem naming `field`. */

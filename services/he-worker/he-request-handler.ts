@@ -12,15 +12,15 @@ import type { EvalKeyBundle } from '../../crypto-core/he/ckks-keys.js';
 import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
 import type { HePlan } from '../../protocols/he/he-plan.js';
 import { planHeModel } from '../../protocols/he/he-plan.js';
-import type { Signed } from '../coordinator/job-messages.js';
-import { fromLargeBase64 } from '../transport/large-base64.js';
+import type { Signed } from '../wire/job-messages.js';
+import { fromLargeBase64 } from '../wire/large-base64.js';
 import type { ServiceLog } from '../transport/service-log.js';
-import { type HeReply, type HeReplyResults, type HeRequest, type HeRequestType } from './he-messages.js';
+import { type HeReply, type HeReplyResults, type HeRequest, type HeRequestType } from '../wire/he-messages.js';
 import { HeRequestRefusedError } from './errors.js';
-import { signHeReply, verifyHeRequest } from './he-signing.js';
-import { planDigest } from './plan-digest.js';
+import { signHeReply, verifyHeRequest } from '../wire/he-signing.js';
+import { planDigest } from '../wire/plan-digest.js';
 import { HE_WORKER_IDENTITY, HE_WORKER_LOG, HE_WORKER_POOL, HE_WORKER_SETTINGS, type HeWorkerSettings } from './tokens.js';
-import { decodeEvalKeys, modelFromWire } from './wire-codec.js';
+import { decodeEvalKeys, modelFromWire } from '../wire/he-codec.js';
 
 /** The part of {@link HeWorkerPool} the service uses (the pool implements it). */
 export interface HeEvaluationPool {

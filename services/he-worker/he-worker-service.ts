@@ -8,14 +8,14 @@
  */
 import type { NatsConnection, Subscription } from 'nats';
 import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
-import { subjects } from '../coordinator/api.js';
-import type { HealthReply } from '../coordinator/job-messages.js';
+import { subjects } from '../wire/api.js';
+import type { HealthReply } from '../wire/job-messages.js';
 import { publishAnnouncement } from '../transport/announce.js';
-import { MessageAssembler, splitMessage } from '../transport/chunked-message.js';
+import { MessageAssembler, splitMessage } from '../wire/chunked-message.js';
 import { connectService, type NatsEndpoint } from '../transport/nats-connection.js';
 import { jsonLineLog, type ServiceLog } from '../transport/service-log.js';
 import { composeHeWorker } from './composition-root.js';
-import { HE_CAPABILITY, HE_REQUEST_MAX_AGE_MS } from './he-messages.js';
+import { HE_CAPABILITY, HE_REQUEST_MAX_AGE_MS } from '../wire/he-messages.js';
 import type { HeEvaluationPool, HeRequestHandler } from './he-request-handler.js';
 import { HeWorkerPool, type HeWorkerPoolOptions } from './worker-pool.js';
 

@@ -2,8 +2,8 @@
  * @module services/he-worker
  * The HE worker service: a worker-thread pool evaluating CKKS models (one SEAL instance per
  * thread) with a session registry for clients' evaluation keys, served on NATS to the
- * coordinator through signed requests (he-messages, he-signing), plus its config, composition
- * root and the local cluster's specs for it.
+ * coordinator through signed requests (services/wire he-messages, he-signing), plus its config and
+ * composition root.
  */
 export { HeWorkerPool } from './worker-pool.js';
 export type { HeWorkerPoolOptions, HeEvaluateRequest, HeWorkerResult, HeDualResult } from './worker-pool.js';
@@ -27,10 +27,3 @@ export { composeHeWorker } from './composition-root.js';
 export type { HeWorkerParts } from './composition-root.js';
 export { loadHeWorkerConfig } from './he-worker-config.js';
 export type { HeWorkerConfigFile } from './he-worker-config.js';
-export { heWorkerPermissions, heWorkerServiceSpecs, heWorkerTrustEntries, DEFAULT_HE_WORKER_IDS } from './he-worker-cluster.js';
-export type { HeWorkerSpecOptions } from './he-worker-cluster.js';
-export { HE_REQUEST_DOMAIN, HE_REPLY_DOMAIN, HE_CAPABILITY, HE_REQUEST_MAX_AGE_MS } from './he-messages.js';
-export type { HeRequest, HeReply, HeReplyResults, HeRequestType, WireModel, WireModelIR, WireEvalKeys } from './he-messages.js';
-export { signHeRequest, verifyHeRequest, signHeReply, verifyHeReply, digestView, HASHED_STRING_MIN } from './he-signing.js';
-export { encodeEvalKeys, decodeEvalKeys, encodeModelIR, decodeModelIR, modelFromWire } from './wire-codec.js';
-export { planDigest } from './plan-digest.js';

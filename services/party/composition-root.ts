@@ -5,9 +5,9 @@
  * anything.
  */
 import { ModelViewCache } from './model-view-cache.js';
-import { AnalyticsQueryRunner } from '../analytics/analytics-query-runner.js';
-import { DatasetDeleteRunner } from '../analytics/dataset-delete-runner.js';
-import { DatasetUploadRunner } from '../analytics/dataset-upload-runner.js';
+import { AnalyticsQueryRunner } from './runners/analytics-query-runner.js';
+import { DatasetDeleteRunner } from './runners/dataset-delete-runner.js';
+import { DatasetUploadRunner } from './runners/dataset-upload-runner.js';
 import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import type { NatsConnection } from 'nats';
@@ -17,9 +17,9 @@ import { getRing } from '../../crypto-core/ring/index.js';
 import type { Ring64 } from '../../crypto-core/ring/ring64.js';
 import type { PartyIndex } from '../../protocols/channel/channel.js';
 import type { ServiceLog } from '../transport/service-log.js';
-import { ComputeRunner } from './compute-runner.js';
-import { InferenceRunner } from './inference-runner.js';
-import { ModelPublishRunner } from './model-publish-runner.js';
+import { ComputeRunner } from './runners/compute-runner.js';
+import { InferenceRunner } from './runners/inference-runner.js';
+import { ModelPublishRunner } from './runners/model-publish-runner.js';
 import { JobGate } from './job-gate.js';
 import type { JobRunner } from './job-runner.js';
 import { NatsJobChannelOpener } from './nats-job-channel.js';

@@ -9,7 +9,7 @@
  */
 import { fromHex } from '../../crypto-core/encoding.js';
 import type { PartyIndex } from '../../protocols/channel/channel.js';
-import { DISPATCH_DOMAIN, PARTY_JOB_KINDS, verifyMessage, type DispatchMessage, type JobOrder } from '../coordinator/job-messages.js';
+import { DISPATCH_DOMAIN, PARTY_JOB_KINDS, verifyMessage, type DispatchMessage, type JobOrder } from '../wire/job-messages.js';
 import { JOB_ID_RE } from '../transport/channel-keys.js';
 import { JobRefusedError } from './errors.js';
 import type { SeenJobs } from './seen-jobs.js';

@@ -6,7 +6,7 @@
 import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
 import type { ProtocolContext } from '../../protocols/rss/context.js';
 import type { ReplicatedShare } from '../../protocols/rss/replicated-share.js';
-import type { JobOrder } from '../coordinator/job-messages.js';
+import type { JobOrder } from '../wire/job-messages.js';
 import type { ServiceLog } from '../transport/service-log.js';
 import type { ShareStore } from './share-store.js';
 

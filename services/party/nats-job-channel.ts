@@ -8,7 +8,7 @@ import type { NatsConnection } from 'nats';
 import { fromHex } from '../../crypto-core/encoding.js';
 import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
 import type { PartyIndex } from '../../protocols/channel/channel.js';
-import type { JobOrder } from '../coordinator/job-messages.js';
+import type { JobOrder } from '../wire/job-messages.js';
 import { NatsChannel } from '../transport/nats-channel.js';
 import type { ServiceLog } from '../transport/service-log.js';
 import type { JobChannel, JobChannelOpener } from './party-runtime.js';

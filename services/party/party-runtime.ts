@@ -13,9 +13,9 @@ import { nextParty, prevParty, type Channel, type PartyIndex } from '../../proto
 import { createProtocolContext } from '../../protocols/rss/context.js';
 import { createCorrelatedRandomness } from '../../protocols/rss/correlated-randomness.js';
 import { InconsistentShareError, PartyUnavailableError } from '../../protocols/rss/errors.js';
-import { REPORT_DOMAIN, signMessage, type DispatchReply, type JobOrder, type PartyReport, type Signed } from '../coordinator/job-messages.js';
+import { REPORT_DOMAIN, signMessage, type DispatchReply, type JobOrder, type PartyReport, type Signed } from '../wire/job-messages.js';
 import { derivePairwiseSeed } from '../transport/channel-keys.js';
-import { commitComponent, deriveComponentSalt } from '../coordinator/output-commitments.js';
+import { commitComponent, deriveComponentSalt } from '../wire/output-commitments.js';
 import { u64ToBytes } from '../../protocols/wire.js';
 import type { ReplicatedShare } from '../../protocols/rss/replicated-share.js';
 import { ChannelStreamError } from '../transport/errors.js';

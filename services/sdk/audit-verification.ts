@@ -6,9 +6,9 @@
  * (RFC 9162 consistency). Verdicts, never exceptions, for bad content.
  */
 import type { NoteVerifier } from '../../crypto-core/checkpoint/index.js';
-import { encodeAuditEntry, type AuditEntry } from '../audit/audit-entry.js';
+import { encodeAuditEntry, type AuditEntry } from '../wire/audit-entry.js';
 import { verifyCheckpointExtends, verifyEntryInCheckpoint, type ProofVerdict } from '../audit/verify-proof.js';
-import type { AuditConsistencyProof, AuditInclusionProof } from '../gateway/gateway-methods.js';
+import type { AuditConsistencyProof, AuditInclusionProof } from '../wire/gateway-methods.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 

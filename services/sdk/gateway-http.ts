@@ -5,7 +5,7 @@
  * turned into {@link GatewayProblemError}.
  */
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
-import { signRequest } from '../gateway/request-signature.js';
+import { signRequest } from '../wire/request-signature.js';
 import { GatewayProblemError } from './errors.js';
 
 /** How a client authenticates. */

@@ -7,7 +7,7 @@
  */
 import type { HePlan } from '../../protocols/he/he-plan.js';
 import type { HeClient } from '../../protocols/he/he-client.js';
-import type { HeClientPlan } from '../coordinator/api.js';
+import type { HeClientPlan } from '../wire/api.js';
 import type { GatewayHttp } from './gateway-http.js';
 import { toBase64 } from '../../crypto-core/encoding.js';
 import { InvalidArgumentError } from '../../crypto-core/errors.js';

@@ -19,7 +19,7 @@ export {
   inferenceOutputAad,
   datasetUploadAad,
   MAX_SHAPE_ELEMENTS,
-} from './sealed-share-pair.js';
-export { encodeSharedModel, decodeSharedModel, modelShareAad, SHARED_MODEL_FORMAT } from './shared-model-codec.js';
-export { signRequest, SIGNATURE_HEADERS } from '../gateway/request-signature.js';
+} from '../wire/sealed-share-pair.js';
+export { encodeSharedModel, decodeSharedModel, modelShareAad, SHARED_MODEL_FORMAT } from '../wire/shared-model-codec.js';
+export { signRequest, SIGNATURE_HEADERS } from '../wire/request-signature.js';
 export { verifyAuditEntry, verifyCheckpointConsistency } from './audit-verification.js';

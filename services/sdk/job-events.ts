@@ -3,7 +3,7 @@
  * Reads a job's Server-Sent Events stream (`GET /v1/jobs/:id/events`) from a fetch response
  * body: `event: status` blocks whose `data` is the job status JSON.
  */
-import type { JobStatus } from '../coordinator/api.js';
+import type { JobStatus } from '../wire/api.js';
 
 /** Yields each status event of an SSE body until the stream ends. */
 export async function* readJobEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<JobStatus> {

@@ -12,14 +12,14 @@
  * copies of each component, so a party that altered its output is caught, not trusted.
  */
 import { randomBytes } from 'node:crypto';
-import type { HeVerification, JobKind, JobResults, JobStatus, ServiceRecord } from '../coordinator/api.js';
-import type { AuditConsistencyProof, AuditEntry, AuditInclusionProof, DatasetRecord, ModelMode, ModelRecord } from '../gateway/gateway-methods.js';
+import type { HeVerification, JobKind, JobResults, JobStatus, ServiceRecord } from '../wire/api.js';
+import type { AuditConsistencyProof, AuditEntry, AuditInclusionProof, DatasetRecord, ModelMode, ModelRecord } from '../wire/gateway-methods.js';
 import { openCheckpoint, type NoteVerifier } from '../../crypto-core/checkpoint/index.js';
 import { verifyAuditEntry } from './audit-verification.js';
 import type { ProofVerdict } from '../audit/verify-proof.js';
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { fromHex, toBase64, toHex } from '../../crypto-core/encoding.js';
-import { fromLargeBase64 } from '../transport/large-base64.js';
+import { fromLargeBase64 } from '../wire/large-base64.js';
 import { generateAgreementKeyPair, type AgreementKeyPair } from '../../crypto-core/keys/agreement.js';
 import { open as openBox, seal } from '../../crypto-core/sealed-box.js';
 import { Prg } from '../../crypto-core/prg.js';
@@ -29,16 +29,16 @@ import { importOnnx } from '../../protocols/onnx/import-onnx.js';
 import { shareModel } from '../../protocols/nn/shared-model.js';
 import type { Row } from '../../protocols/analytics/encode-rows.js';
 import type { QueryResult } from '../../protocols/analytics/query-result.js';
-import { prepareDatasetUpload } from '../analytics/dataset-upload-client.js';
-import { openQueryResult, prepareQueryRequest, type QueryRequest } from '../analytics/query-client.js';
-import type { AnalyticsQueryResult } from '../analytics/analytics-jobs.js';
+import { prepareDatasetUpload } from './dataset-upload-client.js';
+import { openQueryResult, prepareQueryRequest, type QueryRequest } from './query-client.js';
+import type { AnalyticsQueryResult } from '../wire/analytics-jobs.js';
 import { checkSchema, type DatasetSchema, type DisclosurePolicy } from '../../protocols/analytics/dataset-schema.js';
 import type { Query } from '../../protocols/analytics/query.js';
 import { GatewayHttp, type GatewayCredentials } from './gateway-http.js';
 import { GatewayProblemError, JobFailedError, JobTimeoutError, RegistryError } from './errors.js';
 import { readJobEvents } from './job-events.js';
-import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad, shapeSize } from './sealed-share-pair.js';
-import { encodeSharedModel, modelShareAad } from './shared-model-codec.js';
+import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad, shapeSize } from '../wire/sealed-share-pair.js';
+import { encodeSharedModel, modelShareAad } from '../wire/shared-model-codec.js';
 import { HeSession } from './he-session.js';
 
 /** Options of {@link MpcClient}. Give exactly one of `apiKey` and `signingKey`. */

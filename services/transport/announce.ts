@@ -5,8 +5,8 @@
  */
 import type { NatsConnection } from 'nats';
 import { publicIdentity, type ServiceIdentity } from '../../crypto-core/keys/identity.js';
-import { subjects } from '../coordinator/api.js';
-import { ANNOUNCE_DOMAIN, signMessage, type AnnounceMessage } from '../coordinator/job-messages.js';
+import { subjects } from '../wire/api.js';
+import { ANNOUNCE_DOMAIN, signMessage, type AnnounceMessage } from '../wire/job-messages.js';
 import type { ServiceLog } from './service-log.js';
 
 const enc = new TextEncoder();

@@ -26,7 +26,7 @@
 import type { NatsConnection, Subscription } from 'nats';
 import type { Channel, ChannelStats, PartyIndex } from '../../protocols/channel/channel.js';
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
-import { subjects } from '../coordinator/api.js';
+import { subjects } from '../wire/api.js';
 import { checkJobId, deriveDirectionKey } from './channel-keys.js';
 import { FRAME_OVERHEAD, MAX_TAG_BYTES, openFrame, parseHeader, sealFrame } from './sealed-frame.js';
 import { ChannelClosedError, ChannelDeadlineError, ChannelStreamError } from './errors.js';

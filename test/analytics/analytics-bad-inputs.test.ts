@@ -11,12 +11,12 @@ import { QueryError, SchemaError } from '../../protocols/analytics/errors.js';
 import type { Query } from '../../protocols/analytics/query.js';
 import { ApiFailure } from '../../services/coordinator/errors.js';
 import { JobPayloadError } from '../../services/party/errors.js';
-import { analyticsQueryPlan, datasetDeletePlan, datasetUploadPlan } from '../../services/analytics/analytics-job-plans.js';
-import { checkQueryPayload } from '../../services/analytics/analytics-query-runner.js';
-import { checkDeletePayload } from '../../services/analytics/dataset-delete-runner.js';
-import { checkUploadPayload } from '../../services/analytics/dataset-upload-runner.js';
-import { prepareDatasetUpload } from '../../services/analytics/dataset-upload-client.js';
-import { authorizeQuery } from '../../services/analytics/query-policy.js';
+import { analyticsQueryPlan, datasetDeletePlan, datasetUploadPlan } from '../../services/coordinator/analytics/analytics-job-plans.js';
+import { checkQueryPayload } from '../../services/party/runners/analytics-query-runner.js';
+import { checkDeletePayload } from '../../services/party/runners/dataset-delete-runner.js';
+import { checkUploadPayload } from '../../services/party/runners/dataset-upload-runner.js';
+import { prepareDatasetUpload } from '../../services/sdk/dataset-upload-client.js';
+import { authorizeQuery } from '../../services/coordinator/analytics/query-policy.js';
 
 const key = toHex(generateAgreementKeyPair().publicKey);
 const keys: [string, string, string] = [key, key, key];

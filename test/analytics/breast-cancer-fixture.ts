@@ -16,7 +16,7 @@ import type { QueryResult } from '../../protocols/analytics/query-result.js';
 import { runSecureQuery } from '../../protocols/analytics/secure-query.js';
 import { shareEncodedRows } from '../../protocols/analytics/share-dataset.js';
 import type { SharedDataset } from '../../protocols/analytics/share-columns.js';
-import { createLocalParties } from '../../protocols/rss/local-parties.js';
+import { createLocalParties } from '../../protocols/testing/local-parties.js';
 import { openChecked } from '../../protocols/rss/replicated-share.js';
 
 const CSV = new URL('../fixtures/data/breast_cancer.csv', import.meta.url);

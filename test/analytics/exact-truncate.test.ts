@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { truncateExact } from '../../protocols/analytics/exact-truncate.js';
-import { createLocalParties } from '../../protocols/rss/local-parties.js';
+import { createLocalParties } from '../../protocols/testing/local-parties.js';
 import { openChecked, shareSecret } from '../../protocols/rss/replicated-share.js';
 import { seeded } from './breast-cancer-fixture.js';
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeFixed } from '../../crypto-core/ring/index.js';
 import { defaultCompareOps } from '../../protocols/analytics/default-compare-ops.js';
 import { histogramBins, histogramThresholds } from '../../protocols/analytics/secure-histogram.js';
-import { createLocalParties } from '../../protocols/rss/local-parties.js';
+import { createLocalParties } from '../../protocols/testing/local-parties.js';
 import { openChecked, shareSecret } from '../../protocols/rss/replicated-share.js';
 import { seeded } from './breast-cancer-fixture.js';
 

@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCheckpoint } from '../../crypto-core/checkpoint/index.js';
 import { generateSigningKeyPair } from '../../crypto-core/keys/signing.js';
 import { AuditLog } from '../../services/audit/audit-log.js';
-import { signCheckpointsOnActivity } from '../../services/coordinator/audit-checkpoints.js';
-import { AuditMethods } from '../../services/coordinator/audit-methods.js';
-import { MemoryAuditSink } from '../../services/coordinator/audit-sink.js';
+import { signCheckpointsOnActivity } from '../../services/coordinator/audit/audit-checkpoints.js';
+import { AuditMethods } from '../../services/coordinator/audit/audit-methods.js';
+import { MemoryAuditSink } from '../../services/coordinator/audit/audit-sink.js';
 import { useNatsServer } from '../helpers/nats-server.js';
 
 const server = useNatsServer({ jetstream: true });

@@ -9,11 +9,11 @@ import { openCheckpoint } from '../../crypto-core/checkpoint/index.js';
 import { fromHex } from '../../crypto-core/encoding.js';
 import { generateSigningKeyPair } from '../../crypto-core/keys/signing.js';
 import { leafHash, verifyConsistency, verifyInclusion } from '../../crypto-core/merkle/index.js';
-import { encodeAuditEntry } from '../../services/audit/audit-entry.js';
+import { encodeAuditEntry } from '../../services/wire/audit-entry.js';
 import { verifyExport } from '../../services/audit/verify-export.js';
-import { MemoryMerkleLog } from '../../services/coordinator/audit-memory-log.js';
-import { startAuditMethods } from '../../services/coordinator/audit-methods.js';
-import type { GatewayExtraMethods } from '../../services/gateway/gateway-methods.js';
+import { MemoryMerkleLog } from '../../services/coordinator/audit/audit-memory-log.js';
+import { startAuditMethods } from '../../services/coordinator/audit/audit-methods.js';
+import type { GatewayExtraMethods } from '../../services/wire/gateway-methods.js';
 
 const key = generateSigningKeyPair();
 const verifier = { name: 'coordinator', publicKey: key.publicKey };

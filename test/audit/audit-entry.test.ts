@@ -4,7 +4,7 @@
  * with a message naming the field. Stored entries must be canonical.
  */
 import { describe, expect, it } from 'vitest';
-import { AUDIT_EVENT_TYPES, decodeAuditEntry, encodeAuditEntry, validateAuditEntry, validateAuditEvent, type AuditEventType } from '../../services/audit/audit-entry.js';
+import { AUDIT_EVENT_TYPES, decodeAuditEntry, encodeAuditEntry, validateAuditEntry, validateAuditEvent, type AuditEventType } from '../../services/wire/audit-entry.js';
 import { AuditEntryError } from '../../services/audit/errors.js';
 
 const H = 'a'.repeat(64);

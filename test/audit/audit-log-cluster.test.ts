@@ -7,7 +7,7 @@ import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKeyPair } from '../../crypto-core/keys/signing.js';
 import { AuditLog } from '../../services/audit/audit-log.js';
-import { freePort, NatsServerProcess } from '../../services/nats/nats-server-process.js';
+import { freePort, NatsServerProcess } from '../../services/cluster/nats-server-process.js';
 
 const key = generateSigningKeyPair();
 const signer = { origin: 'cluster.test/audit', secretKey: key.secretKey };

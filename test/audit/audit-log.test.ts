@@ -10,7 +10,7 @@ import { openCheckpoint } from '../../crypto-core/checkpoint/index.js';
 import { generateSigningKeyPair } from '../../crypto-core/keys/signing.js';
 import { leafHash, verifyConsistency, verifyInclusion } from '../../crypto-core/merkle/index.js';
 import { AuditLog } from '../../services/audit/audit-log.js';
-import type { AuditEvent } from '../../services/audit/audit-entry.js';
+import type { AuditEvent } from '../../services/wire/audit-entry.js';
 import { AuditEntryError, AuditWriterConflictError } from '../../services/audit/errors.js';
 import { useNatsServer } from '../helpers/nats-server.js';
 

@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   commitComponent, commitHeldComponents, componentHolders, deriveComponentSalt, heldComponents, verifyOutputCommitments, type OutputCommitmentReport,
-} from '../../services/coordinator/output-commitments.js';
-import { outputVerdictEvent, recordOutputVerdict, verdictJobState } from '../../services/coordinator/output-verdict.js';
-import { validateAuditEvent, type AuditEvent } from '../../services/audit/audit-entry.js';
+} from '../../services/wire/output-commitments.js';
+import { outputVerdictEvent, recordOutputVerdict, verdictJobState } from '../../services/coordinator/jobs/output-verdict.js';
+import { validateAuditEvent, type AuditEvent } from '../../services/wire/audit-entry.js';
 
 const JOB = 'job-7f3a';
 const N = 16;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jobProgressBar } from '../../services/cli/progress-bar.js';
-import type { JobStatus } from '../../services/coordinator/api.js';
+import type { JobStatus } from '../../services/wire/api.js';
 
 function fakeStream(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => string } {
   let out = '';

@@ -1,7 +1,7 @@
 /** Bad inputs to the secure functions: each is rejected before any message, naming the parameter. */
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
-import { createLocalParties } from '../../protocols/rss/local-parties.js';
+import { createLocalParties } from '../../protocols/testing/local-parties.js';
 import type { ReplicatedShare } from '../../protocols/rss/replicated-share.js';
 import { exp } from '../../protocols/functions/exp.js';
 import { expRangeReduced } from '../../protocols/functions/exp-range-reduced.js';

@@ -5,7 +5,7 @@
  */
 import { Prg } from '../../crypto-core/prg.js';
 import { decodeFixed, encodeFixed } from '../../crypto-core/ring/index.js';
-import { createLocalParties } from '../../protocols/rss/local-parties.js';
+import { createLocalParties } from '../../protocols/testing/local-parties.js';
 import { openChecked, shareSecret, type ReplicatedShare } from '../../protocols/rss/replicated-share.js';
 import type { ProtocolContext } from '../../protocols/rss/context.js';
 

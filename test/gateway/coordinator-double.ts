@@ -7,14 +7,14 @@
  * example, that a rejected request never reached `jobs.submit`.
  */
 import { connect, type NatsConnection, type Subscription } from 'nats';
-import type { JobStatus, Principal } from '../../services/coordinator/api.js';
-import { subjects } from '../../services/coordinator/api.js';
-import { methodSubject, type GatewayMethod } from '../../services/gateway/gateway-methods.js';
-import { splitMessage } from '../../services/transport/chunked-message.js';
+import type { JobStatus, Principal } from '../../services/wire/api.js';
+import { subjects } from '../../services/wire/api.js';
+import { methodSubject, type GatewayMethod } from '../../services/wire/gateway-methods.js';
+import { splitMessage } from '../../services/wire/chunked-message.js';
 import { MerkleTree } from '../../crypto-core/merkle/index.js';
 import { signCheckpoint, type NoteVerifier } from '../../crypto-core/checkpoint/index.js';
 import { generateSigningKeyPair } from '../../crypto-core/keys/signing.js';
-import { AUDIT_ENTRY_VERSION, encodeAuditEntry, type AuditEntry, type AuditEvent } from '../../services/audit/audit-entry.js';
+import { AUDIT_ENTRY_VERSION, encodeAuditEntry, type AuditEntry, type AuditEvent } from '../../services/wire/audit-entry.js';
 
 interface StoredJob {
   tenant: string;

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useNatsServer } from '../helpers/nats-server.js';
-import { signRequest } from '../../services/gateway/request-signature.js';
+import { signRequest } from '../../services/wire/request-signature.js';
 import { problemType } from '../../services/gateway/problems.js';
 import { bearer, startGateway, type GatewayFixture } from './gateway-fixture.js';
 

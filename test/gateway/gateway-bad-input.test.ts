@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useNatsServer } from '../helpers/nats-server.js';
 import { seal } from '../../crypto-core/sealed-box.js';
 import { generateAgreementKeyPair } from '../../crypto-core/keys/agreement.js';
-import { encodeSharePair } from '../../services/sdk/sealed-share-pair.js';
+import { encodeSharePair } from '../../services/wire/sealed-share-pair.js';
 import { problemType, type ProblemCode } from '../../services/gateway/problems.js';
 import { bearer, startGateway, type GatewayFixture } from './gateway-fixture.js';
 

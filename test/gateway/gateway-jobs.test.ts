@@ -11,7 +11,7 @@ import { connect } from 'nats';
 import { useNatsServer } from '../helpers/nats-server.js';
 import { seal } from '../../crypto-core/sealed-box.js';
 import { generateAgreementKeyPair } from '../../crypto-core/keys/agreement.js';
-import { encodeSharePair } from '../../services/sdk/sealed-share-pair.js';
+import { encodeSharePair } from '../../services/wire/sealed-share-pair.js';
 import { problemType } from '../../services/gateway/problems.js';
 import { buildGateway } from '../../services/gateway/build-gateway.js';
 import { NatsCoordinatorClient } from '../../services/gateway/coordinator-client.js';

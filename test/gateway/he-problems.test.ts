@@ -23,7 +23,7 @@ import { importOnnx } from '../../protocols/onnx/import-onnx.js';
 import { planHeModel } from '../../protocols/he/he-plan.js';
 import { ApiFailure } from '../../services/coordinator/errors.js';
 import { CoordinatorService } from '../../services/coordinator/coordinator-service.js';
-import { MemoryAuditSink } from '../../services/coordinator/audit-sink.js';
+import { MemoryAuditSink } from '../../services/coordinator/audit/audit-sink.js';
 import type { TrustedService } from '../../services/coordinator/service-registry.js';
 import { ApiKeyStore, generateApiKey, hashApiKey } from '../../services/gateway/api-key-store.js';
 import { buildGateway } from '../../services/gateway/build-gateway.js';

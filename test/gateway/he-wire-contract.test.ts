@@ -10,10 +10,10 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { importOnnx } from '../../protocols/onnx/import-onnx.js';
 import { planHeModel } from '../../protocols/he/he-plan.js';
 import { publicPlan } from '../../protocols/he/public-plan.js';
-import { subjects, type CoordinatorMethods, type HeClientPlan, type JobResults, type ModelRecord } from '../../services/coordinator/api.js';
-import type { HeInferenceResult } from '../../services/coordinator/he-methods.js';
-import type { ComputeJobPayload, ComputeJobResult } from '../../services/coordinator/compute-job.js';
-import { heClientPlan, methodSubject, type GatewayMethods, type HeClientPlan as GatewayHeClientPlan, type ModelRecord as GatewayModelRecord } from '../../services/gateway/gateway-methods.js';
+import { subjects, type CoordinatorMethods, type HeClientPlan, type JobResults, type ModelRecord } from '../../services/wire/api.js';
+import type { HeInferenceResult } from '../../services/coordinator/he/he-methods.js';
+import type { ComputeJobPayload, ComputeJobResult } from '../../services/wire/compute-job.js';
+import { heClientPlan, methodSubject, type GatewayMethods, type HeClientPlan as GatewayHeClientPlan, type ModelRecord as GatewayModelRecord } from '../../services/wire/gateway-methods.js';
 
 const HE_METHODS = ['models.publish', 'models.list', 'models.hePlan', 'he.registerKeys'] as const;
 

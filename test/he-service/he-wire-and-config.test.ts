@@ -17,10 +17,10 @@ import { planHeModel } from '../../protocols/he/he-plan.js';
 import { importOnnx } from '../../protocols/onnx/import-onnx.js';
 import { run } from '../../services/cli/commands/he-worker.js';
 import { UsageError } from '../../services/cli/usage-error.js';
-import { heWorkerServiceSpecs, heWorkerTrustEntries } from '../../services/he-worker/he-worker-cluster.js';
+import { heWorkerServiceSpecs, heWorkerTrustEntries } from '../../services/cluster/he-worker-cluster.js';
 import { loadHeWorkerConfig } from '../../services/he-worker/he-worker-config.js';
-import { planDigest } from '../../services/he-worker/plan-digest.js';
-import { decodeEvalKeys, decodeModelIR, encodeEvalKeys, encodeModelIR, modelFromWire } from '../../services/he-worker/wire-codec.js';
+import { planDigest } from '../../services/wire/plan-digest.js';
+import { decodeEvalKeys, decodeModelIR, encodeEvalKeys, encodeModelIR, modelFromWire } from '../../services/wire/he-codec.js';
 import { writeCredentialsFile } from '../../services/transport/credentials-file.js';
 
 const ONNX = new Uint8Array(readFileSync(new URL('../fixtures/models/digits_square_mlp.onnx', import.meta.url)));

@@ -10,7 +10,7 @@ import type { SealModule } from '../../crypto-core/he/seal-loader.js';
 import { CkksContext } from '../../crypto-core/he/ckks-context.js';
 import { CkksEvalKeys, type EvalKeyBundle } from '../../crypto-core/he/ckks-keys.js';
 import { toBase64 } from '../../crypto-core/encoding.js';
-import { fromLargeBase64 } from '../../services/transport/large-base64.js';
+import { fromLargeBase64 } from '../../services/wire/large-base64.js';
 
 /** A `resultFor` for the coordinator double: evaluates the job's ciphertext with its session's keys. */
 export function heJobResult(seal: SealModule, plan: HePlan, keysOf: (sessionId: string) => EvalKeyBundle | undefined): (job: { payload: unknown }) => Record<string, unknown> {

@@ -3,7 +3,7 @@
  * Starts a real nats-server for a test file on a free loopback port and stops it afterwards.
  */
 import { afterAll, beforeAll } from 'vitest';
-import { NatsServerProcess, type NatsServerOptions } from '../../services/nats/nats-server-process.js';
+import { NatsServerProcess, type NatsServerOptions } from '../../services/cluster/nats-server-process.js';
 
 /** Registers beforeAll/afterAll hooks; the returned getter gives the running server. */
 export function useNatsServer(opts: NatsServerOptions = {}): () => NatsServerProcess {

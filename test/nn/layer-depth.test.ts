@@ -11,7 +11,7 @@ import { applyLayerPlain } from '../../protocols/model/plaintext-eval.js';
 import { modelShapes } from '../../protocols/model/layer-shape.js';
 import { shareModel, type SharedModel } from '../../protocols/nn/shared-model.js';
 import { evaluateSecureModel } from '../../protocols/nn/evaluate-secure-model.js';
-import { createLocalParties } from '../../protocols/rss/local-parties.js';
+import { createLocalParties } from '../../protocols/testing/local-parties.js';
 import { shareSecret } from '../../protocols/rss/replicated-share.js';
 import { loadModelBytes, loadSplit } from '../onnx/load-fixture.js';
 import { seeded } from '../functions/secure-harness.js';

@@ -11,7 +11,7 @@ import type { ModelIR } from '../../protocols/model/model-ir.js';
 import { evaluatePlain } from '../../protocols/model/plaintext-eval.js';
 import { shareModel } from '../../protocols/nn/shared-model.js';
 import { evaluateSecureModel } from '../../protocols/nn/evaluate-secure-model.js';
-import { createLocalParties } from '../../protocols/rss/local-parties.js';
+import { createLocalParties } from '../../protocols/testing/local-parties.js';
 import { openChecked, shareSecret } from '../../protocols/rss/replicated-share.js';
 import { ShapeError } from '../../protocols/rss/errors.js';
 import { seeded } from '../functions/secure-harness.js';

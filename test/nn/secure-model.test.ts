@@ -15,7 +15,7 @@ import { importOnnx } from '../../protocols/onnx/import-onnx.js';
 import { evaluatePlain } from '../../protocols/model/plaintext-eval.js';
 import { shareModel } from '../../protocols/nn/shared-model.js';
 import { evaluateSecureModel, type LayerCost } from '../../protocols/nn/evaluate-secure-model.js';
-import { createLocalParties } from '../../protocols/rss/local-parties.js';
+import { createLocalParties } from '../../protocols/testing/local-parties.js';
 import { openChecked, shareSecret } from '../../protocols/rss/replicated-share.js';
 import { argmax } from '../../protocols/rss/argmax.js';
 import { argmaxRows, loadModelBytes, loadSplit } from '../onnx/load-fixture.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryNetwork } from '../../protocols/channel/memory-channel.js';
+import { createMemoryNetwork } from '../../protocols/testing/memory-channel.js';
 import { ChannelTimeoutError, DuplicateMessageError, PartyUnavailableError } from '../../protocols/rss/errors.js';
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
 

@@ -4,7 +4,7 @@
  * The same bodies run under every ring backend that loads.
  */
 import { describe, expect, it } from 'vitest';
-import { createLocalParties } from '../../protocols/rss/local-parties.js';
+import { createLocalParties } from '../../protocols/testing/local-parties.js';
 import { open, revealTo } from '../../protocols/rss/open.js';
 import { dot, matmul, mul } from '../../protocols/rss/mul.js';
 import { add, addPublic, concat, gather, mulPublic, mulPublicVector, matmulPublic, neg, publicShare, split, sub, subFromPublic, sum } from '../../protocols/rss/local-ops.js';

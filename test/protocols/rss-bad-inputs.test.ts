@@ -4,7 +4,7 @@
  * names the offending parameter, before any message is sent.
  */
 import { describe, expect, it } from 'vitest';
-import { createLocalParties } from '../../protocols/rss/local-parties.js';
+import { createLocalParties } from '../../protocols/testing/local-parties.js';
 import { openChecked, reconstruct, shareSecret, type ReplicatedShare, type ShareTriple } from '../../protocols/rss/replicated-share.js';
 import { add, addPublic, gather, matmulPublic, mulPublic, mulPublicVector, split, sub, sum } from '../../protocols/rss/local-ops.js';
 import { open, revealTo } from '../../protocols/rss/open.js';

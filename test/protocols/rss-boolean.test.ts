@@ -4,7 +4,7 @@
  * counts per operation asserted (the maximum over the three parties' channel counters).
  */
 import { describe, expect, it } from 'vitest';
-import { createLocalParties, type LocalParties } from '../../protocols/rss/local-parties.js';
+import { createLocalParties, type LocalParties } from '../../protocols/testing/local-parties.js';
 import { open } from '../../protocols/rss/open.js';
 import {
   andB,

@@ -4,7 +4,7 @@
  * still agree on every step's tag. Results compared exactly with the clear computation.
  */
 import { describe, expect, it } from 'vitest';
-import { createLocalParties } from '../../protocols/rss/local-parties.js';
+import { createLocalParties } from '../../protocols/testing/local-parties.js';
 import { open } from '../../protocols/rss/open.js';
 import { mul } from '../../protocols/rss/mul.js';
 import { equal, lessThan, relu } from '../../protocols/rss/comparison.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createProtocolContext } from '../../protocols/rss/context.js';
 import { createCorrelatedRandomness, generateSeedTriple } from '../../protocols/rss/correlated-randomness.js';
-import { createMemoryNetwork } from '../../protocols/channel/memory-channel.js';
+import { createMemoryNetwork } from '../../protocols/testing/memory-channel.js';
 import { tsRing } from '../../crypto-core/ring/index.js';
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { seeded } from './helpers.js';

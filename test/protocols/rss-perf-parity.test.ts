@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { Prg } from '../../crypto-core/prg.js';
 import type { Ring64 } from '../../crypto-core/ring/index.js';
 import type { PartyIndex } from '../../protocols/channel/channel.js';
-import { createMemoryNetwork } from '../../protocols/channel/memory-channel.js';
+import { createMemoryNetwork } from '../../protocols/testing/memory-channel.js';
 import { createProtocolContext, type ProtocolContext } from '../../protocols/rss/context.js';
 import { createCorrelatedRandomness, generateSeedTriple, type PairwiseSeeds } from '../../protocols/rss/correlated-randomness.js';
 import { groupSums, sum } from '../../protocols/rss/local-ops.js';

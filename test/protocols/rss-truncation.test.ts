@@ -5,7 +5,7 @@
  * and at one where they are frequent enough to be measured against the bound.
  */
 import { describe, expect, it } from 'vitest';
-import { createLocalParties } from '../../protocols/rss/local-parties.js';
+import { createLocalParties } from '../../protocols/testing/local-parties.js';
 import { open } from '../../protocols/rss/open.js';
 import { truncate, mulFixed, matmulFixed } from '../../protocols/rss/truncate.js';
 import { encodeFixed, decodeFixed } from '../../crypto-core/ring/index.js';

@@ -14,11 +14,11 @@ import { join } from 'node:path';
 import { useNatsServer } from '../helpers/nats-server.js';
 import { startGateway, type GatewayFixture } from '../gateway/gateway-fixture.js';
 import { MpcClient } from '../../services/sdk/index.js';
-import { startAnalyticsParties, type AnalyticsPartySet } from '../../services/analytics/analytics-party-set.js';
-import { analyticsQueryPlan, datasetUploadPlan } from '../../services/analytics/analytics-job-plans.js';
+import { startAnalyticsParties, type AnalyticsPartySet } from '../../services/testing/analytics-party-set.js';
+import { analyticsQueryPlan, datasetUploadPlan } from '../../services/coordinator/analytics/analytics-job-plans.js';
 import { plaintextQuery } from '../../protocols/analytics/plaintext-query.js';
 import { checkQuery, type Query } from '../../protocols/analytics/query.js';
-import type { Principal } from '../../services/coordinator/api.js';
+import type { Principal } from '../../services/wire/api.js';
 import { loadRows, makeSchema, splitHospitals } from '../analytics/breast-cancer-fixture.js';
 import { expectMatches } from '../analytics/compare-results.js';
 

@@ -17,8 +17,8 @@ import { planHeModel } from '../../protocols/he/he-plan.js';
 import { inferPlain } from '../../protocols/he/plain-inference.js';
 import { loadSeal, type SealModule } from '../../crypto-core/he/seal-loader.js';
 import type { EvalKeyBundle } from '../../crypto-core/he/ckks-keys.js';
-import { heClientPlan } from '../../services/gateway/gateway-methods.js';
-import { fromLargeBase64 as fromBase64 } from '../../services/transport/large-base64.js';
+import { heClientPlan } from '../../services/wire/gateway-methods.js';
+import { fromLargeBase64 as fromBase64 } from '../../services/wire/large-base64.js';
 import type { CkksParams } from '../../crypto-core/he/ckks-params.js';
 
 const TOL = 1e-4;

@@ -23,10 +23,10 @@ import { planHeModel } from '../../protocols/he/he-plan.js';
 import { inferPlain } from '../../protocols/he/plain-inference.js';
 import { loadSeal, type SealModule } from '../../crypto-core/he/seal-loader.js';
 import type { EvalKeyBundle } from '../../crypto-core/he/ckks-keys.js';
-import { heClientPlan } from '../../services/gateway/gateway-methods.js';
-import { fromLargeBase64 as fromBase64 } from '../../services/transport/large-base64.js';
+import { heClientPlan } from '../../services/wire/gateway-methods.js';
+import { fromLargeBase64 as fromBase64 } from '../../services/wire/large-base64.js';
 import type { CkksParams } from '../../crypto-core/he/ckks-params.js';
-import type { Principal } from '../../services/coordinator/api.js';
+import type { Principal } from '../../services/wire/api.js';
 import { ApiFailure } from '../../services/coordinator/errors.js';
 
 const TOL = 1e-4;

@@ -1,7 +1,7 @@
 /** Splitting messages beyond max_payload into pieces and putting them back together. */
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { isPiece, MessageAssembler, splitMessage } from '../../services/transport/chunked-message.js';
+import { isPiece, MessageAssembler, splitMessage } from '../../services/wire/chunked-message.js';
 
 describe('chunked messages', () => {
   it('passes a small message whole and reassembles a large one from shuffled pieces', () => {

@@ -9,10 +9,10 @@ import { connect, type NatsConnection } from 'nats';
 import { useNatsServer } from '../helpers/nats-server.js';
 import { startInProcessCluster, type InProcessCluster } from '../../services/cluster/in-process-cluster.js';
 import { callCoordinator, CoordinatorCallError, waitForJob } from '../../services/cluster/coordinator-caller.js';
-import { openComputeResult, prepareComputeRequest, prepareSeededComputeRequest } from '../../services/coordinator/compute-client.js';
-import type { ComputeJobResult, ComputeOp } from '../../services/coordinator/compute-job.js';
-import type { Principal } from '../../services/coordinator/api.js';
-import type { MemoryAuditSink } from '../../services/coordinator/audit-sink.js';
+import { openComputeResult, prepareComputeRequest, prepareSeededComputeRequest } from '../../services/sdk/compute-client.js';
+import type { ComputeJobResult, ComputeOp } from '../../services/wire/compute-job.js';
+import type { Principal } from '../../services/wire/api.js';
+import type { MemoryAuditSink } from '../../services/coordinator/audit/audit-sink.js';
 import { Prg } from '../../crypto-core/prg.js';
 import { tsRing } from '../../crypto-core/ring/index.js';
 

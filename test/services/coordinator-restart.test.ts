@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
 import { useNatsServer } from '../helpers/nats-server.js';
-import { JobBook } from '../../services/coordinator/job-book.js';
+import { JobBook } from '../../services/coordinator/jobs/job-book.js';
 
 const server = useNatsServer({ jetstream: true });
 let nc: NatsConnection;

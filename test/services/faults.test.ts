@@ -7,15 +7,15 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
-import { NatsServerProcess, freePort } from '../../services/nats/nats-server-process.js';
+import { NatsServerProcess, freePort } from '../../services/cluster/nats-server-process.js';
 import { startInProcessCluster, type InProcessCluster } from '../../services/cluster/in-process-cluster.js';
 import { callCoordinator, waitForJob } from '../../services/cluster/coordinator-caller.js';
-import { openComputeResult, openComputeShares, prepareComputeRequest, prepareSeededComputeRequest } from '../../services/coordinator/compute-client.js';
-import type { ComputeJobResult } from '../../services/coordinator/compute-job.js';
-import type { Principal } from '../../services/coordinator/api.js';
-import { DISPATCH_DOMAIN, signMessage, type DispatchMessage, type JobOrder } from '../../services/coordinator/job-messages.js';
-import { subjects } from '../../services/coordinator/api.js';
-import { ComputeRunner, computePayload, openComputeInputs, runComputeOp, sealComputeOutput } from '../../services/party/compute-runner.js';
+import { openComputeResult, openComputeShares, prepareComputeRequest, prepareSeededComputeRequest } from '../../services/sdk/compute-client.js';
+import type { ComputeJobResult } from '../../services/wire/compute-job.js';
+import type { Principal } from '../../services/wire/api.js';
+import { DISPATCH_DOMAIN, signMessage, type DispatchMessage, type JobOrder } from '../../services/wire/job-messages.js';
+import { subjects } from '../../services/wire/api.js';
+import { ComputeRunner, computePayload, openComputeInputs, runComputeOp, sealComputeOutput } from '../../services/party/runners/compute-runner.js';
 import type { JobRunContext, JobRunner, JobRunOutcome } from '../../services/party/job-runner.js';
 import { makeShare, openChecked } from '../../protocols/rss/replicated-share.js';
 import { InconsistentShareError } from '../../protocols/rss/errors.js';

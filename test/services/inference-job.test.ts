@@ -15,16 +15,16 @@ import { callCoordinator, CoordinatorCallError, waitForJob } from '../../service
 import { importOnnx } from '../../protocols/onnx/import-onnx.js';
 import { shareModel } from '../../protocols/nn/shared-model.js';
 import { evaluatePlain } from '../../protocols/model/plaintext-eval.js';
-import { encodeSharedModel, modelShareAad } from '../../services/sdk/shared-model-codec.js';
-import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad } from '../../services/sdk/sealed-share-pair.js';
+import { encodeSharedModel, modelShareAad } from '../../services/wire/shared-model-codec.js';
+import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad } from '../../services/wire/sealed-share-pair.js';
 import { makeShare, openChecked, shareSecret } from '../../protocols/rss/replicated-share.js';
 import { seal, open as openBox } from '../../crypto-core/sealed-box.js';
 import { fromBase64, fromHex, toBase64, toHex } from '../../crypto-core/encoding.js';
 import { generateAgreementKeyPair } from '../../crypto-core/keys/agreement.js';
 import { decodeFixed, encodeFixed } from '../../crypto-core/ring/index.js';
 import { Prg } from '../../crypto-core/prg.js';
-import type { Principal } from '../../services/coordinator/api.js';
-import type { GatewayMethods } from '../../services/gateway/gateway-methods.js';
+import type { Principal } from '../../services/wire/api.js';
+import type { GatewayMethods } from '../../services/wire/gateway-methods.js';
 
 const server = useNatsServer();
 let cluster: InProcessCluster;

@@ -1,9 +1,9 @@
 /** The coordinator's job book and state table, and the registry's trust rules, without NATS. */
 import { describe, expect, it } from 'vitest';
-import { JobBook } from '../../services/coordinator/job-book.js';
-import { canTransition, isTerminal } from '../../services/coordinator/job-state.js';
+import { JobBook } from '../../services/coordinator/jobs/job-book.js';
+import { canTransition, isTerminal } from '../../services/coordinator/jobs/job-state.js';
 import { ServiceRegistry } from '../../services/coordinator/service-registry.js';
-import { ANNOUNCE_DOMAIN, signMessage, type AnnounceMessage } from '../../services/coordinator/job-messages.js';
+import { ANNOUNCE_DOMAIN, signMessage, type AnnounceMessage } from '../../services/wire/job-messages.js';
 import { ApiFailure } from '../../services/coordinator/errors.js';
 import { generateIdentity, publicIdentity } from '../../crypto-core/keys/identity.js';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { JobGate } from '../../services/party/job-gate.js';
 import { JobRefusedError } from '../../services/party/errors.js';
 import { MemorySeenJobs } from '../../services/party/seen-jobs.js';
-import { DISPATCH_DOMAIN, signMessage, type DispatchMessage, type JobOrder } from '../../services/coordinator/job-messages.js';
+import { DISPATCH_DOMAIN, signMessage, type DispatchMessage, type JobOrder } from '../../services/wire/job-messages.js';
 import { generateIdentity, publicIdentity } from '../../crypto-core/keys/identity.js';
 
 const coord = generateIdentity();

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
 import { useNatsServer } from '../helpers/nats-server.js';
-import { ModelRegistry } from '../../services/coordinator/model-registry.js';
+import { ModelRegistry } from '../../services/coordinator/models/model-registry.js';
 import { ApiFailure } from '../../services/coordinator/errors.js';
 
 const server = useNatsServer({ jetstream: true });

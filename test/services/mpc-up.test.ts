@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { loopbackPortOpen } from '../../services/nats/nats-server-process.js';
+import { loopbackPortOpen } from '../../services/cluster/nats-server-process.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClusterFile } from '../../services/cluster/local-cluster.js';

@@ -9,7 +9,7 @@ import { generateIdentity, type ServiceIdentity } from '../../crypto-core/keys/i
 import { NatsChannel, type RejectedFrame } from '../../services/transport/nats-channel.js';
 import { sealFrame } from '../../services/transport/sealed-frame.js';
 import { deriveDirectionKey, derivePairwiseSeed } from '../../services/transport/channel-keys.js';
-import { subjects } from '../../services/coordinator/api.js';
+import { subjects } from '../../services/wire/api.js';
 import type { PartyIndex } from '../../protocols/channel/channel.js';
 import { ChannelDeadlineError, ChannelStreamError } from '../../services/transport/errors.js';
 import { PartyUnavailableError } from '../../protocols/rss/errors.js';

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
-import { NatsServerProcess } from '../../services/nats/nats-server-process.js';
+import { NatsServerProcess } from '../../services/cluster/nats-server-process.js';
 import { authorizationBlock, partyPermissions, type NatsUser } from '../../services/cluster/nats-permissions.js';
 
 const users: NatsUser[] = [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { connect } from 'nats';
-import { NatsServerProcess, findNatsServer } from '../../services/nats/nats-server-process.js';
+import { NatsServerProcess, findNatsServer } from '../../services/cluster/nats-server-process.js';
 import { useNatsServer } from '../helpers/nats-server.js';
 
 describe('nats-server process', () => {

@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import { startLocalCluster, type LocalCluster } from '../../services/cluster/local-cluster.js';
 import { callCoordinator, waitForJob } from '../../services/cluster/coordinator-caller.js';
-import { openComputeResult, prepareSeededComputeRequest } from '../../services/coordinator/compute-client.js';
-import type { ComputeJobResult } from '../../services/coordinator/compute-job.js';
-import type { Principal } from '../../services/coordinator/api.js';
+import { openComputeResult, prepareSeededComputeRequest } from '../../services/sdk/compute-client.js';
+import type { ComputeJobResult } from '../../services/wire/compute-job.js';
+import type { Principal } from '../../services/wire/api.js';
 import { tsRing } from '../../crypto-core/ring/index.js';
 
 const principal: Principal = { tenant: 't1', actor: 'drill', roles: ['client'] };

@@ -11,9 +11,9 @@ import { UsageError } from '../usage-error.js';
 import { loadCoordinatorConfig } from '../../coordinator/coordinator-config.js';
 import { CoordinatorService } from '../../coordinator/coordinator-service.js';
 import { AuditLog } from '../../audit/audit-log.js';
-import { ModelRegistry } from '../../coordinator/model-registry.js';
-import { JobBook } from '../../coordinator/job-book.js';
-import { MemoryMerkleLog } from '../../coordinator/audit-memory-log.js';
+import { ModelRegistry } from '../../coordinator/models/model-registry.js';
+import { JobBook } from '../../coordinator/jobs/job-book.js';
+import { MemoryMerkleLog } from '../../coordinator/audit/audit-memory-log.js';
 
 /** Runs the coordinator command. */
 export async function run(args: string[]): Promise<number> {

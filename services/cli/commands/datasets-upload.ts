@@ -11,10 +11,10 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../usage-error.js';
 import { MpcClient } from '../../sdk/mpc-client.js';
-import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, resolveClientConfig, runClientCommand } from '../../sdk/client-command.js';
+import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, resolveClientConfig, runClientCommand } from '../client-command.js';
 import { checkSchema, DEFAULT_POLICY, type DatasetSchema } from '../../../protocols/analytics/dataset-schema.js';
 import type { Row } from '../../../protocols/analytics/encode-rows.js';
-import type { Role } from '../../coordinator/api.js';
+import type { Role } from '../../wire/api.js';
 import { ROLES } from '../../gateway/api-key-store.js';
 
 const HELP = `usage: mpc datasets upload <rows.json|rows.csv> --name <name> --schema <schema.json> [--min-cell <k>] [--roles <r,...>] [options]

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../usage-error.js';
 import { MpcClient } from '../../sdk/mpc-client.js';
 import { jobProgressBar } from '../progress-bar.js';
-import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, resolveClientConfig, runClientCommand } from '../../sdk/client-command.js';
+import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, resolveClientConfig, runClientCommand } from '../client-command.js';
 
 const HELP = `usage: mpc infer --model <id> --input <file.json> [--mode mpc|he] [--timeout <ms>] [options]
   --model <id>        published model id

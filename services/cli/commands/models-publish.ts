@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../usage-error.js';
 import { MpcClient } from '../../sdk/mpc-client.js';
-import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, resolveClientConfig, runClientCommand } from '../../sdk/client-command.js';
+import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, resolveClientConfig, runClientCommand } from '../client-command.js';
 
 const HELP = `usage: mpc models publish <file.onnx> --mode mpc|he [--name <name>] [--version <v>] [options]
   --mode mpc|he       mpc: weights secret-shared across the three parties; he: ONNX to the HE workers

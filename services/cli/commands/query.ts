@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../usage-error.js';
 import { MpcClient } from '../../sdk/mpc-client.js';
 import { jobProgressBar } from '../progress-bar.js';
-import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, resolveClientConfig, runClientCommand } from '../../sdk/client-command.js';
+import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, resolveClientConfig, runClientCommand } from '../client-command.js';
 import type { Query } from '../../../protocols/analytics/query.js';
 import { checkSchema, type DatasetSchema } from '../../../protocols/analytics/dataset-schema.js';
 

@@ -4,7 +4,7 @@
  * inclusion and consistency proofs, and a full export for offline verification.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Principal } from '../../coordinator/api.js';
+import type { Principal } from '../../wire/api.js';
 import type { RouteContext } from '../fastify-types.js';
 import { ProblemError } from '../problems.js';
 import {

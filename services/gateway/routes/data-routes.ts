@@ -14,7 +14,7 @@ import { checkSealedSharePairs } from '../payload-checks.js';
 import { datasetParams, deleteDatasetResponse, listDatasetsResponse, queryBody, queryResponse, uploadDatasetBody, uploadDatasetResponse } from '../schemas.js';
 import { problemResponses } from './problem-responses.js';
 import { idempotencyHeaderSchema, idempotencyKey } from './idempotency-key.js';
-import type { GatewayExtraMethods } from '../gateway-methods.js';
+import type { GatewayExtraMethods } from '../../wire/gateway-methods.js';
 import { checkSchema, encodedWidth } from '../../../protocols/analytics/dataset-schema.js';
 import type { Query } from '../../../protocols/analytics/query.js';
 

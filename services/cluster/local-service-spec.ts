@@ -1,0 +1,35 @@
+/**
+ * @module services/cluster/local-service-spec
+ * What the local cluster needs to know of one service it starts as a process, and the
+ * cluster.json it writes: shared by local-cluster and the per-service spec builders
+ * (he-worker-cluster), so that neither imports the other.
+ */
+import type { PublicIdentity } from '../../crypto-core/keys/identity.js';
+import type { SubjectPermissions } from './nats-permissions.js';
+
+/** One service process of the cluster. */
+export interface LocalServiceSpec {
+  /** Service id, NATS user name and file stem. */
+  name: string;
+  permissions: SubjectPermissions;
+  /** The config file content (written to config/<name>.json); receives the paths it may name. */
+  config: (ctx: { dir: string; natsUrl: string; credentialsFile: string }) => unknown;
+  /** CLI command (`party`, `coordinator`, `gateway`, ...), run as `mpc <command> --config <file>`. */
+  command: string;
+  /** Fields this service adds to cluster.json (e.g. the gateway's `gatewayUrl`). */
+  clusterFileFields?: Partial<ClusterFile>;
+}
+
+/** Contents of cluster.json. */
+export interface ClusterFile {
+  natsUrl: string;
+  /** Credentials file per NATS user. */
+  credentials: Record<string, string>;
+  /** Public keys per service. */
+  publicKeys: Record<string, PublicIdentity>;
+  /** Party service ids by index. */
+  parties: string[];
+  /** Gateway URL, when a gateway runs. */
+  gatewayUrl?: string;
+  startedAt: string;
+}

@@ -1,0 +1,182 @@
+/**
+ * @module services/cluster/nats-server-process
+ * Runs a real `nats-server` as a child process on loopback: used by `mpc up` for the local
+ * cluster and by integration tests, which start one on a free port and stop it afterwards.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, appendFileSync, constants, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { MpcError } from '../../crypto-core/errors.js';
+
+/** nats-server is missing, failed to start, or exited unexpectedly. */
+export class NatsServerError extends MpcError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('nats-server', message, options);
+  }
+}
+
+/** Options of one server process. */
+export interface NatsServerOptions {
+  /** Client port; a free loopback port when omitted. */
+  port?: number;
+  /** Enable JetStream with file storage under `storeDir`. */
+  jetstream?: boolean;
+  /** JetStream store directory (a fresh temp dir when omitted and jetstream is on). */
+  storeDir?: string;
+  /** Extra configuration text appended to the generated config (accounts, authorization, cluster). */
+  extraConfig?: string;
+  /** Server name (required by JetStream in a cluster). */
+  serverName?: string;
+  /** Cluster block: this server's route port and the other servers' route URLs. */
+  cluster?: { name: string; port: number; routes: string[] };
+  /** Where the server's log goes (a file), else discarded. */
+  logFile?: string;
+  /**
+   * Largest message the server accepts (default {@link DEFAULT_MAX_PAYLOAD}). Protocol frames
+   * are chunked below 1 MiB anyway; larger single messages carry HE evaluation keys and model
+   * shares through the coordinator.
+   */
+  maxPayload?: number;
+  /** Milliseconds to wait for the port to accept connections. */
+  startTimeoutMs?: number;
+}
+
+/** Default `max_payload`: 32 MiB (HE evaluation keys of one client session are ~20 MB). */
+export const DEFAULT_MAX_PAYLOAD = 32 * 1024 * 1024;
+
+/** Finds the nats-server binary on PATH or in /usr/sbin, else throws naming the Debian package. */
+export function findNatsServer(
+  env: NodeJS.ProcessEnv = process.env,
+  fallbackDirs: readonly string[] = ['/usr/sbin', '/usr/local/sbin', '/usr/local/bin'],
+): string {
+  const dirs = [...(env.PATH ?? '').split(delimiter), ...fallbackDirs];
+  for (const d of dirs) {
+    if (!d) continue;
+    const p = join(d, 'nats-server');
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      /* keep looking */
+    }
+  }
+  throw new NatsServerError("nats-server not found on PATH or in /usr/sbin: install Debian's package 'nats-server' (apt-get install nats-server)");
+}
+
+/** A free TCP port on 127.0.0.1 (bound, then released). */
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** True when something accepts TCP connections on 127.0.0.1:`port`. */
+export function loopbackPortOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** One running nats-server child process. */
+export class NatsServerProcess {
+  #child: ChildProcess | undefined;
+  readonly #configPath: string;
+  readonly #opts: NatsServerOptions;
+  readonly port: number;
+  readonly storeDir: string | undefined;
+
+  private constructor(port: number, configPath: string, storeDir: string | undefined, opts: NatsServerOptions) {
+    this.port = port;
+    this.#configPath = configPath;
+    this.storeDir = storeDir;
+    this.#opts = opts;
+  }
+
+  /** `nats://127.0.0.1:<port>` */
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts a server and resolves once its client port accepts connections. */
+  static async start(opts: NatsServerOptions = {}): Promise<NatsServerProcess> {
+    const port = opts.port ?? (await freePort());
+    const dir = mkdtempSync(join(tmpdir(), 'mpc-nats-'));
+    const storeDir = opts.jetstream ? (opts.storeDir ?? join(dir, 'js')) : undefined;
+    const lines = [`host: 127.0.0.1`, `port: ${port}`, `max_payload: ${opts.maxPayload ?? DEFAULT_MAX_PAYLOAD}`];
+    if (opts.serverName) lines.push(`server_name: ${JSON.stringify(opts.serverName)}`);
+    if (storeDir) lines.push(`jetstream { store_dir: ${JSON.stringify(storeDir)} }`);
+    if (opts.cluster) {
+      const routes = opts.cluster.routes.map((r) => JSON.stringify(r)).join(', ');
+      lines.push(`cluster { name: ${JSON.stringify(opts.cluster.name)}, listen: "127.0.0.1:${opts.cluster.port}", routes: [${routes}] }`);
+    }
+    if (opts.extraConfig) lines.push(opts.extraConfig);
+    const configPath = join(dir, 'nats.conf');
+    writeFileSync(configPath, lines.join('\n') + '\n', { mode: 0o600 });
+    const server = new NatsServerProcess(port, configPath, storeDir, opts);
+    await server.#spawn();
+    return server;
+  }
+
+  async #spawn(): Promise<void> {
+    const bin = findNatsServer();
+    const child = spawn(bin, ['-c', this.#configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.#child = child;
+    // The server logs to stderr; "Server is ready" there (not a connectable port, which another
+    // process might hold) is the readiness signal.
+    let stderr = '';
+    let ready = false;
+    const log = this.#opts.logFile;
+    child.stderr?.on('data', (d: Buffer) => {
+      if (log) appendFileSync(log, d);
+      stderr = (stderr + d.toString()).slice(-4000);
+      if (!ready && stderr.includes('Server is ready')) ready = true;
+    });
+    let exited: number | null | undefined;
+    child.once('exit', (code) => {
+      exited = code;
+    });
+    const deadline = Date.now() + (this.#opts.startTimeoutMs ?? 10_000);
+    while (Date.now() < deadline) {
+      if (exited !== undefined) throw new NatsServerError(`nats-server exited with code ${exited} on start: ${stderr.trim()}`);
+      if (ready && (await loopbackPortOpen(this.port))) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    child.kill('SIGKILL');
+    throw new NatsServerError(`nats-server did not accept connections on port ${this.port} within the start timeout: ${stderr.trim()}`);
+  }
+
+  /** Stops the server (SIGTERM, then SIGKILL after 3 s). Idempotent. */
+  async stop(): Promise<void> {
+    const child = this.#child;
+    this.#child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+      child.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  }
+
+  /** Stops and starts the server again on the same port with the same store (a broker restart). */
+  async restart(downMs = 0): Promise<void> {
+    await this.stop();
+    if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+    await this.#spawn();
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * @module services/coordinator/analytics/analytics-methods
+ * The coordinator's analytics API: `datasets.upload` (create, or append to a data set of the
+ * same name and owner), `datasets.list` (what the caller's roles may query), `datasets.delete`
+ * (the owner erases its data set at every party) and `analytics.query` (policy decided here,
+ * then an `analytics-query` job). Registered with `CoordinatorApi.extend`; the jobs run through
+ * the ordinary job book and dispatcher with the services/analytics plans. Plain `jobs.submit`
+ * of an analytics kind is refused, so no query can skip the policy decision.
+ *
+ * The catalogue of data sets (public metadata: owner, schema, policy, row count) is kept in
+ * this coordinator's memory; the parties keep the shares and manifests. A restarted coordinator
+ * forgets the catalogue (data sets must be uploaded again): a known limitation.
+ */
+import { randomBytes } from 'node:crypto';
+import { inject, injectable } from 'tsyringe';
+import { checkPolicy, checkSchema, DEFAULT_POLICY, sameSchema, type DatasetSchema, type DisclosurePolicy } from '../../../protocols/analytics/dataset-schema.js';
+import { PolicyDeniedError, QueryError, SchemaError } from '../../../protocols/analytics/errors.js';
+import type { Query } from '../../../protocols/analytics/query.js';
+import { ANALYTICS_JOB_KINDS, sha256Hex, uploadDigest, type AnalyticsQueryPayload, type DatasetUploadJobPayload, type DatasetUploadPartyResult } from '../../wire/analytics-jobs.js';
+import { fromLargeBase64 } from '../../wire/large-base64.js';
+import { datasetDeletedEvent, datasetUploadedEvent, queryDeniedEvent, queryRunEvent } from './analytics-audit.js';
+import { authorizeQuery, datasetsVisibleTo, type CatalogEntry } from './query-policy.js';
+import type { DatasetRecord } from '../../wire/gateway-methods.js';
+import type { Principal } from '../../wire/api.js';
+import type { ApiExtension } from '../coordinator-api.js';
+import type { AuditSink } from '../audit/audit-sink.js';
+import { ApiFailure } from '../errors.js';
+import type { JobBook } from '../jobs/job-book.js';
+import type { JobDispatcher } from '../jobs/job-dispatcher.js';
+import { AUDIT_SINK, JOB_BOOK, JOB_DISPATCHER } from '../tokens.js';
+
+/** The methods this module answers. */
+export const ANALYTICS_METHOD_NAMES = ['datasets.upload', 'datasets.list', 'datasets.delete', 'analytics.query'] as const;
+
+const NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+function principalOf(v: unknown): Principal {
+  const p = v as Principal;
+  if (typeof p !== 'object' || p === null || typeof p.tenant !== 'string' || typeof p.actor !== 'string' || !Array.isArray(p.roles)) {
+    throw new ApiFailure('invalid-request', 400, 'principal: expected { tenant, actor, roles }');
+  }
+  return p;
+}
+
+function requireRole(p: Principal, role: string, what: string): void {
+  if (!p.roles.includes(role as Principal['roles'][number]) && !p.roles.includes('admin')) throw new ApiFailure('permission-denied', 403, `${what} needs the '${role}' role`);
+}
+
+/** Analytics errors as API failures the gateway maps to problems. */
+function apiFailure(e: unknown): never {
+  if (e instanceof PolicyDeniedError) throw new ApiFailure('permission-denied', 403, e.message, { dataset: e.dataset });
+  if (e instanceof QueryError) throw new ApiFailure('invalid-request', 400, `query${e.message}`, { path: e.path });
+  if (e instanceof SchemaError) throw new ApiFailure('invalid-request', 400, e.message);
+  throw e;
+}
+
+function record(e: CatalogEntry, createdAt: string): DatasetRecord {
+  return { id: e.datasetId, name: e.name, rows: e.rows, schema: e.schema, createdAt };
+}
+
+/** The analytics methods of one coordinator. */
+@injectable()
+export class AnalyticsMethods implements ApiExtension {
+  readonly #catalog = new Map<string, { entry: CatalogEntry; createdAt: string }>();
+  /** Answers of finished uploads by tenant and idempotency key: a retried upload changes nothing. */
+  readonly #uploads = new Map<string, { dataset: DatasetRecord; created: boolean }>();
+
+  constructor(
+    @inject(JOB_BOOK) private readonly book: JobBook,
+    @inject(JOB_DISPATCHER) private readonly dispatcher: JobDispatcher,
+    @inject(AUDIT_SINK) private readonly audit: AuditSink,
+  ) {}
+
+  handles(method: string, req: unknown): boolean {
+    if ((ANALYTICS_METHOD_NAMES as readonly string[]).includes(method)) return true;
+    // Analytics kinds only through the methods above, never by plain submission.
+    return method === 'jobs.submit' && (ANALYTICS_JOB_KINDS as readonly string[]).includes((req as { kind?: unknown } | null)?.kind as string);
+  }
+
+  async call(method: string, req: unknown): Promise<unknown> {
+    const r = (req ?? {}) as Record<string, unknown>;
+    const principal = principalOf(r.principal);
+    switch (method) {
+      case 'datasets.upload':
+        return await this.#upload(principal, r);
+      case 'datasets.list':
+        return { datasets: datasetsVisibleTo(principal, this.#entries()).map((e) => record(e, this.#catalog.get(e.datasetId)!.createdAt)) };
+      case 'datasets.delete':
+        return await this.#delete(principal, r);
+      case 'analytics.query':
+        return await this.#query(principal, r);
+      default:
+        throw new ApiFailure('invalid-request', 400, `kind: analytics jobs are submitted with datasets.upload and analytics.query, not ${method}`);
+    }
+  }
+
+  #entries(): CatalogEntry[] {
+    return [...this.#catalog.values()].map((v) => v.entry);
+  }
+
+  #lookup(nameOrId: string): CatalogEntry | undefined {
+    return this.#catalog.get(nameOrId)?.entry ?? this.#entries().find((e) => e.name === nameOrId);
+  }
+
+  async #runToEnd(principal: Principal, kind: 'dataset-upload' | 'dataset-delete', payload: unknown, idempotencyKey: string | undefined): Promise<unknown> {
+    const plan = this.dispatcher.plan(kind);
+    if (!plan) throw new ApiFailure('not-available', 501, `${kind} is not run by this coordinator`);
+    plan.validate(payload);
+    const { record: rec, created } = this.book.submit(principal, kind, payload, idempotencyKey);
+    if (created) await this.dispatcher.run(rec.status.id);
+    else while (!['verified', 'failed', 'failed-verification'].includes(this.book.record(rec.status.id)!.status.state)) await new Promise((res) => setTimeout(res, 50));
+    const done = this.book.record(rec.status.id)!;
+    if (done.status.state !== 'verified') {
+      throw new ApiFailure(`${kind}-failed`, 502, `${kind} did not complete at all three parties: ${done.status.error?.code ?? done.status.state}: ${done.status.error?.message ?? ''}`, { jobId: done.status.id });
+    }
+    return done.result;
+  }
+
+  async #upload(principal: Principal, r: Record<string, unknown>): Promise<{ dataset: DatasetRecord; created: boolean }> {
+    requireRole(principal, 'hospital', 'uploading a data set');
+    const retryKey = typeof r.idempotencyKey === 'string' ? `${principal.tenant}\u0000${r.idempotencyKey}` : undefined;
+    const done = retryKey === undefined ? undefined : this.#uploads.get(retryKey);
+    if (done) return { dataset: done.dataset, created: false };
+    const { name, uploadId, rows, sealedShares } = r as { name?: unknown; uploadId?: unknown; rows?: unknown; sealedShares?: unknown };
+    if (typeof name !== 'string' || !NAME_RE.test(name)) throw new ApiFailure('invalid-request', 400, 'name: expected 1..64 characters of [A-Za-z0-9_-]');
+    let schema: DatasetSchema;
+    let policy: DisclosurePolicy;
+    try {
+      schema = checkSchema(r.schema);
+      policy = r.policy === undefined ? DEFAULT_POLICY : checkPolicy(r.policy);
+    } catch (e) {
+      apiFailure(e);
+    }
+    const existing = this.#entries().find((e) => e.name === name);
+    if (existing && (existing.owner.tenant !== principal.tenant || existing.owner.actor !== principal.actor)) {
+      throw new ApiFailure('permission-denied', 403, `data set '${name}' belongs to another owner`);
+    }
+    if (existing && !sameSchema(existing.schema, schema)) throw new ApiFailure('invalid-request', 400, `schema: appending to '${name}' needs its schema`);
+    const datasetId = existing?.datasetId ?? `ds-${randomBytes(9).toString('base64url')}`;
+    const payload: DatasetUploadJobPayload = {
+      datasetId,
+      name,
+      mode: existing ? 'append' : 'create',
+      uploadId: uploadId as string,
+      owner: { tenant: principal.tenant, actor: principal.actor },
+      schema,
+      policy: existing?.policy ?? policy,
+      rows: rows as number,
+      sealedShares: sealedShares as [string, string, string],
+    };
+    const result = (await this.#runToEnd(principal, 'dataset-upload', payload, r.idempotencyKey as string | undefined)) as DatasetUploadPartyResult;
+    const entry: CatalogEntry = { datasetId, name, owner: payload.owner, schema, policy: payload.policy, rows: (existing?.rows ?? 0) + payload.rows };
+    const createdAt = this.#catalog.get(datasetId)?.createdAt ?? new Date().toISOString();
+    this.#catalog.set(datasetId, { entry, createdAt });
+    const boxes = payload.sealedShares.map((b, i) => sha256Hex(fromLargeBase64(b, `sealedShares[${i}]`))) as [string, string, string];
+    await this.audit.append({ ...datasetUploadedEvent(principal, datasetId, payload.mode, payload.rows, uploadDigest(boxes)), hashes: { upload: uploadDigest(boxes), manifest: result.manifestSha256 } });
+    const answer = { dataset: record(entry, createdAt), created: !existing };
+    if (retryKey !== undefined) this.#uploads.set(retryKey, answer);
+    return answer;
+  }
+
+  async #delete(principal: Principal, r: Record<string, unknown>): Promise<{ deleted: string }> {
+    const entry = typeof r.datasetId === 'string' ? this.#lookup(r.datasetId) : undefined;
+    if (!entry) throw new ApiFailure('unknown-dataset', 404, `datasetId: no data set ${JSON.stringify(r.datasetId)}`);
+    if (entry.owner.tenant !== principal.tenant || (entry.owner.actor !== principal.actor && !principal.roles.includes('admin'))) {
+      throw new ApiFailure('permission-denied', 403, `data set '${entry.name}' belongs to another owner`);
+    }
+    const result = (await this.#runToEnd(principal, 'dataset-delete', { datasetId: entry.datasetId }, undefined)) as { erasedParts?: number };
+    this.#catalog.delete(entry.datasetId);
+    await this.audit.append(datasetDeletedEvent(principal, entry.datasetId, result.erasedParts ?? 0));
+    return { deleted: entry.datasetId };
+  }
+
+  async #query(principal: Principal, r: Record<string, unknown>): Promise<{ jobId: string; created: boolean }> {
+    const query = r.query as Query;
+    let decision;
+    try {
+      decision = authorizeQuery(principal, query, (n) => this.#lookup(n));
+    } catch (e) {
+      await this.audit.append(queryDeniedEvent(principal, query, e instanceof Error ? e.message : String(e)));
+      apiFailure(e);
+    }
+    const plan = this.dispatcher.plan('analytics-query');
+    if (!plan) throw new ApiFailure('not-available', 501, 'analytics queries are not run by this coordinator');
+    const payload: AnalyticsQueryPayload = { query: decision.query, datasetIds: decision.datasetIds, minCellSize: decision.minCellSize, clientPublicKey: r.clientPublicKey as string };
+    plan.validate(payload);
+    const { record: rec, created } = this.book.submit(principal, 'analytics-query', payload, r.idempotencyKey as string | undefined);
+    if (created) {
+      await this.audit.append(queryRunEvent(principal, rec.status.id, decision.query, decision.datasetIds, decision.minCellSize));
+      this.dispatcher.launch(rec.status.id);
+    }
+    return { jobId: rec.status.id, created };
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * @module services/coordinator/jobs/job-book
+ * The coordinator's record of jobs: creation with idempotency keys, tenant isolation on every
+ * read, state changes through the table of job-state, and a listener per change (job events,
+ * audit). It holds no NATS and no timers: the dispatcher drives it.
+ *
+ * It answers from memory. With a JetStream key-value bucket behind it ({@link JobBook.withKv})
+ * every change is written through (status, result, idempotency key; never the submitted
+ * payload, which holds sealed inputs and is only needed while the job runs), and a restarted
+ * coordinator reloads the book: finished jobs keep their results, and jobs that were in flight
+ * when it stopped are failed with `coordinator-restarted`, since their runs died with it.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { JetStreamClient } from 'nats';
+import { canonicalJson } from '../../../crypto-core/canonical-json.js';
+import type { JobKind, JobState, JobStatus, Principal } from '../../wire/api.js';
+import { ApiFailure } from '../errors.js';
+import { canTransition, isTerminal, progressOf } from './job-state.js';
+
+/** Kinds the coordinator runs: api.ts kinds, the generic compute job, model publication, analytics. */
+export type CoordinatorJobKind = JobKind | 'mpc-compute' | 'model-publish' | 'dataset-upload' | 'dataset-delete' | 'analytics-query';
+
+/** Everything the coordinator keeps about one job. */
+export interface JobRecord {
+  status: JobStatus;
+  kind: CoordinatorJobKind;
+  tenant: string;
+  actor: string;
+  payload: unknown;
+  /** SHA-256 of the canonical payload: a reused idempotency key must come with the same request. */
+  fingerprint: string;
+  /** The requester's idempotency key, if it gave one. */
+  idempotencyKey?: string;
+  result?: unknown;
+}
+
+/** Writes one record durably. */
+type PersistJob = (record: JobRecord) => Promise<void>;
+
+/** Called after every change of a job's status. */
+export type JobListener = (record: JobRecord, previous: JobState | undefined) => void;
+
+/** In-memory job book (a job in flight lives in the coordinator's memory only). */
+export class JobBook {
+  readonly #jobs = new Map<string, JobRecord>();
+  readonly #byIdempotency = new Map<string, string>();
+  readonly #listeners: JobListener[] = [];
+  readonly #now: () => Date;
+  readonly #persist: PersistJob | undefined;
+  readonly #onPersistError: (e: unknown) => void;
+  /** Per job, the last write in flight: writes of one job land in order. */
+  readonly #writes = new Map<string, Promise<void>>();
+
+  /**
+   * @param now - clock (tests move it).
+   * @param persist - writes a record durably after each change (default: memory only).
+   * @param onPersistError - called when a write-through fails (the record stays in memory).
+   */
+  constructor(now: () => Date = () => new Date(), persist?: PersistJob, onPersistError: (e: unknown) => void = () => undefined) {
+    this.#now = now;
+    this.#persist = persist;
+    this.#onPersistError = onPersistError;
+  }
+
+  /**
+   * A book backed by the JetStream key-value bucket `bucket` (created when absent, entries
+   * expire after `maxAgeMs`, default 30 days), loaded from it.
+   */
+  static async withKv(
+    js: JetStreamClient,
+    opts: { bucket?: string; replicas?: number; maxAgeMs?: number; now?: () => Date; onPersistError?: (e: unknown) => void } = {},
+  ): Promise<JobBook> {
+    const kv = await js.views.kv(opts.bucket ?? 'mpc_jobs', { history: 1, replicas: opts.replicas ?? 1, ttl: opts.maxAgeMs ?? 30 * 24 * 3600_000 });
+    const enc = new TextEncoder();
+    const dec = new TextDecoder();
+    const book = new JobBook(
+      opts.now,
+      async (rec) => {
+        // The payload (sealed inputs) is not kept beyond the run.
+        await kv.put(rec.status.id, enc.encode(JSON.stringify({ ...rec, payload: null })));
+      },
+      opts.onPersistError,
+    );
+    // Read everything first: loading fails in-flight jobs, which writes to the bucket, and a
+    // write while the key listing runs would disturb the listing.
+    const keys: string[] = [];
+    for await (const key of await kv.keys()) keys.push(key);
+    const records: JobRecord[] = [];
+    for (const key of keys) {
+      const v = await kv.get(key);
+      if (v && v.value.length > 0) records.push(JSON.parse(dec.decode(v.value)) as JobRecord);
+    }
+    for (const rec of records) book.#load(rec);
+    return book;
+  }
+
+  #load(rec: JobRecord): void {
+    this.#jobs.set(rec.status.id, rec);
+    if (rec.idempotencyKey !== undefined) this.#byIdempotency.set(`${rec.tenant}\u0000${rec.idempotencyKey}`, rec.status.id);
+    if (!isTerminal(rec.status.state)) {
+      this.transition(rec.status.id, 'failed', { error: { code: 'coordinator-restarted', message: `the coordinator restarted while job ${rec.status.id} was ${rec.status.state}` } });
+    }
+  }
+
+  /** Resolves when every write-through started so far has landed (or failed). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#writes.values()]);
+  }
+
+  /** Registers a listener for status changes. */
+  onChange(l: JobListener): void {
+    this.#listeners.push(l);
+  }
+
+  /**
+   * Creates a job, or returns the job an earlier request with the same idempotency key created.
+   * @throws ApiFailure `idempotency-conflict` when the key was used with a different request.
+   */
+  submit(principal: Principal, kind: CoordinatorJobKind, payload: unknown, idempotencyKey?: string): { record: JobRecord; created: boolean } {
+    const fingerprint = createHash('sha256').update(canonicalJson({ kind, payload })).digest('hex');
+    const idemKey = idempotencyKey === undefined ? undefined : `${principal.tenant}\u0000${idempotencyKey}`;
+    if (idemKey !== undefined) {
+      const existing = this.#byIdempotency.get(idemKey);
+      if (existing) {
+        const rec = this.#jobs.get(existing)!;
+        if (rec.fingerprint !== fingerprint) throw new ApiFailure('idempotency-conflict', 409, `idempotencyKey was already used for job ${existing} with a different request`);
+        return { record: rec, created: false };
+      }
+    }
+    const id = `job-${randomBytes(12).toString('base64url')}`;
+    const at = this.#now().toISOString();
+    const record: JobRecord = {
+      status: { id, kind: kind as JobKind, state: 'created', progress: 0, createdAt: at, updatedAt: at },
+      kind,
+      tenant: principal.tenant,
+      actor: principal.actor,
+      payload,
+      fingerprint,
+      ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+    };
+    this.#jobs.set(id, record);
+    if (idemKey !== undefined) this.#byIdempotency.set(idemKey, id);
+    this.#emit(record, undefined);
+    return { record, created: true };
+  }
+
+  /** The record of `jobId` regardless of tenant (coordinator-internal use). */
+  record(jobId: string): JobRecord | undefined {
+    return this.#jobs.get(jobId);
+  }
+
+  /**
+   * The record of `jobId` as `principal` may see it.
+   * @throws ApiFailure `unknown-job` when it does not exist or belongs to another tenant (the
+   *   same answer for both, so that job ids of other tenants cannot be probed).
+   */
+  get(principal: Principal, jobId: string): JobRecord {
+    const rec = typeof jobId === 'string' ? this.#jobs.get(jobId) : undefined;
+    if (!rec || rec.tenant !== principal.tenant) throw new ApiFailure('unknown-job', 404, `jobId: no job ${JSON.stringify(jobId)} for this tenant`);
+    return rec;
+  }
+
+  /**
+   * Moves `jobId` to state `to` and merges `patch` into its status. Returns false (and changes
+   * nothing) when the table forbids the move, e.g. a late report after a failure.
+   */
+  transition(jobId: string, to: JobState, patch: Partial<Pick<JobStatus, 'error' | 'stats'>> = {}, result?: unknown): boolean {
+    const rec = this.#jobs.get(jobId);
+    if (!rec || !canTransition(rec.status.state, to)) return false;
+    const previous = rec.status.state;
+    rec.status = { ...rec.status, ...patch, state: to, progress: progressOf(to), updatedAt: this.#now().toISOString() };
+    if (result !== undefined) rec.result = result;
+    this.#emit(rec, previous);
+    return true;
+  }
+
+  /** Whether the job has reached a terminal state. */
+  isDone(jobId: string): boolean {
+    const rec = this.#jobs.get(jobId);
+    return rec !== undefined && isTerminal(rec.status.state);
+  }
+
+  #emit(rec: JobRecord, previous: JobState | undefined): void {
+    if (this.#persist) {
+      const id = rec.status.id;
+      const snapshot: JobRecord = { ...rec, status: { ...rec.status } };
+      const next = (this.#writes.get(id) ?? Promise.resolve())
+        .then(() => this.#persist!(snapshot))
+        .catch(this.#onPersistError)
+        .finally(() => {
+          if (this.#writes.get(id) === next) this.#writes.delete(id);
+        });
+      this.#writes.set(id, next);
+    }
+    for (const l of this.#listeners) {
+      try {
+        l(rec, previous);
+      } catch {
+        // A failing listener (events, audit) must not stop the job or the other listeners.
+      }
+    }
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * @module services/party/runners/analytics-query-runner
+ * Party side of `analytics-query`: load this party's shares of every part of the chosen data
+ * sets, check that they share one schema and that the query fits it, run the secure query
+ * (protocols/analytics, default CompareOps) over the job's channel, and seal the output pair to
+ * the analyst's ephemeral key. The party applies the larger of the job's minimum cell size and
+ * every chosen data set's own policy k, so a coordinator cannot lower the suppression threshold.
+ * The output share goes back to the runtime, which commits to its components for verification.
+ */
+import { fromHex, toBase64 } from '../../../crypto-core/encoding.js';
+import { seal } from '../../../crypto-core/sealed-box.js';
+import { sameSchema } from '../../../protocols/analytics/dataset-schema.js';
+import { defaultCompareOps } from '../../../protocols/analytics/default-compare-ops.js';
+import { QueryError } from '../../../protocols/analytics/errors.js';
+import { checkQuery } from '../../../protocols/analytics/query.js';
+import { runSecureQuery } from '../../../protocols/analytics/secure-query.js';
+import type { SharedDataset } from '../../../protocols/analytics/share-columns.js';
+import { JobPayloadError } from '../errors.js';
+import type { JobRunContext, JobRunner, JobRunOutcome } from '../job-runner.js';
+import { encodeSharePair } from '../../wire/sealed-share-pair.js';
+import { analyticsOutputAad, DATASET_ID_RE, type AnalyticsQueryPartyResult, type AnalyticsQueryPayload, type DatasetManifest } from '../../wire/analytics-jobs.js';
+import { loadDataset } from '../dataset-store.js';
+
+/** The payload of an `analytics-query` order, checked. @throws JobPayloadError naming the field. */
+export function checkQueryPayload(payload: unknown): AnalyticsQueryPayload {
+  const p = payload as AnalyticsQueryPayload;
+  if (typeof p !== 'object' || p === null) throw new JobPayloadError('payload: expected an object');
+  if (typeof p.query !== 'object' || p.query === null) throw new JobPayloadError('payload.query: expected a query object');
+  if (!Array.isArray(p.datasetIds) || p.datasetIds.length === 0 || !p.datasetIds.every((d) => typeof d === 'string' && DATASET_ID_RE.test(d))) {
+    throw new JobPayloadError('payload.datasetIds: expected a non-empty array of data set ids');
+  }
+  if (new Set(p.datasetIds).size !== p.datasetIds.length) throw new JobPayloadError('payload.datasetIds: expected distinct ids');
+  if (!Number.isSafeInteger(p.minCellSize) || p.minCellSize < 1) throw new JobPayloadError(`payload.minCellSize: expected an integer >= 1, got ${String(p.minCellSize)}`);
+  try {
+    fromHex(p.clientPublicKey, 'payload.clientPublicKey', 32);
+  } catch (cause) {
+    throw new JobPayloadError((cause as Error).message, { cause });
+  }
+  return p;
+}
+
+/** The `analytics-query` runner. */
+export class AnalyticsQueryRunner implements JobRunner {
+  readonly kind = 'analytics-query';
+
+  async run(ctx: JobRunContext): Promise<JobRunOutcome> {
+    const p = checkQueryPayload(ctx.order.payload);
+    const manifests: DatasetManifest[] = [];
+    const datasets: SharedDataset[] = [];
+    for (const id of p.datasetIds) {
+      const { manifest, parts } = await loadDataset(ctx.shares, id);
+      if (manifests.length > 0 && !sameSchema(manifests[0]!.schema, manifest.schema)) {
+        throw new QueryError('/datasets', `data set '${manifest.name}' has another schema than '${manifests[0]!.name}'; a query runs over data sets of one schema`);
+      }
+      manifests.push(manifest);
+      datasets.push(...parts);
+    }
+    const schema = manifests[0]!.schema;
+    const query = checkQuery(p.query, schema);
+    const minCellSize = Math.max(p.minCellSize, ...manifests.map((m) => m.policy.minCellSize));
+    const t0 = performance.now();
+    const out = await runSecureQuery(ctx.protocol, { schema, datasets, query, minCellSize }, defaultCompareOps);
+    const self = ctx.protocol.self;
+    const sealed = seal(fromHex(p.clientPublicKey, 'clientPublicKey', 32), encodeSharePair(out.output.a, out.output.b), analyticsOutputAad(p.clientPublicKey, self));
+    ctx.log.info('query-run', { datasets: p.datasetIds.length, rows: out.layout.rows, outputs: out.layout.slots.length, ms: Math.round(performance.now() - t0) });
+    const result: AnalyticsQueryPartyResult = { sealedOutput: toBase64(sealed), layout: out.layout };
+    return { result, output: out.output };
+  }
+}

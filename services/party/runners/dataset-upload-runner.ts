@@ -1,0 +1,126 @@
+/**
+ * @module services/party/runners/dataset-upload-runner
+ * Party side of `dataset-upload`: check the payload, check this party's sealed box against the
+ * upload digest, open it (the associated data binds name, upload id and party index), and store
+ * the share pair encrypted at rest with an updated manifest. `create` refuses an existing data
+ * set; `append` adds a part to one with the same schema and owner, keeping its policy.
+ * The parties vote (one round) after their checks and write only when all three accept; they
+ * then compute the part's column validity bits together (range and encoding checks on shares,
+ * column-validity.ts) and store them next to the part.
+ */
+import { open as openBox } from '../../../crypto-core/sealed-box.js';
+import { computeColumnValidity } from '../../../protocols/analytics/column-validity.js';
+import { checkPolicy, checkSchema, encodedWidth, sameSchema } from '../../../protocols/analytics/dataset-schema.js';
+import { defaultCompareOps } from '../../../protocols/analytics/default-compare-ops.js';
+import { nextParty, prevParty } from '../../../protocols/channel/channel.js';
+import { makeShare } from '../../../protocols/rss/replicated-share.js';
+import { JobPayloadError } from '../errors.js';
+import type { JobRunContext, JobRunner, JobRunOutcome } from '../job-runner.js';
+import { datasetUploadAad, decodeSharePair } from '../../wire/sealed-share-pair.js';
+import { fromLargeBase64 } from '../../wire/large-base64.js';
+import { DATASET_ID_RE, sha256Hex, uploadDigest, type DatasetManifest, type DatasetUploadPartyPayload, type DatasetUploadPartyResult } from '../../wire/analytics-jobs.js';
+import { readManifest, writeManifest, writePart } from '../dataset-store.js';
+import { DatasetConflictError, UnknownDatasetError } from '../../wire/analytics-errors.js';
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** The payload of a `dataset-upload` order, checked. @throws JobPayloadError naming the field. */
+export function checkUploadPayload(payload: unknown): DatasetUploadPartyPayload {
+  const p = payload as DatasetUploadPartyPayload;
+  if (typeof p !== 'object' || p === null) throw new JobPayloadError('payload: expected an object');
+  if (typeof p.datasetId !== 'string' || !DATASET_ID_RE.test(p.datasetId)) throw new JobPayloadError(`payload.datasetId: expected 1..64 of [A-Za-z0-9_-], got ${JSON.stringify(p.datasetId)}`);
+  if (typeof p.uploadId !== 'string' || !DATASET_ID_RE.test(p.uploadId)) throw new JobPayloadError(`payload.uploadId: expected 1..64 of [A-Za-z0-9_-], got ${JSON.stringify(p.uploadId)}`);
+  if (typeof p.name !== 'string' || p.name.length === 0 || p.name.length > 128) throw new JobPayloadError('payload.name: expected 1..128 characters');
+  if (p.mode !== 'create' && p.mode !== 'append') throw new JobPayloadError(`payload.mode: expected 'create' or 'append', got ${JSON.stringify(p.mode)}`);
+  if (typeof p.owner !== 'object' || p.owner === null || typeof p.owner.tenant !== 'string' || typeof p.owner.actor !== 'string') {
+    throw new JobPayloadError('payload.owner: expected { tenant, actor }');
+  }
+  try {
+    checkSchema(p.schema);
+    checkPolicy(p.policy);
+  } catch (cause) {
+    throw new JobPayloadError(`payload: ${(cause as Error).message}`, { cause });
+  }
+  if (!Number.isSafeInteger(p.rows) || p.rows < 1) throw new JobPayloadError(`payload.rows: expected a positive integer, got ${String(p.rows)}`);
+  if (typeof p.sealedShare !== 'string' || p.sealedShare.length === 0) throw new JobPayloadError('payload.sealedShare: expected base64');
+  if (!Array.isArray(p.boxSha256) || p.boxSha256.length !== 3 || !p.boxSha256.every((h) => typeof h === 'string' && HEX64.test(h))) {
+    throw new JobPayloadError('payload.boxSha256: expected three SHA-256 hex digests');
+  }
+  if (p.sha256 !== uploadDigest(p.boxSha256 as [string, string, string])) throw new JobPayloadError('payload.sha256: does not match the digests of the three boxes');
+  return p;
+}
+
+/** The `dataset-upload` runner. */
+export class DatasetUploadRunner implements JobRunner {
+  readonly kind = 'dataset-upload';
+
+  async run(ctx: JobRunContext): Promise<JobRunOutcome> {
+    // Every check comes before a one-round vote, and nothing is written unless all three
+    // parties accept: a box that fails at one party must not leave a part stored at the others.
+    let prepared: Prepared | undefined;
+    let refusal: unknown;
+    try {
+      prepared = await this.#prepare(ctx);
+    } catch (e) {
+      refusal = e;
+    }
+    const self = ctx.protocol.self;
+    const ch = ctx.protocol.channel;
+    const tag = ctx.protocol.nextTag('upload-vote');
+    const vote = Uint8Array.of(prepared ? 1 : 0);
+    await Promise.all([ch.send(nextParty(self), tag, vote), ch.send(prevParty(self), tag, vote)]);
+    const votes = await Promise.all([ch.recv(nextParty(self), tag), ch.recv(prevParty(self), tag)]);
+    if (refusal !== undefined) throw refusal;
+    const refusers = [nextParty(self), prevParty(self)].filter((_, i) => votes[i]![0] !== 1);
+    if (refusers.length > 0) throw new JobPayloadError(`upload refused by party ${refusers.join(' and ')}; nothing stored`);
+    const { p, manifest, pair } = prepared!;
+    // Range and encoding checks of every column, once per part, on shares: queries then AND
+    // these bits instead of comparing (column-validity.ts).
+    const share = makeShare(pair[0], pair[1]);
+    const validity = await computeColumnValidity(ctx.protocol, defaultCompareOps, p.schema, { rows: p.rows, share });
+    await writePart(ctx.shares, p.datasetId, p.uploadId, { rows: p.rows, share, validity });
+    const manifestSha256 = await writeManifest(ctx.shares, manifest);
+    ctx.log.info('dataset-stored', { datasetId: p.datasetId, uploadId: p.uploadId, rows: p.rows, parts: manifest.parts.length });
+    const result: DatasetUploadPartyResult = { datasetId: p.datasetId, rows: manifest.rows, parts: manifest.parts.length, manifestSha256 };
+    return { result };
+  }
+
+  async #prepare(ctx: JobRunContext): Promise<Prepared> {
+    const p = checkUploadPayload(ctx.order.payload);
+    const self = ctx.protocol.self;
+    const box = fromLargeBase64(p.sealedShare, 'payload.sealedShare');
+    if (sha256Hex(box) !== p.boxSha256[self]) throw new JobPayloadError(`payload.sealedShare: party ${self}'s box does not match boxSha256[${self}]`);
+    let plain: Uint8Array;
+    try {
+      plain = openBox(ctx.identity.agreement.secretKey, box, datasetUploadAad(p.name, p.uploadId, self));
+    } catch (cause) {
+      throw new JobPayloadError(`payload.sealedShare: party ${self}'s box does not open for data set '${p.name}', upload ${p.uploadId} (${(cause as Error).message})`, { cause });
+    }
+    let pair: [BigUint64Array, BigUint64Array];
+    try {
+      pair = decodeSharePair(plain, p.rows * encodedWidth(p.schema));
+    } catch (cause) {
+      throw new JobPayloadError(`payload.rows: ${(cause as Error).message}`, { cause });
+    }
+    const existing = await readManifest(ctx.shares, p.datasetId);
+    if (p.mode === 'create' && existing) throw new DatasetConflictError(p.datasetId, `datasetId: data set '${p.datasetId}' already exists (append to it, or delete it first)`);
+    if (p.mode === 'append') {
+      if (!existing) throw new UnknownDatasetError(p.datasetId, `datasetId: no data set '${p.datasetId}' to append to`);
+      if (!sameSchema(existing.schema, p.schema)) throw new DatasetConflictError(p.datasetId, `schema: differs from the schema of data set '${p.datasetId}'`);
+      if (existing.owner.tenant !== p.owner.tenant) throw new DatasetConflictError(p.datasetId, `owner: tenant '${p.owner.tenant}' does not own data set '${p.datasetId}'`);
+      if (existing.parts.some((x) => x.uploadId === p.uploadId)) throw new DatasetConflictError(p.datasetId, `uploadId: part ${p.uploadId} is already stored`);
+    }
+    const part = { uploadId: p.uploadId, rows: p.rows, sha256: p.sha256, boxSha256: [...p.boxSha256] as [string, string, string] };
+    const manifest: DatasetManifest = existing
+      ? { ...existing, parts: [...existing.parts, part], rows: existing.rows + p.rows }
+      : { datasetId: p.datasetId, name: p.name, owner: { tenant: p.owner.tenant, actor: p.owner.actor }, schema: p.schema, policy: p.policy, parts: [part], rows: p.rows };
+    return { p, manifest, pair };
+  }
+}
+
+/** A checked upload, ready to write. */
+interface Prepared {
+  readonly p: DatasetUploadPartyPayload;
+  readonly manifest: DatasetManifest;
+  readonly pair: [BigUint64Array, BigUint64Array];
+}

@@ -1,0 +1,74 @@
+/**
+ * @module services/party/runners/inference-runner
+ * The `mpc-inference` job: party i loads its view of the model from its share store, opens its
+ * input share pair (sealed by the client's SDK, aad `inferenceInputAad(modelId, clientKey, i)`),
+ * evaluates the model with the other two parties (protocols/nn `evaluateSecureModel`), and
+ * seals its output share pair to the client (`inferenceOutputAad`). The coordinator and the
+ * broker see only sealed boxes; the client opens the three pairs with the checked open.
+ */
+import { open as openBox, seal } from '../../../crypto-core/sealed-box.js';
+import { fromHex, toBase64 } from '../../../crypto-core/encoding.js';
+import { createProtocolContext } from '../../../protocols/rss/context.js';
+import { makeShare } from '../../../protocols/rss/replicated-share.js';
+import { evaluateSecureModel } from '../../../protocols/nn/evaluate-secure-model.js';
+import { decodeSharedModel } from '../../wire/shared-model-codec.js';
+import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad, shapeSize } from '../../wire/sealed-share-pair.js';
+import { fromLargeBase64 } from '../../wire/large-base64.js';
+import { JobPayloadError } from '../errors.js';
+import type { JobRunContext, JobRunner, JobRunOutcome } from '../job-runner.js';
+import { modelObjectId } from './model-publish-runner.js';
+import { ModelViewCache } from '../model-view-cache.js';
+
+/** What party i receives. */
+export interface InferencePartyPayload {
+  modelId: string;
+  /** Input shape with batch first. */
+  shape: number[];
+  clientPublicKey: string;
+  sealedInput: string;
+}
+
+/** The `mpc-inference` runner. */
+export class InferenceRunner implements JobRunner {
+  readonly kind = 'mpc-inference';
+
+  /** @param models decoded views shared with the publish runner (which refreshes them). */
+  constructor(private readonly models: ModelViewCache = new ModelViewCache()) {}
+
+  async run(ctx: JobRunContext): Promise<JobRunOutcome> {
+    const p = ctx.order.payload as InferencePartyPayload;
+    if (typeof p !== 'object' || p === null || typeof p.modelId !== 'string' || typeof p.sealedInput !== 'string') throw new JobPayloadError('payload: expected modelId and sealedInput');
+    let n: number;
+    try {
+      n = shapeSize(p.shape, 'payload.shape');
+      fromHex(p.clientPublicKey, 'payload.clientPublicKey', 32);
+    } catch (cause) {
+      throw new JobPayloadError((cause as Error).message, { cause });
+    }
+    const self = ctx.protocol.self;
+    let model = this.models.get(p.modelId);
+    if (!model) {
+      const stored = await ctx.shares.get(modelObjectId(p.modelId));
+      if (!stored) throw new JobPayloadError(`payload.modelId: party ${self} holds no model ${p.modelId}`);
+      model = decodeSharedModel(stored);
+      this.models.set(p.modelId, model, stored.length);
+    }
+    let pair: Uint8Array;
+    try {
+      pair = openBox(ctx.identity.agreement.secretKey, fromLargeBase64(p.sealedInput, 'payload.sealedInput'), inferenceInputAad(p.modelId, p.clientPublicKey, self));
+    } catch (cause) {
+      throw new JobPayloadError(`payload.sealedInput: party ${self}'s input box does not open (${(cause as Error).message})`, { cause });
+    }
+    const [a, b] = decodeSharePair(pair, n);
+    const batch = p.shape[0]!;
+    // The model fixes the fixed-point precision; the job's context has the default one.
+    const protocol = model.fractionBits === ctx.protocol.fractionBits
+      ? ctx.protocol
+      : createProtocolContext({ channel: ctx.protocol.channel, randomness: ctx.protocol.randomness, ring: ctx.protocol.ring, fractionBits: model.fractionBits });
+    const t0 = performance.now();
+    const out = await evaluateSecureModel(protocol, model, makeShare(a, b, p.shape), batch);
+    const ms = performance.now() - t0;
+    const sealed = seal(fromHex(p.clientPublicKey, 'clientPublicKey', 32), encodeSharePair(out.output.a, out.output.b), inferenceOutputAad(p.modelId, p.clientPublicKey, self));
+    return { result: { shape: [batch, ...out.outputShape], sealedOutput: toBase64(sealed) }, iterationMs: [ms], output: makeShare(out.output.a, out.output.b) };
+  }
+}

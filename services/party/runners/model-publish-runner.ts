@@ -1,0 +1,77 @@
+/**
+ * @module services/party/runners/model-publish-runner
+ * The `model-publish` job: the model owner's SDK shares the weights and seals party i's view
+ * to party i (sdk/shared-model-codec, aad `modelShareAad(name, version, i)`); the coordinator
+ * forwards each party only its own box; the party opens it, checks that it decodes as a shared
+ * model, and stores it re-encrypted under its own storage key as object `model-<modelId>`.
+ * No protocol messages are exchanged. The result names the public structure (input and output
+ * shapes, fractional bits, layer kinds) so the coordinator can check that the three parties
+ * hold views of the same model.
+ */
+import { ModelViewCache } from '../model-view-cache.js';
+import { createHash } from 'node:crypto';
+import { open as openBox } from '../../../crypto-core/sealed-box.js';
+import { decodeSharedModel, modelShareAad } from '../../wire/shared-model-codec.js';
+import { fromLargeBase64 } from '../../wire/large-base64.js';
+import { JobPayloadError } from '../errors.js';
+import type { JobRunContext, JobRunner, JobRunOutcome } from '../job-runner.js';
+
+/** What party i receives. */
+export interface ModelPublishPartyPayload {
+  modelId: string;
+  name: string;
+  version: string;
+  /** This party's sealed view (base64). */
+  sealedShare: string;
+}
+
+/** The public structure of a stored model, as each party reports it. */
+export interface ModelPublishPartyResult {
+  modelId: string;
+  inputShape: number[];
+  outputShape: number[];
+  fractionBits: number;
+  /** SHA-256 of the layer kinds and names in order: equal at all parties for one model. */
+  structure: string;
+}
+
+/** Store object id of a model. */
+export function modelObjectId(modelId: string): string {
+  return `model-${modelId}`;
+}
+
+/** The `model-publish` runner. */
+export class ModelPublishRunner implements JobRunner {
+  readonly kind = 'model-publish';
+
+  /** @param models decoded views shared with the inference runner: refreshed on every store. */
+  constructor(private readonly models: ModelViewCache = new ModelViewCache()) {}
+
+  async run(ctx: JobRunContext): Promise<JobRunOutcome> {
+    const p = ctx.order.payload as ModelPublishPartyPayload;
+    if (typeof p !== 'object' || p === null || typeof p.modelId !== 'string' || !/^[A-Za-z0-9_.-]{1,160}$/.test(p.modelId)) {
+      throw new JobPayloadError('payload.modelId: expected 1..160 characters of [A-Za-z0-9_.-]');
+    }
+    if (typeof p.name !== 'string' || typeof p.version !== 'string' || typeof p.sealedShare !== 'string') throw new JobPayloadError('payload: expected name, version and sealedShare strings');
+    const self = ctx.protocol.self;
+    let bytes: Uint8Array;
+    try {
+      bytes = openBox(ctx.identity.agreement.secretKey, fromLargeBase64(p.sealedShare, 'payload.sealedShare'), modelShareAad(p.name, p.version, self));
+    } catch (cause) {
+      throw new JobPayloadError(`payload.sealedShare: party ${self}'s model view does not open (${(cause as Error).message})`, { cause });
+    }
+    let model;
+    try {
+      model = decodeSharedModel(bytes);
+    } catch (cause) {
+      throw new JobPayloadError(`payload.sealedShare: party ${self}'s view is not a shared model (${(cause as Error).message})`, { cause });
+    }
+    await ctx.shares.put(modelObjectId(p.modelId), bytes);
+    this.models.set(p.modelId, model, bytes.length);
+    bytes.fill(0);
+    ctx.log.info('model-stored', { modelId: p.modelId, layers: model.layers.length });
+    const structure = createHash('sha256').update(JSON.stringify(model.layers.map((l) => [l.kind, l.name]))).digest('hex');
+    const result: ModelPublishPartyResult = { modelId: p.modelId, inputShape: [...model.inputShape], outputShape: [...model.outputShape], fractionBits: model.fractionBits, structure };
+    return { result };
+  }
+}

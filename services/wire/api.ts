@@ -1,0 +1,211 @@
+/**
+ * @module services/wire/api
+ * The wire contract of the coordinator: NATS subject names and the JSON message types of its
+ * request/reply API (used by the gateway) and of the job protocol (used by the parties and
+ * HE workers). Binary fields travel as base64 strings; public keys as hex. Every service codes
+ * against this file; adding fields is fine, renaming or removing one is a breaking change.
+ *
+ * Types of other modules are referenced by `import type` only (erased at runtime), from modules
+ * that do not import this one back: compute-job (the `mpc-compute` kind), protocols/he
+ * (the public plan) and crypto-core/he (CKKS parameters).
+ */
+import type { CkksParams } from '../../crypto-core/he/ckks-params.js';
+import type { HePlan } from '../../protocols/he/he-plan.js';
+import type { ComputeJobPayload, ComputeJobResult } from './compute-job.js';
+
+export type { ComputeInputMode, ComputeJobPayload, ComputeJobResult, ComputeOp } from './compute-job.js';
+
+/** Subject layout. `<id>` segments are validated to `[A-Za-z0-9_-]+` before use. */
+export const subjects = {
+  /** Gateway -> coordinator request/reply, one subject per method (see {@link CoordinatorMethods}). */
+  api: (method: keyof CoordinatorMethods): string => `mpc.coord.api.${method}`,
+  /** Coordinator -> one service: signed job messages (request/reply: the reply is an ack or a refusal). */
+  jobDispatch: (serviceId: string): string => `mpc.svc.${serviceId}.job`,
+  /** Service -> coordinator: job reports (progress, result, failure) for one job. */
+  jobReport: (jobId: string): string => `mpc.coord.report.${jobId}`,
+  /** Coordinator -> anyone allowed: job state changes, for progress streams (SSE). */
+  jobEvents: (jobId: string): string => `mpc.coord.events.${jobId}`,
+  /** Party -> party, end-to-end sealed protocol messages of one job, one subject per direction. */
+  p2p: (jobId: string, from: number, to: number): string => `mpc.p2p.${jobId}.${from}.${to}`,
+  /** Request/reply health and capability probe of one service. */
+  health: (serviceId: string): string => `mpc.svc.${serviceId}.health`,
+  /** Service -> coordinator: announce on start (signed), so the registry learns it is up. */
+  announce: 'mpc.coord.announce',
+} as const;
+
+/** Roles of API identities (gateway authentication). */
+export type Role = 'hospital' | 'analyst' | 'client' | 'model-owner' | 'auditor' | 'admin';
+
+/** Who is asking: the gateway authenticates and forwards this with every request. */
+export interface Principal {
+  /** Tenant id; one tenant never reads another's jobs or results. */
+  tenant: string;
+  /** API identity (key id) within the tenant. */
+  actor: string;
+  roles: Role[];
+}
+
+/** A registered service with its public keys. */
+export interface ServiceRecord {
+  id: string;
+  kind: 'party' | 'he-worker' | 'coordinator' | 'gateway';
+  /** Party index 0..2 for parties. */
+  index?: number;
+  signingPublicKey: string;
+  agreementPublicKey: string;
+  status: 'up' | 'down' | 'unknown';
+  lastSeen?: string;
+}
+
+/** Job lifecycle. */
+export type JobState = 'created' | 'placed' | 'running' | 'finished' | 'verified' | 'failed' | 'failed-verification';
+
+/** Kinds of job and their submission payloads. */
+export interface JobPayloads {
+  /** Inference on a secret-shared model: inputs shared and sealed to each party by the SDK. */
+  'mpc-inference': {
+    modelId: string;
+    /** Input shape including batch, e.g. [1, 64]. */
+    shape: number[];
+    /** Client's ephemeral X25519 public key (hex): parties seal output shares to it. */
+    clientPublicKey: string;
+    /** sealedInputs[i]: party i's replicated input share (x_i, x_{i+1}) sealed to party i (base64). */
+    sealedInputs: [string, string, string];
+  };
+  /** Inference on a CKKS-encrypted input with an HE model. */
+  'he-inference': {
+    modelId: string;
+    /** Evaluation-key session registered beforehand (see `he.registerKeys`). */
+    sessionId: string;
+    /** Seeded-serialized input ciphertext (base64). */
+    ciphertext: string;
+  };
+  /** One product of two secret-shared operands mod 2^64 (tests, benchmarks, drills; see compute-job). */
+  'mpc-compute': ComputeJobPayload;
+}
+
+/** Results per job kind, as returned to the requester. */
+export interface JobResults {
+  'mpc-inference': {
+    /** Output shape including batch. */
+    shape: number[];
+    /** sealedOutputs[i]: party i's output share pair sealed to the client's key (base64). */
+    sealedOutputs: [string, string, string];
+  };
+  'he-inference': {
+    ciphertext: string;
+    /** SHA-256 (hex) of the result ciphertext; equal across the two workers when verified. */
+    sha256: string;
+    /** How the coordinator checked the result (set by the HE path for every finished job). */
+    verification?: HeVerification;
+  };
+  'mpc-compute': ComputeJobResult;
+}
+
+/** How an HE result was verified without being read (services/coordinator/he-methods). */
+export interface HeVerification {
+  /**
+   * `dual`: evaluated by two distinct workers; `repeated`: twice by the one worker holding the
+   * session (the coordinator's `singleWorker: 'repeat'` policy), which catches faults and
+   * non-determinism but not a worker that lies consistently.
+   */
+  mode: 'dual' | 'repeated';
+  /** Service ids of the two evaluations (the same id twice for `repeated`). */
+  workers: [string, string];
+  /** SHA-256 (hex) of each evaluation's result bytes, in the order of `workers`. */
+  hashes: [string, string];
+}
+
+/** Execution mode of a model: secret-shared across the parties, or plaintext weights on HE workers. */
+export type ModelMode = 'mpc' | 'he';
+
+/** A published model as the catalogue describes it (never weights or shares). */
+export interface ModelRecord {
+  id: string;
+  name: string;
+  version: string;
+  mode: ModelMode;
+  /** Input shape without batch, when the coordinator knows it. */
+  inputShape?: number[];
+  createdAt: string;
+}
+
+/**
+ * The public part of an HE model's evaluation plan that a client needs to pack, encrypt,
+ * decrypt and unpack (parameters, layouts, rotation steps), without the steps that hold the
+ * model's weights (protocols/he `publicPlan`).
+ */
+export type HeClientPlan = Pick<HePlan, 'version' | 'params' | 'slotCount' | 'inputSize' | 'inputLayout' | 'output' | 'postprocess' | 'galoisSteps' | 'depth' | 'maxOutputMagnitude'>;
+
+/**
+ * Request field of methods whose reply may exceed the server's max_payload (`jobs.result`, and
+ * any reply in general): `true` lets the coordinator answer in pieces
+ * (services/transport/chunked-message), ended by an empty message; without it an oversized
+ * reply is the `result-too-large` (413) error.
+ */
+export interface ChunkedReplyOption {
+  acceptChunks?: boolean;
+}
+
+/** Kind of job. */
+export type JobKind = keyof JobPayloads;
+
+/** Status of a job as the requester sees it. */
+export interface JobStatus {
+  id: string;
+  kind: JobKind;
+  state: JobState;
+  /** 0..1 */
+  progress: number;
+  createdAt: string;
+  updatedAt: string;
+  /** Present when state is failed / failed-verification: a stable code and a human message. */
+  error?: { code: string; message: string; party?: number };
+  /** Communication totals per party (MPC jobs). */
+  stats?: { rounds: number; bytesPerParty: number; durationMs: number };
+}
+
+/** Request and response types of each coordinator API method. */
+export interface CoordinatorMethods {
+  'registry.list': { req: Record<string, never>; res: { services: ServiceRecord[] } };
+  'jobs.submit': {
+    req: { principal: Principal; idempotencyKey?: string } & { [K in JobKind]: { kind: K; payload: JobPayloads[K] } }[JobKind];
+    res: { job: JobStatus; created: boolean };
+  };
+  'jobs.get': { req: { principal: Principal; jobId: string }; res: { job: JobStatus } };
+  'jobs.result': { req: { principal: Principal; jobId: string } & ChunkedReplyOption; res: { jobId: string; kind: JobKind; result: JobResults[JobKind] } };
+  'health.ready': { req: Record<string, never>; res: { ready: boolean; parties: number; heWorkers: number; reasons: string[] } };
+  /** Publishes a model: MPC as three sealed share packages, HE as ONNX for the HE workers. */
+  'models.publish': {
+    req: {
+      principal: Principal;
+      idempotencyKey?: string;
+      name: string;
+      version: string;
+      mode: ModelMode;
+      /** MPC: each party's share package of the model, sealed to party i (base64). */
+      sealedShares?: [string, string, string];
+      /** HE: the ONNX model (base64); HE workers hold plaintext weights by design. */
+      onnx?: string;
+    };
+    res: { model: ModelRecord; created: boolean };
+  };
+  'models.list': { req: { principal: Principal }; res: { models: ModelRecord[] } };
+  /** The client part of an HE model's plan. Errors: `unknown-model` 404. */
+  'models.hePlan': { req: { principal: Principal; modelId: string }; res: { plan: HeClientPlan } };
+  /**
+   * Registers a client's evaluation keys (crypto-core/he EvalKeyBundle, keys base64) for HE jobs
+   * on two HE workers; the session expires after `expiresAt` unless used (each inference extends
+   * it). Errors: `he-parameter-mismatch` / `he-missing-galois-keys` 400, `unknown-model` 404,
+   * `he-unverifiable` / `no-he-workers` 503, `he-register-failed` 502 (see docs/he.md).
+   */
+  'he.registerKeys': {
+    req: { principal: Principal; modelId: string; params: CkksParams; publicKey: string; relinKeys: string; galoisKeys: string; galoisSteps: number[] };
+    res: { sessionId: string; expiresAt: string };
+  };
+}
+
+/** A failed API call: the reply carries this instead of the response. */
+export interface ApiError {
+  error: { code: string; message: string; status: number; detail?: Record<string, unknown> };
+}
