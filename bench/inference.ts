@@ -65,8 +65,7 @@ import { createCorrelatedRandomness } from '../protocols/rss/correlated-randomne
 import { createLocalParties } from '../protocols/testing/local-parties.js';
 import { startLocalCluster, type LocalCluster } from '../services/cluster/local-cluster.js';
 import { callCoordinator } from '../services/cluster/coordinator-caller.js';
-import { type JobResults, type JobStatus, type Principal } from '../services/wire/api.js';
-import type { CoordinatorMethods } from '../services/wire/api.js';
+import { type CoordinatorMethods, type JobResults, type JobStatus, type Principal } from '../services/wire/api.js';
 import type { PartyReport, Signed } from '../services/wire/job-messages.js';
 import { FileShareStore } from '../services/party/share-store.js';
 import { decodeSharedModel, encodeSharedModel, modelShareAad } from '../services/wire/shared-model-codec.js';

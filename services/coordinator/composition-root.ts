@@ -15,7 +15,18 @@ import { CoordinatorApi } from './coordinator-api.js';
 import { JobBook } from './jobs/job-book.js';
 import { JobDispatcher } from './jobs/job-dispatcher.js';
 import { computePlan, inferencePlan, modelPublishPlan, type JobPlan } from './jobs/job-plans.js';
-import { ANALYTICS_JOB_PLANS } from './analytics/analytics-job-plans.js';
+import { analyticsQueryPlan, datasetDeletePlan, datasetUploadPlan } from './analytics/analytics-job-plans.js';
+import type { PartyJobKind } from '../wire/job-kinds.js';
+
+/** The plan of every kind the parties run (a kind without one is a compile error). */
+export const PARTY_JOB_PLANS: { readonly [K in PartyJobKind]: JobPlan } = {
+  'mpc-compute': computePlan,
+  'mpc-inference': inferencePlan,
+  'model-publish': modelPublishPlan,
+  'dataset-upload': datasetUploadPlan,
+  'dataset-delete': datasetDeletePlan,
+  'analytics-query': analyticsQueryPlan,
+};
 import { ModelRegistry } from './models/model-registry.js';
 import type { PartyLink } from './jobs/party-link.js';
 import { CommitmentVerifier, type ResultVerifier } from './jobs/result-verifier.js';
@@ -92,7 +103,7 @@ export function composeCoordinator(parts: CoordinatorParts, parent: DependencyCo
   c.register(PARTY_LINK, { useValue: parts.link });
   c.register(AUDIT_SINK, { useValue: parts.audit });
   c.register(RESULT_VERIFIER, { useValue: parts.verifier ?? new CommitmentVerifier(settings.id) });
-  c.register(JOB_PLANS, { useValue: parts.plans ?? [computePlan, inferencePlan, modelPublishPlan, ...ANALYTICS_JOB_PLANS] });
+  c.register(JOB_PLANS, { useValue: parts.plans ?? Object.values(PARTY_JOB_PLANS) });
   const models = parts.models ?? new ModelRegistry();
   c.register(MODEL_REGISTRY, { useValue: models });
   const dispatcher = c.resolve(JobDispatcher);

@@ -7,26 +7,16 @@
 import { inject, injectable } from 'tsyringe';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../crypto-core/canonical-json.js';
-import type { CoordinatorMethods, JobPayloads, ModelRecord, Principal } from '../wire/api.js';
+import type { CoordinatorMethods, JobPayloads, ModelRecord } from '../wire/api.js';
 import type { ModelRegistry } from './models/model-registry.js';
 import { ApiFailure } from './errors.js';
-import type { CoordinatorJobKind, JobBook } from './jobs/job-book.js';
+import { checkPrincipal } from './principal-check.js';
+import type { JobBook } from './jobs/job-book.js';
+import { isJobKind, JOB_KINDS } from '../wire/job-kinds.js';
 import type { JobDispatcher } from './jobs/job-dispatcher.js';
 import type { ServiceRegistry } from './service-registry.js';
 import { JOB_BOOK, JOB_DISPATCHER, MODEL_REGISTRY, SERVICE_REGISTRY } from './tokens.js';
 
-/** The method names the coordinator answers: api.ts's and the model methods of gateway-methods. */
-export type MethodName = keyof CoordinatorMethods | 'models.publish' | 'models.list';
-/** Every method name, for subscribing. */
-export const METHOD_NAMES: readonly MethodName[] = ['registry.list', 'jobs.submit', 'jobs.get', 'jobs.result', 'health.ready', 'models.publish', 'models.list'];
-
-function checkPrincipal(p: unknown): Principal {
-  const q = p as Principal;
-  if (typeof q !== 'object' || q === null || typeof q.tenant !== 'string' || q.tenant.length === 0 || typeof q.actor !== 'string' || !Array.isArray(q.roles)) {
-    throw new ApiFailure('invalid-request', 400, 'principal: expected { tenant, actor, roles }');
-  }
-  return q;
-}
 
 function checkJobIdArg(v: unknown): string {
   if (typeof v !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(v)) throw new ApiFailure('invalid-request', 400, `jobId: expected an id of [A-Za-z0-9_-], got ${JSON.stringify(v)?.slice(0, 40)}`);
@@ -146,7 +136,10 @@ export class CoordinatorApi {
   #submit(r: Record<string, unknown>): CoordinatorMethods['jobs.submit']['res'] {
     const principal = checkPrincipal(r.principal);
     const kind = r.kind;
-    if (typeof kind !== 'string') throw new ApiFailure('invalid-request', 400, 'kind: expected a job kind');
+    if (!isJobKind(kind)) throw new ApiFailure('invalid-request', 400, `kind: expected a job kind, got ${JSON.stringify(kind)?.slice(0, 40)}`);
+    // Kinds with their own method (publication, data sets, queries) only through it: that is where their policy is checked.
+    const { createdBy } = JOB_KINDS[kind];
+    if (createdBy !== 'jobs.submit') throw new ApiFailure('invalid-request', 400, `kind: ${kind} jobs are created by ${createdBy}, not jobs.submit`);
     const plan = this.dispatcher.plan(kind);
     if (!plan) throw new ApiFailure('not-available', 501, `kind: ${JSON.stringify(kind)} is not run by this coordinator`);
     if (r.idempotencyKey !== undefined && (typeof r.idempotencyKey !== 'string' || r.idempotencyKey.length === 0 || r.idempotencyKey.length > 200)) {
@@ -154,7 +147,7 @@ export class CoordinatorApi {
     }
     plan.validate(r.payload);
     if (kind === 'mpc-inference') this.#checkModelInput(r.payload as JobPayloads['mpc-inference']);
-    const { record, created } = this.book.submit(principal, kind as CoordinatorJobKind, r.payload, r.idempotencyKey as string | undefined);
+    const { record, created } = this.book.submit(principal, kind, r.payload, r.idempotencyKey as string | undefined);
     if (created) this.dispatcher.launch(record.status.id);
     return { job: record.status, created };
   }

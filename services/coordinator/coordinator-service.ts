@@ -8,16 +8,15 @@ import type { NatsConnection, Subscription } from 'nats';
 import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
 import { connectService, type NatsEndpoint } from '../transport/nats-connection.js';
 import { jsonLineLog, type ServiceLog } from '../transport/service-log.js';
-import { subjects, type CoordinatorMethods } from '../wire/api.js';
+import { COORDINATOR_METHODS, subjects, type CoordinatorMethod } from '../wire/api.js';
 import type { AuditSink } from './audit/audit-sink.js';
 import { MemoryAuditSink } from './audit/audit-sink.js';
 import { composeCoordinator, type ComposedCoordinator } from './composition-root.js';
-import { METHOD_NAMES, type MethodName } from './coordinator-api.js';
 import { ApiFailure } from './errors.js';
 import type { ResultVerifier } from './jobs/result-verifier.js';
 import type { ModelRegistry } from './models/model-registry.js';
 import type { JobBook } from './jobs/job-book.js';
-import { HE_METHOD_NAMES, registerHeMethods, type HeMethodName, type HeMethods } from './he/he-methods.js';
+import { registerHeMethods, type HeMethods } from './he/he-methods.js';
 import { NatsHeWorkerLink } from './he/he-worker-link.js';
 import type { HeSettings } from './he/he-tokens.js';
 import type { TrustedService } from './service-registry.js';
@@ -25,8 +24,8 @@ import { NatsPartyLink } from './jobs/nats-party-link.js';
 import { MessageAssembler, splitMessage } from '../wire/chunked-message.js';
 import type { DispatchSettings } from './tokens.js';
 import type { CheckpointScheduleOptions } from '../audit/checkpoint-schedule.js';
-import { ANALYTICS_METHOD_NAMES, AnalyticsMethods } from './analytics/analytics-methods.js';
-import { AUDIT_METHOD_NAMES, startAuditMethods, type AuditMethodName, type AuditMethods } from './audit/audit-methods.js';
+import { AnalyticsMethods } from './analytics/analytics-methods.js';
+import { startAuditMethods, type AuditMethods } from './audit/audit-methods.js';
 
 /** What a coordinator needs to start. */
 export interface CoordinatorServiceOptions {
@@ -109,7 +108,7 @@ export class CoordinatorService {
         log.warn('job-event-failed', { jobId: rec.status.id, message: String(e) });
       }
     });
-    for (const method of [...METHOD_NAMES, ...HE_METHOD_NAMES, ...AUDIT_METHOD_NAMES, ...ANALYTICS_METHOD_NAMES]) svc.#serve(method);
+    for (const method of COORDINATOR_METHODS) svc.#serve(method);
     svc.#subs.push(
       nc.subscribe(subjects.announce, {
         callback: (_err, msg) => {
@@ -132,12 +131,11 @@ export class CoordinatorService {
     return svc;
   }
 
-  #serve(method: MethodName | HeMethodName | AuditMethodName | (typeof ANALYTICS_METHOD_NAMES)[number]): void {
+  #serve(method: CoordinatorMethod): void {
     // A request larger than max_payload may come in pieces; the last one carries the reply subject.
     const assembler = new MessageAssembler(64 << 20);
     this.#subs.push(
-      // Same subject layout for the model methods, which api.ts does not list yet.
-      this.nc.subscribe(subjects.api(method as keyof CoordinatorMethods), {
+      this.nc.subscribe(subjects.api(method), {
         queue: 'coordinator',
         callback: (_err, msg) => {
           let req: unknown;

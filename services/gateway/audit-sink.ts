@@ -6,7 +6,7 @@
  * stands either way.
  */
 import type { CoordinatorClient } from './coordinator-client.js';
-import type { DenialEvent } from '../wire/gateway-methods.js';
+import type { DenialEvent } from '../wire/api.js';
 
 /** Receives every denial (401, 403, and 404s caused by tenant isolation) the gateway answers. */
 export type AuditSink = (event: DenialEvent) => Promise<void> | void;

@@ -20,7 +20,7 @@ import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import type { CoordinatorClient } from './coordinator-client.js';
 import { DEFAULT_HTTP_CONFIG, type GatewayHttpConfig } from './gateway-config.js';
 import { GatewayMetrics } from './gateway-metrics.js';
-import type { DenialEvent } from '../wire/gateway-methods.js';
+import type { DenialEvent } from '../wire/api.js';
 import { ProblemError, problemSchema } from './problems.js';
 import { queryFilterSchema } from './schemas.js';
 import { sendProblem, toProblem } from './problem-reply.js';

@@ -9,9 +9,7 @@
  */
 import { ErrorCode, NatsError, RequestStrategy, type NatsConnection, type Subscription } from 'nats';
 import { MessageAssembler } from '../wire/chunked-message.js';
-import type { ApiError, JobStatus } from '../wire/api.js';
-import { subjects } from '../wire/api.js';
-import { methodSubject, type GatewayMethod, type GatewayMethods } from '../wire/gateway-methods.js';
+import { subjects, type ApiError, type CoordinatorMethod, type CoordinatorMethods, type JobStatus } from '../wire/api.js';
 import { isProblemCode, ProblemError, type ProblemCode } from './problems.js';
 
 /** Options of one call. */
@@ -33,7 +31,7 @@ export type JobEventHandler = (job: JobStatus) => void;
 /** The coordinator as the gateway sees it. */
 export interface CoordinatorClient {
   /** Calls `method` and resolves with its response, or rejects with a {@link ProblemError}. */
-  call<M extends GatewayMethod>(method: M, req: GatewayMethods[M]['req'], opts?: CallOptions): Promise<GatewayMethods[M]['res']>;
+  call<M extends CoordinatorMethod>(method: M, req: CoordinatorMethods[M]['req'], opts?: CallOptions): Promise<CoordinatorMethods[M]['res']>;
   /** Subscribes to status changes of one job; returns the function that ends the subscription. */
   subscribeJobEvents(jobId: string, onEvent: JobEventHandler): () => void;
   /** Whether the NATS connection is up (a cheap local check for readiness). */
@@ -131,7 +129,7 @@ export class NatsCoordinatorClient implements CoordinatorClient {
     return !this.#nc.isClosed() && this.#nc.info !== undefined;
   }
 
-  async call<M extends GatewayMethod>(method: M, req: GatewayMethods[M]['req'], opts: CallOptions = {}): Promise<GatewayMethods[M]['res']> {
+  async call<M extends CoordinatorMethod>(method: M, req: CoordinatorMethods[M]['req'], opts: CallOptions = {}): Promise<CoordinatorMethods[M]['res']> {
     if (this.#nc.isClosed()) throw new ProblemError('coordinator-unavailable', 'the gateway has no NATS connection to the coordinator');
     const timeout = opts.timeoutMs ?? this.#timeoutMs;
     const payload = Buffer.from(JSON.stringify(opts.chunked ? { ...(req as object), acceptChunks: true } : req));
@@ -142,7 +140,7 @@ export class NatsCoordinatorClient implements CoordinatorClient {
     }
     let raw: Uint8Array;
     try {
-      raw = opts.chunked ? await this.#requestChunked(method, payload, timeout) : (await this.#nc.request(methodSubject(method), payload, { timeout })).data;
+      raw = opts.chunked ? await this.#requestChunked(method, payload, timeout) : (await this.#nc.request(subjects.api(method), payload, { timeout })).data;
     } catch (cause) {
       if (cause instanceof ProblemError) throw cause;
       if (cause instanceof NatsError && cause.code === ErrorCode.Timeout) {
@@ -162,11 +160,11 @@ export class NatsCoordinatorClient implements CoordinatorClient {
     }
     if (isApiError(body)) throw problemFromApiError(method, body.error);
     if (typeof body !== 'object' || body === null) throw new ProblemError('coordinator-error', `the coordinator answered ${method} with a non-object reply`);
-    return body as GatewayMethods[M]['res'];
+    return body as CoordinatorMethods[M]['res'];
   }
 
-  async #requestChunked(method: GatewayMethod, payload: Uint8Array, timeout: number): Promise<Uint8Array> {
-    const replies = await this.#nc.requestMany(methodSubject(method), payload, { strategy: RequestStrategy.SentinelMsg, maxWait: timeout });
+  async #requestChunked(method: CoordinatorMethod, payload: Uint8Array, timeout: number): Promise<Uint8Array> {
+    const replies = await this.#nc.requestMany(subjects.api(method), payload, { strategy: RequestStrategy.SentinelMsg, maxWait: timeout });
     const assembler = new MessageAssembler();
     for await (const m of replies) {
       if (m.data.length === 0) break;

@@ -8,6 +8,7 @@
  * (see services/gateway/payload-checks), because that failure has its own problem type.
  */
 
+import { JOB_KIND_NAMES } from '../wire/job-kinds.js';
 import { QUERY_JSON_SCHEMA } from '../../protocols/analytics/query.js';
 
 /** Identifier segment: becomes part of a NATS subject, so no `.`, `*` or `>`. */
@@ -24,8 +25,6 @@ const modelId = { type: 'string', pattern: MODEL_ID_PATTERN } as const;
 const b64 = { type: 'string', minLength: 1 } as const;
 const sealedTriple = { type: 'array', minItems: 3, maxItems: 3, items: b64 } as const;
 
-/** Job kinds a client may see (api.ts kinds, and the coordinator's compute, publish and analytics jobs). */
-export const JOB_KINDS = ['mpc-inference', 'he-inference', 'mpc-compute', 'model-publish', 'dataset-upload', 'dataset-delete', 'analytics-query'];
 
 /** `:id` path parameter of job routes. */
 export const jobParams = { type: 'object', additionalProperties: false, required: ['id'], properties: { id } } as const;
@@ -37,7 +36,7 @@ export const jobStatusSchema = {
   required: ['id', 'kind', 'state', 'progress', 'createdAt', 'updatedAt'],
   properties: {
     id: { type: 'string' },
-    kind: { type: 'string', enum: JOB_KINDS },
+    kind: { type: 'string', enum: JOB_KIND_NAMES },
     state: { type: 'string', enum: ['created', 'placed', 'running', 'finished', 'verified', 'failed', 'failed-verification'] },
     progress: { type: 'number', minimum: 0, maximum: 1 },
     createdAt: { type: 'string' },
@@ -334,7 +333,7 @@ export const jobResultResponse = {
   required: ['jobId', 'kind', 'result'],
   properties: {
     jobId: { type: 'string' },
-    kind: { type: 'string', enum: JOB_KINDS },
+    kind: { type: 'string', enum: JOB_KIND_NAMES },
     result: {
       type: 'object',
       additionalProperties: false,

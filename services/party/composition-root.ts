@@ -22,16 +22,25 @@ import { InferenceRunner } from './runners/inference-runner.js';
 import { ModelPublishRunner } from './runners/model-publish-runner.js';
 import { JobGate } from './job-gate.js';
 import type { JobRunner } from './job-runner.js';
+import type { PartyJobKind } from '../wire/job-kinds.js';
 import { NatsJobChannelOpener } from './nats-job-channel.js';
 import { PartyRuntime, type ReportPublisher } from './party-runtime.js';
 import type { SeenJobs } from './seen-jobs.js';
 import type { ShareStore } from './share-store.js';
 import { CHANNEL_OPENER, JOB_GATE, JOB_RUNNERS, PARTY_IDENTITY, PARTY_SETTINGS, REPORT_PUBLISHER, RING, SERVICE_LOG, SHARE_STORE, type PartySettings } from './tokens.js';
 
-/** The job kinds a party runs unless told otherwise. */
+/** A runner for every kind the parties run (a kind without one is a compile error). */
 export function defaultRunners(): JobRunner[] {
   const models = new ModelViewCache();
-  return [new ComputeRunner(), new ModelPublishRunner(models), new InferenceRunner(models), new DatasetUploadRunner(), new DatasetDeleteRunner(), new AnalyticsQueryRunner()];
+  const byKind: { readonly [K in PartyJobKind]: JobRunner & { readonly kind: K } } = {
+    'mpc-compute': new ComputeRunner(),
+    'model-publish': new ModelPublishRunner(models),
+    'mpc-inference': new InferenceRunner(models),
+    'dataset-upload': new DatasetUploadRunner(),
+    'dataset-delete': new DatasetDeleteRunner(),
+    'analytics-query': new AnalyticsQueryRunner(),
+  };
+  return Object.values(byKind);
 }
 
 /** Everything a party is made of. */

@@ -8,7 +8,7 @@
 import type { NoteVerifier } from '../../crypto-core/checkpoint/index.js';
 import { encodeAuditEntry, type AuditEntry } from '../wire/audit-entry.js';
 import { verifyCheckpointExtends, verifyEntryInCheckpoint, type ProofVerdict } from '../audit/verify-proof.js';
-import type { AuditConsistencyProof, AuditInclusionProof } from '../wire/gateway-methods.js';
+import type { AuditConsistencyProof, AuditInclusionProof } from '../wire/api.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 

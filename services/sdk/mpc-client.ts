@@ -12,8 +12,7 @@
  * copies of each component, so a party that altered its output is caught, not trusted.
  */
 import { randomBytes } from 'node:crypto';
-import type { HeVerification, JobKind, JobResults, JobStatus, ServiceRecord } from '../wire/api.js';
-import type { AuditConsistencyProof, AuditEntry, AuditInclusionProof, DatasetRecord, ModelMode, ModelRecord } from '../wire/gateway-methods.js';
+import type { AuditConsistencyProof, AuditEntry, AuditInclusionProof, DatasetRecord, HeVerification, JobKind, JobResults, JobStatus, ModelMode, ModelRecord, ServiceRecord } from '../wire/api.js';
 import { openCheckpoint, type NoteVerifier } from '../../crypto-core/checkpoint/index.js';
 import { verifyAuditEntry } from './audit-verification.js';
 import type { ProofVerdict } from '../audit/verify-proof.js';

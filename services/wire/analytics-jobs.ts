@@ -20,10 +20,8 @@ import type { DatasetSchema, DisclosurePolicy } from '../../protocols/analytics/
 import type { OutputLayout } from '../../protocols/analytics/output-layout.js';
 import type { Query } from '../../protocols/analytics/query.js';
 
-/** Party job kind names. */
-export const ANALYTICS_JOB_KINDS = ['dataset-upload', 'dataset-delete', 'analytics-query'] as const;
-/** One of {@link ANALYTICS_JOB_KINDS}. */
-export type AnalyticsJobKind = (typeof ANALYTICS_JOB_KINDS)[number];
+/** The analytics kinds (services/wire/job-kinds). */
+export { ANALYTICS_JOB_KINDS, type AnalyticsJobKind } from './job-kinds.js';
 
 /** Who uploaded a data set (from the authenticated principal). */
 export interface DatasetOwner {

@@ -10,15 +10,28 @@
  * (the public plan) and crypto-core/he (CKKS parameters).
  */
 import type { CkksParams } from '../../crypto-core/he/ckks-params.js';
-import type { HePlan } from '../../protocols/he/he-plan.js';
+import type { DatasetSchema, DisclosurePolicy } from '../../protocols/analytics/dataset-schema.js';
+import type { Query } from '../../protocols/analytics/query.js';
+import type { HePublicPlan } from '../../protocols/he/public-plan.js';
+import type { AnalyticsQueryPayload, AnalyticsQueryResult, DatasetDeletePartyResult, DatasetDeletePayload, DatasetUploadJobPayload, DatasetUploadPartyResult } from './analytics-jobs.js';
+import type { AuditEntry } from './audit-entry.js';
 import type { ComputeJobPayload, ComputeJobResult } from './compute-job.js';
+import type { JobKind, JobKindSpec, SubmittedJobKind } from './job-kinds.js';
+
+export type { JobKind, PartyJobKind, SubmittedJobKind } from './job-kinds.js';
+
+/**
+ * Version of this contract. Services announce it (see `announce`); it changes when a field is
+ * renamed or removed or its meaning changes, never for an added optional field.
+ */
+export const WIRE_VERSION = 2;
 
 export type { ComputeInputMode, ComputeJobPayload, ComputeJobResult, ComputeOp } from './compute-job.js';
 
 /** Subject layout. `<id>` segments are validated to `[A-Za-z0-9_-]+` before use. */
 export const subjects = {
-  /** Gateway -> coordinator request/reply, one subject per method (see {@link CoordinatorMethods}). */
-  api: (method: keyof CoordinatorMethods): string => `mpc.coord.api.${method}`,
+  /** Gateway -> coordinator request/reply, one subject per method (see {@link COORDINATOR_METHODS}). */
+  api: (method: CoordinatorMethod): string => `mpc.coord.api.${method}`,
   /** Coordinator -> one service: signed job messages (request/reply: the reply is an ack or a refusal). */
   jobDispatch: (serviceId: string): string => `mpc.svc.${serviceId}.job`,
   /** Service -> coordinator: job reports (progress, result, failure) for one job. */
@@ -60,7 +73,7 @@ export interface ServiceRecord {
 /** Job lifecycle. */
 export type JobState = 'created' | 'placed' | 'running' | 'finished' | 'verified' | 'failed' | 'failed-verification';
 
-/** Kinds of job and their submission payloads. */
+/** Submission payload of each job kind (services/wire/job-kinds lists the kinds). */
 export interface JobPayloads {
   /** Inference on a secret-shared model: inputs shared and sealed to each party by the SDK. */
   'mpc-inference': {
@@ -82,6 +95,30 @@ export interface JobPayloads {
   };
   /** One product of two secret-shared operands mod 2^64 (tests, benchmarks, drills; see compute-job). */
   'mpc-compute': ComputeJobPayload;
+  /** Built by the coordinator from `models.publish` (mode `mpc`). */
+  'model-publish': ModelPublishJobPayload;
+  /** Built by the coordinator from `datasets.upload` (see analytics-jobs). */
+  'dataset-upload': DatasetUploadJobPayload;
+  /** Built by the coordinator from `datasets.delete`. */
+  'dataset-delete': DatasetDeletePayload;
+  /** Built by the coordinator from `analytics.query` once the policy allows it. */
+  'analytics-query': AnalyticsQueryPayload;
+}
+
+/** Submission payload of `model-publish`. */
+export interface ModelPublishJobPayload {
+  modelId: string;
+  name: string;
+  version: string;
+  /** Each party's share package of the model, sealed to party i (base64). */
+  sealedShares: [string, string, string];
+}
+
+/** Result of `model-publish`: the structure all three parties stored. */
+export interface ModelPublishJobResult {
+  modelId: string;
+  inputShape: number[];
+  outputShape: number[];
 }
 
 /** Results per job kind, as returned to the requester. */
@@ -100,7 +137,20 @@ export interface JobResults {
     verification?: HeVerification;
   };
   'mpc-compute': ComputeJobResult;
+  'model-publish': ModelPublishJobResult;
+  'dataset-upload': DatasetUploadPartyResult;
+  'dataset-delete': DatasetDeletePartyResult;
+  'analytics-query': AnalyticsQueryResult;
 }
+
+/** The payload and result tables name exactly the kinds of job-kinds (a compile error otherwise). */
+type TablesMatchKinds = [JobKind] extends [keyof JobPayloads & keyof JobResults] ? ([keyof JobPayloads | keyof JobResults] extends [JobKind] ? true : false) : false;
+const tablesMatchKinds: TablesMatchKinds = true;
+void tablesMatchKinds;
+/** Every kind is created by a coordinator method. */
+type CreatorsAreMethods = [JobKindSpec['createdBy']] extends [CoordinatorMethod] ? true : false;
+const creatorsAreMethods: CreatorsAreMethods = true;
+void creatorsAreMethods;
 
 /** How an HE result was verified without being read (services/coordinator/he-methods). */
 export interface HeVerification {
@@ -133,9 +183,54 @@ export interface ModelRecord {
 /**
  * The public part of an HE model's evaluation plan that a client needs to pack, encrypt,
  * decrypt and unpack (parameters, layouts, rotation steps), without the steps that hold the
- * model's weights (protocols/he `publicPlan`).
+ * model's weights (made by protocols/he `publicPlan`).
  */
-export type HeClientPlan = Pick<HePlan, 'version' | 'params' | 'slotCount' | 'inputSize' | 'inputLayout' | 'output' | 'postprocess' | 'galoisSteps' | 'depth' | 'maxOutputMagnitude'>;
+export type HeClientPlan = HePublicPlan;
+
+/** An uploaded data set as the registry describes it (schema and size, never values). */
+export interface DatasetRecord {
+  id: string;
+  name: string;
+  rows: number;
+  schema: DatasetSchema;
+  createdAt: string;
+}
+
+/** An audit log entry as services/audit stores it: metadata and hashes only (canonical JSON). */
+export type { AuditEntry } from './audit-entry.js';
+
+/** RFC 9162 inclusion proof of one entry, hashes in lower-case hex. */
+export interface AuditInclusionProof {
+  leafIndex: number;
+  treeSize: number;
+  leafHash: string;
+  rootHash: string;
+  proof: string[];
+}
+
+/** RFC 9162 consistency proof between two tree sizes, hashes in lower-case hex. */
+export interface AuditConsistencyProof {
+  size1: number;
+  size2: number;
+  root1: string;
+  root2: string;
+  proof: string[];
+}
+
+/** A denial of access at the gateway, forwarded to the audit log. */
+export interface DenialEvent {
+  at: string;
+  requestId: string;
+  method: string;
+  route: string;
+  /** Why: a problem code (unauthenticated, invalid-credentials, signature-expired, forbidden, not-found). */
+  reason: string;
+  /** Who, when authentication succeeded far enough to know. */
+  tenant?: string;
+  actor?: string;
+  requiredRoles?: Role[];
+  remoteAddress?: string;
+}
 
 /**
  * Request field of methods whose reply may exceed the server's max_payload (`jobs.result`, and
@@ -146,9 +241,6 @@ export type HeClientPlan = Pick<HePlan, 'version' | 'params' | 'slotCount' | 'in
 export interface ChunkedReplyOption {
   acceptChunks?: boolean;
 }
-
-/** Kind of job. */
-export type JobKind = keyof JobPayloads;
 
 /** Status of a job as the requester sees it. */
 export interface JobStatus {
@@ -169,7 +261,7 @@ export interface JobStatus {
 export interface CoordinatorMethods {
   'registry.list': { req: Record<string, never>; res: { services: ServiceRecord[] } };
   'jobs.submit': {
-    req: { principal: Principal; idempotencyKey?: string } & { [K in JobKind]: { kind: K; payload: JobPayloads[K] } }[JobKind];
+    req: { principal: Principal; idempotencyKey?: string } & { [K in SubmittedJobKind]: { kind: K; payload: JobPayloads[K] } }[SubmittedJobKind];
     res: { job: JobStatus; created: boolean };
   };
   'jobs.get': { req: { principal: Principal; jobId: string }; res: { job: JobStatus } };
@@ -203,6 +295,84 @@ export interface CoordinatorMethods {
     req: { principal: Principal; modelId: string; params: CkksParams; publicKey: string; relinKeys: string; galoisKeys: string; galoisSteps: number[] };
     res: { sessionId: string; expiresAt: string };
   };
+  'datasets.upload': {
+    req: {
+      principal: Principal;
+      idempotencyKey?: string;
+      name: string;
+      /** Random 16-byte hex chosen by the uploader; bound into each sealed box's associated data. */
+      uploadId: string;
+      schema: DatasetSchema;
+      policy?: DisclosurePolicy;
+      rows: number;
+      /**
+       * Party i's share pair of the encoded table (protocols/analytics encodeRows: column-major,
+       * rows x encodedWidth(schema) elements), sealed to party i (base64).
+       */
+      sealedShares: [string, string, string];
+    };
+    res: { dataset: DatasetRecord; created: boolean };
+  };
+  /** The data sets the principal's roles may query, in catalogue order (metadata only). */
+  'datasets.list': { req: { principal: Principal }; res: { datasets: DatasetRecord[] } };
+  /** Erases a data set at every party; only its owner, or an admin of the owner's tenant. `datasetId` may also be the name. */
+  'datasets.delete': { req: { principal: Principal; datasetId: string }; res: { deleted: string } };
+  'analytics.query': {
+    /** `clientPublicKey`: the analyst's ephemeral X25519 key (hex); the output pairs are sealed to it (services/sdk query-client). */
+    req: { principal: Principal; idempotencyKey?: string; query: Query; clientPublicKey: string };
+    res: { jobId: string; created: boolean };
+  };
+  /** The latest signed checkpoint: C2SP signed-note text (crypto-core/checkpoint), null before the first. */
+  'audit.checkpoint': { req: { principal: Principal }; res: { checkpoint: string | null } };
+  'audit.entries': { req: { principal: Principal; from: number; limit: number }; res: { entries: AuditEntry[]; treeSize: number } };
+  /** Inclusion proof of entry `index` in the tree of `treeSize` (default: current), and a consistency proof from `fromSize` when asked. */
+  'audit.proof': {
+    req: { principal: Principal; index: number; treeSize?: number; fromSize?: number };
+    res: { inclusion: AuditInclusionProof; consistency?: AuditConsistencyProof };
+  };
+  /** The whole log for offline verification: the latest checkpoint and every entry it covers. */
+  'audit.export': { req: { principal: Principal }; res: { checkpoint: string | null; entries: AuditEntry[] } };
+  /** A denial at the gateway, for the audit log (gateway identity only; see docs/audit.md). */
+  'audit.denial': { req: { event: DenialEvent }; res: { recorded: boolean } };
+}
+
+/** Name of a coordinator method. */
+export type CoordinatorMethod = keyof CoordinatorMethods;
+
+/**
+ * Every coordinator method, once: the coordinator subscribes to each, the gateway calls them.
+ * The `satisfies` clause and {@link MethodListIsComplete} make a method missing here, or listed
+ * here but not in {@link CoordinatorMethods}, a compile error.
+ */
+export const COORDINATOR_METHODS = [
+  'registry.list',
+  'health.ready',
+  'jobs.submit',
+  'jobs.get',
+  'jobs.result',
+  'models.publish',
+  'models.list',
+  'models.hePlan',
+  'he.registerKeys',
+  'datasets.upload',
+  'datasets.list',
+  'datasets.delete',
+  'analytics.query',
+  'audit.checkpoint',
+  'audit.entries',
+  'audit.proof',
+  'audit.export',
+  'audit.denial',
+] as const satisfies readonly CoordinatorMethod[];
+
+/** `true` only when {@link COORDINATOR_METHODS} names every method (checked by the assignment below). */
+type MethodListIsComplete = Exclude<CoordinatorMethod, (typeof COORDINATOR_METHODS)[number]> extends never ? true : false;
+const methodListIsComplete: MethodListIsComplete = true;
+void methodListIsComplete;
+
+/** Whether `name` is a coordinator method. */
+export function isCoordinatorMethod(name: string): name is CoordinatorMethod {
+  return (COORDINATOR_METHODS as readonly string[]).includes(name);
 }
 
 /** A failed API call: the reply carries this instead of the response. */

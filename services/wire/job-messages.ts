@@ -25,14 +25,10 @@ import { sign, verifySignature } from '../../crypto-core/keys/signing.js';
 import { digestView, hasDigestMark } from './digest-view.js';
 import type { PartyIndex } from '../../protocols/channel/channel.js';
 
-/**
- * Job kinds a party may run (each party runs those it has a runner for). `mpc-compute` is the
- * generic arithmetic job of tests and benchmarks; the last three are the analytics kinds of
- * services/analytics (data set upload and deletion, secure queries).
- */
-export const PARTY_JOB_KINDS = ['mpc-compute', 'mpc-inference', 'model-publish', 'dataset-upload', 'dataset-delete', 'analytics-query'] as const;
-/** One of {@link PARTY_JOB_KINDS}. */
-export type PartyJobKind = (typeof PARTY_JOB_KINDS)[number];
+import type { PartyJobKind } from './job-kinds.js';
+
+/** The kinds a party may run (services/wire/job-kinds). */
+export { PARTY_JOB_KINDS, type PartyJobKind } from './job-kinds.js';
 
 /** A party taking part in a job, with the keys the others use to reach it. */
 export interface PartyRef {

@@ -21,7 +21,7 @@ import { GatewayProblemError } from '../../services/sdk/errors.js';
 import { plaintextQuery } from '../../protocols/analytics/plaintext-query.js';
 import type { Query } from '../../protocols/analytics/query.js';
 import type { Row } from '../../protocols/analytics/encode-rows.js';
-import type { DatasetRecord } from '../../services/wire/gateway-methods.js';
+import type { DatasetRecord } from '../../services/wire/api.js';
 import { expectMatches } from '../analytics/compare-results.js';
 import { run as datasetsCommand } from '../../services/cli/commands/datasets.js';
 import { run as uploadCommand } from '../../services/cli/commands/datasets-upload.js';

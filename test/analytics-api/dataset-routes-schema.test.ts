@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
 import { useNatsServer } from '../helpers/nats-server.js';
 import { startGateway, type GatewayFixture } from '../gateway/gateway-fixture.js';
-import { methodSubject } from '../../services/wire/gateway-methods.js';
+import { subjects } from '../../services/wire/api.js';
 
 const RECORD = { id: 'ds-1', name: 'ward3', rows: 12, schema: { columns: [{ name: 'age', type: 'numeric', min: 0, max: 120 }] }, createdAt: '2026-11-24T00:00:00.000Z' };
 
@@ -25,7 +25,7 @@ describe('data set routes: response schemas and forwarding', () => {
     gw = await startGateway(nats().url);
     responder = await connect({ servers: nats().url });
     const answer = (method: 'datasets.list' | 'datasets.delete', reply: (body: Record<string, unknown>) => unknown) => {
-      responder.subscribe(methodSubject(method), {
+      responder.subscribe(subjects.api(method), {
         callback: (_err, msg) => {
           const body = msg.json<Record<string, unknown>>();
           seen.push({ method, body });

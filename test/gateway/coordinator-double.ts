@@ -7,9 +7,7 @@
  * example, that a rejected request never reached `jobs.submit`.
  */
 import { connect, type NatsConnection, type Subscription } from 'nats';
-import type { JobStatus, Principal } from '../../services/wire/api.js';
-import { subjects } from '../../services/wire/api.js';
-import { methodSubject, type GatewayMethod } from '../../services/wire/gateway-methods.js';
+import { subjects, type CoordinatorMethod, type JobStatus, type Principal } from '../../services/wire/api.js';
 import { splitMessage } from '../../services/wire/chunked-message.js';
 import { MerkleTree } from '../../crypto-core/merkle/index.js';
 import { signCheckpoint, type NoteVerifier } from '../../crypto-core/checkpoint/index.js';
@@ -30,7 +28,7 @@ export interface RecordedCall {
 }
 
 /** Methods the double answers; anything else has no responder (NATS 503). */
-const ANSWERED: GatewayMethod[] = [
+const ANSWERED: CoordinatorMethod[] = [
   'registry.list',
   'jobs.submit',
   'jobs.get',
@@ -62,7 +60,7 @@ export class CoordinatorDouble {
   /** Services returned by registry.list. */
   services: { id: string; kind: 'party'; index: number; signingPublicKey: string; agreementPublicKey: string; status: 'up' }[] = [];
   /** Per-method handlers that take precedence over the built-in answers (tests plug in HE stand-ins here). */
-  readonly handlers: Partial<Record<GatewayMethod, (body: Record<string, unknown>) => unknown>> = {};
+  readonly handlers: Partial<Record<CoordinatorMethod, (body: Record<string, unknown>) => unknown>> = {};
   /** Creates a job of `kind` for `principal` (handlers of other submission methods use it). */
   createJob(principal: Principal, kind: string, payload: Record<string, unknown>): JobStatus {
     const id = `job-${this.#next++}`;
@@ -79,7 +77,7 @@ export class CoordinatorDouble {
   readonly audit = new DoubleAuditLog();
   readonly nc: NatsConnection;
   readonly #subs: Subscription[] = [];
-  readonly #served = new Set<GatewayMethod>();
+  readonly #served = new Set<CoordinatorMethod>();
   #next = 1;
 
   private constructor(nc: NatsConnection) {
@@ -95,7 +93,7 @@ export class CoordinatorDouble {
   }
 
   /** Answers `method` with `handler` from now on (subscribing when the double did not answer it before). */
-  async serve(method: GatewayMethod, handler: (body: Record<string, unknown>) => unknown): Promise<void> {
+  async serve(method: CoordinatorMethod, handler: (body: Record<string, unknown>) => unknown): Promise<void> {
     this.handlers[method] = handler;
     if (!this.#served.has(method)) {
       this.#subscribe(method);
@@ -103,11 +101,11 @@ export class CoordinatorDouble {
     }
   }
 
-  #subscribe(m: GatewayMethod): void {
+  #subscribe(m: CoordinatorMethod): void {
     this.#served.add(m);
     const nc = this.nc;
     this.#subs.push(
-      nc.subscribe(methodSubject(m), {
+      nc.subscribe(subjects.api(m), {
         callback: async (err, msg) => {
           if (err) return;
           const body = JSON.parse(Buffer.from(msg.data).toString('utf8')) as Record<string, unknown>;
@@ -132,7 +130,7 @@ export class CoordinatorDouble {
   }
 
   /** Calls of one method. */
-  callsOf(method: GatewayMethod): RecordedCall[] {
+  callsOf(method: CoordinatorMethod): RecordedCall[] {
     return this.calls.filter((c) => c.method === method);
   }
 
@@ -149,7 +147,7 @@ export class CoordinatorDouble {
     await this.nc.drain();
   }
 
-  #handle(method: GatewayMethod, body: Record<string, unknown>): unknown | Promise<unknown> {
+  #handle(method: CoordinatorMethod, body: Record<string, unknown>): unknown | Promise<unknown> {
     const custom = this.handlers[method];
     if (custom) return custom(body);
     const principal = body.principal as Principal | undefined;

@@ -10,10 +10,9 @@ import { ApiKeyStore, generateApiKey, hashApiKey } from '../../services/gateway/
 import { buildGateway } from '../../services/gateway/build-gateway.js';
 import { NatsCoordinatorClient } from '../../services/gateway/coordinator-client.js';
 import type { GatewayHttpConfig } from '../../services/gateway/gateway-config.js';
-import type { DenialEvent } from '../../services/wire/gateway-methods.js';
+import type { DenialEvent, Role } from '../../services/wire/api.js';
 import { generateSigningKeyPair, type SigningKeyPair } from '../../crypto-core/keys/signing.js';
 import { toHex } from '../../crypto-core/encoding.js';
-import type { Role } from '../../services/wire/api.js';
 import { CoordinatorDouble } from './coordinator-double.js';
 
 /** Identities of the fixture: id -> tenant and roles. */

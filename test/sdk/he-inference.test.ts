@@ -17,7 +17,7 @@ import { planHeModel } from '../../protocols/he/he-plan.js';
 import { inferPlain } from '../../protocols/he/plain-inference.js';
 import { loadSeal, type SealModule } from '../../crypto-core/he/seal-loader.js';
 import type { EvalKeyBundle } from '../../crypto-core/he/ckks-keys.js';
-import { heClientPlan } from '../../services/wire/gateway-methods.js';
+import { publicPlan } from '../../protocols/he/public-plan.js';
 import { fromLargeBase64 as fromBase64 } from '../../services/wire/large-base64.js';
 import type { CkksParams } from '../../crypto-core/he/ckks-params.js';
 
@@ -38,7 +38,7 @@ describe('MpcClient HE inference', () => {
     seal = await loadSeal();
     // The stand-in evaluates CKKS inside its jobs.result handler: give it time on a loaded machine.
     f = await startGateway(nats().url, { rateLimitMax: 10_000 }, 30_000);
-    f.double.handlers['models.hePlan'] = (b) => (b.modelId === 'bc' ? { plan: heClientPlan(plan) } : { error: { status: 404, code: 'unknown-model', message: `no model ${String(b.modelId)}` } });
+    f.double.handlers['models.hePlan'] = (b) => (b.modelId === 'bc' ? { plan: publicPlan(plan) } : { error: { status: 404, code: 'unknown-model', message: `no model ${String(b.modelId)}` } });
     f.double.handlers['he.registerKeys'] = (b) => {
       const id = `session-${bundles.size + 1}`;
       bundles.set(id, {

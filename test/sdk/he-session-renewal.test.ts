@@ -23,7 +23,7 @@ import { planHeModel } from '../../protocols/he/he-plan.js';
 import { inferPlain } from '../../protocols/he/plain-inference.js';
 import { loadSeal, type SealModule } from '../../crypto-core/he/seal-loader.js';
 import type { EvalKeyBundle } from '../../crypto-core/he/ckks-keys.js';
-import { heClientPlan } from '../../services/wire/gateway-methods.js';
+import { publicPlan } from '../../protocols/he/public-plan.js';
 import { fromLargeBase64 as fromBase64 } from '../../services/wire/large-base64.js';
 import type { CkksParams } from '../../crypto-core/he/ckks-params.js';
 import type { Principal } from '../../services/wire/api.js';
@@ -63,7 +63,7 @@ describe('MpcClient HE session renewal', () => {
     // The stand-in evaluates CKKS inside its jobs.result handler: give it time on a loaded machine.
     f = await startGateway(nats().url, { rateLimitMax: 10_000 }, 30_000);
     f.double.handlers['models.hePlan'] = (b) =>
-      b.modelId === 'bc' ? { plan: heClientPlan(plan) } : new ApiFailure('unknown-model', 404, `modelId: no HE model ${JSON.stringify(b.modelId)}`).toApiError();
+      b.modelId === 'bc' ? { plan: publicPlan(plan) } : new ApiFailure('unknown-model', 404, `modelId: no HE model ${JSON.stringify(b.modelId)}`).toApiError();
     f.double.handlers['he.registerKeys'] = (b) => {
       const id = `hs-${++registered}`;
       held.set(id, {

@@ -12,9 +12,8 @@ import { startInProcessCluster, type InProcessCluster } from '../../services/clu
 import { callCoordinator, waitForJob } from '../../services/cluster/coordinator-caller.js';
 import { openComputeResult, openComputeShares, prepareComputeRequest, prepareSeededComputeRequest } from '../../services/sdk/compute-client.js';
 import type { ComputeJobResult } from '../../services/wire/compute-job.js';
-import type { Principal } from '../../services/wire/api.js';
+import { type Principal, subjects } from '../../services/wire/api.js';
 import { DISPATCH_DOMAIN, signMessage, type DispatchMessage, type JobOrder } from '../../services/wire/job-messages.js';
-import { subjects } from '../../services/wire/api.js';
 import { ComputeRunner, computePayload, openComputeInputs, runComputeOp, sealComputeOutput } from '../../services/party/runners/compute-runner.js';
 import type { JobRunContext, JobRunner, JobRunOutcome } from '../../services/party/job-runner.js';
 import { makeShare, openChecked } from '../../protocols/rss/replicated-share.js';

@@ -23,8 +23,7 @@ import { fromBase64, fromHex, toBase64, toHex } from '../../crypto-core/encoding
 import { generateAgreementKeyPair } from '../../crypto-core/keys/agreement.js';
 import { decodeFixed, encodeFixed } from '../../crypto-core/ring/index.js';
 import { Prg } from '../../crypto-core/prg.js';
-import type { Principal } from '../../services/wire/api.js';
-import type { GatewayMethods } from '../../services/wire/gateway-methods.js';
+import type { CoordinatorMethods, Principal } from '../../services/wire/api.js';
 
 const server = useNatsServer();
 let cluster: InProcessCluster;
@@ -42,8 +41,8 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function call<M extends keyof GatewayMethods>(method: M, req: GatewayMethods[M]['req']): Promise<GatewayMethods[M]['res']> {
-  return (await callCoordinator(client, method as never, req, 30_000)) as GatewayMethods[M]['res'];
+async function call<M extends keyof CoordinatorMethods>(method: M, req: CoordinatorMethods[M]['req']): Promise<CoordinatorMethods[M]['res']> {
+  return (await callCoordinator(client, method as never, req, 30_000)) as CoordinatorMethods[M]['res'];
 }
 
 describe('model publication and MPC inference', () => {

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../usage-error.js';
 import { MpcClient } from '../../sdk/mpc-client.js';
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, resolveClientConfig, runClientCommand } from '../client-command.js';
-import type { DatasetRecord } from '../../wire/gateway-methods.js';
+import type { DatasetRecord } from '../../wire/api.js';
 
 const HELP = `usage: mpc datasets list [options]
        mpc datasets delete <id> [options]

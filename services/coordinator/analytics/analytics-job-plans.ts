@@ -4,7 +4,6 @@
  * `JobPlan` (validate the submission, cut it into per-party payloads, combine the parties'
  * results). Each party receives only its own sealed box; the combination checks that the three
  * parties agree (same manifest digest after an upload, same output layout after a query).
- * The lead registers them once the kinds are in PARTY_JOB_KINDS / CoordinatorJobKind.
  */
 import { canonicalJson } from '../../../crypto-core/canonical-json.js';
 import { fromHex } from '../../../crypto-core/encoding.js';
@@ -150,6 +149,3 @@ export const analyticsQueryPlan: AnalyticsJobPlan = {
     return out;
   },
 };
-
-/** The three plans, by kind. */
-export const ANALYTICS_JOB_PLANS: readonly AnalyticsJobPlan[] = [datasetUploadPlan, datasetDeletePlan, analyticsQueryPlan];

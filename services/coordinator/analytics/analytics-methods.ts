@@ -16,35 +16,23 @@ import { inject, injectable } from 'tsyringe';
 import { checkPolicy, checkSchema, DEFAULT_POLICY, sameSchema, type DatasetSchema, type DisclosurePolicy } from '../../../protocols/analytics/dataset-schema.js';
 import { PolicyDeniedError, QueryError, SchemaError } from '../../../protocols/analytics/errors.js';
 import type { Query } from '../../../protocols/analytics/query.js';
-import { ANALYTICS_JOB_KINDS, sha256Hex, uploadDigest, type AnalyticsQueryPayload, type DatasetUploadJobPayload, type DatasetUploadPartyResult } from '../../wire/analytics-jobs.js';
+import { sha256Hex, uploadDigest, type AnalyticsQueryPayload, type DatasetUploadJobPayload, type DatasetUploadPartyResult } from '../../wire/analytics-jobs.js';
 import { fromLargeBase64 } from '../../wire/large-base64.js';
 import { datasetDeletedEvent, datasetUploadedEvent, queryDeniedEvent, queryRunEvent } from './analytics-audit.js';
 import { authorizeQuery, datasetsVisibleTo, type CatalogEntry } from './query-policy.js';
-import type { DatasetRecord } from '../../wire/gateway-methods.js';
-import type { Principal } from '../../wire/api.js';
+import type { CoordinatorMethod, DatasetRecord, Principal } from '../../wire/api.js';
 import type { ApiExtension } from '../coordinator-api.js';
 import type { AuditSink } from '../audit/audit-sink.js';
 import { ApiFailure } from '../errors.js';
+import { checkPrincipal, requireRole } from '../principal-check.js';
 import type { JobBook } from '../jobs/job-book.js';
 import type { JobDispatcher } from '../jobs/job-dispatcher.js';
 import { AUDIT_SINK, JOB_BOOK, JOB_DISPATCHER } from '../tokens.js';
 
 /** The methods this module answers. */
-export const ANALYTICS_METHOD_NAMES = ['datasets.upload', 'datasets.list', 'datasets.delete', 'analytics.query'] as const;
+const ANALYTICS_METHODS = ['datasets.upload', 'datasets.list', 'datasets.delete', 'analytics.query'] as const satisfies readonly CoordinatorMethod[];
 
 const NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
-
-function principalOf(v: unknown): Principal {
-  const p = v as Principal;
-  if (typeof p !== 'object' || p === null || typeof p.tenant !== 'string' || typeof p.actor !== 'string' || !Array.isArray(p.roles)) {
-    throw new ApiFailure('invalid-request', 400, 'principal: expected { tenant, actor, roles }');
-  }
-  return p;
-}
-
-function requireRole(p: Principal, role: string, what: string): void {
-  if (!p.roles.includes(role as Principal['roles'][number]) && !p.roles.includes('admin')) throw new ApiFailure('permission-denied', 403, `${what} needs the '${role}' role`);
-}
 
 /** Analytics errors as API failures the gateway maps to problems. */
 function apiFailure(e: unknown): never {
@@ -71,15 +59,13 @@ export class AnalyticsMethods implements ApiExtension {
     @inject(AUDIT_SINK) private readonly audit: AuditSink,
   ) {}
 
-  handles(method: string, req: unknown): boolean {
-    if ((ANALYTICS_METHOD_NAMES as readonly string[]).includes(method)) return true;
-    // Analytics kinds only through the methods above, never by plain submission.
-    return method === 'jobs.submit' && (ANALYTICS_JOB_KINDS as readonly string[]).includes((req as { kind?: unknown } | null)?.kind as string);
+  handles(method: string): boolean {
+    return (ANALYTICS_METHODS as readonly string[]).includes(method);
   }
 
   async call(method: string, req: unknown): Promise<unknown> {
     const r = (req ?? {}) as Record<string, unknown>;
-    const principal = principalOf(r.principal);
+    const principal = checkPrincipal(r.principal);
     switch (method) {
       case 'datasets.upload':
         return await this.#upload(principal, r);

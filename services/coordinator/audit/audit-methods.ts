@@ -24,16 +24,14 @@ import type { AuditEntry, AuditEvent } from '../../wire/audit-entry.js';
 import type { AuditLog, ConsistencyProof, InclusionProof } from '../../audit/audit-log.js';
 import type { CheckpointSchedule, CheckpointScheduleOptions } from '../../audit/checkpoint-schedule.js';
 import { signCheckpointsOnActivity } from './audit-checkpoints.js';
-import type { AuditConsistencyProof, AuditInclusionProof, DenialEvent, GatewayExtraMethods } from '../../wire/gateway-methods.js';
+import type { AuditConsistencyProof, AuditInclusionProof, CoordinatorMethod, CoordinatorMethods, DenialEvent, Principal } from '../../wire/api.js';
 import type { ServiceLog } from '../../transport/service-log.js';
-import type { Principal } from '../../wire/api.js';
 import type { AuditSink } from './audit-sink.js';
 import { ApiFailure } from '../errors.js';
+import { checkPrincipal } from '../principal-check.js';
 
-/** The audit methods this module answers. */
-export type AuditMethodName = 'audit.checkpoint' | 'audit.entries' | 'audit.proof' | 'audit.export' | 'audit.denial';
-/** Every audit method name, for subscribing. */
-export const AUDIT_METHOD_NAMES: readonly AuditMethodName[] = ['audit.checkpoint', 'audit.entries', 'audit.proof', 'audit.export', 'audit.denial'];
+/** The methods this module answers. */
+const AUDIT_METHODS = ['audit.checkpoint', 'audit.entries', 'audit.proof', 'audit.export', 'audit.denial'] as const satisfies readonly CoordinatorMethod[];
 
 /** Largest page of `audit.entries` (the gateway's route allows the same). */
 export const MAX_AUDIT_ENTRIES_PAGE = 1000;
@@ -83,8 +81,7 @@ function invalid(message: string): never {
 }
 
 function checkReader(p: unknown): Principal {
-  const q = p as Principal;
-  if (typeof q !== 'object' || q === null || typeof q.tenant !== 'string' || q.tenant.length === 0 || typeof q.actor !== 'string' || !Array.isArray(q.roles)) invalid('principal: expected { tenant, actor, roles }');
+  const q = checkPrincipal(p);
   if (!q.roles.some((r) => READ_ROLES.has(r))) throw new ApiFailure('permission-denied', 403, `principal.roles: reading the audit log needs the auditor or admin role, ${q.actor} has ${q.roles.join(', ') || 'none'}`);
   return q;
 }
@@ -145,7 +142,7 @@ export class AuditMethods {
   }
 
   handles(method: string): boolean {
-    return (AUDIT_METHOD_NAMES as readonly string[]).includes(method);
+    return (AUDIT_METHODS as readonly string[]).includes(method);
   }
 
   /**
@@ -159,7 +156,7 @@ export class AuditMethods {
         return await this.denial(r);
       case 'audit.checkpoint':
         await this.#checkReader(method, r.principal);
-        return { checkpoint: await this.#reader().latestCheckpoint() } satisfies GatewayExtraMethods['audit.checkpoint']['res'];
+        return { checkpoint: await this.#reader().latestCheckpoint() } satisfies CoordinatorMethods['audit.checkpoint']['res'];
       case 'audit.entries':
         await this.#checkReader(method, r.principal);
         return this.entries(r);
@@ -175,7 +172,7 @@ export class AuditMethods {
   }
 
   /** `audit.entries`: entries from `from`, at most `limit` (capped by count and bytes). */
-  entries(r: Record<string, unknown>): GatewayExtraMethods['audit.entries']['res'] {
+  entries(r: Record<string, unknown>): CoordinatorMethods['audit.entries']['res'] {
     const log = this.#reader();
     const size = log.size;
     const from = checkCount(r.from ?? 0, 'from', Number.MAX_SAFE_INTEGER);
@@ -196,7 +193,7 @@ export class AuditMethods {
   }
 
   /** `audit.proof`: inclusion of `index` in the tree of `treeSize` (default: all), consistency from `fromSize`. */
-  proof(r: Record<string, unknown>): GatewayExtraMethods['audit.proof']['res'] {
+  proof(r: Record<string, unknown>): CoordinatorMethods['audit.proof']['res'] {
     const log = this.#reader();
     const size = log.size;
     const treeSize = r.treeSize === undefined ? size : checkCount(r.treeSize, 'treeSize', size);
@@ -216,7 +213,7 @@ export class AuditMethods {
    * `audit.export`: the latest checkpoint and every entry it covers. Entries not yet signed
    * get a checkpoint first when this coordinator signs on a schedule.
    */
-  async export(): Promise<GatewayExtraMethods['audit.export']['res']> {
+  async export(): Promise<CoordinatorMethods['audit.export']['res']> {
     const log = this.#reader();
     let note = await log.latestCheckpoint();
     if (this.#schedule && log.size > (note === null ? 0 : checkpointSize(note))) {
@@ -229,7 +226,7 @@ export class AuditMethods {
   }
 
   /** `audit.denial`: appends an `access.denied` event for a denial at the gateway; answers once it is stored. */
-  async denial(r: Record<string, unknown>): Promise<GatewayExtraMethods['audit.denial']['res']> {
+  async denial(r: Record<string, unknown>): Promise<CoordinatorMethods['audit.denial']['res']> {
     const e = checkDenial(r.event);
     const event: AuditEvent = {
       type: 'access.denied',

@@ -37,9 +37,10 @@ import { decodeEvalKeys } from '../../wire/he-codec.js';
 import { fromLargeBase64 } from '../../wire/large-base64.js';
 import type { ServiceLog } from '../../transport/service-log.js';
 import type { AuditEvent } from '../../wire/audit-entry.js';
-import type { CoordinatorMethods, JobPayloads, JobResults, ModelRecord, Principal } from '../../wire/api.js';
+import type { CoordinatorMethod, CoordinatorMethods, JobPayloads, JobResults, ModelRecord, Principal } from '../../wire/api.js';
 import type { AuditSink } from '../audit/audit-sink.js';
 import { ApiFailure } from '../errors.js';
+import { checkPrincipal } from '../principal-check.js';
 import { HeModelBook, type HeModelEntry, type HeSessionEntry } from './he-model-book.js';
 import { DEFAULT_HE_SETTINGS, HE_MODEL_BOOK, HE_SETTINGS, HE_WORKER_LINK, type HeSettings } from './he-tokens.js';
 import type { HeWorkerLink } from './he-worker-link.js';
@@ -69,10 +70,8 @@ export interface HeModelCatalog {
   add(record: ModelRecord, fingerprint: string, outputShape?: number[]): void | Promise<void>;
 }
 
-/** The HE methods this module answers. */
-export type HeMethodName = 'models.hePlan' | 'he.registerKeys';
-/** Every method name to subscribe for, beyond the colleague's METHOD_NAMES. */
-export const HE_METHOD_NAMES: readonly HeMethodName[] = ['models.hePlan', 'he.registerKeys'];
+/** The methods only this module answers (it also takes `models.publish` and `jobs.submit` of its kind). */
+const HE_METHODS = ['models.hePlan', 'he.registerKeys'] as const satisfies readonly CoordinatorMethod[];
 
 type AskOutcome<T extends HeRequestType> = { ok: true; result: HeReplyResults[T] } | { ok: false; code: string; message: string };
 type RequestBody<T extends HeRequestType> = Omit<Extract<HeRequest, { type: T }>, 'requestId' | 'to' | 'issuedAt'>;
@@ -85,12 +84,6 @@ const MAX_CIPHERTEXT_CHARS = 16 << 20;
 
 function invalid(message: string): never {
   throw new ApiFailure('invalid-request', 400, message);
-}
-
-function checkPrincipal(p: unknown): Principal {
-  const q = p as Principal;
-  if (typeof q !== 'object' || q === null || typeof q.tenant !== 'string' || q.tenant.length === 0 || typeof q.actor !== 'string' || !Array.isArray(q.roles)) invalid('principal: expected { tenant, actor, roles }');
-  return q;
 }
 
 function checkId(v: unknown, name: string): string {
@@ -133,7 +126,7 @@ export class HeMethods {
    */
   handles(method: string, req: unknown): boolean {
     const r = (req ?? {}) as { mode?: unknown; kind?: unknown };
-    return (HE_METHOD_NAMES as readonly string[]).includes(method) || (method === 'models.publish' && r.mode === 'he') || (method === 'jobs.submit' && r.kind === 'he-inference');
+    return (HE_METHODS as readonly string[]).includes(method) || (method === 'models.publish' && r.mode === 'he') || (method === 'jobs.submit' && r.kind === 'he-inference');
   }
 
   /**

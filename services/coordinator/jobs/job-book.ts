@@ -17,13 +17,10 @@ import type { JobKind, JobState, JobStatus, Principal } from '../../wire/api.js'
 import { ApiFailure } from '../errors.js';
 import { canTransition, isTerminal, progressOf } from './job-state.js';
 
-/** Kinds the coordinator runs: api.ts kinds, the generic compute job, model publication, analytics. */
-export type CoordinatorJobKind = JobKind | 'mpc-compute' | 'model-publish' | 'dataset-upload' | 'dataset-delete' | 'analytics-query';
-
 /** Everything the coordinator keeps about one job. */
 export interface JobRecord {
   status: JobStatus;
-  kind: CoordinatorJobKind;
+  kind: JobKind;
   tenant: string;
   actor: string;
   payload: unknown;
@@ -116,7 +113,7 @@ export class JobBook {
    * Creates a job, or returns the job an earlier request with the same idempotency key created.
    * @throws ApiFailure `idempotency-conflict` when the key was used with a different request.
    */
-  submit(principal: Principal, kind: CoordinatorJobKind, payload: unknown, idempotencyKey?: string): { record: JobRecord; created: boolean } {
+  submit(principal: Principal, kind: JobKind, payload: unknown, idempotencyKey?: string): { record: JobRecord; created: boolean } {
     const fingerprint = createHash('sha256').update(canonicalJson({ kind, payload })).digest('hex');
     const idemKey = idempotencyKey === undefined ? undefined : `${principal.tenant}\u0000${idempotencyKey}`;
     if (idemKey !== undefined) {
@@ -130,7 +127,7 @@ export class JobBook {
     const id = `job-${randomBytes(12).toString('base64url')}`;
     const at = this.#now().toISOString();
     const record: JobRecord = {
-      status: { id, kind: kind as JobKind, state: 'created', progress: 0, createdAt: at, updatedAt: at },
+      status: { id, kind, state: 'created', progress: 0, createdAt: at, updatedAt: at },
       kind,
       tenant: principal.tenant,
       actor: principal.actor,

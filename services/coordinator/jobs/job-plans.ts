@@ -5,15 +5,14 @@
  * three parties' results into the requester's result. One plan per kind, looked up by kind.
  */
 import { fromHex } from '../../../crypto-core/encoding.js';
-import type { JobPayloads, JobResults } from '../../wire/api.js';
+import type { JobKind, JobPayloads, JobResults, ModelPublishJobPayload } from '../../wire/api.js';
 import { computeSizes, type ComputeJobPayload, type ComputeJobResult, type ComputePartyPayload } from '../../wire/compute-job.js';
 import { ApiFailure } from '../errors.js';
-import type { CoordinatorJobKind } from './job-book.js';
 import type { PartyJobKind } from '../../wire/job-messages.js';
 
 /** How the coordinator handles one job kind. */
 export interface JobPlan {
-  readonly kind: CoordinatorJobKind;
+  readonly kind: JobKind;
   /** The party job kind dispatched for it. */
   readonly partyKind: PartyJobKind;
   /** @throws ApiFailure `invalid-request` naming the field. */
@@ -115,14 +114,6 @@ export const inferencePlan: JobPlan = {
     return out;
   },
 };
-
-/** Submission payload of `model-publish` (built by the coordinator from `models.publish`). */
-export interface ModelPublishJobPayload {
-  modelId: string;
-  name: string;
-  version: string;
-  sealedShares: [string, string, string];
-}
 
 /** Plan of `model-publish`: each party gets only its own sealed view; all three must report the same structure. */
 export const modelPublishPlan: JobPlan = {

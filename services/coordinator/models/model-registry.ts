@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { JetStreamClient } from 'nats';
-import type { ModelRecord } from '../../wire/gateway-methods.js';
+import type { ModelRecord } from '../../wire/api.js';
 import { ApiFailure } from '../errors.js';
 
 /** What the coordinator keeps per model. */

@@ -14,11 +14,11 @@ import { checkSealedSharePairs } from '../payload-checks.js';
 import { datasetParams, deleteDatasetResponse, listDatasetsResponse, queryBody, queryResponse, uploadDatasetBody, uploadDatasetResponse } from '../schemas.js';
 import { problemResponses } from './problem-responses.js';
 import { idempotencyHeaderSchema, idempotencyKey } from './idempotency-key.js';
-import type { GatewayExtraMethods } from '../../wire/gateway-methods.js';
+import type { CoordinatorMethods } from '../../wire/api.js';
 import { checkSchema, encodedWidth } from '../../../protocols/analytics/dataset-schema.js';
 import type { Query } from '../../../protocols/analytics/query.js';
 
-type UploadBody = Omit<GatewayExtraMethods['datasets.upload']['req'], 'principal' | 'idempotencyKey'>;
+type UploadBody = Omit<CoordinatorMethods['datasets.upload']['req'], 'principal' | 'idempotencyKey'>;
 
 /** Registers POST/GET /datasets, DELETE /datasets/:id and POST /queries (inside the /v1 scope). */
 export function registerDataRoutes(app: FastifyInstance, ctx: RouteContext): void {

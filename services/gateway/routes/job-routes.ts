@@ -7,9 +7,7 @@
  * a denial, since it cannot tell a wrong id from another tenant's job, on purpose.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { JobStatus, Principal } from '../../wire/api.js';
-import type { DenialEvent } from '../../wire/gateway-methods.js';
-import type { CoordinatorMethods } from '../../wire/api.js';
+import type { CoordinatorMethods, DenialEvent, JobStatus, Principal } from '../../wire/api.js';
 import type { RouteContext } from '../fastify-types.js';
 import { ProblemError } from '../problems.js';
 import { checkedShapeSize, checkSealedSharePairs, checkSealObject } from '../payload-checks.js';

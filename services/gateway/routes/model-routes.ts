@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { RouteContext } from '../fastify-types.js';
-import type { ModelMode } from '../../wire/gateway-methods.js';
+import type { ModelMode } from '../../wire/api.js';
 import { ProblemError } from '../problems.js';
 import { checkSealedBoxes, decodeBase64Field } from '../payload-checks.js';
 import { hePlanResponse, listModelsResponse, modelParams, publishModelBody, publishModelResponse } from '../schemas.js';
