@@ -7,9 +7,7 @@
 import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
-import type { AuditEventType } from '../wire/audit-entry.js';
 import type { ServiceLog } from '../transport/service-log.js';
-import type { JobState } from '../wire/api.js';
 import type { AuditSink } from './audit/audit-sink.js';
 import { CoordinatorApi } from './coordinator-api.js';
 import { JobBook } from './jobs/job-book.js';
@@ -17,6 +15,13 @@ import { JobDispatcher } from './jobs/job-dispatcher.js';
 import { computePlan, inferencePlan, modelPublishPlan, type JobPlan } from './jobs/job-plans.js';
 import { analyticsQueryPlan, datasetDeletePlan, datasetUploadPlan } from './analytics/analytics-job-plans.js';
 import type { PartyJobKind } from '../wire/job-kinds.js';
+import type { CheckpointScheduleOptions } from '../audit/checkpoint-schedule.js';
+import { AnalyticsMethods } from './analytics/analytics-methods.js';
+import { startAuditMethods, type AuditMethods } from './audit/audit-methods.js';
+import { auditJobChanges } from './audit/job-audit.js';
+import { registerHeMethods, type HeMethods } from './he/he-methods.js';
+import type { HeWorkerLink } from './he/he-worker-link.js';
+import type { HeSettings } from './he/he-tokens.js';
 
 /** The plan of every kind the parties run (a kind without one is a compile error). */
 export const PARTY_JOB_PLANS: { readonly [K in PartyJobKind]: JobPlan } = {
@@ -60,6 +65,14 @@ export interface CoordinatorParts {
   models?: ModelRegistry;
   /** The job book (default: in memory). */
   book?: JobBook;
+  /** The link to the HE workers. */
+  heLink: HeWorkerLink;
+  /** Settings of the HE path (timeouts, single-worker policy). */
+  he?: Partial<HeSettings>;
+  /** Largest reply the audit methods may give (the broker's max_payload), when known. */
+  maxReplyBytes?: () => number | undefined;
+  /** When a signing Merkle log signs checkpoints (default: within a second of new entries). */
+  auditCheckpoints?: CheckpointScheduleOptions;
 }
 
 /** The wired coordinator. */
@@ -70,17 +83,11 @@ export interface ComposedCoordinator {
   registry: ServiceRegistry;
   dispatcher: JobDispatcher;
   models: ModelRegistry;
+  /** The HE methods (HE workers, dual execution). */
+  he: HeMethods;
+  /** The audit API (reads of the Merkle log, gateway denials) and its checkpoint schedule. */
+  audit: AuditMethods;
 }
-
-const AUDIT_TYPE: Record<JobState, AuditEventType> = {
-  created: 'job.created',
-  placed: 'job.placed',
-  running: 'job.started',
-  finished: 'job.finished',
-  verified: 'job.verified',
-  failed: 'job.failed',
-  'failed-verification': 'job.failed-verification',
-};
 
 /**
  * Default timing: a minute per job; probes every half second; gone after two probes that find
@@ -109,24 +116,13 @@ export function composeCoordinator(parts: CoordinatorParts, parent: DependencyCo
   const dispatcher = c.resolve(JobDispatcher);
   c.register(JOB_DISPATCHER, { useValue: dispatcher });
   const api = c.resolve(CoordinatorApi);
-  book.onChange((rec) => {
-    try {
-      const err = rec.status.error;
-      const verdict = dispatcher.verdictEvent(rec.status.id);
-      void Promise.resolve(
-        parts.audit.append(verdict ?? {
-          type: AUDIT_TYPE[rec.status.state],
-          actor: settings.id,
-          jobId: rec.status.id,
-          tenant: rec.tenant,
-          ...(err?.party !== undefined ? { party: err.party } : {}),
-          ...(err ? { reason: `${err.code}: ${err.message}`.replace(/[A-Za-z0-9+/=_-]{40,}/g, '[...]').slice(0, 200) } : {}),
-          ...(rec.status.state === 'created' ? { hashes: { request: rec.fingerprint } } : {}),
-        }),
-      ).catch((e: unknown) => parts.log.warn('audit-append-failed', { jobId: rec.status.id, message: String(e) }));
-    } catch (e) {
-      parts.log.warn('audit-append-failed', { jobId: rec.status.id, message: String(e) });
-    }
-  });
-  return { container: c, api, book, registry, dispatcher, models };
+  auditJobChanges(book, dispatcher, parts.audit, settings.id, parts.log);
+  // Every feature's methods answer through the one API.
+  const he = registerHeMethods(c, { link: parts.heLink, ...(parts.he ? { settings: parts.he } : {}) });
+  api.extend(he);
+  const audit = startAuditMethods({ id: settings.id, sink: parts.audit, logger: parts.log, ...(parts.maxReplyBytes ? { maxReplyBytes: parts.maxReplyBytes } : {}), ...(parts.auditCheckpoints ? { checkpoints: parts.auditCheckpoints } : {}) });
+  api.extend(audit);
+  // Data sets and analytics queries, with the policy decided before any job is placed.
+  api.extend(c.resolve(AnalyticsMethods));
+  return { container: c, api, book, registry, dispatcher, models, he, audit };
 }

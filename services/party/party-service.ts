@@ -5,15 +5,14 @@
  * `subjects.jobReport(job)`, and announces itself (signed) on start, every few seconds, and
  * after every reconnect, so a restarted broker or coordinator relearns it without help.
  */
-import type { NatsConnection, Subscription } from 'nats';
+import type { NatsConnection } from 'nats';
 import { join } from 'node:path';
 import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
 import type { PartyIndex } from '../../protocols/channel/channel.js';
 import { subjects } from '../wire/api.js';
-import type { HealthReply } from '../wire/job-messages.js';
-import { publishAnnouncement } from '../transport/announce.js';
 import { connectService, type NatsEndpoint } from '../transport/nats-connection.js';
-import { MessageAssembler, splitMessage } from '../wire/chunked-message.js';
+import { splitMessage } from '../wire/chunked-message.js';
+import { NatsServiceRunner } from '../transport/nats-service-runner.js';
 import { ChannelStreamError } from '../transport/errors.js';
 import { jsonLineLog, type ServiceLog } from '../transport/service-log.js';
 import { composeParty } from './composition-root.js';
@@ -44,23 +43,17 @@ export interface PartyServiceOptions {
 }
 
 const enc = new TextEncoder();
-const dec = new TextDecoder();
 
 /** A running party. */
 export class PartyService {
   readonly nc: NatsConnection;
   readonly runtime: PartyRuntime;
-  readonly #opts: PartyServiceOptions;
-  readonly #log: ServiceLog;
-  readonly #subs: Subscription[] = [];
-  #timer: ReturnType<typeof setInterval> | undefined;
-  #stopped = false;
+  readonly #runner: NatsServiceRunner;
 
-  private constructor(nc: NatsConnection, runtime: PartyRuntime, opts: PartyServiceOptions, log: ServiceLog) {
-    this.nc = nc;
+  private constructor(runner: NatsServiceRunner, runtime: PartyRuntime) {
+    this.nc = runner.nc;
+    this.#runner = runner;
     this.runtime = runtime;
-    this.#opts = opts;
-    this.#log = log;
   }
 
   /** Connects, subscribes, announces. */
@@ -83,84 +76,23 @@ export class PartyService {
         },
       },
     });
-    const svc = new PartyService(nc, runtime, opts, log);
-    svc.#subscribe();
+    const runner = new NatsServiceRunner(nc, log);
+    runner.serve(subjects.jobDispatch(opts.id), { name: 'dispatch', reply: { kind: 'whole' }, handle: (raw) => runtime.handleDispatch(raw) });
+    runner.serveHealth(opts.id, () => ({ activeJobs: runtime.activeJobs, capabilities: runtime.kinds }));
     await nc.flush();
-    svc.#announce();
-    svc.#timer = setInterval(() => svc.#announce(), opts.announceIntervalMs ?? 3000);
-    svc.#timer.unref?.();
-    void svc.#watchStatus();
+    runner.announceEvery(opts.identity, () => ({ id: opts.id, kind: 'party', index: opts.index, capabilities: runtime.kinds }), opts.announceIntervalMs ?? 3000);
+    runner.watchStatus({
+      disconnect: (server) => runtime.failActive(new ChannelStreamError(opts.index, `party ${opts.index} lost its NATS connection (${server}); frames in flight may be lost`)),
+    });
     log.info('party-started', { id: opts.id, index: opts.index });
-    return svc;
-  }
-
-  #subscribe(): void {
-    const { id } = this.#opts;
-    const assembler = new MessageAssembler(64 << 20);
-    this.#subs.push(
-      this.nc.subscribe(subjects.jobDispatch(id), {
-        callback: (err, msg) => {
-          if (err) return this.#log.warn('dispatch-subscription-error', { message: err.message });
-          let raw: unknown;
-          try {
-            const whole = assembler.push(msg.data);
-            if (!whole) return;
-            raw = JSON.parse(dec.decode(whole));
-          } catch {
-            raw = undefined;
-          }
-          this.runtime
-            .handleDispatch(raw)
-            .then((reply) => msg.respond(enc.encode(JSON.stringify(reply))))
-            .catch((e: unknown) => this.#log.warn('dispatch-reply-failed', { message: String(e) }));
-        },
-      }),
-    );
-    this.#subs.push(
-      this.nc.subscribe(subjects.health(id), {
-        callback: (_err, msg) => {
-          try {
-            const reply: HealthReply = { id, ready: !this.#stopped, activeJobs: this.runtime.activeJobs, capabilities: this.#capabilities() };
-            msg.respond(enc.encode(JSON.stringify(reply)));
-          } catch (e) {
-            this.#log.warn('health-reply-failed', { message: String(e) });
-          }
-        },
-      }),
-    );
-  }
-
-  #capabilities(): string[] {
-    return this.runtime.kinds;
-  }
-
-  #announce(): void {
-    if (this.#stopped) return;
-    publishAnnouncement(this.nc, this.#opts.identity, { id: this.#opts.id, kind: 'party', index: this.#opts.index, capabilities: this.#capabilities() }, this.#log);
-  }
-
-  async #watchStatus(): Promise<void> {
-    for await (const s of this.nc.status()) {
-      if (s.type === 'reconnect') {
-        this.#log.info('nats-reconnected', { server: String(s.data) });
-        this.#announce();
-      } else if (s.type === 'disconnect') {
-        this.#log.warn('nats-disconnected', { server: String(s.data) });
-        this.runtime.failActive(new ChannelStreamError(this.#opts.index, `party ${this.#opts.index} lost its NATS connection (${String(s.data)}); frames in flight may be lost`));
-      }
-    }
+    return new PartyService(runner, runtime);
   }
 
   /** Aborts active jobs, drains the connection. Idempotent. */
   async stop(): Promise<void> {
-    if (this.#stopped) return;
-    this.#stopped = true;
-    if (this.#timer) clearInterval(this.#timer);
+    if (this.#runner.stopped) return;
+    this.#runner.halt();
     this.runtime.shutdown();
-    try {
-      await this.nc.drain();
-    } catch {
-      await this.nc.close().catch(() => undefined);
-    }
+    await this.#runner.stop();
   }
 }
