@@ -6,7 +6,7 @@
  * MPC inference: the input is fixed-point encoded, split into three replicated shares
  * (protocols/rss `shareSecret`), and party i's pair is sealed to party i's agreement key from
  * the registry, with associated data binding the model id, the request id (the client's fresh
- * X25519 key) and the slot i (services/sdk/sealed-share-pair). The gateway and coordinator
+ * X25519 key) and the slot i (services/wire/sealed-share-pair). The gateway and coordinator
  * carry only ciphertext. The job is followed over SSE (or polled); the three sealed output pairs
  * are opened with the ephemeral secret key and combined by `openChecked`, which compares the two
  * copies of each component, so a party that altered its output is caught, not trusted.

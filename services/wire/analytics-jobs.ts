@@ -3,7 +3,7 @@
  * The three party job kinds of analytics and what travels in them:
  *
  * - `dataset-upload`: a hospital's table (encodeRows layout, column-major) as party i's share
- *   pair sealed to party i with `datasetUploadAad(name, uploadId, i)` (sdk/sealed-share-pair).
+ *   pair sealed to party i with `datasetUploadAad(name, uploadId, i)` (wire/sealed-share-pair).
  *   `mode: 'create'` starts a data set, `'append'` adds another part with the same schema.
  * - `dataset-delete`: the parties erase every part of a data set and its manifest.
  * - `analytics-query`: the parties load the parts of the chosen data sets, run the secure query

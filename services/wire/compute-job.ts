@@ -5,7 +5,7 @@
  * computation with tolerance zero).
  *
  * The client splits x and y into replicated shares and seals to party i the pairs of x and of y
- * (sdk/sealed-share-pair format, x's pair then y's pair, each a sealed box) with associated data
+ * (wire/sealed-share-pair format, x's pair then y's pair, each a sealed box) with associated data
  * `"mpc-compute-input/v1\n" op "\n" requestId "\n" i`; party i seals its output pair to the
  * client with `"mpc-compute-output/v1\n" op "\n" requestId "\n" i`. The request id is the client's
  * public key (hex), as for inference, so a box cannot be moved to another request or slot.

@@ -12,7 +12,7 @@
  * file, as `mpc audit verify --key`), else the public key of the checkpoint's origin in
  * `.mpc/cluster.json`. With a key the export is verified before the command returns (exit 1
  * when it does not verify; the files are kept as evidence). Gateway URL and API key: see
- * services/sdk/client-command.ts (flags, then MPC_GATEWAY / MPC_API_KEY, then `.mpc`).
+ * services/cli/client-command.ts (flags, then MPC_GATEWAY / MPC_API_KEY, then `.mpc`).
  *
  * Straight from JetStream: the entries, the latest checkpoint and the checkpoint history. The
  * NATS URL comes from `--nats`, else the environment variable MPC_NATS_URL, else the field

@@ -1,7 +1,7 @@
 /**
  * @module services/party/runners/model-publish-runner
  * The `model-publish` job: the model owner's SDK shares the weights and seals party i's view
- * to party i (sdk/shared-model-codec, aad `modelShareAad(name, version, i)`); the coordinator
+ * to party i (wire/shared-model-codec, aad `modelShareAad(name, version, i)`); the coordinator
  * forwards each party only its own box; the party opens it, checks that it decodes as a shared
  * model, and stores it re-encrypted under its own storage key as object `model-<modelId>`.
  * No protocol messages are exchanged. The result names the public structure (input and output
