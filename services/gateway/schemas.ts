@@ -340,6 +340,8 @@ export const jobResultResponse = {
       properties: {
         shape: { type: 'array', items: { type: 'integer' } },
         sealedOutputs: { type: 'array', minItems: 3, maxItems: 3, items: { type: 'string' } },
+        /** MPC inference: each party's signature of its output statement (services/wire/output-statement). */
+        outputSignatures: { type: 'array', minItems: 3, maxItems: 3, items: { type: 'string' } },
         ciphertext: { type: 'string' },
         sha256: { type: 'string' },
         layout: outputLayoutSchema,

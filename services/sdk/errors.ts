@@ -61,3 +61,17 @@ export class RegistryError extends MpcError {
     super('registry', message);
   }
 }
+
+/**
+ * A result is not signed by the pinned parties: assembled by someone who holds only the
+ * client's public key (the gateway, the coordinator), or moved from another job or request.
+ * Nothing of it was opened.
+ */
+export class ResultSignatureError extends MpcError {
+  /** The party whose signature is missing or wrong. */
+  readonly party: number;
+  constructor(jobId: string, party: number, reason: string) {
+    super('result-signature', `job ${jobId}: party ${party}'s output ${reason}; the result is refused unopened`);
+    this.party = party;
+  }
+}

@@ -4,8 +4,10 @@
  */
 export { MpcClient } from './mpc-client.js';
 export { HeSession } from './he-session.js';
-export type { MpcClientOptions, TensorInput, InferenceResult, InferOptions, PendingMpcInference } from './mpc-client.js';
-export { GatewayProblemError, JobFailedError, JobTimeoutError, RegistryError } from './errors.js';
+export type { MpcClientOptions, TensorInput, InferenceResult, InferOptions, PendingMpcInference, PartyTrust } from './mpc-client.js';
+export { GatewayProblemError, JobFailedError, JobTimeoutError, RegistryError, ResultSignatureError } from './errors.js';
+export { parseTrustBundle, trustBundleFingerprint, verifyRotation, TRUST_BUNDLE_FORMAT } from '../wire/trust-bundle.js';
+export type { TrustBundle } from '../wire/trust-bundle.js';
 export { GatewayHttp } from './gateway-http.js';
 export type { GatewayCredentials, GatewayRequest } from './gateway-http.js';
 export { readJobEvents } from './job-events.js';

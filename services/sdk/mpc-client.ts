@@ -34,7 +34,9 @@ import type { AnalyticsQueryResult } from '../wire/analytics-jobs.js';
 import { checkSchema, type DatasetSchema, type DisclosurePolicy } from '../../protocols/analytics/dataset-schema.js';
 import type { Query } from '../../protocols/analytics/query.js';
 import { GatewayHttp, type GatewayCredentials } from './gateway-http.js';
-import { GatewayProblemError, JobFailedError, JobTimeoutError, RegistryError } from './errors.js';
+import { GatewayProblemError, JobFailedError, JobTimeoutError, RegistryError, ResultSignatureError } from './errors.js';
+import { parseTrustBundle, type TrustBundle } from '../wire/trust-bundle.js';
+import { boxDigest, verifyOutputStatement } from '../wire/output-statement.js';
 import { readJobEvents } from './job-events.js';
 import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad, shapeSize } from '../wire/sealed-share-pair.js';
 import { encodeSharedModel, modelShareAad } from '../wire/shared-model-codec.js';
@@ -51,6 +53,24 @@ export interface MpcClientOptions {
   fractionBits?: number;
   /** Polling interval when the event stream is unavailable (default 500 ms). */
   pollIntervalMs?: number;
+  /**
+   * The deployment's trust bundle (wire/trust-bundle; `mpc up` writes `.mpc/trust-bundle.json`),
+   * obtained out of band. With it, inputs are sealed only to its parties' keys and results
+   * accepted only when signed by them; the gateway's registry is never a source of keys.
+   * Without it the keys come from the gateway's registry, which the gateway could substitute:
+   * for development only.
+   */
+  trust?: TrustBundle;
+}
+
+/** The keys of the three parties this client seals to and accepts signatures from. */
+export interface PartyTrust {
+  /** X25519 agreement keys of parties 0, 1, 2. */
+  agreement: [Uint8Array, Uint8Array, Uint8Array];
+  /** Ed25519 signing keys (hex) of parties 0, 1, 2. */
+  signing: [string, string, string];
+  /** `pinned`: from the trust bundle; `registry`: as the gateway listed them. */
+  source: 'pinned' | 'registry';
 }
 
 /** A tensor in row-major order with its shape (including the batch dimension). */
@@ -91,6 +111,8 @@ export interface PendingMpcInference {
   requestId: string;
   /** The ephemeral key the parties seal the output to. */
   clientKey: AgreementKeyPair;
+  /** The parties the input was sealed to: only their signatures open the result. */
+  parties: PartyTrust;
   /** The exact submission (sealed inputs) and its idempotency key, for {@link MpcClient.resubmit}. */
   submission: { body: Record<string, unknown>; idempotencyKey: string };
 }
@@ -131,6 +153,7 @@ export class MpcClient {
   readonly http: GatewayHttp;
   readonly fractionBits: number;
   readonly #pollMs: number;
+  readonly #trust: TrustBundle | undefined;
   /** HE sessions by model id; `session` is set once the setup has resolved. */
   readonly #heSessions = new Map<string, { promise: Promise<HeSession>; session?: HeSession }>();
 
@@ -142,6 +165,7 @@ export class MpcClient {
     this.fractionBits = opts.fractionBits ?? DEFAULT_FRACTION_BITS;
     if (!Number.isInteger(this.fractionBits) || this.fractionBits < 0 || this.fractionBits > 32) throw new InvalidArgumentError(`fractionBits: expected integer 0..32, got ${opts.fractionBits}`);
     this.#pollMs = opts.pollIntervalMs ?? 500;
+    this.#trust = opts.trust === undefined ? undefined : parseTrustBundle(opts.trust);
   }
 
   /** Registered services with their public keys. */
@@ -149,15 +173,31 @@ export class MpcClient {
     return (await this.http.json<{ services: ServiceRecord[] }>({ method: 'GET', path: '/v1/registry' })).services;
   }
 
-  /** The agreement public keys of parties 0, 1, 2 from the registry. */
+  /** The agreement public keys of parties 0, 1, 2 (pinned, or from the registry without a trust bundle). */
   async partyKeys(): Promise<[Uint8Array, Uint8Array, Uint8Array]> {
+    return (await this.partyTrust()).agreement;
+  }
+
+  /**
+   * The parties' keys: from the trust bundle when the client has one (the registry is not
+   * consulted), else as the gateway's registry lists them.
+   */
+  async partyTrust(): Promise<PartyTrust> {
+    const listed = this.#trust?.parties ?? (await this.#registryParties());
+    return {
+      agreement: listed.map((p, i) => fromHex(p.agreementPublicKey, `party ${i} agreementPublicKey`, 32)) as PartyTrust['agreement'],
+      signing: listed.map((p) => p.signingPublicKey.toLowerCase()) as PartyTrust['signing'],
+      source: this.#trust ? 'pinned' : 'registry',
+    };
+  }
+
+  async #registryParties(): Promise<{ agreementPublicKey: string; signingPublicKey: string }[]> {
     const services = await this.registry();
-    const keys = [0, 1, 2].map((i) => {
+    return [0, 1, 2].map((i) => {
       const p = services.find((s) => s.kind === 'party' && s.index === i);
       if (!p) throw new RegistryError(`registry: no party with index ${i} is registered (have: ${services.filter((s) => s.kind === 'party').map((s) => s.index).join(', ') || 'none'})`);
-      return fromHex(p.agreementPublicKey, `registry party ${i} agreementPublicKey`, 32);
+      return p;
     });
-    return keys as [Uint8Array, Uint8Array, Uint8Array];
   }
 
   /** Published models (metadata). */
@@ -311,14 +351,15 @@ export class MpcClient {
       throw new InvalidArgumentError(`input.data: expected ${n} numbers for shape [${input.shape.join(', ')}], got ${input.data?.length}`);
     }
     const values = encodeFixed(Float64Array.from(input.data), this.fractionBits);
-    const keys = await this.partyKeys();
+    const parties = await this.partyTrust();
+    const keys = parties.agreement;
     const clientKey = generateAgreementKeyPair();
     const requestId = toHex(clientKey.publicKey);
     const shares = shareSecret(values, Prg.random(), input.shape);
     const sealedInputs = shares.map((s, i) => toBase64(seal(keys[i], encodeSharePair(s.a, s.b), inferenceInputAad(modelId, requestId, i)))) as [string, string, string];
     const submission = { body: { modelId, shape: [...input.shape], clientPublicKey: requestId, sealedInputs }, idempotencyKey: opts.idempotencyKey ?? randomBytes(16).toString('hex') };
     const res = await this.#submit(submission);
-    return { job: res.job, created: res.created, modelId, requestId, clientKey, submission };
+    return { job: res.job, created: res.created, modelId, requestId, clientKey, parties, submission };
   }
 
   /**
@@ -347,12 +388,25 @@ export class MpcClient {
   }
 
   /**
-   * Opens the three sealed output pairs and reconstructs with `openChecked`.
+   * Checks each party's signature of its output (wire/output-statement: this job, this model,
+   * the input box this client sealed to it, the output box, this client's key) against the keys
+   * the input was sealed to, then opens the three sealed output pairs and reconstructs with
+   * `openChecked`.
+   * @throws ResultSignatureError when a party's signature is missing or does not verify (nothing is opened).
    * @throws DecryptionError when a box was altered or is not for this request and slot.
    * @throws InconsistentShareError naming the suspect party when the two copies of a component differ.
    */
   openMpcResult(pending: PendingMpcInference, result: JobResults['mpc-inference']): { shape: number[]; data: Float64Array } {
     const n = shapeSize(result.shape, 'result.shape');
+    const sealedInputs = pending.submission.body.sealedInputs as string[];
+    for (const i of [0, 1, 2]) {
+      const box = result.sealedOutputs?.[i];
+      if (typeof box !== 'string') throw new ResultSignatureError(pending.job.id, i, 'box is missing');
+      const statement = { jobId: pending.job.id, kind: 'mpc-inference' as const, modelId: pending.modelId, party: i, inputDigest: boxDigest(sealedInputs[i]!), outputDigest: boxDigest(box, `sealedOutputs[${i}]`), clientPublicKey: pending.requestId };
+      if (!verifyOutputStatement(statement, result.outputSignatures?.[i], pending.parties.signing[i]!)) {
+        throw new ResultSignatureError(pending.job.id, i, `is not signed by party ${i}'s ${pending.parties.source === 'pinned' ? 'pinned' : 'registered'} key for this job and request`);
+      }
+    }
     const shares = result.sealedOutputs.map((b64, i) => {
       const plain = openBox(pending.clientKey.secretKey, fromLargeBase64(b64, `sealedOutputs[${i}]`), inferenceOutputAad(pending.modelId, pending.requestId, i));
       const [a, b] = decodeSharePair(plain, n);

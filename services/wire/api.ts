@@ -128,6 +128,8 @@ export interface JobResults {
     shape: number[];
     /** sealedOutputs[i]: party i's output share pair sealed to the client's key (base64). */
     sealedOutputs: [string, string, string];
+    /** outputSignatures[i]: party i's Ed25519 signature (base64) of its output statement (wire/output-statement). */
+    outputSignatures: [string, string, string];
   };
   'he-inference': {
     ciphertext: string;

@@ -4,6 +4,7 @@
  * (test/gateway/coordinator-double.ts) and stand-in parties that compute y = 2x on their shares
  * (a linear map, no interaction); plus the config resolution and the exit-code mapping.
  */
+import { signStandInOutputs, standInSigners } from '../helpers/stand-in-party-signatures.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,7 @@ import { run as upload } from '../../services/cli/commands/datasets-upload.js';
 import { run as query } from '../../services/cli/commands/query.js';
 
 const PARTIES = [generateAgreementKeyPair(), generateAgreementKeyPair(), generateAgreementKeyPair()];
+const SIGNERS = standInSigners();
 
 describe('client commands', () => {
   const nats = useNatsServer();
@@ -35,7 +37,7 @@ describe('client commands', () => {
 
   beforeAll(async () => {
     f = await startGateway(nats().url, { rateLimitMax: 10_000 });
-    f.double.services = PARTIES.map((k, i) => ({ id: `party-${i}`, kind: 'party' as const, index: i, signingPublicKey: '00'.repeat(32), agreementPublicKey: toHex(k.publicKey), status: 'up' as const }));
+    f.double.services = PARTIES.map((k, i) => ({ id: `party-${i}`, kind: 'party' as const, index: i, signingPublicKey: toHex(SIGNERS[i]!.publicKey), agreementPublicKey: toHex(k.publicKey), status: 'up' as const }));
     f.double.onSubmit = (id) => setTimeout(() => f.double.advance(id, 'verified', 1, { stats: { rounds: 1, bytesPerParty: 48, durationMs: 3 } }), 5);
     f.double.resultFor = (job) => {
       const p = job.payload as { modelId: string; shape: number[]; clientPublicKey: string; sealedInputs: string[] };
@@ -44,7 +46,7 @@ describe('client commands', () => {
         const [a, b] = decodeSharePair(openBox(k.secretKey, fromBase64(p.sealedInputs[i]!), inferenceInputAad(p.modelId, p.clientPublicKey, i)), n);
         return toBase64(seal(fromHex(p.clientPublicKey, 'k', 32), encodeSharePair(tsRing.scalarMul(a, 2n), tsRing.scalarMul(b, 2n)), inferenceOutputAad(p.modelId, p.clientPublicKey, i)));
       });
-      return { shape: p.shape, sealedOutputs };
+      return { shape: p.shape, sealedOutputs, outputSignatures: signStandInOutputs(SIGNERS, job.status.id, p, sealedOutputs) };
     };
     url = await f.app.listen({ port: 0, host: '127.0.0.1' });
     dir = await mkdtemp(join(tmpdir(), 'mpc-cli-'));

@@ -7,6 +7,7 @@
  * wait, opening and checked reconstruction are all real; the result is compared with the same
  * computation in the clear within 2^-14 (fixed point, f = 16, times the scalar 3).
  */
+import { signStandInOutputs, standInSigners } from '../helpers/stand-in-party-signatures.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { useNatsServer } from '../helpers/nats-server.js';
@@ -23,6 +24,7 @@ import { encodeRows } from '../../protocols/analytics/encode-rows.js';
 import type { DatasetSchema } from '../../protocols/analytics/dataset-schema.js';
 
 const PARTIES = [generateAgreementKeyPair(), generateAgreementKeyPair(), generateAgreementKeyPair()];
+const SIGNERS = standInSigners();
 const SCALE = 3n;
 const OFFSET = 1.5;
 
@@ -38,7 +40,7 @@ describe('MpcClient against a gateway', () => {
 
   beforeAll(async () => {
     f = await startGateway(nats().url, { rateLimitMax: 10_000 });
-    f.double.services = PARTIES.map((k, i) => ({ id: `party-${i}`, kind: 'party' as const, index: i, signingPublicKey: '00'.repeat(32), agreementPublicKey: toHex(k.publicKey), status: 'up' as const }));
+    f.double.services = PARTIES.map((k, i) => ({ id: `party-${i}`, kind: 'party' as const, index: i, signingPublicKey: toHex(SIGNERS[i]!.publicKey), agreementPublicKey: toHex(k.publicKey), status: 'up' as const }));
     // Drive each job: running, then verified (or failed) a moment later.
     f.double.onSubmit = (id) => {
       setTimeout(() => f.double.advance(id, 'running', 0.5), 5);
@@ -61,7 +63,7 @@ describe('MpcClient against a gateway', () => {
         return toBase64(seal(client, encodeSharePair(ya, yb), inferenceOutputAad(p.modelId, p.clientPublicKey, i)));
       });
       if (fault === 'swap-boxes') outs = [outs[1]!, outs[0]!, outs[2]!];
-      return { shape: p.shape, sealedOutputs: outs };
+      return { shape: p.shape, sealedOutputs: outs, outputSignatures: signStandInOutputs(SIGNERS, job.status.id, p, outs) };
     };
     url = await f.app.listen({ port: 0, host: '127.0.0.1' });
   });

@@ -16,6 +16,7 @@ import { NatsCoordinatorClient } from '../../services/gateway/coordinator-client
 import { ApiKeyStore, generateApiKey, hashApiKey } from '../../services/gateway/api-key-store.js';
 import { MpcClient } from '../../services/sdk/index.js';
 import { GatewayProblemError } from '../../services/sdk/errors.js';
+import type { JobResults } from '../../services/wire/api.js';
 import { connect, type NatsConnection } from 'nats';
 import type { FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
@@ -108,7 +109,7 @@ describe('gateway + SDK with the real coordinator and parties', () => {
     // The owner still gets its result: the first submission's key opens it.
     const job = await alice.waitForJob(first.job.id, { timeoutMs: 30_000 });
     const res = await alice.jobResult(job.id);
-    const y = alice.openMpcResult(first, res.result as { shape: number[]; sealedOutputs: [string, string, string] });
+    const y = alice.openMpcResult(first, res.result as JobResults['mpc-inference']);
     const want = evaluatePlain(importOnnx(ONNX), Float64Array.from(row), 1).output;
     y.data.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(TOL));
   });

@@ -6,6 +6,7 @@
  * seals its output share pair to the client (`inferenceOutputAad`). The coordinator and the
  * broker see only sealed boxes; the client opens the three pairs with the checked open.
  */
+import { boxDigest, signOutputStatement, type OutputStatement } from '../../wire/output-statement.js';
 import { open as openBox, seal } from '../../../crypto-core/sealed-box.js';
 import { fromHex, toBase64 } from '../../../crypto-core/encoding.js';
 import { createProtocolContext } from '../../../protocols/rss/context.js';
@@ -68,7 +69,10 @@ export class InferenceRunner implements JobRunner {
     const t0 = performance.now();
     const out = await evaluateSecureModel(protocol, model, makeShare(a, b, p.shape), batch);
     const ms = performance.now() - t0;
-    const sealed = seal(fromHex(p.clientPublicKey, 'clientPublicKey', 32), encodeSharePair(out.output.a, out.output.b), inferenceOutputAad(p.modelId, p.clientPublicKey, self));
-    return { result: { shape: [batch, ...out.outputShape], sealedOutput: toBase64(sealed) }, iterationMs: [ms], output: makeShare(out.output.a, out.output.b) };
+    const sealedOutput = toBase64(seal(fromHex(p.clientPublicKey, 'clientPublicKey', 32), encodeSharePair(out.output.a, out.output.b), inferenceOutputAad(p.modelId, p.clientPublicKey, self)));
+    // The client checks this signature against the party's pinned key before opening the box.
+    const statement: OutputStatement = { jobId: ctx.order.jobId, kind: 'mpc-inference', modelId: p.modelId, party: self, inputDigest: boxDigest(p.sealedInput), outputDigest: boxDigest(sealedOutput), clientPublicKey: p.clientPublicKey };
+    const signature = signOutputStatement(statement, ctx.identity.signing);
+    return { result: { shape: [batch, ...out.outputShape], sealedOutput, signature }, iterationMs: [ms], output: makeShare(out.output.a, out.output.b) };
   }
 }

@@ -1,0 +1,51 @@
+/**
+ * @module services/wire/output-statement
+ * What a party signs when it releases an output to a client: the job, the model, the digest of
+ * the sealed input box it received from that client, the digest of the sealed output box it
+ * made, and the client's key. The SDK rebuilds the statement from what it sent and what it got
+ * and checks each party's signature against the party's pinned key before opening anything, so
+ * a result assembled by the gateway or coordinator (who see the client's public key and could
+ * seal shares of any value to it) is refused, and so is a genuine box moved to another job.
+ */
+import { createHash } from 'node:crypto';
+import { fromBase64, toHex } from '../../crypto-core/encoding.js';
+import { signMessage, verifyMessage } from './job-messages.js';
+
+/** Signature domain of output statements. */
+export const OUTPUT_STATEMENT_DOMAIN = 'mpc-output/v1';
+
+/** The statement of party `party` about its output of one inference job. */
+export interface OutputStatement {
+  jobId: string;
+  kind: 'mpc-inference';
+  modelId: string;
+  party: number;
+  /** SHA-256 (hex) of the sealed input box (decoded bytes) the party opened. */
+  inputDigest: string;
+  /** SHA-256 (hex) of the sealed output box (decoded bytes) the party made. */
+  outputDigest: string;
+  /** The client's X25519 public key (hex) the output is sealed to. */
+  clientPublicKey: string;
+}
+
+/** SHA-256 (hex) of a sealed box given in base64. */
+export function boxDigest(boxBase64: string, name = 'box'): string {
+  return toHex(createHash('sha256').update(fromBase64(boxBase64, name)).digest());
+}
+
+/** The party's signature (base64) of `statement`. */
+export function signOutputStatement(statement: OutputStatement, key: { publicKey: Uint8Array; secretKey: Uint8Array }): string {
+  return signMessage(OUTPUT_STATEMENT_DOMAIN, statement, key).signature;
+}
+
+/** Whether `signature` is `signerHex`'s signature of `statement`. Never throws. */
+export function verifyOutputStatement(statement: OutputStatement, signature: unknown, signerHex: string): boolean {
+  try {
+    if (typeof signature !== 'string') return false;
+    const signer = new Uint8Array(Buffer.from(signerHex, 'hex'));
+    if (signer.length !== 32) return false;
+    return verifyMessage(OUTPUT_STATEMENT_DOMAIN, { body: statement, signer: signerHex, signature }, signer) !== undefined;
+  } catch {
+    return false;
+  }
+}
