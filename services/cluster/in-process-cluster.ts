@@ -4,6 +4,7 @@
  * a running NATS server: for protocol and transport tests and for benchmarks where the process
  * boundary does not matter. `startLocalCluster` runs the same services as separate processes.
  */
+import { makeTrustBundle, type TrustBundle } from '../wire/trust-bundle.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +38,8 @@ export interface InProcessCluster {
   identities: { coordinator: ServiceIdentity; parties: ServiceIdentity[] };
   /** Parties' X25519 public keys (hex) by index. */
   partyAgreementKeys: [string, string, string];
+  /** The keys a client of this cluster pins (wire/trust-bundle). */
+  trustBundle: TrustBundle;
   logs: { coordinator: MemoryLog; parties: MemoryLog[] };
   audit: AuditSink;
   /** Waits until the coordinator sees all three parties up. */
@@ -75,6 +78,7 @@ export async function startInProcessCluster(opts: InProcessClusterOptions): Prom
     parties,
     identities: { coordinator: coordId, parties: partyIds },
     partyAgreementKeys: trusted.map((t) => t.agreementPublicKey) as [string, string, string],
+    trustBundle: makeTrustBundle({ deployment: 'in-process', parties: trusted, coordinator: { id: 'coordinator', signingPublicKey: publicIdentity(coordId).signingPublicKey } }),
     logs,
     audit,
     async ready(timeoutMs = 10_000) {

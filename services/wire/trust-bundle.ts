@@ -144,3 +144,27 @@ export function verifyRotation(current: TrustBundle, next: TrustBundle): { ok: t
   }
   return { ok: true };
 }
+
+/** What a deployment's keys are, as its operator knows them. */
+export interface TrustBundleKeys {
+  deployment: string;
+  parties: readonly { id: string; signingPublicKey: string; agreementPublicKey: string }[];
+  coordinator: PinnedSigner;
+  heWorkers?: readonly PinnedSigner[];
+  auditLogKey?: string;
+  /** Default: now. */
+  issuedAt?: Date;
+}
+
+/** A checked bundle of `keys` (parties in index order). */
+export function makeTrustBundle(keys: TrustBundleKeys): TrustBundle {
+  return parseTrustBundle({
+    format: TRUST_BUNDLE_FORMAT,
+    deployment: keys.deployment,
+    issuedAt: (keys.issuedAt ?? new Date()).toISOString(),
+    parties: keys.parties.map((p, index) => ({ id: p.id, index, signingPublicKey: p.signingPublicKey, agreementPublicKey: p.agreementPublicKey })),
+    coordinator: keys.coordinator,
+    heWorkers: [...(keys.heWorkers ?? [])],
+    ...(keys.auditLogKey ? { auditLogKey: keys.auditLogKey } : {}),
+  });
+}
