@@ -14,6 +14,7 @@
  * Adding a service (the gateway, an HE worker) is one more {@link LocalServiceSpec}: a name, its
  * NATS permissions, its config file and its command.
  */
+import { makeTrustBundle, TRUST_BUNDLE_FILE } from '../wire/trust-bundle.js';
 import { ensureIdentity } from './service-identity.js';
 import { heWorkerServiceSpecs, heWorkerTrustEntries } from './he-worker-cluster.js';
 import type { ClusterFile, LocalServiceSpec } from './local-service-spec.js';
@@ -285,5 +286,13 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     startedAt: new Date().toISOString(),
   };
   writeFileSync(cluster.clusterFile, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 });
+  // The keys clients pin, to be handed out of band (docs/deployment.md "Trust bundle").
+  const bundle = makeTrustBundle({
+    deployment: `local:${dir}`,
+    parties: PARTY_IDS.map((id) => ({ id, ...keys[id]! })),
+    coordinator: { id: 'coordinator', signingPublicKey: keys.coordinator!.signingPublicKey },
+    heWorkers: heIds.map((id) => ({ id, signingPublicKey: keys[id]!.signingPublicKey })),
+  });
+  writeFileSync(join(dir, TRUST_BUNDLE_FILE), JSON.stringify(bundle, null, 2) + '\n');
   return cluster;
 }

@@ -46,7 +46,7 @@ export async function inferenceStory(clients: InferenceStoryClients, say: (line:
   if (secureClasses.some((c, i) => c !== clearClasses[i]) || !(maxDiff <= 1e-2)) {
     throw new Error(`secure predictions differ from the clear model (max logit difference ${maxDiff})`);
   }
-  say(`  check: same classes as the model in the clear; max logit difference ${maxDiff.toExponential(1)}`);
+  say(`  check: same classes as the model in the clear; max logit difference ${maxDiff.toExponential(1)}; the three parties' signatures of their outputs verified before opening`);
 
   if (!opts.he) {
     say('CKKS inference: skipped (no HE workers in this deployment)');

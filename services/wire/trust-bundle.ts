@@ -18,6 +18,8 @@ import { sign, verifySignature } from '../../crypto-core/keys/signing.js';
 
 /** Format tag of a trust bundle file. */
 export const TRUST_BUNDLE_FORMAT = 'mpc-trust-bundle/v1';
+/** File name of the bundle in a cluster directory (`mpc up` writes it; the CLI reads it). */
+export const TRUST_BUNDLE_FILE = 'trust-bundle.json';
 /** Signature domain of rotation signatures. */
 export const ROTATION_DOMAIN = 'mpc-trust-rotation/v1';
 

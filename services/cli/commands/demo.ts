@@ -14,14 +14,16 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { UsageError } from '../usage-error.js';
 import { MpcClient } from '../../sdk/mpc-client.js';
+import { parseTrustBundle, trustBundleFingerprint, TRUST_BUNDLE_FILE } from '../../wire/trust-bundle.js';
 import { startFullCluster, type FullCluster } from '../../cluster/full-cluster.js';
 import { runStory, type StoryReport } from '../../demo/story.js';
 import { hospitalStory } from '../../demo/story-hospitals.js';
 import { inferenceStory } from '../../demo/story-inference.js';
 import { auditStory } from '../../demo/story-audit.js';
 
-const HELP = `usage: mpc demo [--gateway <url> --keys <demo-api-keys.json> --coordinator-key <hex>] [--dir <dir>] [--json]
-  Without --gateway, starts a local cluster in a temporary folder (or --dir) and stops it at the end.
+const HELP = `usage: mpc demo [--gateway <url> --keys <demo-api-keys.json> --coordinator-key <hex> --trust-bundle <file>] [--dir <dir>] [--json]
+  Without --gateway, starts a local cluster in a temporary folder (or --dir) and stops it at the end;
+  the clients pin the parties' keys from the cluster's trust bundle (with --gateway: --trust-bundle).
 `;
 
 /** Runs the demo. */
@@ -34,6 +36,7 @@ export async function run(args: string[]): Promise<number> {
         gateway: { type: 'string' },
         keys: { type: 'string' },
         'coordinator-key': { type: 'string' },
+        'trust-bundle': { type: 'string' },
         dir: { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -56,6 +59,7 @@ export async function run(args: string[]): Promise<number> {
   let gatewayUrl: string;
   let keys: Record<string, string>;
   let coordinatorKey: string;
+  let trustFile: string | undefined = values['trust-bundle'];
   if (values.gateway) {
     if (!values.keys || !values['coordinator-key']) throw new UsageError('--gateway needs --keys <demo-api-keys.json> and --coordinator-key <hex>');
     gatewayUrl = values.gateway;
@@ -67,12 +71,19 @@ export async function run(args: string[]): Promise<number> {
     gatewayUrl = cluster.gatewayUrl;
     keys = cluster.demoKeys;
     coordinatorKey = cluster.keys.coordinator!.signingPublicKey;
+    trustFile = join(dir, TRUST_BUNDLE_FILE);
     echo(`Cluster ready in ${((performance.now() - t0) / 1000).toFixed(1)} s; gateway ${gatewayUrl}`);
   }
+  const trust = trustFile === undefined ? undefined : parseTrustBundle(JSON.parse(readFileSync(trustFile, 'utf8')));
+  echo(
+    trust
+      ? `Pinned trust bundle ${trustBundleFingerprint(trust)}: inputs are sealed only to its three parties, results accepted only with their signatures`
+      : 'No trust bundle (--trust-bundle): party keys come from the gateway registry, which this gateway could substitute',
+  );
   const client = (id: string): MpcClient => {
     const apiKey = keys[id];
     if (!apiKey) throw new UsageError(`no API key for '${id}' in the demo keys`);
-    return new MpcClient({ gatewayUrl, apiKey, pollIntervalMs: 100 });
+    return new MpcClient({ gatewayUrl, apiKey, pollIntervalMs: 100, ...(trust ? { trust } : {}) });
   };
   const runId = randomBytes(3).toString('hex');
   const reports: StoryReport[] = [];
