@@ -36,7 +36,7 @@ import type { Query } from '../../protocols/analytics/query.js';
 import { GatewayHttp, type GatewayCredentials } from './gateway-http.js';
 import { GatewayProblemError, JobFailedError, JobTimeoutError, RegistryError, ResultSignatureError } from './errors.js';
 import { parseTrustBundle, type TrustBundle } from '../wire/trust-bundle.js';
-import { boxDigest, verifyOutputStatement } from '../wire/output-statement.js';
+import { boxDigest, jsonDigest, verifyOutputStatement, type OutputStatement } from '../wire/output-statement.js';
 import { readJobEvents } from './job-events.js';
 import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad, shapeSize } from '../wire/sealed-share-pair.js';
 import { encodeSharedModel, modelShareAad } from '../wire/shared-model-codec.js';
@@ -146,6 +146,22 @@ function checkModelId(v: unknown): string {
 function checkId(name: string, v: unknown): string {
   if (typeof v !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(v)) throw new InvalidArgumentError(`${name}: expected 1-128 characters of [A-Za-z0-9_-], got ${JSON.stringify(v)}`);
   return v;
+}
+
+/**
+ * Checks each party's signature of its output statement (`statement(i)` plus the digest of box
+ * i) against `parties`' signing keys; nothing is opened before all three pass.
+ * @throws ResultSignatureError naming the first party whose signature is missing or wrong.
+ */
+function checkOutputSignatures(parties: PartyTrust, result: { sealedOutputs: readonly string[]; outputSignatures?: readonly string[] }, statement: (i: number) => Omit<OutputStatement, 'outputDigest'>): void {
+  for (const i of [0, 1, 2]) {
+    const s = statement(i);
+    const box = result.sealedOutputs?.[i];
+    if (typeof box !== 'string') throw new ResultSignatureError(s.jobId, i, 'box is missing');
+    if (!verifyOutputStatement({ ...s, outputDigest: boxDigest(box, `sealedOutputs[${i}]`) }, result.outputSignatures?.[i], parties.signing[i]!)) {
+      throw new ResultSignatureError(s.jobId, i, `is not signed by party ${i}'s ${parties.source === 'pinned' ? 'pinned' : 'registered'} key for this job and request`);
+    }
+  }
 }
 
 /** The SDK client of one gateway. */
@@ -399,14 +415,7 @@ export class MpcClient {
   openMpcResult(pending: PendingMpcInference, result: JobResults['mpc-inference']): { shape: number[]; data: Float64Array } {
     const n = shapeSize(result.shape, 'result.shape');
     const sealedInputs = pending.submission.body.sealedInputs as string[];
-    for (const i of [0, 1, 2]) {
-      const box = result.sealedOutputs?.[i];
-      if (typeof box !== 'string') throw new ResultSignatureError(pending.job.id, i, 'box is missing');
-      const statement = { jobId: pending.job.id, kind: 'mpc-inference' as const, modelId: pending.modelId, party: i, inputDigest: boxDigest(sealedInputs[i]!), outputDigest: boxDigest(box, `sealedOutputs[${i}]`), clientPublicKey: pending.requestId };
-      if (!verifyOutputStatement(statement, result.outputSignatures?.[i], pending.parties.signing[i]!)) {
-        throw new ResultSignatureError(pending.job.id, i, `is not signed by party ${i}'s ${pending.parties.source === 'pinned' ? 'pinned' : 'registered'} key for this job and request`);
-      }
-    }
+    checkOutputSignatures(pending.parties, result, (i) => ({ jobId: pending.job.id, kind: 'mpc-inference', subject: pending.modelId, party: i, inputDigest: boxDigest(sealedInputs[i]!), clientPublicKey: pending.requestId }));
     const shares = result.sealedOutputs.map((b64, i) => {
       const plain = openBox(pending.clientKey.secretKey, fromLargeBase64(b64, `sealedOutputs[${i}]`), inferenceOutputAad(pending.modelId, pending.requestId, i));
       const [a, b] = decodeSharePair(plain, n);
@@ -525,8 +534,11 @@ export class MpcClient {
   async queryResult(submitted: { jobId: string; request: QueryRequest }, schema: DatasetSchema, opts: { timeoutMs?: number; onProgress?: (job: JobStatus) => void } = {}): Promise<QueryResult> {
     await this.waitForJob(submitted.jobId, opts);
     const res = await this.jobResult(submitted.jobId);
-    if (res.kind !== ('analytics-query' as JobKind)) throw new InvalidArgumentError(`job ${submitted.jobId}: expected an analytics-query result, got ${res.kind}`);
-    return openQueryResult(submitted.request, schema, res.result as unknown as AnalyticsQueryResult);
+    if (res.kind !== 'analytics-query') throw new InvalidArgumentError(`job ${submitted.jobId}: expected an analytics-query result, got ${res.kind}`);
+    const result = res.result as AnalyticsQueryResult;
+    const layoutDigest = jsonDigest(result.layout);
+    checkOutputSignatures(await this.partyTrust(), result, (i) => ({ jobId: submitted.jobId, kind: 'analytics-query', subject: jsonDigest(submitted.request.query), party: i, inputDigest: layoutDigest, clientPublicKey: submitted.request.clientPublicKey }));
+    return openQueryResult(submitted.request, schema, result);
   }
 
   /** The latest signed checkpoint (C2SP signed-note text), or null before the first. */

@@ -57,7 +57,8 @@ export interface AnalyticsPartySet {
   readonly stores: readonly ShareStore[];
   readonly logs: readonly MemoryLog[];
   /** Runs one job of `kind` with party i's payload `payloads[i]`. Rejects with the first party's error. */
-  run(kind: AnalyticsJobKind, payloads: readonly [unknown, unknown, unknown]): Promise<PartySetJobOutcome>;
+  /** Runs one job; `jobId` (default: a fresh one) is what the parties sign their outputs under. */
+  run(kind: AnalyticsJobKind, payloads: readonly [unknown, unknown, unknown], jobId?: string): Promise<PartySetJobOutcome>;
   close(): Promise<void>;
 }
 
@@ -108,8 +109,8 @@ export async function startAnalyticsParties(opts: AnalyticsPartySetOptions): Pro
     identities,
     stores,
     logs,
-    async run(kind, payloads) {
-      const jobId = `analytics-${Date.now()}-${counter++}-${randomBytes(4).toString('hex')}`;
+    async run(kind, payloads, given) {
+      const jobId = given ?? `analytics-${Date.now()}-${counter++}-${randomBytes(4).toString('hex')}`;
       const orders = [0, 1, 2].map((i) => order(kind, jobId, i, payloads[i]));
       const { contexts, close } =
         opts.transport.kind === 'nats' ? await natsContexts(orders) : { contexts: [...createLocalParties({ jobId, recvTimeoutMs: 60_000 }).contexts], close: () => undefined };

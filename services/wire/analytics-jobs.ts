@@ -109,12 +109,16 @@ export interface AnalyticsQueryPayload {
 export interface AnalyticsQueryPartyResult {
   readonly sealedOutput: string;
   readonly layout: OutputLayout;
+  /** The party's signature of its output statement (wire/output-statement). */
+  readonly signature: string;
 }
 
 /** Requester's result of `analytics-query` (the coordinator's combination). */
 export interface AnalyticsQueryResult {
   readonly layout: OutputLayout;
   readonly sealedOutputs: readonly [string, string, string];
+  /** outputSignatures[i]: party i's signature of its output statement (wire/output-statement). */
+  readonly outputSignatures: readonly [string, string, string];
 }
 
 /** Associated data of party `i`'s analytics output box. */

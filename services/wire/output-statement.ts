@@ -1,14 +1,16 @@
 /**
  * @module services/wire/output-statement
- * What a party signs when it releases an output to a client: the job, the model, the digest of
- * the sealed input box it received from that client, the digest of the sealed output box it
- * made, and the client's key. The SDK rebuilds the statement from what it sent and what it got
+ * What a party signs when it releases an output to a client: the job, what was computed (the
+ * model and the digest of the sealed input box it received from that client; or the digest of
+ * the analytics query and of the output layout), the digest of the sealed output box it made,
+ * and the client's key. The SDK rebuilds the statement from what it sent and what it got
  * and checks each party's signature against the party's pinned key before opening anything, so
  * a result assembled by the gateway or coordinator (who see the client's public key and could
  * seal shares of any value to it) is refused, and so is a genuine box moved to another job.
  */
 import { createHash } from 'node:crypto';
 import { fromBase64, toHex } from '../../crypto-core/encoding.js';
+import { canonicalJsonBytes } from '../../crypto-core/canonical-json.js';
 import { signMessage, verifyMessage } from './job-messages.js';
 
 /** Signature domain of output statements. */
@@ -17,10 +19,11 @@ export const OUTPUT_STATEMENT_DOMAIN = 'mpc-output/v1';
 /** The statement of party `party` about its output of one inference job. */
 export interface OutputStatement {
   jobId: string;
-  kind: 'mpc-inference';
-  modelId: string;
+  kind: 'mpc-inference' | 'analytics-query';
+  /** mpc-inference: the model id; analytics-query: SHA-256 (hex) of the query's canonical JSON. */
+  subject: string;
   party: number;
-  /** SHA-256 (hex) of the sealed input box (decoded bytes) the party opened. */
+  /** mpc-inference: SHA-256 (hex) of the sealed input box the party opened; analytics-query: SHA-256 of the output layout's canonical JSON. */
   inputDigest: string;
   /** SHA-256 (hex) of the sealed output box (decoded bytes) the party made. */
   outputDigest: string;
@@ -31,6 +34,11 @@ export interface OutputStatement {
 /** SHA-256 (hex) of a sealed box given in base64. */
 export function boxDigest(boxBase64: string, name = 'box'): string {
   return toHex(createHash('sha256').update(fromBase64(boxBase64, name)).digest());
+}
+
+/** SHA-256 (hex) of a value's canonical JSON (a query, an output layout). */
+export function jsonDigest(v: unknown): string {
+  return toHex(createHash('sha256').update(canonicalJsonBytes(v)).digest());
 }
 
 /** The party's signature (base64) of `statement`. */

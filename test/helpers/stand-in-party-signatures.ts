@@ -14,6 +14,6 @@ export function standInSigners(): [SigningKeyPair, SigningKeyPair, SigningKeyPai
 /** Each stand-in party's signature of its output box for `jobId`. */
 export function signStandInOutputs(signers: readonly SigningKeyPair[], jobId: string, p: { modelId: string; clientPublicKey: string; sealedInputs: readonly string[] }, sealedOutputs: readonly string[]): string[] {
   return sealedOutputs.map((box, i) =>
-    signOutputStatement({ jobId, kind: 'mpc-inference', modelId: p.modelId, party: i, inputDigest: boxDigest(p.sealedInputs[i]!), outputDigest: boxDigest(box), clientPublicKey: p.clientPublicKey }, signers[i]!),
+    signOutputStatement({ jobId, kind: 'mpc-inference', subject: p.modelId, party: i, inputDigest: boxDigest(p.sealedInputs[i]!), outputDigest: boxDigest(box), clientPublicKey: p.clientPublicKey }, signers[i]!),
   );
 }

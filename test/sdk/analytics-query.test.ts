@@ -7,13 +7,17 @@
  * query computed in the clear (protocols/analytics plaintextQuery) with the analytics tests'
  * tolerances (test/analytics/compare-results.ts).
  */
+import { publicIdentity } from '../../crypto-core/keys/identity.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useNatsServer } from '../helpers/nats-server.js';
 import { startGateway, type GatewayFixture } from '../gateway/gateway-fixture.js';
-import { MpcClient } from '../../services/sdk/index.js';
+import { MpcClient, ResultSignatureError, encodeSharePair } from '../../services/sdk/index.js';
+import { seal } from '../../crypto-core/sealed-box.js';
+import { fromHex, toBase64 } from '../../crypto-core/encoding.js';
+import { analyticsOutputAad } from '../../services/wire/analytics-jobs.js';
 import { startAnalyticsParties, type AnalyticsPartySet } from '../../services/testing/analytics-party-set.js';
 import { analyticsQueryPlan, datasetUploadPlan } from '../../services/coordinator/analytics/analytics-job-plans.js';
 import { plaintextQuery } from '../../protocols/analytics/plaintext-query.js';
@@ -35,7 +39,7 @@ describe('MpcClient analytics', () => {
     dir = mkdtempSync(join(tmpdir(), 'sdk-analytics-'));
     parties = await startAnalyticsParties({ stateDir: dir, transport: { kind: 'memory' } });
     f = await startGateway(nats().url, { rateLimitMax: 10_000 });
-    f.double.services = parties.agreementKeys.map((k, i) => ({ id: `party-${i}`, kind: 'party' as const, index: i, signingPublicKey: '00'.repeat(32), agreementPublicKey: k, status: 'up' as const }));
+    f.double.services = parties.agreementKeys.map((k, i) => ({ id: `party-${i}`, kind: 'party' as const, index: i, signingPublicKey: publicIdentity(parties.identities[i]!).signingPublicKey, agreementPublicKey: k, status: 'up' as const }));
     await f.double.serve('datasets.upload', async (b) => {
       const { principal, idempotencyKey: _k, ...req } = b as Record<string, unknown> & { principal: Principal; name: string; rows: number };
       const payload = { ...req, datasetId: req.name, mode: 'create', owner: { tenant: principal.tenant, actor: principal.actor } };
@@ -48,7 +52,7 @@ describe('MpcClient analytics', () => {
       const query = b.query as Query;
       const payload = { query, datasetIds: query.datasets, minCellSize: 10, clientPublicKey: b.clientPublicKey as string };
       const job = f.double.createJob(principal, 'analytics-query', payload);
-      void parties.run('analytics-query', [payload, payload, payload]).then(
+      void parties.run('analytics-query', [payload, payload, payload], job.id).then(
         (out) => {
           f.double.jobs.get(job.id)!.result = analyticsQueryPlan.combine(payload, out.results) as Record<string, unknown>;
           f.double.advance(job.id, 'verified', 1, { stats: { rounds: out.stats[0].rounds, bytesPerParty: out.stats[0].bytesSent, durationMs: out.ms } });
@@ -90,5 +94,11 @@ describe('MpcClient analytics', () => {
     const other = await analyst.query(q);
     await expect(analyst.queryResult({ jobId: submitted.jobId, request: other.request }, schema)).rejects.toThrow(/decrypt|open|authentic/i);
     await analyst.waitForJob(other.jobId, { timeoutMs: 60_000 });
+    // The operator's forgery: shares of zeros sealed to the analyst's key with the right associated
+    // data (the boxes open) under the parties' genuine signatures of other boxes: refused unopened.
+    const stored = f.double.jobs.get(other.jobId)!.result as { layout: { slots: unknown[] }; sealedOutputs: string[] };
+    const n = stored.layout.slots.length;
+    stored.sealedOutputs = [0, 1, 2].map((i) => toBase64(seal(fromHex(other.request.clientPublicKey, 'k', 32), encodeSharePair(new BigUint64Array(n), new BigUint64Array(n)), analyticsOutputAad(other.request.clientPublicKey, i))));
+    await expect(analyst.queryResult(other, schema)).rejects.toBeInstanceOf(ResultSignatureError);
   });
 });

@@ -5,6 +5,7 @@
  * results). Each party receives only its own sealed box; the combination checks that the three
  * parties agree (same manifest digest after an upload, same output layout after a query).
  */
+import { partySignatures } from '../jobs/party-signatures.js';
 import { canonicalJson } from '../../../crypto-core/canonical-json.js';
 import { fromHex } from '../../../crypto-core/encoding.js';
 import { checkPolicy, checkSchema } from '../../../protocols/analytics/dataset-schema.js';
@@ -145,7 +146,7 @@ export const analyticsQueryPlan: AnalyticsJobPlan = {
       if (typeof r?.sealedOutput !== 'string' || r.sealedOutput.length === 0) throw new Error(`party ${i} result has no sealedOutput`);
       return r.sealedOutput;
     }) as [string, string, string];
-    const out: AnalyticsQueryResult = { layout, sealedOutputs: sealed };
+    const out: AnalyticsQueryResult = { layout, sealedOutputs: sealed, outputSignatures: partySignatures(results) };
     return out;
   },
 };

@@ -4,6 +4,7 @@
  * the three parties' payloads (each party gets only its own sealed inputs), and combine the
  * three parties' results into the requester's result. One plan per kind, looked up by kind.
  */
+import { partySignatures } from './party-signatures.js';
 import { fromHex } from '../../../crypto-core/encoding.js';
 import type { JobKind, JobPayloads, JobResults, ModelPublishJobPayload } from '../../wire/api.js';
 import { computeSizes, type ComputeJobPayload, type ComputeJobResult, type ComputePartyPayload } from '../../wire/compute-job.js';
@@ -110,15 +111,10 @@ export const inferencePlan: JobPlan = {
       const s = (results[i] as { shape?: unknown } | null)?.shape;
       if (JSON.stringify(s) !== JSON.stringify(shape)) throw new Error(`party ${i} reports output shape ${JSON.stringify(s)}, party 0 ${JSON.stringify(shape)}`);
     }
-    const signatureOf = (i: number): string => {
-      const s = (results[i] as { signature?: unknown } | null)?.signature;
-      if (typeof s !== 'string' || s.length === 0) throw new Error(`party ${i} result has no output signature`);
-      return s;
-    };
     const out: JobResults['mpc-inference'] = {
       shape: shape as number[],
       sealedOutputs: [sealedOutputOf(results[0], 0), sealedOutputOf(results[1], 1), sealedOutputOf(results[2], 2)],
-      outputSignatures: [signatureOf(0), signatureOf(1), signatureOf(2)],
+      outputSignatures: partySignatures(results),
     };
     return out;
   },

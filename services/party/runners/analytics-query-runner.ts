@@ -7,6 +7,7 @@
  * every chosen data set's own policy k, so a coordinator cannot lower the suppression threshold.
  * The output share goes back to the runtime, which commits to its components for verification.
  */
+import { boxDigest, jsonDigest, signOutputStatement, type OutputStatement } from '../../wire/output-statement.js';
 import { fromHex, toBase64 } from '../../../crypto-core/encoding.js';
 import { seal } from '../../../crypto-core/sealed-box.js';
 import { sameSchema } from '../../../protocols/analytics/dataset-schema.js';
@@ -63,7 +64,10 @@ export class AnalyticsQueryRunner implements JobRunner {
     const self = ctx.protocol.self;
     const sealed = seal(fromHex(p.clientPublicKey, 'clientPublicKey', 32), encodeSharePair(out.output.a, out.output.b), analyticsOutputAad(p.clientPublicKey, self));
     ctx.log.info('query-run', { datasets: p.datasetIds.length, rows: out.layout.rows, outputs: out.layout.slots.length, ms: Math.round(performance.now() - t0) });
-    const result: AnalyticsQueryPartyResult = { sealedOutput: toBase64(sealed), layout: out.layout };
+    const sealedOutput = toBase64(sealed);
+    // The analyst checks this signature against the party's pinned key before opening the box.
+    const statement: OutputStatement = { jobId: ctx.order.jobId, kind: 'analytics-query', subject: jsonDigest(p.query), party: self, inputDigest: jsonDigest(out.layout), outputDigest: boxDigest(sealedOutput), clientPublicKey: p.clientPublicKey };
+    const result: AnalyticsQueryPartyResult = { sealedOutput, layout: out.layout, signature: signOutputStatement(statement, ctx.identity.signing) };
     return { result, output: out.output };
   }
 }

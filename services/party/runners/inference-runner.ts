@@ -71,7 +71,7 @@ export class InferenceRunner implements JobRunner {
     const ms = performance.now() - t0;
     const sealedOutput = toBase64(seal(fromHex(p.clientPublicKey, 'clientPublicKey', 32), encodeSharePair(out.output.a, out.output.b), inferenceOutputAad(p.modelId, p.clientPublicKey, self)));
     // The client checks this signature against the party's pinned key before opening the box.
-    const statement: OutputStatement = { jobId: ctx.order.jobId, kind: 'mpc-inference', modelId: p.modelId, party: self, inputDigest: boxDigest(p.sealedInput), outputDigest: boxDigest(sealedOutput), clientPublicKey: p.clientPublicKey };
+    const statement: OutputStatement = { jobId: ctx.order.jobId, kind: 'mpc-inference', subject: p.modelId, party: self, inputDigest: boxDigest(p.sealedInput), outputDigest: boxDigest(sealedOutput), clientPublicKey: p.clientPublicKey };
     const signature = signOutputStatement(statement, ctx.identity.signing);
     return { result: { shape: [batch, ...out.outputShape], sealedOutput, signature }, iterationMs: [ms], output: makeShare(out.output.a, out.output.b) };
   }
