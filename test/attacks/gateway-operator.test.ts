@@ -17,13 +17,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { connect, type NatsConnection } from 'nats';
-import type { FastifyInstance } from 'fastify';
 import { useNatsServer } from '../helpers/nats-server.js';
-import { startInProcessCluster, type InProcessCluster } from '../../services/cluster/in-process-cluster.js';
-import { buildGateway } from '../../services/gateway/build-gateway.js';
-import { NatsCoordinatorClient } from '../../services/gateway/coordinator-client.js';
-import { ApiKeyStore, generateApiKey, hashApiKey } from '../../services/gateway/api-key-store.js';
+import type { InProcessCluster } from '../../services/cluster/in-process-cluster.js';
+import { startRealGatewayCluster, type RealGatewayCluster } from '../helpers/real-gateway-cluster.js';
+import { generateApiKey } from '../../services/gateway/api-key-store.js';
 import { MpcClient, ResultSignatureError, decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad, trustBundleFingerprint } from '../../services/sdk/index.js';
 import type { JobResults } from '../../services/wire/api.js';
 import { generateIdentity, publicIdentity } from '../../crypto-core/keys/identity.js';
@@ -48,8 +45,7 @@ const json = (body: unknown): Response => new Response(JSON.stringify(body), { s
 describe('attacks by the gateway operator', () => {
   const nats = useNatsServer();
   let cluster: InProcessCluster;
-  let nc: NatsConnection;
-  let app: FastifyInstance;
+  let gw: RealGatewayCluster;
   let url: string;
   let modelId: string;
   const keys = { alice: generateApiKey('alice'), owner: generateApiKey('owner') };
@@ -59,29 +55,15 @@ describe('attacks by the gateway operator', () => {
   const plain = () => evaluatePlain(importOnnx(ONNX), Float64Array.from(row), 1).output;
 
   beforeAll(async () => {
-    cluster = await startInProcessCluster({ nats: { servers: nats().url } });
-    await cluster.ready();
-    nc = await connect({ servers: nats().url });
-    app = await buildGateway({
-      coordinator: new NatsCoordinatorClient(nc, 10_000),
-      keys: new ApiKeyStore({
-        version: 1,
-        keys: [
-          { id: 'alice', tenant: 'clinic-a', roles: ['client'], hash: hashApiKey(keys.alice) },
-          { id: 'owner', tenant: 'lab', roles: ['model-owner'], hash: hashApiKey(keys.owner) },
-        ],
-      }),
-      audit: () => undefined,
-    });
-    url = await app.listen({ port: 0, host: '127.0.0.1' });
+    gw = await startRealGatewayCluster(nats().url, [
+      { id: 'alice', tenant: 'clinic-a', roles: ['client'], key: keys.alice },
+      { id: 'owner', tenant: 'lab', roles: ['model-owner'], key: keys.owner },
+    ]);
+    ({ cluster, url } = gw);
     const owner = new MpcClient({ gatewayUrl: url, apiKey: keys.owner, trust: cluster.trustBundle });
     modelId = (await owner.publishModel(ONNX, { mode: 'mpc', name: 'digits', version: '1.0' })).id;
   });
-  afterAll(async () => {
-    await app?.close();
-    await nc?.drain();
-    await cluster?.stop();
-  });
+  afterAll(async () => gw?.stop());
 
   /** Answers the registry with the operator's keys; records every inference submission. */
   function substituting(seen: { paths: string[]; submissions: { sealedInputs: string[]; clientPublicKey: string }[] }): typeof fetch {

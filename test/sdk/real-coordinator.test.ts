@@ -10,15 +10,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useNatsServer } from '../helpers/nats-server.js';
-import { startInProcessCluster, type InProcessCluster } from '../../services/cluster/in-process-cluster.js';
-import { buildGateway } from '../../services/gateway/build-gateway.js';
-import { NatsCoordinatorClient } from '../../services/gateway/coordinator-client.js';
-import { ApiKeyStore, generateApiKey, hashApiKey } from '../../services/gateway/api-key-store.js';
+import type { InProcessCluster } from '../../services/cluster/in-process-cluster.js';
+import { startRealGatewayCluster, type RealGatewayCluster } from '../helpers/real-gateway-cluster.js';
+import { generateApiKey } from '../../services/gateway/api-key-store.js';
 import { MpcClient } from '../../services/sdk/index.js';
 import { GatewayProblemError } from '../../services/sdk/errors.js';
 import type { JobResults } from '../../services/wire/api.js';
-import { connect, type NatsConnection } from 'nats';
-import type { FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { importOnnx } from '../../protocols/onnx/import-onnx.js';
 import { evaluatePlain } from '../../protocols/model/plaintext-eval.js';
@@ -31,35 +28,20 @@ const argmax = (v: ArrayLike<number>): number => Array.from(v).reduce((best, x, 
 describe('gateway + SDK with the real coordinator and parties', () => {
   const nats = useNatsServer();
   let cluster: InProcessCluster;
-  let nc: NatsConnection;
-  let app: FastifyInstance;
+  let gw: RealGatewayCluster;
   let url: string;
   const keys = { alice: generateApiKey('alice'), mallory: generateApiKey('mallory'), owner: generateApiKey('owner') };
   let modelId: string;
 
   beforeAll(async () => {
-    cluster = await startInProcessCluster({ nats: { servers: nats().url } });
-    await cluster.ready();
-    nc = await connect({ servers: nats().url });
-    app = await buildGateway({
-      coordinator: new NatsCoordinatorClient(nc, 10_000),
-      keys: new ApiKeyStore({
-        version: 1,
-        keys: [
-          { id: 'alice', tenant: 'clinic-a', roles: ['client'], hash: hashApiKey(keys.alice) },
-          { id: 'owner', tenant: 'lab', roles: ['model-owner'], hash: hashApiKey(keys.owner) },
-          { id: 'mallory', tenant: 'clinic-b', roles: ['client'], hash: hashApiKey(keys.mallory) },
-        ],
-      }),
-      audit: () => undefined,
-    });
-    url = await app.listen({ port: 0, host: '127.0.0.1' });
+    gw = await startRealGatewayCluster(nats().url, [
+      { id: 'alice', tenant: 'clinic-a', roles: ['client'], key: keys.alice },
+      { id: 'owner', tenant: 'lab', roles: ['model-owner'], key: keys.owner },
+      { id: 'mallory', tenant: 'clinic-b', roles: ['client'], key: keys.mallory },
+    ]);
+    ({ cluster, url } = gw);
   });
-  afterAll(async () => {
-    await app?.close();
-    await nc?.drain();
-    await cluster?.stop();
-  });
+  afterAll(async () => gw?.stop());
 
   it('is ready and lists the parties with their keys', async () => {
     const ready = await (await fetch(`${url}/readyz`)).json();
