@@ -46,6 +46,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash, randomBytes } from 'node:crypto';
 import { connect, type NatsConnection, type Subscription } from 'nats';
+import { bindPrincipalSigner } from '../services/transport/connection-signer.js';
 import type { BenchCase, BenchOptions, BenchSuite } from './bench-case.js';
 import { median, timeMedian } from './bench-case.js';
 import { Prg } from '../crypto-core/prg.js';
@@ -805,7 +806,8 @@ async function runSuite(opts: BenchOptions): Promise<void> {
     // local-cluster is gaining, is ignored rather than refused by a checkout without it.)
     const clusterOptions = { dir, jetstream: false, jobTimeoutMs: 600_000, extraUsers: [bench, ...protocolUsers], heWorkers: 0 };
     cluster = await startLocalCluster(clusterOptions);
-    nc = await connect({ servers: cluster.natsUrl, user: bench.user, pass: bench.password });
+    // Principals in envelopes signed by the cluster's gateway key, as the gateway sends them.
+    nc = bindPrincipalSigner(await connect({ servers: cluster.natsUrl, user: bench.user, pass: bench.password }), cluster.gatewaySigner);
     const events = new JobEndWatcher(nc);
     const reports = new ReportObserver(nc);
     cleanups.push(() => events.close(), () => reports.close());

@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
+import { bindPrincipalSigner } from '../services/transport/connection-signer.js';
 import type { BenchSuite } from './bench-case.js';
 import { median, timeMedian } from './bench-case.js';
 import { getRing } from '../crypto-core/ring/index.js';
@@ -68,7 +69,8 @@ export const suite: BenchSuite = {
   async run(opts) {
     const dir = mkdtempSync(join(tmpdir(), 'mpc-bench-rss-'));
     const cluster = await startLocalCluster({ dir, jetstream: false, jobTimeoutMs: 600_000, heWorkers: 0 });
-    const nc = await connect({ servers: cluster.natsUrl, user: cluster.clientCredentials.user, pass: cluster.clientCredentials.password });
+    // Calls the coordinator as the gateway does: the gateway account, envelopes signed by its key.
+    const nc = bindPrincipalSigner(await connect({ servers: cluster.natsUrl, user: cluster.gatewayCredentials.user, pass: cluster.gatewayCredentials.password }), cluster.gatewaySigner);
     const principal = { tenant: 'bench', actor: 'bench', roles: [] };
     const keys = [0, 1, 2].map((i) => cluster.keys[`party-${i}`]!.agreementPublicKey) as [string, string, string];
     const ringName = getRing().name;

@@ -1,13 +1,17 @@
 /**
  * @module services/cluster/coordinator-caller
- * A small client of the coordinator's API over NATS for the CLI, tests, benchmarks and the
- * demo: call a method, and wait for a job to reach a terminal state (following its events,
- * with `jobs.get` as the source of truth).
+ * A small client of the coordinator's API over NATS for operator tools, tests and benchmarks:
+ * call a method, and wait for a job to reach a terminal state (following its events, with
+ * `jobs.get` as the source of truth). A call on a connection bound to a gateway key
+ * (transport/connection-signer `bindPrincipalSigner`) goes in an envelope signed by it, as
+ * the gateway's own calls do; without one only readiness and the registry answer.
  */
 import { RequestStrategy, type NatsConnection } from 'nats';
 import { MessageAssembler } from '../wire/chunked-message.js';
 import { MpcError } from '../../crypto-core/errors.js';
 import { subjects, type ApiError, type CoordinatorMethods, type JobStatus, type Principal } from '../wire/api.js';
+import { signRequestEnvelope } from '../wire/principal-envelope.js';
+import { principalSignerOf } from '../transport/connection-signer.js';
 
 /** The coordinator answered with an `ApiError`. */
 export class CoordinatorCallError extends MpcError {
@@ -28,7 +32,9 @@ const TERMINAL = new Set(['verified', 'failed', 'failed-verification']);
  * `acceptChunks: true`, the coordinator ends them with an empty message).
  */
 export async function callCoordinator<M extends keyof CoordinatorMethods>(nc: NatsConnection, method: M, req: unknown, timeoutMs = 10_000): Promise<CoordinatorMethods[M]['res']> {
-  const replies = await nc.requestMany(subjects.api(method), enc.encode(JSON.stringify({ ...(req as object), acceptChunks: true })), {
+  const signer = principalSignerOf(nc);
+  const sent = signer ? signRequestEnvelope(signer, method, req as object, { acceptChunks: true }) : { ...(req as object), acceptChunks: true };
+  const replies = await nc.requestMany(subjects.api(method), enc.encode(JSON.stringify(sent)), {
     strategy: RequestStrategy.SentinelMsg,
     maxWait: timeoutMs,
   });

@@ -35,11 +35,13 @@ function gatewaySpec(port: number, apiKeysFile: string): LocalServiceSpec {
     name: 'gateway',
     command: 'gateway',
     permissions: gatewayPermissions(),
-    config: ({ natsUrl, credentialsFile }) => ({
+    config: ({ dir, natsUrl, credentialsFile }) => ({
       host: '127.0.0.1',
       port,
       nats: { servers: [natsUrl], credentialsFile },
       apiKeysFile,
+      // Signs the principal envelopes; the coordinator trusts its public half (local-cluster).
+      identityFile: join(dir, 'keys', 'gateway.identity.json'),
       logLevel: 'warn',
     }),
   };

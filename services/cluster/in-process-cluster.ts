@@ -20,6 +20,7 @@ import type { JobRunner } from '../party/job-runner.js';
 import { PartyService } from '../party/party-service.js';
 import { MemoryLog } from '../transport/service-log.js';
 import type { NatsEndpoint } from '../transport/nats-connection.js';
+import type { PrincipalSigner } from '../wire/principal-envelope.js';
 
 /** Options of {@link startInProcessCluster}. */
 export interface InProcessClusterOptions {
@@ -40,6 +41,11 @@ export interface InProcessCluster {
   partyAgreementKeys: [string, string, string];
   /** The keys a client of this cluster pins (wire/trust-bundle). */
   trustBundle: TrustBundle;
+  /**
+   * The gateway key the coordinator trusts to assert principals: bind it to a connection
+   * (transport/connection-signer) or give it to a NatsCoordinatorClient to call as the gateway.
+   */
+  gatewaySigner: PrincipalSigner;
   logs: { coordinator: MemoryLog; parties: MemoryLog[] };
   audit: AuditSink;
   /** Waits until the coordinator sees all three parties up. */
@@ -56,7 +62,9 @@ export async function startInProcessCluster(opts: InProcessClusterOptions): Prom
   const stateRoot = mkdtempSync(join(tmpdir(), 'mpc-cluster-'));
   const logs = { coordinator: new MemoryLog(), parties: [new MemoryLog(), new MemoryLog(), new MemoryLog()] };
   const audit = opts.audit ?? new MemoryAuditSink();
-  const coordinator = await CoordinatorService.start({ nats: endpoint('coordinator'), identity: coordId, trusted, audit, log: logs.coordinator, settings: opts.settings });
+  const gatewayId = generateIdentity();
+  const gateways = [{ id: 'gateway', signingPublicKey: publicIdentity(gatewayId).signingPublicKey }];
+  const coordinator = await CoordinatorService.start({ nats: endpoint('coordinator'), identity: coordId, trusted, audit, log: logs.coordinator, settings: opts.settings, gateways });
   const parties = await Promise.all(
     ([0, 1, 2] as const).map((i) =>
       PartyService.start({
@@ -78,6 +86,7 @@ export async function startInProcessCluster(opts: InProcessClusterOptions): Prom
     parties,
     identities: { coordinator: coordId, parties: partyIds },
     partyAgreementKeys: trusted.map((t) => t.agreementPublicKey) as [string, string, string],
+    gatewaySigner: { id: 'gateway', secretKey: gatewayId.signing.secretKey },
     trustBundle: makeTrustBundle({ deployment: 'in-process', parties: trusted, coordinator: { id: 'coordinator', signingPublicKey: publicIdentity(coordId).signingPublicKey } }),
     logs,
     audit,

@@ -25,6 +25,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'nats';
 import type { PublicIdentity } from '../../crypto-core/keys/identity.js';
+import { readIdentityFile } from '../../crypto-core/keys/key-file.js';
+import type { PrincipalSigner } from '../wire/principal-envelope.js';
 import { generateStorageKey, writeStorageKeyFile } from '../../crypto-core/keys/storage-key.js';
 import { MpcError } from '../../crypto-core/errors.js';
 import { NatsServerProcess } from './nats-server-process.js';
@@ -78,8 +80,16 @@ export interface LocalCluster {
   clusterFile: string;
   /** Public keys by service id. */
   keys: Record<string, PublicIdentity>;
-  /** NATS credentials of the CLI client user `client`. */
+  /** NATS credentials of the CLI client user `client` (readiness and the registry only). */
   clientCredentials: NatsCredentials;
+  /** NATS credentials of the `gateway` user, the one account that reaches the coordinator's methods. */
+  gatewayCredentials: NatsCredentials;
+  /**
+   * The gateway key (`keys/gateway.identity.json`) the coordinator trusts to assert principals:
+   * operator tools and tests that call the coordinator over the broker bind it to a connection
+   * of the gateway account (transport/connection-signer), as the gateway itself does.
+   */
+  gatewaySigner: PrincipalSigner;
   /** Child processes by service id. */
   processes: Map<string, ChildProcess>;
   /** Kills service `name` with `signal` (fault drills); resolves when it has exited. */
@@ -114,7 +124,8 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   for (const sub of ['keys', 'creds', 'config', 'state', 'logs', 'nats']) mkdirSync(join(dir, sub), { recursive: true, mode: 0o700 });
 
   const keys: Record<string, PublicIdentity> = {};
-  for (const name of ['coordinator', ...PARTY_IDS]) keys[name] = ensureIdentity(dir, name);
+  // The gateway's key is made whether or not a gateway runs: tools on this machine call as the gateway.
+  for (const name of ['coordinator', ...PARTY_IDS, 'gateway']) keys[name] = ensureIdentity(dir, name);
   const heIds = Array.from({ length: opts.heWorkers ?? 2 }, (_, i) => `he-worker-${i + 1}`);
   const he = heWorkerServiceSpecs(dir, { ids: heIds });
   Object.assign(keys, he.keys);
@@ -135,6 +146,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
           nats: { servers: [natsUrl], credentialsFile: rel('creds/coordinator.json') },
           identityFile: rel('keys/coordinator.identity.json'),
           services: [...PARTY_IDS.map((id, index) => ({ id, kind: 'party' as const, index, publicKeyFile: rel(`keys/${id}.public.json`) })), ...heWorkerTrustEntries(heIds)],
+          gateways: [{ id: 'gateway', publicKeyFile: rel('keys/gateway.public.json') }],
           audit: opts.jetstream === false ? 'memory' : 'jetstream',
           ...(opts.jobTimeoutMs ? { jobTimeoutMs: opts.jobTimeoutMs } : {}),
         }) satisfies CoordinatorConfigFile,
@@ -226,6 +238,8 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   };
 
   const clientCredentials = { user: 'client', password: users.find((u) => u.user === 'client')!.password };
+  const gatewayCredentials = { user: 'gateway', password: users.find((u) => u.user === 'gateway')!.password };
+  const gatewaySigner = { id: 'gateway', secretKey: readIdentityFile(join(dir, 'keys', 'gateway.identity.json')).signing.secretKey };
   const cluster: LocalCluster = {
     dir,
     natsUrl,
@@ -233,6 +247,8 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     clusterFile: join(dir, 'cluster.json'),
     keys,
     clientCredentials,
+    gatewayCredentials,
+    gatewaySigner,
     processes,
     async kill(name, signal = 'SIGKILL') {
       const c = processes.get(name);

@@ -44,9 +44,15 @@ export function gatewayPermissions(): SubjectPermissions {
   return { publish: ['mpc.coord.api.>'], subscribe: ['mpc.coord.events.>', INBOX] };
 }
 
-/** Permissions of a command-line client (the `mpc` CLI, the demo, benchmarks): same as the gateway. */
+/**
+ * Permissions of the plain client account (readiness probes of `mpc up` and scripts): the
+ * coordinator methods that take no principal, nothing else; no job events, which name other
+ * tenants' jobs. Principals reach the coordinator only from the gateway account, inside
+ * envelopes signed by the gateway key (coordinator/principal-gate); client commands of the CLI
+ * go through the gateway's HTTP API.
+ */
 export function clientPermissions(): SubjectPermissions {
-  return gatewayPermissions();
+  return { publish: [subjects.api('health.ready'), subjects.api('registry.list')], subscribe: [INBOX] };
 }
 
 /** The config text of `users` (passwords quoted as JSON strings). */

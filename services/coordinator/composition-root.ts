@@ -36,6 +36,7 @@ import { ModelRegistry } from './models/model-registry.js';
 import type { PartyLink } from './jobs/party-link.js';
 import { CommitmentVerifier, type ResultVerifier } from './jobs/result-verifier.js';
 import { ServiceRegistry, type TrustedService } from './service-registry.js';
+import { PrincipalGate, type PrincipalGateOptions, type TrustedGateway } from './principal-gate.js';
 import {
   AUDIT_SINK,
   COORDINATOR_IDENTITY,
@@ -73,6 +74,10 @@ export interface CoordinatorParts {
   maxReplyBytes?: () => number | undefined;
   /** When a signing Merkle log signs checkpoints (default: within a second of new entries). */
   auditCheckpoints?: CheckpointScheduleOptions;
+  /** Gateway keys whose envelopes carry principals (default none: only unsigned methods answer over the broker). */
+  gateways?: readonly TrustedGateway[];
+  /** Replay window and nonce bound of the envelope check. */
+  envelopes?: PrincipalGateOptions;
 }
 
 /** The wired coordinator. */
@@ -116,6 +121,7 @@ export function composeCoordinator(parts: CoordinatorParts, parent: DependencyCo
   const dispatcher = c.resolve(JobDispatcher);
   c.register(JOB_DISPATCHER, { useValue: dispatcher });
   const api = c.resolve(CoordinatorApi);
+  api.guard(new PrincipalGate(parts.gateways ?? [], parts.envelopes));
   auditJobChanges(book, dispatcher, parts.audit, settings.id, parts.log);
   // Every feature's methods answer through the one API.
   const he = registerHeMethods(c, { link: parts.heLink, ...(parts.he ? { settings: parts.he } : {}) });

@@ -16,6 +16,7 @@ import { isJobKind, JOB_KINDS } from '../wire/job-kinds.js';
 import type { JobDispatcher } from './jobs/job-dispatcher.js';
 import type { ServiceRegistry } from './service-registry.js';
 import { JOB_BOOK, JOB_DISPATCHER, MODEL_REGISTRY, SERVICE_REGISTRY } from './tokens.js';
+import { PrincipalGate } from './principal-gate.js';
 
 
 function checkJobIdArg(v: unknown): string {
@@ -36,6 +37,8 @@ export interface ApiExtension {
 @injectable()
 export class CoordinatorApi {
   readonly #extensions: ApiExtension[] = [];
+  /** What broker requests pass first (default: no gateway trusted, so only unsigned methods answer). */
+  #gate = new PrincipalGate([]);
 
   constructor(
     @inject(JOB_BOOK) private readonly book: JobBook,
@@ -49,8 +52,22 @@ export class CoordinatorApi {
     this.#extensions.push(ext);
   }
 
+  /** Sets the gate that requests from the broker pass before {@link call} (principal-gate). */
+  guard(gate: PrincipalGate): void {
+    this.#gate = gate;
+  }
+
   /**
-   * Answers `method` for `req`.
+   * Answers a request that arrived over the broker: its principal is believed only inside an
+   * envelope signed by a trusted gateway ({@link PrincipalGate.admit}), then {@link call}.
+   * @throws ApiFailure `envelope-refused` (401) when the gate refuses.
+   */
+  async callFromBroker(method: string, req: unknown): Promise<unknown> {
+    return await this.call(method, this.#gate.admit(method, req));
+  }
+
+  /**
+   * Answers `method` for `req` (in-process callers; broker requests come through {@link callFromBroker}).
    * @throws ApiFailure with the code and status the gateway maps to a problem.
    */
   async call(method: string, req: unknown): Promise<unknown> {

@@ -7,8 +7,12 @@
  *   "nats": { "servers": ["nats://127.0.0.1:4222"], "credentialsFile": "creds/coordinator.json" },
  *   "identityFile": "keys/coordinator.identity.json",
  *   "services": [ { "id": "party-0", "kind": "party", "index": 0, "publicKeyFile": "keys/party-0.public.json" } ],
+ *   "gateways": [ { "id": "gateway", "publicKeyFile": "keys/gateway.public.json" } ],
  *   "audit": "jetstream", "jobTimeoutMs": 60000 }
  * ```
+ *
+ * `gateways` lists the keys whose envelopes may assert principals (coordinator/principal-gate);
+ * without it, requests from the broker are answered only for readiness and the registry.
  *
  * `services` is the registry's trust list: only these services, with these keys, are accepted
  * when they announce. `audit: "jetstream"` appends to the Merkle audit log in JetStream;
@@ -22,6 +26,7 @@ import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
 import { readCredentialsFile } from '../transport/credentials-file.js';
 import type { NatsEndpoint } from '../transport/nats-connection.js';
 import type { TrustedService } from './service-registry.js';
+import type { TrustedGateway } from './principal-gate.js';
 import type { DispatchSettings } from './tokens.js';
 
 /** The JSON shape of a coordinator config file. */
@@ -30,6 +35,7 @@ export interface CoordinatorConfigFile {
   nats: { servers: string | string[]; credentialsFile?: string };
   identityFile: string;
   services: { id: string; kind: TrustedService['kind']; index?: number; publicKeyFile: string }[];
+  gateways?: { id: string; publicKeyFile: string }[];
   audit?: 'jetstream' | 'memory';
   jobTimeoutMs?: number;
   probeIntervalMs?: number;
@@ -40,6 +46,8 @@ export interface CoordinatorConfig {
   nats: NatsEndpoint;
   identity: ServiceIdentity;
   trusted: TrustedService[];
+  /** Gateway keys trusted to assert principals. */
+  gateways: TrustedGateway[];
   audit: 'jetstream' | 'memory';
   settings: Partial<DispatchSettings>;
 }
@@ -63,10 +71,16 @@ export function loadCoordinatorConfig(path: string): CoordinatorConfig {
     if (typeof s.id !== 'string' || typeof s.publicKeyFile !== 'string') throw new InvalidArgumentError(`config.services[${i}]: expected { id, kind, publicKeyFile }`);
     return { id: s.id, kind: s.kind, ...(s.index !== undefined ? { index: s.index } : {}), ...readPublicKeyFile(at(s.publicKeyFile)) };
   });
+  if (c.gateways !== undefined && !Array.isArray(c.gateways)) throw new InvalidArgumentError('config.gateways: expected a list of { id, publicKeyFile }');
+  const gateways = (c.gateways ?? []).map((g, i) => {
+    if (typeof g?.id !== 'string' || typeof g.publicKeyFile !== 'string') throw new InvalidArgumentError(`config.gateways[${i}]: expected { id, publicKeyFile }`);
+    return { id: g.id, signingPublicKey: readPublicKeyFile(at(g.publicKeyFile)).signingPublicKey };
+  });
   return {
     nats: { servers: c.nats.servers, ...(creds ? { user: creds.user, pass: creds.password } : {}) },
     identity: readIdentityFile(at(c.identityFile)),
     trusted,
+    gateways,
     audit: c.audit ?? 'memory',
     settings: { id: c.id, ...(c.jobTimeoutMs ? { jobTimeoutMs: c.jobTimeoutMs } : {}), ...(c.probeIntervalMs ? { probeIntervalMs: c.probeIntervalMs } : {}) },
   };

@@ -24,6 +24,7 @@ import type { TrustedService } from './service-registry.js';
 import { NatsPartyLink } from './jobs/nats-party-link.js';
 import type { DispatchSettings } from './tokens.js';
 import type { CheckpointScheduleOptions } from '../audit/checkpoint-schedule.js';
+import type { TrustedGateway } from './principal-gate.js';
 
 /** What a coordinator needs to start. */
 export interface CoordinatorServiceOptions {
@@ -46,6 +47,8 @@ export interface CoordinatorServiceOptions {
    * within a second of new entries). A sink made by the `audit` factory is closed on stop.
    */
   auditCheckpoints?: CheckpointScheduleOptions;
+  /** Gateway keys trusted to assert principals (coordinator/principal-gate); without, only readiness and the registry answer. */
+  gateways?: readonly TrustedGateway[];
 }
 
 const enc = new TextEncoder();
@@ -93,6 +96,7 @@ export class CoordinatorService {
       ...(opts.auditCheckpoints ? { auditCheckpoints: opts.auditCheckpoints } : {}),
       ...(models ? { models } : {}),
       ...(book ? { book } : {}),
+      ...(opts.gateways ? { gateways: opts.gateways } : {}),
     });
     const closable = audit as { close?: () => Promise<void> };
     const closeAudit = typeof opts.audit === 'function' && typeof closable.close === 'function' ? () => closable.close!() : undefined;
@@ -116,7 +120,7 @@ export class CoordinatorService {
         reply,
         handle: (req) =>
           parts.api
-            .call(method, req)
+            .callFromBroker(method, req)
             .catch((e: unknown) => (e instanceof ApiFailure ? e.toApiError() : { error: { code: 'internal', message: e instanceof Error ? e.message : String(e), status: 500 } })),
       });
     }

@@ -14,6 +14,7 @@ import { CoordinatorAuditSink } from './audit-sink.js';
 import { NatsCoordinatorClient, type CoordinatorClient } from './coordinator-client.js';
 import type { GatewayServiceConfig } from './gateway-config.js';
 import { buildGateway } from './build-gateway.js';
+import { readIdentityFile } from '../../crypto-core/keys/key-file.js';
 
 /** Injection tokens of the gateway. */
 export const GATEWAY_TOKENS = {
@@ -61,7 +62,10 @@ export class GatewayService {
 export async function createGatewayContainer(config: GatewayServiceConfig, parent: DependencyContainer = container): Promise<DependencyContainer> {
   const keys = await ApiKeyStore.fromFile(config.apiKeysFile);
   const nc = await connectService(config.nats, 'mpc-gateway');
-  const coordinator = new NatsCoordinatorClient(nc, config.coordinatorTimeoutMs);
+  // The key that signs the principal envelope of every coordinator request.
+  const signer = config.identityFile ? { id: config.id ?? 'gateway', secretKey: readIdentityFile(config.identityFile).signing.secretKey } : undefined;
+  if (!signer) process.stderr.write(`${JSON.stringify({ level: 'warn', msg: 'no identityFile: coordinator requests go unsigned and only readiness and the registry are answered' })}\n`);
+  const coordinator = new NatsCoordinatorClient(nc, config.coordinatorTimeoutMs, signer);
   const c = parent.createChildContainer();
   c.register(GATEWAY_TOKENS.config, { useValue: config });
   c.register(GATEWAY_TOKENS.nats, { useValue: nc });

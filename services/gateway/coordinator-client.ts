@@ -11,6 +11,8 @@ import { ErrorCode, NatsError, RequestStrategy, type NatsConnection, type Subscr
 import { MessageAssembler } from '../wire/chunked-message.js';
 import { subjects, type ApiError, type CoordinatorMethod, type CoordinatorMethods, type JobStatus } from '../wire/api.js';
 import { isProblemCode, ProblemError, type ProblemCode } from './problems.js';
+import { signRequestEnvelope, type PrincipalSigner } from '../wire/principal-envelope.js';
+import { principalSignerOf } from '../transport/connection-signer.js';
 
 /** Options of one call. */
 export interface CallOptions {
@@ -71,6 +73,8 @@ const CODE_PROBLEMS: Record<string, ProblemCode> = {
   'no-he-workers': 'service-unavailable',
   'he-missing-galois-keys': 'validation',
   'he-parameter-mismatch': 'validation',
+  // The coordinator does not trust this gateway's envelope: a deployment fault, not the client's.
+  'envelope-refused': 'coordinator-error',
 };
 
 /**
@@ -114,15 +118,20 @@ const JOB_ID_RE = new RegExp(JOB_ID_PATTERN);
 export class NatsCoordinatorClient implements CoordinatorClient {
   readonly #nc: NatsConnection;
   readonly #timeoutMs: number;
+  readonly #signer: PrincipalSigner | undefined;
 
   /**
    * @param nc - an open NATS connection; the client does not close it.
    * @param timeoutMs - default reply timeout per call.
+   * @param signer - the gateway key every request's envelope is signed with (wire/principal-envelope;
+   *   default: the key bound to `nc`, transport/connection-signer). Without one requests go
+   *   unsigned and the coordinator answers only readiness and the registry.
    */
-  constructor(nc: NatsConnection, timeoutMs = 10_000) {
+  constructor(nc: NatsConnection, timeoutMs = 10_000, signer?: PrincipalSigner) {
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new RangeError(`timeoutMs: expected positive integer, got ${timeoutMs}`);
     this.#nc = nc;
     this.#timeoutMs = timeoutMs;
+    this.#signer = signer;
   }
 
   connected(): boolean {
@@ -132,7 +141,9 @@ export class NatsCoordinatorClient implements CoordinatorClient {
   async call<M extends CoordinatorMethod>(method: M, req: CoordinatorMethods[M]['req'], opts: CallOptions = {}): Promise<CoordinatorMethods[M]['res']> {
     if (this.#nc.isClosed()) throw new ProblemError('coordinator-unavailable', 'the gateway has no NATS connection to the coordinator');
     const timeout = opts.timeoutMs ?? this.#timeoutMs;
-    const payload = Buffer.from(JSON.stringify(opts.chunked ? { ...(req as object), acceptChunks: true } : req));
+    const signer = this.#signer ?? principalSignerOf(this.#nc);
+    const sent = signer ? signRequestEnvelope(signer, method, req as object, { acceptChunks: opts.chunked === true }) : opts.chunked ? { ...(req as object), acceptChunks: true } : req;
+    const payload = Buffer.from(JSON.stringify(sent));
     const max = this.#nc.info?.max_payload;
     // Requests are not chunked by the coordinator: say so plainly instead of a transport error.
     if (max !== undefined && payload.length > max - 1024) {

@@ -43,6 +43,14 @@ export interface GatewayServiceConfig extends GatewayHttpConfig {
   nats: NatsEndpoint;
   /** JSON key file of hashed API keys and signing keys (see services/gateway/api-key-store). */
   apiKeysFile: string;
+  /**
+   * Identity file (crypto-core/keys/key-file) whose Ed25519 key signs the envelope of every
+   * coordinator request (wire/principal-envelope); the coordinator lists its public half under
+   * `gateways`. Without it the coordinator answers only readiness and the registry.
+   */
+  identityFile?: string;
+  /** The id the coordinator's `gateways` list knows this key by (default `gateway`). */
+  id?: string;
   /** Reply timeout of coordinator requests; past it the client gets a 504 problem. */
   coordinatorTimeoutMs: number;
   /** pino log level, or `silent`. */
@@ -82,7 +90,7 @@ const POSITIVE_INT_FIELDS = ['publishBodyLimit', 'bodyLimit', 'rateLimitMax', 'r
 export function resolveServiceConfig(raw: unknown, baseDir = process.cwd()): GatewayServiceConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidArgumentError('config: expected a JSON object');
   const c = raw as Record<string, unknown>;
-  const known = new Set<string>([...Object.keys(DEFAULT_SERVICE_CONFIG), 'apiKeysFile']);
+  const known = new Set<string>([...Object.keys(DEFAULT_SERVICE_CONFIG), 'apiKeysFile', 'identityFile', 'id']);
   for (const k of Object.keys(c)) if (!known.has(k)) throw new InvalidArgumentError(`config.${k}: unknown field (known: ${[...known].join(', ')})`);
   for (const k of POSITIVE_INT_FIELDS) {
     if (c[k] !== undefined && (!Number.isInteger(c[k]) || (c[k] as number) <= 0)) throw new InvalidArgumentError(`config.${k}: expected positive integer, got ${JSON.stringify(c[k])}`);
@@ -95,6 +103,8 @@ export function resolveServiceConfig(raw: unknown, baseDir = process.cwd()): Gat
     throw new InvalidArgumentError('config.trustProxy: expected a boolean or a list of proxy addresses/CIDRs');
   }
   if (typeof c.apiKeysFile !== 'string' || c.apiKeysFile.length === 0) throw new InvalidArgumentError('config.apiKeysFile: expected the path of the API key file');
+  if (c.identityFile !== undefined && (typeof c.identityFile !== 'string' || c.identityFile.length === 0)) throw new InvalidArgumentError('config.identityFile: expected the path of the gateway identity file');
+  if (c.id !== undefined && (typeof c.id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(c.id))) throw new InvalidArgumentError('config.id: expected 1..64 characters of [A-Za-z0-9_-]');
   let nats: NatsEndpoint = DEFAULT_SERVICE_CONFIG.nats;
   if (c.nats !== undefined) {
     const n = c.nats as { servers?: unknown; credentialsFile?: unknown };
@@ -105,7 +115,7 @@ export function resolveServiceConfig(raw: unknown, baseDir = process.cwd()): Gat
     const creds = typeof n.credentialsFile === 'string' ? readCredentialsFile(resolve(baseDir, n.credentialsFile)) : undefined;
     nats = { servers: n.servers as string | string[], ...(creds ? { user: creds.user, pass: creds.password } : {}) };
   }
-  return { ...DEFAULT_SERVICE_CONFIG, ...(c as Partial<GatewayServiceConfig>), nats, apiKeysFile: resolve(baseDir, c.apiKeysFile) };
+  return { ...DEFAULT_SERVICE_CONFIG, ...(c as Partial<GatewayServiceConfig>), nats, apiKeysFile: resolve(baseDir, c.apiKeysFile), ...(typeof c.identityFile === 'string' ? { identityFile: resolve(baseDir, c.identityFile) } : {}) };
 }
 
 /** Reads and resolves a JSON config file. */

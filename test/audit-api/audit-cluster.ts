@@ -10,6 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
+import { bindPrincipalSigner } from '../../services/transport/connection-signer.js';
+import { testGatewayKey } from '../helpers/gateway-key.js';
 import type { FastifyInstance } from 'fastify';
 import { generateIdentity, publicIdentity, type ServiceIdentity } from '../../crypto-core/keys/identity.js';
 import { generateStorageKey } from '../../crypto-core/keys/storage-key.js';
@@ -53,7 +55,9 @@ export async function startAuditCluster(natsUrl: string): Promise<AuditCluster> 
   const stateRoot = mkdtempSync(join(tmpdir(), 'mpc-audit-api-'));
   let log: AuditLog | undefined;
   const coordinatorLog = new MemoryLog();
+  const gatewayKey = testGatewayKey();
   const coordinator = await CoordinatorService.start({
+    gateways: gatewayKey.gateways,
     nats: { servers: natsUrl },
     identity: coordinatorIdentity,
     trusted,
@@ -82,7 +86,7 @@ export async function startAuditCluster(natsUrl: string): Promise<AuditCluster> 
     if (Date.now() > end) throw new Error('parties not all up after 10 s');
     await new Promise((r) => setTimeout(r, 20));
   }
-  const nc = await connect({ servers: natsUrl });
+  const nc = bindPrincipalSigner(await connect({ servers: natsUrl }), gatewayKey.signer);
   const keys = { auditor: generateApiKey('auditor-1'), client: generateApiKey('client-1') };
   const denialErrors: unknown[] = [];
   const coordinatorClient = new NatsCoordinatorClient(nc, 10_000);

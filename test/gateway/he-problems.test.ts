@@ -14,6 +14,8 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { connect, type NatsConnection } from 'nats';
+import { bindPrincipalSigner } from '../../services/transport/connection-signer.js';
+import { testGatewayKey } from '../helpers/gateway-key.js';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ckksParamsForDepth, DEFAULT_CKKS_PARAMS } from '../../crypto-core/he/ckks-params.js';
@@ -134,8 +136,9 @@ describe('HE coordinator errors as problems (real coordinator and HE worker)', (
 
   beforeAll(async () => {
     const trusted: TrustedService[] = [{ id: 'he-1', kind: 'he-worker', ...publicIdentity(ids['he-1']!) }];
-    coordinator = await CoordinatorService.start({ nats: { servers: nats().url }, identity: ids.coordinator!, trusted, audit: new MemoryAuditSink(), log: new MemoryLog() });
-    nc = await connect({ servers: nats().url });
+    const gatewayKey = testGatewayKey();
+    coordinator = await CoordinatorService.start({ nats: { servers: nats().url }, identity: ids.coordinator!, trusted, audit: new MemoryAuditSink(), log: new MemoryLog(), gateways: gatewayKey.gateways });
+    nc = bindPrincipalSigner(await connect({ servers: nats().url }), gatewayKey.signer);
     const records = (['client', 'owner'] as const).map((id) => {
       keys[id] = generateApiKey(id);
       return { id, tenant: 'acme', roles: [id === 'owner' ? ('model-owner' as const) : ('client' as const)], hash: hashApiKey(keys[id]) };

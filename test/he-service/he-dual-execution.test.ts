@@ -15,6 +15,8 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { connect, type NatsConnection } from 'nats';
+import { bindPrincipalSigner } from '../../services/transport/connection-signer.js';
+import { testGatewayKey } from '../helpers/gateway-key.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toBase64 } from '../../crypto-core/encoding.js';
 import { CkksContext } from '../../crypto-core/he/ckks-context.js';
@@ -148,10 +150,11 @@ describe('HE worker services with dual execution', () => {
     seal = await loadSeal();
     audit = new MemoryAuditSink();
     const trusted: TrustedService[] = ['he-1', 'he-2'].map((id) => ({ id, kind: 'he-worker' as const, ...publicIdentity(ids[id]!) }));
-    coordinator = await CoordinatorService.start({ nats: { servers: nats().url }, identity: ids.coordinator!, trusted, audit, log: new MemoryLog() });
+    const gatewayKey = testGatewayKey();
+    coordinator = await CoordinatorService.start({ nats: { servers: nats().url }, identity: ids.coordinator!, trusted, audit, log: new MemoryLog(), gateways: gatewayKey.gateways });
     // The coordinator service registers the HE methods itself and answers them through its API.
     he = coordinator.he;
-    gwNc = await connect({ servers: nats().url });
+    gwNc = bindPrincipalSigner(await connect({ servers: nats().url }), gatewayKey.signer);
     gw = new NatsCoordinatorClient(gwNc, 30_000);
     workers = await Promise.all(['he-1', 'he-2'].map((id) => startWorker(id)));
     for (let i = 0; i < 100 && coordinator.parts.registry.list().filter((s) => s.status === 'up').length < 2; i++) await new Promise((r) => setTimeout(r, 50));

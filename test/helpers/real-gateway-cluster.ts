@@ -26,7 +26,8 @@ export async function startRealGatewayCluster(natsUrl: string, keys: readonly { 
   await cluster.ready();
   const nc = await connect({ servers: natsUrl });
   const app = await buildGateway({
-    coordinator: new NatsCoordinatorClient(nc, 10_000),
+    // The gateway signs every coordinator request with the key the cluster's coordinator trusts.
+    coordinator: new NatsCoordinatorClient(nc, 10_000, cluster.gatewaySigner),
     keys: new ApiKeyStore({ version: 1, keys: keys.map((k) => ({ id: k.id, tenant: k.tenant, roles: k.roles, hash: hashApiKey(k.key) })) }),
     audit: () => undefined,
   });

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
+import { bindPrincipalSigner } from '../../services/transport/connection-signer.js';
 import { useNatsServer } from '../helpers/nats-server.js';
 import { startInProcessCluster, type InProcessCluster } from '../../services/cluster/in-process-cluster.js';
 import { callCoordinator, CoordinatorCallError, waitForJob } from '../../services/cluster/coordinator-caller.js';
@@ -25,7 +26,7 @@ const mallory: Principal = { tenant: 'hospital-b', actor: 'key-b', roles: ['clie
 
 beforeAll(async () => {
   cluster = await startInProcessCluster({ nats: { servers: server().url } });
-  client = await connect({ servers: server().url });
+  client = bindPrincipalSigner(await connect({ servers: server().url }), cluster.gatewaySigner);
   await cluster.ready();
 });
 afterAll(async () => {

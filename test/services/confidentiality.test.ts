@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
+import { bindPrincipalSigner } from '../../services/transport/connection-signer.js';
 import { useNatsServer } from '../helpers/nats-server.js';
 import { startInProcessCluster, type InProcessCluster } from '../../services/cluster/in-process-cluster.js';
 import { callCoordinator, waitForJob } from '../../services/cluster/coordinator-caller.js';
@@ -24,7 +25,7 @@ const captured: Uint8Array[] = [];
 
 beforeAll(async () => {
   cluster = await startInProcessCluster({ nats: { servers: server().url } });
-  client = await connect({ servers: server().url });
+  client = bindPrincipalSigner(await connect({ servers: server().url }), cluster.gatewaySigner);
   observer = await connect({ servers: server().url });
   observer.subscribe('>', { callback: (_e, m) => captured.push(Uint8Array.from(m.data)) });
   await observer.flush();

@@ -7,6 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
+import { bindPrincipalSigner } from '../../services/transport/connection-signer.js';
 import { NatsServerProcess, freePort } from '../../services/cluster/nats-server-process.js';
 import { startInProcessCluster, type InProcessCluster } from '../../services/cluster/in-process-cluster.js';
 import { callCoordinator, waitForJob } from '../../services/cluster/coordinator-caller.js';
@@ -31,7 +32,7 @@ afterEach(async () => {
 async function setup(opts: Parameters<typeof startInProcessCluster>[0], url: string): Promise<{ cluster: InProcessCluster; client: NatsConnection }> {
   const cluster = await startInProcessCluster(opts);
   cleanups.push(() => cluster.stop());
-  const client = await connect({ servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+  const client = bindPrincipalSigner(await connect({ servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 100 }), cluster.gatewaySigner);
   cleanups.push(() => client.close());
   await cluster.ready();
   return { cluster, client };

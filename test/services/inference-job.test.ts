@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { connect, type NatsConnection } from 'nats';
+import { bindPrincipalSigner } from '../../services/transport/connection-signer.js';
 import { useNatsServer } from '../helpers/nats-server.js';
 import { startInProcessCluster, type InProcessCluster } from '../../services/cluster/in-process-cluster.js';
 import { callCoordinator, CoordinatorCallError, waitForJob } from '../../services/cluster/coordinator-caller.js';
@@ -33,7 +34,7 @@ const user: Principal = { tenant: 'clinic', actor: 'app', roles: ['client'] };
 
 beforeAll(async () => {
   cluster = await startInProcessCluster({ nats: { servers: server().url } });
-  client = await connect({ servers: server().url });
+  client = bindPrincipalSigner(await connect({ servers: server().url }), cluster.gatewaySigner);
   await cluster.ready();
 });
 afterAll(async () => {

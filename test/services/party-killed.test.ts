@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
+import { bindPrincipalSigner } from '../../services/transport/connection-signer.js';
 import { startLocalCluster, type LocalCluster } from '../../services/cluster/local-cluster.js';
 import { callCoordinator, waitForJob } from '../../services/cluster/coordinator-caller.js';
 import { openComputeResult, prepareSeededComputeRequest } from '../../services/sdk/compute-client.js';
@@ -26,7 +27,7 @@ const JOB_TIMEOUT_MS = 20_000;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mpc-drill-'));
   cluster = await startLocalCluster({ dir, jobTimeoutMs: JOB_TIMEOUT_MS, heWorkers: 0 });
-  client = await connect({ servers: cluster.natsUrl, user: cluster.clientCredentials.user, pass: cluster.clientCredentials.password });
+  client = bindPrincipalSigner(await connect({ servers: cluster.natsUrl, user: cluster.gatewayCredentials.user, pass: cluster.gatewayCredentials.password }), cluster.gatewaySigner);
 });
 afterAll(async () => {
   await client?.close();

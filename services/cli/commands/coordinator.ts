@@ -29,6 +29,7 @@ export async function run(args: string[]): Promise<number> {
     nats: cfg.nats,
     identity: cfg.identity,
     trusted: cfg.trusted,
+    gateways: cfg.gateways,
     settings: cfg.settings,
     // With JetStream, the audit log, the model catalogue and the job book live in the broker's replicated store.
     ...(cfg.audit === 'jetstream'
