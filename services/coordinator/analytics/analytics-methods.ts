@@ -7,6 +7,12 @@
  * the ordinary job book and dispatcher with the services/analytics plans. Plain `jobs.submit`
  * of an analytics kind is refused, so no query can skip the policy decision.
  *
+ * Tenants never meet: a principal sees, queries, appends to and deletes only data sets of its
+ * own tenant (the catalogue is looked up per tenant, so names are per tenant too). Another
+ * tenant's data set answers as one that does not exist: not listed, `unknown data set` in a
+ * query, `unknown-dataset` (404) on delete, and an upload of the same name makes the caller's
+ * own data set. Within a tenant, the data set's roles decide (query-policy).
+ *
  * The catalogue of data sets (public metadata: owner, schema, policy, row count) is kept in
  * this coordinator's memory; the parties keep the shares and manifests. A restarted coordinator
  * forgets the catalogue (data sets must be uploaded again): a known limitation.
@@ -70,7 +76,7 @@ export class AnalyticsMethods implements ApiExtension {
       case 'datasets.upload':
         return await this.#upload(principal, r);
       case 'datasets.list':
-        return { datasets: datasetsVisibleTo(principal, this.#entries()).map((e) => record(e, this.#catalog.get(e.datasetId)!.createdAt)) };
+        return { datasets: datasetsVisibleTo(principal, this.#entriesOf(principal.tenant)).map((e) => record(e, this.#catalog.get(e.datasetId)!.createdAt)) };
       case 'datasets.delete':
         return await this.#delete(principal, r);
       case 'analytics.query':
@@ -80,12 +86,15 @@ export class AnalyticsMethods implements ApiExtension {
     }
   }
 
-  #entries(): CatalogEntry[] {
-    return [...this.#catalog.values()].map((v) => v.entry);
+  /** The catalogue of one tenant, in upload order. */
+  #entriesOf(tenant: string): CatalogEntry[] {
+    return [...this.#catalog.values()].map((v) => v.entry).filter((e) => e.owner.tenant === tenant);
   }
 
-  #lookup(nameOrId: string): CatalogEntry | undefined {
-    return this.#catalog.get(nameOrId)?.entry ?? this.#entries().find((e) => e.name === nameOrId);
+  /** A data set of `tenant` by id or name; another tenant's is not found. */
+  #lookup(tenant: string, nameOrId: string): CatalogEntry | undefined {
+    const byId = this.#catalog.get(nameOrId)?.entry;
+    return byId?.owner.tenant === tenant ? byId : this.#entriesOf(tenant).find((e) => e.name === nameOrId);
   }
 
   async #runToEnd(principal: Principal, kind: 'dataset-upload' | 'dataset-delete', payload: unknown, idempotencyKey: string | undefined): Promise<unknown> {
@@ -117,7 +126,7 @@ export class AnalyticsMethods implements ApiExtension {
     } catch (e) {
       apiFailure(e);
     }
-    const existing = this.#entries().find((e) => e.name === name);
+    const existing = this.#entriesOf(principal.tenant).find((e) => e.name === name);
     if (existing && (existing.owner.tenant !== principal.tenant || existing.owner.actor !== principal.actor)) {
       throw new ApiFailure('permission-denied', 403, `data set '${name}' belongs to another owner`);
     }
@@ -146,7 +155,7 @@ export class AnalyticsMethods implements ApiExtension {
   }
 
   async #delete(principal: Principal, r: Record<string, unknown>): Promise<{ deleted: string }> {
-    const entry = typeof r.datasetId === 'string' ? this.#lookup(r.datasetId) : undefined;
+    const entry = typeof r.datasetId === 'string' ? this.#lookup(principal.tenant, r.datasetId) : undefined;
     if (!entry) throw new ApiFailure('unknown-dataset', 404, `datasetId: no data set ${JSON.stringify(r.datasetId)}`);
     if (entry.owner.tenant !== principal.tenant || (entry.owner.actor !== principal.actor && !principal.roles.includes('admin'))) {
       throw new ApiFailure('permission-denied', 403, `data set '${entry.name}' belongs to another owner`);
@@ -161,7 +170,7 @@ export class AnalyticsMethods implements ApiExtension {
     const query = r.query as Query;
     let decision;
     try {
-      decision = authorizeQuery(principal, query, (n) => this.#lookup(n));
+      decision = authorizeQuery(principal, query, (n) => this.#lookup(principal.tenant, n));
     } catch (e) {
       await this.audit.append(queryDeniedEvent(principal, query, e instanceof Error ? e.message : String(e)));
       apiFailure(e);
