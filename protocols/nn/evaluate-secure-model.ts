@@ -7,7 +7,7 @@
  * bytes each layer costs are measured on the channel and returned with the output.
  */
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
-import type { ProtocolContext } from '../rss/context.js';
+import type { ProtocolContext, TruncationMode } from '../rss/context.js';
 import { relu } from '../rss/comparison.js';
 import { mulFixed } from '../rss/truncate.js';
 import { checkShare, type ReplicatedShare } from '../rss/replicated-share.js';
@@ -58,17 +58,27 @@ function shapeView(layer: SharedLayer): Layer {
   }
 }
 
-async function applyLayer(ctx: ProtocolContext, layer: SharedLayer, x: ReplicatedShare, batch: number, inShape: readonly number[]): Promise<ReplicatedShare> {
+/** Options of {@link evaluateSecureModel}. */
+export interface SecureModelOptions {
+  /**
+   * Truncation inside sigmoid and softmax (default `probabilistic`: their values are normalized,
+   * and `wrap-corrected` there costs 9 and 10 more rounds of depth). Every other truncation of
+   * the model is wrap-corrected.
+   */
+  readonly functionTruncation?: TruncationMode;
+}
+
+async function applyLayer(ctx: ProtocolContext, layer: SharedLayer, x: ReplicatedShare, batch: number, inShape: readonly number[], fn: TruncationMode): Promise<ReplicatedShare> {
   switch (layer.kind) {
     case 'dense': return denseLayer(ctx, layer, x, batch);
     case 'conv2d': return conv2dLayer(ctx, layer, x, batch, inShape);
     case 'avgpool': return avgPoolLayer(ctx, layer, x, batch, inShape);
     case 'maxpool': return maxPoolLayer(ctx, layer, x, batch, inShape);
     case 'relu': return relu(ctx, x);
-    case 'sigmoid': return sigmoid(ctx, x);
+    case 'sigmoid': return sigmoid(ctx.scope('fn', { truncation: fn }), x);
     case 'softmax': {
       const cols = inShape[inShape.length - 1]!;
-      return softmax(ctx, x, x.a.length / cols, cols);
+      return softmax(ctx.scope('fn', { truncation: fn }), x, x.a.length / cols, cols);
     }
     case 'square': return mulFixed(ctx, x, x);
     case 'polynomial': return polynomialLayer(ctx, layer.coeffs, x);
@@ -81,7 +91,7 @@ async function applyLayer(ctx: ProtocolContext, layer: SharedLayer, x: Replicate
  * @throws InvalidArgumentError when the context's fractional bits differ from the model's.
  * @throws ShapeError when `input` does not hold batch * size(inputShape) elements.
  */
-export async function evaluateSecureModel(ctx: ProtocolContext, model: SharedModel, input: ReplicatedShare, batch: number): Promise<SecureModelResult> {
+export async function evaluateSecureModel(ctx: ProtocolContext, model: SharedModel, input: ReplicatedShare, batch: number, opts: SecureModelOptions = {}): Promise<SecureModelResult> {
   if (model.fractionBits !== ctx.fractionBits) {
     throw new InvalidArgumentError(`model: shared with ${model.fractionBits} fractional bits, context uses ${ctx.fractionBits}`);
   }
@@ -89,13 +99,15 @@ export async function evaluateSecureModel(ctx: ProtocolContext, model: SharedMod
   const n = checkShare('input', input);
   const need = batch * shapeSize(model.inputShape);
   if (n !== need) throw new ShapeError(`input: expected ${need} elements (batch ${batch} x [${model.inputShape.join(', ')}]), got ${n}`);
-  ctx = ctx.scope('model');
+  // The model's truncations run wrap-corrected: the share truncation's big error has
+  // probability |x| / 2^64 per value, far above 2^-40 for any useful product (docs: "Safe range").
+  ctx = ctx.scope('model', { truncation: 'wrap-corrected' });
   let x = input;
   let shape: readonly number[] = model.inputShape;
   const costs: LayerCost[] = [];
   for (const layer of model.layers) {
     const before = { ...ctx.channel.stats };
-    x = await applyLayer(ctx, layer, x, batch, shape);
+    x = await applyLayer(ctx, layer, x, batch, shape, opts.functionTruncation ?? 'probabilistic');
     shape = layerOutputShape(shapeView(layer), shape);
     const after = ctx.channel.stats;
     costs.push({ name: layer.name, kind: layer.kind, rounds: after.rounds - before.rounds, bytesSent: after.bytesSent - before.bytesSent });

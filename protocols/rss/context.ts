@@ -12,6 +12,19 @@ import type { Ring64 } from '../../crypto-core/ring/index.js';
 import type { Channel, PartyIndex } from '../channel/channel.js';
 import type { CorrelatedRandomness } from './correlated-randomness.js';
 
+/**
+ * How `truncate`, `mulFixed` and `matmulFixed` truncate: `probabilistic` is the two-halves share
+ * truncation (a big error with probability |x| / 2^64 per value); `wrap-corrected` adds the
+ * exact wrap bit (rss/truncate-wrap: never a big error for |x| < 2^62, same rounds, more bytes).
+ */
+export type TruncationMode = 'probabilistic' | 'wrap-corrected';
+
+/** Options of {@link ProtocolContext.scope}. */
+export interface ScopeOptions {
+  /** The truncation used under this scope (default: the parent's). */
+  readonly truncation?: TruncationMode;
+}
+
 /** Everything a protocol step needs; one per party per job. */
 export interface ProtocolContext {
   /** The transport to the two peers. */
@@ -24,6 +37,8 @@ export interface ProtocolContext {
   readonly randomness: CorrelatedRandomness;
   /** Fractional bits f of the fixed-point encoding used by `truncate` / `mulFixed`. */
   readonly fractionBits: number;
+  /** See {@link TruncationMode}; absent means `probabilistic`. */
+  readonly truncation?: TruncationMode;
   /** A fresh tag `step#k` for the next protocol call (k counts calls on this context). */
   nextTag(step: string): string;
   /**
@@ -31,9 +46,10 @@ export interface ProtocolContext {
    * (synchronously) and numbers its own steps under it (`parent/step#k`). A composite that
    * awaits between steps must run its steps on a scope: otherwise two such calls running
    * concurrently (Promise.all) would draw tags in message-arrival order, which can differ
-   * between parties, and the parties' tags would no longer line up.
+   * between parties, and the parties' tags would no longer line up. `opts.truncation` switches
+   * the truncation for everything run on the child (all parties must pass the same).
    */
-  scope(step: string): ProtocolContext;
+  scope(step: string, opts?: ScopeOptions): ProtocolContext;
 }
 
 /** Parameters of {@link createProtocolContext}. */
@@ -75,8 +91,12 @@ function scoped(base: ContextBase, prefix: string): ProtocolContext {
       if (typeof step !== 'string' || step.length === 0) throw new InvalidArgumentError('step: expected non-empty string');
       return `${prefix}${step}#${counter++}`;
     },
-    scope(step: string): ProtocolContext {
-      return scoped(base, `${ctx.nextTag(step)}/`);
+    scope(step: string, opts?: ScopeOptions): ProtocolContext {
+      const mode = opts?.truncation;
+      if (mode !== undefined && mode !== 'probabilistic' && mode !== 'wrap-corrected') {
+        throw new InvalidArgumentError(`opts.truncation: expected 'probabilistic' or 'wrap-corrected', got ${JSON.stringify(mode)}`);
+      }
+      return scoped(mode === undefined ? base : { ...base, truncation: mode }, `${ctx.nextTag(step)}/`);
     },
   });
   return ctx;

@@ -20,17 +20,25 @@
  *
  * Cost: 1 round, 8n bytes sent by party 0 only. `mulFixed` / `matmulFixed` truncate the product's
  * additive local terms directly (2 rounds, 8 bytes per element from every party).
+ *
+ * On a context with `truncation: 'wrap-corrected'` (ProtocolContext.scope) all three run the
+ * wrap-corrected variant of rss/truncate-wrap instead: same rounds, no big error for |x| < 2^62.
  */
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import type { ProtocolContext } from './context.js';
 import { recvVector, sendVector } from './exchange.js';
 import { makeShare, checkSameLength, checkShare, type ReplicatedShare } from './replicated-share.js';
 import { ShapeError } from './errors.js';
+import { truncateAdditiveWrap, truncateWrap, WRAP_TRUNCATION_BITS } from './truncate-wrap.js';
+
+/** Whether this context asks for the wrap-corrected truncation (rss/truncate-wrap) at `bits`. */
+const wrapCorrected = (ctx: ProtocolContext, bits: number): boolean => ctx.truncation === 'wrap-corrected' && bits >= 1 && bits <= WRAP_TRUNCATION_BITS;
 
 /** [x / 2^bits] (floor, within one unit; see the module doc for the failure probability). 1 round. */
 export async function truncate(ctx: ProtocolContext, x: ReplicatedShare, bits: number = ctx.fractionBits): Promise<ReplicatedShare> {
   const n = checkShare('x', x);
   if (!Number.isInteger(bits) || bits < 0 || bits > 63) throw new InvalidArgumentError(`bits: expected integer in 0..63, got ${String(bits)}`);
+  if (wrapCorrected(ctx, bits)) return truncateWrap(ctx, x, bits);
   const tag = ctx.nextTag('trunc');
   const ring = ctx.ring;
   // -((-B) >> d): the ceiling of B / 2^d, the other half of SecureML's local truncation.
@@ -64,6 +72,7 @@ export async function truncate(ctx: ProtocolContext, x: ReplicatedShare, bits: n
  * Cost: 2 rounds, 8 bytes per element from each party.
  */
 async function truncateAdditive(ctx: ProtocolContext, z: BigUint64Array, bits: number, shape: readonly number[] | undefined): Promise<ReplicatedShare> {
+  if (wrapCorrected(ctx, bits)) return truncateAdditiveWrap(ctx, z, bits, shape);
   const n = z.length;
   const tag = ctx.nextTag('trunc-additive');
   const ring = ctx.ring;

@@ -26,6 +26,7 @@ import { decodeFixed, DEFAULT_FRACTION_BITS, encodeFixed } from '../../crypto-co
 import { makeShare, openChecked, shareSecret } from '../../protocols/rss/replicated-share.js';
 import { importOnnx } from '../../protocols/onnx/import-onnx.js';
 import { shareModel } from '../../protocols/nn/shared-model.js';
+import { checkFixedInputs, checkModelRange } from '../../protocols/model/fixed-range.js';
 import type { Row } from '../../protocols/analytics/encode-rows.js';
 import type { QueryResult } from '../../protocols/analytics/query-result.js';
 import { prepareDatasetUpload } from './dataset-upload-client.js';
@@ -233,7 +234,9 @@ export class MpcClient {
     if (typeof opts.version !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(opts.version)) throw new InvalidArgumentError(`opts.version: expected 1-64 characters of [A-Za-z0-9._-], got ${JSON.stringify(opts.version)}`);
     const body: Record<string, unknown> = { name: opts.name, version: opts.version, mode: opts.mode };
     if (opts.mode === 'mpc') {
-      const views = shareModel(importOnnx(onnxBytes), Prg.random(), this.fractionBits);
+      const ir = importOnnx(onnxBytes);
+      checkModelRange(ir, this.fractionBits); // every accumulator inside the safe range for inputs the SDK accepts
+      const views = shareModel(ir, Prg.random(), this.fractionBits);
       const keys = await this.partyKeys();
       body.sealedShares = views.map((v, i) => toBase64(seal(keys[i], encodeSharedModel(v), modelShareAad(opts.name, opts.version, i))));
     } else {
@@ -366,6 +369,7 @@ export class MpcClient {
     if (input.data === null || typeof input.data !== 'object' || input.data.length !== n) {
       throw new InvalidArgumentError(`input.data: expected ${n} numbers for shape [${input.shape.join(', ')}], got ${input.data?.length}`);
     }
+    checkFixedInputs(input.data, this.fractionBits, 'input.data'); // |v| <= 2^(31-f): docs/protocols-inference.md "Safe range"
     const values = encodeFixed(Float64Array.from(input.data), this.fractionBits);
     const parties = await this.partyTrust();
     const keys = parties.agreement;
