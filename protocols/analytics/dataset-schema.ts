@@ -43,7 +43,17 @@ export interface DisclosurePolicy {
   readonly roles: readonly string[];
   /** Minimum count of any released cell; smaller cells are suppressed (default 10). */
   readonly minCellSize: number;
+  /**
+   * Whether `min` and `max` may be released (default false): an extreme is one record's exact
+   * value, whatever the cell's count, so the hospital must allow it explicitly.
+   */
+  readonly releaseExtremes?: boolean;
+  /** Queries the parties answer over this data set before refusing (default {@link DEFAULT_QUERY_BUDGET}). */
+  readonly queryBudget?: number;
 }
+
+/** Queries per data set when the policy sets no budget. */
+export const DEFAULT_QUERY_BUDGET = 1000;
 
 /** A data set's declared schema. */
 export interface DatasetSchema {
@@ -109,6 +119,8 @@ export function checkPolicy(policy: unknown): DisclosurePolicy {
     throw new SchemaError('policy.roles: expected an array of role names');
   }
   if (!Number.isInteger(p.minCellSize) || p.minCellSize < 1) throw new SchemaError(`policy.minCellSize: expected integer >= 1, got ${p.minCellSize}`);
+  if (p.releaseExtremes !== undefined && typeof p.releaseExtremes !== 'boolean') throw new SchemaError(`policy.releaseExtremes: expected a boolean, got ${JSON.stringify(p.releaseExtremes)}`);
+  if (p.queryBudget !== undefined && (!Number.isSafeInteger(p.queryBudget) || p.queryBudget < 1)) throw new SchemaError(`policy.queryBudget: expected integer >= 1, got ${String(p.queryBudget)}`);
   return p;
 }
 

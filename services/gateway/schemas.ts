@@ -230,10 +230,22 @@ export const uploadDatasetBody = {
       type: 'object',
       additionalProperties: false,
       required: ['roles', 'minCellSize'],
-      properties: { roles: { type: 'array', maxItems: 6, items: { type: 'string', enum: ['hospital', 'analyst', 'client', 'model-owner', 'auditor', 'admin'] } }, minCellSize: { type: 'integer', minimum: 1 } },
+      properties: {
+        roles: { type: 'array', maxItems: 6, items: { type: 'string', enum: ['hospital', 'analyst', 'client', 'model-owner', 'auditor', 'admin'] } },
+        minCellSize: { type: 'integer', minimum: 1 },
+        releaseExtremes: { type: 'boolean' },
+        queryBudget: { type: 'integer', minimum: 1 },
+      },
     },
     rows: { type: 'integer', minimum: 1, maximum: 16_777_216 },
     sealedShares: sealedTriple,
+    // The hospital-signed manifest (services/wire/dataset-manifest); the parties verify it.
+    manifest: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['payload', 'publicKey', 'signature'],
+      properties: { payload: { type: 'string', maxLength: 262_144 }, publicKey: { type: 'string', pattern: '^[0-9a-f]{64}$' }, signature: { type: 'string', pattern: '^[0-9a-f]{128}$' } },
+    },
   },
 } as const;
 

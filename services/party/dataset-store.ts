@@ -61,6 +61,21 @@ export async function loadDataset(store: ShareStore, datasetId: string): Promise
   return { manifest, parts };
 }
 
+/** Share store id of the marker that upload `uploadId` was stored (kept after a delete). */
+function uploadMarkerId(uploadId: string): string {
+  return `upload-${uploadId}.seen`;
+}
+
+/** Whether an upload with this id was ever stored by this party. */
+export async function uploadSeen(store: ShareStore, uploadId: string): Promise<boolean> {
+  return (await store.get(uploadMarkerId(uploadId))) !== undefined;
+}
+
+/** Records that upload `uploadId` was stored: a replay of the same signed upload is refused. */
+export async function markUploadSeen(store: ShareStore, uploadId: string): Promise<void> {
+  await store.put(uploadMarkerId(uploadId), new Uint8Array([1]));
+}
+
 /** Erases every part and the manifest; returns the number of parts erased. */
 export async function eraseDataset(store: ShareStore, datasetId: string): Promise<number> {
   const manifest = await readManifest(store, datasetId);

@@ -29,7 +29,7 @@ import { shareModel } from '../../protocols/nn/shared-model.js';
 import { checkFixedInputs, checkModelRange } from '../../protocols/model/fixed-range.js';
 import type { Row } from '../../protocols/analytics/encode-rows.js';
 import type { QueryResult } from '../../protocols/analytics/query-result.js';
-import { prepareDatasetUpload } from './dataset-upload-client.js';
+import { manifestKeyFor, prepareDatasetUpload } from './dataset-upload-client.js';
 import { openQueryResult, prepareQueryRequest, type QueryRequest } from './query-client.js';
 import type { AnalyticsQueryResult } from '../wire/analytics-jobs.js';
 import { checkSchema, type DatasetSchema, type DisclosurePolicy } from '../../protocols/analytics/dataset-schema.js';
@@ -62,6 +62,13 @@ export interface MpcClientOptions {
    * for development only.
    */
   trust?: TrustBundle;
+  /**
+   * The hospital's Ed25519 manifest key (32-byte seed) that signs every data set upload
+   * (sdk/dataset-upload-client `manifestKeyFor`). Default: derived from `signingKey` (HKDF, its
+   * own label), else a fresh key per client: appends must come from the same key, so a hospital
+   * that appends across sessions with an API key should keep and pass one.
+   */
+  manifestKey?: Uint8Array;
 }
 
 /** The keys of the three parties this client seals to and accepts signatures from. */
@@ -171,6 +178,7 @@ export class MpcClient {
   readonly fractionBits: number;
   readonly #pollMs: number;
   readonly #trust: TrustBundle | undefined;
+  readonly #manifestKey: Uint8Array;
   /** HE sessions by model id; `session` is set once the setup has resolved. */
   readonly #heSessions = new Map<string, { promise: Promise<HeSession>; session?: HeSession }>();
 
@@ -183,6 +191,7 @@ export class MpcClient {
     if (!Number.isInteger(this.fractionBits) || this.fractionBits < 0 || this.fractionBits > 32) throw new InvalidArgumentError(`fractionBits: expected integer 0..32, got ${opts.fractionBits}`);
     this.#pollMs = opts.pollIntervalMs ?? 500;
     this.#trust = opts.trust === undefined ? undefined : parseTrustBundle(opts.trust);
+    this.#manifestKey = manifestKeyFor(opts);
   }
 
   /** Registered services with their public keys. */
@@ -482,14 +491,15 @@ export class MpcClient {
 
   /**
    * Uploads a table: rows are checked and encoded against `schema`, shared, and each party's
-   * pair sealed to it (services/analytics `prepareDatasetUpload`, on this machine).
+   * pair sealed to it (services/analytics `prepareDatasetUpload`, on this machine), with a
+   * manifest signed by this client's manifest key (see {@link MpcClientOptions.manifestKey}).
    */
-  async uploadDataset(name: string, schema: DatasetSchema, rows: readonly Row[], opts: { policy?: DisclosurePolicy; idempotencyKey?: string } = {}): Promise<DatasetRecord & { created: boolean }> {
+  async uploadDataset(name: string, schema: DatasetSchema, rows: readonly Row[], opts: { policy?: DisclosurePolicy; idempotencyKey?: string; residency?: string } = {}): Promise<DatasetRecord & { created: boolean }> {
     checkId('name', name);
     checkSchema(schema);
     if (!Array.isArray(rows) || rows.length === 0) throw new InvalidArgumentError('rows: expected a non-empty array of row objects');
     const keys = (await this.partyKeys()).map((k) => toHex(k)) as [string, string, string];
-    const up = prepareDatasetUpload(schema, rows, keys, { name, ...(opts.policy ? { policy: opts.policy } : {}) });
+    const up = prepareDatasetUpload(schema, rows, keys, { name, manifestKey: this.#manifestKey, ...(opts.policy ? { policy: opts.policy } : {}), ...(opts.residency !== undefined ? { residency: opts.residency } : {}) });
     const res = await this.http.json<{ dataset: DatasetRecord; created: boolean }>({
       method: 'POST',
       path: '/v1/datasets',

@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import type { DatasetSchema, DisclosurePolicy } from '../../protocols/analytics/dataset-schema.js';
 import type { OutputLayout } from '../../protocols/analytics/output-layout.js';
 import type { Query } from '../../protocols/analytics/query.js';
+import type { SignedDatasetManifest } from './dataset-manifest.js';
 
 /** The analytics kinds (services/wire/job-kinds). */
 export { ANALYTICS_JOB_KINDS, type AnalyticsJobKind } from './job-kinds.js';
@@ -49,6 +50,12 @@ export interface DatasetManifest {
   readonly parts: readonly DatasetPart[];
   /** Sum of the parts' rows. */
   readonly rows: number;
+  /** Hex Ed25519 key of the hospital that signed the first upload: every append must be signed by it. */
+  readonly hospitalKey?: string;
+  /** Residency the hospital signed at creation, if any. */
+  readonly residency?: string;
+  /** The hospital-signed manifests of the parts, in upload order (the policy above is the first one's). */
+  readonly signedManifests?: readonly SignedDatasetManifest[];
 }
 
 /** The coordinator's submission payload of `dataset-upload`. */
@@ -63,6 +70,8 @@ export interface DatasetUploadJobPayload {
   readonly rows: number;
   /** Party i's sealed share pair (base64), by index. */
   readonly sealedShares: readonly [string, string, string];
+  /** The hospital-signed manifest of this upload (services/wire/dataset-manifest); parties refuse an upload without one. */
+  readonly manifest?: SignedDatasetManifest;
 }
 
 /** What party i receives for `dataset-upload`: its own box and the digests of all three. */

@@ -13,6 +13,7 @@ import type { CkksParams } from '../../crypto-core/he/ckks-params.js';
 import type { DatasetSchema, DisclosurePolicy } from '../../protocols/analytics/dataset-schema.js';
 import type { Query } from '../../protocols/analytics/query.js';
 import type { HePublicPlan } from '../../protocols/he/public-plan.js';
+import type { SignedDatasetManifest } from './dataset-manifest.js';
 import type { AnalyticsQueryPayload, AnalyticsQueryResult, DatasetDeletePartyResult, DatasetDeletePayload, DatasetUploadJobPayload, DatasetUploadPartyResult } from './analytics-jobs.js';
 import type { AuditEntry } from './audit-entry.js';
 import type { ComputeJobPayload, ComputeJobResult } from './compute-job.js';
@@ -312,6 +313,8 @@ export interface CoordinatorMethods {
        * rows x encodedWidth(schema) elements), sealed to party i (base64).
        */
       sealedShares: [string, string, string];
+      /** The hospital-signed manifest of the upload (services/wire/dataset-manifest). */
+      manifest?: SignedDatasetManifest;
     };
     res: { dataset: DatasetRecord; created: boolean };
   };

@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromBase64, fromHex, toBase64 } from '../../crypto-core/encoding.js';
+import { fromBase64, fromHex, toBase64, toHex } from '../../crypto-core/encoding.js';
 import { columnOffset } from '../../protocols/analytics/dataset-schema.js';
 import { encodeRows } from '../../protocols/analytics/encode-rows.js';
 import { shareEncodedRows } from '../../protocols/analytics/share-dataset.js';
@@ -23,8 +23,10 @@ import { InconsistentShareError } from '../../protocols/rss/errors.js';
 import { validateAuditEvent } from '../../services/wire/audit-entry.js';
 import { ApiFailure } from '../../services/coordinator/errors.js';
 import { JobPayloadError } from '../../services/party/errors.js';
-import { datasetUploadAad, encodeSharePair } from '../../services/wire/sealed-share-pair.js';
-import { analyticsOutputAad, type AnalyticsQueryResult, type DatasetUploadPartyResult, type DatasetDeletePartyResult } from '../../services/wire/analytics-jobs.js';
+import { encodeSharePair } from '../../services/wire/sealed-share-pair.js';
+import { DATASET_MANIFEST_DOMAIN, signDatasetManifest, signedDatasetUploadAad } from '../../services/wire/dataset-manifest.js';
+import { generateSigningKeyPair } from '../../crypto-core/keys/signing.js';
+import { analyticsOutputAad, sha256Hex, type AnalyticsQueryResult, type DatasetUploadPartyResult, type DatasetDeletePartyResult } from '../../services/wire/analytics-jobs.js';
 import { analyticsQueryPlan, datasetDeletePlan, datasetUploadPlan } from '../../services/coordinator/analytics/analytics-job-plans.js';
 import { datasetDeletedEvent, datasetUploadedEvent, queryDeniedEvent, queryRunEvent } from '../../services/coordinator/analytics/analytics-audit.js';
 import { startAnalyticsParties, type AnalyticsPartySet } from '../../services/testing/analytics-party-set.js';
@@ -53,9 +55,16 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Each hospital's manifest key: the parties pin it at creation, and an append must be signed by it. */
+const manifestKeys = new Map<string, Uint8Array>();
+function manifestKey(tenant: string): Uint8Array {
+  if (!manifestKeys.has(tenant)) manifestKeys.set(tenant, generateSigningKeyPair().secretKey);
+  return manifestKeys.get(tenant)!;
+}
+
 /** Hospital `tenant` uploads `part` as data set `datasetId` (create or append) through the plan and runners. */
 async function upload(tenant: string, datasetId: string, part: readonly Row[], mode: 'create' | 'append', policy = { roles: ['analyst'], minCellSize: 10 }): Promise<DatasetUploadPartyResult> {
-  const up = prepareDatasetUpload(schema, part, parties.agreementKeys, { name: datasetId, policy });
+  const up = prepareDatasetUpload(schema, part, parties.agreementKeys, { name: datasetId, policy, manifestKey: manifestKey(tenant) });
   const payload = { ...up.request, datasetId, mode, owner: { tenant, actor: `${tenant}-key` } };
   datasetUploadPlan.validate(payload);
   const out = await parties.run('dataset-upload', [0, 1, 2].map((i) => datasetUploadPlan.partyPayload(payload, i)) as [unknown, unknown, unknown]);
@@ -130,8 +139,13 @@ describe('analytics services over three in-process parties', () => {
     part[9] = { ...part[9]!, diagnosis: 'five' };
     const shares = shareEncodedRows({ ...enc, data });
     const uploadId = 'poisoned-upload';
-    const boxes = ([0, 1, 2] as const).map((i) => seal(fromHex(parties.agreementKeys[i], 'key', 32), encodeSharePair(shares[i].share.a, shares[i].share.b), datasetUploadAad('hp', uploadId, i)));
-    const payload = { name: 'hp', uploadId, schema, policy: { roles: ['analyst'], minCellSize: 10 }, rows: enc.rows, sealedShares: boxes.map((b) => toBase64(b)) as [string, string, string], datasetId: 'hp', mode: 'create' as const, owner: { tenant: 'p', actor: 'p' } };
+    // P signs its manifest like any hospital (it is the uploader that lies, not the coordinator).
+    const pKey = generateSigningKeyPair();
+    const boxes = ([0, 1, 2] as const).map((i) => seal(fromHex(parties.agreementKeys[i], 'key', 32), encodeSharePair(shares[i].share.a, shares[i].share.b), signedDatasetUploadAad('hp', uploadId, i, toHex(pKey.publicKey))));
+    const policy = { roles: ['analyst'], minCellSize: 10 };
+    const boxSha256 = boxes.map((b) => sha256Hex(b)) as [string, string, string];
+    const manifest = signDatasetManifest({ format: DATASET_MANIFEST_DOMAIN, name: 'hp', uploadId, schema, policy, rows: enc.rows, boxSha256 }, pKey.secretKey);
+    const payload = { name: 'hp', uploadId, schema, policy, rows: enc.rows, sealedShares: boxes.map((b) => toBase64(b)) as [string, string, string], manifest, datasetId: 'hp', mode: 'create' as const, owner: { tenant: 'p', actor: 'p' } };
     await parties.run('dataset-upload', [0, 1, 2].map((i) => datasetUploadPlan.partyPayload(payload, i)) as [unknown, unknown, unknown]);
     catalog.set('hp', { datasetId: 'hp', name: 'hp', owner: payload.owner, schema, policy: payload.policy, rows: enc.rows });
     const q: Query = { datasets: ['hp'], groupBy: ['diagnosis'], aggregates: [{ op: 'count' }, { op: 'mean', column: 'mean_radius' }] };
@@ -158,7 +172,7 @@ describe('analytics services over three in-process parties', () => {
     expect((await parties.stores[0]!.list()).filter((id) => id.startsWith('dataset-x1'))).toEqual([]);
     await expect(upload('hospital-1', 'h1', h1.slice(0, 20), 'create')).rejects.toThrow(DatasetConflictError);
     const other = { columns: [{ name: 'age', type: 'numeric' as const, min: 0, max: 120 }] };
-    const up2 = prepareDatasetUpload(other, [{ age: 3 }], parties.agreementKeys, { name: 'h2' });
+    const up2 = prepareDatasetUpload(other, [{ age: 3 }], parties.agreementKeys, { name: 'h2', manifestKey: manifestKey('hospital-2') });
     const p2 = { ...up2.request, datasetId: 'h2', mode: 'append' as const, owner: { tenant: 'hospital-2', actor: 'k' } };
     await expect(parties.run('dataset-upload', [0, 1, 2].map((i) => datasetUploadPlan.partyPayload(p2, i)) as [unknown, unknown, unknown])).rejects.toThrow(/schema: differs/);
     expect(() => prepareDatasetUpload(schema, [{ ...h1[0]!, mean_radius: 1e6 }], parties.agreementKeys, { name: 'bad' })).toThrow(SchemaError);

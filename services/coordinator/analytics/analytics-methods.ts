@@ -25,6 +25,7 @@ import type { Query } from '../../../protocols/analytics/query.js';
 import { sha256Hex, uploadDigest, type AnalyticsQueryPayload, type DatasetUploadJobPayload, type DatasetUploadPartyResult } from '../../wire/analytics-jobs.js';
 import { fromLargeBase64 } from '../../wire/large-base64.js';
 import { datasetDeletedEvent, datasetUploadedEvent, queryDeniedEvent, queryRunEvent } from './analytics-audit.js';
+import type { SignedDatasetManifest } from '../../wire/dataset-manifest.js';
 import { authorizeQuery, datasetsVisibleTo, type CatalogEntry } from './query-policy.js';
 import type { CoordinatorMethod, DatasetRecord, Principal } from '../../wire/api.js';
 import type { ApiExtension } from '../coordinator-api.js';
@@ -142,6 +143,8 @@ export class AnalyticsMethods implements ApiExtension {
       policy: existing?.policy ?? policy,
       rows: rows as number,
       sealedShares: sealedShares as [string, string, string],
+      // The hospital's signed manifest goes to the parties untouched: they verify and enforce it.
+      ...(r.manifest !== undefined ? { manifest: r.manifest as SignedDatasetManifest } : {}),
     };
     const result = (await this.#runToEnd(principal, 'dataset-upload', payload, r.idempotencyKey as string | undefined)) as DatasetUploadPartyResult;
     const entry: CatalogEntry = { datasetId, name, owner: payload.owner, schema, policy: payload.policy, rows: (existing?.rows ?? 0) + payload.rows };

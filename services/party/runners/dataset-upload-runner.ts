@@ -4,6 +4,9 @@
  * upload digest, open it (the associated data binds name, upload id and party index), and store
  * the share pair encrypted at rest with an updated manifest. `create` refuses an existing data
  * set; `append` adds a part to one with the same schema and owner, keeping its policy.
+ * The order must say what the hospital signed (upload-manifest-check): the stored schema and
+ * policy are the signed ones, the hospital's key is pinned at creation and appends must be
+ * signed by it, and an upload id is stored once (a replayed signed upload is refused).
  * The parties vote (one round) after their checks and write only when all three accept; they
  * then compute the part's column validity bits together (range and encoding checks on shares,
  * column-validity.ts) and store them next to the part.
@@ -16,10 +19,12 @@ import { nextParty, prevParty } from '../../../protocols/channel/channel.js';
 import { makeShare } from '../../../protocols/rss/replicated-share.js';
 import { JobPayloadError } from '../errors.js';
 import type { JobRunContext, JobRunner, JobRunOutcome } from '../job-runner.js';
-import { datasetUploadAad, decodeSharePair } from '../../wire/sealed-share-pair.js';
+import { decodeSharePair } from '../../wire/sealed-share-pair.js';
+import { signedDatasetUploadAad } from '../../wire/dataset-manifest.js';
+import { checkUploadManifest } from './upload-manifest-check.js';
 import { fromLargeBase64 } from '../../wire/large-base64.js';
 import { DATASET_ID_RE, sha256Hex, uploadDigest, type DatasetManifest, type DatasetUploadPartyPayload, type DatasetUploadPartyResult } from '../../wire/analytics-jobs.js';
-import { readManifest, writeManifest, writePart } from '../dataset-store.js';
+import { markUploadSeen, readManifest, uploadSeen, writeManifest, writePart } from '../dataset-store.js';
 import { DatasetConflictError, UnknownDatasetError } from '../../wire/analytics-errors.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -79,6 +84,7 @@ export class DatasetUploadRunner implements JobRunner {
     const share = makeShare(pair[0], pair[1]);
     const validity = await computeColumnValidity(ctx.protocol, defaultCompareOps, p.schema, { rows: p.rows, share });
     await writePart(ctx.shares, p.datasetId, p.uploadId, { rows: p.rows, share, validity });
+    await markUploadSeen(ctx.shares, p.uploadId);
     const manifestSha256 = await writeManifest(ctx.shares, manifest);
     ctx.log.info('dataset-stored', { datasetId: p.datasetId, uploadId: p.uploadId, rows: p.rows, parts: manifest.parts.length });
     const result: DatasetUploadPartyResult = { datasetId: p.datasetId, rows: manifest.rows, parts: manifest.parts.length, manifestSha256 };
@@ -88,11 +94,15 @@ export class DatasetUploadRunner implements JobRunner {
   async #prepare(ctx: JobRunContext): Promise<Prepared> {
     const p = checkUploadPayload(ctx.order.payload);
     const self = ctx.protocol.self;
+    const existingManifest = await readManifest(ctx.shares, p.datasetId);
+    // The hospital's signature decides what is stored, not the order (upload-manifest-check).
+    const signed = checkUploadManifest(p, existingManifest);
+    if (await uploadSeen(ctx.shares, p.uploadId)) throw new DatasetConflictError(p.datasetId, `uploadId: upload ${p.uploadId} was already stored (a signed upload is accepted once)`);
     const box = fromLargeBase64(p.sealedShare, 'payload.sealedShare');
     if (sha256Hex(box) !== p.boxSha256[self]) throw new JobPayloadError(`payload.sealedShare: party ${self}'s box does not match boxSha256[${self}]`);
     let plain: Uint8Array;
     try {
-      plain = openBox(ctx.identity.agreement.secretKey, box, datasetUploadAad(p.name, p.uploadId, self));
+      plain = openBox(ctx.identity.agreement.secretKey, box, signedDatasetUploadAad(p.name, p.uploadId, self, p.manifest!.publicKey));
     } catch (cause) {
       throw new JobPayloadError(`payload.sealedShare: party ${self}'s box does not open for data set '${p.name}', upload ${p.uploadId} (${(cause as Error).message})`, { cause });
     }
@@ -102,7 +112,7 @@ export class DatasetUploadRunner implements JobRunner {
     } catch (cause) {
       throw new JobPayloadError(`payload.rows: ${(cause as Error).message}`, { cause });
     }
-    const existing = await readManifest(ctx.shares, p.datasetId);
+    const existing = existingManifest;
     if (p.mode === 'create' && existing) throw new DatasetConflictError(p.datasetId, `datasetId: data set '${p.datasetId}' already exists (append to it, or delete it first)`);
     if (p.mode === 'append') {
       if (!existing) throw new UnknownDatasetError(p.datasetId, `datasetId: no data set '${p.datasetId}' to append to`);
@@ -111,9 +121,21 @@ export class DatasetUploadRunner implements JobRunner {
       if (existing.parts.some((x) => x.uploadId === p.uploadId)) throw new DatasetConflictError(p.datasetId, `uploadId: part ${p.uploadId} is already stored`);
     }
     const part = { uploadId: p.uploadId, rows: p.rows, sha256: p.sha256, boxSha256: [...p.boxSha256] as [string, string, string] };
+    const signedManifests = [...(existing?.signedManifests ?? []), p.manifest!];
     const manifest: DatasetManifest = existing
-      ? { ...existing, parts: [...existing.parts, part], rows: existing.rows + p.rows }
-      : { datasetId: p.datasetId, name: p.name, owner: { tenant: p.owner.tenant, actor: p.owner.actor }, schema: p.schema, policy: p.policy, parts: [part], rows: p.rows };
+      ? { ...existing, parts: [...existing.parts, part], rows: existing.rows + p.rows, signedManifests }
+      : {
+          datasetId: p.datasetId,
+          name: p.name,
+          owner: { tenant: p.owner.tenant, actor: p.owner.actor },
+          schema: signed.schema,
+          policy: signed.policy,
+          parts: [part],
+          rows: p.rows,
+          hospitalKey: p.manifest!.publicKey,
+          ...(signed.residency !== undefined ? { residency: signed.residency } : {}),
+          signedManifests,
+        };
     return { p, manifest, pair };
   }
 }
