@@ -29,3 +29,17 @@ export class PolicyDeniedError extends MpcError {
     this.dataset = dataset;
   }
 }
+
+/**
+ * The parties refused to answer a query because its answer would disclose too little a set of
+ * records (query-set size, overlap with an earlier query, extremes the policy does not allow,
+ * or an exhausted query budget). `reason` is public: it depends only on the query, the policy
+ * and the one refusal bit the parties opened.
+ */
+export class DisclosureRefusedError extends MpcError {
+  readonly reason: 'query-set-size' | 'extremes' | 'budget';
+  constructor(reason: DisclosureRefusedError['reason'], message: string, options?: { cause?: unknown }) {
+    super('disclosure-refused', message, options);
+    this.reason = reason;
+  }
+}

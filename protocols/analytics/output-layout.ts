@@ -13,6 +13,7 @@ import type { AggregateValue, GroupResult, QueryResult } from './query-result.js
 /** One element of the output vector. `scale` is its number of fractional bits. */
 export type OutputSlot =
   | { readonly kind: 'excluded' }
+  | { readonly kind: 'excludedOk' }
   | { readonly kind: 'ok'; readonly group: number }
   | { readonly kind: 'count'; readonly group: number }
   | { readonly kind: 'sum' | 'sumsq' | 'max' | 'minFromTop'; readonly group: number; readonly column: string; readonly scale: number }
@@ -41,6 +42,7 @@ export function decodeQueryOutput(schema: DatasetSchema, query: Query, layout: O
   }
   const keys = groupKeys(schema, query.groupBy ?? []);
   let excluded = 0;
+  let excludedGate: boolean | undefined;
   const ok = new Map<number, boolean>();
   const num = new Map<string, number>();
   const bins = new Map<string, number | null>();
@@ -52,6 +54,9 @@ export function decodeQueryOutput(schema: DatasetSchema, query: Query, layout: O
     switch (s.kind) {
       case 'excluded':
         excluded = Number(v);
+        break;
+      case 'excludedOk':
+        excludedGate = v === 1n;
         break;
       case 'ok':
         ok.set(s.group, v === 1n);
@@ -129,5 +134,5 @@ export function decodeQueryOutput(schema: DatasetSchema, query: Query, layout: O
     });
     return { key: k, suppressed: false, values: out };
   });
-  return { groups, rows: layout.rows, excludedOutOfRange: excluded, minCellSize: layout.minCellSize };
+  return { groups, rows: layout.rows, excludedOutOfRange: excludedGate === false ? null : excluded, minCellSize: layout.minCellSize };
 }

@@ -39,8 +39,9 @@ export interface QueryResult {
   /**
    * Rows excluded because a value the query reads is not one the schema allows: a numeric value
    * outside [min, max], or a one-hot / boolean encoding that is not a single 0/1 indicator.
+   * `null` when the parties suppressed it (fewer than the minimum cell size: it counts records too).
    */
-  readonly excludedOutOfRange: number;
+  readonly excludedOutOfRange: number | null;
   /** Minimum cell size applied. */
   readonly minCellSize: number;
 }

@@ -22,6 +22,8 @@
  * 4. Disclosure control inside the computation: ok_g = [count_g >= k] and, per histogram bin,
  *    [bin >= k]; every released value is multiplied by its ok bit, so a suppressed cell opens
  *    as 0 with ok = 0: the analyst sees `suppressed`, neither the value nor the count.
+ * With `disclosure` (the parties always), the query-set controls of disclosure-check.ts run
+ * after phase 2 and the excluded-row count is gated like the other counts.
  * Means, variances and correlations are derived by the analyst's SDK from the revealed sums
  * (see output-layout.ts); with the count released alongside, they disclose nothing more.
  *
@@ -42,6 +44,7 @@ import type { OutputLayout, OutputSlot } from './output-layout.js';
 import { DEFAULT_LEARNING_RATE } from './plaintext-query.js';
 import { usedColumns, type Filter, type Query } from './query.js';
 import { andAll, mulPairs, notBit } from './secure-bits.js';
+import { checkQuerySet, type EarlierSelection } from './disclosure-check.js';
 import { histogramBins, histogramThresholds, type HistogramSpec } from './secure-histogram.js';
 import { logisticBitBounds, secureLogisticRegression } from './secure-logistic.js';
 import { sliceShare, transposeShare, unionColumn, type SharedDataset } from './share-columns.js';
@@ -52,12 +55,20 @@ export interface SecureQueryInput {
   readonly datasets: readonly SharedDataset[];
   readonly query: Query;
   readonly minCellSize: number;
+  /**
+   * The query-set controls of disclosure-check.ts (size on both sides, overlap with `history`)
+   * before anything is computed for release, and the excluded-row count gated by k like every
+   * other count. The parties always set it; without it (protocol tests) neither applies.
+   */
+  readonly disclosure?: { readonly history: readonly EarlierSelection[] };
 }
 
 /** This party's shares of the output vector, and its public layout. */
 export interface SecureQueryOutput {
   readonly output: ReplicatedShare;
   readonly layout: OutputLayout;
+  /** The query's selection bits (n rows), with `disclosure`: what the parties keep as its history. */
+  readonly selection?: ReplicatedShare;
 }
 
 const encode = (v: number, f: number): bigint => BigInt.asUintN(64, BigInt(Math.round(v * 2 ** f)));
@@ -218,6 +229,8 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
     return f.op === '<' || f.op === '>' ? b : notBit(ctx, b);
   };
   const selection = query.filter ? (await mulPairs(ctx, [valid], [await evalFilter(query.filter)]))[0]! : valid;
+  // Query-set controls come before any aggregate, so a refused query computes nothing more.
+  if (input.disclosure) await checkQuerySet(ctx, ops, { selection, valid, filtered: query.filter !== undefined, history: input.disclosure.history, k: minCellSize });
 
   let indicators: ReplicatedShare[] | null = null; // null: a single group of all rows
   for (const g of query.groupBy ?? []) {
@@ -343,13 +356,16 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
 
   // Phase 4: disclosure control inside the computation.
   const binIdx = vecs.flatMap((v, j) => (v.isBin ? [j] : []));
-  const thresholds = [...counts, ...Array.from({ length: G }, (_, g) => binIdx.map((j) => sums[g * m + j]!)).flat()];
+  const excluded = subFromPublic(ctx, BigInt(n), sum(valid));
+  const thresholds = [...counts, ...Array.from({ length: G }, (_, g) => binIdx.map((j) => sums[g * m + j]!)).flat(), ...(input.disclosure ? [excluded] : [])];
   const okAll = split(await ops.ltz(ctx, addPublic(ctx, concat(thresholds), BigInt.asUintN(64, -k))), thresholds.map(() => 1)).map((b) => notBit(ctx, b));
   const ok = okAll.slice(0, G);
-  const binOk = okAll.slice(G);
+  const binOk = okAll.slice(G, G + binIdx.length * G);
 
-  const slots: OutputSlot[] = [{ kind: 'excluded' }];
-  const pieces: ReplicatedShare[] = [subFromPublic(ctx, BigInt(n), sum(valid))];
+  // The excluded-row count is a count of records too: with disclosure controls it opens only
+  // when at least k (next to its ok bit), else as 0.
+  const slots: OutputSlot[] = input.disclosure ? [{ kind: 'excludedOk' }] : [{ kind: 'excluded' }];
+  const pieces: ReplicatedShare[] = input.disclosure ? [okAll[okAll.length - 1]!] : [excluded];
   ok.forEach((b, g) => {
     slots.push({ kind: 'ok', group: g });
     pieces.push(b);
@@ -361,6 +377,8 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
     gateVals.push(v);
     gateBits.push(bit);
   };
+  if (input.disclosure) gated({ kind: 'excluded' }, excluded, okAll[okAll.length - 1]!);
+  const pieceKinds = new Set<OutputSlot['kind']>(input.disclosure ? ['excludedOk', 'ok', 'binOk'] : ['excluded', 'ok', 'binOk']);
   let bi = 0;
   for (let g = 0; g < G; g++) {
     gated({ kind: 'count', group: g }, counts[g]!, ok[g]!);
@@ -384,8 +402,8 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
   let gi = 0;
   for (const s of slots) {
     order.push(s);
-    if (s.kind === 'excluded' || s.kind === 'ok' || s.kind === 'binOk') outPieces.push(pieces[pi++]!);
+    if (pieceKinds.has(s.kind)) outPieces.push(pieces[pi++]!);
     else outPieces.push(released[gi++]!);
   }
-  return { output: concat(outPieces), layout: { slots: order, rows: n, minCellSize } };
+  return { output: concat(outPieces), layout: { slots: order, rows: n, minCellSize }, ...(input.disclosure ? { selection } : {}) };
 }

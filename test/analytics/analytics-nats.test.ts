@@ -38,7 +38,8 @@ afterAll(async () => {
 describe('analytics jobs over NATS', () => {
   it('uploads three hospitals and answers a grouped, filtered query like the clear computation', async () => {
     for (const [i, part] of splitHospitals(rows).entries()) {
-      const up = prepareDatasetUpload(schema, part, parties.agreementKeys, { name: `h${i + 1}` });
+      // The query asks for a min: the hospitals' signed policy must release extremes (off by default).
+      const up = prepareDatasetUpload(schema, part, parties.agreementKeys, { name: `h${i + 1}`, policy: { roles: ['analyst'], minCellSize: 10, releaseExtremes: true } });
       const payload = { ...up.request, datasetId: `h${i + 1}`, mode: 'create' as const, owner: { tenant: `hospital-${i + 1}`, actor: 'k' } };
       const out = await parties.run('dataset-upload', [0, 1, 2].map((j) => datasetUploadPlan.partyPayload(payload, j)) as [unknown, unknown, unknown]);
       expect((datasetUploadPlan.combine(payload, out.results) as DatasetUploadPartyResult).rows).toBe(part.length);

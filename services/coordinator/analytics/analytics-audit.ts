@@ -57,3 +57,13 @@ export function queryRunEvent(who: AuditActor, jobId: string, query: Query, data
 export function queryDeniedEvent(who: AuditActor, query: Query, why: string): AuditEvent {
   return { type: 'access.denied', actor: who.actor, tenant: who.tenant, reason: reason(`query denied: ${why}`), hashes: { query: queryDigest(query) } };
 }
+
+/**
+ * `access.denied` for a query job the parties refused under the data sets' signed disclosure
+ * rules (error code `disclosure-refused`: query-set size, differencing, extremes, budget), or
+ * undefined for any other failure (those are `job.failed` entries only).
+ */
+export function queryRefusedByPartiesEvent(job: { readonly actor: string; readonly tenant: string; readonly status: { readonly id: string } }, error: { readonly code: string; readonly message: string } | undefined): AuditEvent | undefined {
+  if (error?.code !== 'disclosure-refused' && !error?.message.includes('disclosure-refused')) return undefined;
+  return { type: 'access.denied', actor: job.actor, tenant: job.tenant, jobId: job.status.id, reason: reason(`query refused by the parties: ${error.message}`) };
+}

@@ -24,7 +24,7 @@ import { PolicyDeniedError, QueryError, SchemaError } from '../../../protocols/a
 import type { Query } from '../../../protocols/analytics/query.js';
 import { sha256Hex, uploadDigest, type AnalyticsQueryPayload, type DatasetUploadJobPayload, type DatasetUploadPartyResult } from '../../wire/analytics-jobs.js';
 import { fromLargeBase64 } from '../../wire/large-base64.js';
-import { datasetDeletedEvent, datasetUploadedEvent, queryDeniedEvent, queryRunEvent } from './analytics-audit.js';
+import { datasetDeletedEvent, datasetUploadedEvent, queryDeniedEvent, queryRefusedByPartiesEvent, queryRunEvent } from './analytics-audit.js';
 import type { SignedDatasetManifest } from '../../wire/dataset-manifest.js';
 import { authorizeQuery, datasetsVisibleTo, type CatalogEntry } from './query-policy.js';
 import type { CoordinatorMethod, DatasetRecord, Principal } from '../../wire/api.js';
@@ -64,7 +64,13 @@ export class AnalyticsMethods implements ApiExtension {
     @inject(JOB_BOOK) private readonly book: JobBook,
     @inject(JOB_DISPATCHER) private readonly dispatcher: JobDispatcher,
     @inject(AUDIT_SINK) private readonly audit: AuditSink,
-  ) {}
+  ) {
+    // A query the parties refused under the signed disclosure rules is an access decision too.
+    book.onChange((rec) => {
+      const ev = rec.kind === 'analytics-query' && rec.status.state === 'failed' ? queryRefusedByPartiesEvent(rec, rec.status.error) : undefined;
+      if (ev) void Promise.resolve(this.audit.append(ev)).catch(() => undefined);
+    });
+  }
 
   handles(method: string): boolean {
     return (ANALYTICS_METHODS as readonly string[]).includes(method);

@@ -5,6 +5,9 @@
  * (protocols/analytics, default CompareOps) over the job's channel, and seal the output pair to
  * the analyst's ephemeral key. The party applies the larger of the job's minimum cell size and
  * every chosen data set's own policy k, so a coordinator cannot lower the suppression threshold.
+ * The disclosure rules of the signed policies (query-disclosure.ts: extremes, budget, overlap
+ * with earlier queries) and the engine's query-set controls apply to every query; a refusal is
+ * a `disclosure-refused` failure the coordinator audits.
  * The output share goes back to the runtime, which commits to its components for verification.
  */
 import { boxDigest, jsonDigest, signOutputStatement, type OutputStatement } from '../../wire/output-statement.js';
@@ -21,6 +24,7 @@ import type { JobRunContext, JobRunner, JobRunOutcome } from '../job-runner.js';
 import { encodeSharePair } from '../../wire/sealed-share-pair.js';
 import { analyticsOutputAad, DATASET_ID_RE, type AnalyticsQueryPartyResult, type AnalyticsQueryPayload, type DatasetManifest } from '../../wire/analytics-jobs.js';
 import { loadDataset } from '../dataset-store.js';
+import { prepareQueryDisclosure } from './query-disclosure.js';
 
 /** The payload of an `analytics-query` order, checked. @throws JobPayloadError naming the field. */
 export function checkQueryPayload(payload: unknown): AnalyticsQueryPayload {
@@ -60,7 +64,9 @@ export class AnalyticsQueryRunner implements JobRunner {
     const query = checkQuery(p.query, schema);
     const minCellSize = Math.max(p.minCellSize, ...manifests.map((m) => m.policy.minCellSize));
     const t0 = performance.now();
-    const out = await runSecureQuery(ctx.protocol, { schema, datasets, query, minCellSize }, defaultCompareOps);
+    const disclosure = await prepareQueryDisclosure(ctx.shares, ctx.order.jobId, query, manifests);
+    const out = await runSecureQuery(ctx.protocol, { schema, datasets, query, minCellSize, disclosure: { history: disclosure.history } }, defaultCompareOps);
+    await disclosure.record(out.selection!);
     const self = ctx.protocol.self;
     const sealed = seal(fromHex(p.clientPublicKey, 'clientPublicKey', 32), encodeSharePair(out.output.a, out.output.b), analyticsOutputAad(p.clientPublicKey, self));
     ctx.log.info('query-run', { datasets: p.datasetIds.length, rows: out.layout.rows, outputs: out.layout.slots.length, ms: Math.round(performance.now() - t0) });

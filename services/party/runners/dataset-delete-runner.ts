@@ -7,6 +7,7 @@ import { JobPayloadError } from '../errors.js';
 import type { JobRunContext, JobRunner, JobRunOutcome } from '../job-runner.js';
 import { DATASET_ID_RE, type DatasetDeletePayload, type DatasetDeletePartyResult } from '../../wire/analytics-jobs.js';
 import { eraseDataset } from '../dataset-store.js';
+import { eraseLedger } from '../query-ledger.js';
 
 /** The payload of a `dataset-delete` order, checked. @throws JobPayloadError naming the field. */
 export function checkDeletePayload(payload: unknown): DatasetDeletePayload {
@@ -23,6 +24,7 @@ export class DatasetDeleteRunner implements JobRunner {
   async run(ctx: JobRunContext): Promise<JobRunOutcome> {
     const p = checkDeletePayload(ctx.order.payload);
     const erasedParts = await eraseDataset(ctx.shares, p.datasetId);
+    await eraseLedger(ctx.shares, p.datasetId);
     ctx.log.info('dataset-erased', { datasetId: p.datasetId, parts: erasedParts });
     const result: DatasetDeletePartyResult = { datasetId: p.datasetId, erasedParts };
     return { result };
