@@ -23,5 +23,8 @@ export {
   MAX_SHAPE_ELEMENTS,
 } from '../wire/sealed-share-pair.js';
 export { encodeSharedModel, decodeSharedModel, modelShareAad, SHARED_MODEL_FORMAT } from '../wire/shared-model-codec.js';
+export { signDatasetManifest, openDatasetManifest, signedDatasetUploadAad, DATASET_MANIFEST_DOMAIN } from '../wire/dataset-manifest.js';
+export type { DatasetManifestBody, SignedDatasetManifest } from '../wire/dataset-manifest.js';
+export { prepareDatasetUpload, manifestKeyFor } from './dataset-upload-client.js';
 export { signRequest, SIGNATURE_HEADERS } from '../wire/request-signature.js';
 export { verifyAuditEntry, verifyCheckpointConsistency } from './audit-verification.js';

@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { useNatsServer } from '../helpers/nats-server.js';
 import { startGateway, type GatewayFixture } from '../gateway/gateway-fixture.js';
-import { MpcClient, GatewayProblemError, JobFailedError, verifyCheckpointConsistency, decodeSharedModel, modelShareAad, inferenceInputAad, inferenceOutputAad, encodeSharePair, decodeSharePair, datasetUploadAad } from '../../services/sdk/index.js';
+import { MpcClient, GatewayProblemError, JobFailedError, verifyCheckpointConsistency, decodeSharedModel, modelShareAad, inferenceInputAad, inferenceOutputAad, encodeSharePair, decodeSharePair } from '../../services/sdk/index.js';
+import { openDatasetManifest, signedDatasetUploadAad, type SignedDatasetManifest } from '../../services/wire/dataset-manifest.js';
 import { generateAgreementKeyPair } from '../../crypto-core/keys/agreement.js';
 import { open as openBox, seal } from '../../crypto-core/sealed-box.js';
 import { fromBase64, fromHex, toBase64, toHex } from '../../crypto-core/encoding.js';
@@ -174,9 +175,11 @@ describe('MpcClient against a gateway', () => {
     ];
     const ds = await client('hospital').uploadDataset('records', schema, rows);
     expect(ds).toMatchObject({ id: 'ds-records', rows: 2, created: true });
-    const body = f.double.callsOf('datasets.upload').at(-1)!.body as { uploadId: string; sealedShares: string[] };
+    const body = f.double.callsOf('datasets.upload').at(-1)!.body as { uploadId: string; sealedShares: string[]; manifest: SignedDatasetManifest };
     const expected = encodeRows(schema, rows).data;
-    const parts = PARTIES.map((k, i) => decodeSharePair(openBox(k.secretKey, fromBase64(body.sealedShares[i]!), datasetUploadAad('records', body.uploadId, i)), expected.length));
+    // The boxes are bound to the hospital's manifest key (issue 12 item 3), whose manifest signs them.
+    expect(openDatasetManifest(body.manifest)).toMatchObject({ name: 'records', uploadId: body.uploadId, rows: 2 });
+    const parts = PARTIES.map((k, i) => decodeSharePair(openBox(k.secretKey, fromBase64(body.sealedShares[i]!), signedDatasetUploadAad('records', body.uploadId, i, body.manifest.publicKey)), expected.length));
     expect(tsRing.add(tsRing.add(parts[0]![0], parts[1]![0]), parts[2]![0])).toEqual(expected);
   });
 
