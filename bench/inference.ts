@@ -73,7 +73,6 @@ import { decodeSharedModel, encodeSharedModel, modelShareAad } from '../services
 import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad } from '../services/wire/sealed-share-pair.js';
 import { MessageAssembler } from '../services/wire/chunked-message.js';
 import { NatsChannel } from '../services/transport/nats-channel.js';
-import { derivePairwiseSeed } from '../services/transport/channel-keys.js';
 
 /** Fixed-point fractional bits of weights, inputs and outputs (the parties' default). */
 const FRACTION_BITS = 16;
@@ -547,13 +546,8 @@ async function protocolPartyMain(): Promise<void> {
         if (!job) throw new Error(`protocol party ${self}: start of unprepared job ${m.jobId}`);
         prepared.delete(m.jobId);
         if (m.type === 'ring') return send({ type: 'ringDone', jobId: m.jobId, ms: await tokenRing(job.channel, m.hops, m.bytes) });
-        // Per-job PRF seeds from the pairwise agreement, as the party runtime derives them.
-        const nextP = ((self + 1) % 3) as PartyIndex;
-        const prevP = ((self + 2) % 3) as PartyIndex;
-        const seeds = {
-          next: derivePairwiseSeed(setup.secretKey, setup.peerKeys[nextP]!, m.jobId, self, nextP),
-          prev: derivePairwiseSeed(setup.secretKey, setup.peerKeys[prevP]!, m.jobId, prevP, self),
-        };
+        // Per-run PRF seeds from the channel's job nonces, as the party runtime takes them.
+        const seeds = await job.channel.pairwiseSeeds();
         const { input, shape, batch, fromStore } = job.msg;
         const l0 = performance.now();
         let model = setup.model;

@@ -3,18 +3,20 @@
  * The party's job logic, apart from NATS: verify a dispatch message, prepare the job's channel,
  * run the job's kind when told to start, report the outcome signed, and abort when told. The
  * NATS wiring (party-service) feeds it messages; tests can feed it directly.
+ *
+ * The PRF seeds of a job come from its channel, once the channel has heard the peers' job
+ * nonces (services/transport/channel-keys): they are fresh for every run of a job id, like the
+ * channel keys, so nothing a coordinator puts in an order can make this party reuse them.
  */
 import { inject, injectable } from 'tsyringe';
 import { MpcError } from '../../crypto-core/errors.js';
-import { fromHex } from '../../crypto-core/encoding.js';
 import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
 import type { Ring64 } from '../../crypto-core/ring/ring64.js';
-import { nextParty, prevParty, type Channel, type PartyIndex } from '../../protocols/channel/channel.js';
+import { nextParty, type Channel, type PartyIndex } from '../../protocols/channel/channel.js';
 import { createProtocolContext } from '../../protocols/rss/context.js';
-import { createCorrelatedRandomness } from '../../protocols/rss/correlated-randomness.js';
+import { createCorrelatedRandomness, type PairwiseSeeds } from '../../protocols/rss/correlated-randomness.js';
 import { InconsistentShareError, PartyUnavailableError } from '../../protocols/rss/errors.js';
 import { REPORT_DOMAIN, signMessage, type DispatchReply, type JobOrder, type PartyReport, type Signed } from '../wire/job-messages.js';
-import { derivePairwiseSeed } from '../transport/channel-keys.js';
 import { commitComponent, deriveComponentSalt } from '../wire/output-commitments.js';
 import { u64ToBytes } from '../../protocols/wire.js';
 import type { ReplicatedShare } from '../../protocols/rss/replicated-share.js';
@@ -32,10 +34,12 @@ export interface JobChannel extends Channel {
   declarePeerGone(party: PartyIndex, reason: string): void;
   close(): void;
   /**
-   * Tells the peers this party listens and resolves once both peers said so (orders with
+   * Resolves once both peers have said, under this run's keys, that they listen (orders with
    * `startWhen: 'peers-listening'`); a channel without it cannot run such orders.
    */
   announceListening?(): Promise<void>;
+  /** This party's pairwise PRF seeds of this run (bound to the job id and the three job nonces). */
+  pairwiseSeeds(): Promise<PairwiseSeeds>;
 }
 
 /** Opens the channel of a job for this party (subscribed and ready when it resolves). */
@@ -51,8 +55,6 @@ export interface ReportPublisher {
 interface ActiveJob {
   order: JobOrder;
   channel: JobChannel;
-  /** Pairwise PRF seeds with the next and previous party, derived at prepare (off the start path). */
-  seeds: { next: Uint8Array; prev: Uint8Array };
   started: boolean;
   timer: ReturnType<typeof setTimeout>;
 }
@@ -163,12 +165,6 @@ export class PartyRuntime {
     if (!this.#runners.has(order.kind)) throw new JobRefusedError('unknown-kind', `no runner for kind ${order.kind}`);
     if (order.startWhen !== undefined && order.startWhen !== 'peers-listening') throw new JobRefusedError('malformed', `job ${order.jobId}: unknown startWhen ${JSON.stringify(order.startWhen)}`);
     const self = this.settings.index;
-    const peerKey = (p: PartyIndex): Uint8Array => fromHex(order.parties[p].agreementPublicKey, `parties[${p}].agreementPublicKey`, 32);
-    const sk = this.identity.agreement.secretKey;
-    const seeds = {
-      next: derivePairwiseSeed(sk, peerKey(nextParty(self)), order.jobId, self, nextParty(self)),
-      prev: derivePairwiseSeed(sk, peerKey(prevParty(self)), order.jobId, prevParty(self), self),
-    };
     const channel = await this.opener.open(order, self);
     if (order.startWhen === 'peers-listening' && !channel.announceListening) {
       channel.close();
@@ -182,7 +178,7 @@ export class PartyRuntime {
       }
     }, Math.max(0, order.deadline - Date.now()));
     timer.unref?.();
-    const job: ActiveJob = { order, channel, seeds, started: false, timer };
+    const job: ActiveJob = { order, channel, started: false, timer };
     this.#active.set(order.jobId, job);
     this.log.info('job-prepared', { jobId: order.jobId, kind: order.kind });
     if (order.startWhen === 'peers-listening') {
@@ -203,10 +199,12 @@ export class PartyRuntime {
 
   async #run(job: ActiveJob): Promise<void> {
     const { order, channel } = job;
-    const { next, prev } = job.seeds;
     const self = this.settings.index;
     const t0 = performance.now();
     try {
+      // Known by now on the 'peers-listening' path; after a coordinator's `start`, the wait for
+      // the peers' hellos.
+      const { next, prev } = await channel.pairwiseSeeds();
       const protocol = createProtocolContext({ channel, randomness: createCorrelatedRandomness(self, { next, prev }, this.ring), ring: this.ring });
       const runner = this.#runners.get(order.kind)!;
       const outcome = await runner.run({ order, protocol, identity: this.identity, shares: this.shares, log: this.log });

@@ -11,9 +11,7 @@ import { join } from 'node:path';
 import type { NatsConnection } from 'nats';
 import { generateIdentity, publicIdentity, type ServiceIdentity } from '../../crypto-core/keys/identity.js';
 import { generateStorageKey } from '../../crypto-core/keys/storage-key.js';
-import { fromHex } from '../../crypto-core/encoding.js';
 import type { ChannelStats, PartyIndex } from '../../protocols/channel/channel.js';
-import { nextParty, prevParty } from '../../protocols/channel/channel.js';
 import { createProtocolContext, type ProtocolContext } from '../../protocols/rss/context.js';
 import { createCorrelatedRandomness } from '../../protocols/rss/correlated-randomness.js';
 import { createLocalParties } from '../../protocols/testing/local-parties.js';
@@ -23,7 +21,6 @@ import type { JobRunner } from '../party/job-runner.js';
 import { NatsJobChannelOpener } from '../party/nats-job-channel.js';
 import { FileShareStore, type ShareStore } from '../party/share-store.js';
 import { connectService } from '../transport/nats-connection.js';
-import { derivePairwiseSeed } from '../transport/channel-keys.js';
 import { MemoryLog } from '../transport/service-log.js';
 import { AnalyticsQueryRunner } from '../party/runners/analytics-query-runner.js';
 import type { AnalyticsJobKind } from '../wire/analytics-jobs.js';
@@ -92,15 +89,9 @@ export async function startAnalyticsParties(opts: AnalyticsPartySetOptions): Pro
 
   const natsContexts = async (orders: JobOrder[]): Promise<{ contexts: ProtocolContext[]; close: () => void }> => {
     const channels = await Promise.all(orders.map((o, i) => new NatsJobChannelOpener(conns[i]!, identities[i]!, logs[i]!).open(o, i as PartyIndex)));
-    const contexts = channels.map((channel, i) => {
-      const self = i as PartyIndex;
-      const sk = identities[i]!.agreement.secretKey;
-      const peer = (p: PartyIndex): Uint8Array => fromHex(refs[p].agreementPublicKey, `parties[${p}].agreementPublicKey`, 32);
-      const jobId = orders[i]!.jobId;
-      const next = derivePairwiseSeed(sk, peer(nextParty(self)), jobId, self, nextParty(self));
-      const prev = derivePairwiseSeed(sk, peer(prevParty(self)), jobId, prevParty(self), self);
-      return createProtocolContext({ channel, randomness: createCorrelatedRandomness(self, { next, prev }) });
-    });
+    // The seeds of this run come from the channel's job nonces, as in the party runtime.
+    const seeds = await Promise.all(channels.map((c) => c.pairwiseSeeds()));
+    const contexts = channels.map((channel, i) => createProtocolContext({ channel, randomness: createCorrelatedRandomness(i as PartyIndex, seeds[i]!) }));
     return { contexts, close: () => channels.forEach((c) => c.close()) };
   };
 

@@ -12,11 +12,23 @@
  *   slow consumer) and fails the channel, so a job fails instead of computing on a gap.
  * Every drop is reported through `onReject`, never processed.
  *
+ * Fresh keys per run (see channel-keys): on open, a party draws a 32-byte job nonce and sends it
+ * to both peers in a clear hello (channel-hello), and echoes its hello to a peer whose hello it
+ * hears (that peer provably listens, so the echo cannot be lost; once per nonce heard, at most
+ * three times). Once it knows both
+ * peers' nonces it derives the direction keys and pairwise PRF seeds from all three, its own slot
+ * taken from memory, and sends each peer a listening notice sealed under the new key. Sealed
+ * frames that arrive from a peer whose hello was heard but before the keys exist wait in a
+ * bounded buffer; a sealed frame before the sender's hello is refused, because an honest peer
+ * always says hello first on the same subject (NATS keeps one publisher's order per subject).
+ * `send` waits for the keys.
+ *
  * Listening notices ({@link NatsChannel.announceListening}) let the parties start a job without
- * a start message: a notice is an empty sealed frame with a reserved tag and one of the two
- * highest sequence numbers (which the frame counter never reaches, so their AES-GCM nonces are
- * never a data frame's). It sits outside the sequence: a notice sent before the peer listened is
- * simply lost, and made up for by the echo the peer sends when it hears ours.
+ * a start message: a notice is an empty sealed frame with a reserved tag and the highest
+ * sequence number (which the frame counter never reaches, so its AES-GCM nonce is never a data
+ * frame's). Sealed under the nonce-bound key, a notice from a peer proves that the peer listens
+ * and uses the same three nonces: a notice or hello replayed from an earlier run of the same job
+ * id does not authenticate, so a party never starts on it.
  *
  * Why the care with callbacks: the nats v2 client stops delivering to a subscription whose
  * callback throws, so the callback catches everything; and it hands out Buffer views at odd
@@ -25,10 +37,14 @@
  */
 import type { NatsConnection, Subscription } from 'nats';
 import type { Channel, ChannelStats, PartyIndex } from '../../protocols/channel/channel.js';
+import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
+import { agree } from '../../crypto-core/keys/agreement.js';
+import type { PairwiseSeeds } from '../../protocols/rss/correlated-randomness.js';
 import { subjects } from '../wire/api.js';
-import { checkJobId, deriveDirectionKey } from './channel-keys.js';
-import { FRAME_OVERHEAD, MAX_TAG_BYTES, openFrame, parseHeader, sealFrame } from './sealed-frame.js';
+import { checkJobId, directionKeyFromShared, JOB_NONCE_LENGTH, pairwiseSeedFromShared, type JobNonces } from './channel-keys.js';
+import { encodeHello, HELLO_SEQ, helloNonce } from './channel-hello.js';
+import { FRAME_OVERHEAD, MAX_TAG_BYTES, openFrame, parseHeader, sealFrame, type FrameHeader } from './sealed-frame.js';
 import { ChannelClosedError, ChannelDeadlineError, ChannelStreamError } from './errors.js';
 import { PartyUnavailableError } from '../../protocols/rss/errors.js';
 
@@ -59,6 +75,8 @@ export interface NatsChannelOptions {
   onReject?: (r: RejectedFrame) => void;
   /** Largest chunk body in bytes; default: the server's max_payload minus framing. */
   maxChunkBytes?: number;
+  /** Source of this party's job nonce (default: node:crypto); a parameter so that tests can fix it. */
+  randomBytes?: (n: number) => Uint8Array;
 }
 
 interface Waiter {
@@ -78,20 +96,39 @@ interface PartialMessage {
 const FLUSH_EVERY_BYTES = 4 << 20;
 /** Room left in max_payload for the protocol line of a PUB. */
 const PUB_MARGIN = 512;
-/** Sequence number of the first listening notice to a peer. */
+/** Sequence number of the listening notice to a peer. */
 const LISTENING_SEQ = 0xffff_ffff_ffff_ffffn;
-/** Sequence number of the echo sent when a peer's notice is heard. */
-const LISTENING_ECHO_SEQ = LISTENING_SEQ - 1n;
 /** Tag of listening notices. */
 const LISTENING_TAG = 'mpc/listening';
+/** Echoes of our hello to one peer, at most. */
+const MAX_HELLO_ECHOES = 3;
+/** Bytes of sealed frames a peer may have waiting for the keys before the channel fails. */
+const MAX_PENDING_BYTES = 64 << 20;
 
 /** The NATS channel of one party for one job. */
 export class NatsChannel implements Channel {
   readonly self: PartyIndex;
   readonly jobId: string;
   readonly #nc: NatsConnection;
+  /** The two peers' indices. */
+  readonly #peers: number[];
+  /** X25519 shared secret with each peer, computed once; keys come from it once the nonces are known. */
+  readonly #shared = new Map<number, Uint8Array>();
+  /** This party's nonce for this run: drawn here, never read from a message. */
+  readonly #ownNonce: Uint8Array;
+  /** Each peer's nonce, from the first hello heard from it. */
+  readonly #peerNonces = new Map<number, Uint8Array>();
+  /** Hellos echoed to each peer so far (at most {@link MAX_HELLO_ECHOES}). */
+  readonly #helloEchoes = new Map<number, number>();
   readonly #sendKeys = new Map<number, Uint8Array>();
   readonly #recvKeys = new Map<number, Uint8Array>();
+  #nonces: JobNonces | undefined;
+  #seeds: PairwiseSeeds | undefined;
+  readonly #keysReady: Promise<void>;
+  #keysSettle!: { resolve: () => void; reject: (e: Error) => void };
+  /** Sealed frames from a peer whose hello was heard, received before the keys were derived. */
+  readonly #pending = new Map<number, Uint8Array[]>();
+  #pendingBytes = 0;
   readonly #sendSeq = new Map<number, bigint>();
   readonly #recvSeq = new Map<number, bigint>();
   readonly #partial = new Map<number, PartialMessage | undefined>();
@@ -104,8 +141,6 @@ export class NatsChannel implements Channel {
   #recvSinceSend = true;
   /** Peers whose listening notice has been received. */
   readonly #peersListening = new Set<number>();
-  /** Notices sent, per peer, by sequence number (each at most once: a nonce is never reused). */
-  readonly #noticesSent = new Map<number, Set<bigint>>();
   readonly #listeningWaiters: Waiter[] = [];
   #unflushed = 0;
   #failure: Error | undefined;
@@ -121,15 +156,20 @@ export class NatsChannel implements Channel {
     const serverMax = opts.nc.info?.max_payload ?? 1 << 20;
     const fit = serverMax - FRAME_OVERHEAD - MAX_TAG_BYTES - PUB_MARGIN;
     this.#maxChunk = Math.max(1024, Math.min(opts.maxChunkBytes ?? fit, fit));
-    for (const p of [0, 1, 2] as const) {
-      if (p === opts.self) continue;
-      const pk = opts.peerAgreementKeys[p];
+    this.#peers = [0, 1, 2].filter((p) => p !== opts.self);
+    for (const p of this.#peers) {
+      const pk = opts.peerAgreementKeys[p as PartyIndex];
       if (!(pk instanceof Uint8Array)) throw new InvalidArgumentError(`peerAgreementKeys[${p}]: expected 32-byte Uint8Array`);
-      this.#sendKeys.set(p, deriveDirectionKey(opts.agreementSecretKey, pk, opts.jobId, opts.self, p));
-      this.#recvKeys.set(p, deriveDirectionKey(opts.agreementSecretKey, pk, opts.jobId, p, opts.self));
+      this.#shared.set(p, agree(opts.agreementSecretKey, pk));
       this.#sendSeq.set(p, 0n);
       this.#recvSeq.set(p, 0n);
     }
+    const nonce = (opts.randomBytes ?? ((n: number) => new Uint8Array(nodeRandomBytes(n))))(JOB_NONCE_LENGTH);
+    if (!(nonce instanceof Uint8Array) || nonce.length !== JOB_NONCE_LENGTH) throw new InvalidArgumentError(`randomBytes: expected ${JOB_NONCE_LENGTH} bytes`);
+    this.#ownNonce = Uint8Array.from(nonce);
+    this.#keysReady = new Promise<void>((resolve, reject) => (this.#keysSettle = { resolve, reject }));
+    // A channel that fails before its keys exist rejects this promise; nobody may be waiting.
+    this.#keysReady.catch(() => undefined);
   }
 
   /**
@@ -140,7 +180,7 @@ export class NatsChannel implements Channel {
     checkJobId(opts.jobId);
     if (opts.self !== 0 && opts.self !== 1 && opts.self !== 2) throw new InvalidArgumentError(`self: expected 0, 1 or 2, got ${String(opts.self)}`);
     const ch = new NatsChannel(opts);
-    for (const from of ch.#recvKeys.keys()) {
+    for (const from of ch.#peers) {
       const sub = opts.nc.subscribe(subjects.p2p(opts.jobId, from, opts.self), {
         callback: (err, msg) => {
           try {
@@ -159,24 +199,42 @@ export class NatsChannel implements Channel {
       ch.#timer.unref?.();
     }
     await opts.nc.flush();
+    // Subscribed: a peer that hears this hello may answer at once.
+    for (const p of ch.#peers) ch.#sendHello(p);
     return ch;
   }
 
   /**
-   * Tells both peers that this party listens (call it only after {@link open} resolved) and
-   * resolves once both peers have said the same, i.e. once every party of the job has its
-   * subscriptions registered, so that a data frame sent afterwards cannot be lost for want of a
-   * subscriber. Rejects when the channel fails first (abort, deadline, lost connection).
+   * Resolves once both peers' listening notices have arrived, i.e. once every party of the job
+   * has its subscriptions registered and has derived the same keys from the same three nonces, so
+   * that a data frame sent afterwards cannot be lost for want of a subscriber. (The notices are
+   * sent by themselves when the keys are derived.) Rejects when the channel fails first (abort,
+   * deadline, lost connection).
    *
    * Why it terminates on one server: of two peers, the one whose subscription was registered
-   * later sends its notice after the other already listens, so the other hears it and echoes;
-   * the echo goes to a party that provably listens (it just sent from behind a flush).
+   * later sends its hello after the other already listens, so the other hears it and echoes its
+   * own hello to a party that provably listens; each then knows the other's nonce, and a notice
+   * goes only to a peer whose hello was heard.
    */
   announceListening(): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
-    for (const p of this.#sendKeys.keys()) this.#sendNotice(p, LISTENING_SEQ);
-    if (this.#peersListening.size === this.#sendKeys.size) return Promise.resolve();
+    if (this.#peersListening.size === this.#peers.length) return Promise.resolve();
     return new Promise((resolve, reject) => this.#listeningWaiters.push({ resolve: () => resolve(), reject }));
+  }
+
+  /** The three nonces of this run, by party index, once both peers' hellos were heard. */
+  async jobNonces(): Promise<JobNonces> {
+    await this.#keysReady;
+    return this.#nonces!;
+  }
+
+  /**
+   * This party's pairwise PRF seeds of this run (with the next and the previous party), bound to
+   * the job id and the three nonces; fresh copies, so that they outlive {@link close}.
+   */
+  async pairwiseSeeds(): Promise<PairwiseSeeds> {
+    await this.#keysReady;
+    return { next: Uint8Array.from(this.#seeds!.next), prev: Uint8Array.from(this.#seeds!.prev) };
   }
 
   /** Counters so far. */
@@ -191,8 +249,7 @@ export class NatsChannel implements Channel {
 
   async send(to: PartyIndex, tag: string, payload: Uint8Array): Promise<void> {
     if (this.#failure) throw this.#failure;
-    const key = this.#sendKeys.get(to);
-    if (!key) throw new InvalidArgumentError(`to: expected a peer party index other than ${this.self}, got ${String(to)}`);
+    if (!this.#peers.includes(to)) throw new InvalidArgumentError(`to: expected a peer party index other than ${this.self}, got ${String(to)}`);
     if (typeof tag !== 'string') throw new InvalidArgumentError(`tag: expected string, got ${typeof tag}`);
     if (!(payload instanceof Uint8Array)) throw new InvalidArgumentError('payload: expected Uint8Array');
     if (this.#recvSinceSend) {
@@ -201,6 +258,10 @@ export class NatsChannel implements Channel {
     }
     this.#stats.messagesSent++;
     this.#stats.bytesSent += payload.length;
+    // Before the peers' nonces are known there is no key; sends waiting here resume in call order.
+    if (!this.#nonces) await this.#keysReady;
+    if (this.#failure) throw this.#failure;
+    const key = this.#sendKeys.get(to)!;
     const subject = subjects.p2p(this.jobId, this.self, to);
     const chunks = Math.max(1, Math.ceil(payload.length / this.#maxChunk));
     // All chunks of one message are published without an await in between, so chunks of two
@@ -220,7 +281,7 @@ export class NatsChannel implements Channel {
   }
 
   recv(from: PartyIndex, tag: string): Promise<Uint8Array> {
-    if (!this.#recvKeys.has(from)) return Promise.reject(new InvalidArgumentError(`from: expected a peer party index other than ${this.self}, got ${String(from)}`));
+    if (!this.#peers.includes(from)) return Promise.reject(new InvalidArgumentError(`from: expected a peer party index other than ${this.self}, got ${String(from)}`));
     const key = `${from}|${tag}`;
     const q = this.#queues.get(key);
     if (q && q.length > 0) {
@@ -251,6 +312,8 @@ export class NatsChannel implements Channel {
     for (const list of this.#waiters.values()) for (const w of list) w.reject(err);
     this.#waiters.clear();
     for (const w of this.#listeningWaiters.splice(0)) w.reject(err);
+    this.#keysSettle.reject(err);
+    this.#pending.clear();
   }
 
   /** Declares party `party` gone: pending and later receives reject with a {@link PartyUnavailableError}. */
@@ -263,7 +326,9 @@ export class NatsChannel implements Channel {
     this.fail(new ChannelClosedError(`job ${this.jobId}: channel of party ${this.self} closed`));
     for (const s of this.#subs) s.unsubscribe();
     this.#subs.length = 0;
-    for (const k of [...this.#sendKeys.values(), ...this.#recvKeys.values()]) k.fill(0);
+    for (const k of [...this.#sendKeys.values(), ...this.#recvKeys.values(), ...this.#shared.values()]) k.fill(0);
+    this.#seeds?.next.fill(0);
+    this.#seeds?.prev.fill(0);
   }
 
   #delivered(m: Uint8Array): void {
@@ -276,22 +341,62 @@ export class NatsChannel implements Channel {
     this.#onReject?.({ jobId: this.jobId, from, reason, detail });
   }
 
-  /** Sends the listening notice `seq` to `to`, unless it was sent already. */
-  #sendNotice(to: number, seq: bigint): void {
-    const sent = this.#noticesSent.get(to) ?? new Set<bigint>();
-    if (sent.has(seq)) return;
-    sent.add(seq);
-    this.#noticesSent.set(to, sent);
-    const frame = sealFrame(this.#sendKeys.get(to)!, { from: this.self, to, seq, chunk: 0, chunks: 1, tag: LISTENING_TAG }, new Uint8Array(0));
-    this.#nc.publish(subjects.p2p(this.jobId, this.self, to), frame);
+  /** Sends our hello (our nonce, in clear) to `to`. */
+  #sendHello(to: number): void {
+    this.#nc.publish(subjects.p2p(this.jobId, this.self, to), encodeHello(this.self, to, this.#ownNonce));
   }
 
-  /** An authentic listening notice from `from`: it listens; echo so that it learns we do too. */
+  /** A peer's hello: keep its first nonce, echo ours once, and derive the keys when both are known. */
+  #onHello(from: number, data: Uint8Array, parsed: { header: FrameHeader; length: number }): void {
+    const nonce = helloNonce(data, parsed);
+    if (typeof nonce === 'string') return this.#reject(from, 'malformed', nonce);
+    const known = this.#peerNonces.get(from);
+    if (known && Buffer.from(known).equals(Buffer.from(nonce))) return;
+    // The sender listens (a hello is sent after subscribing) and may have missed our first
+    // hello: echo ours, once per nonce heard and a few times at most (a forged or replayed hello
+    // heard first must not keep the genuine peer from learning our nonce).
+    const echoes = this.#helloEchoes.get(from) ?? 0;
+    if (echoes < MAX_HELLO_ECHOES) {
+      this.#helloEchoes.set(from, echoes + 1);
+      this.#sendHello(from);
+    }
+    if (known) return this.#reject(from, 'replay', 'a hello with another nonce than the one first heard from this peer');
+    this.#peerNonces.set(from, nonce);
+    if (this.#peerNonces.size === this.#peers.length) this.#deriveKeys();
+  }
+
+  /** Keys and seeds from the three nonces; then the notices, then the frames that waited. */
+  #deriveKeys(): void {
+    const nonces = [0, 1, 2].map((p) => (p === this.self ? this.#ownNonce : this.#peerNonces.get(p)!)) as unknown as JobNonces;
+    for (const p of this.#peers) {
+      const shared = this.#shared.get(p)!;
+      this.#sendKeys.set(p, directionKeyFromShared(shared, this.jobId, this.self, p, nonces));
+      this.#recvKeys.set(p, directionKeyFromShared(shared, this.jobId, p, this.self, nonces));
+    }
+    const next = ((this.self + 1) % 3) as PartyIndex;
+    const prev = ((this.self + 2) % 3) as PartyIndex;
+    this.#seeds = {
+      next: pairwiseSeedFromShared(this.#shared.get(next)!, this.jobId, this.self, next, nonces),
+      prev: pairwiseSeedFromShared(this.#shared.get(prev)!, this.jobId, prev, this.self, nonces),
+    };
+    this.#nonces = nonces;
+    // Notices go out before any data frame: a waiting `send` resumes only after this returns.
+    for (const p of this.#peers) {
+      const frame = sealFrame(this.#sendKeys.get(p)!, { from: this.self, to: p, seq: LISTENING_SEQ, chunk: 0, chunks: 1, tag: LISTENING_TAG }, new Uint8Array(0));
+      this.#nc.publish(subjects.p2p(this.jobId, this.self, p), frame);
+    }
+    this.#keysSettle.resolve();
+    const waiting = [...this.#pending];
+    this.#pending.clear();
+    this.#pendingBytes = 0;
+    for (const [from, frames] of waiting) for (const f of frames) this.#onFrame(from, f);
+  }
+
+  /** An authentic listening notice from `from`: it listens, under the same three nonces. */
   #onNotice(from: number): void {
-    this.#sendNotice(from, LISTENING_ECHO_SEQ);
     if (this.#peersListening.has(from)) return;
     this.#peersListening.add(from);
-    if (this.#peersListening.size === this.#sendKeys.size) for (const w of this.#listeningWaiters.splice(0)) w.resolve(new Uint8Array(0));
+    if (this.#peersListening.size === this.#peers.length) for (const w of this.#listeningWaiters.splice(0)) w.resolve(new Uint8Array(0));
   }
 
   #onFrame(from: number, data: Uint8Array): void {
@@ -300,7 +405,20 @@ export class NatsChannel implements Channel {
     if (typeof parsed === 'string') return this.#reject(from, 'malformed', parsed);
     const h = parsed.header;
     if (h.from !== from || h.to !== this.self) return this.#reject(from, 'misdirected', `header says ${h.from}->${h.to} on the subject of ${from}->${this.self}`);
-    if (h.seq === LISTENING_SEQ || h.seq === LISTENING_ECHO_SEQ) {
+    if (h.seq === HELLO_SEQ) return this.#onHello(from, data, parsed);
+    if (!this.#peerNonces.has(from)) return this.#reject(from, 'forged', 'a sealed frame before the sender\'s hello (an honest peer says hello first)');
+    if (!this.#nonces) {
+      this.#pendingBytes += data.length;
+      if (this.#pendingBytes > MAX_PENDING_BYTES) {
+        this.fail(new ChannelStreamError(from, `job ${this.jobId}: more than ${MAX_PENDING_BYTES} bytes of frames arrived before the keys of this run`));
+        return;
+      }
+      const list = this.#pending.get(from) ?? [];
+      list.push(Uint8Array.from(data));
+      this.#pending.set(from, list);
+      return;
+    }
+    if (h.seq === LISTENING_SEQ) {
       if (h.tag !== LISTENING_TAG || h.chunks !== 1) return this.#reject(from, 'malformed', `reserved sequence ${h.seq} on a frame tagged '${h.tag}'`);
       try {
         openFrame(this.#recvKeys.get(from)!, data, parsed);

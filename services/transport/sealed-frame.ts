@@ -19,7 +19,9 @@
  * ```
  *
  * The nonce is the sequence number, so it never repeats under one direction key; the key is
- * per job and direction (see channel-keys), so the job id needs no room in the header.
+ * per run of a job and per direction (see channel-keys: it binds the job id and the three
+ * parties' fresh job nonces), so neither needs room in the header. The highest sequence numbers
+ * are reserved (listening notice, hello: see nats-channel, channel-hello).
  */
 import { aeadDecrypt, aeadEncrypt, AEAD_NONCE_LENGTH, AEAD_TAG_LENGTH } from '../../crypto-core/aead.js';
 import { DecryptionError, InvalidArgumentError } from '../../crypto-core/errors.js';

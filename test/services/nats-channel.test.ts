@@ -18,6 +18,8 @@ import { PartyUnavailableError } from '../../protocols/rss/errors.js';
 const server = useNatsServer({ maxPayload: 1 << 20 });
 const ids: ServiceIdentity[] = [generateIdentity(), generateIdentity(), generateIdentity()];
 let conns: NatsConnection[] = [];
+/** Three job nonces for keys computed outside a channel. */
+const someNonces = [new Uint8Array(32).fill(1), new Uint8Array(32).fill(2), new Uint8Array(32).fill(3)] as const;
 
 beforeAll(async () => {
   conns = await Promise.all([0, 1, 2].map(() => connect({ servers: server().url })));
@@ -88,7 +90,8 @@ describe('NatsChannel', () => {
     const rejected: RejectedFrame[] = [];
     const ch = await openAll('job-forge', { onReject: (r) => rejected.push(r) });
     // Party 2 pretends to be party 0 towards party 1: it can only use keys it can derive.
-    const fakeKey = deriveDirectionKey(ids[2]!.agreement.secretKey, ids[1]!.agreement.publicKey, 'job-forge', 0, 1);
+    // (The job nonces are public: party 2 knows them too.)
+    const fakeKey = deriveDirectionKey(ids[2]!.agreement.secretKey, ids[1]!.agreement.publicKey, 'job-forge', 0, 1, await ch[2]!.jobNonces());
     conns[2]!.publish(subjects.p2p('job-forge', 0, 1), sealFrame(fakeKey, { from: 0, to: 1, seq: 0n, chunk: 0, chunks: 1, tag: 'x' }, new Uint8Array([66])));
     // Capture the genuine frame and publish it again: a replay.
     const captured: Uint8Array[] = [];
@@ -132,7 +135,7 @@ describe('NatsChannel', () => {
     await new Promise((r) => setTimeout(r, 150));
     expect(ready).toBe(0); // party 2 is not listening yet: nobody may start
     // A notice forged by party 1 in party 2's name (it cannot hold the 2->0 key) is refused.
-    const fake = deriveDirectionKey(ids[1]!.agreement.secretKey, ids[0]!.agreement.publicKey, 'job-listen', 2, 0);
+    const fake = deriveDirectionKey(ids[1]!.agreement.secretKey, ids[0]!.agreement.publicKey, 'job-listen', 2, 0, someNonces);
     conns[1]!.publish(subjects.p2p('job-listen', 2, 0), sealFrame(fake, { from: 2, to: 0, seq: 0xffff_ffff_ffff_ffffn, chunk: 0, chunks: 1, tag: 'mpc/listening' }, new Uint8Array(0)));
     await conns[1]!.flush();
     await new Promise((r) => setTimeout(r, 50));
@@ -149,7 +152,7 @@ describe('NatsChannel', () => {
 
   it('fails the stream when an authentic frame skips sequence numbers (lost frames)', async () => {
     const ch = await openAll('job-gap');
-    const key = deriveDirectionKey(ids[0]!.agreement.secretKey, ids[1]!.agreement.publicKey, 'job-gap', 0, 1);
+    const key = deriveDirectionKey(ids[0]!.agreement.secretKey, ids[1]!.agreement.publicKey, 'job-gap', 0, 1, await ch[0]!.jobNonces());
     conns[0]!.publish(subjects.p2p('job-gap', 0, 1), sealFrame(key, { from: 0, to: 1, seq: 5n, chunk: 0, chunks: 1, tag: 't' }, new Uint8Array([1])));
     await expect(ch[1]!.recv(0, 't')).rejects.toBeInstanceOf(ChannelStreamError);
     ch.forEach((c) => c.close());
@@ -168,10 +171,10 @@ describe('NatsChannel', () => {
   });
 
   it('derives the same pairwise seed on both sides and different seeds per job and pair', () => {
-    const s01 = derivePairwiseSeed(ids[0]!.agreement.secretKey, ids[1]!.agreement.publicKey, 'j1', 0, 1);
-    const s10 = derivePairwiseSeed(ids[1]!.agreement.secretKey, ids[0]!.agreement.publicKey, 'j1', 1, 0);
-    const other = derivePairwiseSeed(ids[0]!.agreement.secretKey, ids[1]!.agreement.publicKey, 'j2', 0, 1);
-    const key = deriveDirectionKey(ids[0]!.agreement.secretKey, ids[1]!.agreement.publicKey, 'j1', 0, 1);
+    const s01 = derivePairwiseSeed(ids[0]!.agreement.secretKey, ids[1]!.agreement.publicKey, 'j1', 0, 1, someNonces);
+    const s10 = derivePairwiseSeed(ids[1]!.agreement.secretKey, ids[0]!.agreement.publicKey, 'j1', 1, 0, someNonces);
+    const other = derivePairwiseSeed(ids[0]!.agreement.secretKey, ids[1]!.agreement.publicKey, 'j2', 0, 1, someNonces);
+    const key = deriveDirectionKey(ids[0]!.agreement.secretKey, ids[1]!.agreement.publicKey, 'j1', 0, 1, someNonces);
     expect(Buffer.from(s01).equals(Buffer.from(s10))).toBe(true);
     expect(Buffer.from(s01).equals(Buffer.from(other))).toBe(false);
     expect(Buffer.from(s01).equals(Buffer.from(key))).toBe(false);
