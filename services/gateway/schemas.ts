@@ -361,11 +361,13 @@ export const jobResultResponse = {
         verification: {
           type: 'object',
           additionalProperties: false,
-          required: ['mode', 'workers', 'hashes'],
+          required: ['mode', 'workers', 'hashes', 'signatures'],
           properties: {
             mode: { enum: ['dual', 'repeated'] },
             workers: { type: 'array', minItems: 2, maxItems: 2, items: { type: 'string' } },
             hashes: { type: 'array', minItems: 2, maxItems: 2, items: { type: 'string' } },
+            /** Each worker's signature of its output statement (services/wire/output-statement); the SDK checks them. */
+            signatures: { type: 'array', minItems: 2, maxItems: 2, items: { type: 'string' } },
           },
         },
       },

@@ -5,6 +5,9 @@
  * answer a signed reply. A bad request (malformed base64, a ciphertext of another key or
  * parameter set, missing Galois keys, an unknown session) is a reply with the named error's
  * code: nothing here throws, so the service stays up whatever arrives.
+ *
+ * An evaluation's reply carries the worker's signed output statement (wire/output-statement),
+ * bound to the session's key digest, so the client checks which workers produced its result.
  */
 import { inject, injectable } from 'tsyringe';
 import { MpcError } from '../../crypto-core/errors.js';
@@ -16,11 +19,12 @@ import type { Signed } from '../wire/job-messages.js';
 import { fromLargeBase64 } from '../wire/large-base64.js';
 import type { ServiceLog } from '../transport/service-log.js';
 import { type HeReply, type HeReplyResults, type HeRequest, type HeRequestType } from '../wire/he-messages.js';
-import { HeRequestRefusedError } from './errors.js';
+import { HeRequestRefusedError, HeUnknownSessionError } from './errors.js';
 import { signHeReply, verifyHeRequest } from '../wire/he-signing.js';
 import { planDigest } from '../wire/plan-digest.js';
 import { HE_WORKER_IDENTITY, HE_WORKER_LOG, HE_WORKER_POOL, HE_WORKER_SETTINGS, type HeWorkerSettings } from './tokens.js';
 import { decodeEvalKeys, modelFromWire } from '../wire/he-codec.js';
+import { bytesDigest, heKeysDigest, signOutputStatement } from '../wire/output-statement.js';
 
 /** The part of {@link HeWorkerPool} the service uses (the pool implements it). */
 export interface HeEvaluationPool {
@@ -32,6 +36,8 @@ export interface HeEvaluationPool {
 }
 
 const ID_RE = /^[A-Za-z0-9_.-]{1,128}$/;
+/** Key digests kept for this many sessions at most (the pool holds far fewer sessions). */
+const MAX_KEY_DIGESTS = 4096;
 
 function checkId(v: unknown, name: string): string {
   if (typeof v !== 'string' || !ID_RE.test(v)) throw new HeRequestRefusedError('malformed-request', `${name}: expected 1..128 characters of [A-Za-z0-9_.-], got ${JSON.stringify(v)?.slice(0, 40)}`);
@@ -43,6 +49,8 @@ function checkId(v: unknown, name: string): string {
 export class HeRequestHandler {
   /** Request ids seen within the acceptance window, with their issue time (replay protection). */
   readonly #seen = new Map<string, number>();
+  /** SHA-256 of each registered session's keys, by session id (the statement names it). */
+  readonly #keyDigests = new Map<string, string>();
   #active = 0;
 
   constructor(
@@ -106,14 +114,28 @@ export class HeRequestHandler {
       case 'register-session': {
         const sessionId = checkId(req.sessionId, 'request.sessionId');
         const bundle = decodeEvalKeys(req.evalKeys, 'request.evalKeys');
-        return { sessionId: await this.pool.registerSession(bundle, sessionId) };
+        const registered = await this.pool.registerSession(bundle, sessionId);
+        this.#keyDigests.delete(registered);
+        this.#keyDigests.set(registered, heKeysDigest(bundle));
+        if (this.#keyDigests.size > MAX_KEY_DIGESTS) this.#keyDigests.delete(this.#keyDigests.keys().next().value as string);
+        return { sessionId: registered };
       }
-      case 'drop-session':
-        return { dropped: this.pool.dropSession(checkId(req.sessionId, 'request.sessionId')) };
+      case 'drop-session': {
+        const sessionId = checkId(req.sessionId, 'request.sessionId');
+        this.#keyDigests.delete(sessionId);
+        return { dropped: this.pool.dropSession(sessionId) };
+      }
       case 'evaluate': {
+        const jobId = checkId(req.jobId, 'request.jobId');
+        const sessionId = checkId(req.sessionId, 'request.sessionId');
+        const modelId = checkId(req.modelId, 'request.modelId');
         const ciphertext = fromLargeBase64(req.ciphertext, 'request.ciphertext');
-        const r = await this.pool.evaluate({ sessionId: checkId(req.sessionId, 'request.sessionId'), modelId: checkId(req.modelId, 'request.modelId'), ciphertext });
-        return { ciphertext: Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength).toString('base64'), sha256: r.sha256, ms: r.ms };
+        const r = await this.pool.evaluate({ sessionId, modelId, ciphertext });
+        const keys = this.#keyDigests.get(sessionId);
+        // The pool evaluated, so it holds the session; a digest missing here means it was evicted from this map only.
+        if (keys === undefined) throw new HeUnknownSessionError(`sessionId '${sessionId}': no key digest kept for it; register the keys again`);
+        const statement = { jobId, kind: 'he-inference' as const, subject: modelId, party: this.settings.id, inputDigest: bytesDigest(ciphertext), outputDigest: r.sha256, clientPublicKey: keys };
+        return { ciphertext: Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength).toString('base64'), sha256: r.sha256, ms: r.ms, statementSignature: signOutputStatement(statement, this.identity.signing) };
       }
       default:
         throw new HeRequestRefusedError('malformed-request', `request.type: unknown type ${JSON.stringify((req as { type?: unknown }).type)}`);

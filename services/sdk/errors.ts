@@ -63,15 +63,15 @@ export class RegistryError extends MpcError {
 }
 
 /**
- * A result is not signed by the pinned parties: assembled by someone who holds only the
- * client's public key (the gateway, the coordinator), or moved from another job or request.
- * Nothing of it was opened.
+ * A result is not signed by the pinned parties (or, for HE, by two distinct pinned workers):
+ * assembled by someone who holds only the client's public key (the gateway, the coordinator),
+ * or moved from another job or request. Nothing of it was opened.
  */
 export class ResultSignatureError extends MpcError {
-  /** The party whose signature is missing or wrong. */
-  readonly party: number;
-  constructor(jobId: string, party: number, reason: string) {
-    super('result-signature', `job ${jobId}: party ${party}'s output ${reason}; the result is refused unopened`);
+  /** The party (index) or HE worker (service id) whose signature is missing or wrong. */
+  readonly party: number | string;
+  constructor(jobId: string, party: number | string, reason: string) {
+    super('result-signature', `job ${jobId}: ${typeof party === 'number' ? `party ${party}` : `HE worker ${party}`}'s output ${reason}; the result is refused unopened`);
     this.party = party;
   }
 }

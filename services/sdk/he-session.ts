@@ -11,6 +11,7 @@ import type { HeClientPlan } from '../wire/api.js';
 import type { GatewayHttp } from './gateway-http.js';
 import { toBase64 } from '../../crypto-core/encoding.js';
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
+import { heKeysDigest } from '../wire/output-statement.js';
 
 /** The plan object the client-side functions take: the public part, with no evaluation steps. */
 function clientOnlyPlan(p: HeClientPlan): HePlan {
@@ -28,6 +29,8 @@ export class HeSession {
   readonly modelId: string;
   readonly sessionId: string;
   readonly client: HeClient;
+  /** SHA-256 of the evaluation keys registered (the workers' statements name it). */
+  readonly keysDigest: string;
   #leases = 0;
   #retired = false;
   #disposed = false;
@@ -36,6 +39,7 @@ export class HeSession {
     this.modelId = modelId;
     this.sessionId = sessionId;
     this.client = client;
+    this.keysDigest = heKeysDigest(client.evalKeys);
   }
 
   /** Fetches the plan, generates keys and registers the evaluation keys. */

@@ -37,11 +37,12 @@ import type { Query } from '../../protocols/analytics/query.js';
 import { GatewayHttp, type GatewayCredentials } from './gateway-http.js';
 import { GatewayProblemError, JobFailedError, JobTimeoutError, RegistryError, ResultSignatureError } from './errors.js';
 import { parseTrustBundle, type TrustBundle } from '../wire/trust-bundle.js';
-import { boxDigest, jsonDigest, verifyOutputStatement, type OutputStatement } from '../wire/output-statement.js';
+import { boxDigest, bytesDigest, jsonDigest, verifyOutputStatement, type OutputStatement } from '../wire/output-statement.js';
 import { readJobEvents } from './job-events.js';
 import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad, shapeSize } from '../wire/sealed-share-pair.js';
 import { encodeSharedModel, modelShareAad } from '../wire/shared-model-codec.js';
 import { HeSession } from './he-session.js';
+import { checkHeResult, type HeWorkerTrust } from './he-result-check.js';
 
 /** Options of {@link MpcClient}. Give exactly one of `apiKey` and `signingKey`. */
 export interface MpcClientOptions {
@@ -217,6 +218,12 @@ export class MpcClient {
     };
   }
 
+  /** The HE workers whose signatures an HE result needs: pinned, or as the registry lists them without a trust bundle. */
+  async heWorkerTrust(): Promise<HeWorkerTrust> {
+    const listed = this.#trust?.heWorkers ?? (await this.registry()).filter((s) => s.kind === 'he-worker');
+    return { keys: new Map(listed.map((w) => [w.id, w.signingPublicKey.toLowerCase()])), source: this.#trust ? 'pinned' : 'registry' };
+  }
+
   async #registryParties(): Promise<{ agreementPublicKey: string; signingPublicKey: string }[]> {
     const services = await this.registry();
     return [0, 1, 2].map((i) => {
@@ -354,7 +361,10 @@ export class MpcClient {
         const result = await this.jobResult(job.id);
         if (result.kind !== 'he-inference') throw new InvalidArgumentError(`job ${job.id}: expected an he-inference result, got ${result.kind}`);
         const r = result.result as JobResults['he-inference'];
-        const data = session.client.decrypt(fromLargeBase64(r.ciphertext, 'result.ciphertext'));
+        const bytes = fromLargeBase64(r.ciphertext, 'result.ciphertext');
+        checkHeResult(await this.heWorkerTrust(), r, { jobId: job.id, modelId, inputDigest: bytesDigest(fromLargeBase64(ciphertext, 'ciphertext')), outputDigest: bytesDigest(bytes), keysDigest: session.keysDigest });
+
+        const data = session.client.decrypt(bytes);
         return { result: { shape: [1, data.length], data, job, ...(r.verification ? { verification: r.verification } : {}) } };
       });
       if ('result' in outcome) return outcome.result;

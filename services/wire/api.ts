@@ -167,6 +167,13 @@ export interface HeVerification {
   workers: [string, string];
   /** SHA-256 (hex) of each evaluation's result bytes, in the order of `workers`. */
   hashes: [string, string];
+  /**
+   * Each worker's Ed25519 signature (base64) of its output statement (wire/output-statement:
+   * job, model, input digest, result digest `hashes[i]`, the session's key digest), in the
+   * order of `workers`. The SDK checks both against the pinned HE worker keys, so the verdict
+   * is the workers' word, not the coordinator's.
+   */
+  signatures: [string, string];
 }
 
 /** Execution mode of a model: secret-shared across the parties, or plaintext weights on HE workers. */

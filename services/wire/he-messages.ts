@@ -66,8 +66,12 @@ export interface HeReplyResults {
   'register-model': { planDigest: string };
   'register-session': { sessionId: string };
   'drop-session': { dropped: boolean };
-  /** The result ciphertext (base64) and the SHA-256 (hex) the worker computed over its bytes. */
-  evaluate: { ciphertext: string; sha256: string; ms: number };
+  /**
+   * The result ciphertext (base64), the SHA-256 (hex) the worker computed over its bytes, and
+   * the worker's signature (base64) of its output statement (wire/output-statement: job, model,
+   * input and result digests, the session's key digest), which the client checks.
+   */
+  evaluate: { ciphertext: string; sha256: string; ms: number; statementSignature: string };
 }
 
 /** Worker -> coordinator. */

@@ -7,6 +7,11 @@
  * and checks each party's signature against the party's pinned key before opening anything, so
  * a result assembled by the gateway or coordinator (who see the client's public key and could
  * seal shares of any value to it) is refused, and so is a genuine box moved to another job.
+ *
+ * HE workers sign the same statement about an `he-inference` result: the job, the model, the
+ * SHA-256 of the input ciphertext, the SHA-256 of the result ciphertext, and the SHA-256 of the
+ * client's evaluation keys the session holds ({@link heKeysDigest}). Two distinct pinned
+ * workers signing one output digest is the dual-execution verdict the client checks itself.
  */
 import { createHash } from 'node:crypto';
 import { fromBase64, toHex } from '../../crypto-core/encoding.js';
@@ -16,24 +21,38 @@ import { signMessage, verifyMessage } from './job-messages.js';
 /** Signature domain of output statements. */
 export const OUTPUT_STATEMENT_DOMAIN = 'mpc-output/v1';
 
-/** The statement of party `party` about its output of one inference job. */
+/** The statement of party `party` (or HE worker `party`) about its output of one job. */
 export interface OutputStatement {
   jobId: string;
-  kind: 'mpc-inference' | 'analytics-query';
-  /** mpc-inference: the model id; analytics-query: SHA-256 (hex) of the query's canonical JSON. */
+  kind: 'mpc-inference' | 'analytics-query' | 'he-inference';
+  /** mpc-inference, he-inference: the model id; analytics-query: SHA-256 (hex) of the query's canonical JSON. */
   subject: string;
-  party: number;
-  /** mpc-inference: SHA-256 (hex) of the sealed input box the party opened; analytics-query: SHA-256 of the output layout's canonical JSON. */
+  /** The party's index; for he-inference the HE worker's service id. */
+  party: number | string;
+  /**
+   * mpc-inference: SHA-256 (hex) of the sealed input box the party opened; analytics-query:
+   * SHA-256 of the output layout's canonical JSON; he-inference: SHA-256 of the input ciphertext.
+   */
   inputDigest: string;
-  /** SHA-256 (hex) of the sealed output box (decoded bytes) the party made. */
+  /** SHA-256 (hex) of the sealed output box (decoded bytes) the party made; he-inference: of the result ciphertext. */
   outputDigest: string;
-  /** The client's X25519 public key (hex) the output is sealed to. */
+  /** The client's X25519 public key (hex) the output is sealed to; he-inference: {@link heKeysDigest} of the session's keys. */
   clientPublicKey: string;
+}
+
+/** SHA-256 (hex) of an HE session's public, relinearization and Galois keys (the bytes the client registered). */
+export function heKeysDigest(keys: { publicKey: Uint8Array; relinKeys: Uint8Array; galoisKeys: Uint8Array }): string {
+  return toHex(createHash('sha256').update(keys.publicKey).update(keys.relinKeys).update(keys.galoisKeys).digest());
+}
+
+/** SHA-256 (hex) of bytes. */
+export function bytesDigest(bytes: Uint8Array): string {
+  return toHex(createHash('sha256').update(bytes).digest());
 }
 
 /** SHA-256 (hex) of a sealed box given in base64. */
 export function boxDigest(boxBase64: string, name = 'box'): string {
-  return toHex(createHash('sha256').update(fromBase64(boxBase64, name)).digest());
+  return bytesDigest(fromBase64(boxBase64, name));
 }
 
 /** SHA-256 (hex) of a value's canonical JSON (a query, an output layout). */

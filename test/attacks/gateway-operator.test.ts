@@ -16,6 +16,7 @@
  * Every honest result is compared with the model evaluated in the clear.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readF32 } from '../helpers/read-f32.js';
 import { readFileSync } from 'node:fs';
 import { useNatsServer } from '../helpers/nats-server.js';
 import type { InProcessCluster } from '../../services/cluster/in-process-cluster.js';
@@ -34,7 +35,7 @@ import { importOnnx } from '../../protocols/onnx/import-onnx.js';
 import { evaluatePlain } from '../../protocols/model/plaintext-eval.js';
 
 const ONNX = new Uint8Array(readFileSync('test/fixtures/models/digits_mlp.onnx'));
-const ROWS = new Float32Array(readFileSync('test/fixtures/data/digits_test.f32').buffer.slice(0));
+const ROWS = readF32('test/fixtures/data/digits_test.f32');
 const TOL = 0.01;
 
 /** A gateway operator: a fetch in front of the real gateway that may rewrite any answer. */

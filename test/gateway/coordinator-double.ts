@@ -7,7 +7,7 @@
  * example, that a rejected request never reached `jobs.submit`.
  */
 import { connect, type NatsConnection, type Subscription } from 'nats';
-import { subjects, type CoordinatorMethod, type JobStatus, type Principal } from '../../services/wire/api.js';
+import { subjects, type CoordinatorMethod, type JobStatus, type Principal, type ServiceRecord } from '../../services/wire/api.js';
 import { splitMessage } from '../../services/wire/chunked-message.js';
 import { MerkleTree } from '../../crypto-core/merkle/index.js';
 import { signCheckpoint, type NoteVerifier } from '../../crypto-core/checkpoint/index.js';
@@ -58,7 +58,7 @@ export class CoordinatorDouble {
   /** Methods that receive requests but never reply (to provoke gateway timeouts). */
   readonly silent = new Set<string>();
   /** Services returned by registry.list. */
-  services: { id: string; kind: 'party'; index: number; signingPublicKey: string; agreementPublicKey: string; status: 'up' }[] = [];
+  services: ServiceRecord[] = [];
   /** Per-method handlers that take precedence over the built-in answers (tests plug in HE stand-ins here). */
   readonly handlers: Partial<Record<CoordinatorMethod, (body: Record<string, unknown>) => unknown>> = {};
   /** Creates a job of `kind` for `principal` (handlers of other submission methods use it). */

@@ -7,9 +7,10 @@
  * in the clear (protocols/he inferPlain) within 1e-4 on breast-cancer test rows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readF32 } from '../helpers/read-f32.js';
 import { readFileSync } from 'node:fs';
 import { useNatsServer } from '../helpers/nats-server.js';
-import { heJobResult } from '../helpers/he-double-evaluation.js';
+import { heDoubleWorkers, heJobResult } from '../helpers/he-double-evaluation.js';
 import { startGateway, type GatewayFixture } from '../gateway/gateway-fixture.js';
 import { MpcClient } from '../../services/sdk/index.js';
 import { importOnnx } from '../../protocols/onnx/import-onnx.js';
@@ -32,7 +33,7 @@ describe('MpcClient HE inference', () => {
   const ir = importOnnx(new Uint8Array(readFileSync('test/fixtures/models/breast_cancer_logreg.onnx')));
   const plan = planHeModel(ir);
   const bundles = new Map<string, EvalKeyBundle>();
-  const rows = new Float32Array(readFileSync('test/fixtures/data/breast_cancer_test.f32').buffer.slice(0));
+  const rows = readF32('test/fixtures/data/breast_cancer_test.f32');
 
   beforeAll(async () => {
     seal = await loadSeal();
@@ -51,7 +52,9 @@ describe('MpcClient HE inference', () => {
       return { sessionId: id, expiresAt: '2026-12-01T00:00:00.000Z' };
     };
     f.double.onSubmit = (id) => setTimeout(() => f.double.advance(id, 'verified', 1), 5);
-    f.double.resultFor = heJobResult(seal, plan, (id) => bundles.get(id));
+    const workers = heDoubleWorkers();
+    f.double.services.push(...workers.records);
+    f.double.resultFor = heJobResult(seal, plan, (id) => bundles.get(id), workers);
     url = await f.app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => f.close());

@@ -13,9 +13,10 @@
  * - an unknown model (`not-found` without `body/sessionId`) is not retried.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readF32 } from '../helpers/read-f32.js';
 import { readFileSync } from 'node:fs';
 import { useNatsServer } from '../helpers/nats-server.js';
-import { heJobResult } from '../helpers/he-double-evaluation.js';
+import { heDoubleWorkers, heJobResult } from '../helpers/he-double-evaluation.js';
 import { startGateway, type GatewayFixture } from '../gateway/gateway-fixture.js';
 import { GatewayProblemError, JobFailedError, MpcClient } from '../../services/sdk/index.js';
 import { importOnnx } from '../../protocols/onnx/import-onnx.js';
@@ -38,7 +39,7 @@ describe('MpcClient HE session renewal', () => {
   let seal: SealModule;
   const ir = importOnnx(new Uint8Array(readFileSync('test/fixtures/models/breast_cancer_logreg.onnx')));
   const plan = planHeModel(ir);
-  const rows = new Float32Array(readFileSync('test/fixtures/data/breast_cancer_test.f32').buffer.slice(0));
+  const rows = readF32('test/fixtures/data/breast_cancer_test.f32');
   /** Sessions the stand-in coordinator holds, with their keys. */
   const held = new Map<string, EvalKeyBundle>();
   let registered = 0;
@@ -92,7 +93,9 @@ describe('MpcClient HE session renewal', () => {
       setTimeout(() => (code ? f.double.advance(job.id, 'failed', 1, { error: { code, message: `sessionId: session ${p.sessionId} is gone; register the keys again` } }) : f.double.advance(job.id, 'verified', 1)), 5);
       return { job, created: true };
     };
-    f.double.resultFor = heJobResult(seal, plan, (id) => held.get(id));
+    const workers = heDoubleWorkers();
+    f.double.services.push(...workers.records);
+    f.double.resultFor = heJobResult(seal, plan, (id) => held.get(id), workers);
     url = await f.app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => f.close());

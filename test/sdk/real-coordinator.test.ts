@@ -9,6 +9,7 @@
  * predicted class.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readF32 } from '../helpers/read-f32.js';
 import { useNatsServer } from '../helpers/nats-server.js';
 import type { InProcessCluster } from '../../services/cluster/in-process-cluster.js';
 import { startRealGatewayCluster, type RealGatewayCluster } from '../helpers/real-gateway-cluster.js';
@@ -21,7 +22,7 @@ import { importOnnx } from '../../protocols/onnx/import-onnx.js';
 import { evaluatePlain } from '../../protocols/model/plaintext-eval.js';
 
 const ONNX = new Uint8Array(readFileSync('test/fixtures/models/digits_mlp.onnx'));
-const ROWS = new Float32Array(readFileSync('test/fixtures/data/digits_test.f32').buffer.slice(0));
+const ROWS = readF32('test/fixtures/data/digits_test.f32');
 const TOL = 0.01;
 const argmax = (v: ArrayLike<number>): number => Array.from(v).reduce((best, x, i, a) => (x > a[best]! ? i : best), 0);
 

@@ -7,6 +7,7 @@
  * product, ReLU by exact comparison).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readF32 } from '../helpers/read-f32.js';
 import { readFileSync } from 'node:fs';
 import { connect, type NatsConnection } from 'nats';
 import { bindPrincipalSigner } from '../../services/transport/connection-signer.js';
@@ -58,7 +59,7 @@ describe('model publication and MPC inference', () => {
     expect((await call('models.publish', { principal: owner, name: 'digits', version: '1', mode: 'mpc', sealedShares })).created).toBe(false);
     for (const p of cluster.parties) expect(p.runtime.kinds).toContain('mpc-inference');
 
-    const all = new Float32Array(readFileSync('test/fixtures/data/digits_test.f32').buffer.slice(0));
+    const all = readF32('test/fixtures/data/digits_test.f32');
     const batch = 2;
     const input = Float64Array.from(all.subarray(0, batch * 64));
     const modelId = published.model.id;

@@ -9,7 +9,9 @@
  * - registerKeys: the client's evaluation keys (~19 MB) go to two distinct workers; the session
  *   id names those two.
  * - he-inference: the same signed request goes to both workers; each returns the result
- *   ciphertext and signs its SHA-256. Evaluation is deterministic, so the hashes of honest
+ *   ciphertext and signs its SHA-256, and signs its output statement (job, model, input digest,
+ *   result digest, session key digest) for the client, who checks both workers' signatures
+ *   against its pinned keys (services/sdk/he-result-check). Evaluation is deterministic, so the hashes of honest
  *   workers are equal: `verified` when they are, `failed-verification` (with both hashes) when
  *   not. The coordinator checks an output it cannot read; the verdict, both hashes, the input
  *   hash and the plan digest go to the audit log.
@@ -33,11 +35,12 @@ import { importOnnx } from '../../../protocols/onnx/import-onnx.js';
 import { HE_CAPABILITY, type HeReplyResults, type HeRequest, type HeRequestType, type WireEvalKeys } from '../../wire/he-messages.js';
 import { signHeRequest, verifyHeReply } from '../../wire/he-signing.js';
 import { planDigest } from '../../wire/plan-digest.js';
+import { verifyOutputStatement, type OutputStatement } from '../../wire/output-statement.js';
 import { decodeEvalKeys } from '../../wire/he-codec.js';
 import { fromLargeBase64 } from '../../wire/large-base64.js';
 import type { ServiceLog } from '../../transport/service-log.js';
 import type { AuditEvent } from '../../wire/audit-entry.js';
-import type { CoordinatorMethod, CoordinatorMethods, JobPayloads, JobResults, ModelRecord, Principal } from '../../wire/api.js';
+import type { CoordinatorMethod, CoordinatorMethods, HeVerification, JobPayloads, JobResults, ModelRecord, Principal } from '../../wire/api.js';
 import type { AuditSink } from '../audit/audit-sink.js';
 import { ApiFailure } from '../errors.js';
 import { checkPrincipal } from '../principal-check.js';
@@ -49,16 +52,8 @@ import type { ServiceRegistry } from '../service-registry.js';
 import { AUDIT_SINK, COORDINATOR_IDENTITY, COORDINATOR_LOG, DISPATCH_SETTINGS, JOB_BOOK, JOB_DISPATCHER, MODEL_REGISTRY, SERVICE_REGISTRY, type DispatchSettings } from '../tokens.js';
 import type { JobDispatcher } from '../jobs/job-dispatcher.js';
 
-/** The result of an `he-inference` job: api.ts's fields plus how it was verified. */
-export type HeInferenceResult = JobResults['he-inference'] & {
-  verification: {
-    /** `dual`: two distinct workers; `repeated`: twice on one worker (see {@link HeSettings.singleWorker}). */
-    mode: 'dual' | 'repeated';
-    workers: [string, string];
-    /** SHA-256 of each worker's result bytes, in the order of `workers`. */
-    hashes: [string, string];
-  };
-};
+/** The result of an `he-inference` job: api.ts's fields, with how it was verified always set. */
+export type HeInferenceResult = JobResults['he-inference'] & { verification: HeVerification };
 
 /**
  * The part of the coordinator's model catalogue (MODEL_REGISTRY) used here, typed structurally
@@ -328,9 +323,13 @@ export class HeMethods {
       return this.#fail(jobId, 'he-bad-reply', (e as Error).message);
     }
     const cmp = compareDualExecution({ bytes: a, sha256: ra.result.sha256 }, { bytes: b, sha256: rb.result.sha256 });
-    const result: HeInferenceResult = { ciphertext: ra.result.ciphertext, sha256: cmp.hashA, verification: { mode, workers: pair, hashes: [cmp.hashA, cmp.hashB] } };
+    const inputDigest = sha256Hex(fromLargeBase64(p.ciphertext, 'payload.ciphertext'));
+    const unsigned = pair.findIndex((w, i) => !this.#signedStatement(w, [ra, rb][i]!.result, { jobId, kind: 'he-inference', subject: p.modelId, party: w, inputDigest, outputDigest: [ra, rb][i]!.result.sha256, clientPublicKey: session.keysDigest }));
+    if (unsigned >= 0) return this.#fail(jobId, 'he-bad-reply', `${pair[unsigned]}: its output statement is not signed by it for this job, input and session`);
+    const signatures: [string, string] = [ra.result.statementSignature, rb.result.statementSignature];
+    const result: HeInferenceResult = { ciphertext: ra.result.ciphertext, sha256: cmp.hashA, verification: { mode, workers: pair, hashes: [cmp.hashA, cmp.hashB], signatures } };
     this.book.transition(jobId, 'finished', { stats: { rounds: 1, bytesPerParty: a.length, durationMs: performance.now() - t0 } }, result);
-    const hashes = { input: sha256Hex(fromLargeBase64(p.ciphertext, 'payload.ciphertext')), resultA: cmp.hashA, resultB: cmp.hashB, plan: entry.planDigest };
+    const hashes = { input: inputDigest, resultA: cmp.hashA, resultB: cmp.hashB, plan: entry.planDigest };
     const who = mode === 'dual' ? `${pair[0]} and ${pair[1]}` : `${pair[0]} twice (single worker)`;
     if (cmp.verified) {
       const event: AuditEvent = { type: 'job.verified', actor: this.settings.id, jobId, tenant: rec.tenant, reason: `HE ${mode} execution on ${who}: result hashes equal`, hashes };
@@ -356,6 +355,12 @@ export class HeMethods {
       out = await this.#ask(worker, body, this.settings.evaluateTimeoutMs);
     }
     return out;
+  }
+
+  /** Whether `worker` (as registered) signed `statement` in its evaluate reply. */
+  #signedStatement(worker: string, result: HeReplyResults['evaluate'], statement: OutputStatement): boolean {
+    const key = this.registry.trusted(worker)?.signingPublicKey;
+    return key !== undefined && verifyOutputStatement(statement, result.statementSignature, key);
   }
 
   async #ensureModel(worker: string, entry: HeModelEntry): Promise<AskOutcome<'register-model'>> {
