@@ -10,7 +10,12 @@
  * nonces        = hex(n0) "|" hex(n1) "|" hex(n2)                 (32 random bytes each, by party index)
  * directionKey  = HKDF-SHA256(shared, salt = jobId, info = "mpc-p2p/v2|<from>-><to>|" nonces, 32)
  * pairwiseSeed  = HKDF-SHA256(shared, salt = jobId, info = "mpc-prf-seed/v2|<lo>|<hi>|" nonces, 32)
+ * stepKey       = HKDF-SHA256(shared, salt = jobId, info = "mpc-p2p-step/v1|<from>-><to>|" nonces, 32)
  * ```
+ *
+ * The step key names protocol steps on the wire: a frame carries HMAC(stepKey, label) truncated
+ * (see step-ids), never the label, so the broker learns no layer or operation names, and the same
+ * label gets unrelated ids in every run and direction.
  *
  * Why the nonces: a job id is chosen by the coordinator, and a party forgets expired ids when it
  * restarts, so keys that depend only on the job id repeat when a coordinator reuses one (the
@@ -64,14 +69,24 @@ function checkShared(shared: unknown): Uint8Array {
   return shared;
 }
 
-/** The AES-256-GCM key of the direction `from -> to` of one run of job `jobId`, from the pair's shared secret. */
-export function directionKeyFromShared(shared: Uint8Array, jobId: string, from: number, to: number, nonces: JobNonces): Uint8Array {
+/** HKDF of `shared` for the direction `from -> to` of one run of job `jobId`, under the label `kind`. */
+function directional(kind: string, shared: Uint8Array, jobId: string, from: number, to: number, nonces: JobNonces): Uint8Array {
   checkShared(shared);
   checkJobId(jobId);
   checkIndex('from', from);
   checkIndex('to', to);
   if (from === to) throw new InvalidArgumentError(`to: expected a party other than from (${from})`);
-  return hkdfSha256(shared, utf8(jobId), `mpc-p2p/v2|${from}->${to}|${nonceLabel(nonces)}`, 32);
+  return hkdfSha256(shared, utf8(jobId), `${kind}|${from}->${to}|${nonceLabel(nonces)}`, 32);
+}
+
+/** The AES-256-GCM key of the direction `from -> to` of one run of job `jobId`, from the pair's shared secret. */
+export function directionKeyFromShared(shared: Uint8Array, jobId: string, from: number, to: number, nonces: JobNonces): Uint8Array {
+  return directional('mpc-p2p/v2', shared, jobId, from, to, nonces);
+}
+
+/** The HMAC key of the opaque step ids of the direction `from -> to` of one run of job `jobId` (see step-ids). */
+export function stepKeyFromShared(shared: Uint8Array, jobId: string, from: number, to: number, nonces: JobNonces): Uint8Array {
+  return directional('mpc-p2p-step/v1', shared, jobId, from, to, nonces);
 }
 
 /** The pairwise PRF seed of parties `a` and `b` (in either order) for one run of job `jobId`, from their shared secret. */

@@ -23,8 +23,13 @@
  * always says hello first on the same subject (NATS keeps one publisher's order per subject).
  * `send` waits for the keys.
  *
+ * Steps are named on the wire by opaque ids (step-ids: HMAC of the label under a per-run,
+ * per-direction key), never by their labels, so the broker learns no layer or operation names;
+ * messages are routed by id, and `recv` before the keys exist waits for them (the id needs the
+ * key). Reject reports name the label when this side knows it.
+ *
  * Listening notices ({@link NatsChannel.announceListening}) let the parties start a job without
- * a start message: a notice is an empty sealed frame with a reserved tag and the highest
+ * a start message: a notice is an empty sealed frame with the reserved step id and the highest
  * sequence number (which the frame counter never reaches, so its AES-GCM nonce is never a data
  * frame's). Sealed under the nonce-bound key, a notice from a peer proves that the peer listens
  * and uses the same three nonces: a notice or hello replayed from an earlier run of the same job
@@ -42,9 +47,10 @@ import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { agree } from '../../crypto-core/keys/agreement.js';
 import type { PairwiseSeeds } from '../../protocols/rss/correlated-randomness.js';
 import { subjects } from '../wire/api.js';
-import { checkJobId, directionKeyFromShared, JOB_NONCE_LENGTH, pairwiseSeedFromShared, type JobNonces } from './channel-keys.js';
+import { checkJobId, directionKeyFromShared, JOB_NONCE_LENGTH, pairwiseSeedFromShared, stepKeyFromShared, type JobNonces } from './channel-keys.js';
 import { encodeHello, HELLO_SEQ, helloNonce } from './channel-hello.js';
-import { FRAME_OVERHEAD, MAX_TAG_BYTES, openFrame, parseHeader, sealFrame, type FrameHeader } from './sealed-frame.js';
+import { FRAME_OVERHEAD, openFrame, parseHeader, sealFrame, type FrameHeader } from './sealed-frame.js';
+import { isReservedStep, RESERVED_STEP, StepIds } from './step-ids.js';
 import { ChannelClosedError, ChannelDeadlineError, ChannelStreamError } from './errors.js';
 import { PartyUnavailableError } from '../../protocols/rss/errors.js';
 
@@ -85,7 +91,8 @@ interface Waiter {
 }
 
 interface PartialMessage {
-  tag: string;
+  /** Hex of the step id. */
+  step: string;
   chunks: number;
   next: number;
   parts: Uint8Array[];
@@ -98,8 +105,6 @@ const FLUSH_EVERY_BYTES = 4 << 20;
 const PUB_MARGIN = 512;
 /** Sequence number of the listening notice to a peer. */
 const LISTENING_SEQ = 0xffff_ffff_ffff_ffffn;
-/** Tag of listening notices. */
-const LISTENING_TAG = 'mpc/listening';
 /** Echoes of our hello to one peer, at most. */
 const MAX_HELLO_ECHOES = 3;
 /** Bytes of sealed frames a peer may have waiting for the keys before the channel fails. */
@@ -122,6 +127,9 @@ export class NatsChannel implements Channel {
   readonly #helloEchoes = new Map<number, number>();
   readonly #sendKeys = new Map<number, Uint8Array>();
   readonly #recvKeys = new Map<number, Uint8Array>();
+  /** Step ids of the labels this side sends to / receives from each peer. */
+  readonly #sendSteps = new Map<number, StepIds>();
+  readonly #recvSteps = new Map<number, StepIds>();
   #nonces: JobNonces | undefined;
   #seeds: PairwiseSeeds | undefined;
   readonly #keysReady: Promise<void>;
@@ -154,7 +162,7 @@ export class NatsChannel implements Channel {
     this.#nc = opts.nc;
     this.#onReject = opts.onReject;
     const serverMax = opts.nc.info?.max_payload ?? 1 << 20;
-    const fit = serverMax - FRAME_OVERHEAD - MAX_TAG_BYTES - PUB_MARGIN;
+    const fit = serverMax - FRAME_OVERHEAD - PUB_MARGIN;
     this.#maxChunk = Math.max(1024, Math.min(opts.maxChunkBytes ?? fit, fit));
     this.#peers = [0, 1, 2].filter((p) => p !== opts.self);
     for (const p of this.#peers) {
@@ -262,6 +270,7 @@ export class NatsChannel implements Channel {
     if (!this.#nonces) await this.#keysReady;
     if (this.#failure) throw this.#failure;
     const key = this.#sendKeys.get(to)!;
+    const step = this.#sendSteps.get(to)!.of(tag).bytes;
     const subject = subjects.p2p(this.jobId, this.self, to);
     const chunks = Math.max(1, Math.ceil(payload.length / this.#maxChunk));
     // All chunks of one message are published without an await in between, so chunks of two
@@ -270,7 +279,7 @@ export class NatsChannel implements Channel {
       const seq = this.#sendSeq.get(to)!;
       this.#sendSeq.set(to, seq + 1n);
       const body = payload.subarray(c * this.#maxChunk, Math.min(payload.length, (c + 1) * this.#maxChunk));
-      const frame = sealFrame(key, { from: this.self, to, seq, chunk: c, chunks, tag }, body);
+      const frame = sealFrame(key, { from: this.self, to, seq, chunk: c, chunks, step }, body);
       this.#nc.publish(subject, frame);
       this.#unflushed += frame.length;
     }
@@ -282,7 +291,10 @@ export class NatsChannel implements Channel {
 
   recv(from: PartyIndex, tag: string): Promise<Uint8Array> {
     if (!this.#peers.includes(from)) return Promise.reject(new InvalidArgumentError(`from: expected a peer party index other than ${this.self}, got ${String(from)}`));
-    const key = `${from}|${tag}`;
+    if (typeof tag !== 'string') return Promise.reject(new InvalidArgumentError(`tag: expected string, got ${typeof tag}`));
+    // The routing key is the step id, which needs the run's keys: wait for them (in call order).
+    if (!this.#nonces) return this.#failure ? Promise.reject(this.#failure) : this.#keysReady.then(() => this.recv(from, tag));
+    const key = `${from}|${this.#recvSteps.get(from)!.of(tag).hex}`;
     const q = this.#queues.get(key);
     if (q && q.length > 0) {
       const m = q.shift()!;
@@ -327,6 +339,7 @@ export class NatsChannel implements Channel {
     for (const s of this.#subs) s.unsubscribe();
     this.#subs.length = 0;
     for (const k of [...this.#sendKeys.values(), ...this.#recvKeys.values(), ...this.#shared.values()]) k.fill(0);
+    for (const ids of [...this.#sendSteps.values(), ...this.#recvSteps.values()]) ids.wipe();
     this.#seeds?.next.fill(0);
     this.#seeds?.prev.fill(0);
   }
@@ -372,6 +385,8 @@ export class NatsChannel implements Channel {
       const shared = this.#shared.get(p)!;
       this.#sendKeys.set(p, directionKeyFromShared(shared, this.jobId, this.self, p, nonces));
       this.#recvKeys.set(p, directionKeyFromShared(shared, this.jobId, p, this.self, nonces));
+      this.#sendSteps.set(p, new StepIds(stepKeyFromShared(shared, this.jobId, this.self, p, nonces)));
+      this.#recvSteps.set(p, new StepIds(stepKeyFromShared(shared, this.jobId, p, this.self, nonces)));
     }
     const next = ((this.self + 1) % 3) as PartyIndex;
     const prev = ((this.self + 2) % 3) as PartyIndex;
@@ -382,7 +397,7 @@ export class NatsChannel implements Channel {
     this.#nonces = nonces;
     // Notices go out before any data frame: a waiting `send` resumes only after this returns.
     for (const p of this.#peers) {
-      const frame = sealFrame(this.#sendKeys.get(p)!, { from: this.self, to: p, seq: LISTENING_SEQ, chunk: 0, chunks: 1, tag: LISTENING_TAG }, new Uint8Array(0));
+      const frame = sealFrame(this.#sendKeys.get(p)!, { from: this.self, to: p, seq: LISTENING_SEQ, chunk: 0, chunks: 1, step: RESERVED_STEP }, new Uint8Array(0));
       this.#nc.publish(subjects.p2p(this.jobId, this.self, p), frame);
     }
     this.#keysSettle.resolve();
@@ -419,7 +434,7 @@ export class NatsChannel implements Channel {
       return;
     }
     if (h.seq === LISTENING_SEQ) {
-      if (h.tag !== LISTENING_TAG || h.chunks !== 1) return this.#reject(from, 'malformed', `reserved sequence ${h.seq} on a frame tagged '${h.tag}'`);
+      if (!isReservedStep(h.step) || h.chunks !== 1) return this.#reject(from, 'malformed', `reserved sequence ${h.seq} on a frame with a step id or several chunks`);
       try {
         openFrame(this.#recvKeys.get(from)!, data, parsed);
       } catch (e) {
@@ -441,16 +456,18 @@ export class NatsChannel implements Channel {
       return;
     }
     this.#recvSeq.set(from, expected + 1n);
+    const step = Buffer.from(h.step).toString('hex');
+    const ids = this.#recvSteps.get(from)!;
     let p = this.#partial.get(from);
     if (h.chunk === 0) {
       if (p) {
-        this.#reject(from, 'reordered', `new message '${h.tag}' started before '${p.tag}' was complete`);
+        this.#reject(from, 'reordered', `new message ${ids.describe(step)} started before ${ids.describe(p.step)} was complete`);
         this.fail(new ChannelStreamError(from, `job ${this.jobId}: message from party ${from} cut short`));
         return;
       }
-      p = { tag: h.tag, chunks: h.chunks, next: 0, parts: [], size: 0 };
-    } else if (!p || p.tag !== h.tag || p.chunks !== h.chunks || p.next !== h.chunk) {
-      this.#reject(from, 'reordered', `chunk ${h.chunk}/${h.chunks} of '${h.tag}' out of place`);
+      p = { step, chunks: h.chunks, next: 0, parts: [], size: 0 };
+    } else if (!p || p.step !== step || p.chunks !== h.chunks || p.next !== h.chunk) {
+      this.#reject(from, 'reordered', `chunk ${h.chunk}/${h.chunks} of ${ids.describe(step)} out of place`);
       this.fail(new ChannelStreamError(from, `job ${this.jobId}: chunks from party ${from} out of order`));
       return;
     }
@@ -472,7 +489,7 @@ export class NatsChannel implements Channel {
         off += part.length;
       }
     }
-    const key = `${from}|${p.tag}`;
+    const key = `${from}|${p.step}`;
     const waiters = this.#waiters.get(key);
     if (waiters && waiters.length > 0) {
       const w = waiters.shift()!;

@@ -8,6 +8,7 @@ import { useNatsServer } from '../helpers/nats-server.js';
 import { generateIdentity, type ServiceIdentity } from '../../crypto-core/keys/identity.js';
 import { NatsChannel, type RejectedFrame } from '../../services/transport/nats-channel.js';
 import { sealFrame } from '../../services/transport/sealed-frame.js';
+import { RESERVED_STEP } from '../../services/transport/step-ids.js';
 import { deriveDirectionKey, derivePairwiseSeed } from '../../services/transport/channel-keys.js';
 import { subjects } from '../../services/wire/api.js';
 import type { PartyIndex } from '../../protocols/channel/channel.js';
@@ -92,7 +93,7 @@ describe('NatsChannel', () => {
     // Party 2 pretends to be party 0 towards party 1: it can only use keys it can derive.
     // (The job nonces are public: party 2 knows them too.)
     const fakeKey = deriveDirectionKey(ids[2]!.agreement.secretKey, ids[1]!.agreement.publicKey, 'job-forge', 0, 1, await ch[2]!.jobNonces());
-    conns[2]!.publish(subjects.p2p('job-forge', 0, 1), sealFrame(fakeKey, { from: 0, to: 1, seq: 0n, chunk: 0, chunks: 1, tag: 'x' }, new Uint8Array([66])));
+    conns[2]!.publish(subjects.p2p('job-forge', 0, 1), sealFrame(fakeKey, { from: 0, to: 1, seq: 0n, chunk: 0, chunks: 1, step: new Uint8Array(16).fill(7) }, new Uint8Array([66])));
     // Capture the genuine frame and publish it again: a replay.
     const captured: Uint8Array[] = [];
     const spy = conns[2]!.subscribe(subjects.p2p('job-forge', 0, 1), { callback: (_e, m) => captured.push(Uint8Array.from(m.data)) });
@@ -136,7 +137,7 @@ describe('NatsChannel', () => {
     expect(ready).toBe(0); // party 2 is not listening yet: nobody may start
     // A notice forged by party 1 in party 2's name (it cannot hold the 2->0 key) is refused.
     const fake = deriveDirectionKey(ids[1]!.agreement.secretKey, ids[0]!.agreement.publicKey, 'job-listen', 2, 0, someNonces);
-    conns[1]!.publish(subjects.p2p('job-listen', 2, 0), sealFrame(fake, { from: 2, to: 0, seq: 0xffff_ffff_ffff_ffffn, chunk: 0, chunks: 1, tag: 'mpc/listening' }, new Uint8Array(0)));
+    conns[1]!.publish(subjects.p2p('job-listen', 2, 0), sealFrame(fake, { from: 2, to: 0, seq: 0xffff_ffff_ffff_ffffn, chunk: 0, chunks: 1, step: RESERVED_STEP }, new Uint8Array(0)));
     await conns[1]!.flush();
     await new Promise((r) => setTimeout(r, 50));
     expect(ready).toBe(0);
@@ -153,7 +154,7 @@ describe('NatsChannel', () => {
   it('fails the stream when an authentic frame skips sequence numbers (lost frames)', async () => {
     const ch = await openAll('job-gap');
     const key = deriveDirectionKey(ids[0]!.agreement.secretKey, ids[1]!.agreement.publicKey, 'job-gap', 0, 1, await ch[0]!.jobNonces());
-    conns[0]!.publish(subjects.p2p('job-gap', 0, 1), sealFrame(key, { from: 0, to: 1, seq: 5n, chunk: 0, chunks: 1, tag: 't' }, new Uint8Array([1])));
+    conns[0]!.publish(subjects.p2p('job-gap', 0, 1), sealFrame(key, { from: 0, to: 1, seq: 5n, chunk: 0, chunks: 1, step: new Uint8Array(16).fill(9) }, new Uint8Array([1])));
     await expect(ch[1]!.recv(0, 't')).rejects.toBeInstanceOf(ChannelStreamError);
     ch.forEach((c) => c.close());
   });
