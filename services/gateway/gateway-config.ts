@@ -28,6 +28,12 @@ export interface GatewayHttpConfig {
   /** Interval of SSE keep-alive comments. */
   sseHeartbeatMs: number;
   /**
+   * How often an open job-event stream re-reads the job's stored state (`jobs.get`) when no
+   * event came in between: events published while the broker or the coordinator was down are
+   * lost, the stored state is not, so a job that failed meanwhile still ends the stream.
+   */
+  sseStatusCheckMs: number;
+  /**
    * Reverse proxies whose X-Forwarded-For is believed (fastify `trustProxy`: false, true, or a
    * list of addresses/CIDRs). Behind a proxy, leaving it false puts every client on the proxy's
    * address for the per-address limits.
@@ -67,6 +73,7 @@ export const DEFAULT_HTTP_CONFIG: GatewayHttpConfig = {
   signatureSkewMs: 5 * 60_000,
   requestTimeoutMs: 30_000,
   sseHeartbeatMs: 15_000,
+  sseStatusCheckMs: 1000,
   trustProxy: false,
 };
 
@@ -80,7 +87,7 @@ export const DEFAULT_SERVICE_CONFIG: Omit<GatewayServiceConfig, 'apiKeysFile'> =
   logLevel: 'info',
 };
 
-const POSITIVE_INT_FIELDS = ['publishBodyLimit', 'bodyLimit', 'rateLimitMax', 'rateLimitWindowMs', 'authFailureMax', 'signatureSkewMs', 'requestTimeoutMs', 'sseHeartbeatMs', 'coordinatorTimeoutMs'] as const;
+const POSITIVE_INT_FIELDS = ['publishBodyLimit', 'bodyLimit', 'rateLimitMax', 'rateLimitWindowMs', 'authFailureMax', 'signatureSkewMs', 'requestTimeoutMs', 'sseHeartbeatMs', 'sseStatusCheckMs', 'coordinatorTimeoutMs'] as const;
 
 /**
  * Checks a partial config and fills in defaults. Relative `apiKeysFile` paths are resolved

@@ -35,10 +35,10 @@ import type { AnalyticsQueryResult } from '../wire/analytics-jobs.js';
 import { checkSchema, type DatasetSchema, type DisclosurePolicy } from '../../protocols/analytics/dataset-schema.js';
 import type { Query } from '../../protocols/analytics/query.js';
 import { GatewayHttp, type GatewayCredentials } from './gateway-http.js';
-import { GatewayProblemError, JobFailedError, JobTimeoutError, RegistryError, ResultSignatureError } from './errors.js';
+import { GatewayProblemError, JobFailedError, RegistryError, ResultSignatureError } from './errors.js';
 import { parseTrustBundle, type TrustBundle } from '../wire/trust-bundle.js';
 import { boxDigest, bytesDigest, jsonDigest, verifyOutputStatement, type OutputStatement } from '../wire/output-statement.js';
-import { readJobEvents } from './job-events.js';
+import { waitForTerminal } from './job-wait.js';
 import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad, shapeSize } from '../wire/sealed-share-pair.js';
 import { encodeSharedModel, modelShareAad } from '../wire/shared-model-codec.js';
 import { HeSession } from './he-session.js';
@@ -144,8 +144,6 @@ function isLostSessionProblem(err: unknown): boolean {
   if (err.problem === 'session-expired') return true;
   return err.problem === 'not-found' && (err.errors ?? []).some((e) => e.path === 'body/sessionId');
 }
-
-const TERMINAL = new Set<JobStatus['state']>(['verified', 'failed', 'failed-verification']);
 
 function checkModelId(v: unknown): string {
   if (typeof v !== 'string' || !/^[A-Za-z0-9_.-]{1,128}$/.test(v)) throw new InvalidArgumentError(`modelId: expected 1-128 characters of [A-Za-z0-9_.-], got ${JSON.stringify(v)}`);
@@ -459,44 +457,21 @@ export class MpcClient {
   }
 
   /**
-   * Waits until a job reaches a terminal state, following its event stream and falling back to
-   * polling when the stream breaks.
+   * Waits until a job reaches a terminal state: follows its event stream (reopened when it
+   * breaks) and re-reads its status every `statusCheckMs` (services/sdk/job-wait), so a job
+   * that ended while the broker or the coordinator was down is reported once they are back.
    * @throws JobFailedError when it ends failed or failed-verification; JobTimeoutError after `timeoutMs`.
    */
-  async waitForJob(jobId: string, opts: { timeoutMs?: number; onProgress?: (job: JobStatus) => void } = {}): Promise<JobStatus> {
-    const timeoutMs = opts.timeoutMs ?? 120_000;
-    const deadline = Date.now() + timeoutMs;
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), timeoutMs);
-    const finish = (job: JobStatus): JobStatus => {
-      if (job.state === 'verified') return job;
-      throw new JobFailedError(job.id, job.state, job.error);
-    };
-    try {
-      try {
-        const res = await this.http.send({ method: 'GET', path: `/v1/jobs/${checkId('jobId', jobId)}/events`, signal: ac.signal });
-        if (res.body) {
-          for await (const job of readJobEvents(res.body)) {
-            opts.onProgress?.(job);
-            if (TERMINAL.has(job.state)) return finish(job);
-          }
-        }
-      } catch (err) {
-        // A problem answer (404, 403, ...) is final; a broken stream falls back to polling.
-        if (err instanceof GatewayProblemError || err instanceof JobFailedError) throw err;
-        if (ac.signal.aborted) throw new JobTimeoutError(jobId, timeoutMs);
-      }
-      while (Date.now() < deadline) {
-        const job = await this.jobStatus(jobId);
-        opts.onProgress?.(job);
-        if (TERMINAL.has(job.state)) return finish(job);
-        await new Promise((r) => setTimeout(r, Math.min(this.#pollMs, Math.max(0, deadline - Date.now()))));
-      }
-      throw new JobTimeoutError(jobId, timeoutMs);
-    } finally {
-      clearTimeout(timer);
-      ac.abort();
-    }
+  async waitForJob(jobId: string, opts: { timeoutMs?: number; statusCheckMs?: number; onProgress?: (job: JobStatus) => void } = {}): Promise<JobStatus> {
+    const path = `/v1/jobs/${checkId('jobId', jobId)}`;
+    return waitForTerminal(
+      jobId,
+      {
+        events: (signal) => this.http.send({ method: 'GET', path: `${path}/events`, signal }),
+        status: async (signal) => (await this.http.json<{ job: JobStatus }>({ method: 'GET', path, signal })).job,
+      },
+      { timeoutMs: opts.timeoutMs ?? 120_000, retryMs: this.#pollMs, statusCheckMs: opts.statusCheckMs, onProgress: opts.onProgress },
+    );
   }
 
   /**

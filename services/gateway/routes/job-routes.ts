@@ -24,11 +24,9 @@ import {
 } from '../schemas.js';
 import { problemResponses } from './problem-responses.js';
 import { idempotencyHeaderSchema, idempotencyKey } from './idempotency-key.js';
+import { streamJobEvents } from './job-event-stream.js';
 
 type Deny = (request: FastifyRequest, reason: string, extra?: Partial<DenialEvent>) => void;
-
-/** Job states after which no further event comes. */
-const TERMINAL: ReadonlySet<JobStatus['state']> = new Set(['verified', 'failed', 'failed-verification']);
 
 function principalOf(request: FastifyRequest): Principal {
   // The authentication hook runs on every /v1 route before any handler.
@@ -162,7 +160,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: RouteContext, deny:
     {
       schema: {
         tags: ['jobs'],
-        summary: 'Job progress as Server-Sent Events (event: status, data: the job status); ends at a terminal state',
+        summary: 'Job progress as Server-Sent Events (event: status, data: the job status; the stored state is re-read when quiet); ends at a terminal state',
         params: jobParams,
         response: { 200: { description: 'text/event-stream', type: 'string' }, ...problemResponses },
       },
@@ -182,39 +180,14 @@ export function registerJobRoutes(app: FastifyInstance, ctx: RouteContext, deny:
         unsubscribe();
         throw err;
       }
-      reply.hijack();
-      const raw = reply.raw;
-      raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-request-id': request.id });
-      let closed = false;
-      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), ctx.config.sseHeartbeatMs);
-      heartbeat.unref();
-      const close = (): void => {
-        if (closed) return;
-        closed = true;
-        clearInterval(heartbeat);
-        unsubscribe();
-        raw.end();
-      };
-      let lastUpdate = '';
-      const write = (job: JobStatus): void => {
-        if (closed || job.id !== jobId) return;
-        // Events carry only what the status schema allows, as the JSON routes do.
-        const safe: JobStatus = { id: job.id, kind: job.kind, state: job.state, progress: job.progress, createdAt: job.createdAt, updatedAt: job.updatedAt };
-        if (job.error) safe.error = { code: job.error.code, message: job.error.message, ...(job.error.party === undefined ? {} : { party: job.error.party }) };
-        if (job.stats) safe.stats = { rounds: job.stats.rounds, bytesPerParty: job.stats.bytesPerParty, durationMs: job.stats.durationMs };
-        const stamp = `${safe.state}|${safe.progress}|${safe.updatedAt}`;
-        if (stamp !== lastUpdate) {
-          lastUpdate = stamp;
-          ctx.metrics.observeJob(safe);
-          raw.write(`event: status\nid: ${safe.updatedAt}\ndata: ${JSON.stringify(safe)}\n\n`);
-        }
-        if (TERMINAL.has(safe.state)) close();
-      };
-      request.raw.on('close', close);
+      const write = streamJobEvents(request, reply, ctx, {
+        jobId,
+        unsubscribe,
+        buffered,
+        first,
+        read: async (timeoutMs) => (await c.call('jobs.get', { principal, jobId }, { timeoutMs })).job,
+      });
       stream.write = write;
-      write(first);
-      // Events older than the status just read would step the stream backwards.
-      for (const job of buffered) if (job.updatedAt >= first.updatedAt) write(job);
     },
   );
 }
