@@ -7,6 +7,7 @@
  * through the broker, and a forged sender is stopped before the AEAD check.
  */
 import { subjects } from '../wire/api.js';
+import { InvalidArgumentError } from '../../crypto-core/errors.js';
 
 /** Publish and subscribe allow lists of one user. */
 export interface SubjectPermissions {
@@ -14,12 +15,8 @@ export interface SubjectPermissions {
   subscribe: string[];
 }
 
-/** One NATS user. */
-export interface NatsUser {
-  user: string;
-  password: string;
-  permissions: SubjectPermissions;
-}
+/** One NATS user: with an nkey (the server holds only its public key) or, for simple test servers, a password. */
+export type NatsUser = { user: string; permissions: SubjectPermissions } & ({ nkey: string; password?: undefined } | { password: string; nkey?: undefined });
 
 const INBOX = '_INBOX.>';
 
@@ -55,12 +52,21 @@ export function clientPermissions(): SubjectPermissions {
   return { publish: [subjects.api('health.ready'), subjects.api('registry.list')], subscribe: [INBOX] };
 }
 
-/** The config text of `users` (passwords quoted as JSON strings). */
+/**
+ * The config text of `users` (strings quoted as JSON). An nkey user is written as its public key
+ * with the user name in a comment: the server then holds no secret, and the client proves the
+ * seed by signing the connection's nonce (transport/nats-connection).
+ */
 export function authorizationBlock(users: readonly NatsUser[]): string {
   const q = (s: string): string => JSON.stringify(s);
   const list = (xs: readonly string[]): string => `[${xs.map(q).join(', ')}]`;
-  const rows = users.map(
-    (u) => `    { user: ${q(u.user)}, password: ${q(u.password)}, permissions: { publish: { allow: ${list(u.permissions.publish)} }, subscribe: { allow: ${list(u.permissions.subscribe)} }, allow_responses: true } }`,
-  );
+  const rows = users.map((u) => {
+    const perms = `permissions: { publish: { allow: ${list(u.permissions.publish)} }, subscribe: { allow: ${list(u.permissions.subscribe)} }, allow_responses: true }`;
+    if (u.nkey !== undefined) {
+      if (!/^U[A-Z2-7]{55}$/.test(u.nkey)) throw new InvalidArgumentError(`users: ${u.user}: nkey is not a public user nkey (U...)`);
+      return `    # ${u.user.replace(/[^A-Za-z0-9_-]/g, '?')}\n    { nkey: ${q(u.nkey)}, ${perms} }`;
+    }
+    return `    { user: ${q(u.user)}, password: ${q(u.password)}, ${perms} }`;
+  });
   return `authorization {\n  users: [\n${rows.join(',\n')}\n  ]\n}`;
 }

@@ -41,6 +41,11 @@ export interface NatsServerOptions {
   maxPayload?: number;
   /** Milliseconds to wait for the port to accept connections. */
   startTimeoutMs?: number;
+  /**
+   * TLS on the client port: the server's certificate and key, the CA of client certificates,
+   * and whether a client must present one issued by that CA (`verify`, default true).
+   */
+  tls?: { certFile: string; keyFile: string; caFile: string; verify?: boolean };
 }
 
 /** Default `max_payload`: 32 MiB (HE evaluation keys of one client session are ~20 MB). */
@@ -105,9 +110,9 @@ export class NatsServerProcess {
     this.#opts = opts;
   }
 
-  /** `nats://127.0.0.1:<port>` */
+  /** `nats://127.0.0.1:<port>`, or `tls://...` when the server requires TLS. */
   get url(): string {
-    return `nats://127.0.0.1:${this.port}`;
+    return `${this.#opts.tls ? 'tls' : 'nats'}://127.0.0.1:${this.port}`;
   }
 
   /** Starts a server and resolves once its client port accepts connections. */
@@ -116,6 +121,11 @@ export class NatsServerProcess {
     const dir = mkdtempSync(join(tmpdir(), 'mpc-nats-'));
     const storeDir = opts.jetstream ? (opts.storeDir ?? join(dir, 'js')) : undefined;
     const lines = [`host: 127.0.0.1`, `port: ${port}`, `max_payload: ${opts.maxPayload ?? DEFAULT_MAX_PAYLOAD}`];
+    if (opts.tls) {
+      const t = opts.tls;
+      // timeout: seconds for the handshake (the default 0.5 s is short on a loaded machine).
+      lines.push(`tls { cert_file: ${JSON.stringify(t.certFile)}, key_file: ${JSON.stringify(t.keyFile)}, ca_file: ${JSON.stringify(t.caFile)}, verify: ${t.verify !== false}, timeout: 5 }`);
+    }
     if (opts.serverName) lines.push(`server_name: ${JSON.stringify(opts.serverName)}`);
     if (storeDir) lines.push(`jetstream { store_dir: ${JSON.stringify(storeDir)} }`);
     if (opts.cluster) {
