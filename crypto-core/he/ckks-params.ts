@@ -55,17 +55,19 @@ export function ckksSlotCount(params: CkksParams): number {
 
 /**
  * Parameters suited to a computation of the given depth: the default set up to depth 3, then
- * N = 16384 with 60-bit outer primes and 40-bit middle primes while the 128-bit bound allows.
+ * N = 16384 with 60-bit outer primes and 40-bit middle primes while the 128-bit bound allows,
+ * then N = 32768.
  */
 export function ckksParamsForDepth(depth: number): CkksParams {
   if (!Number.isInteger(depth) || depth < 1) throw new HeParameterError(`depth: expected a positive integer, got ${depth}`);
   if (depth <= ckksDepth(DEFAULT_CKKS_PARAMS)) return DEFAULT_CKKS_PARAMS;
   const bits = [60, ...new Array<number>(depth).fill(40), 60];
   const total = bits.reduce((a, b) => a + b, 0);
-  if (total > MAX_COEFF_BITS_128[16384]!) {
-    throw new HeParameterError(`depth: ${depth} needs ${total} modulus bits, more than the ${MAX_COEFF_BITS_128[16384]} that N=16384 allows at 128-bit security`);
+  const n = total <= MAX_COEFF_BITS_128[16384]! ? 16384 : 32768;
+  if (total > MAX_COEFF_BITS_128[n]!) {
+    throw new HeParameterError(`depth: ${depth} needs ${total} modulus bits, more than the ${MAX_COEFF_BITS_128[n]} that N=${n} allows at 128-bit security`);
   }
-  return Object.freeze({ polyModulusDegree: 16384, coeffModulusBits: Object.freeze(bits), scaleBits: 40 });
+  return Object.freeze({ polyModulusDegree: n, coeffModulusBits: Object.freeze(bits), scaleBits: 40 });
 }
 
 /** Throws {@link HeParameterError} naming the offending field when `params` is unusable or below 128-bit security. */

@@ -16,7 +16,7 @@ import type { CkksEvalKeys } from '../../crypto-core/he/ckks-keys.js';
 import { describeCkksParams, sameCkksParams } from '../../crypto-core/he/ckks-params.js';
 import { HeMalformedDataError, HeParameterMismatchError } from '../../crypto-core/he/errors.js';
 import { toHeError } from '../../crypto-core/he/seal-exception.js';
-import type { HeDiagonalDenseStep, HePlan, HePolynomialStep, HeRowBlockDenseStep } from './he-plan.js';
+import type { HeDiagonalDenseStep, HeOutputMaskStep, HePlan, HePolynomialStep, HeRowBlockDenseStep } from './he-plan.js';
 
 interface CachedPlain {
   scale: number;
@@ -49,7 +49,7 @@ export class HeModelEvaluator {
       for (const step of plan.steps) {
         const list: (Plaintext | null)[] = [];
         weights.push(list);
-        if (step.kind !== 'dense-diagonal' && step.kind !== 'dense-rowblock') continue;
+        if (step.kind !== 'dense-diagonal' && step.kind !== 'dense-rowblock' && step.kind !== 'output-mask') continue;
         const q = ctx.rescalePrime(step.inputChainIndex);
         const vectors = step.kind === 'dense-diagonal' ? step.diagonals : [step.mask];
         for (const v of vectors) {
@@ -118,6 +118,9 @@ export class HeModelEvaluator {
             break;
           case 'polynomial':
             y = this.#polynomial(i, step, x, keys);
+            break;
+          case 'output-mask':
+            y = this.#outputMask(i, step, x);
             break;
         }
         x.delete();
@@ -251,6 +254,21 @@ export class HeModelEvaluator {
       this.ctx.evaluator.rescaleToNextInplace(y);
       this.#rotateAndSum(y, step.sumStrides, keys);
       this.#addBias(index, step.bias, y);
+      return y;
+    } catch (e) {
+      y.delete();
+      throw e;
+    }
+  }
+
+  /** The result times the 0/1 output-slot mask, rescaled. */
+  #outputMask(index: number, step: HeOutputMaskStep, x: Ciphertext): Ciphertext {
+    const pt = this.#weights[index]![0];
+    if (!pt) throw new HeParameterMismatchError(`step '${step.name}': the mask vanished in encoding`);
+    const y = new this.ctx.seal.Ciphertext();
+    try {
+      this.ctx.evaluator.multiplyPlain(x, pt, y);
+      this.ctx.evaluator.rescaleToNextInplace(y);
       return y;
     } catch (e) {
       y.delete();

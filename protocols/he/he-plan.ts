@@ -70,8 +70,20 @@ export interface HePolynomialStep {
   readonly depth: number;
 }
 
+/**
+ * The result times a 0/1 vector that keeps the output slots only (one plain product, one
+ * rescale): the other slots hold partial sums and products of the weights, which the client
+ * would otherwise decrypt along with its outputs.
+ */
+export interface HeOutputMaskStep {
+  readonly kind: 'output-mask';
+  readonly name: string;
+  readonly inputChainIndex: number;
+  readonly mask: Float64Array;
+}
+
 /** One step of the evaluation. */
-export type HeStep = HeDiagonalDenseStep | HeRowBlockDenseStep | HeSquareStep | HePolynomialStep;
+export type HeStep = HeDiagonalDenseStep | HeRowBlockDenseStep | HeSquareStep | HePolynomialStep | HeOutputMaskStep;
 
 /** A checked, precomputed CKKS evaluation of one model. */
 export interface HePlan {
@@ -87,8 +99,10 @@ export interface HePlan {
   readonly postprocess: 'none' | 'sigmoid' | 'softmax';
   /** Rotation steps the evaluation uses: exactly the Galois keys the client must upload. */
   readonly galoisSteps: readonly number[];
-  /** Levels consumed. */
+  /** Levels consumed (the output mask's included). */
   readonly depth: number;
+  /** Whether the result holds the outputs only (an `output-mask` step ends the plan). */
+  readonly outputMasked: boolean;
   readonly cost: { readonly rotations: number; readonly plainMultiplies: number; readonly cipherMultiplies: number };
   /**
    * Results must stay below this magnitude: the last level is q0, and the bits of q0 above the
@@ -101,6 +115,13 @@ export interface HePlan {
 export interface PlanOptions {
   /** Fixed parameters; by default the smallest set that has the model's depth. */
   readonly params?: CkksParams;
+  /**
+   * Zero every slot but the outputs before the result leaves the worker (one plain product and
+   * one level). By default the mask is applied when the parameters the layers need have a level
+   * to spare (it is then free: the result is switched down to the last level anyway); `true`
+   * takes larger parameters when there is none; `false` never masks.
+   */
+  readonly maskOutput?: boolean;
 }
 
 /** Depth of computing x^k by repeated squaring and products of powers of two. */
@@ -266,13 +287,17 @@ export function planHeModel(ir: ModelIR, options: PlanOptions = {}): HePlan {
         throw new HeUnsupportedModelError(`layer '${layer.name}': layer kind '${layer.kind}' is not supported by the CKKS evaluator (dense, flatten, square, polynomial only)`);
     }
   }
-  const depth = layers.reduce((a, l) => a + layerDepth(l), 0);
-  if (depth === 0) throw new HeUnsupportedModelError('ir: the model computes nothing (no dense, square or polynomial layer)');
+  const layersDepth = layers.reduce((a, l) => a + layerDepth(l), 0);
+  if (layersDepth === 0) throw new HeUnsupportedModelError('ir: the model computes nothing (no dense, square or polynomial layer)');
   let params: CkksParams;
+  let maskOutput: boolean;
+  let depth: number;
   try {
-    params = options.params ?? ckksParamsForDepth(depth);
+    params = options.params ?? ckksParamsForDepth(layersDepth + (options.maskOutput === true ? 1 : 0));
+    maskOutput = options.maskOutput ?? ckksDepth(params) > layersDepth;
+    depth = layersDepth + (maskOutput ? 1 : 0);
   } catch (e) {
-    throw new HeUnsupportedModelError(`ir: depth ${depth} is beyond what 128-bit secure parameters allow`, { cause: e });
+    throw new HeUnsupportedModelError(`ir: depth ${layersDepth + (options.maskOutput === true ? 1 : 0)} is beyond what 128-bit secure parameters allow`, { cause: e });
   }
   validateCkksParams(params);
   if (depth > ckksDepth(params)) {
@@ -328,6 +353,13 @@ export function planHeModel(ir: ModelIR, options: PlanOptions = {}): HePlan {
   }
   if (!inputLayout) inputLayout = { kind: 'replicated', period: nextPow2(inputSize) };
   const output: HeOutputLayout = { length, stride: layout.kind === 'strided' ? layout.stride : 1 };
+  if (maskOutput) {
+    const mask = new Float64Array(slots);
+    for (let k = 0; k < output.length; k++) mask[k * output.stride] = 1;
+    steps.push({ kind: 'output-mask', name: 'output-mask', inputChainIndex: chain, mask });
+    chain -= 1;
+    plainMultiplies += 1;
+  }
   const expected = ir.outputShape?.reduce((a, b) => a * b, 1);
   if (expected !== undefined && expected !== length) {
     throw new HeUnsupportedModelError(`ir.outputShape: says ${expected} outputs, the layers produce ${length}`);
@@ -365,6 +397,7 @@ export function planHeModel(ir: ModelIR, options: PlanOptions = {}): HePlan {
     postprocess,
     galoisSteps: [...rotationSteps].sort((a, b) => a - b),
     depth,
+    outputMasked: maskOutput,
     cost: { rotations, plainMultiplies, cipherMultiplies },
     maxOutputMagnitude: 2 ** (params.coeffModulusBits[0]! - params.scaleBits - 1),
   };

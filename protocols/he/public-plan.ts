@@ -12,12 +12,12 @@ import type { HePlan } from './he-plan.js';
 /** What a client gets of a plan: no weights. */
 export type HePublicPlan = Pick<
   HePlan,
-  'version' | 'params' | 'slotCount' | 'inputSize' | 'inputLayout' | 'output' | 'postprocess' | 'galoisSteps' | 'depth' | 'maxOutputMagnitude'
+  'version' | 'params' | 'slotCount' | 'inputSize' | 'inputLayout' | 'output' | 'postprocess' | 'galoisSteps' | 'depth' | 'outputMasked' | 'maxOutputMagnitude'
 >;
 
 /** The public part of `plan` (a new object; the weights are not referenced). */
 export function publicPlan(plan: HePlan): HePublicPlan {
-  const { version, params, slotCount, inputSize, inputLayout, output, postprocess, galoisSteps, depth, maxOutputMagnitude } = plan;
+  const { version, params, slotCount, inputSize, inputLayout, output, postprocess, galoisSteps, depth, outputMasked, maxOutputMagnitude } = plan;
   return {
     version,
     params: { polyModulusDegree: params.polyModulusDegree, coeffModulusBits: [...params.coeffModulusBits], scaleBits: params.scaleBits },
@@ -28,6 +28,7 @@ export function publicPlan(plan: HePlan): HePublicPlan {
     postprocess,
     galoisSteps: [...galoisSteps],
     depth,
+    outputMasked,
     maxOutputMagnitude,
   };
 }
@@ -74,6 +75,7 @@ export function parsePublicPlan(value: unknown): HePublicPlan {
     throw new InvalidArgumentError(`plan.galoisSteps: expected non-zero integers with |step| < ${slots}`);
   }
   if (!positiveInt(p.depth) || p.depth > params.coeffModulusBits.length - 2) throw new InvalidArgumentError(`plan.depth: expected 1..${params.coeffModulusBits.length - 2}, got ${String(p.depth)}`);
+  if (typeof p.outputMasked !== 'boolean') throw new InvalidArgumentError(`plan.outputMasked: expected a boolean, got ${String(p.outputMasked)}`);
   if (typeof p.maxOutputMagnitude !== 'number' || !(p.maxOutputMagnitude > 0)) throw new InvalidArgumentError('plan.maxOutputMagnitude: expected a positive number');
   return publicPlan({ ...(p as unknown as HePlan), steps: [] });
 }

@@ -120,7 +120,7 @@ export const hePlanResponse = {
     plan: {
       type: 'object',
       additionalProperties: false,
-      required: ['version', 'params', 'slotCount', 'inputSize', 'inputLayout', 'output', 'postprocess', 'galoisSteps', 'depth', 'maxOutputMagnitude'],
+      required: ['version', 'params', 'slotCount', 'inputSize', 'inputLayout', 'output', 'postprocess', 'galoisSteps', 'depth', 'outputMasked', 'maxOutputMagnitude'],
       properties: {
         version: { type: 'integer' },
         params: ckksParams,
@@ -136,6 +136,8 @@ export const hePlanResponse = {
         postprocess: { type: 'string', enum: ['none', 'sigmoid', 'softmax'] },
         galoisSteps: { type: 'array', items: { type: 'integer' } },
         depth: { type: 'integer' },
+        /** Whether the result holds the outputs only (protocols/he/he-plan output-mask). */
+        outputMasked: { type: 'boolean' },
         maxOutputMagnitude: { type: 'number' },
       },
     },

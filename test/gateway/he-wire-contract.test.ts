@@ -36,7 +36,7 @@ describe('HE wire contract', () => {
 
   it('a real public plan has exactly the HeClientPlan fields', () => {
     const plan = planHeModel(importOnnx(new Uint8Array(readFileSync('test/fixtures/models/digits_square_mlp.onnx'))));
-    const fields: (keyof HeClientPlan)[] = ['version', 'params', 'slotCount', 'inputSize', 'inputLayout', 'output', 'postprocess', 'galoisSteps', 'depth', 'maxOutputMagnitude'];
+    const fields: (keyof HeClientPlan)[] = ['version', 'params', 'slotCount', 'inputSize', 'inputLayout', 'output', 'postprocess', 'galoisSteps', 'depth', 'outputMasked', 'maxOutputMagnitude'];
     expect(Object.keys(publicPlan(plan)).sort()).toEqual([...fields].sort());
   });
 });

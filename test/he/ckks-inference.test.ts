@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { CkksContext } from '../../crypto-core/he/ckks-context.js';
+import { sameCkksParams } from '../../crypto-core/he/ckks-params.js';
 import { CkksClientKeys, CkksEvalKeys } from '../../crypto-core/he/ckks-keys.js';
 import { HeMalformedDataError, HeMissingGaloisKeyError, HeParameterMismatchError } from '../../crypto-core/he/errors.js';
 import { createSealInstance, loadSeal, type SealModule } from '../../crypto-core/he/seal-loader.js';
@@ -68,6 +69,8 @@ interface Served {
   client: HeClient;
   keys: CkksEvalKeys;
   evaluator: HeModelEvaluator;
+  /** A context of its own when the plan's parameters are not the shared server context's. */
+  ownCtx?: CkksContext;
 }
 
 let seal: SealModule;
@@ -78,14 +81,17 @@ function serve(ir: ModelIR): Served {
   const plan = planHeModel(ir);
   // The client sees only the public part of the plan, as it would over the network (JSON).
   const client = HeClient.create(seal, parsePublicPlan(JSON.parse(JSON.stringify(publicPlan(plan)))));
-  const keys = CkksEvalKeys.load(serverCtx, client.evalKeys);
-  return { ir, plan, client, keys, evaluator: HeModelEvaluator.prepare(serverCtx, plan) };
+  const ownCtx = sameCkksParams(plan.params, serverCtx.params) ? undefined : CkksContext.create(seal, plan.params);
+  const ctx = ownCtx ?? serverCtx;
+  const keys = CkksEvalKeys.load(ctx, client.evalKeys);
+  return { ir, plan, client, keys, evaluator: HeModelEvaluator.prepare(ctx, plan), ownCtx };
 }
 
 function release(s: Served): void {
   s.evaluator.dispose();
   s.keys.dispose();
   s.client.dispose();
+  s.ownCtx?.dispose();
 }
 
 beforeAll(async () => {
@@ -128,12 +134,43 @@ describe('CKKS inference matches float64 (max abs error <= 1e-4)', () => {
     const ir = model(16, 8, [denseLayer('a', 8, 16), { kind: 'polynomial', name: 'p', coeffs: [0.5, 1, 0.25] }]);
     const pm = serve(ir);
     try {
+      // The default set has exactly depth 3: no level is spare for the output mask.
       expect(pm.plan.depth).toBe(3);
+      expect(pm.plan.outputMasked).toBe(false);
       const x = sampleInput('poly', 16).map((v) => 4 * v - 2);
       const got = pm.client.decrypt(pm.evaluator.evaluate(pm.client.encrypt(x), pm.keys));
       expect(maxAbsDiff(got, inferPlain(ir, x))).toBeLessThan(TOL);
     } finally {
       release(pm);
+    }
+  });
+});
+
+describe('the output mask', () => {
+  it('zeroes every slot but the outputs: a client decrypting all slots learns no partial sums of the weights', () => {
+    const { ir, rows } = trainLogistic();
+    const masked = serve(ir);
+    const bare = { ...masked, plan: planHeModel(ir, { maskOutput: false }) };
+    const bareEvaluator = HeModelEvaluator.prepare(masked.ownCtx ?? serverCtx, bare.plan);
+    try {
+      // Depth 1 in a depth-3 set: the mask is free, so it is on by default.
+      expect(masked.plan.outputMasked).toBe(true);
+      expect(masked.plan.steps.at(-1)?.kind).toBe('output-mask');
+      expect(bare.plan.outputMasked).toBe(false);
+      const outputSlots = new Set(Array.from({ length: masked.plan.output.length }, (_, k) => k * masked.plan.output.stride));
+      const others = (slots: Float64Array) => Math.max(...Array.from(slots).map((v, i) => (outputSlots.has(i) ? 0 : Math.abs(v))));
+      const x = rows[0]!;
+      const ct = masked.client.encrypt(x);
+      const maskedSlots = masked.client.keys.decryptSlots(masked.evaluator.evaluate(ct, masked.keys));
+      const bareSlots = masked.client.keys.decryptSlots(bareEvaluator.evaluate(ct, masked.keys));
+      // Without the mask, other slots hold partial sums w_j x_j of the model (the attack's material).
+      expect(others(bareSlots)).toBeGreaterThan(1e-2);
+      expect(others(maskedSlots)).toBeLessThan(1e-4);
+      // The outputs are unchanged by the mask (to CKKS precision), and match the model in the clear.
+      expect(maxAbsDiff(masked.client.decrypt(masked.evaluator.evaluate(ct, masked.keys)), inferPlain(ir, x))).toBeLessThan(TOL);
+    } finally {
+      bareEvaluator.dispose();
+      release(masked);
     }
   });
 });

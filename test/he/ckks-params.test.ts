@@ -38,10 +38,12 @@ describe('validateCkksParams', () => {
       expect(() => validateCkksParams(p)).toThrow(re);
     });
   }
-  it('accepts the default and the deeper sets it proposes, refuses depth beyond 128-bit N=16384', () => {
+  it('accepts the default and the deeper sets it proposes (N=16384 to depth 7, then N=32768), refuses depth beyond 128-bit N=32768', () => {
     validateCkksParams(base);
-    for (let d = 1; d <= 7; d++) validateCkksParams(ckksParamsForDepth(d));
-    expect(() => ckksParamsForDepth(8)).toThrow(/more than the 438/);
+    for (let d = 1; d <= 19; d++) validateCkksParams(ckksParamsForDepth(d));
+    expect(ckksParamsForDepth(7).polyModulusDegree).toBe(16384);
+    expect(ckksParamsForDepth(8).polyModulusDegree).toBe(32768);
+    expect(() => ckksParamsForDepth(20)).toThrow(/more than the 881/);
     expect(() => ckksParamsForDepth(0)).toThrow(/depth: expected a positive integer/);
   });
   it('CkksContext.create refuses insecure parameters before SEAL sees them', async () => {

@@ -73,6 +73,8 @@ export function simulatePlan(plan: HePlan, v: Float64Array): Float64Array {
       x = step.bias ? add(t, step.bias) : t;
     } else if (step.kind === 'square') {
       x = mul(x, x);
+    } else if (step.kind === 'output-mask') {
+      x = mul(x, step.mask);
     } else {
       const cs = step.coeffs;
       x = x.map((a) => cs.reduceRight((acc, c) => acc * a + c, 0));
