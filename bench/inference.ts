@@ -46,6 +46,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash, randomBytes } from 'node:crypto';
 import { connect, type NatsConnection, type Subscription } from 'nats';
+import { connectionOptions, type NatsEndpoint } from '../services/transport/nats-connection.js';
 import { bindPrincipalSigner } from '../services/transport/connection-signer.js';
 import type { BenchCase, BenchOptions, BenchSuite } from './bench-case.js';
 import { median, timeMedian } from './bench-case.js';
@@ -468,11 +469,11 @@ async function runJobPath(
  * Version of the parent <-> protocol party messages. The parties run from dist/ while a test may
  * run this file from source: a party built from another version says so instead of misbehaving.
  */
-const PARTY_MESSAGES_VERSION = 3;
+const PARTY_MESSAGES_VERSION = 4;
 
 /** Parent -> protocol party messages. */
 type ToParty =
-  | { type: 'setup'; self: PartyIndex; natsUrl: string; user: string; pass: string; secretKey: Uint8Array; peerKeys: Uint8Array[]; model: SharedModel; storeDir: string }
+  | { type: 'setup'; self: PartyIndex; nats: NatsEndpoint; secretKey: Uint8Array; peerKeys: Uint8Array[]; model: SharedModel; storeDir: string }
   | { type: 'prepare'; jobId: string; input?: { a: BigUint64Array; b: BigUint64Array }; shape?: number[]; batch?: number; fromStore?: boolean }
   | { type: 'start'; jobId: string }
   | { type: 'ring'; jobId: string; hops: number; bytes: number }
@@ -526,7 +527,7 @@ async function protocolPartyMain(): Promise<void> {
         }
         if (m.type === 'setup') {
           setup = m;
-          nc = await connect({ servers: m.natsUrl, user: m.user, pass: m.pass });
+          nc = await connect(connectionOptions(m.nats, `bench-protocol-party-${m.self}`));
           // The view also goes to an encrypted share store, as a service party keeps it, for
           // the variant that loads it at every job as services/party/inference-runner does.
           store = new FileShareStore(m.storeDir, new Uint8Array(randomBytes(32)));
@@ -603,7 +604,7 @@ class ProtocolParties {
     });
   }
 
-  static async start(natsUrl: string, creds: readonly { user: string; password: string }[], views: readonly SharedModel[], storeDir: string): Promise<ProtocolParties> {
+  static async start(endpoints: readonly NatsEndpoint[], views: readonly SharedModel[], storeDir: string): Promise<ProtocolParties> {
     const entry = protocolPartyEntry();
     const children = [0, 1, 2].map(() => spawn(process.execPath, [entry, PROTOCOL_PARTY_FLAG], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' }));
     const parties = new ProtocolParties(children);
@@ -611,7 +612,7 @@ class ProtocolParties {
     const peerKeys = keys.map((k) => k.publicKey);
     try {
       const ready = await parties.all(
-        (i) => ({ type: 'setup', self: i as PartyIndex, natsUrl, user: creds[i]!.user, pass: creds[i]!.password, secretKey: keys[i]!.secretKey, peerKeys, model: views[i]!, storeDir: join(storeDir, `party-${i}`) }),
+        (i) => ({ type: 'setup', self: i as PartyIndex, nats: endpoints[i]!, secretKey: keys[i]!.secretKey, peerKeys, model: views[i]!, storeDir: join(storeDir, `party-${i}`) }),
         'ready',
       );
       const stale = ready.find((r) => r.version !== PARTY_MESSAGES_VERSION);
@@ -766,19 +767,17 @@ function agreementFields(a: Agreement): Record<string, unknown> {
 }
 
 /** The extra NATS user of the benchmark: calls the API, follows job events, observes party reports. */
-function benchUser(): { user: string; password: string; permissions: { publish: string[]; subscribe: string[] } } {
+function benchUser(): { user: string; permissions: { publish: string[]; subscribe: string[] } } {
   return {
     user: 'bench',
-    password: randomBytes(18).toString('base64url'),
     permissions: { publish: ['mpc.coord.api.>'], subscribe: ['mpc.coord.events.>', 'mpc.coord.report.>', '_INBOX.>'] },
   };
 }
 
 /** A protocol-party user per index: may send only as itself and read only frames to itself. */
-function protocolUser(index: number): { user: string; password: string; permissions: { publish: string[]; subscribe: string[] } } {
+function protocolUser(index: number): { user: string; permissions: { publish: string[]; subscribe: string[] } } {
   return {
     user: `bench-party-${index}`,
-    password: randomBytes(18).toString('base64url'),
     // The same subject rule as a service party (services/cluster/nats-permissions partyPermissions).
     permissions: { publish: [`mpc.p2p.*.${index}.*`], subscribe: [`mpc.p2p.*.*.${index}`, '_INBOX.>'] },
   };
@@ -801,7 +800,7 @@ async function runSuite(opts: BenchOptions): Promise<void> {
     const clusterOptions = { dir, jetstream: false, jobTimeoutMs: 600_000, extraUsers: [bench, ...protocolUsers], heWorkers: 0 };
     cluster = await startLocalCluster(clusterOptions);
     // Principals in envelopes signed by the cluster's gateway key, as the gateway sends them.
-    nc = bindPrincipalSigner(await connect({ servers: cluster.natsUrl, user: bench.user, pass: bench.password }), cluster.gatewaySigner);
+    nc = bindPrincipalSigner(await cluster.connect(bench.user, 'bench'), cluster.gatewaySigner);
     const events = new JobEndWatcher(nc);
     const reports = new ReportObserver(nc);
     cleanups.push(() => events.close(), () => reports.close());
@@ -887,7 +886,7 @@ async function runSuite(opts: BenchOptions): Promise<void> {
       // mpc-nats-protocol: the same model views in three processes over NatsChannel.
       let parties: ProtocolParties | undefined;
       try {
-        parties = await ProtocolParties.start(cluster.natsUrl, protocolUsers, views, join(dir, `protocol-store-${m.key}`));
+        parties = await ProtocolParties.start(protocolUsers.map((u) => cluster!.endpoint(u.user)), views, join(dir, `protocol-store-${m.key}`));
       } catch (e) {
         for (const c of cases) for (const impl of PROTOCOL_IMPLS) emit(errorLine(c, impl, baselines.get(c)!, e));
       }

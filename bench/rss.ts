@@ -14,7 +14,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'nats';
 import { bindPrincipalSigner } from '../services/transport/connection-signer.js';
 import type { BenchSuite } from './bench-case.js';
 import { median, timeMedian } from './bench-case.js';
@@ -70,7 +69,7 @@ export const suite: BenchSuite = {
     const dir = mkdtempSync(join(tmpdir(), 'mpc-bench-rss-'));
     const cluster = await startLocalCluster({ dir, jetstream: false, jobTimeoutMs: 600_000, heWorkers: 0 });
     // Calls the coordinator as the gateway does: the gateway account, envelopes signed by its key.
-    const nc = bindPrincipalSigner(await connect({ servers: cluster.natsUrl, user: cluster.gatewayCredentials.user, pass: cluster.gatewayCredentials.password }), cluster.gatewaySigner);
+    const nc = bindPrincipalSigner(await cluster.connect('gateway', 'bench-rss'), cluster.gatewaySigner);
     const principal = { tenant: 'bench', actor: 'bench', roles: [] };
     const keys = [0, 1, 2].map((i) => cluster.keys[`party-${i}`]!.agreementPublicKey) as [string, string, string];
     const ringName = getRing().name;

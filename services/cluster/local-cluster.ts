@@ -7,7 +7,8 @@
  * `mpc up`, by the fault tests and by the benchmarks.
  *
  * Layout of `dir` (default `.mpc/`): `keys/` (identities 0600, public keys, storage keys),
- * `creds/` (NATS users, 0600, new passwords on every start), `config/` (one JSON per service),
+ * `creds/` (NATS users' nkey seeds, 0600, new on every start), `tls/` (cluster CA, server and
+ * client certificates, cluster-tls), `config/` (one JSON per service),
  * `state/<service>/`, `logs/<service>.log`, `nats/` (server log, JetStream store), `cluster.json`.
  * Keys are made once and reused by later starts, so stored shares stay readable.
  *
@@ -19,11 +20,10 @@ import { ensureIdentity } from './service-identity.js';
 import { heWorkerServiceSpecs, heWorkerTrustEntries } from './he-worker-cluster.js';
 import type { ClusterFile, LocalServiceSpec } from './local-service-spec.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, writeFileSync, closeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect } from 'nats';
+import { connect, type NatsConnection } from 'nats';
 import type { PublicIdentity } from '../../crypto-core/keys/identity.js';
 import { readIdentityFile } from '../../crypto-core/keys/key-file.js';
 import type { PrincipalSigner } from '../wire/principal-envelope.js';
@@ -32,9 +32,11 @@ import { MpcError } from '../../crypto-core/errors.js';
 import { NatsServerProcess } from './nats-server-process.js';
 import type { CoordinatorConfigFile } from '../coordinator/coordinator-config.js';
 import type { PartyConfigFile } from '../party/party-config.js';
-import { writeCredentialsFile, type NatsCredentials } from '../transport/credentials-file.js';
+import type { NatsCredentials } from '../transport/credentials-file.js';
+import { connectionOptions, connectService, type NatsEndpoint } from '../transport/nats-connection.js';
+import { prepareClusterNatsAccess } from './cluster-nats-access.js';
 import { callCoordinator } from './coordinator-caller.js';
-import { authorizationBlock, clientPermissions, coordinatorPermissions, gatewayPermissions, partyPermissions, type NatsUser } from './nats-permissions.js';
+import { authorizationBlock, clientPermissions, coordinatorPermissions, gatewayPermissions, partyPermissions, type SubjectPermissions } from './nats-permissions.js';
 
 /** The cluster did not come up. */
 export class LocalClusterError extends MpcError {
@@ -61,8 +63,8 @@ export interface LocalClusterOptions {
   heWorkers?: number;
   /** More services to start after the parties (e.g. the gateway). */
   extraServices?: (ctx: { dir: string; keys: Record<string, PublicIdentity> }) => LocalServiceSpec[];
-  /** Extra NATS users without a process (tests: an observer with full permissions). */
-  extraUsers?: NatsUser[];
+  /** Extra NATS users without a process (tests: an observer with full permissions); each gets an nkey and a client certificate. */
+  extraUsers?: { user: string; permissions: SubjectPermissions }[];
   /** Coordinator's job timeout (ms). */
   jobTimeoutMs?: number;
   /** The CLI entry point (default: dist/services/cli/main.js of this checkout). */
@@ -92,6 +94,10 @@ export interface LocalCluster {
   gatewaySigner: PrincipalSigner;
   /** Child processes by service id. */
   processes: Map<string, ChildProcess>;
+  /** How to connect as NATS user `user` (its nkey seed and TLS files). */
+  endpoint(user: string): NatsEndpoint;
+  /** A connection as NATS user `user` (over TLS, with its nkey). */
+  connect(user: string, name?: string): Promise<NatsConnection>;
   /** Kills service `name` with `signal` (fault drills); resolves when it has exited. */
   kill(name: string, signal?: NodeJS.Signals): Promise<void>;
   /** Starts service `name` again (after `kill`). */
@@ -174,18 +180,17 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     ...(opts.extraServices?.({ dir, keys }) ?? []),
   ];
 
-  const users: NatsUser[] = [
-    ...specs.map((s) => ({ user: s.name, password: randomBytes(18).toString('base64url'), permissions: s.permissions })),
-    { user: 'client', password: randomBytes(18).toString('base64url'), permissions: clientPermissions() },
-    { user: 'gateway', password: randomBytes(18).toString('base64url'), permissions: gatewayPermissions() },
-    ...(opts.extraUsers ?? []),
-  ].filter((u, i, all) => all.findIndex((v) => v.user === u.user) === i);
-  const credentials: Record<string, string> = {};
-  for (const u of users) {
-    const f = join(dir, 'creds', `${u.user}.json`);
-    writeCredentialsFile(f, { user: u.user, password: u.password });
-    credentials[u.user] = f;
-  }
+  // Every connection: TLS with the cluster CA (both ways) and an nkey per user (cluster-nats-access).
+  const access = prepareClusterNatsAccess(
+    dir,
+    [
+      ...specs.map((s) => ({ user: s.name, permissions: s.permissions })),
+      { user: 'client', permissions: clientPermissions() },
+      { user: 'gateway', permissions: gatewayPermissions() },
+      ...(opts.extraUsers ?? []).map((u) => ({ user: u.user, permissions: u.permissions })),
+    ].filter((u, i, all) => all.findIndex((v) => v.user === u.user) === i),
+  );
+  const credentials = access.credentialFiles;
 
   const nats = await NatsServerProcess.start({
     port: opts.natsPort,
@@ -193,7 +198,8 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     storeDir: join(dir, 'nats', 'jetstream'),
     serverName: 'mpc-local',
     logFile: join(dir, 'logs', 'nats-server.log'),
-    extraConfig: authorizationBlock(users),
+    extraConfig: authorizationBlock(access.users),
+    tls: access.tls.server,
   });
   const natsUrl = nats.url;
   const processes = new Map<string, ChildProcess>();
@@ -208,7 +214,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   for (const s of specs) entries.set(s.name, entryFor(s.command, opts.cliPath));
   const launch = (name: string): ChildProcess => {
     const log = openSync(join(dir, 'logs', `${name}.log`), 'a', 0o600);
-    const child = spawn(process.execPath, [...entries.get(name)!, '--config', configs.get(name)!], { stdio: ['ignore', log, log], env: { ...process.env } });
+    const child = spawn(process.execPath, [...entries.get(name)!, '--config', configs.get(name)!], { stdio: ['ignore', log, log], env: { ...process.env, ...access.env(name) } });
     closeSync(log);
     processes.set(name, child);
     return child;
@@ -237,8 +243,8 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     await nats.stop();
   };
 
-  const clientCredentials = { user: 'client', password: users.find((u) => u.user === 'client')!.password };
-  const gatewayCredentials = { user: 'gateway', password: users.find((u) => u.user === 'gateway')!.password };
+  const clientCredentials = access.credentials('client');
+  const gatewayCredentials = access.credentials('gateway');
   const gatewaySigner = { id: 'gateway', secretKey: readIdentityFile(join(dir, 'keys', 'gateway.identity.json')).signing.secretKey };
   const cluster: LocalCluster = {
     dir,
@@ -250,6 +256,8 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     gatewayCredentials,
     gatewaySigner,
     processes,
+    endpoint: (user) => access.endpoint(user, natsUrl),
+    connect: (user, name) => connectService(access.endpoint(user, natsUrl), name ?? user),
     async kill(name, signal = 'SIGKILL') {
       const c = processes.get(name);
       if (!c) throw new LocalClusterError(`no service ${name}`);
@@ -267,7 +275,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
 
   try {
     for (const s of specs) launch(s.name);
-    const nc = await connect({ servers: natsUrl, user: clientCredentials.user, pass: clientCredentials.password });
+    const nc = await connect(connectionOptions(access.endpoint('client', natsUrl), 'mpc-up-probe'));
     try {
       const end = Date.now() + (opts.readyTimeoutMs ?? 30_000);
       let last = 'no answer from the coordinator';
@@ -297,6 +305,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     ...Object.assign({}, ...specs.map((s) => s.clusterFileFields ?? {})),
     natsUrl,
     credentials,
+    natsTls: { caFile: access.tls.caFile, clients: Object.fromEntries(Object.keys(credentials).map((u) => [u, access.tls.client(u)])) },
     publicKeys: keys,
     parties: [...PARTY_IDS],
     startedAt: new Date().toISOString(),

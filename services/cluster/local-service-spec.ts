@@ -25,6 +25,8 @@ export interface ClusterFile {
   natsUrl: string;
   /** Credentials file per NATS user. */
   credentials: Record<string, string>;
+  /** TLS of the broker: the cluster CA and each user's client certificate and key files. */
+  natsTls?: { caFile: string; clients: Record<string, { caFile: string; certFile?: string; keyFile?: string }> };
   /** Public keys per service. */
   publicKeys: Record<string, PublicIdentity>;
   /** Party service ids by index. */

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { bindPrincipalSigner } from '../../services/transport/connection-signer.js';
 import { startLocalCluster, type LocalCluster } from '../../services/cluster/local-cluster.js';
 import { callCoordinator, waitForJob } from '../../services/cluster/coordinator-caller.js';
@@ -27,7 +27,7 @@ const JOB_TIMEOUT_MS = 20_000;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mpc-drill-'));
   cluster = await startLocalCluster({ dir, jobTimeoutMs: JOB_TIMEOUT_MS, heWorkers: 0 });
-  client = bindPrincipalSigner(await connect({ servers: cluster.natsUrl, user: cluster.gatewayCredentials.user, pass: cluster.gatewayCredentials.password }), cluster.gatewaySigner);
+  client = bindPrincipalSigner(await cluster.connect('gateway', 'drill-client'), cluster.gatewaySigner);
 });
 afterAll(async () => {
   await client?.close();
