@@ -71,6 +71,8 @@ export interface LocalClusterOptions {
   cliPath?: string;
   /** Milliseconds to wait for every service to be up (default 30000). */
   readyTimeoutMs?: number;
+  /** A TCP front of the server (tests: a recording proxy): given the server's port, the loopback port every client connects to instead. */
+  natsFront?: (serverPort: number) => Promise<number>;
 }
 
 /** A running local cluster. */
@@ -201,7 +203,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     extraConfig: authorizationBlock(access.users),
     tls: access.tls.server,
   });
-  const natsUrl = nats.url;
+  const natsUrl = opts.natsFront ? nats.url.replace(`:${nats.port}`, `:${await opts.natsFront(nats.port)}`) : nats.url;
   const processes = new Map<string, ChildProcess>();
   const configs = new Map<string, string>();
   for (const s of specs) {
