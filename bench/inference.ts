@@ -48,6 +48,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { connect, type NatsConnection, type Subscription } from 'nats';
 import { connectionOptions, type NatsEndpoint } from '../services/transport/nats-connection.js';
 import { bindPrincipalSigner } from '../services/transport/connection-signer.js';
+import { boxDigest, signOutputStatement, verifyOutputStatement, type OutputStatement } from '../services/wire/output-statement.js';
+import { signRequestEnvelope, verifyRequestEnvelope, type PrincipalSigner } from '../services/wire/principal-envelope.js';
+import { generateIdentity } from '../crypto-core/keys/identity.js';
+import { signingPublicKey } from '../crypto-core/keys/signing.js';
 import type { BenchCase, BenchOptions, BenchSuite } from './bench-case.js';
 import { median, timeMedian } from './bench-case.js';
 import { Prg } from '../crypto-core/prg.js';
@@ -397,12 +401,18 @@ interface JobSample {
   waitMs: number;
   resultMs: number;
   openMs: number;
+  /** The client's check of the three parties' output signatures (part of openMs). */
+  checkMs: number;
+  /** The job's coordinator requests (submit, result; the event wait adds none), each gateway-signed. */
+  signedRequests: number;
 }
 
 class JobPathClient {
   constructor(
     readonly nc: NatsConnection,
     readonly partyKeys: readonly [Uint8Array, Uint8Array, Uint8Array],
+    /** The parties' Ed25519 keys (hex): the output statements are checked as the SDK checks them. */
+    readonly partySigning: readonly [string, string, string],
     readonly events: JobEndWatcher,
   ) {}
 
@@ -431,6 +441,12 @@ class JobPathClient {
     const { result } = await callCoordinator(this.nc, 'jobs.result', { principal: PRINCIPAL, jobId: job.id }, 60_000);
     const t4 = performance.now();
     const r = result as JobResults['mpc-inference'];
+    const tc = performance.now();
+    for (const i of [0, 1, 2]) {
+      const statement: OutputStatement = { jobId: job.id, kind: 'mpc-inference', subject: modelId, party: i, inputDigest: boxDigest(sealedInputs[i]!), outputDigest: boxDigest(r.sealedOutputs[i]!), clientPublicKey: requestId };
+      if (!verifyOutputStatement(statement, r.outputSignatures[i], this.partySigning[i]!)) throw new Error(`job ${job.id}: party ${i}'s output signature does not verify`);
+    }
+    const checkMs = performance.now() - tc;
     const n = r.shape.reduce((a, b) => a * b, 1);
     const outShares = r.sealedOutputs.map((b64, i) => {
       const [a, b] = decodeSharePair(openBox(clientKey.secretKey, fromBase64(b64, `sealedOutputs[${i}]`), inferenceOutputAad(modelId, requestId, i)), n);
@@ -438,8 +454,45 @@ class JobPathClient {
     });
     const output = decodeFixed(openChecked([outShares[0]!, outShares[1]!, outShares[2]!]), FRACTION_BITS);
     const t5 = performance.now();
-    return { output, job: done, totalMs: t5 - t0, shareSealMs: t1 - t0, submitMs: t2 - t1, waitMs: t3 - t2, resultMs: t4 - t3, openMs: t5 - t4 };
+    return { output, job: done, totalMs: t5 - t0, shareSealMs: t1 - t0, submitMs: t2 - t1, waitMs: t3 - t2, resultMs: t4 - t3, openMs: t5 - t4, checkMs, signedRequests: 2 };
   }
+}
+
+/**
+ * What the trust checks cost on the job's critical path, measured in this process on this run's
+ * machine: one party's Ed25519 signature of its output statement (the three sign in parallel;
+ * digests of the boxes included) and one gateway envelope signature plus the coordinator's
+ * verification of it (per coordinator request).
+ */
+async function measureCheckCosts(signer: PrincipalSigner): Promise<{ partySignMs: number; envelopeMs: number }> {
+  const identity = generateIdentity();
+  const box = toBase64(randomBytes(4096));
+  const statement: OutputStatement = { jobId: 'job-bench', kind: 'mpc-inference', subject: 'model-bench', party: 0, inputDigest: boxDigest(box), outputDigest: boxDigest(box), clientPublicKey: toHex(randomBytes(32)) };
+  const partySignMs = await timeMedian(() => signOutputStatement({ ...statement, inputDigest: boxDigest(box), outputDigest: boxDigest(box) }, identity.signing), 200, 20);
+  const publicKey = signingPublicKey(signer.secretKey);
+  const req = { principal: PRINCIPAL, kind: 'mpc-inference', payload: { modelId: 'model-bench', sealedInputs: [box, box, box] } };
+  const envelopeMs = await timeMedian(() => {
+    const s = signRequestEnvelope(signer, 'jobs.submit', req);
+    if (!verifyRequestEnvelope(publicKey, 'jobs.submit', PRINCIPAL, s.signed, s.envelope)) throw new Error('envelope does not verify');
+  }, 200, 20);
+  return { partySignMs, envelopeMs };
+}
+
+/**
+ * The checks' share of the end-to-end median: the client's signature check (timed inline), one
+ * party's signing and the envelopes of the job's requests (timed by {@link measureCheckCosts}).
+ * `checks_off_ms` is the median without them, `checks_overhead` the ratio with / without.
+ */
+function checkFields(totalMs: number, clientCheckMs: number, costs: { partySignMs: number; envelopeMs: number }, signedRequests: number): Record<string, number> {
+  const checks = clientCheckMs + costs.partySignMs + signedRequests * costs.envelopeMs;
+  return {
+    client_check_ms: round3(clientCheckMs),
+    party_sign_ms: round3(costs.partySignMs),
+    envelope_ms: round3(costs.envelopeMs),
+    checks_ms: round3(checks),
+    checks_off_ms: round3(totalMs - checks),
+    checks_overhead: round3(totalMs / (totalMs - checks)),
+  };
 }
 
 async function runJobPath(
@@ -806,7 +859,9 @@ async function runSuite(opts: BenchOptions): Promise<void> {
     cleanups.push(() => events.close(), () => reports.close());
     await nc.flush();
     const partyKeys = [0, 1, 2].map((i) => fromHex(cluster!.keys[`party-${i}`]!.agreementPublicKey, `party-${i} agreementPublicKey`, 32)) as [Uint8Array, Uint8Array, Uint8Array];
-    const client = new JobPathClient(nc, partyKeys, events);
+    const partySigning = [0, 1, 2].map((i) => cluster!.keys[`party-${i}`]!.signingPublicKey) as [string, string, string];
+    const client = new JobPathClient(nc, partyKeys, partySigning, events);
+    const checkCosts = await measureCheckCosts(cluster.gatewaySigner);
 
     for (const m of models) {
       const cases = CASES.filter((c) => c.model === m.key && (!opts.quick || c.quick));
@@ -870,6 +925,7 @@ async function runSuite(opts: BenchOptions): Promise<void> {
             wait_ms: round3(median(samples.map((s) => s.waitMs))),
             result_ms: round3(median(samples.map((s) => s.resultMs))),
             client_open_ms: round3(median(samples.map((s) => s.openMs))),
+            ...checkFields(ms, median(samples.map((s) => s.checkMs)), checkCosts, samples[0]!.signedRequests),
             coordinator_job_ms: round3(median(samples.map((s) => s.job.stats?.durationMs ?? NaN))),
             party_run_ms: round3(partyOf('runMs')),
             party_protocol_ms: round3(partyOf('protocolMs')),
