@@ -14,6 +14,8 @@ import type { JobStatus } from '../../services/wire/api.js';
 
 describe('job-event stream re-reads the stored state', () => {
   const nats = useNatsServer();
+  // A second broker for a second gateway and double: job ids of two doubles would collide on one.
+  const otherNats = useNatsServer();
   let f: GatewayFixture;
   let url: string;
 
@@ -75,7 +77,7 @@ describe('job-event stream re-reads the stored state', () => {
   });
 
   it('the SDK re-reads the status itself when the stream stays silent (a gateway that does not re-read)', async () => {
-    const slow = await startGateway(nats().url, { rateLimitMax: 10_000, sseStatusCheckMs: 600_000 });
+    const slow = await startGateway(otherNats().url, { rateLimitMax: 10_000, sseStatusCheckMs: 600_000 });
     const slowUrl = await slow.app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const job = slow.double.createJob({ tenant: 'demo', actor: 'client', roles: ['client'] }, 'mpc-inference', {});

@@ -18,6 +18,9 @@ import { ProblemError, problemBody } from '../problems.js';
 /** Job states after which no further event comes. */
 const TERMINAL: ReadonlySet<JobStatus['state']> = new Set(['verified', 'failed', 'failed-verification']);
 
+/** Pause before the next re-read after one failed (broker or coordinator away). */
+const RETRY_MS = 250;
+
 /** What the stream needs: the job, its first status, where live events come from, how to re-read it. */
 export interface JobEventSource {
   jobId: string;
@@ -49,17 +52,15 @@ export function streamJobEvents(request: FastifyRequest, reply: FastifyReply, ct
   raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-request-id': request.id });
   let closed = false;
   let lastWriteAt = Date.now();
-  let reading = false;
   const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), ctx.config.sseHeartbeatMs);
   heartbeat.unref();
   const checkMs = ctx.config.sseStatusCheckMs;
-  const recheck = setInterval(() => void reread(), checkMs);
-  recheck.unref();
+  let recheck: NodeJS.Timeout | undefined;
   const close = (): void => {
     if (closed) return;
     closed = true;
     clearInterval(heartbeat);
-    clearInterval(recheck);
+    clearTimeout(recheck);
     src.unsubscribe();
     raw.end();
   };
@@ -80,23 +81,33 @@ export function streamJobEvents(request: FastifyRequest, reply: FastifyReply, ct
     }
     if (TERMINAL.has(safe.state)) close();
   };
-  /** Re-reads the stored state when no change was sent for an interval. */
+  /**
+   * Re-reads the stored state once no change was sent for an interval. While the broker or
+   * the coordinator is away a read fails; the next follows sooner ({@link RETRY_MS}), so the
+   * state is picked up within a fraction of a second of the service answering again.
+   */
   const reread = async (): Promise<void> => {
-    if (closed || reading || Date.now() - lastWriteAt < checkMs) return;
-    reading = true;
-    try {
-      write(await src.read(Math.max(2000, 2 * checkMs)));
-    } catch (err) {
-      // The broker or the coordinator is away: try again next interval. A job it no longer
-      // knows will never end: say so, typed, and end the stream.
-      if (err instanceof ProblemError && err.problem === 'not-found' && !closed) {
-        raw.write(`event: problem\ndata: ${JSON.stringify(problemBody(err, request.url.split('?')[0], request.id))}\n\n`);
-        close();
+    const quiet = Date.now() - lastWriteAt;
+    let next = quiet >= checkMs ? checkMs : checkMs - quiet;
+    if (quiet >= checkMs) {
+      try {
+        write(await src.read(Math.max(1000, checkMs)));
+      } catch (err) {
+        // A job the coordinator no longer knows will never end: say so, typed, and end the stream.
+        if (err instanceof ProblemError && err.problem === 'not-found' && !closed) {
+          raw.write(`event: problem\ndata: ${JSON.stringify(problemBody(err, request.url.split('?')[0], request.id))}\n\n`);
+          close();
+        }
+        next = Math.min(checkMs, RETRY_MS);
       }
-    } finally {
-      reading = false;
     }
+    if (!closed) schedule(next);
   };
+  const schedule = (ms: number): void => {
+    recheck = setTimeout(() => void reread(), ms);
+    recheck.unref();
+  };
+  schedule(checkMs);
   request.raw.on('close', close);
   write(src.first);
   for (const job of src.buffered) write(job);
