@@ -72,8 +72,10 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     },
   });
 
-  // Strict JSON with the raw bytes kept: a request signature covers the body as sent.
-  app.removeContentTypeParser(['application/json']);
+  // Strict JSON with the raw bytes kept: a request signature covers the body as sent. JSON is
+  // the only body the API takes: every other content type (fastify's text/plain parser too) is
+  // a 415 unsupported-media-type, never a validation error about the body's shape.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
     const raw = body as Buffer;
     req.rawBody = raw;

@@ -101,7 +101,8 @@ export function problemFromApiError(method: string, e: ApiError['error']): Probl
   // A query error names the part of the query at fault (`/aggregates/1/column`): as a request path.
   const queryPath = method === 'analytics.query' && typeof e.detail?.path === 'string' ? `body/query${e.detail.path}` : undefined;
   const field = queryPath ?? (Object.hasOwn(CODE_FIELDS, code) ? CODE_FIELDS[code] : undefined);
-  return new ProblemError(problem, message, field === undefined ? undefined : { errors: [{ path: field, message }] });
+  const upstream = { code, ...(e.detail === undefined ? {} : { detail: e.detail }) };
+  return new ProblemError(problem, message, { upstream, ...(field === undefined ? {} : { errors: [{ path: field, message }] }) });
 }
 
 function isApiError(v: unknown): v is ApiError {

@@ -22,9 +22,13 @@ export interface ProblemDefinition {
 
 /** Every problem the gateway can answer, by its stable code (the last segment of its `type`). */
 export const problemCatalogue = {
-  'malformed-json': { status: 400, title: 'Malformed JSON body', when: 'the body is not valid JSON or the content type is not application/json' },
-  validation: { status: 400, title: 'Request failed validation', when: 'the body, path parameters or query string do not match the route schema (wrong type, missing or unknown field)' },
-  'invalid-ciphertext': { status: 400, title: 'Ciphertext or share has the wrong form', when: 'a sealed share or ciphertext is not canonical base64 or decodes to a length that cannot be a sealed share pair for the declared shape' },
+  'malformed-json': { status: 400, title: 'Malformed JSON body', when: 'the body is sent as application/json but is empty or not valid JSON' },
+  validation: { status: 400, title: 'Request failed validation', when: 'the body, path parameters or query string do not match the route schema (wrong type, missing or unknown field), or a number is outside the fixed-point range (an analytics query constant beyond |v| <= 2^38)' },
+  'invalid-ciphertext': {
+    status: 400,
+    title: 'Ciphertext or share has the wrong form',
+    when: 'a sealed share or ciphertext is not canonical base64, decodes to a length that cannot be a sealed share pair for the declared shape, differs from the digest the signed upload manifest gives it, or does not open at the party it was sealed to (tampered, or sealed to another key or request); `errors[]` names the field (`body/sealedShares/1`)',
+  },
   'invalid-idempotency-key': { status: 400, title: 'Invalid Idempotency-Key header', when: 'the Idempotency-Key header is empty, too long or has characters outside [A-Za-z0-9._:-]' },
   unauthenticated: { status: 401, title: 'Authentication required', when: 'no API key or request signature was presented' },
   'invalid-credentials': { status: 401, title: 'Invalid credentials', when: 'the API key is unknown or wrong, or the request signature does not verify' },
@@ -34,7 +38,7 @@ export const problemCatalogue = {
   conflict: { status: 409, title: 'Conflict', when: 'the request conflicts with the current state (for example a result asked for before the job finished, or an idempotency key reused with a different body)' },
   'session-expired': { status: 410, title: 'Key session expired', when: 'the HE key session named by the request expired (idle longer than its lifetime); register the evaluation keys again and resubmit' },
   'payload-too-large': { status: 413, title: 'Payload too large', when: 'the body exceeds the route\'s size limit (publish routes 32 MiB by default, others 1 MiB)' },
-  'unsupported-media-type': { status: 415, title: 'Unsupported media type', when: 'a body was sent with a content type other than application/json' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type', when: 'a body was sent with a content type other than application/json (text/plain included)' },
   'rate-limited': { status: 429, title: 'Too many requests', when: 'the authenticated identity (or the client address before authentication) exceeded its request rate' },
   internal: { status: 500, title: 'Internal error', when: 'an unexpected failure inside the gateway; the detail is withheld and the request id is logged' },
   'not-available': { status: 501, title: 'Not available yet', when: 'the operation is part of the API but its backing service (for example analytics) is not deployed' },
@@ -78,12 +82,19 @@ export class ProblemError extends MpcError {
   readonly errors?: { path: string; message: string }[];
   /** Extra headers to send with the problem (for example `Retry-After`). */
   readonly headers?: Record<string, string>;
-  constructor(problem: ProblemCode, detail: string, options?: { cause?: unknown; errors?: { path: string; message: string }[]; headers?: Record<string, string> }) {
+  /** The coordinator's error this problem was made from (its code and detail), for routes that look closer. */
+  readonly upstream?: { code: string; detail?: Record<string, unknown> };
+  constructor(
+    problem: ProblemCode,
+    detail: string,
+    options?: { cause?: unknown; errors?: { path: string; message: string }[]; headers?: Record<string, string>; upstream?: { code: string; detail?: Record<string, unknown> } },
+  ) {
     super(`problem-${problem}`, detail, options);
     this.problem = problem;
     this.status = problemCatalogue[problem].status;
     this.errors = options?.errors;
     this.headers = options?.headers;
+    this.upstream = options?.upstream;
   }
 }
 

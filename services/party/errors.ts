@@ -3,6 +3,7 @@
  * Named errors of the party service, each with a stable `code`.
  */
 import { MpcError } from '../../crypto-core/errors.js';
+import { SEALED_INPUT_REFUSED } from '../wire/job-error-codes.js';
 
 /** The share store cannot read, write or authenticate an object. */
 export class ShareStoreError extends MpcError {
@@ -35,6 +36,16 @@ export class JobPayloadError extends MpcError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('job-payload', message, options);
   }
+}
+
+/**
+ * The client's sealed material does not open for this party, or opens to bytes that are not
+ * what the job declares: tampered on the way, sealed to another key or for another job, or
+ * malformed by the client. A client fault, with a stable code: the gateway answers it as a 400
+ * `invalid-ciphertext` naming the party's box, and an asynchronous job fails with this code.
+ */
+export class SealedInputError extends JobPayloadError {
+  override readonly code = SEALED_INPUT_REFUSED;
 }
 
 /** The coordinator aborted the job (another party failed or is gone, or the deadline passed). */

@@ -10,9 +10,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { RouteContext } from '../fastify-types.js';
 import { ProblemError } from '../problems.js';
-import { checkSealedSharePairs } from '../payload-checks.js';
+import { checkManifestDigests, checkSealedSharePairs } from '../payload-checks.js';
 import { datasetParams, deleteDatasetResponse, listDatasetsResponse, queryBody, queryResponse, uploadDatasetBody, uploadDatasetResponse } from '../schemas.js';
 import { problemResponses } from './problem-responses.js';
+import { withSealedInputFaults } from '../sealed-input-fault.js';
+import { checkQueryConstants } from '../query-range.js';
 import { idempotencyHeaderSchema, idempotencyKey } from './idempotency-key.js';
 import type { CoordinatorMethods } from '../../wire/api.js';
 import { checkSchema, encodedWidth } from '../../../protocols/analytics/dataset-schema.js';
@@ -45,9 +47,12 @@ export function registerDataRoutes(app: FastifyInstance, ctx: RouteContext): voi
       }
       // encodeRows layout: rows x encodedWidth elements (a categorical column is one-hot).
       checkSealedSharePairs('sealedShares', b.sealedShares, b.rows * encodedWidth(b.schema));
+      if (b.manifest) checkManifestDigests('sealedShares', b.sealedShares, b.manifest);
       const principal = request.principal;
       if (!principal) throw new ProblemError('unauthenticated', 'no authenticated identity on this request');
-      const res = await ctx.coordinator.call('datasets.upload', { principal, ...(key === undefined ? {} : { idempotencyKey: key }), ...b }, { unavailable: 'not-available' });
+      const res = await withSealedInputFaults(ctx.coordinator, principal, 'sealedShares', () =>
+        ctx.coordinator.call('datasets.upload', { principal, ...(key === undefined ? {} : { idempotencyKey: key }), ...b }, { unavailable: 'not-available' }),
+      );
       return reply.code(res.created ? 201 : 200).send(res);
     },
   );
@@ -101,6 +106,7 @@ export function registerDataRoutes(app: FastifyInstance, ctx: RouteContext): voi
     },
     async (request, reply) => {
       const key = idempotencyKey(request);
+      checkQueryConstants(request.body.query);
       const principal = request.principal;
       if (!principal) throw new ProblemError('unauthenticated', 'no authenticated identity on this request');
       const res = await ctx.coordinator.call(

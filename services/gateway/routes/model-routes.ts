@@ -8,9 +8,10 @@ import type { FastifyInstance } from 'fastify';
 import type { RouteContext } from '../fastify-types.js';
 import type { ModelMode } from '../../wire/api.js';
 import { ProblemError } from '../problems.js';
-import { checkSealedBoxes, decodeBase64Field } from '../payload-checks.js';
+import { checkSealedBoxes, decodeBase64Field, invalidCiphertext } from '../payload-checks.js';
 import { hePlanResponse, listModelsResponse, modelParams, publishModelBody, publishModelResponse } from '../schemas.js';
 import { problemResponses } from './problem-responses.js';
+import { withSealedInputFaults } from '../sealed-input-fault.js';
 import { idempotencyHeaderSchema, idempotencyKey } from './idempotency-key.js';
 
 /** ONNX files are protobuf ModelProto messages; field 1 (ir_version, varint) comes first in practice. */
@@ -40,11 +41,13 @@ export function registerModelRoutes(app: FastifyInstance, ctx: RouteContext): vo
       } else {
         if (!b.onnx || b.sealedShares !== undefined) throw new ProblemError('validation', 'mode he: send onnx (base64 model) and no sealedShares');
         const onnx = decodeBase64Field('onnx', b.onnx);
-        if (onnx.length < MIN_ONNX_BYTES) throw new ProblemError('invalid-ciphertext', `onnx: ${onnx.length} bytes is too short to be an ONNX model`);
+        if (onnx.length < MIN_ONNX_BYTES) throw invalidCiphertext('onnx', `${onnx.length} bytes is too short to be an ONNX model`);
       }
       const principal = request.principal;
       if (!principal) throw new ProblemError('unauthenticated', 'no authenticated identity on this request');
-      const res = await ctx.coordinator.call('models.publish', { principal, ...(key === undefined ? {} : { idempotencyKey: key }), ...b });
+      const res = await withSealedInputFaults(ctx.coordinator, principal, 'sealedShares', () =>
+        ctx.coordinator.call('models.publish', { principal, ...(key === undefined ? {} : { idempotencyKey: key }), ...b }),
+      );
       return reply.code(res.created ? 201 : 200).header('location', `/v1/models/${res.model.id}`).send(res);
     },
   );

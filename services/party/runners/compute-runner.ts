@@ -14,7 +14,7 @@ import { makeShare, type ReplicatedShare } from '../../../protocols/rss/replicat
 import type { ProtocolContext } from '../../../protocols/rss/context.js';
 import { decodeSharePair, encodeSharePair } from '../../wire/sealed-share-pair.js';
 import { computeInputAad, computeOutputAad, computeSizes, type ComputePartyPayload } from '../../wire/compute-job.js';
-import { JobPayloadError } from '../errors.js';
+import { JobPayloadError, SealedInputError } from '../errors.js';
 import type { JobRunContext, JobRunner, JobRunOutcome } from '../job-runner.js';
 
 /** The payload of `ctx.order`, checked. @throws JobPayloadError naming the field. */
@@ -42,7 +42,7 @@ export function openComputeInputs(ctx: JobRunContext, p: ComputePartyPayload): {
     try {
       seeds = openBox(ctx.identity.agreement.secretKey, fromBase64(p.sealedInput, 'sealedInput'), computeInputAad(p.op, p.clientPublicKey, 'seeds', self));
     } catch (cause) {
-      throw new JobPayloadError(`payload.sealedInput: party ${self}'s seed box does not open (${(cause as Error).message})`, { cause });
+      throw new SealedInputError(`payload.sealedInput: party ${self}'s seed box does not open (${(cause as Error).message})`, { cause });
     }
     if (seeds.length !== 128) throw new JobPayloadError(`payload.sealedInput: expected 4 seeds of 32 bytes, got ${seeds.length} bytes`);
     const expand = (k: number, n: number): BigUint64Array => Prg.fromSeed(seeds.subarray(32 * k, 32 * k + 32)).u64(n);
@@ -57,7 +57,7 @@ export function openComputeInputs(ctx: JobRunContext, p: ComputePartyPayload): {
     const [ya, yb] = decodeSharePair(oy, sizes.y);
     return { x: makeShare(xa, xb), y: makeShare(ya, yb) };
   } catch (cause) {
-    throw new JobPayloadError(`payload.sealedInput: party ${self}'s input boxes do not open (${(cause as Error).message})`, { cause });
+    throw new SealedInputError(`payload.sealedInput: party ${self}'s input boxes do not open (${(cause as Error).message})`, { cause });
   }
 }
 

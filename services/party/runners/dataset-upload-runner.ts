@@ -17,7 +17,7 @@ import { checkPolicy, checkSchema, encodedWidth, sameSchema } from '../../../pro
 import { defaultCompareOps } from '../../../protocols/analytics/default-compare-ops.js';
 import { nextParty, prevParty } from '../../../protocols/channel/channel.js';
 import { makeShare } from '../../../protocols/rss/replicated-share.js';
-import { JobPayloadError } from '../errors.js';
+import { JobPayloadError, SealedInputError } from '../errors.js';
 import type { JobRunContext, JobRunner, JobRunOutcome } from '../job-runner.js';
 import { decodeSharePair } from '../../wire/sealed-share-pair.js';
 import { signedDatasetUploadAad } from '../../wire/dataset-manifest.js';
@@ -99,18 +99,18 @@ export class DatasetUploadRunner implements JobRunner {
     const signed = checkUploadManifest(p, existingManifest);
     if (await uploadSeen(ctx.shares, p.uploadId)) throw new DatasetConflictError(p.datasetId, `uploadId: upload ${p.uploadId} was already stored (a signed upload is accepted once)`);
     const box = fromLargeBase64(p.sealedShare, 'payload.sealedShare');
-    if (sha256Hex(box) !== p.boxSha256[self]) throw new JobPayloadError(`payload.sealedShare: party ${self}'s box does not match boxSha256[${self}]`);
+    if (sha256Hex(box) !== p.boxSha256[self]) throw new SealedInputError(`payload.sealedShare: party ${self}'s box does not match boxSha256[${self}] of the signed manifest`);
     let plain: Uint8Array;
     try {
       plain = openBox(ctx.identity.agreement.secretKey, box, signedDatasetUploadAad(p.name, p.uploadId, self, p.manifest!.publicKey));
     } catch (cause) {
-      throw new JobPayloadError(`payload.sealedShare: party ${self}'s box does not open for data set '${p.name}', upload ${p.uploadId} (${(cause as Error).message})`, { cause });
+      throw new SealedInputError(`payload.sealedShare: party ${self}'s box does not open for data set '${p.name}', upload ${p.uploadId} (${(cause as Error).message})`, { cause });
     }
     let pair: [BigUint64Array, BigUint64Array];
     try {
       pair = decodeSharePair(plain, p.rows * encodedWidth(p.schema));
     } catch (cause) {
-      throw new JobPayloadError(`payload.rows: ${(cause as Error).message}`, { cause });
+      throw new SealedInputError(`payload.sealedShare: party ${self}'s box holds no share pair of rows x width elements (${(cause as Error).message})`, { cause });
     }
     const existing = existingManifest;
     if (p.mode === 'create' && existing) throw new DatasetConflictError(p.datasetId, `datasetId: data set '${p.datasetId}' already exists (append to it, or delete it first)`);

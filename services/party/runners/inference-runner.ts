@@ -15,7 +15,7 @@ import { evaluateSecureModel } from '../../../protocols/nn/evaluate-secure-model
 import { decodeSharedModel } from '../../wire/shared-model-codec.js';
 import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad, shapeSize } from '../../wire/sealed-share-pair.js';
 import { fromLargeBase64 } from '../../wire/large-base64.js';
-import { JobPayloadError } from '../errors.js';
+import { JobPayloadError, SealedInputError } from '../errors.js';
 import type { JobRunContext, JobRunner, JobRunOutcome } from '../job-runner.js';
 import { modelObjectId } from './model-publish-runner.js';
 import { ModelViewCache } from '../model-view-cache.js';
@@ -58,9 +58,14 @@ export class InferenceRunner implements JobRunner {
     try {
       pair = openBox(ctx.identity.agreement.secretKey, fromLargeBase64(p.sealedInput, 'payload.sealedInput'), inferenceInputAad(p.modelId, p.clientPublicKey, self));
     } catch (cause) {
-      throw new JobPayloadError(`payload.sealedInput: party ${self}'s input box does not open (${(cause as Error).message})`, { cause });
+      throw new SealedInputError(`payload.sealedInput: party ${self}'s input box does not open (${(cause as Error).message})`, { cause });
     }
-    const [a, b] = decodeSharePair(pair, n);
+    let a: BigUint64Array, b: BigUint64Array;
+    try {
+      [a, b] = decodeSharePair(pair, n);
+    } catch (cause) {
+      throw new SealedInputError(`payload.sealedInput: party ${self}'s input box holds no share pair of ${n} elements (${(cause as Error).message})`, { cause });
+    }
     const batch = p.shape[0]!;
     // The model fixes the fixed-point precision; the job's context has the default one.
     const protocol = model.fractionBits === ctx.protocol.fractionBits

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { open as openBox } from '../../../crypto-core/sealed-box.js';
 import { decodeSharedModel, modelShareAad } from '../../wire/shared-model-codec.js';
 import { fromLargeBase64 } from '../../wire/large-base64.js';
-import { JobPayloadError } from '../errors.js';
+import { JobPayloadError, SealedInputError } from '../errors.js';
 import type { JobRunContext, JobRunner, JobRunOutcome } from '../job-runner.js';
 
 /** What party i receives. */
@@ -58,13 +58,13 @@ export class ModelPublishRunner implements JobRunner {
     try {
       bytes = openBox(ctx.identity.agreement.secretKey, fromLargeBase64(p.sealedShare, 'payload.sealedShare'), modelShareAad(p.name, p.version, self));
     } catch (cause) {
-      throw new JobPayloadError(`payload.sealedShare: party ${self}'s model view does not open (${(cause as Error).message})`, { cause });
+      throw new SealedInputError(`payload.sealedShare: party ${self}'s model view does not open (${(cause as Error).message})`, { cause });
     }
     let model;
     try {
       model = decodeSharedModel(bytes);
     } catch (cause) {
-      throw new JobPayloadError(`payload.sealedShare: party ${self}'s view is not a shared model (${(cause as Error).message})`, { cause });
+      throw new SealedInputError(`payload.sealedShare: party ${self}'s view is not a shared model (${(cause as Error).message})`, { cause });
     }
     await ctx.shares.put(modelObjectId(p.modelId), bytes);
     this.models.set(p.modelId, model, bytes.length);

@@ -1,0 +1,13 @@
+/**
+ * @module services/wire/job-error-codes
+ * Job error codes that more than one process acts on (the party raises them in its failure
+ * report, the gateway and the SDK branch on them).
+ */
+
+/**
+ * A party could not open the client's sealed material (a box tampered on the way, sealed to
+ * another key or for another job), or it opened to bytes that are not what the job declares.
+ * The client's fault: the gateway answers a synchronous upload failing so with 400
+ * `invalid-ciphertext` naming the party's box; an inference job fails with this code.
+ */
+export const SEALED_INPUT_REFUSED = 'invalid-sealed-input';
