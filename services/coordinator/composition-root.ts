@@ -16,6 +16,7 @@ import { computePlan, inferencePlan, modelPublishPlan, type JobPlan } from './jo
 import { analyticsQueryPlan, datasetDeletePlan, datasetUploadPlan } from './analytics/analytics-job-plans.js';
 import type { PartyJobKind } from '../wire/job-kinds.js';
 import type { CheckpointScheduleOptions } from '../audit/checkpoint-schedule.js';
+import { TrustMethods } from './trust/trust-methods.js';
 import { AnalyticsMethods } from './analytics/analytics-methods.js';
 import { startAuditMethods, type AuditMethods } from './audit/audit-methods.js';
 import { auditJobChanges } from './audit/job-audit.js';
@@ -130,5 +131,7 @@ export function composeCoordinator(parts: CoordinatorParts, parent: DependencyCo
   api.extend(audit);
   // Data sets and analytics queries, with the policy decided before any job is placed.
   api.extend(c.resolve(AnalyticsMethods));
+  // Trust-bundle rotations, recorded in the log once the parties signed them.
+  api.extend(new TrustMethods(registry, parts.audit));
   return { container: c, api, book, registry, dispatcher, models, he, audit };
 }

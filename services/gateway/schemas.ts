@@ -478,6 +478,22 @@ export const auditProofResponse = {
   },
 } as const;
 
+/** Body of POST /v1/audit/trust-rotations: the bundle clients hold now and the one that replaces it (wire/trust-bundle; checked by the coordinator). */
+export const trustRotationBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['current', 'next'],
+  properties: { current: { type: 'object' }, next: { type: 'object' } },
+} as const;
+
+/** Reply of POST /v1/audit/trust-rotations. */
+export const trustRotationResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['fingerprint', 'previous', 'recorded'],
+  properties: { fingerprint: { type: 'string' }, previous: { type: 'string' }, recorded: { type: 'boolean' } },
+} as const;
+
 /** Reply of GET /v1/audit/export: the latest checkpoint and every entry, for offline verification. */
 export const auditExportResponse = {
   type: 'object',

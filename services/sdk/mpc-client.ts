@@ -216,6 +216,15 @@ export class MpcClient {
     };
   }
 
+  /**
+   * Has the coordinator record the rotation `current` -> `next` in the audit log (admin). The
+   * coordinator refuses a rotation the current bundle's parties did not sign; the client's own
+   * check is {@link verifyRotation}, whatever the coordinator says.
+   */
+  async recordTrustRotation(current: TrustBundle, next: TrustBundle): Promise<{ fingerprint: string; previous: string; recorded: boolean }> {
+    return this.http.json({ method: 'POST', path: '/v1/audit/trust-rotations', body: { current, next } });
+  }
+
   /** The HE workers whose signatures an HE result needs: pinned, or as the registry lists them without a trust bundle. */
   async heWorkerTrust(): Promise<HeWorkerTrust> {
     const listed = this.#trust?.heWorkers ?? (await this.registry()).filter((s) => s.kind === 'he-worker');

@@ -346,6 +346,11 @@ export interface CoordinatorMethods {
   'audit.export': { req: { principal: Principal }; res: { checkpoint: string | null; entries: AuditEntry[] } };
   /** A denial at the gateway, for the audit log (gateway identity only; see docs/audit.md). */
   'audit.denial': { req: { event: DenialEvent }; res: { recorded: boolean } };
+  /**
+   * Admin: records a trust-bundle rotation (wire/trust-bundle) as a `key.rotated` audit entry,
+   * once `current` names this deployment's parties and `next` carries their rotation signatures.
+   */
+  'trust.rotate': { req: { principal: Principal; current: unknown; next: unknown }; res: { fingerprint: string; previous: string; recorded: boolean } };
 }
 
 /** Name of a coordinator method. */
@@ -375,6 +380,7 @@ export const COORDINATOR_METHODS = [
   'audit.proof',
   'audit.export',
   'audit.denial',
+  'trust.rotate',
 ] as const satisfies readonly CoordinatorMethod[];
 
 /** `true` only when {@link COORDINATOR_METHODS} names every method (checked by the assignment below). */

@@ -1,7 +1,8 @@
 /**
  * @module services/gateway/routes/audit-routes
  * Read access to the audit log for auditors: the latest signed checkpoint, a page of entries,
- * inclusion and consistency proofs, and a full export for offline verification.
+ * inclusion and consistency proofs, and a full export for offline verification. Admins record
+ * trust-bundle rotations here (the coordinator logs one once the parties signed it).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../../wire/api.js';
@@ -15,6 +16,8 @@ import {
   auditProofParams,
   auditProofQuery,
   auditProofResponse,
+  trustRotationBody,
+  trustRotationResponse,
 } from '../schemas.js';
 import { problemResponses } from './problem-responses.js';
 
@@ -78,5 +81,14 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: RouteContext): vo
 
   app.get('/audit/export', { config: roles, schema: { tags: ['audit'], summary: 'Checkpoint and all entries, for offline verification', response: { 200: auditExportResponse, ...problemResponses } } }, async (request) =>
     c.call('audit.export', { principal: principalOf(request) }, { ...OPTIONAL, timeoutMs: 60_000, chunked: true }),
+  );
+
+  app.post<{ Body: { current: unknown; next: unknown } }>(
+    '/audit/trust-rotations',
+    {
+      config: { roles: ['admin'] },
+      schema: { tags: ['audit'], summary: 'Record a trust bundle rotation signed by the parties (a key.rotated entry)', body: trustRotationBody, response: { 200: trustRotationResponse, ...problemResponses } },
+    },
+    async (request) => c.call('trust.rotate', { principal: principalOf(request), current: request.body.current, next: request.body.next }),
   );
 }
