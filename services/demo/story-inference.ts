@@ -62,7 +62,7 @@ export async function inferenceStory(clients: InferenceStoryClients, say: (line:
   let heDiff = 0;
   he.data.forEach((v, i) => (heDiff = Math.max(heDiff, Math.abs(v - heClear[i]!))));
   const heClass = argmax(he.data, 0, he.data.length);
-  say(`client: one image CKKS-encrypted (keys, encryption, decryption on the client), ${heMs.toFixed(0)} ms including key upload; job ${he.job.state} by dual execution`);
+  say(`client: one image CKKS-encrypted (keys, encryption, decryption on the client), ${heMs.toFixed(0)} ms including key upload; job ${he.job.state} by dual execution; both pinned HE workers' signatures of the result checked before decrypting`);
   say(`  predicted ${heClass}; true label ${labels[0]}`);
   if (heClass !== argmax(heClear, 0, heClear.length) || !(heDiff <= 1e-3)) throw new Error(`HE result differs from the clear model (max difference ${heDiff})`);
   say(`  check: same class as the model in the clear; max difference ${heDiff.toExponential(1)}`);
