@@ -16,7 +16,7 @@ import type { CkksEvalKeys } from '../../crypto-core/he/ckks-keys.js';
 import { describeCkksParams, sameCkksParams } from '../../crypto-core/he/ckks-params.js';
 import { HeMalformedDataError, HeParameterMismatchError } from '../../crypto-core/he/errors.js';
 import { toHeError } from '../../crypto-core/he/seal-exception.js';
-import type { HeDiagonalDenseStep, HeOutputMaskStep, HePlan, HePolynomialStep, HeRowBlockDenseStep } from './he-plan.js';
+import type { HeDiagonalDenseStep, HePlan, HePolynomialStep, HeRowBlockDenseStep } from './he-plan.js';
 
 interface CachedPlain {
   scale: number;
@@ -120,7 +120,8 @@ export class HeModelEvaluator {
             y = this.#polynomial(i, step, x, keys);
             break;
           case 'output-mask':
-            y = this.#outputMask(i, step, x);
+            // The result times the 0/1 output-slot mask, rescaled.
+            y = this.#rescaledProduct(i, step.name, x);
             break;
         }
         x.delete();
@@ -246,12 +247,8 @@ export class HeModelEvaluator {
   }
 
   #denseRowBlock(index: number, step: HeRowBlockDenseStep, x: Ciphertext, keys: CkksEvalKeys): Ciphertext {
-    const pt = this.#weights[index]![0];
-    if (!pt) throw new HeParameterMismatchError(`layer '${step.name}': weights vanish at this scale`);
-    const y = new this.ctx.seal.Ciphertext();
+    const y = this.#rescaledProduct(index, step.name, x);
     try {
-      this.ctx.evaluator.multiplyPlain(x, pt, y);
-      this.ctx.evaluator.rescaleToNextInplace(y);
       this.#rotateAndSum(y, step.sumStrides, keys);
       this.#addBias(index, step.bias, y);
       return y;
@@ -261,10 +258,10 @@ export class HeModelEvaluator {
     }
   }
 
-  /** The result times the 0/1 output-slot mask, rescaled. */
-  #outputMask(index: number, step: HeOutputMaskStep, x: Ciphertext): Ciphertext {
+  /** x times step `index`'s single encoded vector (row-block weights, output mask), rescaled; a new ciphertext. */
+  #rescaledProduct(index: number, name: string, x: Ciphertext): Ciphertext {
     const pt = this.#weights[index]![0];
-    if (!pt) throw new HeParameterMismatchError(`step '${step.name}': the mask vanished in encoding`);
+    if (!pt) throw new HeParameterMismatchError(`step '${name}': its vector vanishes at this scale`);
     const y = new this.ctx.seal.Ciphertext();
     try {
       this.ctx.evaluator.multiplyPlain(x, pt, y);
