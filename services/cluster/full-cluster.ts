@@ -5,7 +5,7 @@
  * answers 200. `mpc up` and `mpc demo` start it; benchmarks and end-to-end tests can too.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { freePort } from './nats-server-process.js';
 import { writeDemoKeyFiles } from '../gateway/api-key-store.js';
 import { LocalClusterError, startLocalCluster, type ClusterFile, type LocalCluster, type LocalClusterOptions, type LocalServiceSpec } from './local-cluster.js';
@@ -83,7 +83,9 @@ async function waitHeWorkers(url: string, apiKey: string, count: number, timeout
 
 /** Starts the local cluster with the gateway and resolves once `/readyz` answers 200. */
 export async function startFullCluster(opts: FullClusterOptions = {}): Promise<FullCluster> {
-  const dir = opts.dir ?? '.mpc';
+  // Absolute from here on: the services resolve relative paths in their configs against the
+  // config file's folder, so a path relative to this process's folder would point elsewhere.
+  const dir = resolve(opts.dir ?? '.mpc');
   const port = opts.gatewayPort ?? (await freePort());
   const { gatewayKeysPath, demoKeysPath, keys } = await writeDemoKeyFiles(dir);
   const cluster = await startLocalCluster({

@@ -12,6 +12,9 @@
  * `state/<service>/`, `logs/<service>.log`, `nats/` (server log, JetStream store), `cluster.json`.
  * Keys are made once and reused by later starts, so stored shares stay readable.
  *
+ * With {@link LocalCluster.supervise} (as `mpc up` does) a service that dies is restarted with
+ * backoff, and the event is reported and logged.
+ *
  * Adding a service (the gateway, an HE worker) is one more {@link LocalServiceSpec}: a name, its
  * NATS permissions, its config file and its command.
  */
@@ -36,6 +39,7 @@ import type { NatsCredentials } from '../transport/credentials-file.js';
 import { connectionOptions, connectService, type NatsEndpoint } from '../transport/nats-connection.js';
 import { prepareClusterNatsAccess } from './cluster-nats-access.js';
 import { callCoordinator } from './coordinator-caller.js';
+import { ServiceSupervisor, type SupervisorEvent } from './service-supervisor.js';
 import { authorizationBlock, clientPermissions, coordinatorPermissions, gatewayPermissions, partyPermissions, type SubjectPermissions } from './nats-permissions.js';
 
 /** The cluster did not come up. */
@@ -102,6 +106,12 @@ export interface LocalCluster {
   connect(user: string, name?: string): Promise<NatsConnection>;
   /** Kills service `name` with `signal` (fault drills); resolves when it has exited. */
   kill(name: string, signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * From now on, a service process that exits on its own is started again with backoff
+   * (services/cluster/service-supervisor); each exit and restart goes to `onEvent` and to
+   * `logs/supervisor.log`. `mpc up` calls it once the cluster is ready.
+   */
+  supervise(onEvent?: (e: SupervisorEvent) => void): void;
   /** Starts service `name` again (after `kill`). */
   restart(name: string): Promise<void>;
   /** Stops every service (SIGTERM, then SIGKILL after 5 s) and the NATS server. Idempotent. */
@@ -214,11 +224,13 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
 
   const entries = new Map<string, string[]>();
   for (const s of specs) entries.set(s.name, entryFor(s.command, opts.cliPath));
+  const supervisor = new ServiceSupervisor(dir, (name) => launch(name));
   const launch = (name: string): ChildProcess => {
     const log = openSync(join(dir, 'logs', `${name}.log`), 'a', 0o600);
     const child = spawn(process.execPath, [...entries.get(name)!, '--config', configs.get(name)!], { stdio: ['ignore', log, log], env: { ...process.env, ...access.env(name) } });
     closeSync(log);
     processes.set(name, child);
+    supervisor.watch(name, child);
     return child;
   };
   const waitExit = (child: ChildProcess, graceMs: number): Promise<void> =>
@@ -235,6 +247,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    supervisor.stop();
     await Promise.all(
       [...processes.values()].map((c) => {
         const done = waitExit(c, 5000);
@@ -269,9 +282,11 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     },
     async restart(name) {
       const c = processes.get(name);
+      if (c) supervisor.expectExit(c);
       if (c && c.exitCode === null && c.signalCode === null) await cluster.kill(name, 'SIGTERM');
       launch(name);
     },
+    supervise: (onEvent) => supervisor.arm(onEvent),
     stop,
   };
 

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Launcher for `npx mpc`: checks the runtime before loading anything that needs Node 22+.
+// Launcher for `npx mpc`: checks the runtime and the build before loading anything that needs them.
+import { existsSync } from 'node:fs';
+
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 12)) {
   process.stderr.write(
@@ -9,4 +11,10 @@ if (major < 22 || (major === 22 && minor < 12)) {
   );
   process.exit(78);
 }
-await import('../../../dist/services/cli/main.js');
+const main = new URL('../../../dist/services/cli/main.js', import.meta.url);
+// `npm ci` builds dist/ (the prepare script); after `npm ci --ignore-scripts` or a clean it is missing.
+if (!existsSync(main)) {
+  process.stderr.write("mpc: the CLI is not built (dist/services/cli/main.js is missing): run 'npm run build' in the project folder\n");
+  process.exit(78);
+}
+await import(main.href);

@@ -5,10 +5,15 @@
  * workers and the gateway) and keeps it running until Ctrl-C (SIGINT) or SIGTERM, then stops
  * every process cleanly. Once `/readyz` answers 200 it prints the gateway URL on a line of its
  * own (the first line of output), so scripts can read it; `<dir>/cluster.json` holds it too.
+ * While it runs it supervises the services: one that dies is restarted with backoff, and the
+ * exit and the restart are printed (`mpc up: party-1 exited (signal SIGKILL); restarting in
+ * 500 ms`) and logged in `<dir>/logs/supervisor.log`. A relative `--dir` is relative to the
+ * folder `mpc up` runs in.
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from '../usage-error.js';
 import { startFullCluster } from '../../cluster/full-cluster.js';
+import { describeSupervisorEvent } from '../../cluster/service-supervisor.js';
 
 const HELP = 'usage: mpc up [--dir .mpc] [--port <nats port>] [--gateway-port <port>] [--he-workers <n>] [--no-jetstream]\n';
 
@@ -62,6 +67,8 @@ export async function run(args: string[]): Promise<number> {
       '',
     ].join('\n'),
   );
+  // A service that dies is restarted with backoff; each event is printed here and logged in logs/supervisor.log.
+  cluster.supervise((e) => process.stdout.write(`mpc up: ${describeSupervisorEvent(e)}\n`));
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
