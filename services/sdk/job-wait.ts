@@ -47,10 +47,16 @@ function isFinal(err: unknown): boolean {
  */
 export async function waitForTerminal(jobId: string, src: JobWaitSource, opts: JobWaitOptions): Promise<JobStatus> {
   const ac = new AbortController();
+  // A pause that ends early when the wait is over (the listener goes with it: a long wait must not pile them up).
   const sleep = (ms: number): Promise<void> =>
     new Promise((r) => {
-      const t = setTimeout(r, ms);
-      ac.signal.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
+      const done = (): void => {
+        clearTimeout(t);
+        ac.signal.removeEventListener('abort', done);
+        r();
+      };
+      const t = setTimeout(done, ms);
+      ac.signal.addEventListener('abort', done, { once: true });
     });
   let settle!: { resolve: (j: JobStatus) => void; reject: (e: unknown) => void };
   const outcome = new Promise<JobStatus>((resolve, reject) => (settle = { resolve, reject }));
