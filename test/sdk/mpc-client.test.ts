@@ -42,10 +42,17 @@ describe('MpcClient against a gateway', () => {
   beforeAll(async () => {
     f = await startGateway(nats().url, { rateLimitMax: 10_000 });
     f.double.services = PARTIES.map((k, i) => ({ id: `party-${i}`, kind: 'party' as const, index: i, signingPublicKey: toHex(SIGNERS[i]!.publicKey), agreementPublicKey: toHex(k.publicKey), status: 'up' as const }));
-    // Drive each job: running, then verified (or failed) a moment later.
+    // Drive each job: running, then verified (or failed) a moment later, but only once the
+    // client's event stream has read the job (the gateway's jobs.get): on a loaded machine the
+    // stream may open later than 15 ms, and would then never see 'running'.
     f.double.onSubmit = (id) => {
       setTimeout(() => f.double.advance(id, 'running', 0.5), 5);
-      setTimeout(() => (fail ? f.double.advance(id, 'failed', 1, { error: { code: 'party-timeout', message: 'party 2 did not answer', party: 2 } }) : f.double.advance(id, 'verified', 1)), 15);
+      const end = (): void => {
+        if (!f.double.callsOf('jobs.get').some((c) => c.body.jobId === id)) return void setTimeout(end, 5);
+        if (fail) f.double.advance(id, 'failed', 1, { error: { code: 'party-timeout', message: 'party 2 did not answer', party: 2 } });
+        else f.double.advance(id, 'verified', 1);
+      };
+      setTimeout(end, 15);
     };
     f.double.resultFor = (job) => {
       const p = job.payload as { modelId: string; shape: number[]; clientPublicKey: string; sealedInputs: string[] };
