@@ -19,6 +19,9 @@ export class JetStreamPublishError extends AuditStorageError {
   }
 }
 
+/** {@link JetStreamPublishError.errCode} of a publish the server dropped as a duplicate Nats-Msg-Id. */
+export const DUPLICATE_MSG_ID = -1;
+
 interface Waiter {
   resolve: (seq: number) => void;
   reject: (e: Error) => void;
@@ -42,13 +45,17 @@ export class AsyncJetStreamPublisher {
     this.#timeoutMs = timeoutMs;
   }
 
-  /** Publishes `data` on `subject`, requiring the stream's last sequence to be `expectedLastSequence`. */
-  publish(subject: string, data: Uint8Array, expectedLastSequence: number): Promise<number> {
+  /**
+   * Publishes `data` on `subject`, requiring the stream's last sequence to be
+   * `expectedLastSequence`; with `msgId`, as Nats-Msg-Id (the server's duplicate window).
+   */
+  publish(subject: string, data: Uint8Array, expectedLastSequence: number, msgId?: string): Promise<number> {
     this.#start();
     const token = String(this.#next++);
     const h = headers();
     h.set('Nats-Expected-Stream', this.#stream);
     h.set('Nats-Expected-Last-Sequence', String(expectedLastSequence));
+    if (msgId !== undefined) h.set('Nats-Msg-Id', msgId);
     const p = new Promise<number>((resolve, reject) => this.#waiting.set(token, { resolve, reject, deadline: Date.now() + this.#timeoutMs }));
     try {
       this.#nc.publish(subject, data, { reply: `${this.#inbox}.${token}`, headers: h });
@@ -79,7 +86,7 @@ export class AsyncJetStreamPublisher {
         this.#waiting.delete(m.subject.slice(prefix));
         // A 503 status: no JetStream stream listens on the subject.
         if (m.headers?.code === 503) return w.reject(new JetStreamPublishError(`no stream ${this.#stream} listens on the subject (503 no responders)`, 503));
-        let ack: { seq?: unknown; error?: { err_code?: number; description?: string } };
+        let ack: { seq?: unknown; duplicate?: boolean; error?: { err_code?: number; description?: string } };
         try {
           ack = JSON.parse(new TextDecoder().decode(m.data)) as typeof ack;
         } catch {
@@ -87,6 +94,8 @@ export class AsyncJetStreamPublisher {
         }
         if (ack.error) return w.reject(new JetStreamPublishError(`JetStream refused the entry: ${ack.error.description ?? 'unknown error'}`, ack.error.err_code));
         if (typeof ack.seq !== 'number') return w.reject(new JetStreamPublishError('JetStream ack without a sequence'));
+        // Not stored now: a message with this Nats-Msg-Id is already in the stream, at ack.seq.
+        if (ack.duplicate) return w.reject(new JetStreamPublishError(`JetStream already holds this message id at sequence ${ack.seq}`, DUPLICATE_MSG_ID));
         w.resolve(ack.seq);
       },
     });

@@ -33,7 +33,7 @@ import { AUDIT_ENTRY_VERSION, decodeAuditEntry, encodeAuditEntry, validateAuditE
 import { EntryStore, MAX_ENTRY_BYTES } from './entry-store.js';
 import { AuditStorageError, AuditWriterConflictError } from './errors.js';
 import { readStreamRange } from './stream-reader.js';
-import { AsyncJetStreamPublisher, JetStreamPublishError } from './async-publisher.js';
+import { AsyncJetStreamPublisher, DUPLICATE_MSG_ID, JetStreamPublishError } from './async-publisher.js';
 
 /** Default stream and subject names. */
 export const AUDIT_DEFAULTS = {
@@ -122,6 +122,8 @@ export class AuditLog {
   readonly #store = new EntryStore();
   /** First 6 bytes of a leaf hash (as a number) -> index, for proofs by leaf hash. */
   readonly #byLeaf = new Map<number, number | number[]>();
+  /** Event id -> index, for entries that carry one (the outbox's dedup check). */
+  readonly #byId = new Map<string, number>();
   #pending: Pending[] = [];
   #flushing: Promise<void> | null = null;
   #lastCheckpoint: string | null = null;
@@ -217,6 +219,21 @@ export class AuditLog {
     });
   }
 
+  /** The index of the entry whose event id is `id`, if the log holds one. */
+  indexOfId(id: string): number | undefined {
+    return this.#byId.get(id);
+  }
+
+  /**
+   * Reads entries stored behind this log's back or whose acks were lost (a fault), so that
+   * {@link indexOfId} and {@link size} tell what the stream really holds.
+   * @throws AuditStorageError when the stream cannot be read or holds an invalid entry.
+   */
+  async refresh(): Promise<void> {
+    if (this.#flushing) await this.flush();
+    await this.#catchUp();
+  }
+
   /** Resolves when every append made so far has settled. */
   async flush(): Promise<void> {
     while (this.#flushing) await this.#flushing;
@@ -244,8 +261,10 @@ export class AuditLog {
     const acks = await Promise.allSettled(
       encoded.map((bytes, i) => {
         if (bytes.length > MAX_ENTRY_BYTES) return Promise.reject(new AuditStorageError(`entry of ${bytes.length} bytes exceeds ${MAX_ENTRY_BYTES}`));
-        if (this.#publisher) return this.#publisher.publish(this.#opts.subject, bytes, base + i);
-        return this.#js.publish(this.#opts.subject, bytes, { expect: { lastSequence: base + i, streamName: this.#opts.stream } }).then((ack: PubAck) => ack.seq);
+        // An entry with an id also carries it as Nats-Msg-Id: the server drops a second copy within its duplicate window.
+        const msgID = entries[i]!.id;
+        if (this.#publisher) return this.#publisher.publish(this.#opts.subject, bytes, base + i, msgID);
+        return this.#js.publish(this.#opts.subject, bytes, { ...(msgID ? { msgID } : {}), expect: { lastSequence: base + i, streamName: this.#opts.stream } }).then((ack: PubAck) => (ack.duplicate ? Promise.reject(new JetStreamPublishError(`JetStream already holds this message id at sequence ${ack.seq}`, DUPLICATE_MSG_ID)) : ack.seq));
       }),
     );
     let failedAt = -1;
@@ -288,6 +307,7 @@ export class AuditLog {
     const e = entry ?? decodeAuditEntry(bytes, `entry ${this.#tree.size}`);
     const { index, leafHash } = this.#tree.appendEntry(bytes);
     this.#store.add(bytes, { type: e.type, actor: e.actor, jobId: e.jobId, timeMs: Date.parse(e.time) });
+    if (e.id !== undefined && !this.#byId.has(e.id)) this.#byId.set(e.id, index);
     const k = leafKey(leafHash);
     const prev = this.#byLeaf.get(k);
     if (prev === undefined) this.#byLeaf.set(k, index);

@@ -34,6 +34,7 @@ export const PARTY_JOB_PLANS: { readonly [K in PartyJobKind]: JobPlan } = {
   'analytics-query': analyticsQueryPlan,
 };
 import { ModelRegistry } from './models/model-registry.js';
+import { DatasetCatalog } from './analytics/dataset-catalog.js';
 import type { PartyLink } from './jobs/party-link.js';
 import { CommitmentVerifier, type ResultVerifier } from './jobs/result-verifier.js';
 import { ServiceRegistry, type TrustedService } from './service-registry.js';
@@ -42,6 +43,7 @@ import {
   AUDIT_SINK,
   COORDINATOR_IDENTITY,
   COORDINATOR_LOG,
+  DATASET_CATALOG,
   DISPATCH_SETTINGS,
   JOB_BOOK,
   JOB_DISPATCHER,
@@ -67,6 +69,8 @@ export interface CoordinatorParts {
   models?: ModelRegistry;
   /** The job book (default: in memory). */
   book?: JobBook;
+  /** The data-set catalogue and upload answers (default: in memory). */
+  datasets?: DatasetCatalog;
   /** The link to the HE workers. */
   heLink: HeWorkerLink;
   /** Settings of the HE path (timeouts, single-worker policy). */
@@ -89,6 +93,7 @@ export interface ComposedCoordinator {
   registry: ServiceRegistry;
   dispatcher: JobDispatcher;
   models: ModelRegistry;
+  datasets: DatasetCatalog;
   /** The HE methods (HE workers, dual execution). */
   he: HeMethods;
   /** The audit API (reads of the Merkle log, gateway denials) and its checkpoint schedule. */
@@ -119,6 +124,8 @@ export function composeCoordinator(parts: CoordinatorParts, parent: DependencyCo
   c.register(JOB_PLANS, { useValue: parts.plans ?? Object.values(PARTY_JOB_PLANS) });
   const models = parts.models ?? new ModelRegistry();
   c.register(MODEL_REGISTRY, { useValue: models });
+  const datasets = parts.datasets ?? new DatasetCatalog();
+  c.register(DATASET_CATALOG, { useValue: datasets });
   const dispatcher = c.resolve(JobDispatcher);
   c.register(JOB_DISPATCHER, { useValue: dispatcher });
   const api = c.resolve(CoordinatorApi);
@@ -133,5 +140,5 @@ export function composeCoordinator(parts: CoordinatorParts, parent: DependencyCo
   api.extend(c.resolve(AnalyticsMethods));
   // Trust-bundle rotations, recorded in the log once the parties signed them.
   api.extend(new TrustMethods(registry, parts.audit));
-  return { container: c, api, book, registry, dispatcher, models, he, audit };
+  return { container: c, api, book, registry, dispatcher, models, datasets, he, audit };
 }

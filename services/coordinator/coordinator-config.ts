@@ -14,12 +14,17 @@
  * `gateways` lists the keys whose envelopes may assert principals (coordinator/principal-gate);
  * without it, requests from the broker are answered only for readiness and the registry.
  *
+ * `stateDir` (default `../state/<id>` from the config file's folder, the `mpc up` layout) holds
+ * the audit outbox (`audit-outbox.jsonl`); `replicas` (default 1) is the JetStream replication
+ * of the audit log and of every state bucket (job book, models, data sets), the cluster size
+ * when NATS is clustered.
+ *
  * `services` is the registry's trust list: only these services, with these keys, are accepted
  * when they announce. `audit: "jetstream"` appends to the Merkle audit log in JetStream;
  * `"memory"` keeps events in memory (a cluster without JetStream).
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { readIdentityFile, readPublicKeyFile } from '../../crypto-core/keys/key-file.js';
 import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
@@ -37,6 +42,8 @@ export interface CoordinatorConfigFile {
   services: { id: string; kind: TrustedService['kind']; index?: number; publicKeyFile: string }[];
   gateways?: { id: string; publicKeyFile: string }[];
   audit?: 'jetstream' | 'memory';
+  stateDir?: string;
+  replicas?: number;
   jobTimeoutMs?: number;
   probeIntervalMs?: number;
 }
@@ -49,6 +56,10 @@ export interface CoordinatorConfig {
   /** Gateway keys trusted to assert principals. */
   gateways: TrustedGateway[];
   audit: 'jetstream' | 'memory';
+  /** Absolute folder of the coordinator's local state (the audit outbox). */
+  stateDir: string;
+  /** JetStream replicas of the audit log and the state buckets. */
+  replicas: number;
   settings: Partial<DispatchSettings>;
 }
 
@@ -66,6 +77,8 @@ export function loadCoordinatorConfig(path: string): CoordinatorConfig {
   if (!c.nats || (typeof c.nats.servers !== 'string' && !Array.isArray(c.nats.servers))) throw new InvalidArgumentError('config.nats.servers: expected a URL or a list of URLs');
   if (!Array.isArray(c.services)) throw new InvalidArgumentError('config.services: expected a list of trusted services');
   if (c.audit !== undefined && c.audit !== 'jetstream' && c.audit !== 'memory') throw new InvalidArgumentError(`config.audit: expected "jetstream" or "memory", got ${JSON.stringify(c.audit)}`);
+  if (c.stateDir !== undefined && (typeof c.stateDir !== 'string' || c.stateDir.length === 0)) throw new InvalidArgumentError('config.stateDir: expected a folder path');
+  if (c.replicas !== undefined && (!Number.isInteger(c.replicas) || c.replicas < 1 || c.replicas > 5)) throw new InvalidArgumentError(`config.replicas: expected an integer 1..5, got ${JSON.stringify(c.replicas)}`);
   const creds = c.nats.credentialsFile ? readCredentialsFile(at(c.nats.credentialsFile)) : undefined;
   const trusted = c.services.map((s, i) => {
     if (typeof s.id !== 'string' || typeof s.publicKeyFile !== 'string') throw new InvalidArgumentError(`config.services[${i}]: expected { id, kind, publicKeyFile }`);
@@ -82,6 +95,8 @@ export function loadCoordinatorConfig(path: string): CoordinatorConfig {
     trusted,
     gateways,
     audit: c.audit ?? 'memory',
+    stateDir: at(c.stateDir ?? join('..', 'state', c.id)),
+    replicas: c.replicas ?? 1,
     settings: { id: c.id, ...(c.jobTimeoutMs ? { jobTimeoutMs: c.jobTimeoutMs } : {}), ...(c.probeIntervalMs ? { probeIntervalMs: c.probeIntervalMs } : {}) },
   };
 }

@@ -17,6 +17,8 @@ import { ApiFailure } from './errors.js';
 import type { ResultVerifier } from './jobs/result-verifier.js';
 import type { ModelRegistry } from './models/model-registry.js';
 import type { JobBook } from './jobs/job-book.js';
+import type { DatasetCatalog } from './analytics/dataset-catalog.js';
+import { auditJobsFailedAtLoad } from './audit/job-audit.js';
 import type { HeMethods } from './he/he-methods.js';
 import { NatsHeWorkerLink } from './he/he-worker-link.js';
 import type { HeSettings } from './he/he-tokens.js';
@@ -38,8 +40,10 @@ export interface CoordinatorServiceOptions {
   verifier?: ResultVerifier;
   /** Settings of the HE path (timeouts, single-worker policy). */
   he?: Partial<HeSettings>;
-  /** The job book, or a factory given the connection (JetStream KV). Default: in memory. */
-  jobs?: JobBook | ((nc: NatsConnection) => Promise<JobBook>);
+  /** The job book, or a factory given the connection and the audit sink (JetStream KV, see job-audit recordedFailure). Default: in memory. */
+  jobs?: JobBook | ((nc: NatsConnection, audit: AuditSink) => Promise<JobBook>);
+  /** The data-set catalogue and upload answers, or a factory given the connection (JetStream KV). Default: in memory. */
+  datasets?: DatasetCatalog | ((nc: NatsConnection) => Promise<DatasetCatalog>);
   /** Catalogue of published models, or a factory given the connection (JetStream KV). Default: in memory. */
   models?: ModelRegistry | ((nc: NatsConnection) => Promise<ModelRegistry>);
   /**
@@ -64,14 +68,16 @@ export class CoordinatorService {
   readonly #log: ServiceLog;
   /** Closes the audit sink made by the `audit` factory. */
   readonly #closeAudit: (() => Promise<void>) | undefined;
+  readonly #sink: AuditSink;
 
-  private constructor(runner: NatsServiceRunner, parts: ComposedCoordinator, log: ServiceLog, closeAudit: (() => Promise<void>) | undefined) {
+  private constructor(runner: NatsServiceRunner, parts: ComposedCoordinator, log: ServiceLog, closeAudit: (() => Promise<void>) | undefined, sink: AuditSink) {
     this.nc = runner.nc;
     this.#runner = runner;
     this.parts = parts;
     this.he = parts.he;
     this.#log = log;
     this.#closeAudit = closeAudit;
+    this.#sink = sink;
   }
 
   /** Connects and subscribes. */
@@ -81,7 +87,8 @@ export class CoordinatorService {
     const nc = await connectService(opts.nats, id);
     const audit = typeof opts.audit === 'function' ? await opts.audit(nc) : (opts.audit ?? new MemoryAuditSink());
     const models = typeof opts.models === 'function' ? await opts.models(nc) : opts.models;
-    const book = typeof opts.jobs === 'function' ? await opts.jobs(nc) : opts.jobs;
+    const book = typeof opts.jobs === 'function' ? await opts.jobs(nc, audit) : opts.jobs;
+    const datasets = typeof opts.datasets === 'function' ? await opts.datasets(nc) : opts.datasets;
     const parts = composeCoordinator({
       identity: opts.identity,
       trusted: opts.trusted,
@@ -96,8 +103,11 @@ export class CoordinatorService {
       ...(opts.auditCheckpoints ? { auditCheckpoints: opts.auditCheckpoints } : {}),
       ...(models ? { models } : {}),
       ...(book ? { book } : {}),
+      ...(datasets ? { datasets } : {}),
       ...(opts.gateways ? { gateways: opts.gateways } : {}),
     });
+    // Jobs the reloaded book failed get their terminal entry now that the audit policy is attached.
+    auditJobsFailedAtLoad(parts.book, audit, id, log);
     const closable = audit as { close?: () => Promise<void> };
     const closeAudit = typeof opts.audit === 'function' && typeof closable.close === 'function' ? () => closable.close!() : undefined;
     parts.book.onChange((rec) => {
@@ -146,7 +156,7 @@ export class CoordinatorService {
       },
     });
     log.info('coordinator-started', { id });
-    return new CoordinatorService(runner, parts, log, closeAudit);
+    return new CoordinatorService(runner, parts, log, closeAudit, audit);
   }
 
   /**
@@ -156,8 +166,14 @@ export class CoordinatorService {
   async stop(opts: { waitForJobs?: boolean } = {}): Promise<void> {
     if (!opts.waitForJobs) this.parts.dispatcher.failRunning({ code: 'coordinator-stopping', message: 'the coordinator is shutting down' });
     await this.parts.dispatcher.idle();
+    // The book's and the catalogue's last writes land before the connection goes (bounded: a broker that is away).
+    await Promise.race([Promise.all([this.parts.book.settled(), this.parts.datasets.settled()]), new Promise((r) => setTimeout(r, 5000).unref())]);
+    this.parts.book.close();
+    this.parts.datasets.close();
     // A last checkpoint covers the final job events; it needs the connection, so before draining.
     try {
+      // An outbox publishes what it holds first (bounded), so that the last checkpoint covers it.
+      await (this.#sink as { flush?: () => Promise<void> }).flush?.();
       await this.parts.audit.stop();
       await this.#closeAudit?.();
     } catch (e) {

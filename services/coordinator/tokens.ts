@@ -24,6 +24,8 @@ export const JOB_PLANS = Symbol('JobPlans');
 export const COORDINATOR_LOG = Symbol('CoordinatorLog');
 /** The ModelRegistry. */
 export const MODEL_REGISTRY = Symbol('ModelRegistry');
+/** The DatasetCatalog (data sets and upload answers). */
+export const DATASET_CATALOG = Symbol('DatasetCatalog');
 /** The JobDispatcher. */
 export const JOB_DISPATCHER = Symbol('JobDispatcher');
 

@@ -48,6 +48,11 @@ export type AuditEventType = keyof typeof AUDIT_EVENT_TYPES;
 
 /** What a caller appends; the log adds `v`, `seq` and `time`. */
 export interface AuditEvent {
+  /**
+   * The event's own id, given once when it is first recorded (the coordinator's outbox): an
+   * event published again after a fault is recognised by it, so it is in the log once.
+   */
+  id?: string;
   type: AuditEventType;
   /** Service id or API identity (key id) that caused the event. */
   actor: string;
@@ -88,7 +93,7 @@ const MAX_REASON = 200;
 /** Field names that mean someone is logging payload; named in the error so the caller sees why. */
 const DATA_FIELDS = new Set(['records', 'record', 'rows', 'data', 'values', 'shares', 'share', 'secret', 'secretKey', 'privateKey', 'key', 'weights', 'input', 'inputs', 'output', 'outputs', 'plaintext', 'ciphertext', 'payload']);
 
-const EVENT_FIELDS = new Set(['type', 'actor', 'jobId', 'modelId', 'datasetId', 'keyId', 'serviceId', 'tenant', 'party', 'version', 'reason', 'hashes']);
+const EVENT_FIELDS = new Set(['id', 'type', 'actor', 'jobId', 'modelId', 'datasetId', 'keyId', 'serviceId', 'tenant', 'party', 'version', 'reason', 'hashes']);
 const ENTRY_FIELDS = new Set([...EVENT_FIELDS, 'v', 'seq', 'time']);
 
 function fail(msg: string): never {
@@ -116,7 +121,7 @@ export function validateAuditEvent(event: unknown, what = 'event'): AuditEvent {
   const type = e.type as AuditEventType;
   if (typeof e.actor !== 'string' || !ID_RE.test(e.actor)) fail(`${what}.actor: expected a service or API identity (1-128 of [A-Za-z0-9._:@/-]), got ${JSON.stringify(e.actor)}`);
   const out: AuditEvent = { type, actor: e.actor };
-  for (const f of ['jobId', 'modelId', 'datasetId', 'keyId', 'serviceId', 'tenant'] as const) {
+  for (const f of ['id', 'jobId', 'modelId', 'datasetId', 'keyId', 'serviceId', 'tenant'] as const) {
     const v = e[f];
     if (v === undefined) continue;
     if (typeof v !== 'string' || !ID_RE.test(v)) fail(`${what}.${f}: expected an identifier (1-128 of [A-Za-z0-9._:@/-]), got ${typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : typeof v}`);

@@ -13,9 +13,9 @@
  * query, `unknown-dataset` (404) on delete, and an upload of the same name makes the caller's
  * own data set. Within a tenant, the data set's roles decide (query-policy).
  *
- * The catalogue of data sets (public metadata: owner, schema, policy, row count) is kept in
- * this coordinator's memory; the parties keep the shares and manifests. A restarted coordinator
- * forgets the catalogue (data sets must be uploaded again): a known limitation.
+ * The catalogue of data sets (public metadata: owner, schema, policy, row count) and the
+ * answers of finished uploads are the {@link DatasetCatalog} (durable in JetStream KV in a
+ * deployed coordinator, so a restart forgets neither); the parties keep the shares and manifests.
  */
 import { randomBytes } from 'node:crypto';
 import { inject, injectable } from 'tsyringe';
@@ -34,7 +34,8 @@ import { ApiFailure } from '../errors.js';
 import { checkPrincipal, requireRole } from '../principal-check.js';
 import type { JobBook } from '../jobs/job-book.js';
 import type { JobDispatcher } from '../jobs/job-dispatcher.js';
-import { AUDIT_SINK, JOB_BOOK, JOB_DISPATCHER } from '../tokens.js';
+import { AUDIT_SINK, DATASET_CATALOG, JOB_BOOK, JOB_DISPATCHER } from '../tokens.js';
+import type { DatasetCatalog } from './dataset-catalog.js';
 
 /** The methods this module answers. */
 const ANALYTICS_METHODS = ['datasets.upload', 'datasets.list', 'datasets.delete', 'analytics.query'] as const satisfies readonly CoordinatorMethod[];
@@ -56,11 +57,8 @@ function record(e: CatalogEntry, createdAt: string): DatasetRecord {
 /** The analytics methods of one coordinator. */
 @injectable()
 export class AnalyticsMethods implements ApiExtension {
-  readonly #catalog = new Map<string, { entry: CatalogEntry; createdAt: string }>();
-  /** Answers of finished uploads by tenant and idempotency key: a retried upload changes nothing. */
-  readonly #uploads = new Map<string, { dataset: DatasetRecord; created: boolean }>();
-
   constructor(
+    @inject(DATASET_CATALOG) private readonly catalog: DatasetCatalog,
     @inject(JOB_BOOK) private readonly book: JobBook,
     @inject(JOB_DISPATCHER) private readonly dispatcher: JobDispatcher,
     @inject(AUDIT_SINK) private readonly audit: AuditSink,
@@ -83,7 +81,7 @@ export class AnalyticsMethods implements ApiExtension {
       case 'datasets.upload':
         return await this.#upload(principal, r);
       case 'datasets.list':
-        return { datasets: datasetsVisibleTo(principal, this.#entriesOf(principal.tenant)).map((e) => record(e, this.#catalog.get(e.datasetId)!.createdAt)) };
+        return { datasets: datasetsVisibleTo(principal, this.catalog.entriesOf(principal.tenant)).map((e) => record(e, this.catalog.get(e.datasetId)!.createdAt)) };
       case 'datasets.delete':
         return await this.#delete(principal, r);
       case 'analytics.query':
@@ -93,15 +91,10 @@ export class AnalyticsMethods implements ApiExtension {
     }
   }
 
-  /** The catalogue of one tenant, in upload order. */
-  #entriesOf(tenant: string): CatalogEntry[] {
-    return [...this.#catalog.values()].map((v) => v.entry).filter((e) => e.owner.tenant === tenant);
-  }
-
   /** A data set of `tenant` by id or name; another tenant's is not found. */
   #lookup(tenant: string, nameOrId: string): CatalogEntry | undefined {
-    const byId = this.#catalog.get(nameOrId)?.entry;
-    return byId?.owner.tenant === tenant ? byId : this.#entriesOf(tenant).find((e) => e.name === nameOrId);
+    const byId = this.catalog.get(nameOrId)?.entry;
+    return byId?.owner.tenant === tenant ? byId : this.catalog.entriesOf(tenant).find((e) => e.name === nameOrId);
   }
 
   async #runToEnd(principal: Principal, kind: 'dataset-upload' | 'dataset-delete', payload: unknown, idempotencyKey: string | undefined): Promise<unknown> {
@@ -120,8 +113,8 @@ export class AnalyticsMethods implements ApiExtension {
 
   async #upload(principal: Principal, r: Record<string, unknown>): Promise<{ dataset: DatasetRecord; created: boolean }> {
     requireRole(principal, 'hospital', 'uploading a data set');
-    const retryKey = typeof r.idempotencyKey === 'string' ? `${principal.tenant}\u0000${r.idempotencyKey}` : undefined;
-    const done = retryKey === undefined ? undefined : this.#uploads.get(retryKey);
+    const retryKey = typeof r.idempotencyKey === 'string' ? r.idempotencyKey : undefined;
+    const done = retryKey === undefined ? undefined : this.catalog.answer(principal.tenant, retryKey);
     if (done) return { dataset: done.dataset, created: false };
     const { name, uploadId, rows, sealedShares } = r as { name?: unknown; uploadId?: unknown; rows?: unknown; sealedShares?: unknown };
     if (typeof name !== 'string' || !NAME_RE.test(name)) throw new ApiFailure('invalid-request', 400, 'name: expected 1..64 characters of [A-Za-z0-9_-]');
@@ -133,7 +126,7 @@ export class AnalyticsMethods implements ApiExtension {
     } catch (e) {
       apiFailure(e);
     }
-    const existing = this.#entriesOf(principal.tenant).find((e) => e.name === name);
+    const existing = this.catalog.entriesOf(principal.tenant).find((e) => e.name === name);
     if (existing && (existing.owner.tenant !== principal.tenant || existing.owner.actor !== principal.actor)) {
       throw new ApiFailure('permission-denied', 403, `data set '${name}' belongs to another owner`);
     }
@@ -154,12 +147,12 @@ export class AnalyticsMethods implements ApiExtension {
     };
     const result = (await this.#runToEnd(principal, 'dataset-upload', payload, r.idempotencyKey as string | undefined)) as DatasetUploadPartyResult;
     const entry: CatalogEntry = { datasetId, name, owner: payload.owner, schema, policy: payload.policy, rows: (existing?.rows ?? 0) + payload.rows };
-    const createdAt = this.#catalog.get(datasetId)?.createdAt ?? new Date().toISOString();
-    this.#catalog.set(datasetId, { entry, createdAt });
+    const createdAt = this.catalog.get(datasetId)?.createdAt ?? new Date().toISOString();
+    const answer = { dataset: record(entry, createdAt), created: !existing };
+    // Durable before the audit entry and the answer: a retry after a restart finds it.
+    await this.catalog.recordUpload(entry, answer, retryKey);
     const boxes = payload.sealedShares.map((b, i) => sha256Hex(fromLargeBase64(b, `sealedShares[${i}]`))) as [string, string, string];
     await this.audit.append({ ...datasetUploadedEvent(principal, datasetId, payload.mode, payload.rows, uploadDigest(boxes)), hashes: { upload: uploadDigest(boxes), manifest: result.manifestSha256 } });
-    const answer = { dataset: record(entry, createdAt), created: !existing };
-    if (retryKey !== undefined) this.#uploads.set(retryKey, answer);
     return answer;
   }
 
@@ -170,7 +163,7 @@ export class AnalyticsMethods implements ApiExtension {
       throw new ApiFailure('permission-denied', 403, `data set '${entry.name}' belongs to another owner`);
     }
     const result = (await this.#runToEnd(principal, 'dataset-delete', { datasetId: entry.datasetId }, undefined)) as { erasedParts?: number };
-    this.#catalog.delete(entry.datasetId);
+    await this.catalog.remove(entry.datasetId);
     await this.audit.append(datasetDeletedEvent(principal, entry.datasetId, result.erasedParts ?? 0));
     return { deleted: entry.datasetId };
   }

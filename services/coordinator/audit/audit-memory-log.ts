@@ -49,6 +49,11 @@ export class MemoryMerkleLog implements AuditSink {
     return this.#entries.map(({ v: _v, seq: _s, time: _t, ...event }) => event);
   }
 
+  /** The events recorded for `jobId`, in order. */
+  eventsOf(jobId: string): AuditEvent[] {
+    return this.events.filter((e) => e.jobId === jobId);
+  }
+
   /**
    * Appends one event (validated by the audit entry rules); times never decrease.
    * @throws AuditEntryError for an invalid event.

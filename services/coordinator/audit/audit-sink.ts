@@ -11,6 +11,8 @@ import { validateAuditEvent, type AuditEvent } from '../../wire/audit-entry.js';
 /** Where audit events go. */
 export interface AuditSink {
   append(event: AuditEvent): unknown;
+  /** The events recorded for a job so far (those still waiting to be published included), when the sink can tell. */
+  eventsOf?(jobId: string): readonly AuditEvent[];
 }
 
 /** An {@link AuditSink} that validates and keeps events in memory. */
@@ -18,5 +20,8 @@ export class MemoryAuditSink implements AuditSink {
   readonly events: AuditEvent[] = [];
   append(event: AuditEvent): void {
     this.events.push(validateAuditEvent(event));
+  }
+  eventsOf(jobId: string): AuditEvent[] {
+    return this.events.filter((e) => e.jobId === jobId);
   }
 }

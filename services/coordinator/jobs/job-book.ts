@@ -14,6 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { JetStreamClient } from 'nats';
 import { canonicalJson } from '../../../crypto-core/canonical-json.js';
 import type { JobKind, JobState, JobStatus, Principal } from '../../wire/api.js';
+import { KvRecords } from '../kv-records.js';
 import { ApiFailure } from '../errors.js';
 import { canTransition, isTerminal, progressOf } from './job-state.js';
 
@@ -31,7 +32,10 @@ export interface JobRecord {
   result?: unknown;
 }
 
-/** Writes one record durably. */
+/** A job's error as its status holds it. */
+export type JobError = NonNullable<JobStatus['error']>;
+
+/** Writes one record durably (writes of one job must land in call order, the last one winning). */
 type PersistJob = (record: JobRecord) => Promise<void>;
 
 /** Called after every change of a job's status. */
@@ -45,8 +49,11 @@ export class JobBook {
   readonly #now: () => Date;
   readonly #persist: PersistJob | undefined;
   readonly #onPersistError: (e: unknown) => void;
-  /** Per job, the last write in flight: writes of one job land in order. */
-  readonly #writes = new Map<string, Promise<void>>();
+  /** Writes in flight (the store keeps each job's writes in order, the latest winning). */
+  readonly #writes = new Set<Promise<void>>();
+  #store: KvRecords<JobRecord> | undefined;
+  /** Jobs that were in flight in the bucket and were failed while loading it. */
+  readonly failedAtLoad: JobRecord[] = [];
 
   /**
    * @param now - clock (tests move it).
@@ -61,47 +68,51 @@ export class JobBook {
 
   /**
    * A book backed by the JetStream key-value bucket `bucket` (created when absent, entries
-   * expire after `maxAgeMs`, default 30 days), loaded from it.
+   * expire after `maxAgeMs`, default 30 days), loaded from it. Writes are retried until they
+   * land (kv-records), so a write made while the broker is away is not lost.
+   *
+   * Jobs the bucket holds in flight are failed: with the failure `recordedFailure` knows for
+   * them (the audit trail recorded the job's end before the write landed), else with
+   * `coordinator-restarted`. They are listed in {@link failedAtLoad}, for the caller to audit
+   * once its listeners are attached.
    */
   static async withKv(
     js: JetStreamClient,
-    opts: { bucket?: string; replicas?: number; maxAgeMs?: number; now?: () => Date; onPersistError?: (e: unknown) => void } = {},
+    opts: {
+      bucket?: string;
+      replicas?: number;
+      maxAgeMs?: number;
+      now?: () => Date;
+      onPersistError?: (e: unknown) => void;
+      recordedFailure?: (jobId: string) => JobError | undefined;
+    } = {},
   ): Promise<JobBook> {
-    const kv = await js.views.kv(opts.bucket ?? 'mpc_jobs', { history: 1, replicas: opts.replicas ?? 1, ttl: opts.maxAgeMs ?? 30 * 24 * 3600_000 });
-    const enc = new TextEncoder();
-    const dec = new TextDecoder();
-    const book = new JobBook(
-      opts.now,
-      async (rec) => {
-        // The payload (sealed inputs) is not kept beyond the run.
-        await kv.put(rec.status.id, enc.encode(JSON.stringify({ ...rec, payload: null })));
-      },
-      opts.onPersistError,
-    );
-    // Read everything first: loading fails in-flight jobs, which writes to the bucket, and a
-    // write while the key listing runs would disturb the listing.
-    const keys: string[] = [];
-    for await (const key of await kv.keys()) keys.push(key);
-    const records: JobRecord[] = [];
-    for (const key of keys) {
-      const v = await kv.get(key);
-      if (v && v.value.length > 0) records.push(JSON.parse(dec.decode(v.value)) as JobRecord);
-    }
-    for (const rec of records) book.#load(rec);
+    const { store, records } = await KvRecords.open<JobRecord>(js, { bucket: opts.bucket ?? 'mpc_jobs', replicas: opts.replicas ?? 1, ttlMs: opts.maxAgeMs ?? 30 * 24 * 3600_000, onError: (_k, e) => opts.onPersistError?.(e) });
+    // The payload (sealed inputs) is not kept beyond the run.
+    const book = new JobBook(opts.now, (rec) => store.write(rec.status.id, { ...rec, payload: null }), opts.onPersistError);
+    book.#store = store;
+    for (const rec of records.values()) book.#load(rec, opts.recordedFailure);
     return book;
   }
 
-  #load(rec: JobRecord): void {
+  #load(rec: JobRecord, recordedFailure?: (jobId: string) => JobError | undefined): void {
     this.#jobs.set(rec.status.id, rec);
     if (rec.idempotencyKey !== undefined) this.#byIdempotency.set(`${rec.tenant}\u0000${rec.idempotencyKey}`, rec.status.id);
     if (!isTerminal(rec.status.state)) {
-      this.transition(rec.status.id, 'failed', { error: { code: 'coordinator-restarted', message: `the coordinator restarted while job ${rec.status.id} was ${rec.status.state}` } });
+      const error = recordedFailure?.(rec.status.id) ?? { code: 'coordinator-restarted', message: `the coordinator restarted while job ${rec.status.id} was ${rec.status.state}` };
+      this.transition(rec.status.id, 'failed', { error });
+      this.failedAtLoad.push(rec);
     }
+  }
+
+  /** Stops retrying writes that have not landed (call after {@link settled} had its chance). */
+  close(): void {
+    this.#store?.close();
   }
 
   /** Resolves when every write-through started so far has landed (or failed). */
   async settled(): Promise<void> {
-    await Promise.all([...this.#writes.values()]);
+    while (this.#writes.size > 0) await Promise.all([...this.#writes]);
   }
 
   /** Registers a listener for status changes. */
@@ -179,15 +190,11 @@ export class JobBook {
 
   #emit(rec: JobRecord, previous: JobState | undefined): void {
     if (this.#persist) {
-      const id = rec.status.id;
       const snapshot: JobRecord = { ...rec, status: { ...rec.status } };
-      const next = (this.#writes.get(id) ?? Promise.resolve())
-        .then(() => this.#persist!(snapshot))
+      const write: Promise<void> = this.#persist(snapshot)
         .catch(this.#onPersistError)
-        .finally(() => {
-          if (this.#writes.get(id) === next) this.#writes.delete(id);
-        });
-      this.#writes.set(id, next);
+        .finally(() => this.#writes.delete(write));
+      this.#writes.add(write);
     }
     for (const l of this.#listeners) {
       try {

@@ -7,13 +7,14 @@
  *
  * The registry answers from memory (synchronously); with a JetStream key-value bucket behind it
  * ({@link ModelRegistry.withKv}) it loads the bucket on start and writes every new model
- * through, so the list of published models survives a coordinator restart (the parties keep
+ * through (retried until it lands), so the list of published models survives a coordinator restart (the parties keep
  * the shares either way) and is replicated with the cluster.
  */
 import { randomBytes } from 'node:crypto';
 import type { JetStreamClient } from 'nats';
 import type { ModelRecord } from '../../wire/api.js';
 import { ApiFailure } from '../errors.js';
+import { KvRecords } from '../kv-records.js';
 
 /** What the coordinator keeps per model. */
 interface Entry {
@@ -25,8 +26,6 @@ interface Entry {
 /** Writes one entry to durable storage. */
 type Persist = (entry: Entry) => Promise<void>;
 
-const enc = new TextEncoder();
-const dec = new TextDecoder();
 /** A KV key token: ids, names and versions already match it (checked at the API). */
 const KEY_TOKEN = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
 
@@ -46,21 +45,14 @@ export class ModelRegistry {
     this.#onPersistError = onPersistError;
   }
 
-  /** A registry backed by the JetStream key-value bucket `bucket` (created when absent), loaded from it. */
+  /** A registry backed by the JetStream key-value bucket `bucket` (created when absent), loaded from it; writes are retried until they land. */
   static async withKv(js: JetStreamClient, opts: { bucket?: string; replicas?: number; onPersistError?: (e: unknown) => void } = {}): Promise<ModelRegistry> {
-    const kv = await js.views.kv(opts.bucket ?? 'mpc_models', { history: 1, replicas: opts.replicas ?? 1 });
+    const { store, records } = await KvRecords.open<Entry>(js, { bucket: opts.bucket ?? 'mpc_models', replicas: opts.replicas ?? 1, onError: (_k, e) => opts.onPersistError?.(e) });
     const reg = new ModelRegistry(async (e) => {
       if (!KEY_TOKEN.test(e.record.id)) throw new Error(`model id ${JSON.stringify(e.record.id)} is not a valid key`);
-      await kv.put(e.record.id, enc.encode(JSON.stringify(e)));
+      await store.write(e.record.id, e);
     }, opts.onPersistError);
-    const keys: string[] = [];
-    for await (const key of await kv.keys()) keys.push(key);
-    const loaded: Entry[] = [];
-    for (const key of keys) {
-      const v = await kv.get(key);
-      if (v && v.value.length > 0) loaded.push(JSON.parse(dec.decode(v.value)) as Entry);
-    }
-    for (const e of loaded.sort((a, b) => a.record.createdAt.localeCompare(b.record.createdAt))) reg.#remember(e);
+    for (const e of [...records.values()].sort((x, y) => x.record.createdAt.localeCompare(y.record.createdAt))) reg.#remember(e);
     return reg;
   }
 
