@@ -1,8 +1,9 @@
 /**
- * The SDK's wait across a broker and a coordinator restart (needs `npm run build`): a full
+ * The SDK's wait across a gateway, a broker and a coordinator restart (needs `npm run build`): a full
  * local cluster of processes (nats-server with JetStream, coordinator, three parties, the
- * gateway) and the SDK over HTTP. A job is caught running, then the broker is killed (-9) and
- * restarted, or the coordinator is killed (-9) and restarted. The job's end event is never
+ * gateway) and the SDK over HTTP. A job is caught running, then the gateway, the broker or the
+ * coordinator is killed (-9) and restarted. Across a gateway restart the job runs on: the wait
+ * reconnects and returns it verified, with the right product. The job's end event is never
  * published (the broker was gone; the restarted coordinator fails the job while loading its
  * book), so only the stored state can tell the client: the wait must end with the typed
  * failure soon after the service is back, far inside its own timeout. The times are printed
@@ -117,6 +118,29 @@ function expectTypedEnd(out: { job?: JobStatus; err?: unknown }, code: string): 
 }
 
 describe('the SDK wait across restarts (real processes)', () => {
+  it('a job in flight when the gateway is killed and restarted: the wait reconnects and returns the verified job, whose result is right', async () => {
+    const slow = prepareSeededComputeRequest('mul', [50_000], partyKeys(), { repeat: 400 });
+    const { job } = await callCoordinator(nc, 'jobs.submit', { principal, kind: 'mpc-compute', payload: slow.payload });
+    const t0 = Date.now();
+    const waiting = timedWait(job.id);
+    await new Promise((r) => setTimeout(r, 300));
+    await cluster.kill('gateway', 'SIGKILL');
+    const tDown = Date.now();
+    await new Promise((r) => setTimeout(r, 1000));
+    await cluster.restart('gateway');
+    const tStart = Date.now();
+    const out = await waiting;
+    const { job: stored } = await callCoordinator(nc, 'jobs.get', { principal, jobId: job.id });
+    process.stdout.write(
+      `[job-wait-faults] gateway: down ${tStart - tDown} ms; wait ended ${out.at - tStart} ms after the restart began, ${Date.parse(stored.updatedAt) <= out.at ? `${out.at - Date.parse(stored.updatedAt)} ms after the job ended` : 'before the job ended?'} (${out.at - t0} ms after the wait began)\n`,
+    );
+    expect(out.err).toBeUndefined();
+    expect(out.job?.state).toBe('verified');
+    expect(out.at - t0).toBeLessThan(CLIENT_TIMEOUT_MS / 3);
+    const { result } = await callCoordinator(nc, 'jobs.result', { principal, jobId: job.id });
+    expect(Array.from(openComputeResult(slow, result as unknown as ComputeJobResult))).toEqual(Array.from(tsRing.mul(slow.x, slow.y)));
+  }, 120_000);
+
   it('a job in flight when the broker is killed and restarted ends as broker-disconnected soon after the broker is back', async () => {
     const jobId = await runningJob();
     const t0 = Date.now();
