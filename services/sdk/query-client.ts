@@ -16,6 +16,8 @@ import { makeShare, openChecked, type ShareTriple } from '../../protocols/rss/re
 import { decodeSharePair } from '../wire/sealed-share-pair.js';
 import { fromLargeBase64 } from '../wire/large-base64.js';
 import { analyticsOutputAad, type AnalyticsQueryResult } from '../wire/analytics-jobs.js';
+import { queryConstantErrors } from '../wire/query-constants.js';
+import { InvalidArgumentError } from '../../crypto-core/errors.js';
 
 /** A query with the analyst's ephemeral key; keep it until the result arrives. */
 export interface QueryRequest {
@@ -25,8 +27,14 @@ export interface QueryRequest {
   readonly clientKey: AgreementKeyPair;
 }
 
-/** A fresh ephemeral key for `query`. */
+/**
+ * A fresh ephemeral key for `query`.
+ * @throws InvalidArgumentError when a filter value or histogram edge is outside the fixed-point
+ *   range of query constants (services/wire/query-constants), naming it and the bound.
+ */
 export function prepareQueryRequest(query: Query): QueryRequest {
+  const outside = queryConstantErrors(query);
+  if (outside.length > 0) throw new InvalidArgumentError(outside.map((e) => `query${e.path}: ${e.message}`).join('; '));
   const clientKey = generateAgreementKeyPair();
   return { query, clientPublicKey: toHex(clientKey.publicKey), clientKey };
 }

@@ -11,7 +11,8 @@
  * - a box of the wrong length, bad base64: 400 `invalid-ciphertext` with the path;
  * - a body sent as text/plain: 415 `unsupported-media-type` (was 400);
  * - an analytics filter value or histogram edge outside the fixed-point range (1e300): 400
- *   `validation` naming the field and the bound 2^38 (was accepted).
+ *   `validation` naming the field and the bound 2^38 (was accepted); the SDK refuses it before
+ *   sending.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -157,5 +158,12 @@ describe('precise errors for bad client material (real gateway and cluster)', ()
     const atBound = (await (await post('/v1/queries', query(2 ** 38, [0, 50, 100]))).json()) as Problem;
     expect(atBound.detail).toMatch(/unknown data set|cohort/);
     expect(atBound.detail).not.toMatch(/fixed-point range/);
+  });
+
+  it('the SDK refuses the same query before sending it, naming the field and the bound', async () => {
+    const c = client();
+    await expect(c.query({ datasets: ['cohort'], filter: { column: 'age', op: '<', value: 1e300 }, aggregates: [{ op: 'count' }] })).rejects.toThrow(
+      /query\/filter\/value: 1e\+300 is outside the fixed-point range of query constants, \|v\| <= 274877906944 \(2\^38\)/,
+    );
   });
 });

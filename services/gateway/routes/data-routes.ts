@@ -14,7 +14,7 @@ import { checkManifestDigests, checkSealedSharePairs } from '../payload-checks.j
 import { datasetParams, deleteDatasetResponse, listDatasetsResponse, queryBody, queryResponse, uploadDatasetBody, uploadDatasetResponse } from '../schemas.js';
 import { problemResponses } from './problem-responses.js';
 import { withSealedInputFaults } from '../sealed-input-fault.js';
-import { checkQueryConstants } from '../query-range.js';
+import { queryConstantErrors } from '../../wire/query-constants.js';
 import { idempotencyHeaderSchema, idempotencyKey } from './idempotency-key.js';
 import type { CoordinatorMethods } from '../../wire/api.js';
 import { checkSchema, encodedWidth } from '../../../protocols/analytics/dataset-schema.js';
@@ -106,7 +106,9 @@ export function registerDataRoutes(app: FastifyInstance, ctx: RouteContext): voi
     },
     async (request, reply) => {
       const key = idempotencyKey(request);
-      checkQueryConstants(request.body.query);
+      // Filter values and bin edges outside the fixed-point range (wire/query-constants).
+      const outside = queryConstantErrors(request.body.query).map((e) => ({ path: `body/query${e.path}`, message: e.message }));
+      if (outside.length > 0) throw new ProblemError('validation', outside.map((e) => `${e.path}: ${e.message}`).join('; '), { errors: outside });
       const principal = request.principal;
       if (!principal) throw new ProblemError('unauthenticated', 'no authenticated identity on this request');
       const res = await ctx.coordinator.call(
