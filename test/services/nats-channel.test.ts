@@ -7,6 +7,7 @@ import { connect, type NatsConnection } from 'nats';
 import { useNatsServer } from '../helpers/nats-server.js';
 import { generateIdentity, type ServiceIdentity } from '../../crypto-core/keys/identity.js';
 import { NatsChannel, type RejectedFrame } from '../../services/transport/nats-channel.js';
+import { openChannelTrio } from './channel-trio.js';
 import { sealFrame } from '../../services/transport/sealed-frame.js';
 import { RESERVED_STEP } from '../../services/transport/step-ids.js';
 import { deriveDirectionKey, derivePairwiseSeed } from '../../services/transport/channel-keys.js';
@@ -29,19 +30,8 @@ afterAll(async () => {
   await Promise.all(conns.map((c) => c.close()));
 });
 
-async function openAll(jobId: string, extra: { deadline?: number; onReject?: (r: RejectedFrame) => void } = {}): Promise<NatsChannel[]> {
-  return await Promise.all(
-    ([0, 1, 2] as const).map((self) =>
-      NatsChannel.open({
-        nc: conns[self]!,
-        jobId,
-        self,
-        agreementSecretKey: ids[self]!.agreement.secretKey,
-        peerAgreementKeys: Object.fromEntries(([0, 1, 2] as const).filter((p) => p !== self).map((p) => [p, ids[p]!.agreement.publicKey])),
-        ...extra,
-      }),
-    ),
-  );
+function openAll(jobId: string, extra: { deadline?: number; onReject?: (r: RejectedFrame) => void } = {}): Promise<NatsChannel[]> {
+  return openChannelTrio(conns, ids, jobId, extra);
 }
 
 describe('NatsChannel', () => {

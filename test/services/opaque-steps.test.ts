@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from 'nats';
 import { useNatsServer } from '../helpers/nats-server.js';
 import { generateIdentity, type ServiceIdentity } from '../../crypto-core/keys/identity.js';
-import { NatsChannel, type RejectedFrame } from '../../services/transport/nats-channel.js';
+import type { NatsChannel } from '../../services/transport/nats-channel.js';
+import { openChannelTrio } from './channel-trio.js';
 import { HELLO_SEQ } from '../../services/transport/channel-hello.js';
 import { openFrame, parseHeader, sealFrame } from '../../services/transport/sealed-frame.js';
 import { StepIds } from '../../services/transport/step-ids.js';
@@ -34,19 +35,8 @@ afterAll(async () => {
   await Promise.all([...conns, observer].map((c) => c.close()));
 });
 
-async function openAll(jobId: string, onReject?: (r: RejectedFrame) => void): Promise<NatsChannel[]> {
-  return await Promise.all(
-    ([0, 1, 2] as const).map((self) =>
-      NatsChannel.open({
-        nc: conns[self]!,
-        jobId,
-        self,
-        agreementSecretKey: ids[self]!.agreement.secretKey,
-        peerAgreementKeys: Object.fromEntries(([0, 1, 2] as const).filter((p) => p !== self).map((p) => [p, ids[p]!.agreement.publicKey])),
-        ...(onReject ? { onReject } : {}),
-      }),
-    ),
-  );
+function openAll(jobId: string): Promise<NatsChannel[]> {
+  return openChannelTrio(conns, ids, jobId);
 }
 
 const LABELS = ['model#0/relu#1/ltz#0/bit#3', 'model#0/conv2d#0/trunc', 'query#0/filter#2/eq#1', 'model#0/maxpool#4/argmax'];
