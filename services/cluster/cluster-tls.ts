@@ -21,7 +21,6 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { MpcError } from '../../crypto-core/errors.js';
 import { writeKeyFileText, SECRET_FILE_MODE } from '../../crypto-core/keys/key-file-io.js';
-import type { NatsTlsFiles } from '../transport/nats-connection.js';
 
 /** openssl is missing or failed. */
 export class ClusterTlsError extends MpcError {
@@ -30,14 +29,21 @@ export class ClusterTlsError extends MpcError {
   }
 }
 
+/** A certificate, its key, and the CA that issued it (PEM files). */
+export interface TlsLeafFiles {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
 /** The TLS files of a cluster. */
 export interface ClusterTls {
   /** The CA certificate (PEM) every party of the cluster trusts. */
   caFile: string;
   /** nats-server's certificate and key, with the CA. */
-  server: NatsTlsFiles;
+  server: TlsLeafFiles;
   /** Client certificate, key and CA of NATS user `name` (one of those passed to {@link ensureClusterTls}). */
-  client(name: string): NatsTlsFiles;
+  client(name: string): TlsLeafFiles;
 }
 
 const DAY_MS = 86_400_000;
@@ -109,7 +115,7 @@ export function ensureClusterTls(dir: string, clients: readonly string[]): Clust
       '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', caFile]);
     ca = new X509Certificate(readFileSync(caFile));
   }
-  const leaf = (name: string): NatsTlsFiles => {
+  const leaf = (name: string): TlsLeafFiles => {
     if (!NAME_RE.test(name)) throw new ClusterTlsError(`certificate name: expected 1..64 characters of [A-Za-z0-9_-], got ${JSON.stringify(name)}`);
     const certFile = join(tls, `${name}.pem`);
     const keyFile = join(tls, `${name}.key`);

@@ -112,7 +112,7 @@ describe('NATS over TLS with nkeys', () => {
     expect(await plaintextSession(server.port)).not.toContain('PONG');
     expect(await refused({ servers: server.url, authenticator: auth.authenticator, tls: { caFile: tls.caFile } })).toMatch(/bad certificate|certificate required|ECONNRESET/);
     const m = other.client('mallory');
-    expect(await refused({ servers: server.url, authenticator: auth.authenticator, tls: { caFile: tls.caFile, certFile: m.certFile!, keyFile: m.keyFile! } })).toMatch(/bad certificate|unknown ca|ECONNRESET/);
+    expect(await refused({ servers: server.url, authenticator: auth.authenticator, tls: { caFile: tls.caFile, certFile: m.certFile, keyFile: m.keyFile } })).toMatch(/bad certificate|unknown ca|ECONNRESET/);
   });
 
   it('a client that trusts only the cluster CA refuses a server certified by another CA (a substituted broker)', async () => {
@@ -125,7 +125,7 @@ describe('NATS over TLS with nkeys', () => {
   });
 
   it('refuses an unknown seed and a public key used as a password, with a valid certificate', async () => {
-    const tlsOpts = { caFile: tls.caFile, certFile: tls.client('bob').certFile!, keyFile: tls.client('bob').keyFile! };
+    const tlsOpts = { caFile: tls.caFile, certFile: tls.client('bob').certFile, keyFile: tls.client('bob').keyFile };
     const unknown = connectionOptions({ servers: server.url, pass: seed() }, 'bob', {});
     expect(await refused({ servers: server.url, authenticator: unknown.authenticator, tls: tlsOpts })).toMatch(/authorization/i);
     // Whoever reads the server config learns only alicePublic: not enough to log in as alice.
@@ -134,10 +134,10 @@ describe('NATS over TLS with nkeys', () => {
 
   it('reuses the CA and certificates on the next start, and reads TLS files from the environment', () => {
     const ca = readFileSync(tls.caFile, 'utf8');
-    const cert = readFileSync(tls.client('alice').certFile!, 'utf8');
+    const cert = readFileSync(tls.client('alice').certFile, 'utf8');
     const again = ensureClusterTls(dir, ['alice', 'carol']);
     expect(readFileSync(again.caFile, 'utf8')).toBe(ca);
-    expect(readFileSync(again.client('alice').certFile!, 'utf8')).toBe(cert);
+    expect(readFileSync(again.client('alice').certFile, 'utf8')).toBe(cert);
     expect(() => again.client('mallory')).toThrow(/no client certificate/);
     expect(tlsFromEnv({})).toBeUndefined();
     expect(tlsFromEnv({ MPC_NATS_TLS_CA: 'ca.pem', MPC_NATS_TLS_CERT: 'c.pem', MPC_NATS_TLS_KEY: 'c.key' })).toEqual({ caFile: 'ca.pem', certFile: 'c.pem', keyFile: 'c.key' });
