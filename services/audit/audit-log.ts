@@ -213,9 +213,16 @@ export class AuditLog {
     }
     return new Promise<AppendResult>((resolve, reject) => {
       this.#pending.push({ event: clean, resolve, reject });
-      this.#flushing ??= this.#flushLoop().finally(() => {
-        this.#flushing = null;
-      });
+      this.#startFlushing();
+    });
+  }
+
+  #startFlushing(): void {
+    this.#flushing ??= this.#flushLoop().finally(() => {
+      this.#flushing = null;
+      // An append made after the loop's last check but before this ran (its caller reacted to an
+      // earlier append resolving) would otherwise wait for the next append.
+      if (this.#pending.length > 0) this.#startFlushing();
     });
   }
 
