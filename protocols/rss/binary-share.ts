@@ -16,6 +16,7 @@ import { nextParty, prevParty } from '../channel/channel.js';
 import type { ProtocolContext } from './context.js';
 import { InconsistentShareError, ShapeError } from './errors.js';
 import { recvVector, sendVector } from './exchange.js';
+import { requireSemiHonest } from './malicious/guard.js';
 
 /** One party's half of a boolean (XOR) replicated sharing of 64-bit words. */
 export interface BinaryShare {
@@ -112,6 +113,7 @@ export function shiftRightB(ctx: ProtocolContext, x: BinaryShare, k: number): Bi
 
 /** [x & y] on shared words. 1 round, 8 bytes per word per party. */
 export async function andB(ctx: ProtocolContext, x: BinaryShare, y: BinaryShare): Promise<BinaryShare> {
+  requireSemiHonest(ctx, 'andB');
   const n = checkPair(x, y);
   const tag = ctx.nextTag('and');
   const ring = ctx.ring;
@@ -151,6 +153,7 @@ export function splitB(x: BinaryShare, count: number): BinaryShare[] {
  * @throws InconsistentShareError when the two copies differ.
  */
 export async function openBinary(ctx: ProtocolContext, x: BinaryShare, opts: { checked?: boolean } = {}): Promise<BigUint64Array> {
+  requireSemiHonest(ctx, 'openBinary');
   const n = checkBinaryShare('x', x);
   const checked = opts.checked ?? true;
   const tag = ctx.nextTag('open-binary');

@@ -11,6 +11,15 @@ import { DEFAULT_FRACTION_BITS, getRing } from '../../crypto-core/ring/index.js'
 import type { Ring64 } from '../../crypto-core/ring/index.js';
 import type { Channel, PartyIndex } from '../channel/channel.js';
 import type { CorrelatedRandomness } from './correlated-randomness.js';
+import { createMaliciousState, type MaliciousState } from './malicious/state.js';
+
+/**
+ * `semi-honest` (the default): messages are trusted, only opens compare the two copies of a
+ * component. `malicious`: security with abort (docs/protocols-malicious.md): every product is
+ * recorded and verified in batch, opens are digest-checked, and `verifyJob` must pass before any
+ * output share leaves the party.
+ */
+export type SecurityMode = 'semi-honest' | 'malicious';
 
 /**
  * How `truncate`, `mulFixed` and `matmulFixed` truncate: `probabilistic` is the two-halves share
@@ -39,6 +48,10 @@ export interface ProtocolContext {
   readonly fractionBits: number;
   /** See {@link TruncationMode}; absent means `probabilistic`. */
   readonly truncation?: TruncationMode;
+  /** See {@link SecurityMode}; the same for every scope of a job. */
+  readonly security: SecurityMode;
+  /** The job's claim log, transcript and evidence (malicious mode only; shared by all scopes). */
+  readonly malicious?: MaliciousState;
   /** A fresh tag `step#k` for the next protocol call (k counts calls on this context). */
   nextTag(step: string): string;
   /**
@@ -60,6 +73,8 @@ export interface ProtocolContextOptions {
   readonly ring?: Ring64;
   /** Defaults to `DEFAULT_FRACTION_BITS` (16). */
   readonly fractionBits?: number;
+  /** Defaults to `semi-honest`. */
+  readonly security?: SecurityMode;
 }
 
 /**
@@ -77,7 +92,14 @@ export function createProtocolContext(opts: ProtocolContextOptions): ProtocolCon
   const f = opts.fractionBits ?? DEFAULT_FRACTION_BITS;
   if (!Number.isInteger(f) || f < 0 || f > 62) throw new InvalidArgumentError(`fractionBits: expected integer in 0..62, got ${String(f)}`);
   const ring = opts.ring ?? getRing();
-  return scoped({ channel, self: channel.self, ring, randomness, fractionBits: f }, '');
+  const security = opts.security ?? 'semi-honest';
+  if (security !== 'semi-honest' && security !== 'malicious') {
+    throw new InvalidArgumentError(`security: expected 'semi-honest' or 'malicious', got ${JSON.stringify(security)}`);
+  }
+  if (security === 'semi-honest') return scoped({ channel, self: channel.self, ring, randomness, fractionBits: f, security }, '');
+  // Malicious mode records every message it sends and receives (digests) for the evidence.
+  const malicious = createMaliciousState(channel);
+  return scoped({ channel: malicious.transcript, self: channel.self, ring, randomness, fractionBits: f, security, malicious }, '');
 }
 
 type ContextBase = Omit<ProtocolContext, 'nextTag' | 'scope'>;

@@ -27,6 +27,7 @@ import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { nextParty, prevParty, type PartyIndex } from '../channel/channel.js';
 import type { ProtocolContext } from './context.js';
 import { recvVector, sendVector } from './exchange.js';
+import { requireSemiHonest } from './malicious/guard.js';
 import { checkShare, makeShare, type ReplicatedShare } from './replicated-share.js';
 import { andB, checkBinaryShare, concatB, makeBinaryShare, shiftLeftB, splitB, xorB, type BinaryShare } from './binary-share.js';
 
@@ -35,6 +36,7 @@ import { andB, checkBinaryShare, concatB, makeBinaryShare, shiftLeftB, splitB, x
  * with party o+1, c_{o-1} = 0, c_o = v ^ c_{o+1} is sent to party o-1. 1 round, 8n bytes.
  */
 export async function inputBinary(ctx: ProtocolContext, owner: PartyIndex, values: BigUint64Array | undefined, n: number): Promise<BinaryShare> {
+  requireSemiHonest(ctx, 'inputBinary');
   if (owner !== 0 && owner !== 1 && owner !== 2) throw new InvalidArgumentError(`owner: expected party index 0, 1 or 2, got ${String(owner)}`);
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`n: expected non-negative integer, got ${String(n)}`);
   const tag = ctx.nextTag('input-binary');
@@ -103,6 +105,7 @@ export async function a2b(parent: ProtocolContext, x: ReplicatedShare): Promise<
  * module doc for the two three-party OTs.
  */
 export async function bitInjection(ctx: ProtocolContext, bit: BinaryShare): Promise<ReplicatedShare> {
+  requireSemiHonest(ctx, 'bitInjection');
   const n = checkBinaryShare('bit', bit);
   const tag = ctx.nextTag('bit-injection');
   const rnd = ctx.randomness;

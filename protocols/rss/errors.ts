@@ -40,3 +40,32 @@ export class ShapeError extends MpcError {
     super('shape-mismatch', message, options);
   }
 }
+
+/** Which check of the malicious mode failed (docs/protocols-malicious.md). */
+export type VerificationCheck = 'open' | 'zero-test' | 'verdict';
+
+/**
+ * A check of the malicious mode failed: some party deviated from the protocol. Thrown before any
+ * value that depends on the deviation is used or released. `step` is the tag prefix of the
+ * failing step (all parties can produce their evidence for it, `stepEvidence`); `suspects` are
+ * the parties this party's own view implicates (a receiver that is honest knows the cheater is
+ * one of them; `services/wire/verification-evidence` narrows it down from all three statements).
+ */
+export class VerificationFailedError extends MpcError {
+  readonly step: string;
+  readonly check: VerificationCheck;
+  readonly suspects: readonly PartyIndex[];
+  constructor(message: string, details: { step: string; check: VerificationCheck; suspects: readonly PartyIndex[] }, options?: { cause?: unknown }) {
+    super('verification-failed', message, options);
+    this.step = details.step;
+    this.check = details.check;
+    this.suspects = Object.freeze([...details.suspects].sort((u, v) => u - v));
+  }
+}
+
+/** A protocol that has no malicious-secure version yet was called on a malicious context. */
+export class UnsupportedInMaliciousModeError extends MpcError {
+  constructor(protocol: string) {
+    super('unsupported-in-malicious-mode', `${protocol} has no malicious-secure version yet (docs/protocols-malicious.md, "What remains"); run it on a semi-honest context`);
+  }
+}

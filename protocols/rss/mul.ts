@@ -19,12 +19,24 @@ import { ShapeError } from './errors.js';
 import { recvVector, sendVector } from './exchange.js';
 import { groupSums } from './local-ops.js';
 import { checkSameLength, checkShare, makeShare, type ReplicatedShare } from './replicated-share.js';
+import { requireSemiHonest } from './malicious/guard.js';
+import { registerClaim } from './malicious/state.js';
 
 /**
  * Step 2 of every product: turns the 3-out-of-3 additive z_i into a replicated share by sending
  * z_i to party i-1. Exported for protocols that build their own local terms (e.g. fused layers).
  */
 export async function reshare(ctx: ProtocolContext, tag: string, z: BigUint64Array, shape?: readonly number[]): Promise<ReplicatedShare> {
+  // Local terms built by the caller are not a claim the malicious check could verify.
+  requireSemiHonest(ctx, 'reshare of caller-built local terms');
+  return reshareTerms(ctx, tag, z, shape);
+}
+
+/**
+ * The reshare itself. In malicious mode the caller registers the claim (operands and this
+ * output) with the verifier before its first await.
+ */
+async function reshareTerms(ctx: ProtocolContext, tag: string, z: BigUint64Array, shape?: readonly number[]): Promise<ReplicatedShare> {
   const [, zNext] = await Promise.all([
     sendVector(ctx, prevParty(ctx.self), tag, z),
     recvVector(ctx, nextParty(ctx.self), tag, z.length),
@@ -37,8 +49,9 @@ export async function mul(ctx: ProtocolContext, x: ReplicatedShare, y: Replicate
   const n = checkSameLength('x', x, 'y', y);
   const tag = ctx.nextTag('mul');
   const alpha = ctx.randomness.zeroShare(tag, n);
-  const z = ctx.ring.fusedMul(x.a, x.b, y.a, y.b, alpha);
-  return reshare(ctx, tag, z, x.shape);
+  const z = reshareTerms(ctx, tag, ctx.ring.fusedMul(x.a, x.b, y.a, y.b, alpha), x.shape);
+  registerClaim(ctx.malicious, z, (zz) => ({ kind: 'hadamard', x, y, z: zz, group: 1 }));
+  return z;
 }
 
 function checkDims(m: number, k: number, n: number): void {
@@ -54,8 +67,9 @@ export async function matmul(ctx: ProtocolContext, x: ReplicatedShare, y: Replic
   if (checkShare('y', y) !== k * n) throw new ShapeError(`y: expected ${k}x${n} = ${k * n} elements, got ${y.a.length}`);
   const tag = ctx.nextTag('matmul');
   const alpha = ctx.randomness.zeroShare(tag, m * n);
-  const z = ctx.ring.fusedMatmul(x.a, x.b, y.a, y.b, alpha, m, k, n);
-  return reshare(ctx, tag, z, [m, n]);
+  const z = reshareTerms(ctx, tag, ctx.ring.fusedMatmul(x.a, x.b, y.a, y.b, alpha, m, k, n), [m, n]);
+  registerClaim(ctx.malicious, z, (zz) => ({ kind: 'matmul', x, y, z: zz, m, k, n }));
+  return z;
 }
 
 /**
@@ -75,5 +89,7 @@ export async function dot(ctx: ProtocolContext, x: ReplicatedShare, y: Replicate
   const terms = ctx.ring.fusedMul(x.a, x.b, y.a, y.b, zeros, zeros);
   const z = ctx.randomness.zeroShare(tag, rows);
   ctx.ring.add(z, groupSums(ctx.ring, terms, length), z);
-  return reshare(ctx, tag, z, [rows]);
+  const out = reshareTerms(ctx, tag, z, [rows]);
+  registerClaim(ctx.malicious, out, (zz) => ({ kind: 'hadamard', x, y, z: zz, group: length }));
+  return out;
 }

@@ -16,10 +16,15 @@ import type { ProtocolContext } from './context.js';
 import { InconsistentShareError } from './errors.js';
 import { recvVector, sendVector } from './exchange.js';
 import { checkShare, type ReplicatedShare } from './replicated-share.js';
+import { openMissingComponent, revealMissingComponent } from './malicious/digest-open.js';
+import { verifyPending } from './malicious/verify-products.js';
 
 /** Options of {@link open} and {@link revealTo}. */
 export interface OpenOptions {
-  /** Receive the missing component from both holders and compare (default true). */
+  /**
+   * Receive the missing component from both holders and compare (default true). Malicious
+   * contexts always check (by digest, after verifying every pending product) and ignore this.
+   */
   readonly checked?: boolean;
 }
 
@@ -47,6 +52,12 @@ function sumOf(ctx: ProtocolContext, x: ReplicatedShare, missing: BigUint64Array
  */
 export async function open(ctx: ProtocolContext, x: ReplicatedShare, opts: OpenOptions = {}): Promise<BigUint64Array> {
   const n = checkShare('x', x);
+  if (ctx.security === 'malicious') {
+    const tag = ctx.nextTag('open');
+    // No opened value may depend on an unverified product.
+    const verified = verifyPending(ctx);
+    return verified.then(async () => sumOf(ctx, x, await openMissingComponent(ctx, tag, x.a, x.b)));
+  }
   const checked = opts.checked ?? true;
   const tag = ctx.nextTag(checked ? 'open' : 'open-unchecked');
   const next = nextParty(ctx.self);
@@ -69,6 +80,14 @@ export async function open(ctx: ProtocolContext, x: ReplicatedShare, opts: OpenO
 export async function revealTo(ctx: ProtocolContext, x: ReplicatedShare, target: PartyIndex, opts: OpenOptions = {}): Promise<BigUint64Array | undefined> {
   const n = checkShare('x', x);
   if (target !== 0 && target !== 1 && target !== 2) throw new InvalidArgumentError(`target: expected party index 0, 1 or 2, got ${String(target)}`);
+  if (ctx.security === 'malicious') {
+    const tag = ctx.nextTag('reveal');
+    const verified = verifyPending(ctx);
+    return verified.then(async () => {
+      const missing = await revealMissingComponent(ctx, tag, x.a, x.b, target);
+      return missing === undefined ? undefined : sumOf(ctx, x, missing);
+    });
+  }
   const checked = opts.checked ?? true;
   const tag = ctx.nextTag(checked ? 'reveal' : 'reveal-unchecked');
   if (ctx.self === prevParty(target)) {

@@ -30,6 +30,9 @@ import { recvVector, sendVector } from './exchange.js';
 import { makeShare, checkSameLength, checkShare, type ReplicatedShare } from './replicated-share.js';
 import { ShapeError } from './errors.js';
 import { truncateAdditiveWrap, truncateWrap, WRAP_TRUNCATION_BITS } from './truncate-wrap.js';
+import { truncateMalicious } from './malicious/truncate-malicious.js';
+import { UnsupportedInMaliciousModeError } from './errors.js';
+import { mul, matmul } from './mul.js';
 
 /** Whether this context asks for the wrap-corrected truncation (rss/truncate-wrap) at `bits`. */
 const wrapCorrected = (ctx: ProtocolContext, bits: number): boolean => ctx.truncation === 'wrap-corrected' && bits >= 1 && bits <= WRAP_TRUNCATION_BITS;
@@ -38,6 +41,10 @@ const wrapCorrected = (ctx: ProtocolContext, bits: number): boolean => ctx.trunc
 export async function truncate(ctx: ProtocolContext, x: ReplicatedShare, bits: number = ctx.fractionBits): Promise<ReplicatedShare> {
   const n = checkShare('x', x);
   if (!Number.isInteger(bits) || bits < 0 || bits > 63) throw new InvalidArgumentError(`bits: expected integer in 0..63, got ${String(bits)}`);
+  if (ctx.security === 'malicious') {
+    if (wrapCorrected(ctx, bits)) throw new UnsupportedInMaliciousModeError('wrap-corrected truncation');
+    return truncateMalicious(ctx, x, bits);
+  }
   if (wrapCorrected(ctx, bits)) return truncateWrap(ctx, x, bits);
   const tag = ctx.nextTag('trunc');
   const ring = ctx.ring;
@@ -104,6 +111,8 @@ async function truncateAdditive(ctx: ProtocolContext, z: BigUint64Array, bits: n
 export async function mulFixed(parent: ProtocolContext, x: ReplicatedShare, y: ReplicatedShare): Promise<ReplicatedShare> {
   const ctx = parent.scope('mulFixed');
   const n = checkSameLength('x', x, 'y', y);
+  // Malicious mode: a verified product, then the verified truncation (docs/protocols-malicious.md).
+  if (ctx.security === 'malicious') return truncate(ctx, await mul(ctx, x, y));
   const tag = ctx.nextTag('mul');
   const z = ctx.ring.fusedMul(x.a, x.b, y.a, y.b, ctx.randomness.zeroShare(tag, n));
   return truncateAdditive(ctx, z, ctx.fractionBits, x.shape);
@@ -117,6 +126,7 @@ export async function matmulFixed(parent: ProtocolContext, x: ReplicatedShare, y
   }
   if (checkShare('x', x) !== m * k) throw new ShapeError(`x: expected ${m}x${k} = ${m * k} elements, got ${x.a.length}`);
   if (checkShare('y', y) !== k * n) throw new ShapeError(`y: expected ${k}x${n} = ${k * n} elements, got ${y.a.length}`);
+  if (ctx.security === 'malicious') return truncate(ctx, await matmul(ctx, x, y, m, k, n));
   const tag = ctx.nextTag('matmul');
   const z = ctx.ring.fusedMatmul(x.a, x.b, y.a, y.b, ctx.randomness.zeroShare(tag, m * n), m, k, n);
   return truncateAdditive(ctx, z, ctx.fractionBits, [m, n]);

@@ -1,0 +1,67 @@
+/**
+ * @module protocols/rss/malicious/digest-open
+ * The cross-checked open of the malicious mode: party i gets its missing component x_{i-1} in
+ * full from party i-1 and the SHA-256 of the same component from party i+1, its other holder,
+ * and compares the two before anything uses the value. One round, 8n + 32 bytes per party.
+ * With one deviating party the two honest receivers cannot both be fooled: a sender that
+ * alters what it sends is caught by the receiver, because the component's other holder is
+ * honest. Works on u64 words, so Z_2^128 vectors (as words) open the same way.
+ */
+import { nextParty, prevParty, type PartyIndex } from '../../channel/channel.js';
+import { u64ToBytes } from '../../wire.js';
+import type { ProtocolContext } from '../context.js';
+import { VerificationFailedError } from '../errors.js';
+import { recvVector, sendVector } from '../exchange.js';
+import { sha256 } from './transcript.js';
+
+/** Digest of a vector of words as its message bytes. */
+export function wordsDigest(v: BigUint64Array): Uint8Array {
+  return sha256(u64ToBytes(v));
+}
+
+function equalBytes(x: Uint8Array, y: Uint8Array): boolean {
+  return x.length === y.length && x.every((b, t) => b === y[t]);
+}
+
+/**
+ * Opens under `tag`: sends `a` to party i+1 and the digest of `b` to party i-1, returns the
+ * missing component (x_{i-1}) once its digest matches.
+ * @throws VerificationFailedError (check `open`) naming both senders when the copies differ.
+ */
+export async function openMissingComponent(ctx: ProtocolContext, tag: string, a: BigUint64Array, b: BigUint64Array): Promise<BigUint64Array> {
+  const next = nextParty(ctx.self);
+  const prev = prevParty(ctx.self);
+  const [, , missing, digest] = await Promise.all([
+    sendVector(ctx, next, tag, a),
+    ctx.channel.send(prev, tag, wordsDigest(b)),
+    recvVector(ctx, prev, tag, a.length),
+    ctx.channel.recv(next, tag),
+  ]);
+  if (!equalBytes(wordsDigest(missing), digest)) throw mismatch(ctx, tag, prev, [prev, next]);
+  return missing;
+}
+
+/**
+ * Reveals to `target` only: party target-1 sends its `a`, party target+1 the digest of its `b`
+ * (the same component). Returns the missing component at the target, undefined elsewhere.
+ */
+export async function revealMissingComponent(ctx: ProtocolContext, tag: string, a: BigUint64Array, b: BigUint64Array, target: PartyIndex): Promise<BigUint64Array | undefined> {
+  if (ctx.self === prevParty(target)) {
+    await sendVector(ctx, target, tag, a);
+    return undefined;
+  }
+  if (ctx.self === nextParty(target)) {
+    await ctx.channel.send(target, tag, wordsDigest(b));
+    return undefined;
+  }
+  const [missing, digest] = await Promise.all([recvVector(ctx, prevParty(target), tag, a.length), ctx.channel.recv(nextParty(target), tag)]);
+  if (!equalBytes(wordsDigest(missing), digest)) throw mismatch(ctx, tag, prevParty(target), [prevParty(target), nextParty(target)]);
+  return missing;
+}
+
+function mismatch(ctx: ProtocolContext, tag: string, component: PartyIndex, suspects: PartyIndex[]): VerificationFailedError {
+  return new VerificationFailedError(
+    `${tag}: party ${ctx.self} received component x${component} from party ${suspects[0]} and a different digest of it from party ${suspects[1]}; one of them deviated`,
+    { step: tag, check: 'open', suspects },
+  );
+}

@@ -1,0 +1,62 @@
+/**
+ * @module protocols/rss/malicious/state
+ * What a malicious-mode context carries for its job, shared by all its scopes: the list of
+ * product claims not yet verified, the recording channel, and the components this party used
+ * in each zero test (kept for its evidence).
+ */
+import type { Channel } from '../../channel/channel.js';
+import type { ReplicatedShare } from '../replicated-share.js';
+import { TranscriptChannel } from './transcript.js';
+
+/**
+ * A claim to verify. `hadamard`: z = sum over groups of `group` consecutive elements of x∘y
+ * (group 1: elementwise product; group L: dot products of length L). `matmul`: z = x·y with
+ * x m×k, y k×n. `zero`: the shared vector w is zero (a linear relation).
+ */
+export type ProductClaim =
+  | { readonly kind: 'hadamard'; readonly x: ReplicatedShare; readonly y: ReplicatedShare; readonly z: ReplicatedShare; readonly group: number }
+  | { readonly kind: 'matmul'; readonly x: ReplicatedShare; readonly y: ReplicatedShare; readonly z: ReplicatedShare; readonly m: number; readonly k: number; readonly n: number }
+  | { readonly kind: 'zero'; readonly w: ReplicatedShare };
+
+/** This party's two components of a zero test's check vectors (u64 words, little-endian order of the check). */
+export interface ZeroTestComponents {
+  readonly a: BigUint64Array;
+  readonly b: BigUint64Array;
+}
+
+/** The job state of a malicious context. */
+export interface MaliciousState {
+  readonly transcript: TranscriptChannel;
+  /** Claims registered and not yet taken by a verification, in registration order. */
+  readonly pending: Promise<ProductClaim>[];
+  /** Zero-test components by step tag (the last few batches). */
+  readonly zeroTests: Map<string, ZeroTestComponents>;
+}
+
+/** A fresh state around the job's channel. */
+export function createMaliciousState(channel: Channel): MaliciousState {
+  return { transcript: new TranscriptChannel(channel), pending: [], zeroTests: new Map() };
+}
+
+/**
+ * Registers the claim `build(output)` (made once the product's output is known) on a malicious
+ * context's state; no-op without one, so semi-honest products build nothing and attach nothing
+ * to their output. Call synchronously when the protocol call starts, so the three parties list
+ * their claims in the same order whatever the message arrival order.
+ */
+export function registerClaim<T>(state: MaliciousState | undefined, output: Promise<T>, build: (out: T) => ProductClaim): void {
+  if (state === undefined) return;
+  const claim = output.then(build);
+  // A product that fails rejects its claim too; the job's error is reported by the product.
+  claim.catch(() => undefined);
+  state.pending.push(claim);
+}
+
+/** How many zero-test component sets a party keeps for evidence. */
+export const KEPT_ZERO_TESTS = 4;
+
+/** Stores this party's zero-test components of `step`, dropping the oldest beyond {@link KEPT_ZERO_TESTS}. */
+export function keepZeroTest(state: MaliciousState, step: string, c: ZeroTestComponents): void {
+  state.zeroTests.set(step, c);
+  while (state.zeroTests.size > KEPT_ZERO_TESTS) state.zeroTests.delete(state.zeroTests.keys().next().value!);
+}

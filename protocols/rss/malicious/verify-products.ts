@@ -1,0 +1,310 @@
+/**
+ * @module protocols/rss/malicious/verify-products
+ * Batch verification of the product claims of a malicious-mode context
+ * (docs/protocols-malicious.md, "The protocol"):
+ *
+ *   1. triples: random a, a', b in Z_2^128 (PRF, no messages); c = a∘b, c' = a'∘b by one
+ *      replicated reshare in Z_2^128 (matrix triples (m×k)(k×λ') for matrix claims);
+ *   2. coin: a random sharing opened with the digest check: t ∈ Z_2^64 and a seed;
+ *   3. masked opens: rho = t·a - a' (Z_2^128), P = x - a, S = y - b (Z_2^64; y·R and z·R for a
+ *      public random R with 42 columns when a matrix claim has more columns: Freivalds);
+ *   4. zero test: V = t·c - c' - rho∘b (the sacrifice, Z_2^128) and W = z - c - P∘b - a∘S - P∘S
+ *      (the Beaver check, Z_2^64), with the `zero` claims appended to W; party j sends
+ *      SHA-256(-(its two components)) to both peers, who compare with their copy of the third.
+ *
+ * `verifyJob` adds the verdict round: a party returns only when both peers said their checks
+ * passed, so an honest party that caught a deviation keeps the other honest party from
+ * releasing anything.
+ */
+import { nextParty, prevParty, type PartyIndex } from '../../channel/channel.js';
+import { Prg } from '../../../crypto-core/prg.js';
+import {
+  add128,
+  fromWords128,
+  groupSums128,
+  matmul128,
+  mul128,
+  neg128,
+  scalarMul128,
+  sub128,
+  toWords128,
+  type Vec128,
+} from '../../../crypto-core/ring/ring128.js';
+import { u64ToBytes } from '../../wire.js';
+import type { ProtocolContext } from '../context.js';
+import { VerificationFailedError } from '../errors.js';
+import { recvVector, sendVector } from '../exchange.js';
+import { groupSums } from '../local-ops.js';
+import type { ReplicatedShare } from '../replicated-share.js';
+import { openMissingComponent, wordsDigest } from './digest-open.js';
+import { keepZeroTest, type ProductClaim } from './state.js';
+import { sha256 } from './transcript.js';
+
+/** Columns of the Freivalds compression of a matrix claim (error ≤ 2^-42 per job). */
+export const FREIVALDS_COLUMNS = 42;
+
+/** A party's two components of a Z_2^128 sharing. */
+interface Share128 {
+  readonly a: Vec128;
+  readonly b: Vec128;
+}
+
+/** One claim with its triple and, after the opens, its public differences. */
+interface Work {
+  readonly claim: ProductClaim;
+  /** Matrix claims: the triple's column count. */
+  readonly cols: number;
+  a?: Share128;
+  a2?: Share128;
+  b?: Share128;
+  c?: Share128;
+  c2?: Share128;
+  /** The claim's y and z after Freivalds (matrix claims), else y and z. */
+  y?: ReplicatedShare;
+  z?: ReplicatedShare;
+  rho?: Vec128;
+  p?: BigUint64Array;
+  s?: BigUint64Array;
+}
+
+function random128(ctx: ProtocolContext, label: string, n: number): Share128 {
+  const r = ctx.randomness.randomShare(label, 2 * n);
+  return { a: fromWords128(r.a), b: fromWords128(r.b) };
+}
+
+/** The local terms x_i y_i + x_i y_{i+1} + x_{i+1} y_i of a product in Z_2^128. */
+function localTerms128(w: Work, x: Share128, y: Share128): Vec128 {
+  const cl = w.claim;
+  if (cl.kind === 'matmul') {
+    const mm = (u: Vec128, v: Vec128): Vec128 => matmul128(u, v, cl.m, cl.k, w.cols);
+    return add128(add128(mm(x.a, y.a), mm(x.a, y.b)), mm(x.b, y.a));
+  }
+  const g = cl.kind === 'hadamard' ? cl.group : 1;
+  return groupSums128(add128(add128(mul128(x.a, y.a), mul128(x.a, y.b)), mul128(x.b, y.a)), g);
+}
+
+function concatWords(parts: readonly BigUint64Array[]): BigUint64Array {
+  const out = new BigUint64Array(parts.reduce((s, p) => s + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/** Cuts `v` into consecutive pieces of the given lengths. */
+function cut(v: BigUint64Array, lengths: readonly number[]): BigUint64Array[] {
+  const out: BigUint64Array[] = [];
+  let off = 0;
+  for (const len of lengths) {
+    out.push(v.subarray(off, off + len));
+    off += len;
+  }
+  return out;
+}
+
+/** Subtracts a public vector from component 0 (party 0's `a`, party 2's `b`). */
+function subPublic(ctx: ProtocolContext, a: BigUint64Array, b: BigUint64Array, c: BigUint64Array): [BigUint64Array, BigUint64Array] {
+  if (ctx.self === 0) return [ctx.ring.sub(a, c), b];
+  if (ctx.self === 2) return [a, ctx.ring.sub(b, c)];
+  return [a, b];
+}
+
+function step1Triples(ctx: ProtocolContext, work: Work[], tag: string): Vec128[] {
+  const local: Vec128[] = [];
+  work.forEach((w, j) => {
+    const cl = w.claim;
+    if (cl.kind === 'zero') return;
+    const xLen = cl.x.a.length;
+    const yLen = cl.kind === 'matmul' ? cl.k * w.cols : cl.y.a.length;
+    w.a = random128(ctx, `${tag}/${j}/a`, xLen);
+    w.a2 = random128(ctx, `${tag}/${j}/a2`, xLen);
+    w.b = random128(ctx, `${tag}/${j}/b`, yLen);
+    local.push(localTerms128(w, w.a, w.b), localTerms128(w, w.a2, w.b));
+  });
+  return local;
+}
+
+/** Claims resolved, triples made: the reshare of every c and c' in one message. */
+async function makeTriples(ctx: ProtocolContext, work: Work[]): Promise<void> {
+  const tag = ctx.nextTag('triples');
+  const local = step1Triples(ctx, work, tag);
+  const words = concatWords(local.map(toWords128));
+  const zero = sub128(fromWords128(ctx.randomness.sharedWithNext(`${tag}/zero`, words.length)), fromWords128(ctx.randomness.sharedWithPrev(`${tag}/zero`, words.length)));
+  const mine = toWords128(add128(fromWords128(words), zero));
+  const [, theirs] = await Promise.all([sendVector(ctx, prevParty(ctx.self), tag, mine), recvVector(ctx, nextParty(ctx.self), tag, mine.length)]);
+  const lengths = local.map((v) => 2 * v.lo.length);
+  const minePieces = cut(mine, lengths);
+  const theirPieces = cut(theirs, lengths);
+  let q = 0;
+  for (const w of work) {
+    if (w.claim.kind === 'zero') continue;
+    w.c = { a: fromWords128(minePieces[q]!), b: fromWords128(theirPieces[q]!) };
+    w.c2 = { a: fromWords128(minePieces[q + 1]!), b: fromWords128(theirPieces[q + 1]!) };
+    q += 2;
+  }
+}
+
+/** The coin: t and a PRG for the Freivalds matrices, from a digest-checked open of a random sharing. */
+async function tossCoin(ctx: ProtocolContext): Promise<{ t: bigint; prg: Prg }> {
+  const tag = ctx.nextTag('coin');
+  const r = ctx.randomness.randomShare(tag, 4);
+  const missing = await openMissingComponent(ctx, tag, r.a, r.b);
+  const coin = ctx.ring.add(ctx.ring.add(r.a, r.b), missing);
+  return { t: coin[0]!, prg: Prg.fromSeed(sha256(u64ToBytes(coin))) };
+}
+
+/** Freivalds: replaces a wide matrix claim's y and z by y·R and z·R. */
+function compress(ctx: ProtocolContext, work: Work[], prg: Prg): void {
+  work.forEach((w, j) => {
+    const cl = w.claim;
+    if (cl.kind === 'zero') return;
+    if (cl.kind === 'hadamard' || w.cols === cl.n) {
+      w.y = cl.y;
+      w.z = cl.z;
+      return;
+    }
+    const r = prg.fork(`freivalds/${j}`).u64(cl.n * w.cols);
+    const times = (v: BigUint64Array, rows: number): BigUint64Array => ctx.ring.matmul(v, r, rows, cl.n, w.cols);
+    w.y = { a: times(cl.y.a, cl.k), b: times(cl.y.b, cl.k) };
+    w.z = { a: times(cl.z.a, cl.m), b: times(cl.z.b, cl.m) };
+  });
+}
+
+/** Opens rho, P and S of every claim in one digest-checked message. */
+async function maskedOpens(ctx: ProtocolContext, work: Work[], t: bigint): Promise<void> {
+  const tag = ctx.nextTag('masked-open');
+  const ring = ctx.ring;
+  const partsA: BigUint64Array[] = [];
+  const partsB: BigUint64Array[] = [];
+  for (const w of work) {
+    if (w.claim.kind === 'zero') continue;
+    const x = w.claim.x;
+    partsA.push(toWords128(sub128(scalarMul128(w.a!.a, t), w.a2!.a)), ring.sub(x.a, w.a!.a.lo), ring.sub(w.y!.a, w.b!.a.lo));
+    partsB.push(toWords128(sub128(scalarMul128(w.a!.b, t), w.a2!.b)), ring.sub(x.b, w.a!.b.lo), ring.sub(w.y!.b, w.b!.b.lo));
+  }
+  const a = concatWords(partsA);
+  const b = concatWords(partsB);
+  const missing = await openMissingComponent(ctx, tag, a, b);
+  const lengths = partsA.map((p) => p.length);
+  const [pa, pb, pm] = [cut(a, lengths), cut(b, lengths), cut(missing, lengths)];
+  let q = 0;
+  for (const w of work) {
+    if (w.claim.kind === 'zero') continue;
+    w.rho = add128(add128(fromWords128(pa[q]!), fromWords128(pb[q]!)), fromWords128(pm[q]!));
+    w.p = ring.add(ring.add(pa[q + 1]!, pb[q + 1]!), pm[q + 1]!);
+    w.s = ring.add(ring.add(pa[q + 2]!, pb[q + 2]!), pm[q + 2]!);
+    q += 3;
+  }
+}
+
+/** This party's components (a, b) of the Beaver values W and the sacrifice values V. */
+function checkValues(ctx: ProtocolContext, work: Work[], t: bigint): { w: [BigUint64Array, BigUint64Array]; v: [Vec128, Vec128] } {
+  const ring = ctx.ring;
+  const wa: BigUint64Array[] = [];
+  const wb: BigUint64Array[] = [];
+  const va: Vec128[] = [];
+  const vb: Vec128[] = [];
+  for (const w of work) {
+    const cl = w.claim;
+    if (cl.kind === 'zero') {
+      wa.push(cl.w.a);
+      wb.push(cl.w.b);
+      continue;
+    }
+    const mat = cl.kind === 'matmul';
+    const g = cl.kind === 'hadamard' ? cl.group : 1;
+    const prod = (u: BigUint64Array, v: BigUint64Array): BigUint64Array => (mat ? ring.matmul(u, v, cl.m, cl.k, w.cols) : groupSums(ring, ring.mul(u, v), g));
+    const rhoB = (v: Vec128): Vec128 => (mat ? matmul128(w.rho!, v, cl.m, cl.k, w.cols) : groupSums128(mul128(w.rho!, v), g));
+    const sacrifice = (c: Vec128, c2: Vec128, b: Vec128): Vec128 => sub128(sub128(scalarMul128(c, t), c2), rhoB(b));
+    va.push(sacrifice(w.c!.a, w.c2!.a, w.b!.a));
+    vb.push(sacrifice(w.c!.b, w.c2!.b, w.b!.b));
+    const beaver = (z: BigUint64Array, c: Vec128, a: Vec128, b: Vec128): BigUint64Array =>
+      ring.sub(ring.sub(ring.sub(z, c.lo), prod(w.p!, b.lo)), prod(a.lo, w.s!));
+    const [ua, ub] = subPublic(ctx, beaver(w.z!.a, w.c!.a, w.a!.a, w.b!.a), beaver(w.z!.b, w.c!.b, w.a!.b, w.b!.b), prod(w.p!, w.s!));
+    wa.push(ua);
+    wb.push(ub);
+  }
+  const cat128 = (vs: Vec128[]): Vec128 => fromWords128(concatWords(vs.map(toWords128)));
+  return { w: [concatWords(wa), concatWords(wb)], v: [cat128(va), cat128(vb)] };
+}
+
+/** The zero test of W and V (see the module doc). */
+async function zeroTest(ctx: ProtocolContext, work: Work[], t: bigint): Promise<void> {
+  const tag = ctx.nextTag('zero-test');
+  const { w, v } = checkValues(ctx, work, t);
+  const mineA = concatWords([w[0], toWords128(v[0])]);
+  const mineB = concatWords([w[1], toWords128(v[1])]);
+  keepZeroTest(ctx.malicious!, tag, { a: mineA, b: mineB });
+  // -(x_i + x_{i+1}) is, for a sharing of zero, the third component x_{i-1}.
+  const claim = wordsDigest(concatWords([ctx.ring.neg(ctx.ring.add(w[0], w[1])), toWords128(neg128(add128(v[0], v[1])))]));
+  const next = nextParty(ctx.self);
+  const prev = prevParty(ctx.self);
+  const [, , fromNext, fromPrev] = await Promise.all([ctx.channel.send(next, tag, claim), ctx.channel.send(prev, tag, claim), ctx.channel.recv(next, tag), ctx.channel.recv(prev, tag)]);
+  // Party i+1's claim is about component i (this party's a); party i-1's about component i+1 (b).
+  const same = (x: Uint8Array, y: Uint8Array): boolean => x.length === y.length && x.every((q, k) => q === y[k]);
+  if (!same(fromNext, wordsDigest(mineA)) || !same(fromPrev, wordsDigest(mineB))) {
+    throw new VerificationFailedError(`${tag}: the product check failed at party ${ctx.self} (a reshare, truncation or input value was not what the protocol computes)`, {
+      step: tag,
+      check: 'zero-test',
+      suspects: [prev, next],
+    });
+  }
+}
+
+/**
+ * Verifies every claim registered so far on `parent`'s job (no-op when there is none or the
+ * context is semi-honest). Takes its scope and the claims synchronously, so call it where the
+ * three parties are at the same point of the program.
+ * @throws VerificationFailedError when a check fails.
+ */
+export function verifyPending(parent: ProtocolContext): Promise<void> {
+  const st = parent.malicious;
+  if (st === undefined || st.pending.length === 0) return Promise.resolve();
+  const claims = st.pending.splice(0);
+  const ctx = parent.scope('verify');
+  return (async () => {
+    const resolved = await Promise.all(claims);
+    const work: Work[] = resolved.map((claim) => ({ claim, cols: claim.kind === 'matmul' ? Math.min(claim.n, FREIVALDS_COLUMNS) : 0 }));
+    // Every z is fixed (resolved and sent) before the coin that draws t and the Freivalds R.
+    await makeTriples(ctx, work);
+    const { t, prg } = await tossCoin(ctx);
+    compress(ctx, work, prg);
+    await maskedOpens(ctx, work, t);
+    await zeroTest(ctx, work, t);
+  })();
+}
+
+/**
+ * The end-of-job check: verifies what is pending, then the verdict round. A job calls it
+ * before releasing any output share; it resolves only when this party's checks passed and
+ * both peers said theirs did.
+ * @throws VerificationFailedError (its own failing check, or `verdict` when a peer failed).
+ */
+export function verifyJob(parent: ProtocolContext): Promise<void> {
+  if (parent.security !== 'malicious') return Promise.resolve();
+  const ctx = parent.scope('verify-job');
+  const pending = verifyPending(ctx);
+  return (async () => {
+    let failure: unknown;
+    try {
+      await pending;
+    } catch (e) {
+      failure = e;
+    }
+    const tag = ctx.nextTag('verdict');
+    const peers: PartyIndex[] = [prevParty(ctx.self), nextParty(ctx.self)];
+    const mine = new Uint8Array([failure === undefined ? 1 : 0]);
+    const sent = Promise.all(peers.map((p) => ctx.channel.send(p, tag, mine)));
+    if (failure !== undefined) {
+      await sent.catch(() => undefined);
+      throw failure;
+    }
+    const [, said] = await Promise.all([sent, Promise.all(peers.map((p) => ctx.channel.recv(p, tag)))]);
+    const failed = peers.filter((_, k) => said[k]!.length !== 1 || said[k]![0] !== 1);
+    if (failed.length > 0) {
+      throw new VerificationFailedError(`${tag}: party ${failed.join(' and ')} reported a failed check; party ${ctx.self} releases nothing`, { step: tag, check: 'verdict', suspects: peers });
+    }
+  })();
+}
