@@ -6,8 +6,16 @@
  * reply token. This is the "async publish" pattern of the NATS clients; nats.js's
  * `js.publish` builds a request (and an Error for its stack) per message, which costs several
  * times more CPU than the publish itself when thousands are in flight.
+ *
+ * Broker outages: nats.js keeps what is published while it is disconnected in a buffer that it
+ * empties, unsent, when it dials the server again, so such a publish (and the ack of one sent
+ * just before the connection dropped) never gets an answer. Waiting for the ack timeout would
+ * hold the log for 10 s after every broker restart; instead the publisher follows the
+ * connection's status: a publish made while disconnected is refused at once, and every publish
+ * still waiting when the connection drops or comes back is rejected then (its entry may or may
+ * not be stored: the log reads the stream to settle it).
  */
-import { createInbox, headers, type NatsConnection, type Subscription } from 'nats';
+import { createInbox, Events, headers, type NatsConnection, type Status, type Subscription } from 'nats';
 import { AuditStorageError } from './errors.js';
 
 /** A publish JetStream refused, with its JetStream error code (10071: wrong last sequence). */
@@ -37,6 +45,9 @@ export class AsyncJetStreamPublisher {
   readonly #waiting = new Map<string, Waiter>();
   #sub: Subscription | null = null;
   #sweeper: NodeJS.Timeout | null = null;
+  /** nats.js's status iterator (a QueuedIterator: it has stop(), not in the interface). */
+  #status: (AsyncIterable<Status> & { stop?: () => void }) | null = null;
+  #connected = true;
   #next = 0;
 
   constructor(nc: NatsConnection, stream: string, timeoutMs = 10_000) {
@@ -51,6 +62,7 @@ export class AsyncJetStreamPublisher {
    */
   publish(subject: string, data: Uint8Array, expectedLastSequence: number, msgId?: string): Promise<number> {
     this.#start();
+    if (!this.#connected) return Promise.reject(new JetStreamPublishError(`publish to ${subject}: not connected to the broker (reconnecting)`));
     const token = String(this.#next++);
     const h = headers();
     h.set('Nats-Expected-Stream', this.#stream);
@@ -72,12 +84,38 @@ export class AsyncJetStreamPublisher {
     this.#sub = null;
     if (this.#sweeper) clearInterval(this.#sweeper);
     this.#sweeper = null;
-    for (const w of this.#waiting.values()) w.reject(new JetStreamPublishError('publisher closed before the ack arrived'));
+    this.#status?.stop?.();
+    this.#status = null;
+    this.#failWaiting('publisher closed before the ack arrived');
+  }
+
+  #failWaiting(why: string): void {
+    const waiting = [...this.#waiting.values()];
     this.#waiting.clear();
+    for (const w of waiting) w.reject(new JetStreamPublishError(why));
+  }
+
+  /** Follows the connection: no publishing while disconnected, in-doubt publishes rejected. */
+  #watchStatus(): void {
+    const it: AsyncIterable<Status> & { stop?: () => void } = this.#nc.status();
+    this.#status = it;
+    void (async () => {
+      for await (const s of it) {
+        if (s.type === Events.Disconnect) {
+          this.#connected = false;
+          this.#failWaiting('the broker connection dropped before the ack arrived (the entry may or may not be stored)');
+        } else if (s.type === Events.Reconnect) {
+          this.#connected = true;
+          // Published while the client was reconnecting: nats.js dropped them when it dialled again.
+          this.#failWaiting('published while the broker connection was down (dropped by the client on reconnect)');
+        }
+      }
+    })().catch(() => undefined);
   }
 
   #start(): void {
     if (this.#sub) return;
+    this.#watchStatus();
     const prefix = this.#inbox.length + 1;
     this.#sub = this.#nc.subscribe(`${this.#inbox}.*`, {
       callback: (_err, m) => {

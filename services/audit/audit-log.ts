@@ -238,6 +238,13 @@ export class AuditLog {
    */
   async refresh(): Promise<void> {
     if (this.#flushing) await this.flush();
+    // One round trip first: a request made while the client is reconnecting is dropped by
+    // nats.js and would wait out its whole timeout; a ping fails at the next dial instead.
+    try {
+      await this.#opts.nc?.flush();
+    } catch (e) {
+      throw new AuditStorageError(`stream ${this.#opts.stream}: the broker is not reachable (${(e as Error).message})`, { cause: e });
+    }
     await this.#catchUp();
   }
 
