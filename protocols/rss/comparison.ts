@@ -15,7 +15,9 @@
  * - `select(c, a, b)` = b + c * (a - b) for an arithmetic bit c: 1 round.
  * - `relu(x)` = x - ltz(x) * x: 10 rounds; `max(x, y)`: 10 rounds.
  * Results are arithmetic 0/1 integers (not fixed point): multiplying a fixed-point value by
- * them needs no truncation.
+ * them needs no truncation. On a malicious context `ltz` and `equalZero` run on verified
+ * arithmetic bits (rss/malicious/compare-malicious); the boolean `ltzBit` / `equalZeroBit`
+ * refuse it.
  */
 import type { ProtocolContext } from './context.js';
 import { checkSameLength, checkShare, type ReplicatedShare } from './replicated-share.js';
@@ -25,6 +27,7 @@ import { notB, xorB, type BinaryShare } from './binary-share.js';
 import { allOnesBit } from './and-tree.js';
 import { binaryFromParties12, bitInjection, inputBinary } from './conversion.js';
 import { msbBit } from './msb.js';
+import { equalZeroMalicious, ltzMalicious } from './malicious/compare-malicious.js';
 
 /** [x < 0] as a boolean share in the lowest bit of each word: the packed carry-out MSB. 8 rounds. */
 export async function ltzBit(ctx: ProtocolContext, x: ReplicatedShare): Promise<BinaryShare> {
@@ -33,6 +36,7 @@ export async function ltzBit(ctx: ProtocolContext, x: ReplicatedShare): Promise<
 
 /** [x < 0] as an arithmetic 0/1. 9 rounds. */
 export async function ltz(parent: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare> {
+  if (parent.security === 'malicious') return ltzMalicious(parent, x);
   const ctx = parent.scope('ltz');
   return bitInjection(ctx, await ltzBit(ctx, x));
 }
@@ -55,6 +59,7 @@ export async function equalZeroBit(parent: ProtocolContext, x: ReplicatedShare):
 
 /** [x == 0] as an arithmetic 0/1. 8 rounds. */
 export async function equalZero(parent: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare> {
+  if (parent.security === 'malicious') return equalZeroMalicious(parent, x);
   const ctx = parent.scope('equalZero');
   return bitInjection(ctx, await equalZeroBit(ctx, x));
 }

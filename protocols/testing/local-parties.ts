@@ -6,9 +6,9 @@
  */
 import { Prg } from '../../crypto-core/prg.js';
 import { getRing, type Ring64 } from '../../crypto-core/ring/index.js';
-import type { PartyIndex } from '../channel/channel.js';
+import type { Channel, PartyIndex } from '../channel/channel.js';
 import { createMemoryNetwork, type MemoryNetwork } from './memory-channel.js';
-import { createProtocolContext, type ProtocolContext } from '../rss/context.js';
+import { createProtocolContext, type ProtocolContext, type SecurityMode } from '../rss/context.js';
 import { createCorrelatedRandomness, generateSeedTriple } from '../rss/correlated-randomness.js';
 
 /** Options of {@link createLocalParties}. */
@@ -23,6 +23,10 @@ export interface LocalPartiesOptions {
   readonly maxDelayMs?: number;
   readonly delaySeed?: number;
   readonly jobId?: string;
+  /** Security mode of all three contexts (default `semi-honest`). */
+  readonly security?: SecurityMode;
+  /** Wraps a party's channel (tests: a cheating party, protocols/testing/perturbing-channel). */
+  readonly wrapChannel?: (channel: Channel, self: PartyIndex) => Channel;
 }
 
 /** Three contexts linked by one in-memory network. */
@@ -43,10 +47,11 @@ export function createLocalParties(opts: LocalPartiesOptions = {}): LocalParties
   const seeds = generateSeedTriple(opts.rng ?? Prg.random());
   const contexts = [0, 1, 2].map((i) =>
     createProtocolContext({
-      channel: network.channels[i]!,
+      channel: opts.wrapChannel === undefined ? network.channels[i]! : opts.wrapChannel(network.channels[i]!, i as PartyIndex),
       randomness: createCorrelatedRandomness(i as PartyIndex, seeds[i]!, opts.ring ?? getRing()),
       ...(opts.ring === undefined ? {} : { ring: opts.ring }),
       ...(opts.fractionBits === undefined ? {} : { fractionBits: opts.fractionBits }),
+      ...(opts.security === undefined ? {} : { security: opts.security }),
     }),
   ) as [ProtocolContext, ProtocolContext, ProtocolContext];
   return {
