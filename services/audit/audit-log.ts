@@ -406,6 +406,28 @@ export class AuditLog {
     return note;
   }
 
+  /**
+   * Stores `note` again with witness cosignature lines (C2SP tlog-cosignature) appended, as the
+   * newest message of the checkpoint stream, so exports carry the cosigned form. The note must
+   * be one this log signed and the latest it stored; the lines are not checked here (the
+   * coordinator's cosigner and every verifier do that).
+   * @throws AuditStorageError when read-only, the note is not the latest, or storing fails.
+   */
+  async addCosignatures(note: string, lines: readonly string[]): Promise<string> {
+    const latest = this.#lastCheckpoint;
+    if (this.#opts.readOnly || !this.#opts.signer) throw new AuditStorageError('addCosignatures: needs a writable log opened with a signer');
+    const body = (n: string): string => n.slice(0, n.indexOf('\n\n') + 1);
+    if (latest === null || body(latest) !== body(note)) throw new AuditStorageError('addCosignatures: the note is not the latest checkpoint of this log');
+    const cosigned = latest + lines.join('');
+    try {
+      await this.#js.publish(this.#opts.checkpointSubject, new TextEncoder().encode(cosigned), { expect: { streamName: this.#opts.checkpointStream } });
+    } catch (e) {
+      throw new AuditStorageError(`addCosignatures: JetStream did not store it: ${(e as Error).message}`, { cause: e });
+    }
+    if (this.#lastCheckpoint === latest) this.#lastCheckpoint = cosigned;
+    return cosigned;
+  }
+
   /** The latest stored checkpoint note, or null when none was signed yet. */
   async latestCheckpoint(): Promise<string | null> {
     if (this.#opts.readOnly) this.#lastCheckpoint = await this.#readLatestCheckpoint();

@@ -224,6 +224,9 @@ export class AuditOutbox {
   checkpoint(): ReturnType<AuditLog['checkpoint']> {
     return this.#log.checkpoint();
   }
+  addCosignatures(note: string, lines: readonly string[]): ReturnType<AuditLog['addCosignatures']> {
+    return this.#log.addCosignatures(note, lines);
+  }
   entries(query: Parameters<AuditLog['entries']>[0]): ReturnType<AuditLog['entries']> {
     return this.#log.entries(query);
   }

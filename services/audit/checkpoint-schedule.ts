@@ -14,8 +14,12 @@ export interface CheckpointScheduleOptions {
   everyEntries?: number;
   /** Check this often, and sign if anything arrived (default 10 000 ms). */
   everyMs?: number;
-  /** Called with each new note (publish it, hand it to witnesses). */
-  onCheckpoint?: (note: string) => void;
+  /**
+   * Called with each new note (publish it, hand it to witnesses). When it returns a promise, the
+   * schedule waits for it before the next signing (witnesses see checkpoints in order), and a
+   * string it returns or resolves to (the cosigned note) is what `tick` returns.
+   */
+  onCheckpoint?: (note: string) => unknown;
   /** Called when signing or storing fails; the schedule keeps running. */
   onError?: (err: unknown) => void;
 }
@@ -46,8 +50,13 @@ export function scheduleCheckpoints(log: Pick<AuditLog, 'size' | 'checkpoint'>, 
         const size = log.size;
         const note = await log.checkpoint();
         signedAt = size;
-        opts.onCheckpoint?.(note);
-        return note;
+        let witnessed: unknown;
+        try {
+          witnessed = await opts.onCheckpoint?.(note);
+        } catch (e) {
+          opts.onError?.(e);
+        }
+        return typeof witnessed === 'string' ? witnessed : note;
       } catch (e) {
         opts.onError?.(e);
         return null;

@@ -4,7 +4,9 @@
  * here trusts the coordinator: the verifier recomputes every leaf hash from the exported bytes,
  * rebuilds the RFC 9162 tree, and checks
  *
- * 1. the latest checkpoint's Ed25519 signature under the coordinator key the auditor trusts;
+ * 1. the latest checkpoint's Ed25519 signature under the coordinator key the auditor trusts,
+ *    and, with a witness policy, valid cosignatures of a quorum of its witnesses (C2SP
+ *    tlog-cosignature), without which the checkpoint may be one shown to this auditor only;
  * 2. every entry: valid schema, canonical RFC 8785 bytes, `seq` equal to its position (so a
  *    dropped, duplicated or reordered entry is named), times never decreasing;
  * 3. that the export covers the checkpoint (else: truncated) and that the recomputed root at the
@@ -26,6 +28,7 @@ import { MerkleTree } from '../../crypto-core/merkle/merkle-tree.js';
 import { verifyConsistency } from '../../crypto-core/merkle/proof-verify.js';
 import { decodeAuditEntryText } from '../wire/audit-entry.js';
 import type { AuditExport } from './export-files.js';
+import { checkWitnessPolicy, type WitnessPolicy } from './witness-policy.js';
 
 /** Why verification failed (stable codes for `--json`). */
 export type ExportFailureCode =
@@ -39,7 +42,8 @@ export type ExportFailureCode =
   | 'checkpoint-history'
   | 'fork'
   | 'rollback'
-  | 'trusted-checkpoint';
+  | 'trusted-checkpoint'
+  | 'witness-quorum';
 
 /** The verdict of {@link verifyExport}. */
 export type ExportVerdict =
@@ -55,6 +59,8 @@ export type ExportVerdict =
       unsignedTail: number;
       checkpointsChecked: number;
       trustedSize?: number;
+      /** Witnesses whose cosignatures of the latest checkpoint verified (with a policy). */
+      cosigners?: string[];
       summary: string;
     }
   | { ok: false; code: ExportFailureCode; entryIndex?: number; line?: number; reason: string; summary: string };
@@ -67,6 +73,10 @@ export interface VerifyExportInput extends Pick<AuditExport, 'entries' | 'checkp
   key: NoteVerifier | string | Uint8Array;
   /** A checkpoint note the auditor kept from an earlier look at the log. */
   trustedCheckpoint?: string;
+  /** Witness policy (witness-policy.ts): the latest checkpoint needs a quorum of its witnesses' cosignatures. */
+  policy?: WitnessPolicy;
+  /** Clock for cosignature timestamps (default: now). */
+  now?: Date;
 }
 
 const hex = (u: Uint8Array): string => Buffer.from(u).toString('hex');
@@ -117,6 +127,14 @@ export function verifyExport(input: VerifyExportInput): ExportVerdict {
   const opened = openCheckpoint(input.checkpoint, verifier);
   if (!opened.ok) return fail('checkpoint-signature', `latest checkpoint does not verify under key ${verifier.name} (${keyId}): ${opened.reason}`);
   const cp = opened.checkpoint;
+
+  // 1b. Its witnesses: a checkpoint shown only to this auditor (a split view) has no quorum.
+  let cosigners: string[] | undefined;
+  if (input.policy) {
+    const w = checkWitnessPolicy(input.checkpoint, input.policy, input.now);
+    if (!w.ok) return fail('witness-quorum', `latest checkpoint (size ${cp.size}): ${w.reason}`);
+    cosigners = w.cosigners;
+  }
 
   // 2. Entries. Lines are cut from the bytes (hashed as they are) and decoded once as text.
   const bytes = input.entries;
@@ -220,6 +238,7 @@ export function verifyExport(input: VerifyExportInput): ExportVerdict {
   const parts = [`ok: ${n} entries, root ${hex(cp.rootHash)} at size ${cp.size} signed by ${verifier.name} (key ${keyId})${cp.time ? ` at ${cp.time.toISOString()}` : ''}`];
   if (history.length) parts.push(`${history.length} earlier checkpoints reproduced`);
   parts.push(trustedSize !== undefined ? `consistent with the trusted checkpoint of size ${trustedSize}` : 'no trusted checkpoint given');
+  if (cosigners && input.policy) parts.push(`cosigned by ${cosigners.length} of ${input.policy.witnesses.length} witnesses (${cosigners.join(', ')}; policy quorum ${input.policy.quorum})`);
   if (unsignedTail > 0) parts.push(`${unsignedTail} newer entries are valid but not yet covered by a checkpoint`);
   return {
     ok: true,
@@ -232,6 +251,7 @@ export function verifyExport(input: VerifyExportInput): ExportVerdict {
     unsignedTail,
     checkpointsChecked: history.length,
     ...(trustedSize !== undefined ? { trustedSize } : {}),
+    ...(cosigners ? { cosigners } : {}),
     summary: parts.join('; '),
   };
 }

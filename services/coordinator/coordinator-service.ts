@@ -19,6 +19,7 @@ import type { ModelRegistry } from './models/model-registry.js';
 import type { JobBook } from './jobs/job-book.js';
 import type { DatasetCatalog } from './analytics/dataset-catalog.js';
 import { auditJobsFailedAtLoad } from './audit/job-audit.js';
+import { witnessCheckpoints } from './audit/checkpoint-cosigning.js';
 import type { HeMethods } from './he/he-methods.js';
 import { NatsHeWorkerLink } from './he/he-worker-link.js';
 import type { HeSettings } from './he/he-tokens.js';
@@ -51,6 +52,8 @@ export interface CoordinatorServiceOptions {
    * within a second of new entries). A sink made by the `audit` factory is closed on stop.
    */
   auditCheckpoints?: CheckpointScheduleOptions;
+  /** Have the trusted parties cosign each checkpoint as witnesses (default true; audit/checkpoint-cosigning). */
+  witnessCheckpoints?: boolean;
   /** Gateway keys trusted to assert principals (coordinator/principal-gate); without, only readiness and the registry answer. */
   gateways?: readonly TrustedGateway[];
 }
@@ -89,6 +92,19 @@ export class CoordinatorService {
     const models = typeof opts.models === 'function' ? await opts.models(nc) : opts.models;
     const book = typeof opts.jobs === 'function' ? await opts.jobs(nc, audit) : opts.jobs;
     const datasets = typeof opts.datasets === 'function' ? await opts.datasets(nc) : opts.datasets;
+    // The parties witness every checkpoint (C2SP tlog-witness); the schedule waits for their cosignatures.
+    const witness = opts.witnessCheckpoints === false ? undefined : witnessCheckpoints(audit, nc, opts.trusted, log);
+    const userHook = opts.auditCheckpoints?.onCheckpoint;
+    const auditCheckpoints: CheckpointScheduleOptions | undefined = witness
+      ? {
+          ...opts.auditCheckpoints,
+          onCheckpoint: async (note: string) => {
+            const cosigned = await witness(note);
+            await userHook?.(cosigned);
+            return cosigned;
+          },
+        }
+      : opts.auditCheckpoints;
     const parts = composeCoordinator({
       identity: opts.identity,
       trusted: opts.trusted,
@@ -100,7 +116,7 @@ export class CoordinatorService {
       verifier: opts.verifier,
       maxReplyBytes: () => nc.info?.max_payload,
       ...(opts.he ? { he: opts.he } : {}),
-      ...(opts.auditCheckpoints ? { auditCheckpoints: opts.auditCheckpoints } : {}),
+      ...(auditCheckpoints ? { auditCheckpoints } : {}),
       ...(models ? { models } : {}),
       ...(book ? { book } : {}),
       ...(datasets ? { datasets } : {}),

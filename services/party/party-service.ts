@@ -20,6 +20,16 @@ import type { JobRunner } from './job-runner.js';
 import type { PartyRuntime } from './party-runtime.js';
 import { FileSeenJobs, type SeenJobs } from './seen-jobs.js';
 import { FileShareStore } from './share-store.js';
+import { CheckpointWitness } from './checkpoint-witness.js';
+
+/** The party's witness of the audit log: its identity key, the coordinator's key as the log key. */
+function partyWitness(opts: PartyServiceOptions): CheckpointWitness {
+  return new CheckpointWitness({
+    key: { name: opts.id, secretKey: opts.identity.signing.secretKey },
+    log: { name: opts.auditOrigin ?? 'coordinator', publicKey: opts.coordinatorKey },
+    stateFile: join(opts.stateDir, 'witness-state.json'),
+  });
+}
 
 /** What a party needs to start. */
 export interface PartyServiceOptions {
@@ -40,6 +50,9 @@ export interface PartyServiceOptions {
   /** Milliseconds between announcements (default 3000). */
   announceIntervalMs?: number;
   seenJobs?: SeenJobs;
+  /** Witness the coordinator's audit checkpoints (default true); `auditOrigin` names its log (default "coordinator"). */
+  witness?: boolean;
+  auditOrigin?: string;
 }
 
 const enc = new TextEncoder();
@@ -79,6 +92,9 @@ export class PartyService {
     const runner = new NatsServiceRunner(nc, log);
     runner.serve(subjects.jobDispatch(opts.id), { name: 'dispatch', reply: { kind: 'whole' }, handle: (raw) => runtime.handleDispatch(raw) });
     runner.serveHealth(opts.id, () => ({ activeJobs: runtime.activeJobs, capabilities: runtime.kinds }));
+    // The party witnesses the coordinator's audit log (C2SP tlog-witness; state in the state folder).
+    const witness = opts.witness === false ? undefined : partyWitness(opts);
+    if (witness) runner.serve(subjects.witness(opts.id), { name: 'witness', reply: { kind: 'whole' }, handle: (req) => Promise.resolve(witness.addCheckpoint((req as { addCheckpoint?: unknown } | undefined)?.addCheckpoint)) });
     await nc.flush();
     runner.announceEvery(opts.identity, () => ({ id: opts.id, kind: 'party', index: opts.index, capabilities: runtime.kinds }), opts.announceIntervalMs ?? 3000);
     runner.watchStatus({

@@ -43,6 +43,8 @@ export const subjects = {
   p2p: (jobId: string, from: number, to: number): string => `mpc.p2p.${jobId}.${from}.${to}`,
   /** Request/reply health and capability probe of one service. */
   health: (serviceId: string): string => `mpc.svc.${serviceId}.health`,
+  /** Coordinator -> party: C2SP tlog-witness add-checkpoint requests (wire/tlog-witness), answered with cosignatures. */
+  witness: (serviceId: string): string => `mpc.svc.${serviceId}.witness`,
   /** Service -> coordinator: announce on start (signed), so the registry learns it is up. */
   announce: 'mpc.coord.announce',
 } as const;
@@ -85,6 +87,8 @@ export interface JobPayloads {
     clientPublicKey: string;
     /** sealedInputs[i]: party i's replicated input share (x_i, x_{i+1}) sealed to party i (base64). */
     sealedInputs: [string, string, string];
+    /** `semi-honest` (default, faster) or `malicious` (verified, abort on any deviation); signed into the parties' output statements. */
+    security?: 'semi-honest' | 'malicious';
   };
   /** Inference on a CKKS-encrypted input with an HE model. */
   'he-inference': {
@@ -351,6 +355,35 @@ export interface CoordinatorMethods {
    * once `current` names this deployment's parties and `next` carries their rotation signatures.
    */
   'trust.rotate': { req: { principal: Principal; current: unknown; next: unknown }; res: { fingerprint: string; previous: string; recorded: boolean } };
+  /** Admin: what the parties hold against the catalogues (coordinator/storage-reconciliation): orphans and missing objects. */
+  'storage.reconcile': { req: { principal: Principal }; res: StorageReconciliationReport };
+  /** Admin: erases named orphans at all three parties, one audit entry each. Errors: `not-orphan` 409, `parties-unavailable` 503, `erase-incomplete` 502. */
+  'storage.eraseOrphans': {
+    req: { principal: Principal; datasets?: string[]; models?: string[] };
+    res: { erased: { datasets: string[]; models: string[] }; objects: number; parties: string[] };
+  };
+}
+
+/** Objects of one data set or model that no catalogue names, summed over the parties holding them. */
+export interface OrphanedObjects {
+  id: string;
+  /** Parties holding objects of it. */
+  parties: string[];
+  objects: number;
+  bytes: number;
+  /** Named by a job that is running or ended moments ago: its catalogue write may still come (not erasable yet). */
+  inUse: boolean;
+}
+
+/** Reply of `storage.reconcile`. */
+export interface StorageReconciliationReport {
+  checkedAt: string;
+  /** All three parties answered (otherwise the lists cover those that did). */
+  complete: boolean;
+  parties: { id: string; index: number; reachable: boolean; error?: string; datasets: number; models: number; otherObjects: number }[];
+  orphans: { datasets: OrphanedObjects[]; models: OrphanedObjects[] };
+  /** Catalogued data sets and MPC models that a party holds nothing of. */
+  missing: { datasets: { id: string; parties: string[] }[]; models: { id: string; parties: string[] }[] };
 }
 
 /** Name of a coordinator method. */
@@ -381,6 +414,8 @@ export const COORDINATOR_METHODS = [
   'audit.export',
   'audit.denial',
   'trust.rotate',
+  'storage.reconcile',
+  'storage.eraseOrphans',
 ] as const satisfies readonly CoordinatorMethod[];
 
 /** `true` only when {@link COORDINATOR_METHODS} names every method (checked by the assignment below). */

@@ -5,6 +5,11 @@
  * summary when everything holds, 1 with the first failing entry and the reason otherwise,
  * 2 for usage mistakes.
  *
+ * `--policy <file>` adds a witness policy (services/audit/witness-policy.ts: `log`, `witness`
+ * and `quorum` lines): the latest checkpoint must carry valid cosignatures of at least `quorum`
+ * of the listed witnesses, else exit 1 with code `witness-quorum`. A `log` line in the policy is
+ * the coordinator key when `--key` is not given (and must equal it when both are).
+ *
  * `--key` takes the coordinator's Ed25519 public key as 64 hex digits, or a file holding a
  * verifier key (`<origin>+<key id>+<base64>`), 64 hex digits, or a public-key JSON file with a
  * `signingPublicKey` field. Without `--key` the export's own `verifier-key` is used and the
@@ -14,6 +19,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readAuditExport } from '../../audit/export-files.js';
 import { verifyExport, type VerifyExportInput } from '../../audit/verify-export.js';
+import { parseWitnessPolicy, type WitnessPolicy } from '../../audit/witness-policy.js';
+import { parseVerifierKey } from '../../../crypto-core/checkpoint/index.js';
 import { UsageError } from '../usage-error.js';
 
 /** Where the command writes (injectable so tests can run it in-process). */
@@ -24,7 +31,7 @@ export interface CommandIo {
 
 const defaultIo: CommandIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 
-const USAGE = 'usage: mpc audit verify <export dir> [--trusted-checkpoint <file>] [--key <public key hex | key file>] [--json]\n';
+const USAGE = 'usage: mpc audit verify <export dir> [--trusted-checkpoint <file>] [--key <public key hex | key file>] [--policy <witness policy file>] [--json]\n';
 const HEX64 = /^[0-9a-f]{64}$/i;
 
 /** Resolves `--key` to what verifyExport accepts. */
@@ -57,7 +64,7 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
     parsed = parseArgs({
       args,
       allowPositionals: true,
-      options: { 'trusted-checkpoint': { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+      options: { 'trusted-checkpoint': { type: 'string' }, key: { type: 'string' }, policy: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (e) {
     throw new UsageError((e as Error).message);
@@ -89,14 +96,33 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
   } catch (e) {
     return report({ ok: false, summary: `FAIL: ${(e as Error).message}` }, { code: 'export-unreadable', reason: (e as Error).message });
   }
+  let policy: WitnessPolicy | undefined;
+  if (values.policy !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(values.policy, 'utf8');
+    } catch {
+      throw new UsageError(`--policy: cannot read ${values.policy}`);
+    }
+    try {
+      policy = parseWitnessPolicy(text);
+    } catch (e) {
+      throw new UsageError(`--policy: ${values.policy}: ${(e as Error).message}`);
+    }
+  }
   let key: VerifyExportInput['key'];
   let keyFromExport = false;
-  if (values.key !== undefined) key = resolveKey(values.key);
+  if (values.key !== undefined) {
+    key = resolveKey(values.key);
+    const k = key;
+    const pk = typeof k === 'string' ? parseVerifierKey(k).publicKey : k instanceof Uint8Array ? k : k.publicKey;
+    if (policy?.log && Buffer.compare(Buffer.from(pk), Buffer.from(policy.log.publicKey)) !== 0) throw new UsageError('--key and the log line of --policy name different keys');
+  } else if (policy?.log) key = policy.log;
   else if (exp.verifierKey) {
     key = exp.verifierKey;
     keyFromExport = true;
   } else throw new UsageError('--key is required: the export has no verifier-key file');
-  const verdict = verifyExport({ entries: exp.entries, checkpoint: exp.checkpoint, checkpoints: exp.checkpoints, key, ...(trusted !== undefined ? { trustedCheckpoint: trusted } : {}) });
+  const verdict = verifyExport({ entries: exp.entries, checkpoint: exp.checkpoint, checkpoints: exp.checkpoints, key, ...(trusted !== undefined ? { trustedCheckpoint: trusted } : {}), ...(policy ? { policy } : {}) });
   if (verdict.ok && keyFromExport) verdict.summary += ' (key taken from the export itself: pass --key to check who signed)';
   return report(verdict, { keyFromExport });
 }
