@@ -7,6 +7,7 @@
  * through the broker, and a forged sender is stopped before the AEAD check.
  */
 import { subjects } from '../wire/api.js';
+import { inventorySubject } from '../wire/storage-inventory.js';
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
 
 /** Publish and subscribe allow lists of one user. */
@@ -24,14 +25,14 @@ const INBOX = '_INBOX.>';
 export function partyPermissions(id: string, index: number): SubjectPermissions {
   return {
     publish: [`mpc.p2p.*.${index}.*`, 'mpc.coord.report.>', subjects.announce],
-    subscribe: [`mpc.p2p.*.*.${index}`, subjects.jobDispatch(id), subjects.health(id), subjects.witness(id), INBOX],
+    subscribe: [`mpc.p2p.*.*.${index}`, subjects.jobDispatch(id), subjects.health(id), subjects.witness(id), inventorySubject(id), INBOX],
   };
 }
 
 /** Permissions of the coordinator (with JetStream for the audit log, the model catalogue and the job book). */
 export function coordinatorPermissions(): SubjectPermissions {
   return {
-    publish: ['mpc.svc.*.job', 'mpc.svc.*.health', 'mpc.svc.*.witness', 'mpc.coord.events.>', 'mpc.audit.>', '$JS.API.>', '$KV.mpc_models.>', '$KV.mpc_jobs.>', '$KV.mpc_datasets.>', INBOX],
+    publish: ['mpc.svc.*.job', 'mpc.svc.*.health', 'mpc.svc.*.witness', 'mpc.svc.*.inventory', 'mpc.coord.events.>', 'mpc.audit.>', '$JS.API.>', '$KV.mpc_models.>', '$KV.mpc_jobs.>', '$KV.mpc_datasets.>', INBOX],
     subscribe: ['mpc.coord.api.>', 'mpc.coord.report.>', subjects.announce, 'mpc.audit.>', INBOX],
   };
 }

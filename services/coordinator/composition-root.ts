@@ -17,6 +17,7 @@ import { analyticsQueryPlan, datasetDeletePlan, datasetUploadPlan } from './anal
 import type { PartyJobKind } from '../wire/job-kinds.js';
 import type { CheckpointScheduleOptions } from '../audit/checkpoint-schedule.js';
 import { TrustMethods } from './trust/trust-methods.js';
+import { StorageReconciliation, type InventoryLink } from './storage-reconciliation.js';
 import { AnalyticsMethods } from './analytics/analytics-methods.js';
 import { startAuditMethods, type AuditMethods } from './audit/audit-methods.js';
 import { auditJobChanges } from './audit/job-audit.js';
@@ -83,6 +84,8 @@ export interface CoordinatorParts {
   gateways?: readonly TrustedGateway[];
   /** Replay window and nonce bound of the envelope check. */
   envelopes?: PrincipalGateOptions;
+  /** How to reach the parties' storage inventory (storage.reconcile / storage.eraseOrphans answer only with one). */
+  inventory?: InventoryLink;
 }
 
 /** The wired coordinator. */
@@ -98,6 +101,8 @@ export interface ComposedCoordinator {
   he: HeMethods;
   /** The audit API (reads of the Merkle log, gateway denials) and its checkpoint schedule. */
   audit: AuditMethods;
+  /** Reconciliation of the parties' stores with the catalogues, when an inventory link was given. */
+  storage?: StorageReconciliation;
 }
 
 /**
@@ -140,5 +145,8 @@ export function composeCoordinator(parts: CoordinatorParts, parent: DependencyCo
   api.extend(c.resolve(AnalyticsMethods));
   // Trust-bundle rotations, recorded in the log once the parties signed them.
   api.extend(new TrustMethods(registry, parts.audit));
-  return { container: c, api, book, registry, dispatcher, models, datasets, he, audit };
+  // What the parties hold against the catalogues (orphans reported, erasable by an admin).
+  const storage = parts.inventory ? new StorageReconciliation({ identity: parts.identity, registry, datasets, models, book, audit: parts.audit, link: parts.inventory, log: parts.log }) : undefined;
+  if (storage) api.extend(storage);
+  return { container: c, api, book, registry, dispatcher, models, datasets, he, audit, ...(storage ? { storage } : {}) };
 }

@@ -25,6 +25,7 @@ import { NatsHeWorkerLink } from './he/he-worker-link.js';
 import type { HeSettings } from './he/he-tokens.js';
 import type { TrustedService } from './service-registry.js';
 import { NatsPartyLink } from './jobs/nats-party-link.js';
+import { natsInventoryLink } from './storage-reconciliation.js';
 import type { DispatchSettings } from './tokens.js';
 import type { CheckpointScheduleOptions } from '../audit/checkpoint-schedule.js';
 import type { TrustedGateway } from './principal-gate.js';
@@ -110,6 +111,7 @@ export class CoordinatorService {
       trusted: opts.trusted,
       link: new NatsPartyLink(nc),
       heLink: new NatsHeWorkerLink(nc),
+      inventory: natsInventoryLink(nc),
       audit,
       log,
       settings: opts.settings,
@@ -172,6 +174,8 @@ export class CoordinatorService {
       },
     });
     log.info('coordinator-started', { id });
+    // Reload done: compare the parties' stores with the catalogues once they are back (logged).
+    void parts.storage?.reconcileOnStart();
     return new CoordinatorService(runner, parts, log, closeAudit, audit);
   }
 

@@ -30,6 +30,7 @@ import { registerJobRoutes } from './routes/job-routes.js';
 import { registerModelRoutes } from './routes/model-routes.js';
 import { registerDataRoutes } from './routes/data-routes.js';
 import { registerAuditRoutes } from './routes/audit-routes.js';
+import { registerStorageRoutes } from './routes/storage-routes.js';
 
 /** What {@link buildGateway} needs. */
 export interface GatewayDeps {
@@ -189,6 +190,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     registerModelRoutes(scope, ctx);
     registerDataRoutes(scope, ctx);
     registerAuditRoutes(scope, ctx);
+    registerStorageRoutes(scope, ctx);
   }, { prefix: '/v1' });
   return app;
 }

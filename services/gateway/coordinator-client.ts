@@ -73,6 +73,9 @@ const CODE_PROBLEMS: Record<string, ProblemCode> = {
   'no-he-workers': 'service-unavailable',
   'he-missing-galois-keys': 'validation',
   'he-parameter-mismatch': 'validation',
+  'not-orphan': 'conflict',
+  // A party is down: the coordinator answers, the services the operation needs do not.
+  'parties-unavailable': 'service-unavailable',
   // The coordinator does not trust this gateway's envelope: a deployment fault, not the client's.
   'envelope-refused': 'coordinator-error',
 };

@@ -521,3 +521,62 @@ export const healthResponse = { type: 'object', additionalProperties: false, req
 
 /** Header `Idempotency-Key`. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+const orphanedObjects = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'parties', 'objects', 'bytes', 'inUse'],
+  properties: { id: { type: 'string' }, parties: { type: 'array', items: { type: 'string' } }, objects: { type: 'integer' }, bytes: { type: 'integer' }, inUse: { type: 'boolean' } },
+} as const;
+
+const missingObjects = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'parties'],
+  properties: { id: { type: 'string' }, parties: { type: 'array', items: { type: 'string' } } },
+} as const;
+
+/** Reply of GET /v1/admin/storage: the parties' stores against the catalogues (services/wire/api StorageReconciliationReport). */
+export const storageReconciliationResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['checkedAt', 'complete', 'parties', 'orphans', 'missing'],
+  properties: {
+    checkedAt: { type: 'string' },
+    complete: { type: 'boolean' },
+    parties: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'index', 'reachable', 'datasets', 'models', 'otherObjects'],
+        properties: { id: { type: 'string' }, index: { type: 'integer' }, reachable: { type: 'boolean' }, error: { type: 'string' }, datasets: { type: 'integer' }, models: { type: 'integer' }, otherObjects: { type: 'integer' } },
+      },
+    },
+    orphans: { type: 'object', additionalProperties: false, required: ['datasets', 'models'], properties: { datasets: { type: 'array', items: orphanedObjects }, models: { type: 'array', items: orphanedObjects } } },
+    missing: { type: 'object', additionalProperties: false, required: ['datasets', 'models'], properties: { datasets: { type: 'array', items: missingObjects }, models: { type: 'array', items: missingObjects } } },
+  },
+} as const;
+
+/** Body of POST /v1/admin/storage/orphan-erasures: the orphaned data sets and models to erase. */
+export const orphanErasureBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    datasets: { type: 'array', maxItems: 1000, items: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } },
+    models: { type: 'array', maxItems: 1000, items: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,128}$' } },
+  },
+} as const;
+
+/** Reply of POST /v1/admin/storage/orphan-erasures. */
+export const orphanErasureResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['erased', 'objects', 'parties'],
+  properties: {
+    erased: { type: 'object', additionalProperties: false, required: ['datasets', 'models'], properties: { datasets: { type: 'array', items: { type: 'string' } }, models: { type: 'array', items: { type: 'string' } } } },
+    objects: { type: 'integer' },
+    parties: { type: 'array', items: { type: 'string' } },
+  },
+} as const;

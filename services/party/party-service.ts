@@ -20,6 +20,8 @@ import type { JobRunner } from './job-runner.js';
 import type { PartyRuntime } from './party-runtime.js';
 import { FileSeenJobs, type SeenJobs } from './seen-jobs.js';
 import { FileShareStore } from './share-store.js';
+import { PartyStorageInventory } from './storage-inventory.js';
+import { inventorySubject } from '../wire/storage-inventory.js';
 import { CheckpointWitness } from './checkpoint-witness.js';
 
 /** The party's witness of the audit log: its identity key, the coordinator's key as the log key. */
@@ -73,13 +75,14 @@ export class PartyService {
   static async start(opts: PartyServiceOptions): Promise<PartyService> {
     const log = opts.log ?? jsonLineLog(opts.id);
     const nc = await connectService(opts.nats, opts.id);
+    const shares = new FileShareStore(join(opts.stateDir, 'shares'), opts.storageKey);
     const { runtime } = composeParty({
       settings: { id: opts.id, index: opts.index },
       identity: opts.identity,
       coordinatorKey: opts.coordinatorKey,
       nc,
       log,
-      shares: new FileShareStore(join(opts.stateDir, 'shares'), opts.storageKey),
+      shares,
       seenJobs: opts.seenJobs ?? new FileSeenJobs(join(opts.stateDir, 'seen-jobs.log')),
       pinnedPeers: opts.pinnedPeers,
       runners: opts.runners,
@@ -92,6 +95,9 @@ export class PartyService {
     const runner = new NatsServiceRunner(nc, log);
     runner.serve(subjects.jobDispatch(opts.id), { name: 'dispatch', reply: { kind: 'whole' }, handle: (raw) => runtime.handleDispatch(raw) });
     runner.serveHealth(opts.id, () => ({ activeJobs: runtime.activeJobs, capabilities: runtime.kinds }));
+    // The coordinator's storage reconciliation: signed list / erase requests (wire/storage-inventory).
+    const inventory = new PartyStorageInventory({ id: opts.id, identity: opts.identity, coordinatorKey: opts.coordinatorKey, shares });
+    runner.serve(inventorySubject(opts.id), { name: 'inventory', reply: { kind: 'whole' }, handle: (req) => inventory.handle(req) });
     // The party witnesses the coordinator's audit log (C2SP tlog-witness; state in the state folder).
     const witness = opts.witness === false ? undefined : partyWitness(opts);
     if (witness) runner.serve(subjects.witness(opts.id), { name: 'witness', reply: { kind: 'whole' }, handle: (req) => Promise.resolve(witness.addCheckpoint((req as { addCheckpoint?: unknown } | undefined)?.addCheckpoint)) });

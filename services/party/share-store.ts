@@ -12,7 +12,7 @@
  * one, never a torn file.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { aeadDecrypt, aeadEncrypt, AEAD_NONCE_LENGTH } from '../../crypto-core/aead.js';
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
@@ -29,6 +29,8 @@ export interface ShareStore {
   delete(id: string): Promise<void>;
   /** Ids of all stored objects. */
   list(): Promise<string[]>;
+  /** Bytes the object `id` takes at rest, or undefined when there is none (optional). */
+  size?(id: string): Promise<number | undefined>;
 }
 
 const OBJECT_ID_RE = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$/;
@@ -106,6 +108,16 @@ export class FileShareStore implements ShareStore {
   async delete(id: string): Promise<void> {
     checkId(id);
     await rm(join(this.#dir, id + SUFFIX), { force: true });
+  }
+
+  async size(id: string): Promise<number | undefined> {
+    checkId(id);
+    try {
+      return (await stat(join(this.#dir, id + SUFFIX))).size;
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new ShareStoreError(`id ${id}: cannot stat it in ${this.#dir}`, { cause });
+    }
   }
 
   async list(): Promise<string[]> {

@@ -12,7 +12,7 @@
  * copies of each component, so a party that altered its output is caught, not trusted.
  */
 import { randomBytes } from 'node:crypto';
-import type { AuditConsistencyProof, AuditEntry, AuditInclusionProof, DatasetRecord, HeVerification, JobKind, JobResults, JobStatus, ModelMode, ModelRecord, ServiceRecord } from '../wire/api.js';
+import type { AuditConsistencyProof, AuditEntry, AuditInclusionProof, DatasetRecord, HeVerification, JobKind, JobResults, JobStatus, ModelMode, ModelRecord, ServiceRecord, StorageReconciliationReport, CoordinatorMethods } from '../wire/api.js';
 import { openCheckpoint, type NoteVerifier } from '../../crypto-core/checkpoint/index.js';
 import { verifyAuditEntry } from './audit-verification.js';
 import type { ProofVerdict } from '../audit/verify-proof.js';
@@ -214,6 +214,16 @@ export class MpcClient {
       signing: listed.map((p) => p.signingPublicKey.toLowerCase()) as PartyTrust['signing'],
       source: this.#trust ? 'pinned' : 'registry',
     };
+  }
+
+  /** Admin: the parties' stores against the catalogues: orphans (objects no catalogue names) and missing objects. */
+  async storageReconciliation(): Promise<StorageReconciliationReport> {
+    return this.http.json({ method: 'GET', path: '/v1/admin/storage' });
+  }
+
+  /** Admin: erases orphaned data sets and models (ids from {@link storageReconciliation}) at all three parties; each is audited. */
+  async eraseOrphans(ids: { datasets?: string[]; models?: string[] }): Promise<CoordinatorMethods['storage.eraseOrphans']['res']> {
+    return this.http.json({ method: 'POST', path: '/v1/admin/storage/orphan-erasures', body: { ...(ids.datasets ? { datasets: ids.datasets } : {}), ...(ids.models ? { models: ids.models } : {}) } });
   }
 
   /**

@@ -33,6 +33,7 @@ export const AUDIT_EVENT_TYPES = {
   'model.published': 'modelId',
   'model.updated': 'modelId',
   'model.rolled-back': 'modelId',
+  'model.deleted': 'modelId',
   'dataset.uploaded': 'datasetId',
   'dataset.deleted': 'datasetId',
   'query.run': 'jobId',
