@@ -17,7 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEMO_API_KEYS_FILE } from '../gateway/api-key-store.js';
-import { GatewayProblemError } from '../sdk/errors.js';
+import { GatewayProblemError, GatewayUnreachableError } from '../sdk/errors.js';
 import { parseTrustBundle, TRUST_BUNDLE_FILE, type TrustBundle } from '../wire/trust-bundle.js';
 
 /** Exit codes of the client commands. */
@@ -105,9 +105,10 @@ export function exitCodeFor(err: unknown): { code: number; message: string } {
     if (err.status === 404) return { code: EXIT.notFound, message };
     return { code: EXIT.failed, message };
   }
-  const e = err as { message?: string; cause?: { code?: string } };
-  // fetch wraps connection failures; name the gateway problem plainly.
-  if (e?.cause?.code === 'ECONNREFUSED') return { code: EXIT.failed, message: `cannot reach the gateway: connection refused` };
+  if (err instanceof GatewayUnreachableError) {
+    const code = ((err.cause as { cause?: { code?: string } } | undefined)?.cause?.code);
+    return { code: EXIT.failed, message: code === 'ECONNREFUSED' ? `cannot reach the gateway: connection refused` : `cannot reach the gateway: ${err.message}` };
+  }
   return { code: EXIT.failed, message: err instanceof Error ? err.message : String(err) };
 }
 

@@ -30,6 +30,22 @@ export class GatewayProblemError extends MpcError {
   }
 }
 
+/**
+ * The gateway could not be reached, or the connection dropped before its reply was read (the
+ * gateway restarting, a network fault). What the request did is unknown: a request with an
+ * idempotency key (uploads, publishes, submissions) may be sent again with the same key.
+ */
+export class GatewayUnreachableError extends MpcError {
+  /** The gateway URL. */
+  readonly url: string;
+  constructor(url: string, what: string, options?: { cause?: unknown }) {
+    const cause = options?.cause as { message?: string; cause?: { code?: string; message?: string } } | undefined;
+    const why = cause?.cause?.code ?? cause?.cause?.message ?? cause?.message ?? 'no answer';
+    super('gateway-unreachable', `${what} ${url}: ${why}`, options);
+    this.url = url;
+  }
+}
+
 /** A job ended in `failed` or `failed-verification`. */
 export class JobFailedError extends MpcError {
   readonly jobId: string;

@@ -1,12 +1,13 @@
 /**
  * @module services/sdk/gateway-http
  * The SDK's HTTP layer over global `fetch`: JSON in and out, authentication by API key or by
- * Ed25519 request signature (same message as the gateway verifies), and problem+json replies
- * turned into {@link GatewayProblemError}.
+ * Ed25519 request signature (same message as the gateway verifies), problem+json replies
+ * turned into {@link GatewayProblemError}, and a gateway that does not answer (refused or reset
+ * connection, a reply cut off) into {@link GatewayUnreachableError}.
  */
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { signRequest } from '../wire/request-signature.js';
-import { GatewayProblemError } from './errors.js';
+import { GatewayProblemError, GatewayUnreachableError } from './errors.js';
 
 /** How a client authenticates. */
 export type GatewayCredentials = { apiKey: string } | { signingKey: { keyId: string; secretKey: Uint8Array } };
@@ -55,7 +56,14 @@ export class GatewayHttp {
     const bytes = req.body === undefined ? new Uint8Array(0) : new TextEncoder().encode(JSON.stringify(req.body));
     const headers: Record<string, string> = { accept: 'application/json, application/problem+json', ...this.authHeaders(req.method, req.path, bytes), ...req.headers };
     if (req.body !== undefined) headers['content-type'] = 'application/json';
-    const res = await this.#fetch(this.baseUrl + req.path, { method: req.method, headers, body: req.body === undefined ? undefined : bytes, signal: req.signal });
+    let res: Response;
+    try {
+      res = await this.#fetch(this.baseUrl + req.path, { method: req.method, headers, body: req.body === undefined ? undefined : bytes, signal: req.signal });
+    } catch (cause) {
+      // The caller's own abort stays what it is; anything else is the gateway being away.
+      if (req.signal?.aborted) throw cause;
+      throw new GatewayUnreachableError(this.baseUrl, `${req.method} ${req.path}: no reply from`, { cause });
+    }
     if (!res.ok) {
       let body: Record<string, unknown> = {};
       try {
@@ -71,6 +79,11 @@ export class GatewayHttp {
   /** Sends a request and parses the JSON reply. */
   async json<T>(req: GatewayRequest): Promise<T> {
     const res = await this.send(req);
-    return (await res.json()) as T;
+    try {
+      return (await res.json()) as T;
+    } catch (cause) {
+      if (req.signal?.aborted) throw cause;
+      throw new GatewayUnreachableError(this.baseUrl, `${req.method} ${req.path}: the reply was cut off or unreadable from`, { cause });
+    }
   }
 }
