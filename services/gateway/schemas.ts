@@ -417,6 +417,9 @@ const auditEntry = {
     time: { type: 'string' },
     type: { type: 'string' },
     actor: { type: 'string' },
+    // Every field of services/wire/audit-entry: a field dropped here changes the hashed bytes and the export no longer verifies.
+    id: { type: 'string' },
+    accused: { type: 'array', items: { type: 'integer' } },
     jobId: { type: 'string' },
     modelId: { type: 'string' },
     datasetId: { type: 'string' },
