@@ -35,10 +35,10 @@ function gatewaySpec(port: number, apiKeysFile: string): LocalServiceSpec {
     name: 'gateway',
     command: 'gateway',
     permissions: gatewayPermissions(),
-    config: ({ dir, natsUrl, credentialsFile }) => ({
+    config: ({ dir, natsServers, credentialsFile }) => ({
       host: '127.0.0.1',
       port,
-      nats: { servers: [natsUrl], credentialsFile },
+      nats: { servers: natsServers, credentialsFile },
       apiKeysFile,
       // Signs the principal envelopes; the coordinator trusts its public half (local-cluster).
       identityFile: join(dir, 'keys', 'gateway.identity.json'),

@@ -55,10 +55,10 @@ export function heWorkerServiceSpecs(dir: string, opts: HeWorkerSpecOptions = {}
       name: id,
       command: 'he-worker',
       permissions: heWorkerPermissions(id),
-      config: ({ natsUrl }) =>
+      config: ({ natsServers }) =>
         ({
           id,
-          nats: { servers: [natsUrl], credentialsFile: rel(`creds/${id}.json`) },
+          nats: { servers: natsServers, credentialsFile: rel(`creds/${id}.json`) },
           identityFile: rel(`keys/${id}.identity.json`),
           coordinatorPublicKeyFile: rel('keys/coordinator.public.json'),
           threads: opts.threads ?? 1,

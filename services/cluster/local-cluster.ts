@@ -19,6 +19,8 @@
  * NATS permissions, its config file and its command.
  */
 import { makeTrustBundle, TRUST_BUNDLE_FILE } from '../wire/trust-bundle.js';
+import { encodeVerifierKey } from '../../crypto-core/checkpoint/index.js';
+import { formatWitnessPolicy } from '../audit/witness-policy.js';
 import { ensureIdentity } from './service-identity.js';
 import { heWorkerServiceSpecs, heWorkerTrustEntries } from './he-worker-cluster.js';
 import type { ClusterFile, LocalServiceSpec } from './local-service-spec.js';
@@ -38,9 +40,13 @@ import type { PartyConfigFile } from '../party/party-config.js';
 import type { NatsCredentials } from '../transport/credentials-file.js';
 import { connectionOptions, connectService, type NatsEndpoint } from '../transport/nats-connection.js';
 import { prepareClusterNatsAccess } from './cluster-nats-access.js';
+import { CLUSTER_SERVERS, homeServer, serverOrder, startClusterServers, waitJetStream, type ClusterTopology } from './topology.js';
 import { callCoordinator } from './coordinator-caller.js';
 import { ServiceSupervisor, type SupervisorEvent } from './service-supervisor.js';
 import { authorizationBlock, clientPermissions, coordinatorPermissions, gatewayPermissions, partyPermissions, type SubjectPermissions } from './nats-permissions.js';
+
+/** The witness policy `mpc up` writes next to cluster.json (for `mpc audit verify --policy`). */
+export const WITNESS_POLICY_FILE = 'witness-policy.txt';
 
 /** The cluster did not come up. */
 export class LocalClusterError extends MpcError {
@@ -77,13 +83,25 @@ export interface LocalClusterOptions {
   readyTimeoutMs?: number;
   /** A TCP front of the server (tests: a recording proxy): given the server's port, the loopback port every client connects to instead. */
   natsFront?: (serverPort: number) => Promise<number>;
+  /**
+   * `single` (default): one nats-server. `cluster`: three nats-servers joined by routes (TLS with
+   * the cluster CA and a route password), JetStream replicated R3, one per organisation: party i
+   * connects to server i first, the coordinator to server 0, the gateway to server 1, HE workers
+   * round robin, each with the other two servers as fallbacks (topology.ts).
+   */
+  topology?: ClusterTopology;
 }
 
 /** A running local cluster. */
 export interface LocalCluster {
   dir: string;
   natsUrl: string;
+  /** The first (or only) server. */
   nats: NatsServerProcess;
+  /** Every server (three with `topology: 'cluster'`), in organisation order. */
+  natsServers: NatsServerProcess[];
+  /** Their client URLs, in the same order. */
+  natsUrls: string[];
   /** Path of cluster.json. */
   clusterFile: string;
   /** Public keys by service id. */
@@ -137,6 +155,8 @@ function entryFor(command: string, cliPath: string | undefined): string[] {
 /** Starts NATS, the coordinator, three parties and any extra services; resolves once all are up. */
 export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise<LocalCluster> {
   const dir = resolve(opts.dir ?? '.mpc');
+  const topology = opts.topology ?? 'single';
+  if (topology !== 'single' && topology !== 'cluster') throw new LocalClusterError(`topology: expected "single" or "cluster", got ${JSON.stringify(topology)}`);
   const probe = entryFor('party', opts.cliPath);
   if (!existsSync(probe[0]!)) throw new LocalClusterError(`${probe[0]} not found: run 'npm run build' first (the services run from dist/)`);
   for (const sub of ['keys', 'creds', 'config', 'state', 'logs', 'nats']) mkdirSync(join(dir, sub), { recursive: true, mode: 0o700 });
@@ -158,14 +178,15 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
       name: 'coordinator',
       command: 'coordinator',
       permissions: coordinatorPermissions(),
-      config: ({ natsUrl }) =>
+      config: ({ natsServers }) =>
         ({
           id: 'coordinator',
-          nats: { servers: [natsUrl], credentialsFile: rel('creds/coordinator.json') },
+          nats: { servers: natsServers, credentialsFile: rel('creds/coordinator.json') },
           identityFile: rel('keys/coordinator.identity.json'),
           services: [...PARTY_IDS.map((id, index) => ({ id, kind: 'party' as const, index, publicKeyFile: rel(`keys/${id}.public.json`) })), ...heWorkerTrustEntries(heIds)],
           gateways: [{ id: 'gateway', publicKeyFile: rel('keys/gateway.public.json') }],
           audit: opts.jetstream === false ? 'memory' : 'jetstream',
+          ...(topology === 'cluster' ? { replicas: CLUSTER_SERVERS } : {}),
           ...(opts.jobTimeoutMs ? { jobTimeoutMs: opts.jobTimeoutMs } : {}),
         }) satisfies CoordinatorConfigFile,
     },
@@ -174,11 +195,11 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
         name: id,
         command: 'party',
         permissions: partyPermissions(id, index),
-        config: ({ natsUrl }) =>
+        config: ({ natsServers }) =>
           ({
             id,
             index,
-            nats: { servers: [natsUrl], credentialsFile: rel(`creds/${id}.json`) },
+            nats: { servers: natsServers, credentialsFile: rel(`creds/${id}.json`) },
             identityFile: rel(`keys/${id}.identity.json`),
             storageKeyFile: rel(`keys/${id}.storage.json`),
             stateDir: rel(`state/${id}`),
@@ -204,21 +225,34 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   );
   const credentials = access.credentialFiles;
 
-  const nats = await NatsServerProcess.start({
-    port: opts.natsPort,
-    jetstream: opts.jetstream !== false,
-    storeDir: join(dir, 'nats', 'jetstream'),
-    serverName: 'mpc-local',
-    logFile: join(dir, 'logs', 'nats-server.log'),
-    extraConfig: authorizationBlock(access.users),
-    tls: access.tls.server,
-  });
+  let servers: NatsServerProcess[];
+  if (topology === 'cluster') {
+    if (opts.natsFront) throw new LocalClusterError('natsFront: only with the single-server topology');
+    servers = await startClusterServers({ dir, jetstream: opts.jetstream !== false, firstPort: opts.natsPort, authorization: authorizationBlock(access.users), tls: access.tls.server });
+  } else {
+    servers = [
+      await NatsServerProcess.start({
+        port: opts.natsPort,
+        jetstream: opts.jetstream !== false,
+        storeDir: join(dir, 'nats', 'jetstream'),
+        serverName: 'mpc-local',
+        logFile: join(dir, 'logs', 'nats-server.log'),
+        extraConfig: authorizationBlock(access.users),
+        tls: access.tls.server,
+      }),
+    ];
+  }
+  const nats = servers[0]!;
   const natsUrl = opts.natsFront ? nats.url.replace(`:${nats.port}`, `:${await opts.natsFront(nats.port)}`) : nats.url;
+  const natsUrls = topology === 'cluster' ? servers.map((x) => x.url) : [natsUrl];
+  const serversOf = (name: string): string[] => serverOrder(natsUrls, homeServer(name, natsUrls.length));
+  if (topology === 'cluster' && opts.jetstream !== false) await waitJetStream({ ...access.endpoint('coordinator', natsUrl), servers: natsUrls }, opts.readyTimeoutMs ?? 30_000);
   const processes = new Map<string, ChildProcess>();
   const configs = new Map<string, string>();
   for (const s of specs) {
     const file = join(dir, 'config', `${s.name}.json`);
-    writeFileSync(file, JSON.stringify(s.config({ dir, natsUrl, credentialsFile: credentials[s.name]! }), null, 2) + '\n', { mode: 0o600 });
+    const own = serversOf(s.name);
+    writeFileSync(file, JSON.stringify(s.config({ dir, natsUrl: own[0]!, natsServers: own, credentialsFile: credentials[s.name]! }), null, 2) + '\n', { mode: 0o600 });
     configs.set(s.name, file);
   }
 
@@ -255,9 +289,11 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
         return done;
       }),
     );
-    await nats.stop();
+    await Promise.all(servers.map((x) => x.stop()));
   };
 
+  // In-process users (tools, tests) connect to every server, in the order of the service of that name if there is one.
+  const endpointOf = (user: string): NatsEndpoint => ({ ...access.endpoint(user, natsUrl), servers: serversOf(user) });
   const clientCredentials = access.credentials('client');
   const gatewayCredentials = access.credentials('gateway');
   const gatewaySigner = { id: 'gateway', secretKey: readIdentityFile(join(dir, 'keys', 'gateway.identity.json')).signing.secretKey };
@@ -265,14 +301,16 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     dir,
     natsUrl,
     nats,
+    natsServers: servers,
+    natsUrls,
     clusterFile: join(dir, 'cluster.json'),
     keys,
     clientCredentials,
     gatewayCredentials,
     gatewaySigner,
     processes,
-    endpoint: (user) => access.endpoint(user, natsUrl),
-    connect: (user, name) => connectService(access.endpoint(user, natsUrl), name ?? user),
+    endpoint: (user) => endpointOf(user),
+    connect: (user, name) => connectService(endpointOf(user), name ?? user),
     async kill(name, signal = 'SIGKILL') {
       const c = processes.get(name);
       if (!c) throw new LocalClusterError(`no service ${name}`);
@@ -292,7 +330,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
 
   try {
     for (const s of specs) launch(s.name);
-    const nc = await connect(connectionOptions(access.endpoint('client', natsUrl), 'mpc-up-probe'));
+    const nc = await connect(connectionOptions(endpointOf('client'), 'mpc-up-probe'));
     try {
       const end = Date.now() + (opts.readyTimeoutMs ?? 30_000);
       let last = 'no answer from the coordinator';
@@ -321,6 +359,7 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   const file: ClusterFile = {
     ...Object.assign({}, ...specs.map((s) => s.clusterFileFields ?? {})),
     natsUrl,
+    ...(topology === 'cluster' ? { natsServers: natsUrls, natsHome: Object.fromEntries(specs.map((x) => [x.name, serversOf(x.name)[0]!])) } : {}),
     credentials,
     natsTls: { caFile: access.tls.caFile, clients: Object.fromEntries(Object.keys(credentials).map((u) => [u, access.tls.client(u)])) },
     publicKeys: keys,
@@ -336,5 +375,12 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     heWorkers: heIds.map((id) => ({ id, signingPublicKey: keys[id]!.signingPublicKey })),
   });
   writeFileSync(join(dir, TRUST_BUNDLE_FILE), JSON.stringify(bundle, null, 2) + '\n');
+  // The auditors' witness policy: the log key and the three parties as witnesses, two must cosign.
+  const hexKey = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
+  const policy = formatWitnessPolicy(
+    { witnesses: PARTY_IDS.map((id) => ({ name: id, publicKey: hexKey(keys[id]!.signingPublicKey) })), quorum: 2 },
+    encodeVerifierKey({ name: 'coordinator', publicKey: hexKey(keys.coordinator!.signingPublicKey) }),
+  );
+  writeFileSync(join(dir, WITNESS_POLICY_FILE), policy);
   return cluster;
 }

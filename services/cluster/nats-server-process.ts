@@ -4,10 +4,10 @@
  * cluster and by integration tests, which start one on a free port and stop it afterwards.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, appendFileSync, constants, mkdtempSync, writeFileSync } from 'node:fs';
+import { accessSync, appendFileSync, constants, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { MpcError } from '../../crypto-core/errors.js';
 
 /** nats-server is missing, failed to start, or exited unexpectedly. */
@@ -29,8 +29,14 @@ export interface NatsServerOptions {
   extraConfig?: string;
   /** Server name (required by JetStream in a cluster). */
   serverName?: string;
-  /** Cluster block: this server's route port and the other servers' route URLs. */
-  cluster?: { name: string; port: number; routes: string[] };
+  /**
+   * Cluster block: this server's route port and the other servers' route URLs; optionally TLS on
+   * the route connections (both ways, certificates of `tls.caFile`) and a route user: a server
+   * dialling a route must present them (its route URLs carry them: `nats-route://user:pass@host:port`).
+   */
+  cluster?: { name: string; port: number; routes: string[]; tls?: { certFile: string; keyFile: string; caFile: string }; authorization?: { user: string; password: string } };
+  /** Write the generated config here (default: a fresh temporary folder). */
+  configFile?: string;
   /** Where the server's log goes (a file), else discarded. */
   logFile?: string;
   /**
@@ -130,10 +136,14 @@ export class NatsServerProcess {
     if (storeDir) lines.push(`jetstream { store_dir: ${JSON.stringify(storeDir)} }`);
     if (opts.cluster) {
       const routes = opts.cluster.routes.map((r) => JSON.stringify(r)).join(', ');
-      lines.push(`cluster { name: ${JSON.stringify(opts.cluster.name)}, listen: "127.0.0.1:${opts.cluster.port}", routes: [${routes}] }`);
+      const c = opts.cluster;
+      const tls = c.tls ? `, tls { cert_file: ${JSON.stringify(c.tls.certFile)}, key_file: ${JSON.stringify(c.tls.keyFile)}, ca_file: ${JSON.stringify(c.tls.caFile)}, verify: true, timeout: 5 }` : '';
+      const auth = c.authorization ? `, authorization { user: ${JSON.stringify(c.authorization.user)}, password: ${JSON.stringify(c.authorization.password)}, timeout: 5 }` : '';
+      lines.push(`cluster { name: ${JSON.stringify(c.name)}, listen: "127.0.0.1:${c.port}", routes: [${routes}]${tls}${auth} }`);
     }
     if (opts.extraConfig) lines.push(opts.extraConfig);
-    const configPath = join(dir, 'nats.conf');
+    const configPath = opts.configFile ?? join(dir, 'nats.conf');
+    if (opts.configFile) mkdirSync(dirname(opts.configFile), { recursive: true, mode: 0o700 });
     writeFileSync(configPath, lines.join('\n') + '\n', { mode: 0o600 });
     const server = new NatsServerProcess(port, configPath, storeDir, opts);
     await server.#spawn();
@@ -181,6 +191,22 @@ export class NatsServerProcess {
       });
       child.kill('SIGTERM');
     });
+  }
+
+  /** Kills the server with `signal` (fault drills: SIGKILL, no shutdown) and resolves once it exited. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.#child;
+    this.#child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    await exited;
+  }
+
+  /** Starts a stopped or killed server again, same port, config and store. */
+  async start(): Promise<void> {
+    if (this.#child && this.#child.exitCode === null && this.#child.signalCode === null) return;
+    await this.#spawn();
   }
 
   /** Stops and starts the server again on the same port with the same store (a broker restart). */

@@ -65,6 +65,8 @@ export function connectionOptions(endpoint: NatsEndpoint, name: string, env: Nod
     : { user: endpoint.user, pass: endpoint.pass };
   return {
     servers: endpoint.servers,
+    // The first server is the service's own (its organisation's); the others are fallbacks, in order.
+    noRandomize: true,
     ...auth,
     ...(tls ? { tls: { caFile: tls.caFile, ...(tls.certFile ? { certFile: tls.certFile, keyFile: tls.keyFile } : {}) } } : {}),
     name,
