@@ -7,7 +7,8 @@
  * ```
  * { "format": "mpc-shared-model/v1", "fractionBits": 16, "inputShape": [...], "outputShape": [...],
  *   "layers": [ { "kind": "dense", "name", "inFeatures", "outFeatures", "weightT": { "a", "b", "shape" }, "bias"? },
- *               { "kind": "conv2d", ..., "weight": {...}, "bias"? }, { parameterless layers as in ModelIR } ] }
+ *               { "kind": "conv2d", ..., "weight": {...}, "bias"? }, { "kind": "affine", "scale"?, "shift"? },
+               { layers without weights as in ModelIR, with "inputs" where the model is a graph } ] }
  * ```
  *
  * Associated data of the sealed view for party i: `"mpc-model-share/v1\n" name "\n" version "\n" i`.
@@ -49,6 +50,7 @@ export function encodeSharedModel(view: SharedModel): Uint8Array {
   const layers = view.layers.map((l) => {
     if (l.kind === 'dense') return { ...l, weightT: shareToWire(l.weightT), ...(l.bias ? { bias: shareToWire(l.bias) } : {}) };
     if (l.kind === 'conv2d') return { ...l, weight: shareToWire(l.weight), ...(l.bias ? { bias: shareToWire(l.bias) } : {}) };
+    if (l.kind === 'affine') return { ...l, ...(l.scale ? { scale: shareToWire(l.scale) } : {}), ...(l.shift ? { shift: shareToWire(l.shift) } : {}) };
     return l;
   });
   return new TextEncoder().encode(JSON.stringify({ format: SHARED_MODEL_FORMAT, fractionBits: view.fractionBits, inputShape: view.inputShape, outputShape: view.outputShape, layers }));
@@ -72,6 +74,7 @@ export function decodeSharedModel(bytes: Uint8Array): SharedModel {
     const where = `layers[${i}]`;
     if (l.kind === 'dense') return { ...(l as object), weightT: shareFromWire(l.weightT, `${where}.weightT`), ...(l.bias ? { bias: shareFromWire(l.bias, `${where}.bias`) } : {}) } as SharedLayer;
     if (l.kind === 'conv2d') return { ...(l as object), weight: shareFromWire(l.weight, `${where}.weight`), ...(l.bias ? { bias: shareFromWire(l.bias, `${where}.bias`) } : {}) } as SharedLayer;
+    if (l.kind === 'affine') return { ...(l as object), ...(l.scale ? { scale: shareFromWire(l.scale, `${where}.scale`) } : {}), ...(l.shift ? { shift: shareFromWire(l.shift, `${where}.shift`) } : {}) } as SharedLayer;
     if (typeof l.kind !== 'string') throw new InvalidArgumentError(`${where}.kind: expected string`);
     return l as unknown as SharedLayer;
   });
