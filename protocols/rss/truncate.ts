@@ -31,7 +31,6 @@ import { makeShare, checkSameLength, checkShare, type ReplicatedShare } from './
 import { ShapeError } from './errors.js';
 import { truncateAdditiveWrap, truncateWrap, WRAP_TRUNCATION_BITS } from './truncate-wrap.js';
 import { truncateMalicious } from './malicious/truncate-malicious.js';
-import { UnsupportedInMaliciousModeError } from './errors.js';
 import { mul, matmul } from './mul.js';
 
 /** Whether this context asks for the wrap-corrected truncation (rss/truncate-wrap) at `bits`. */
@@ -41,10 +40,7 @@ const wrapCorrected = (ctx: ProtocolContext, bits: number): boolean => ctx.trunc
 export async function truncate(ctx: ProtocolContext, x: ReplicatedShare, bits: number = ctx.fractionBits): Promise<ReplicatedShare> {
   const n = checkShare('x', x);
   if (!Number.isInteger(bits) || bits < 0 || bits > 63) throw new InvalidArgumentError(`bits: expected integer in 0..63, got ${String(bits)}`);
-  if (ctx.security === 'malicious') {
-    if (wrapCorrected(ctx, bits)) throw new UnsupportedInMaliciousModeError('wrap-corrected truncation');
-    return truncateMalicious(ctx, x, bits);
-  }
+  if (ctx.security === 'malicious') return truncateMalicious(ctx, x, bits, wrapCorrected(ctx, bits));
   if (wrapCorrected(ctx, bits)) return truncateWrap(ctx, x, bits);
   const tag = ctx.nextTag('trunc');
   const ring = ctx.ring;

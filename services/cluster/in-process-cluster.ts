@@ -4,6 +4,7 @@
  * a running NATS server: for protocol and transport tests and for benchmarks where the process
  * boundary does not matter. `startLocalCluster` runs the same services as separate processes.
  */
+import type { ProtocolChannelTamper } from '../party/tokens.js';
 import { makeTrustBundle, type TrustBundle } from '../wire/trust-bundle.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +30,8 @@ export interface InProcessClusterOptions {
   settings?: Partial<DispatchSettings>;
   /** Runners per party index (default: the compute runner). */
   runners?: (index: PartyIndex) => JobRunner[] | undefined;
+  /** Tests only: a cheating party's channel wrapper, per party index (services/party/tokens PROTOCOL_CHANNEL_TAMPER). */
+  tamper?: (index: PartyIndex) => ProtocolChannelTamper | undefined;
   audit?: AuditSink;
 }
 
@@ -77,6 +80,7 @@ export async function startInProcessCluster(opts: InProcessClusterOptions): Prom
         storageKey: generateStorageKey(),
         log: logs.parties[i],
         runners: opts.runners?.(i),
+        tamper: opts.tamper?.(i),
         announceIntervalMs: 1000,
       }),
     ),

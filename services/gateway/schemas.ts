@@ -74,6 +74,7 @@ export const mpcInferenceBody = {
     shape: { type: 'array', minItems: 1, maxItems: 8, items: { type: 'integer', minimum: 1, maximum: 16_777_216 } },
     clientPublicKey: { type: 'string', pattern: HEX32_PATTERN },
     sealedInputs: sealedTriple,
+    security: { type: 'string', enum: ['semi-honest', 'malicious'] },
   },
 } as const;
 

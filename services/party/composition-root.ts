@@ -15,7 +15,7 @@ import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
 import { publicIdentity } from '../../crypto-core/keys/identity.js';
 import { getRing } from '../../crypto-core/ring/index.js';
 import type { Ring64 } from '../../crypto-core/ring/ring64.js';
-import type { PartyIndex } from '../../protocols/channel/channel.js';
+import type { Channel, PartyIndex } from '../../protocols/channel/channel.js';
 import type { ServiceLog } from '../transport/service-log.js';
 import { ComputeRunner } from './runners/compute-runner.js';
 import { InferenceRunner } from './runners/inference-runner.js';
@@ -27,7 +27,7 @@ import { NatsJobChannelOpener } from './nats-job-channel.js';
 import { PartyRuntime, type ReportPublisher } from './party-runtime.js';
 import type { SeenJobs } from './seen-jobs.js';
 import type { ShareStore } from './share-store.js';
-import { CHANNEL_OPENER, JOB_GATE, JOB_RUNNERS, PARTY_IDENTITY, PARTY_SETTINGS, REPORT_PUBLISHER, RING, SERVICE_LOG, SHARE_STORE, type PartySettings } from './tokens.js';
+import { CHANNEL_OPENER, JOB_GATE, JOB_RUNNERS, PARTY_IDENTITY, PARTY_SETTINGS, PROTOCOL_CHANNEL_TAMPER, REPORT_PUBLISHER, RING, SERVICE_LOG, SHARE_STORE, type PartySettings, type ProtocolChannelTamper } from './tokens.js';
 
 /** A runner for every kind the parties run (a kind without one is a compile error). */
 export function defaultRunners(): JobRunner[] {
@@ -57,6 +57,8 @@ export interface PartyParts {
   /** Job runners; default: compute, model publication and inference. */
   runners?: JobRunner[];
   ring?: Ring64;
+  /** Tests only (a cheating party): wraps each job's protocol channel. */
+  tamper?: ProtocolChannelTamper;
 }
 
 /** A container with the party's tokens registered, and its runtime resolved. */
@@ -71,6 +73,7 @@ export function composeParty(parts: PartyParts, parent: DependencyContainer = ro
   c.register(REPORT_PUBLISHER, { useValue: parts.reports });
   c.register(JOB_RUNNERS, { useValue: runners });
   c.register(RING, { useValue: parts.ring ?? getRing() });
+  c.register(PROTOCOL_CHANNEL_TAMPER, { useValue: parts.tamper ?? ((channel: Channel) => channel) });
   c.register(CHANNEL_OPENER, { useValue: new NatsJobChannelOpener(parts.nc, parts.identity, parts.log) });
   c.register(JOB_GATE, {
     useValue: new JobGate({

@@ -68,6 +68,9 @@ export class JobGate {
       throw new JobRefusedError('unknown-kind', `job ${j} has kind ${JSON.stringify(order.kind)}, which this party does not run`);
     }
     if (typeof order.deadline !== 'number' || !(order.deadline > this.#now())) throw new JobRefusedError('expired', `job ${j} deadline ${new Date(Number(order.deadline) || 0).toISOString()} has passed`);
+    if (order.security !== undefined && order.security !== 'semi-honest' && order.security !== 'malicious') {
+      throw new JobRefusedError('malformed', `job ${j}: unknown security ${JSON.stringify(order.security)}`);
+    }
     if (!Array.isArray(order.parties) || order.parties.length !== 3) throw new JobRefusedError('malformed', `job ${j} does not name three parties`);
     for (const idx of [0, 1, 2] as const) {
       const p = order.parties[idx];

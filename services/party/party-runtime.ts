@@ -15,7 +15,7 @@ import type { Ring64 } from '../../crypto-core/ring/ring64.js';
 import { nextParty, type Channel, type PartyIndex } from '../../protocols/channel/channel.js';
 import { createProtocolContext } from '../../protocols/rss/context.js';
 import { createCorrelatedRandomness, type PairwiseSeeds } from '../../protocols/rss/correlated-randomness.js';
-import { InconsistentShareError, PartyUnavailableError } from '../../protocols/rss/errors.js';
+import { InconsistentShareError, PartyUnavailableError, VerificationFailedError } from '../../protocols/rss/errors.js';
 import { REPORT_DOMAIN, signMessage, type DispatchReply, type JobOrder, type PartyReport, type Signed } from '../wire/job-messages.js';
 import { commitComponent, deriveComponentSalt } from '../wire/output-commitments.js';
 import { u64ToBytes } from '../../protocols/wire.js';
@@ -26,7 +26,7 @@ import { JobAbortedError, JobRefusedError } from './errors.js';
 import type { JobGate } from './job-gate.js';
 import type { JobRunner } from './job-runner.js';
 import type { ShareStore } from './share-store.js';
-import { CHANNEL_OPENER, JOB_GATE, JOB_RUNNERS, PARTY_IDENTITY, PARTY_SETTINGS, REPORT_PUBLISHER, RING, SERVICE_LOG, SHARE_STORE, type PartySettings } from './tokens.js';
+import { CHANNEL_OPENER, JOB_GATE, JOB_RUNNERS, PARTY_IDENTITY, PARTY_SETTINGS, PROTOCOL_CHANNEL_TAMPER, REPORT_PUBLISHER, RING, SERVICE_LOG, SHARE_STORE, type PartySettings, type ProtocolChannelTamper } from './tokens.js';
 
 /** A job's channel with the controls the runtime needs. */
 export interface JobChannel extends Channel {
@@ -67,6 +67,11 @@ function blamedParty(e: unknown): number | undefined {
   return undefined;
 }
 
+/** What a failure report says beyond code and message: a failed malicious-mode check's step and suspects. */
+function verificationDetail(e: unknown): { step: string; check: string; suspects: number[] } | undefined {
+  return e instanceof VerificationFailedError ? { step: e.step, check: e.check, suspects: [...e.suspects] } : undefined;
+}
+
 /**
  * This party's commitments to the two output components it holds: component `self` (shared
  * with party self-1, salt from the `prev` seed) and component `self+1` (shared with party
@@ -97,6 +102,7 @@ export class PartyRuntime {
     @inject(SERVICE_LOG) private readonly log: ServiceLog,
     @inject(JOB_RUNNERS) runners: JobRunner[],
     @inject(RING) private readonly ring: Ring64,
+    @inject(PROTOCOL_CHANNEL_TAMPER) private readonly tamper: ProtocolChannelTamper,
   ) {
     this.#runners = new Map(runners.map((r) => [r.kind, r]));
   }
@@ -205,7 +211,12 @@ export class PartyRuntime {
       // Known by now on the 'peers-listening' path; after a coordinator's `start`, the wait for
       // the peers' hellos.
       const { next, prev } = await channel.pairwiseSeeds();
-      const protocol = createProtocolContext({ channel, randomness: createCorrelatedRandomness(self, { next, prev }, this.ring), ring: this.ring });
+      const protocol = createProtocolContext({
+        channel: this.tamper(channel, order),
+        randomness: createCorrelatedRandomness(self, { next, prev }, this.ring),
+        ring: this.ring,
+        security: order.security ?? 'semi-honest',
+      });
       const runner = this.#runners.get(order.kind)!;
       const outcome = await runner.run({ order, protocol, identity: this.identity, shares: this.shares, log: this.log });
       const commitments = outcome.output ? outputCommitments(order.jobId, self, outcome.output, { next, prev }) : undefined;
@@ -224,7 +235,8 @@ export class PartyRuntime {
       const code = err instanceof MpcError ? err.code : 'job-error';
       const party = blamedParty(err);
       this.log.warn('job-failed', { jobId: order.jobId, code, message: err.message, party });
-      this.#report({ type: 'failure', jobId: order.jobId, party: self, error: { code, message: err.message, ...(party !== undefined ? { party } : {}) } });
+      const verification = verificationDetail(err);
+      this.#report({ type: 'failure', jobId: order.jobId, party: self, error: { code, message: err.message, ...(party !== undefined ? { party } : {}), ...(verification ? { verification } : {}) } });
     } finally {
       this.#finish(job);
     }

@@ -5,6 +5,7 @@
  * `subjects.jobReport(job)`, and announces itself (signed) on start, every few seconds, and
  * after every reconnect, so a restarted broker or coordinator relearns it without help.
  */
+import type { ProtocolChannelTamper } from './tokens.js';
 import type { NatsConnection } from 'nats';
 import { join } from 'node:path';
 import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
@@ -49,6 +50,8 @@ export interface PartyServiceOptions {
   log?: ServiceLog;
   /** Extra or replacement job runners (default: compute). */
   runners?: JobRunner[];
+  /** Tests only: plays a cheating party (see PROTOCOL_CHANNEL_TAMPER); no configuration file sets it. */
+  tamper?: ProtocolChannelTamper;
   /** Milliseconds between announcements (default 3000). */
   announceIntervalMs?: number;
   seenJobs?: SeenJobs;
@@ -86,6 +89,7 @@ export class PartyService {
       seenJobs: opts.seenJobs ?? new FileSeenJobs(join(opts.stateDir, 'seen-jobs.log')),
       pinnedPeers: opts.pinnedPeers,
       runners: opts.runners,
+      tamper: opts.tamper,
       reports: {
         publish: (r) => {
           for (const piece of splitMessage(enc.encode(JSON.stringify(r)), nc.info?.max_payload ?? 1 << 20)) nc.publish(subjects.jobReport(r.body.jobId), piece);

@@ -4,6 +4,9 @@
  * metadata is emitted). Wired in composition-root.ts and nowhere else.
  */
 
+import type { Channel } from '../../protocols/channel/channel.js';
+import type { JobOrder } from '../wire/job-messages.js';
+
 /** {@link PartySettings}: id and index of this party. */
 export const PARTY_SETTINGS = Symbol('PartySettings');
 /** The party's ServiceIdentity. */
@@ -22,6 +25,14 @@ export const SERVICE_LOG = Symbol('ServiceLog');
 export const JOB_RUNNERS = Symbol('JobRunners');
 /** The Ring64 backend. */
 export const RING = Symbol('Ring64');
+/**
+ * Tests only: a {@link ProtocolChannelTamper} that plays a cheating party (protocols/testing/
+ * perturbing-channel). Registered only from `PartyParts.tamper`, which no configuration file sets.
+ */
+export const PROTOCOL_CHANNEL_TAMPER = Symbol('ProtocolChannelTamper');
+
+/** Wraps the channel a job's protocols use (see {@link PROTOCOL_CHANNEL_TAMPER}). */
+export type ProtocolChannelTamper = (channel: Channel, order: JobOrder) => Channel;
 
 /** Who this party is. */
 export interface PartySettings {

@@ -37,7 +37,7 @@ import type { Query } from '../../protocols/analytics/query.js';
 import { GatewayHttp, type GatewayCredentials } from './gateway-http.js';
 import { GatewayProblemError, JobFailedError, RegistryError, ResultSignatureError } from './errors.js';
 import { parseTrustBundle, type TrustBundle } from '../wire/trust-bundle.js';
-import { boxDigest, bytesDigest, jsonDigest, verifyOutputStatement, type OutputStatement } from '../wire/output-statement.js';
+import { boxDigest, bytesDigest, jsonDigest, securityClaim, verifyOutputStatement, type OutputStatement } from '../wire/output-statement.js';
 import { waitForTerminal } from './job-wait.js';
 import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad, shapeSize } from '../wire/sealed-share-pair.js';
 import { encodeSharedModel, modelShareAad } from '../wire/shared-model-codec.js';
@@ -98,12 +98,20 @@ export interface InferenceResult {
    * workers agreed; `repeated`: one worker twice, weaker), when the gateway passes it on.
    */
   verification?: HeVerification;
+  /** MPC only: the protocols' security the three parties signed they ran (the mode asked for). */
+  security?: 'semi-honest' | 'malicious';
 }
 
 /** Options of {@link MpcClient.infer}. */
 export interface InferOptions {
   /** `mpc` (default): secret-shared across the parties; `he`: CKKS-encrypted, batch 1. */
   mode?: 'mpc' | 'he';
+  /**
+   * MPC only: `semi-honest` (default, fastest) or `malicious` (every product and comparison
+   * verified, abort before any output if a party deviates; docs/protocols-malicious.md). A
+   * result whose parties did not sign the mode asked for is refused (ResultSignatureError).
+   */
+  security?: 'semi-honest' | 'malicious';
   /** Give up waiting after this long (default 120 s). */
   timeoutMs?: number;
   /** Called with each status change. */
@@ -122,6 +130,8 @@ export interface PendingMpcInference {
   clientKey: AgreementKeyPair;
   /** The parties the input was sealed to: only their signatures open the result. */
   parties: PartyTrust;
+  /** The security mode asked for. */
+  security: 'semi-honest' | 'malicious';
   /** The exact submission (sealed inputs) and its idempotency key, for {@link MpcClient.resubmit}. */
   submission: { body: Record<string, unknown>; idempotencyKey: string };
 }
@@ -295,7 +305,7 @@ export class MpcClient {
   async infer(modelId: string, input: TensorInput, opts: InferOptions = {}): Promise<InferenceResult> {
     if (opts.mode !== undefined && opts.mode !== 'mpc' && opts.mode !== 'he') throw new InvalidArgumentError(`opts.mode: expected 'mpc' or 'he', got ${JSON.stringify(opts.mode)}`);
     if (opts.mode === 'he') return this.#inferHe(modelId, input, opts);
-    const pending = await this.submitMpcInference(modelId, input, opts);
+    const pending = await this.submitMpcInference(modelId, input, { ...(opts.idempotencyKey === undefined ? {} : { idempotencyKey: opts.idempotencyKey }), ...(opts.security === undefined ? {} : { security: opts.security }) });
     const job = await this.waitForJob(pending.job.id, { timeoutMs: opts.timeoutMs, onProgress: opts.onProgress });
     const result = await this.jobResult(job.id);
     if (result.kind !== 'mpc-inference') throw new InvalidArgumentError(`job ${job.id}: expected an mpc-inference result, got ${result.kind}`);
@@ -398,8 +408,10 @@ export class MpcClient {
   }
 
   /** Shares, seals and submits an MPC inference; keep the returned value to open the result. */
-  async submitMpcInference(modelId: string, input: TensorInput, opts: { idempotencyKey?: string } = {}): Promise<PendingMpcInference> {
+  async submitMpcInference(modelId: string, input: TensorInput, opts: { idempotencyKey?: string; security?: 'semi-honest' | 'malicious' } = {}): Promise<PendingMpcInference> {
     checkModelId(modelId);
+    const security = opts.security ?? 'semi-honest';
+    if (security !== 'semi-honest' && security !== 'malicious') throw new InvalidArgumentError(`opts.security: expected 'semi-honest' or 'malicious', got ${JSON.stringify(opts.security)}`);
     if (typeof input !== 'object' || input === null) throw new InvalidArgumentError('input: expected { shape, data }');
     const n = shapeSize(input.shape, 'input.shape');
     if (input.data === null || typeof input.data !== 'object' || input.data.length !== n) {
@@ -413,9 +425,10 @@ export class MpcClient {
     const requestId = toHex(clientKey.publicKey);
     const shares = shareSecret(values, Prg.random(), input.shape);
     const sealedInputs = shares.map((s, i) => toBase64(seal(keys[i], encodeSharePair(s.a, s.b), inferenceInputAad(modelId, requestId, i)))) as [string, string, string];
-    const submission = { body: { modelId, shape: [...input.shape], clientPublicKey: requestId, sealedInputs }, idempotencyKey: opts.idempotencyKey ?? randomBytes(16).toString('hex') };
+    const body = { modelId, shape: [...input.shape], clientPublicKey: requestId, sealedInputs, ...(security === 'malicious' ? { security } : {}) };
+    const submission = { body, idempotencyKey: opts.idempotencyKey ?? randomBytes(16).toString('hex') };
     const res = await this.#submit(submission);
-    return { job: res.job, created: res.created, modelId, requestId, clientKey, parties, submission };
+    return { job: res.job, created: res.created, modelId, requestId, clientKey, parties, security, submission };
   }
 
   /**
@@ -452,17 +465,26 @@ export class MpcClient {
    * @throws DecryptionError when a box was altered or is not for this request and slot.
    * @throws InconsistentShareError naming the suspect party when the two copies of a component differ.
    */
-  openMpcResult(pending: PendingMpcInference, result: JobResults['mpc-inference']): { shape: number[]; data: Float64Array } {
+  openMpcResult(pending: PendingMpcInference, result: JobResults['mpc-inference']): { shape: number[]; data: Float64Array; security: 'semi-honest' | 'malicious' } {
     const n = shapeSize(result.shape, 'result.shape');
     const sealedInputs = pending.submission.body.sealedInputs as string[];
-    checkOutputSignatures(pending.parties, result, (i) => ({ jobId: pending.job.id, kind: 'mpc-inference', subject: pending.modelId, party: i, inputDigest: boxDigest(sealedInputs[i]!), clientPublicKey: pending.requestId }));
+    // The statements cover the mode asked for: a downgraded run does not verify.
+    checkOutputSignatures(pending.parties, result, (i) => ({
+      jobId: pending.job.id,
+      kind: 'mpc-inference',
+      subject: pending.modelId,
+      party: i,
+      inputDigest: boxDigest(sealedInputs[i]!),
+      clientPublicKey: pending.requestId,
+      ...securityClaim(pending.security),
+    }));
     const shares = result.sealedOutputs.map((b64, i) => {
       const plain = openBox(pending.clientKey.secretKey, fromLargeBase64(b64, `sealedOutputs[${i}]`), inferenceOutputAad(pending.modelId, pending.requestId, i));
       const [a, b] = decodeSharePair(plain, n);
       return makeShare(a, b, result.shape);
     });
     const values = openChecked([shares[0]!, shares[1]!, shares[2]!]);
-    return { shape: [...result.shape], data: decodeFixed(values, this.fractionBits) };
+    return { shape: [...result.shape], data: decodeFixed(values, this.fractionBits), security: pending.security };
   }
 
   /** Status of a job of this tenant. */

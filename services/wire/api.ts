@@ -135,6 +135,8 @@ export interface JobResults {
     sealedOutputs: [string, string, string];
     /** outputSignatures[i]: party i's Ed25519 signature (base64) of its output statement (wire/output-statement). */
     outputSignatures: [string, string, string];
+    /** The mode the parties ran (their signatures cover it when `malicious`); absent in results of older parties. */
+    security?: 'semi-honest' | 'malicious';
   };
   'he-inference': {
     ciphertext: string;

@@ -30,6 +30,7 @@ export const AUDIT_EVENT_TYPES = {
   'job.failed': 'jobId',
   'job.verified': 'jobId',
   'job.failed-verification': 'jobId',
+  'verification.failed': 'jobId',
   'model.published': 'modelId',
   'model.updated': 'modelId',
   'model.rolled-back': 'modelId',
@@ -66,6 +67,11 @@ export interface AuditEvent {
   tenant?: string;
   /** Party index 0..2 an event concerns (e.g. the party named by a failed verification). */
   party?: number;
+  /**
+   * `verification.failed`: the party, or the pair one of which is the cheater, that the
+   * reporting party (`party`) names from its own view of the failed check (increasing order).
+   */
+  accused?: number[];
   /** Model or key version number. */
   version?: number;
   /** Short human-readable reason (failures, denials), at most 200 characters. */
@@ -94,7 +100,7 @@ const MAX_REASON = 200;
 /** Field names that mean someone is logging payload; named in the error so the caller sees why. */
 const DATA_FIELDS = new Set(['records', 'record', 'rows', 'data', 'values', 'shares', 'share', 'secret', 'secretKey', 'privateKey', 'key', 'weights', 'input', 'inputs', 'output', 'outputs', 'plaintext', 'ciphertext', 'payload']);
 
-const EVENT_FIELDS = new Set(['id', 'type', 'actor', 'jobId', 'modelId', 'datasetId', 'keyId', 'serviceId', 'tenant', 'party', 'version', 'reason', 'hashes']);
+const EVENT_FIELDS = new Set(['id', 'type', 'actor', 'jobId', 'modelId', 'datasetId', 'keyId', 'serviceId', 'tenant', 'party', 'accused', 'version', 'reason', 'hashes']);
 const ENTRY_FIELDS = new Set([...EVENT_FIELDS, 'v', 'seq', 'time']);
 
 function fail(msg: string): never {
@@ -133,6 +139,13 @@ export function validateAuditEvent(event: unknown, what = 'event'): AuditEvent {
   if (e.party !== undefined) {
     if (e.party !== 0 && e.party !== 1 && e.party !== 2) fail(`${what}.party: expected 0, 1 or 2, got ${JSON.stringify(e.party)}`);
     out.party = e.party;
+  }
+  if (e.accused !== undefined) {
+    const a = e.accused;
+    if (!Array.isArray(a) || a.length < 1 || a.length > 2 || !a.every((q, k) => (q === 0 || q === 1 || q === 2) && (k === 0 || q > a[k - 1]))) {
+      fail(`${what}.accused: expected one or two party indices in increasing order, got ${JSON.stringify(a)}`);
+    }
+    out.accused = [...(a as number[])];
   }
   if (e.version !== undefined) {
     if (typeof e.version !== 'number' || !Number.isSafeInteger(e.version) || e.version < 0) fail(`${what}.version: expected a non-negative integer, got ${JSON.stringify(e.version)}`);

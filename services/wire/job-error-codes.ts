@@ -11,3 +11,11 @@
  * `invalid-ciphertext` naming the party's box; an inference job fails with this code.
  */
 export const SEALED_INPUT_REFUSED = 'invalid-sealed-input';
+
+/**
+ * A malicious-mode check failed at a party (protocols/rss VerificationFailedError): some party
+ * deviated from the protocol, and no output share was released. The job ends
+ * `failed-verification` with this code; the reporting party's accusation is in the audit log
+ * (`verification.failed`, field `accused`).
+ */
+export const VERIFICATION_FAILED = 'verification-failed';

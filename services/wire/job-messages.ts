@@ -19,6 +19,7 @@
  * coordinator signs dispatch messages and each party signs its reports. The domain string keeps
  * a signature over one kind of message from being valid for another.
  */
+import type { SecurityMode } from '../../protocols/rss/context.js';
 import { canonicalJsonBytes } from '../../crypto-core/canonical-json.js';
 import { fromBase64, fromHex, toBase64, toHex } from '../../crypto-core/encoding.js';
 import { sign, verifySignature } from '../../crypto-core/keys/signing.js';
@@ -59,6 +60,12 @@ export interface JobOrder {
    * soon as both peers have announced over the sealed channel that they listen.
    */
   startWhen?: 'peers-listening';
+  /**
+   * The protocols' security (protocols/rss/context SecurityMode): absent means `semi-honest`;
+   * `malicious` runs every product and comparison verified, with abort before any output
+   * (docs/protocols-malicious.md). The parties sign the mode into their output statements.
+   */
+  security?: SecurityMode;
 }
 
 /** Coordinator -> party. */
@@ -91,7 +98,17 @@ export type PartyReport =
       /** Commitments to the two output components this party holds (output-commitments), by component index. */
       commitments?: Record<string, string>;
     }
-  | { type: 'failure'; jobId: string; party: PartyIndex; error: { code: string; message: string; party?: number } };
+  | {
+      type: 'failure';
+      jobId: string;
+      party: PartyIndex;
+      /**
+       * `verification`: a failed malicious-mode check (protocols/rss VerificationFailedError): the
+       * step, the check and the parties this party's view implicates (never itself). Signed with
+       * the report, it is the party's accusation; the coordinator logs it as `verification.failed`.
+       */
+      error: { code: string; message: string; party?: number; verification?: { step: string; check: string; suspects: number[] } };
+    };
 
 /** A message with its signer and signature. */
 export interface Signed<T> {

@@ -38,6 +38,17 @@ export interface OutputStatement {
   outputDigest: string;
   /** The client's X25519 public key (hex) the output is sealed to; he-inference: {@link heKeysDigest} of the session's keys. */
   clientPublicKey: string;
+  /**
+   * Present (`malicious`) when the party ran the job in malicious mode and its checks passed;
+   * absent for semi-honest runs, so a client that asked for malicious mode refuses a result that
+   * a coordinator downgraded (the signature would not cover the field).
+   */
+  security?: 'malicious';
+}
+
+/** The statement field of a job run in `security` mode (see {@link OutputStatement.security}). */
+export function securityClaim(security: 'semi-honest' | 'malicious' | undefined): Pick<OutputStatement, 'security'> {
+  return security === 'malicious' ? { security: 'malicious' } : {};
 }
 
 /** SHA-256 (hex) of an HE session's public, relinearization and Galois keys (the bytes the client registered). */

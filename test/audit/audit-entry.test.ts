@@ -15,7 +15,7 @@ describe('audit entry schema', () => {
       const e = { type: type as AuditEventType, actor: 'svc-1', ...(subject ? { [subject]: 'id-1' } : {}) };
       expect(validateAuditEvent(e)).toEqual(e);
     }
-    expect(Object.keys(AUDIT_EVENT_TYPES)).toHaveLength(18);
+    expect(Object.keys(AUDIT_EVENT_TYPES)).toHaveLength(20);
   });
 
   const bad: [string, unknown, RegExp][] = [
@@ -38,6 +38,9 @@ describe('audit entry schema', () => {
     ['too many digests', { type: 'job.finished', actor: 'a', jobId: 'j', hashes: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`h${i}`, H])) }, /at most 16/],
     ['hashes array', { type: 'job.finished', actor: 'a', jobId: 'j', hashes: [H] }, /event.hashes: expected an object/],
     ['party 3', { type: 'job.failed-verification', actor: 'a', jobId: 'j', party: 3 }, /event.party: expected 0, 1 or 2/],
+    ['accused out of order', { type: 'verification.failed', actor: 'a', jobId: 'j', party: 0, accused: [2, 1] }, /event.accused: expected one or two party indices/],
+    ['accused three', { type: 'verification.failed', actor: 'a', jobId: 'j', party: 0, accused: [0, 1, 2] }, /event.accused/],
+    ['accused not a party', { type: 'verification.failed', actor: 'a', jobId: 'j', party: 0, accused: [3] }, /event.accused/],
     ['version NaN', { type: 'model.updated', actor: 'a', modelId: 'm', version: Number.NaN }, /event.version/],
     ['jobId too long', { type: 'job.created', actor: 'a', jobId: 'j'.repeat(129) }, /event.jobId/],
     ['jobId number', { type: 'job.created', actor: 'a', jobId: 5 }, /event.jobId/],

@@ -5,7 +5,7 @@
  */
 import { connect, type NatsConnection } from 'nats';
 import type { FastifyInstance } from 'fastify';
-import { startInProcessCluster, type InProcessCluster } from '../../services/cluster/in-process-cluster.js';
+import { startInProcessCluster, type InProcessCluster, type InProcessClusterOptions } from '../../services/cluster/in-process-cluster.js';
 import { buildGateway } from '../../services/gateway/build-gateway.js';
 import { NatsCoordinatorClient } from '../../services/gateway/coordinator-client.js';
 import { ApiKeyStore, hashApiKey } from '../../services/gateway/api-key-store.js';
@@ -21,8 +21,12 @@ export interface RealGatewayCluster {
 }
 
 /** Starts it; `keys` are API keys (clear text) with their identities. */
-export async function startRealGatewayCluster(natsUrl: string, keys: readonly { id: string; tenant: string; roles: Role[]; key: string }[]): Promise<RealGatewayCluster> {
-  const cluster = await startInProcessCluster({ nats: { servers: natsUrl } });
+export async function startRealGatewayCluster(
+  natsUrl: string,
+  keys: readonly { id: string; tenant: string; roles: Role[]; key: string }[],
+  options: Omit<InProcessClusterOptions, 'nats'> = {},
+): Promise<RealGatewayCluster> {
+  const cluster = await startInProcessCluster({ nats: { servers: natsUrl }, ...options });
   await cluster.ready();
   const nc = await connect({ servers: natsUrl });
   const app = await buildGateway({

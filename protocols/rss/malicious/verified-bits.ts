@@ -14,6 +14,7 @@
  */
 import type { ProtocolContext } from '../context.js';
 import { inputFrom } from '../input.js';
+import { addPublic } from '../local-ops.js';
 import { makeShare, type ReplicatedShare } from '../replicated-share.js';
 import { registerClaim } from './state.js';
 
@@ -63,14 +64,15 @@ export function bitsKnownTo12(ctx: ProtocolContext, v: BigUint64Array | undefine
 }
 
 /**
- * Party 0 inputs the bits of A = x0 + x1 (1 round) and the claims that they are bits of A go to
- * the verifier. Returns the bit sharing (bit-major) and [A].
+ * Party 0 inputs the bits of A + offset, A = x0 + x1, for a public `offset` (1 round), and the
+ * claims that they are the bits of [A] + offset go to the verifier. Returns the bit sharing
+ * (bit-major) and [A].
  */
-export async function inputBitsOfA(ctx: ProtocolContext, x: ReplicatedShare): Promise<{ bits: ReplicatedShare; shareA: ReplicatedShare }> {
+export async function inputBitsOfA(ctx: ProtocolContext, x: ReplicatedShare, offset = 0n): Promise<{ bits: ReplicatedShare; shareA: ReplicatedShare }> {
   const n = x.a.length;
   const ring = ctx.ring;
-  const shareA = halfA(ctx, x);
-  const input = inputFrom(ctx, 0, ctx.self === 0 ? bitsOfWords(ctx, ring.add(x.a, x.b)) : undefined, WORD * n);
+  const shareA = offset === 0n ? halfA(ctx, x) : addPublic(ctx, halfA(ctx, x), offset);
+  const input = inputFrom(ctx, 0, ctx.self === 0 ? bitsOfWords(ctx, ring.add(shareA.a, shareA.b)) : undefined, WORD * n);
   const one = (v: BigUint64Array): BigUint64Array => new BigUint64Array(v.length).fill(1n);
   registerClaim(ctx.malicious, input, (b) => {
     // 1 - b as a sharing: the public 1 goes into component 0 (party 0's a, party 2's b).

@@ -51,6 +51,8 @@ function appendLogged(audit: AuditSink, event: AuditEvent, log: ServiceLog): voi
 /** Appends an audit entry to `audit` for every change in `book`; a failed append is logged. */
 export function auditJobChanges(book: JobBook, dispatcher: JobDispatcher, audit: AuditSink, actor: string, log: ServiceLog): void {
   book.onChange((rec) => appendLogged(audit, dispatcher.verdictEvent(rec.status.id) ?? jobEvent(rec, actor), log));
+  // A party's signed accusation after a failed malicious-mode check, before the job's terminal entry.
+  dispatcher.onAccusation((event) => appendLogged(audit, event, log));
 }
 
 /** The failure the trail recorded for `jobId` (its last `job.failed`), for JobBook.withKv's `recordedFailure`. */

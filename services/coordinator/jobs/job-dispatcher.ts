@@ -14,12 +14,15 @@
  *
  * `run` never throws and always ends the job in a terminal state, so nothing hangs.
  */
+import { createHash } from 'node:crypto';
 import { inject, injectable } from 'tsyringe';
+import { canonicalJsonBytes } from '../../../crypto-core/canonical-json.js';
 import { fromHex } from '../../../crypto-core/encoding.js';
 import type { ServiceIdentity } from '../../../crypto-core/keys/identity.js';
 import type { PartyIndex } from '../../../protocols/channel/channel.js';
 import type { ServiceLog } from '../../transport/service-log.js';
 import { DISPATCH_DOMAIN, REPORT_DOMAIN, signMessage, verifyMessage, type DispatchMessage, type JobOrder, type PartyRef, type PartyReport, type Signed } from '../../wire/job-messages.js';
+import { VERIFICATION_FAILED } from '../../wire/job-error-codes.js';
 import type { JobBook } from './job-book.js';
 import type { JobPlan } from './job-plans.js';
 import type { PartyLink } from './party-link.js';
@@ -38,11 +41,30 @@ export interface JobFault {
 }
 
 /** Drives jobs through their states. */
+/** The `verification.failed` entry of a failure report that carries a failed malicious-mode check. */
+function accusationEvent(jobId: string, tenant: string | undefined, reporter: PartyRef, report: Extract<PartyReport, { type: 'failure' }>, raw: unknown): AuditEvent | undefined {
+  const v = report.error?.verification;
+  if (!v || !Array.isArray(v.suspects)) return undefined;
+  const accused = [...new Set(v.suspects.filter((q) => (q === 0 || q === 1 || q === 2) && q !== reporter.index))].sort((a, b) => a - b);
+  if (accused.length === 0 || accused.length > 2) return undefined;
+  return {
+    type: 'verification.failed',
+    actor: reporter.id,
+    jobId,
+    ...(tenant === undefined ? {} : { tenant }),
+    party: reporter.index,
+    accused,
+    reason: `${String(v.check)} check failed at step ${String(v.step)}`.replace(/[^ -~]/g, '?').slice(0, 200),
+    hashes: { report: createHash('sha256').update(canonicalJsonBytes(raw)).digest('hex') },
+  };
+}
+
 @injectable()
 export class JobDispatcher {
   readonly #plans: Map<string, JobPlan>;
   readonly #running = new Set<Promise<void>>();
   readonly #verdictEvents = new Map<string, AuditEvent>();
+  readonly #accusationListeners: ((event: AuditEvent) => void)[] = [];
   /** Jobs waiting for reports, with the function that ends their wait. */
   readonly #watching = new Map<string, (fault: JobFault | undefined) => void>();
 
@@ -57,6 +79,15 @@ export class JobDispatcher {
     @inject(COORDINATOR_LOG) private readonly log: ServiceLog,
   ) {
     this.#plans = new Map(plans.map((p) => [p.kind, p]));
+  }
+
+  /**
+   * Calls `listener` with a `verification.failed` event for every signed failure report that
+   * says a malicious-mode check failed (the reporting party, the parties it accuses, the step,
+   * and the SHA-256 of the signed report, which an auditor can ask the coordinator for).
+   */
+  onAccusation(listener: (event: AuditEvent) => void): void {
+    this.#accusationListeners.push(listener);
   }
 
   /** The audit event a verifier made for the verdict `jobId` is moving to, if any (read by the audit listener). */
@@ -136,13 +167,14 @@ export class JobDispatcher {
       }
     });
     let prepares: Signed<DispatchMessage>[];
+    const security = plan.security?.(rec.payload) ?? 'semi-honest';
     try {
       // Let the caller's reply (`jobs.submit` answers once this returns a promise) leave before
       // ~2 ms of signing holds the thread.
       await new Promise<void>((r) => setImmediate(r));
       prepares = this.#sign(parties, (p) => ({
         type: 'prepare',
-        order: { jobId, kind: plan.partyKind, to: p.id, parties, issuedAt, deadline, payload: plan.partyPayload(rec.payload, p.index), startWhen: 'peers-listening' } satisfies JobOrder,
+        order: { jobId, kind: plan.partyKind, to: p.id, parties, issuedAt, deadline, payload: plan.partyPayload(rec.payload, p.index), startWhen: 'peers-listening', ...(security === 'malicious' ? { security } : {}) } satisfies JobOrder,
       }));
     } catch (e) {
       // A payload the plan cannot cut for a party: stop listening before the job fails.
@@ -242,8 +274,11 @@ export class JobDispatcher {
     const report = verifyMessage<PartyReport>(REPORT_DOMAIN, raw, fromHex(parties[claimed]!.signingPublicKey, 'signingPublicKey', 32));
     if (!report || report.jobId !== jobId || report.party !== claimed) return this.log.warn('report-rejected', { jobId, party: claimed, reason: 'signature or job does not match' });
     if (report.type === 'failure') {
-      const blamed = typeof report.error?.party === 'number' ? report.error.party : claimed;
-      settle({ code: String(report.error?.code ?? 'party-failed'), message: `party ${claimed} failed: ${String(report.error?.message ?? '')}`, party: blamed });
+      const accusation = accusationEvent(jobId, this.book.record(jobId)?.tenant, parties[claimed]!, report, raw);
+      if (accusation) for (const listener of this.#accusationListeners) listener(accusation);
+      // An accusation names a pair (the audit entry has it), not one party to blame.
+      const blamed = accusation ? undefined : typeof report.error?.party === 'number' ? report.error.party : claimed;
+      settle({ code: String(report.error?.code ?? 'party-failed'), message: `party ${claimed} failed: ${String(report.error?.message ?? '')}`, ...(blamed === undefined ? {} : { party: blamed }) });
       return;
     }
     if (report.type !== 'result' || results[claimed]) return;
@@ -266,6 +301,8 @@ export class JobDispatcher {
 
   #fail(jobId: string, fault: JobFault): void {
     this.log.warn('job-failed', { jobId, code: fault.code, message: fault.message, party: fault.party });
-    this.book.transition(jobId, 'failed', { error: { code: fault.code, message: fault.message, ...(fault.party !== undefined ? { party: fault.party } : {}) } });
+    // A failed malicious-mode check is a verdict about the parties, not a fault of the run.
+    const state = fault.code === VERIFICATION_FAILED ? 'failed-verification' : 'failed';
+    this.book.transition(jobId, state, { error: { code: fault.code, message: fault.message, ...(fault.party !== undefined ? { party: fault.party } : {}) } });
   }
 }

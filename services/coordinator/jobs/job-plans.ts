@@ -4,6 +4,7 @@
  * the three parties' payloads (each party gets only its own sealed inputs), and combine the
  * three parties' results into the requester's result. One plan per kind, looked up by kind.
  */
+import type { SecurityMode } from '../../../protocols/rss/context.js';
 import { partySignatures } from './party-signatures.js';
 import { fromHex } from '../../../crypto-core/encoding.js';
 import type { JobKind, JobPayloads, JobResults, ModelPublishJobPayload } from '../../wire/api.js';
@@ -27,6 +28,15 @@ export interface JobPlan {
    * (default true). Jobs without outputs (model publication) are verified by `combine` alone.
    */
   readonly outputCommitments?: boolean;
+  /** The security mode the parties run the job in (default `semi-honest`); written into the job orders. */
+  security?(payload: unknown): SecurityMode;
+}
+
+/** The mode all three parties say they ran (a job run in two modes is malformed). */
+function securityOf(results: readonly unknown[]): SecurityMode {
+  const modes = results.map((r) => ((r as { security?: unknown } | null)?.security === 'malicious' ? 'malicious' : 'semi-honest'));
+  if (modes.some((m) => m !== modes[0])) throw new Error(`the parties report different security modes: ${modes.join(', ')}`);
+  return modes[0]!;
 }
 
 function invalid(message: string): never {
@@ -99,6 +109,10 @@ export const inferencePlan: JobPlan = {
     if (!Array.isArray(p.shape) || p.shape.length === 0 || !p.shape.every((d) => Number.isInteger(d) && d > 0)) invalid('payload.shape: expected positive integer dimensions');
     checkClientKey(p.clientPublicKey, 'payload.clientPublicKey');
     checkSealedTriple(p.sealedInputs, 'payload.sealedInputs');
+    if (p.security !== undefined && p.security !== 'semi-honest' && p.security !== 'malicious') invalid(`payload.security: expected 'semi-honest' or 'malicious', got ${JSON.stringify(p.security)}`);
+  },
+  security(payload) {
+    return (payload as JobPayloads['mpc-inference']).security ?? 'semi-honest';
   },
   partyPayload(payload, index) {
     const p = payload as JobPayloads['mpc-inference'];
@@ -115,6 +129,7 @@ export const inferencePlan: JobPlan = {
       shape: shape as number[],
       sealedOutputs: [sealedOutputOf(results[0], 0), sealedOutputOf(results[1], 1), sealedOutputOf(results[2], 2)],
       outputSignatures: partySignatures(results),
+      security: securityOf(results),
     };
     return out;
   },

@@ -2,14 +2,14 @@
  * @module services/coordinator/jobs/job-state
  * The job state machine of api.ts `JobState`, as a table: created -> placed -> running ->
  * finished -> verified, with `failed` from any state before a verdict and `failed-verification`
- * from finished. Terminal states have no way out, so a late report cannot revive a job.
+ * from finished (the output check) or from running (a party's malicious-mode check failed). Terminal states have no way out, so a late report cannot revive a job.
  */
 import type { JobState } from '../../wire/api.js';
 
 const NEXT: Record<JobState, readonly JobState[]> = {
   created: ['placed', 'failed'],
   placed: ['running', 'failed'],
-  running: ['finished', 'failed'],
+  running: ['finished', 'failed', 'failed-verification'],
   finished: ['verified', 'failed-verification', 'failed'],
   verified: [],
   failed: [],

@@ -26,6 +26,9 @@ import { problemResponses } from './problem-responses.js';
 import { idempotencyHeaderSchema, idempotencyKey } from './idempotency-key.js';
 import { streamJobEvents } from './job-event-stream.js';
 
+/** How long the HE key registration route waits for the coordinator: a little beyond its 60 s for the workers. */
+const HE_REGISTER_REPLY_MS = 65_000;
+
 type Deny = (request: FastifyRequest, reason: string, extra?: Partial<DenialEvent>) => void;
 
 function principalOf(request: FastifyRequest): Principal {
@@ -55,7 +58,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: RouteContext, deny:
     c.call('registry.list', {}),
   );
 
-  app.post<{ Body: { modelId: string; shape: number[]; clientPublicKey: string; sealedInputs: [string, string, string] } }>(
+  app.post<{ Body: { modelId: string; shape: number[]; clientPublicKey: string; sealedInputs: [string, string, string]; security?: 'semi-honest' | 'malicious' } }>(
     '/inference/mpc',
     {
       config: { roles: ['client', 'hospital', 'admin'] },
@@ -76,7 +79,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: RouteContext, deny:
         principal: principalOf(request),
         ...(key === undefined ? {} : { idempotencyKey: key }),
         kind: 'mpc-inference',
-        payload: { modelId: body.modelId, shape: body.shape, clientPublicKey: body.clientPublicKey, sealedInputs: body.sealedInputs },
+        payload: { modelId: body.modelId, shape: body.shape, clientPublicKey: body.clientPublicKey, sealedInputs: body.sealedInputs, ...(body.security === undefined ? {} : { security: body.security }) },
       });
       ctx.metrics.jobsSubmitted.inc({ kind: 'mpc-inference', created: String(res.created) });
       ctx.metrics.observeJob(res.job);
@@ -126,7 +129,9 @@ export function registerJobRoutes(app: FastifyInstance, ctx: RouteContext, deny:
     async (request, reply) => {
       const b = request.body;
       for (const f of ['publicKey', 'relinKeys', 'galoisKeys'] as const) checkSealObject(f, b[f]);
-      const res = await c.call('he.registerKeys', { principal: principalOf(request), ...b }, { unavailable: 'not-available' });
+      // The coordinator gives the HE workers up to 60 s (he-tokens registerTimeoutMs) to load the
+      // keys: wait for its answer (or its he-register-failed), not a 504 while they still load.
+      const res = await c.call('he.registerKeys', { principal: principalOf(request), ...b }, { unavailable: 'not-available', timeoutMs: HE_REGISTER_REPLY_MS });
       return reply.code(201).send(res);
     },
   );

@@ -6,7 +6,8 @@
  * seals its output share pair to the client (`inferenceOutputAad`). The coordinator and the
  * broker see only sealed boxes; the client opens the three pairs with the checked open.
  */
-import { boxDigest, signOutputStatement, type OutputStatement } from '../../wire/output-statement.js';
+import { boxDigest, securityClaim, signOutputStatement, type OutputStatement } from '../../wire/output-statement.js';
+import { verifyJob } from '../../../protocols/rss/malicious/verify-products.js';
 import { open as openBox, seal } from '../../../crypto-core/sealed-box.js';
 import { fromHex, toBase64 } from '../../../crypto-core/encoding.js';
 import { createProtocolContext } from '../../../protocols/rss/context.js';
@@ -70,14 +71,25 @@ export class InferenceRunner implements JobRunner {
     // The model fixes the fixed-point precision; the job's context has the default one.
     const protocol = model.fractionBits === ctx.protocol.fractionBits
       ? ctx.protocol
-      : createProtocolContext({ channel: ctx.protocol.channel, randomness: ctx.protocol.randomness, ring: ctx.protocol.ring, fractionBits: model.fractionBits });
+      : createProtocolContext({ channel: ctx.protocol.channel, randomness: ctx.protocol.randomness, ring: ctx.protocol.ring, fractionBits: model.fractionBits, security: ctx.protocol.security });
     const t0 = performance.now();
     const out = await evaluateSecureModel(protocol, model, makeShare(a, b, p.shape), batch);
+    // Malicious mode: every product and comparison is verified before the output share leaves.
+    await verifyJob(protocol);
     const ms = performance.now() - t0;
     const sealedOutput = toBase64(seal(fromHex(p.clientPublicKey, 'clientPublicKey', 32), encodeSharePair(out.output.a, out.output.b), inferenceOutputAad(p.modelId, p.clientPublicKey, self)));
     // The client checks this signature against the party's pinned key before opening the box.
-    const statement: OutputStatement = { jobId: ctx.order.jobId, kind: 'mpc-inference', subject: p.modelId, party: self, inputDigest: boxDigest(p.sealedInput), outputDigest: boxDigest(sealedOutput), clientPublicKey: p.clientPublicKey };
+    const statement: OutputStatement = {
+      jobId: ctx.order.jobId,
+      kind: 'mpc-inference',
+      subject: p.modelId,
+      party: self,
+      inputDigest: boxDigest(p.sealedInput),
+      outputDigest: boxDigest(sealedOutput),
+      clientPublicKey: p.clientPublicKey,
+      ...securityClaim(protocol.security),
+    };
     const signature = signOutputStatement(statement, ctx.identity.signing);
-    return { result: { shape: [batch, ...out.outputShape], sealedOutput, signature }, iterationMs: [ms], output: makeShare(out.output.a, out.output.b) };
+    return { result: { shape: [batch, ...out.outputShape], sealedOutput, signature, security: protocol.security }, iterationMs: [ms], output: makeShare(out.output.a, out.output.b) };
   }
 }
