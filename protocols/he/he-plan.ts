@@ -11,7 +11,8 @@
  */
 import type { CkksParams } from '../../crypto-core/he/ckks-params.js';
 import { ckksDepth, ckksParamsForDepth, describeCkksParams, validateCkksParams } from '../../crypto-core/he/ckks-params.js';
-import type { DenseLayer, Layer, ModelIR } from '../model/model-ir.js';
+import { isSequential, type DenseLayer, type Layer, type ModelIR } from '../model/model-ir.js';
+import { modelShapes } from '../model/layer-shape.js';
 import type { BsgsDiagonals } from './dense-packing.js';
 import { biasVector, bsgsSplit, clientPackedDiagonals, nextPow2, replicatedDiagonals, rowBlockMask, sumStrides } from './dense-packing.js';
 import { HeUnsupportedModelError } from './errors.js';
@@ -263,6 +264,19 @@ function planDense(layer: DenseLayer, m: number, n: number, layout: Layout, isLa
  */
 export function planHeModel(ir: ModelIR, options: PlanOptions = {}): HePlan {
   if (typeof ir !== 'object' || ir === null || !Array.isArray(ir.layers)) throw new HeUnsupportedModelError(`ir: expected a ModelIR with a layers array`);
+  if (!isSequential(ir)) {
+    const at = ir.layers.find((l, k) => l.inputs !== undefined && !(l.inputs.length === 1 && l.inputs[0] === k))!;
+    throw new HeUnsupportedModelError(`layer '${at.name}': reads tensors [${at.inputs!.join(', ')}]; the CKKS evaluator takes sequential models only (no residual adds, concatenations or splits)`);
+  }
+  // (An inconsistent model is reported below, layer by layer, in the planner's own words.)
+  let shapes: number[][] | undefined;
+  try {
+    shapes = modelShapes(ir);
+  } catch {
+    shapes = undefined;
+  }
+  const deep = shapes === undefined ? -1 : ir.layers.findIndex((l, k) => l.kind === 'dense' && shapes![k]!.length !== 1);
+  if (deep >= 0 && shapes !== undefined) throw new HeUnsupportedModelError(`layer '${ir.layers[deep]!.name}': a dense layer over the last axis of [${shapes[deep]!.join(', ')}] is not supported by the CKKS evaluator (flat inputs only)`);
   let layers = [...ir.layers];
   let postprocess: HePlan['postprocess'] = 'none';
   const last = layers[layers.length - 1];

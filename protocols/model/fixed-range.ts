@@ -17,7 +17,8 @@
  * non-positive arguments, Newton steps on [1, 2]); only their input-dependent steps count here.
  */
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
-import type { Layer, ModelIR } from './model-ir.js';
+import { layerInputs, type Layer, type ModelIR } from './model-ir.js';
+import { modelShapes, shapeSize } from './layer-shape.js';
 
 /** Values the wrap-corrected truncation takes: |x| < 2^62 as ring integers. */
 export const SAFE_ACCUMULATOR_BITS = 62;
@@ -88,7 +89,8 @@ function worstRow(w: Float64Array, rows: number, ulp: number): { l1: number; row
 
 const maxAbs = (t: { data: Float64Array } | undefined): number => (t === undefined ? 0 : t.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0));
 
-function layerStep(layer: Layer, x: number, ulp: number, where: string): Step {
+function layerStep(layer: Layer, xs: readonly number[], inShapes: readonly (readonly number[])[], ulp: number, where: string): Step {
+  const x = xs[0]!;
   switch (layer.kind) {
     case 'dense':
     case 'conv2d': {
@@ -96,10 +98,32 @@ function layerStep(layer: Layer, x: number, ulp: number, where: string): Step {
       const { l1, row } = worstRow(layer.weight.data, rows, ulp);
       return { acc: l1 * x, out: l1 * x + maxAbs(layer.bias) + 2 * ulp, field: `${where}.weight row ${row}` };
     }
-    case 'avgpool': return { acc: x, out: x + ulp, field: `${where} (window sum)` };
+    case 'avgpool':
+    case 'reduce-mean': return { acc: x, out: x + ulp, field: `${where} (window sum)` };
+    case 'reduce-sum': {
+      const n = shapeSize(layer.axes.map((a) => inShapes[0]![a]!));
+      return { acc: 0, out: n * x, field: `${where} (sum of ${n})` };
+    }
     case 'maxpool':
     case 'relu':
-    case 'flatten': return { acc: 0, out: x, field: where };
+    case 'flatten':
+    case 'reshape':
+    case 'transpose':
+    case 'slice': return { acc: 0, out: x, field: where };
+    case 'pad': return { acc: 0, out: Math.max(x, Math.abs(layer.value)), field: where };
+    case 'concat': return { acc: 0, out: Math.max(...xs), field: where };
+    case 'add':
+    case 'sub': return { acc: 0, out: xs[0]! + xs[1]!, field: `${where} (sum of the inputs)` };
+    case 'mul': return { acc: xs[0]! * xs[1]!, out: xs[0]! * xs[1]! + ulp, field: `${where} (product of the inputs)` };
+    case 'affine': {
+      const s = layer.scale === undefined ? 1 : maxAbs(layer.scale) + ulp;
+      return { acc: layer.scale === undefined ? 0 : s * x, out: s * x + maxAbs(layer.shift) + ulp, field: `${where}.scale` };
+    }
+    case 'leakyrelu': return { acc: Math.abs(layer.alpha) * x, out: Math.max(1, Math.abs(layer.alpha)) * x + ulp, field: `${where} (alpha x)` };
+    case 'clip': {
+      const b = layer.min !== undefined && layer.max !== undefined ? Math.max(Math.abs(layer.min), Math.abs(layer.max)) : Infinity;
+      return { acc: 0, out: Math.min(x + Math.abs(layer.min ?? 0) + Math.abs(layer.max ?? 0), Math.max(b, 0) || x), field: where };
+    }
     case 'square': return { acc: x * x, out: x * x + ulp, field: `${where} (x^2)` };
     case 'polynomial': {
       let acc = 0;
@@ -107,12 +131,21 @@ function layerStep(layer: Layer, x: number, ulp: number, where: string): Step {
       const sum = layer.coeffs.reduce((s, c, i) => s + (Math.abs(c) + ulp) * x ** i, 0);
       return { acc: Math.max(acc, sum), out: sum + ulp, field: `${where} (polynomial)` };
     }
-    // exp's first step truncates x (or x - max) at f bits: x 2^f, i.e. x 2^-f at 2f; the rest
-    // runs on values normalized to [0, 4] (squarings in [0, 1], Newton steps on [1, 2]).
+    // The functions normalize their arguments: the first comparison or truncation sees x 2^f
+    // (x 2^-f at 2f); the rest runs on values in [0, 4] (exp of non-positive arguments, Newton
+    // steps on [1, 2]).
     case 'sigmoid': return { acc: Math.max(x * ulp, 4), out: 1, field: `${where} (sigmoid argument)` };
-    case 'softmax': return { acc: Math.max(2 * x * ulp, 4), out: 1, field: `${where} (softmax argument)` };
+    case 'tanh': return { acc: Math.max(2 * x * ulp, 4), out: 1, field: `${where} (tanh argument)` };
+    case 'softmax':
+    case 'softmax-axis': return { acc: Math.max(2 * x * ulp, 4), out: 1, field: `${where} (softmax argument)` };
+    case 'logsoftmax': return { acc: Math.max(2 * x * ulp, 4), out: 2 * x + 16, field: `${where} (log-softmax argument)` };
+    case 'exp': return { acc: Math.max(x * ulp, EXP_LAYER_MAX_OUTPUT), out: EXP_LAYER_MAX_OUTPUT, field: `${where} (exp result)` };
+    case 'argmax': return { acc: 0, out: inShapes[0]![layer.axis]!, field: where };
   }
 }
+
+/** The exp layer saturates its argument at this bound's log (protocols/nn exp layer: inputs up to 8). */
+export const EXP_LAYER_MAX_OUTPUT = Math.exp(8);
 
 /**
  * Worst-case magnitudes through `ir` for inputs |x| <= inputBound at f fractional bits.
@@ -122,16 +155,18 @@ export function analyseModelRange(ir: ModelIR, fractionBits: number, inputBound:
   checkF(fractionBits);
   if (!(inputBound > 0) || !Number.isFinite(inputBound)) throw new InvalidArgumentError(`inputBound: expected a positive finite number, got ${String(inputBound)}`);
   const ulp = 2 ** -fractionBits;
-  let x = inputBound + ulp;
+  const shapes = modelShapes(ir);
+  const bounds: number[] = [inputBound + ulp];
   const layers: LayerRange[] = [];
   let maxBits = -Infinity;
   ir.layers.forEach((layer, i) => {
-    const s = layerStep(layer, x, ulp, `layers[${i}] (${layer.name})`);
+    const ids = layerInputs(layer, i);
+    const s = layerStep(layer, ids.map((t) => bounds[t]!), ids.map((t) => shapes[t]!), ulp, `layers[${i}] (${layer.name})`);
     // The output must stay representable too (comparisons need |x 2^f| < 2^62).
-    const bits = Math.max(Math.log2(s.acc) + 2 * fractionBits, Math.log2(s.out) + fractionBits);
+    const bits = Math.max(s.acc > 0 ? Math.log2(s.acc) + 2 * fractionBits : -Infinity, Math.log2(s.out) + fractionBits);
     layers.push({ name: layer.name, kind: layer.kind, field: s.field, outputBound: s.out, accumulatorBits: bits });
     maxBits = Math.max(maxBits, bits);
-    x = s.out;
+    bounds.push(s.out);
   });
   return { fractionBits, inputBound, layers, maxAccumulatorBits: maxBits };
 }

@@ -11,6 +11,7 @@ import { concat, gather, publicShare } from '../rss/local-ops.js';
 import { maxLastAxis } from '../rss/argmax.js';
 import type { ReplicatedShare } from '../rss/replicated-share.js';
 import type { PoolLayer } from '../model/model-ir.js';
+import { poolPads } from '../model/layer-shape.js';
 import { poolWindows, windowOutput } from './im2col.js';
 
 /** Max pooling of x [batch, C, H, W]. @returns [batch, C, oh, ow]. */
@@ -23,7 +24,7 @@ export async function maxPoolLayer(
 ): Promise<ReplicatedShare> {
   ctx = ctx.scope('maxpool');
   const [c, h, w] = inShape as [number, number, number];
-  const g = { batch, channels: c, height: h, width: w, kernel: layer.kernel, strides: layer.strides, pads: layer.pads };
+  const g = { batch, channels: c, height: h, width: w, kernel: layer.kernel, strides: layer.strides, pads: poolPads(layer, h, w) };
   const [oh, ow] = windowOutput(g);
   const k = layer.kernel[0] * layer.kernel[1];
   // -2^30 in fixed point: below any activation a model produces, far from the 2^63 comparison limit.

@@ -7,19 +7,25 @@
  *
  * Weights are stored in the layout the secure layers multiply with: a dense weight as W^T
  * [in, out] (so a batch X [B, in] times it is X W^T), a conv weight as [outC, inC*kh*kw]
- * (the im2col matrix product). Biases are [out] shares at the same fractional bits.
+ * (the im2col matrix product). Biases are [out] shares at the same fractional bits. A grouped
+ * (depthwise) or dilated conv weight is shared in its expanded form: block-diagonal over the
+ * groups and with zeros between the dilated taps, so the secure conv is one ordinary matrix
+ * product (one round for all groups; the zeros are secret like every weight, and only the
+ * architecture, which is public anyway, says where they are). An affine layer's scale and shift
+ * (batch norm not after a conv, constant Mul/Add) are shared tensors of the input's shape.
  */
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { Prg } from '../../crypto-core/prg.js';
 import { DEFAULT_FRACTION_BITS, encodeFixed } from '../../crypto-core/ring/index.js';
-import type { ModelIR, PoolLayer, SimpleLayer, PolynomialLayer } from '../model/model-ir.js';
-import { modelShapes } from '../model/layer-shape.js';
+import type { Conv2dLayer, Layer, ModelIR } from '../model/model-ir.js';
+import { dilatedExtent, modelShapes } from '../model/layer-shape.js';
 import { shareSecret, type ReplicatedShare } from '../rss/replicated-share.js';
 
 /** A dense layer with shared W^T [in, out] and optional shared bias [out]. */
 export interface SharedDenseLayer {
   readonly kind: 'dense';
   readonly name: string;
+  readonly inputs?: readonly number[];
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly weightT: ReplicatedShare;
@@ -30,6 +36,7 @@ export interface SharedDenseLayer {
 export interface SharedConv2dLayer {
   readonly kind: 'conv2d';
   readonly name: string;
+  readonly inputs?: readonly number[];
   readonly inChannels: number;
   readonly outChannels: number;
   readonly kernel: readonly [number, number];
@@ -39,8 +46,42 @@ export interface SharedConv2dLayer {
   readonly bias?: ReplicatedShare;
 }
 
-/** One layer of a shared model: parameterless layers are public as they are. */
-export type SharedLayer = SharedDenseLayer | SharedConv2dLayer | PoolLayer | SimpleLayer | PolynomialLayer;
+/** An affine layer with shared scale and shift (each the input's size per sample). */
+export interface SharedAffineLayer {
+  readonly kind: 'affine';
+  readonly name: string;
+  readonly inputs?: readonly number[];
+  readonly scale?: ReplicatedShare;
+  readonly shift?: ReplicatedShare;
+}
+
+/** One layer of a shared model: layers without weights are public as they are. */
+export type SharedLayer = SharedDenseLayer | SharedConv2dLayer | SharedAffineLayer | Exclude<Layer, { kind: 'dense' | 'conv2d' | 'affine' }>;
+
+/**
+ * A conv weight [outC, inC / group, kh, kw] with dilations as the equivalent dense weight
+ * [outC, inC, kh', kw'] (kh' = (kh - 1) dh + 1): zero outside each output channel's group and
+ * between the dilated taps.
+ */
+export function expandConvWeight(layer: Conv2dLayer): { data: Float64Array; shape: [number, number, number, number] } {
+  const [oc, icg, kh, kw] = layer.weight.shape as [number, number, number, number];
+  const g = layer.group ?? 1;
+  const [dh, dw] = layer.dilations ?? [1, 1];
+  if (g === 1 && dh === 1 && dw === 1) return { data: layer.weight.data, shape: [oc, icg, kh, kw] };
+  const ic = icg * g;
+  const [eh, ew] = [dilatedExtent(kh, dh), dilatedExtent(kw, dw)];
+  const out = new Float64Array(oc * ic * eh * ew);
+  const ocg = oc / g;
+  for (let o = 0; o < oc; o++) {
+    const c0 = Math.floor(o / ocg) * icg;
+    for (let ci = 0; ci < icg; ci++) {
+      for (let u = 0; u < kh; u++) {
+        for (let v = 0; v < kw; v++) out[((o * ic + c0 + ci) * eh + u * dh) * ew + v * dw] = layer.weight.data[((o * icg + ci) * kh + u) * kw + v]!;
+      }
+    }
+  }
+  return { data: out, shape: [oc, ic, eh, ew] };
+}
 
 /** One party's view of a shared model. */
 export interface SharedModel {
@@ -78,18 +119,20 @@ export function shareModel(
         const w = share3(wt, fractionBits, rng, [inp, out]);
         const b = layer.bias ? share3(layer.bias.data, fractionBits, rng, [out]) : undefined;
         for (let p = 0; p < 3; p++) {
-          views[p]!.push({ kind: 'dense', name: layer.name, inFeatures: inp, outFeatures: out, weightT: w[p]!, ...(b ? { bias: b[p]! } : {}) });
+          views[p]!.push({ kind: 'dense', name: layer.name, ...(layer.inputs ? { inputs: layer.inputs } : {}), inFeatures: inp, outFeatures: out, weightT: w[p]!, ...(b ? { bias: b[p]! } : {}) });
         }
         break;
       }
       case 'conv2d': {
-        const [oc, ic, kh, kw] = layer.weight.shape as [number, number, number, number];
-        const w = share3(layer.weight.data, fractionBits, rng, [oc, ic * kh * kw]);
+        const { data, shape } = expandConvWeight(layer);
+        const [oc, ic, kh, kw] = shape;
+        const w = share3(data, fractionBits, rng, [oc, ic * kh * kw]);
         const b = layer.bias ? share3(layer.bias.data, fractionBits, rng, [oc]) : undefined;
         for (let p = 0; p < 3; p++) {
           views[p]!.push({
             kind: 'conv2d',
             name: layer.name,
+            ...(layer.inputs ? { inputs: layer.inputs } : {}),
             inChannels: ic,
             outChannels: oc,
             kernel: [kh, kw],
@@ -98,6 +141,14 @@ export function shareModel(
             weight: w[p]!,
             ...(b ? { bias: b[p]! } : {}),
           });
+        }
+        break;
+      }
+      case 'affine': {
+        const sc = layer.scale ? share3(layer.scale.data, fractionBits, rng, [layer.scale.data.length]) : undefined;
+        const sh = layer.shift ? share3(layer.shift.data, fractionBits, rng, [layer.shift.data.length]) : undefined;
+        for (let p = 0; p < 3; p++) {
+          views[p]!.push({ kind: 'affine', name: layer.name, ...(layer.inputs ? { inputs: layer.inputs } : {}), ...(sc ? { scale: sc[p]! } : {}), ...(sh ? { shift: sh[p]! } : {}) });
         }
         break;
       }

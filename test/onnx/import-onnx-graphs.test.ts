@@ -1,7 +1,9 @@
 /**
  * Hand-built ONNX graphs (encoded here with protobufjs and the same official schema) for the
  * importer's mapping details and its bad-input table: every unsupported operator or attribute
- * names the node, every non-chain graph is rejected, every accepted variant maps as documented.
+ * names the node, every accepted variant maps as documented, and the variants added for issue 17
+ * (dilations, auto_pad, ceil_mode, count_include_pad=0, standalone BatchNormalization, non-flat
+ * Reshape, branches) agree with ONNX Runtime on random inputs (1e-5).
  */
 import { describe, expect, it } from 'vitest';
 import protobuf from 'protobufjs';
@@ -9,6 +11,7 @@ import { ONNX_PROTO_TEXT } from '../../protocols/onnx/onnx-schema.js';
 import { importOnnx } from '../../protocols/onnx/import-onnx.js';
 import { NonSequentialModelError, OnnxParseError, UnsupportedOperatorError } from '../../protocols/onnx/errors.js';
 import { evaluatePlain } from '../../protocols/model/plaintext-eval.js';
+import { runOrt } from './zoo-fixture.js';
 
 const root = protobuf.parse(ONNX_PROTO_TEXT, { keepCase: true }).root;
 const ModelProto = root.lookupType('onnx.ModelProto');
@@ -123,18 +126,43 @@ describe('importOnnx on hand-built graphs', () => {
     ['Softmax on axis 0', () => model([{ op: 'Softmax', inputs: ['x'], name: 'sm', attrs: [{ name: 'axis', type: INT, i: 0 }] }], [], [3]), UnsupportedOperatorError, /'sm'.*axis=0/],
     ['Pow with exponent 3', () => model([{ op: 'Pow', inputs: ['x', 'e'], name: 'cube' }], [tensor('e', [], [3])], [3]), UnsupportedOperatorError, /'cube'.*exponent 3/],
     ['an operator from another domain', () => model([{ op: 'Relu', inputs: ['x'], name: 'r', domain: 'com.microsoft' }], [], [3]), UnsupportedOperatorError, /com\.microsoft/],
-    ['Conv with dilations 2', () => model([{ op: 'Conv', inputs: ['x', 'K'], name: 'c', attrs: [{ name: 'dilations', type: INTS, ints: [2, 2] }] }], [tensor('K', [1, 1, 2, 2], [1, 1, 1, 1])], [1, 4, 4]), UnsupportedOperatorError, /'c'.*dilations/],
-    ['Conv with auto_pad SAME_UPPER', () => model([{ op: 'Conv', inputs: ['x', 'K'], name: 'c', attrs: [{ name: 'auto_pad', type: STRING, s: new TextEncoder().encode('SAME_UPPER') }] }], [tensor('K', [1, 1, 2, 2], [1, 1, 1, 1])], [1, 4, 4]), UnsupportedOperatorError, /auto_pad=SAME_UPPER/],
-    ['MaxPool ceil_mode', () => model([{ op: 'MaxPool', inputs: ['x'], name: 'mp', attrs: [{ name: 'kernel_shape', type: INTS, ints: [2, 2] }, { name: 'ceil_mode', type: INT, i: 1 }] }], [], [1, 4, 4]), UnsupportedOperatorError, /'mp'.*ceil_mode/],
-    ['padded AveragePool without count_include_pad', () => model([{ op: 'AveragePool', inputs: ['x'], name: 'ap', attrs: [{ name: 'kernel_shape', type: INTS, ints: [2, 2] }, { name: 'pads', type: INTS, ints: [1, 1, 1, 1] }] }], [], [1, 4, 4]), UnsupportedOperatorError, /count_include_pad/],
-    ['BatchNormalization first', () => model([{ op: 'BatchNormalization', inputs: ['x', 's', 'b', 'm', 'v'], name: 'bn' }], ['s', 'b', 'm', 'v'].map((n) => tensor(n, [3], [1, 1, 1])), [3]), UnsupportedOperatorError, /'bn'.*follow/],
-    ['Reshape to a non-flat shape', () => model([{ op: 'Reshape', inputs: ['x', 'shp'], name: 'rs' }], [tensor('shp', [3], [-1, 2, 2], 7)], [4]), UnsupportedOperatorError, /'rs'.*Reshape to \[-1, 2, 2\]/],
-    ['a branch (one tensor, two consumers)', () => model([{ op: 'Relu', inputs: ['x'], outputs: ['a'] }, { op: 'Sigmoid', inputs: ['x'], outputs: ['out'] }], [], [3], { output: 'out' }), NonSequentialModelError, /'x': consumed by several nodes/],
     ['a dangling node', () => model([{ op: 'Relu', inputs: ['x'], outputs: ['out'] }, { op: 'Sigmoid', inputs: ['W'], outputs: ['z'], name: 'stray' }], [W], [3], { output: 'out' }), NonSequentialModelError, /'stray'/],
-    ['a graph output nobody produces', () => model([{ op: 'Relu', inputs: ['x'], outputs: ['r'] }], [], [3], { output: 'missing' }), NonSequentialModelError, /'r': consumed by no node/],
+    ['a graph output nobody produces', () => model([{ op: 'Relu', inputs: ['x'], outputs: ['r'] }], [], [3], { output: 'missing' }), NonSequentialModelError, /'missing': produced by no node/],
+    ['Div between two data tensors', () => model([{ op: 'Relu', inputs: ['x'], outputs: ['r'] }, { op: 'Div', inputs: ['x', 'r'], name: 'dv' }], [], [3]), UnsupportedOperatorError, /'dv'.*Div between two data tensors/],
+    ['MatMul of two data tensors', () => model([{ op: 'Relu', inputs: ['x'], outputs: ['r'] }, { op: 'MatMul', inputs: ['x', 'r'], name: 'mm' }], [], [3, 3]), UnsupportedOperatorError, /'mm'.*two data tensors/],
+    ['a Transpose that moves the batch axis', () => model([{ op: 'Transpose', inputs: ['x'], name: 'tr', attrs: [{ name: 'perm', type: INTS, ints: [1, 0] }] }], [], [3]), UnsupportedOperatorError, /'tr'.*moves the batch axis/],
+    ['a Reshape that merges the batch axis', () => model([{ op: 'Reshape', inputs: ['x', 'shp'], name: 'rs' }], [tensor('shp', [1], [-1], 7)], [4]), UnsupportedOperatorError, /'rs'.*Reshape to \[-1\]/],
+    ['Pad in reflect mode', () => model([{ op: 'Pad', inputs: ['x', 'pp'], name: 'pd', attrs: [{ name: 'mode', type: STRING, s: new TextEncoder().encode('reflect') }] }], [tensor('pp', [4], [0, 1, 0, 1], 7)], [3]), UnsupportedOperatorError, /'pd'.*mode=reflect/],
+    ['Softmax over the batch axis', () => model([{ op: 'Softmax', inputs: ['x'], name: 'sb', attrs: [{ name: 'axis', type: INT, i: -2 }] }], [], [3]), UnsupportedOperatorError, /'sb'.*batch axis/],
     ['a symbolic non-batch dimension', () => model([{ op: 'Relu', inputs: ['x'] }], [], ['H' as unknown as number]), OnnxParseError, /only the batch dimension/],
     ['a float tensor with the wrong element count', () => model([{ op: 'Gemm', inputs: ['x', 'Wb'], attrs: [{ name: 'transB', type: INT, i: 1 }] }], [tensor('Wb', [2, 3], [1, 2, 3])], [3]), OnnxParseError, /'Wb'.*3 elements/],
   ];
+  const K = tensor('K', [2, 1, 2, 2], [1, -2, 0.5, 3, -1, 1, 2, -0.5]);
+  const bn = ['s', 'b', 'm', 'v'].map((n, i) => tensor(n, [2], [[1.5, 0.5], [0.1, -0.2], [0.3, -0.1], [2, 0.5]][i]!));
+  const newlySupported: Array<[string, () => Uint8Array, number[]]> = [
+    ['Conv with dilations 2', () => model([{ op: 'Conv', inputs: ['x', 'K'], attrs: [{ name: 'dilations', type: INTS, ints: [2, 2] }] }], [K], [1, 5, 5]), [1, 5, 5]],
+    ['Conv with auto_pad SAME_UPPER and stride 2', () => model([{ op: 'Conv', inputs: ['x', 'K'], attrs: [{ name: 'auto_pad', type: STRING, s: new TextEncoder().encode('SAME_UPPER') }, { name: 'strides', type: INTS, ints: [2, 2] }] }], [K], [1, 5, 4]), [1, 5, 4]],
+    ['MaxPool ceil_mode', () => model([{ op: 'MaxPool', inputs: ['x'], attrs: [{ name: 'kernel_shape', type: INTS, ints: [2, 2] }, { name: 'strides', type: INTS, ints: [2, 2] }, { name: 'ceil_mode', type: INT, i: 1 }] }], [], [2, 5, 5]), [2, 5, 5]],
+    ['AveragePool ceil_mode with pads, count_include_pad=1', () => model([{ op: 'AveragePool', inputs: ['x'], attrs: [{ name: 'kernel_shape', type: INTS, ints: [3, 3] }, { name: 'strides', type: INTS, ints: [2, 2] }, { name: 'pads', type: INTS, ints: [1, 1, 1, 1] }, { name: 'ceil_mode', type: INT, i: 1 }, { name: 'count_include_pad', type: INT, i: 1 }] }], [], [1, 6, 6]), [1, 6, 6]],
+    ['padded AveragePool with count_include_pad=0', () => model([{ op: 'AveragePool', inputs: ['x'], attrs: [{ name: 'kernel_shape', type: INTS, ints: [2, 2] }, { name: 'pads', type: INTS, ints: [1, 1, 1, 1] }] }], [], [1, 4, 4]), [1, 4, 4]],
+    ['BatchNormalization first (on [N, C, H, W])', () => model([{ op: 'BatchNormalization', inputs: ['x', 's', 'b', 'm', 'v'] }], bn, [2, 2, 3]), [2, 2, 3]],
+    ['Reshape to [-1, 2, 2] then Transpose', () => model([{ op: 'Reshape', inputs: ['x', 'shp'] }, { op: 'Transpose', inputs: ['t0'], attrs: [{ name: 'perm', type: INTS, ints: [0, 2, 1] }] }], [tensor('shp', [3], [-1, 2, 2], 7)], [4]), [4]],
+    ['a branch joined by Concat', () => model([{ op: 'Relu', inputs: ['x'], outputs: ['a'] }, { op: 'Sigmoid', inputs: ['x'], outputs: ['b'] }, { op: 'Concat', inputs: ['a', 'b', 'x'], outputs: ['out'], attrs: [{ name: 'axis', type: INT, i: -1 }] }], [], [3], { output: 'out' }), [3]],
+  ];
+  for (const [what, build, shape] of newlySupported) {
+    it(`imports ${what} and matches ONNX Runtime`, async () => {
+      const bytes = build();
+      const ir = importOnnx(bytes);
+      const batch = 3;
+      const size = shape.reduce((a, b) => a * b, 1);
+      const x = Float32Array.from({ length: batch * size }, (_, i) => Math.cos(i * 2.3) * 1.5);
+      const ref = await runOrt(bytes, x, [batch, ...shape]);
+      const got = evaluatePlain(ir, x, batch).output;
+      expect(got.length).toBe(ref.length);
+      for (let i = 0; i < ref.length; i++) expect(Math.abs(got[i]! - ref[i]!), `element ${i}`).toBeLessThan(1e-5);
+    });
+  }
+
   for (const [what, build, cls, msg] of bad) {
     it(`rejects ${what}`, () => {
       const err = catchError(() => importOnnx(build()));

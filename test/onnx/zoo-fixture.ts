@@ -1,0 +1,50 @@
+/**
+ * @module test/onnx/zoo-fixture
+ * The model zoo (scripts/fixtures/make_zoo.py, test/fixtures/zoo): the list of models with their
+ * input split, and ONNX Runtime's output for a batch, the reference every zoo test compares with.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { FIXTURES, loadSplit, type Split } from './load-fixture.js';
+
+/** One zoo model as zoo.json describes it. */
+export interface ZooEntry {
+  readonly name: string;
+  readonly opset: number;
+  readonly ops: readonly string[];
+  readonly split: string;
+  readonly accuracy?: number;
+  readonly random?: boolean;
+}
+
+/** The zoo's models, in zoo.json order. */
+export function zooEntries(): ZooEntry[] {
+  const j = JSON.parse(readFileSync(join(FIXTURES, 'zoo', 'zoo.json'), 'utf8')) as Record<string, Omit<ZooEntry, 'name'>>;
+  return Object.entries(j).map(([name, v]) => ({ name, ...v }));
+}
+
+/** The bytes of test/fixtures/zoo/<name>.onnx. */
+export function zooBytes(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(join(FIXTURES, 'zoo', `${name}.onnx`)));
+}
+
+/** The first `count` rows of a split (all when count is undefined). */
+export function splitRows(name: string, count?: number): Split {
+  const s = loadSplit(name);
+  const n = Math.min(count ?? s.count, s.count);
+  const per = s.x.length / s.count;
+  return { ...s, count: n, x: s.x.slice(0, n * per), labels: s.labels.slice(0, n) };
+}
+
+/** ONNX Runtime (CPU, float32) on `x` [count, ...inputShape]; int64 outputs (ArgMax) as numbers. */
+export async function runOrt(bytes: Uint8Array, x: Float32Array, shape: readonly number[]): Promise<Float64Array> {
+  const session = await ort.InferenceSession.create(bytes);
+  try {
+    const result = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x, [...shape]) });
+    const data = result[session.outputNames[0]!]!.data as Float32Array | BigInt64Array;
+    return data instanceof BigInt64Array ? Float64Array.from(data, (v) => Number(v)) : Float64Array.from(data);
+  } finally {
+    await session.release();
+  }
+}
