@@ -7,6 +7,9 @@
  * same product in plaintext in this process with the same ring backend (ratio = plaintext /
  * secure, so < 1 is the price of security).
  *
+ * The malicious-mode cases (bench/rss-malicious) come first, in memory, each with its
+ * semi-honest baseline.
+ *
  * Reported per case: median_ms, ops_per_s (elementwise products, multiply-adds for matmul and
  * dot), rounds and bytes sent per party per product, and the whole job's time (dispatch,
  * repetitions, reports, verification) for context.
@@ -24,6 +27,7 @@ import { callCoordinator, waitForJob } from '../services/cluster/coordinator-cal
 import { prepareSeededComputeRequest } from '../services/sdk/compute-client.js';
 import type { ComputeJobResult, ComputeOp } from '../services/wire/compute-job.js';
 import { subjects } from '../services/wire/api.js';
+import { runMaliciousCases } from './rss-malicious.js';
 
 interface Case {
   name: string;
@@ -66,6 +70,8 @@ export const suite: BenchSuite = {
   name: 'rss',
   description: '3-party replicated sharing products over NATS (separate processes, sealed channels) vs plaintext',
   async run(opts) {
+    // Malicious against semi-honest mode first, in memory (bench/rss-malicious).
+    await runMaliciousCases(opts);
     const dir = mkdtempSync(join(tmpdir(), 'mpc-bench-rss-'));
     const cluster = await startLocalCluster({ dir, jetstream: false, jobTimeoutMs: 600_000, heWorkers: 0 });
     // Calls the coordinator as the gateway does: the gateway account, envelopes signed by its key.

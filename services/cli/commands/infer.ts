@@ -1,6 +1,6 @@
 /**
  * @module services/cli/commands/infer
- * `mpc infer --model <id> --input <file.json> [--mode mpc|he]`: reads `{"shape": [...], "data": [...]}`
+ * `mpc infer --model <id> --input <file.json> [--mode mpc|he] [--security semi-honest|malicious]`: reads `{"shape": [...], "data": [...]}`
  * (row-major, batch first), runs the inference through the SDK (MPC: inputs shared and sealed,
  * output opened and checked locally; HE: keys made here, input encrypted, output decrypted
  * here) and prints the output in the same form.
@@ -12,10 +12,12 @@ import { MpcClient } from '../../sdk/mpc-client.js';
 import { jobProgressBar } from '../progress-bar.js';
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, resolveClientConfig, runClientCommand } from '../client-command.js';
 
-const HELP = `usage: mpc infer --model <id> --input <file.json> [--mode mpc|he] [--timeout <ms>] [options]
+const HELP = `usage: mpc infer --model <id> --input <file.json> [--mode mpc|he] [--security semi-honest|malicious] [--timeout <ms>] [options]
   --model <id>        published model id
   --input <file>      JSON {"shape": [batch, ...], "data": [numbers, row-major]}
   --mode mpc|he       mpc (default): secret-shared across the parties; he: CKKS-encrypted (batch 1)
+  --security <mode>   mpc only: semi-honest (default) or malicious (every product and comparison
+                      verified; a deviating party makes the job fail verification-failed)
   --timeout <ms>      give up waiting after this long (default 120000)
   output: {"shape": [...], "data": [...]}; with --json also the job id and statistics
 ${CLIENT_OPTIONS_HELP}
@@ -42,7 +44,7 @@ export function parseTensorFile(text: string, path: string): { shape: number[]; 
 export async function run(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: { ...CLIENT_OPTIONS, model: { type: 'string' }, input: { type: 'string' }, mode: { type: 'string', default: 'mpc' }, timeout: { type: 'string' } } });
+    parsed = parseArgs({ args, options: { ...CLIENT_OPTIONS, model: { type: 'string' }, input: { type: 'string' }, mode: { type: 'string', default: 'mpc' }, security: { type: 'string' }, timeout: { type: 'string' } } });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -54,6 +56,8 @@ export async function run(args: string[]): Promise<number> {
   if (!v.model) throw new UsageError('--model <id> is required');
   if (!v.input) throw new UsageError('--input <file.json> is required');
   if (v.mode !== 'mpc' && v.mode !== 'he') throw new UsageError(`--mode: expected mpc or he, got ${v.mode}`);
+  if (v.security !== undefined && v.security !== 'semi-honest' && v.security !== 'malicious') throw new UsageError(`--security: expected semi-honest or malicious, got ${v.security}`);
+  if (v.security !== undefined && v.mode === 'he') throw new UsageError('--security: applies to --mode mpc only (HE results are checked by dual execution)');
   const timeoutMs = v.timeout === undefined ? undefined : Number(v.timeout);
   if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs <= 0)) throw new UsageError(`--timeout: expected a positive integer of milliseconds, got ${v.timeout}`);
   let text: string;
@@ -67,12 +71,12 @@ export async function run(args: string[]): Promise<number> {
     const client = new MpcClient(resolveClientConfig(v));
     const bar = jobProgressBar(`infer ${v.model}`, !v.json);
     const out = await client
-      .infer(v.model!, input, { mode: v.mode as 'mpc' | 'he', timeoutMs, onProgress: (job) => bar.update(job) })
+      .infer(v.model!, input, { mode: v.mode as 'mpc' | 'he', ...(v.security === undefined ? {} : { security: v.security as 'semi-honest' | 'malicious' }), timeoutMs, onProgress: (job) => bar.update(job) })
       .finally(() => {
         bar.done();
         return client.close();
       });
-    const body: Record<string, unknown> = { shape: out.shape, data: Array.from(out.data) };
+    const body: Record<string, unknown> = { shape: out.shape, data: Array.from(out.data), ...(out.security === undefined ? {} : { security: out.security }) };
     if (v.json) body.job = { id: out.job.id, state: out.job.state, ...(out.job.stats ? { stats: out.job.stats } : {}) };
     process.stdout.write(JSON.stringify(body) + '\n');
   });
