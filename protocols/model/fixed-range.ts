@@ -119,10 +119,11 @@ function layerStep(layer: Layer, xs: readonly number[], inShapes: readonly (read
       const s = layer.scale === undefined ? 1 : maxAbs(layer.scale) + ulp;
       return { acc: layer.scale === undefined ? 0 : s * x, out: s * x + maxAbs(layer.shift) + ulp, field: `${where}.scale` };
     }
-    case 'leakyrelu': return { acc: Math.abs(layer.alpha) * x, out: Math.max(1, Math.abs(layer.alpha)) * x + ulp, field: `${where} (alpha x)` };
+    // Coefficients carry 8 extra fractional bits (protocols/nn/activations COEFFICIENT_EXTRA_BITS).
+    case 'leakyrelu': return { acc: Math.max(Math.abs(layer.alpha), Math.abs(1 - layer.alpha)) * x * 2 ** 8, out: Math.max(1, Math.abs(layer.alpha)) * x + ulp, field: `${where} (alpha x)` };
     case 'clip': {
-      const b = layer.min !== undefined && layer.max !== undefined ? Math.max(Math.abs(layer.min), Math.abs(layer.max)) : Infinity;
-      return { acc: 0, out: Math.min(x + Math.abs(layer.min ?? 0) + Math.abs(layer.max ?? 0), Math.max(b, 0) || x), field: where };
+      const both = layer.min !== undefined && layer.max !== undefined;
+      return { acc: 0, out: both ? Math.max(Math.abs(layer.min!), Math.abs(layer.max!)) : x + Math.abs(layer.min ?? 0) + Math.abs(layer.max ?? 0), field: where };
     }
     case 'square': return { acc: x * x, out: x * x + ulp, field: `${where} (x^2)` };
     case 'polynomial': {

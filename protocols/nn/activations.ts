@@ -12,7 +12,7 @@
  *   softmax over rows: m = max (tournament), e = i exp(x - m), 1/sum by the normalized reciprocal.
  *   log-softmax over rows: (x - m) - ln(sum e), ln on [1, cols] by range reduction to [1, 2) and
  *               a degree-8 Chebyshev polynomial (error < 1e-6 before rounding).
- *   exp(x): range-reduced on [-16, 8], zero below -16 (relative error ~1e-4; saturates above 8).
+ *   exp(x): range-reduced on [-16, 8], zero below -16 (error <= 1e-3 e^x + 2^-15; saturates above 8).
  *   leakyrelu(x) = alpha x + (1 - alpha) relu(x); clip(x) = lo + relu(x - lo) - relu(x - hi).
  */
 import { encodeFixed } from '../../crypto-core/ring/index.js';
@@ -156,12 +156,16 @@ export async function logSoftmaxAccurate(parent: ProtocolContext, x: ReplicatedS
   return withShape(sub(ctx, d, spread(ln, cols)), x);
 }
 
-/** alpha x + (1 - alpha) relu(x). */
+/** Extra fractional bits of the public coefficients of leakyrelu (so alpha's rounding stays below the output's). */
+export const COEFFICIENT_EXTRA_BITS = 8;
+
+/** alpha x + (1 - alpha) relu(x); the coefficients carry f + 8 bits, one truncation by f + 8. */
 export async function leakyRelu(parent: ProtocolContext, x: ReplicatedShare, alpha: number): Promise<ReplicatedShare> {
   const ctx = parent.scope('leakyrelu');
   const r = await relu(ctx, x);
-  const y = add(ctx, mulPublic(ctx, x, fixedConstant(ctx, alpha)), mulPublic(ctx, r, fixedConstant(ctx, 1 - alpha)));
-  return withShape(await truncate(ctx, y), x);
+  const bits = ctx.fractionBits + COEFFICIENT_EXTRA_BITS;
+  const y = add(ctx, mulPublic(ctx, x, fixedConstant(ctx, alpha, bits)), mulPublic(ctx, r, fixedConstant(ctx, 1 - alpha, bits)));
+  return withShape(await truncate(ctx, y, bits), x);
 }
 
 /** min(max(x, lo), hi), either bound optional: one batched relu. */

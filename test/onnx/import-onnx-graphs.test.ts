@@ -16,11 +16,12 @@ import { runOrt } from './zoo-fixture.js';
 const root = protobuf.parse(ONNX_PROTO_TEXT, { keepCase: true }).root;
 const ModelProto = root.lookupType('onnx.ModelProto');
 
-type Attr = { name: string; type: number; i?: number; f?: number; ints?: number[]; s?: Uint8Array };
+type Attr = { name: string; type: number; i?: number; f?: number; ints?: number[]; floats?: number[]; s?: Uint8Array; strings?: Uint8Array[] };
 const INT = 2;
 const FLOAT = 1;
 const INTS = 7;
 const STRING = 3;
+const FLOATS = 6;
 
 interface NodeSpec {
   op: string;
@@ -38,7 +39,7 @@ function tensor(name: string, dims: number[], values: number[], dataType = 1): o
   return t;
 }
 
-function model(nodes: NodeSpec[], inits: object[], inShape: number[], opts: { extraInputs?: string[]; opset?: number; output?: string } = {}): Uint8Array {
+function model(nodes: NodeSpec[], inits: object[], inShape: number[], opts: { extraInputs?: string[]; opset?: number; output?: string; ml?: boolean } = {}): Uint8Array {
   const vi = (name: string, dims: (number | string)[]) => ({
     name,
     type: { tensor_type: { elem_type: 1, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } },
@@ -46,7 +47,7 @@ function model(nodes: NodeSpec[], inits: object[], inShape: number[], opts: { ex
   const last = nodes[nodes.length - 1]!;
   const msg = ModelProto.fromObject({
     ir_version: 8,
-    opset_import: [{ domain: '', version: opts.opset ?? 13 }],
+    opset_import: [{ domain: '', version: opts.opset ?? 13 }, ...(opts.ml ? [{ domain: 'ai.onnx.ml', version: 3 }] : [])],
     graph: {
       name: 'g',
       node: nodes.map((n, i) => ({
@@ -147,6 +148,8 @@ describe('importOnnx on hand-built graphs', () => {
     ['padded AveragePool with count_include_pad=0', () => model([{ op: 'AveragePool', inputs: ['x'], attrs: [{ name: 'kernel_shape', type: INTS, ints: [2, 2] }, { name: 'pads', type: INTS, ints: [1, 1, 1, 1] }] }], [], [1, 4, 4]), [1, 4, 4]],
     ['BatchNormalization first (on [N, C, H, W])', () => model([{ op: 'BatchNormalization', inputs: ['x', 's', 'b', 'm', 'v'] }], bn, [2, 2, 3]), [2, 2, 3]],
     ['Reshape to [-1, 2, 2] then Transpose', () => model([{ op: 'Reshape', inputs: ['x', 'shp'] }, { op: 'Transpose', inputs: ['t0'], attrs: [{ name: 'perm', type: INTS, ints: [0, 2, 1] }] }], [tensor('shp', [3], [-1, 2, 2], 7)], [4]), [4]],
+    ['ai.onnx.ml LinearRegressor (2 targets)', () => model([{ op: 'LinearRegressor', domain: 'ai.onnx.ml', inputs: ['x'], attrs: [{ name: 'coefficients', type: FLOATS, floats: [0.5, -1, 2, 1, 0.25, -0.5] }, { name: 'intercepts', type: FLOATS, floats: [0.1, -0.2] }, { name: 'targets', type: INT, i: 2 }] }], [], [3], { ml: true }), [3]],
+    ['ai.onnx.ml LinearClassifier (scores, softmax)', () => model([{ op: 'LinearClassifier', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['label', 'out'], attrs: [{ name: 'coefficients', type: FLOATS, floats: [0.5, -1, 2, 1, 0.25, -0.5, -1, 1, 0] }, { name: 'intercepts', type: FLOATS, floats: [0.1, -0.2, 0.3] }, { name: 'classlabels_ints', type: INTS, ints: [0, 1, 2] }, { name: 'post_transform', type: STRING, s: new TextEncoder().encode('SOFTMAX') }] }], [], [3], { ml: true, output: 'out' }), [3]],
     ['a branch joined by Concat', () => model([{ op: 'Relu', inputs: ['x'], outputs: ['a'] }, { op: 'Sigmoid', inputs: ['x'], outputs: ['b'] }, { op: 'Concat', inputs: ['a', 'b', 'x'], outputs: ['out'], attrs: [{ name: 'axis', type: INT, i: -1 }] }], [], [3], { output: 'out' }), [3]],
   ];
   for (const [what, build, shape] of newlySupported) {
