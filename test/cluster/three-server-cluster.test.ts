@@ -36,6 +36,7 @@ import type { Query } from '../../protocols/analytics/query.js';
 import { expectMatches } from '../analytics/compare-results.js';
 import { run as exportRun } from '../../services/cli/commands/audit-export.js';
 import { run as verifyRun } from '../../services/cli/commands/audit-verify.js';
+import { normalisedConfig, testedConfigBlocks } from './deployment-configs.js';
 
 const ONNX = new Uint8Array(readFileSync('test/fixtures/models/digits_mlp.onnx'));
 const principal: Principal = { tenant: 'demo', actor: 'demo-client', roles: ['client'] };
@@ -254,4 +255,14 @@ describe('three organisations, three nats-servers (real processes)', () => {
     const entries = readFileSync(join(exportDir, 'entries.jsonl'), 'utf8');
     for (const id of jobIds) expect(entries, id).toContain(`"jobId":"${id}"`);
   }, 300_000);
+
+  it('docs/deployment.md shows the configs this cluster ran with (hosts and secrets replaced)', () => {
+    const blocks = testedConfigBlocks(readFileSync('docs/deployment.md', 'utf8'));
+    expect(blocks.map((b) => b.file).sort()).toEqual(['config/coordinator.json', 'config/gateway.json', 'config/party-0.json', 'config/party-1.json', 'config/party-2.json', 'nats/org-0/nats-server.conf', 'nats/org-1/nats-server.conf', 'nats/org-2/nats-server.conf']);
+    for (const b of blocks) {
+      const actual = normalisedConfig(dir, b.file, ['observer']);
+      if (b.mode === 'exact') expect(b.text, b.file).toBe(actual.endsWith('\n') ? actual : actual + '\n');
+      else for (const line of b.text.split('\n').filter(Boolean)) expect(actual.split('\n'), `${b.file}: ${line}`).toContain(line);
+    }
+  });
 });
