@@ -33,6 +33,13 @@ export interface PartyConfigFile {
   coordinatorPublicKeyFile: string;
   peers?: Record<string, string>;
   announceIntervalMs?: number;
+  /** Origin of the coordinator's audit log, which this party witnesses (default "coordinator", the coordinator's id). */
+  auditOrigin?: string;
+}
+
+function checkOrigin(o: unknown): string {
+  if (typeof o !== 'string' || !/^[A-Za-z0-9._:/-]{1,128}$/.test(o)) throw new InvalidArgumentError(`config.auditOrigin: expected the audit log's origin (1..128 characters of [A-Za-z0-9._:/-]), got ${JSON.stringify(o)}`);
+  return o;
 }
 
 /** Reads `path` and loads every key it names. @throws InvalidArgumentError / KeyFileError naming the field or file. */
@@ -69,5 +76,6 @@ export function loadPartyConfig(path: string): Omit<PartyServiceOptions, 'log' |
     coordinatorKey: fromHex(coordinator.signingPublicKey, 'coordinator.signingPublicKey', 32),
     pinnedPeers,
     ...(c.announceIntervalMs ? { announceIntervalMs: c.announceIntervalMs } : {}),
+    ...(c.auditOrigin !== undefined ? { auditOrigin: checkOrigin(c.auditOrigin) } : {}),
   };
 }
