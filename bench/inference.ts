@@ -3,8 +3,10 @@
  * Secure inference end to end over a real nats-server, parties as separate processes.
  *
  * Cases: a 784-128-128-10 ReLU MLP (built here with seeded He-initialised weights) at batch 1
- * and batch 64 on the 28x28 digits split, and the digits CNN fixture at batch 1 on the 8x8
- * digits split. Four implementations per case:
+ * and batch 64 on the 28x28 digits split, the digits CNN fixture at batch 1 on the 8x8 digits
+ * split, and two torch-exported zoo models (test/fixtures/zoo, issue 17) at batch 1 and 64:
+ * LeNet-5 on the 28x28 digits and the ResNet block stack (residual adds, BatchNorm after an add)
+ * on the 8x8 digits. Four implementations per case:
  *
  * - `mpc-nats`: the service path. A local cluster (nats-server, coordinator, three party
  *   processes) is started; the model is published once through `models.publish` (the owner
@@ -34,7 +36,10 @@
  * line says whether every row's argmax agrees (`argmax_agree`), the largest absolute error, and
  * whether all outputs are within |secure - plain| <= 0.02 + 0.01 |plain| (16 fractional bits,
  * truncation by one unit per product, exact ReLU). Baseline: `evaluatePlain` in this process;
- * ratio = plaintext / secure.
+ * ratio = plaintext / secure. Every line also carries `onnxruntime_ms`, the median time of
+ * onnxruntime-node (CPU) on the same batch of the ONNX file for the zoo models (the plaintext
+ * time a model owner knows), and an `onnxruntime` line per zoo case states it with the largest
+ * difference between ORT's output and `evaluatePlain`'s.
  *
  * A case that cannot run (a request beyond the broker's max_payload, a job that fails) is
  * reported as a line with `error` and `median_ms: null` instead of being left out.
@@ -153,16 +158,23 @@ function loadSplit(name: string): { rows: number; rowSize: number; x: Float32Arr
 
 /** A model under test with its input rows. */
 interface BenchModel {
-  key: 'mlp' | 'cnn';
+  key: 'mlp' | 'cnn' | 'lenet5' | 'resnet';
   ir: ModelIR;
+  /** The ONNX file, for the onnxruntime baseline (zoo models). */
+  onnx?: Uint8Array;
   inputs: { rows: number; rowSize: number; x: Float32Array };
 }
 
 function loadModels(): BenchModel[] {
   const cnn = importOnnx(new Uint8Array(readFileSync(join(fixturesDir(), 'models', 'digits_cnn.onnx'))));
+  const zoo = (name: string): Uint8Array => new Uint8Array(readFileSync(join(fixturesDir(), 'zoo', `${name}.onnx`)));
+  const lenet = zoo('zoo_lenet5');
+  const resnet = zoo('zoo_resnet');
   return [
     { key: 'mlp', ir: buildMlp([784, 128, 128, 10]), inputs: loadSplit('digits28_test') },
     { key: 'cnn', ir: cnn, inputs: loadSplit('digits_test') },
+    { key: 'lenet5', ir: importOnnx(lenet), onnx: lenet, inputs: loadSplit('digits28_test') },
+    { key: 'resnet', ir: importOnnx(resnet), onnx: resnet, inputs: loadSplit('digits_test') },
   ];
 }
 
@@ -240,7 +252,38 @@ const CASES: Case[] = [
   { name: 'mlp 784-128-128-10 relu batch1', model: 'mlp', batch: 1, reps: 30, quickReps: 5, quick: true },
   { name: 'mlp 784-128-128-10 relu batch64', model: 'mlp', batch: 64, reps: 8, quickReps: 2, quick: false },
   { name: 'digits cnn batch1', model: 'cnn', batch: 1, reps: 30, quickReps: 5, quick: true },
+  { name: 'zoo lenet5 28x28 batch1', model: 'lenet5', batch: 1, reps: 15, quickReps: 3, quick: true },
+  { name: 'zoo lenet5 28x28 batch64', model: 'lenet5', batch: 64, reps: 5, quickReps: 1, quick: false },
+  { name: 'zoo resnet blocks 8x8 batch1', model: 'resnet', batch: 1, reps: 15, quickReps: 3, quick: true },
+  { name: 'zoo resnet blocks 8x8 batch64', model: 'resnet', batch: 64, reps: 5, quickReps: 1, quick: false },
 ];
+
+/**
+ * onnxruntime-node on the ONNX file: median time of one run on `x` [batch, ...inputShape] and its
+ * output. Loaded on demand (a devDependency: a production install without it skips the field).
+ */
+async function onnxRuntimeBaseline(m: BenchModel, x: Float64Array, batch: number, reps: number): Promise<{ ms: number; output: Float64Array } | undefined> {
+  if (m.onnx === undefined) return undefined;
+  let ort: typeof import('onnxruntime-node');
+  try {
+    ort = await import('onnxruntime-node');
+  } catch {
+    return undefined;
+  }
+  const session = await ort.InferenceSession.create(m.onnx, { intraOpNumThreads: 1 });
+  try {
+    const feeds = { [session.inputNames[0]!]: new ort.Tensor('float32', Float32Array.from(x), [batch, ...m.ir.inputShape]) };
+    let out: Float64Array = new Float64Array(0);
+    const ms = await timeMedian(async () => {
+      const r = await session.run(feeds);
+      out = Float64Array.from(r[session.outputNames[0]!]!.data as Float32Array);
+    }, reps, 2);
+    return { ms, output: out };
+  } finally {
+    await session.release();
+  }
+}
+
 
 /** The protocol-only impls: the view held in memory, and loaded from the encrypted store at every job. */
 const PROTOCOL_IMPLS = ['mpc-nats-protocol', 'mpc-nats-protocol-stored'] as const;
@@ -868,10 +911,30 @@ async function runSuite(opts: BenchOptions): Promise<void> {
       if (cases.length === 0) continue;
       const plain = (x: Float64Array): Float64Array => evaluatePlain(m.ir, x, x.length / m.inputs.rowSize).output;
       const baselines = new Map<Case, number>();
+      const ortMs = new Map<Case, number>();
       for (const c of cases) {
         const x = batchAt(m, 0, c.batch);
         baselines.set(c, await timeMedian(() => plain(x), opts.quick ? 5 : 21));
+        const ortRun = await onnxRuntimeBaseline(m, x, c.batch, opts.quick ? 5 : 21);
+        if (ortRun !== undefined) {
+          ortMs.set(c, ortRun.ms);
+          const ref = plain(x);
+          emit({
+            suite: 'inference',
+            case: c.name,
+            impl: 'onnxruntime',
+            median_ms: ortRun.ms,
+            ops_per_s: c.batch / (ortRun.ms / 1000),
+            baseline: 'plaintext-float64',
+            ratio: baselines.get(c)! / ortRun.ms,
+            baseline_ms: baselines.get(c)!,
+            batch: c.batch,
+            max_abs_diff_vs_float64: ortRun.output.reduce((mx, v, i) => Math.max(mx, Math.abs(v - ref[i]!)), 0),
+          });
+        }
       }
+      // onnxruntime's time beside each secure line, and onnxruntime / secure (> 1: the secure path is faster).
+      const ortField = (c: Case, ms: number): Record<string, number> => (ortMs.has(c) ? { onnxruntime_ms: round3(ortMs.get(c)!), ratio_onnxruntime: ortMs.get(c)! / ms } : {});
 
       // What a party does with its stored view at every inference job (after reading and
       // decrypting it): decode it. Measured here on one view, for the breakdown.
@@ -914,6 +977,7 @@ async function runSuite(opts: BenchOptions): Promise<void> {
             baseline: 'plaintext-float64',
             ratio: base / ms,
             baseline_ms: base,
+            ...ortField(c, ms),
             batch: c.batch,
             rounds: median(samples.map((s) => s.job.stats?.rounds ?? NaN)),
             bytes_per_party: median(samples.map((s) => s.job.stats?.bytesPerParty ?? NaN)),
@@ -973,6 +1037,7 @@ async function runSuite(opts: BenchOptions): Promise<void> {
                   baseline: 'plaintext-float64',
                   ratio: base / ms,
                   baseline_ms: base,
+                  ...ortField(c, ms),
                   batch: c.batch,
                   rounds: median(samples.map((s) => s.rounds)),
                   bytes_per_party: median(samples.map((s) => s.bytesPerParty)),
@@ -1010,6 +1075,7 @@ async function runSuite(opts: BenchOptions): Promise<void> {
             baseline: 'plaintext-float64',
             ratio: base / ms,
             baseline_ms: base,
+            ...ortField(c, ms),
             batch: c.batch,
             latency_depth: depth,
             ...agreementFields(agreement),
