@@ -76,6 +76,16 @@ export interface NativeRingAddon {
   ): BigUint64Array;
   float64Matmul(a: Float64Array, b: Float64Array, m: number, k: number, n: number, out: Float64Array, level?: NativeKernelLevel): Float64Array;
   levels(): NativeLevels;
+  /** Z_2^128 kernels (crypto-core/ring/ring128), vectors as (lo, hi) word arrays; results in the out arrays. */
+  add128(aLo: BigUint64Array, aHi: BigUint64Array, bLo: BigUint64Array, bHi: BigUint64Array, outLo: BigUint64Array, outHi: BigUint64Array): void;
+  sub128(aLo: BigUint64Array, aHi: BigUint64Array, bLo: BigUint64Array, bHi: BigUint64Array, outLo: BigUint64Array, outHi: BigUint64Array): void;
+  mul128(aLo: BigUint64Array, aHi: BigUint64Array, bLo: BigUint64Array, bHi: BigUint64Array, outLo: BigUint64Array, outHi: BigUint64Array): void;
+  neg128(aLo: BigUint64Array, aHi: BigUint64Array, outLo: BigUint64Array, outHi: BigUint64Array): void;
+  scalarMul128(aLo: BigUint64Array, aHi: BigUint64Array, sLo: bigint, sHi: bigint, outLo: BigUint64Array, outHi: BigUint64Array): void;
+  matmul128(aLo: BigUint64Array, aHi: BigUint64Array, bLo: BigUint64Array, bHi: BigUint64Array, m: number, k: number, n: number, outLo: BigUint64Array, outHi: BigUint64Array): void;
+  groupSums128(aLo: BigUint64Array, aHi: BigUint64Array, g: number, outLo: BigUint64Array, outHi: BigUint64Array): void;
+  interleave128(lo: BigUint64Array, hi: BigUint64Array, words: BigUint64Array): void;
+  deinterleave128(words: BigUint64Array, lo: BigUint64Array, hi: BigUint64Array): void;
 }
 
 const ADDON_FILE = join('crypto-core', 'native', 'build', 'Release', 'mpc_ring.node');

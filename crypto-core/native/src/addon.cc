@@ -8,6 +8,7 @@
 #include <exception>
 #include <string>
 
+#include "ring128.h"
 #include "ring_core.h"
 
 namespace {
@@ -264,6 +265,121 @@ Napi::Value Float64Matmul(const Napi::CallbackInfo& info) {
   return info[5];
 }
 
+// --- Z_2^128 (ring128.h): vectors as (lo, hi) word arrays of equal length. -------------------
+
+struct V128Arg {
+  U64Arg lo;
+  U64Arg hi;
+};
+
+V128Arg v128(const Napi::CallbackInfo& info, size_t index, const char* lo, const char* hi) {
+  V128Arg v{u64(info, index, lo), u64(info, index + 1, hi)};
+  expect_len(info.Env(), hi, v.hi.len, v.lo.len);
+  return v;
+}
+
+ring128::Vec in128(const V128Arg& v) { return ring128::Vec{v.lo.data, v.hi.data}; }
+ring128::MutVec out128(const V128Arg& v) { return ring128::MutVec{v.lo.data, v.hi.data}; }
+
+// out may be the same views as an input (in place), never a partial overlap.
+void out128_same_or_disjoint(Napi::Env env, const V128Arg& out, const V128Arg& in, const char* name) {
+  out_same_or_disjoint(env, out.lo, in.lo, name);
+  out_same_or_disjoint(env, out.hi, in.hi, name);
+  out_same_or_disjoint(env, out.lo, in.hi, name);
+  out_same_or_disjoint(env, out.hi, in.lo, name);
+}
+
+template <void (*Op)(const ring128::Vec&, const ring128::Vec&, const ring128::MutVec&, size_t)>
+Napi::Value Binary128(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  V128Arg a = v128(info, 0, "aLo", "aHi");
+  V128Arg b = v128(info, 2, "bLo", "bHi");
+  V128Arg out = v128(info, 4, "outLo", "outHi");
+  expect_len(env, "bLo", b.lo.len, a.lo.len);
+  expect_len(env, "outLo", out.lo.len, a.lo.len);
+  out128_same_or_disjoint(env, out, a, "a");
+  out128_same_or_disjoint(env, out, b, "b");
+  Op(in128(a), in128(b), out128(out), a.lo.len);
+  return env.Undefined();
+}
+
+Napi::Value Neg128(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  V128Arg a = v128(info, 0, "aLo", "aHi");
+  V128Arg out = v128(info, 2, "outLo", "outHi");
+  expect_len(env, "outLo", out.lo.len, a.lo.len);
+  out128_same_or_disjoint(env, out, a, "a");
+  ring128::neg(in128(a), out128(out), a.lo.len);
+  return env.Undefined();
+}
+
+uint64_t u64_bigint(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  if (!info[index].IsBigInt()) fail_type(info.Env(), std::string(name) + ": expected bigint");
+  bool lossless = false;
+  return info[index].As<Napi::BigInt>().Uint64Value(&lossless);
+}
+
+Napi::Value ScalarMul128(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  V128Arg a = v128(info, 0, "aLo", "aHi");
+  const ring128::u128 s = (static_cast<ring128::u128>(u64_bigint(info, 3, "sHi")) << 64) | u64_bigint(info, 2, "sLo");
+  V128Arg out = v128(info, 4, "outLo", "outHi");
+  expect_len(env, "outLo", out.lo.len, a.lo.len);
+  out128_same_or_disjoint(env, out, a, "a");
+  ring128::scalar_mul(in128(a), s, out128(out), a.lo.len);
+  return env.Undefined();
+}
+
+Napi::Value Matmul128(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  V128Arg a = v128(info, 0, "aLo", "aHi");
+  V128Arg b = v128(info, 2, "bLo", "bHi");
+  const size_t m = dim(info, 4, "m"), k = dim(info, 5, "k"), n = dim(info, 6, "n");
+  V128Arg out = v128(info, 7, "outLo", "outHi");
+  expect_len(env, "aLo", a.lo.len, checked_product(env, m, k, "m*k"));
+  expect_len(env, "bLo", b.lo.len, checked_product(env, k, n, "k*n"));
+  expect_len(env, "outLo", out.lo.len, checked_product(env, m, n, "m*n"));
+  for (const U64Arg* o : {&out.lo, &out.hi}) {
+    for (const U64Arg* i : {&a.lo, &a.hi, &b.lo, &b.hi}) out_disjoint(env, o->data, o->len * 8, i->data, i->len * 8, "an operand");
+  }
+  ring128::matmul(in128(a), in128(b), m, k, n, out128(out));
+  return env.Undefined();
+}
+
+Napi::Value GroupSums128(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  V128Arg a = v128(info, 0, "aLo", "aHi");
+  const size_t g = dim(info, 2, "g");
+  V128Arg out = v128(info, 3, "outLo", "outHi");
+  if (g == 0 || a.lo.len % g != 0) fail_range(env, "g: expected a positive divisor of the length");
+  expect_len(env, "outLo", out.lo.len, a.lo.len / g);
+  for (const U64Arg* o : {&out.lo, &out.hi}) {
+    for (const U64Arg* i : {&a.lo, &a.hi}) out_disjoint(env, o->data, o->len * 8, i->data, i->len * 8, "a");
+  }
+  ring128::group_sums(in128(a), g, a.lo.len / g, out128(out));
+  return env.Undefined();
+}
+
+Napi::Value Interleave128(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  V128Arg a = v128(info, 0, "lo", "hi");
+  U64Arg words = u64(info, 2, "words");
+  expect_len(env, "words", words.len, checked_product(env, a.lo.len, 2, "2n"));
+  for (const U64Arg* i : {&a.lo, &a.hi}) out_disjoint(env, words.data, words.len * 8, i->data, i->len * 8, "lo/hi");
+  ring128::interleave(in128(a), words.data, a.lo.len);
+  return env.Undefined();
+}
+
+Napi::Value Deinterleave128(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  U64Arg words = u64(info, 0, "words");
+  V128Arg out = v128(info, 1, "lo", "hi");
+  expect_len(env, "words", words.len, checked_product(env, out.lo.len, 2, "2n"));
+  for (const U64Arg* o : {&out.lo, &out.hi}) out_disjoint(env, o->data, o->len * 8, words.data, words.len * 8, "words");
+  ring128::deinterleave(words.data, out128(out), out.lo.len);
+  return env.Undefined();
+}
+
 // { best: "avx512", supported: ["scalar", "sse2", ...], threadMinWork } for the benchmark report.
 Napi::Value Levels(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -301,6 +417,15 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("fusedMatmul", Napi::Function::New(env, Guarded<FusedMatmul>, "fusedMatmul"));
   exports.Set("float64Matmul", Napi::Function::New(env, Guarded<Float64Matmul>, "float64Matmul"));
   exports.Set("levels", Napi::Function::New(env, Guarded<Levels>, "levels"));
+  exports.Set("add128", Napi::Function::New(env, Guarded<Binary128<ring128::add>>, "add128"));
+  exports.Set("sub128", Napi::Function::New(env, Guarded<Binary128<ring128::sub>>, "sub128"));
+  exports.Set("mul128", Napi::Function::New(env, Guarded<Binary128<ring128::mul>>, "mul128"));
+  exports.Set("neg128", Napi::Function::New(env, Guarded<Neg128>, "neg128"));
+  exports.Set("scalarMul128", Napi::Function::New(env, Guarded<ScalarMul128>, "scalarMul128"));
+  exports.Set("matmul128", Napi::Function::New(env, Guarded<Matmul128>, "matmul128"));
+  exports.Set("groupSums128", Napi::Function::New(env, Guarded<GroupSums128>, "groupSums128"));
+  exports.Set("interleave128", Napi::Function::New(env, Guarded<Interleave128>, "interleave128"));
+  exports.Set("deinterleave128", Napi::Function::New(env, Guarded<Deinterleave128>, "deinterleave128"));
   return exports;
 }
 

@@ -18,18 +18,7 @@
  */
 import { nextParty, prevParty, type PartyIndex } from '../../channel/channel.js';
 import { Prg } from '../../../crypto-core/prg.js';
-import {
-  add128,
-  fromWords128,
-  groupSums128,
-  matmul128,
-  mul128,
-  neg128,
-  scalarMul128,
-  sub128,
-  toWords128,
-  type Vec128,
-} from '../../../crypto-core/ring/ring128.js';
+import { ring128For, type Ring128, type Vec128 } from '../../../crypto-core/ring/ring128.js';
 import { u64ToBytes } from '../../wire.js';
 import type { ProtocolContext } from '../context.js';
 import { VerificationFailedError } from '../errors.js';
@@ -42,6 +31,9 @@ import { sha256 } from './transcript.js';
 
 /** Columns of the Freivalds compression of a matrix claim (error ≤ 2^-42 per job). */
 export const FREIVALDS_COLUMNS = 42;
+
+/** The Z_2^128 kernels that go with the context's ring backend. */
+const R = (ctx: ProtocolContext): Ring128 => ring128For(ctx.ring);
 
 /** A party's two components of a Z_2^128 sharing. */
 interface Share128 {
@@ -69,18 +61,18 @@ interface Work {
 
 function random128(ctx: ProtocolContext, label: string, n: number): Share128 {
   const r = ctx.randomness.randomShare(label, 2 * n);
-  return { a: fromWords128(r.a), b: fromWords128(r.b) };
+  return { a: R(ctx).fromWords(r.a), b: R(ctx).fromWords(r.b) };
 }
 
 /** The local terms x_i y_i + x_i y_{i+1} + x_{i+1} y_i of a product in Z_2^128. */
-function localTerms128(w: Work, x: Share128, y: Share128): Vec128 {
+function localTerms128(ctx: ProtocolContext, w: Work, x: Share128, y: Share128): Vec128 {
   const cl = w.claim;
   if (cl.kind === 'matmul') {
-    const mm = (u: Vec128, v: Vec128): Vec128 => matmul128(u, v, cl.m, cl.k, w.cols);
-    return add128(add128(mm(x.a, y.a), mm(x.a, y.b)), mm(x.b, y.a));
+    const mm = (u: Vec128, v: Vec128): Vec128 => R(ctx).matmul(u, v, cl.m, cl.k, w.cols);
+    return R(ctx).add(R(ctx).add(mm(x.a, y.a), mm(x.a, y.b)), mm(x.b, y.a));
   }
   const g = cl.kind === 'hadamard' ? cl.group : 1;
-  return groupSums128(add128(add128(mul128(x.a, y.a), mul128(x.a, y.b)), mul128(x.b, y.a)), g);
+  return R(ctx).groupSums(R(ctx).add(R(ctx).add(R(ctx).mul(x.a, y.a), R(ctx).mul(x.a, y.b)), R(ctx).mul(x.b, y.a)), g);
 }
 
 function concatWords(parts: readonly BigUint64Array[]): BigUint64Array {
@@ -121,7 +113,7 @@ function step1Triples(ctx: ProtocolContext, work: Work[], tag: string): Vec128[]
     w.a = random128(ctx, `${tag}/${j}/a`, xLen);
     w.a2 = random128(ctx, `${tag}/${j}/a2`, xLen);
     w.b = random128(ctx, `${tag}/${j}/b`, yLen);
-    local.push(localTerms128(w, w.a, w.b), localTerms128(w, w.a2, w.b));
+    local.push(localTerms128(ctx, w, w.a, w.b), localTerms128(ctx, w, w.a2, w.b));
   });
   return local;
 }
@@ -130,9 +122,9 @@ function step1Triples(ctx: ProtocolContext, work: Work[], tag: string): Vec128[]
 async function makeTriples(ctx: ProtocolContext, work: Work[]): Promise<void> {
   const tag = ctx.nextTag('triples');
   const local = step1Triples(ctx, work, tag);
-  const words = concatWords(local.map(toWords128));
-  const zero = sub128(fromWords128(ctx.randomness.sharedWithNext(`${tag}/zero`, words.length)), fromWords128(ctx.randomness.sharedWithPrev(`${tag}/zero`, words.length)));
-  const mine = toWords128(add128(fromWords128(words), zero));
+  const words = concatWords(local.map((v) => R(ctx).toWords(v)));
+  const zero = R(ctx).sub(R(ctx).fromWords(ctx.randomness.sharedWithNext(`${tag}/zero`, words.length)), R(ctx).fromWords(ctx.randomness.sharedWithPrev(`${tag}/zero`, words.length)));
+  const mine = R(ctx).toWords(R(ctx).add(R(ctx).fromWords(words), zero));
   const [, theirs] = await Promise.all([sendVector(ctx, prevParty(ctx.self), tag, mine), recvVector(ctx, nextParty(ctx.self), tag, mine.length)]);
   const lengths = local.map((v) => 2 * v.lo.length);
   const minePieces = cut(mine, lengths);
@@ -140,8 +132,8 @@ async function makeTriples(ctx: ProtocolContext, work: Work[]): Promise<void> {
   let q = 0;
   for (const w of work) {
     if (w.claim.kind === 'zero') continue;
-    w.c = { a: fromWords128(minePieces[q]!), b: fromWords128(theirPieces[q]!) };
-    w.c2 = { a: fromWords128(minePieces[q + 1]!), b: fromWords128(theirPieces[q + 1]!) };
+    w.c = { a: R(ctx).fromWords(minePieces[q]!), b: R(ctx).fromWords(theirPieces[q]!) };
+    w.c2 = { a: R(ctx).fromWords(minePieces[q + 1]!), b: R(ctx).fromWords(theirPieces[q + 1]!) };
     q += 2;
   }
 }
@@ -181,8 +173,8 @@ async function maskedOpens(ctx: ProtocolContext, work: Work[], t: bigint): Promi
   for (const w of work) {
     if (w.claim.kind === 'zero') continue;
     const x = w.claim.x;
-    partsA.push(toWords128(sub128(scalarMul128(w.a!.a, t), w.a2!.a)), ring.sub(x.a, w.a!.a.lo), ring.sub(w.y!.a, w.b!.a.lo));
-    partsB.push(toWords128(sub128(scalarMul128(w.a!.b, t), w.a2!.b)), ring.sub(x.b, w.a!.b.lo), ring.sub(w.y!.b, w.b!.b.lo));
+    partsA.push(R(ctx).toWords(R(ctx).sub(R(ctx).scalarMul(w.a!.a, t), w.a2!.a)), ring.sub(x.a, w.a!.a.lo), ring.sub(w.y!.a, w.b!.a.lo));
+    partsB.push(R(ctx).toWords(R(ctx).sub(R(ctx).scalarMul(w.a!.b, t), w.a2!.b)), ring.sub(x.b, w.a!.b.lo), ring.sub(w.y!.b, w.b!.b.lo));
   }
   const a = concatWords(partsA);
   const b = concatWords(partsB);
@@ -192,7 +184,7 @@ async function maskedOpens(ctx: ProtocolContext, work: Work[], t: bigint): Promi
   let q = 0;
   for (const w of work) {
     if (w.claim.kind === 'zero') continue;
-    w.rho = add128(add128(fromWords128(pa[q]!), fromWords128(pb[q]!)), fromWords128(pm[q]!));
+    w.rho = R(ctx).add(R(ctx).add(R(ctx).fromWords(pa[q]!), R(ctx).fromWords(pb[q]!)), R(ctx).fromWords(pm[q]!));
     w.p = ring.add(ring.add(pa[q + 1]!, pb[q + 1]!), pm[q + 1]!);
     w.s = ring.add(ring.add(pa[q + 2]!, pb[q + 2]!), pm[q + 2]!);
     q += 3;
@@ -216,8 +208,8 @@ function checkValues(ctx: ProtocolContext, work: Work[], t: bigint): { w: [BigUi
     const mat = cl.kind === 'matmul';
     const g = cl.kind === 'hadamard' ? cl.group : 1;
     const prod = (u: BigUint64Array, v: BigUint64Array): BigUint64Array => (mat ? ring.matmul(u, v, cl.m, cl.k, w.cols) : groupSums(ring, ring.mul(u, v), g));
-    const rhoB = (v: Vec128): Vec128 => (mat ? matmul128(w.rho!, v, cl.m, cl.k, w.cols) : groupSums128(mul128(w.rho!, v), g));
-    const sacrifice = (c: Vec128, c2: Vec128, b: Vec128): Vec128 => sub128(sub128(scalarMul128(c, t), c2), rhoB(b));
+    const rhoB = (v: Vec128): Vec128 => (mat ? R(ctx).matmul(w.rho!, v, cl.m, cl.k, w.cols) : R(ctx).groupSums(R(ctx).mul(w.rho!, v), g));
+    const sacrifice = (c: Vec128, c2: Vec128, b: Vec128): Vec128 => R(ctx).sub(R(ctx).sub(R(ctx).scalarMul(c, t), c2), rhoB(b));
     va.push(sacrifice(w.c!.a, w.c2!.a, w.b!.a));
     vb.push(sacrifice(w.c!.b, w.c2!.b, w.b!.b));
     const beaver = (z: BigUint64Array, c: Vec128, a: Vec128, b: Vec128): BigUint64Array =>
@@ -226,7 +218,7 @@ function checkValues(ctx: ProtocolContext, work: Work[], t: bigint): { w: [BigUi
     wa.push(ua);
     wb.push(ub);
   }
-  const cat128 = (vs: Vec128[]): Vec128 => fromWords128(concatWords(vs.map(toWords128)));
+  const cat128 = (vs: Vec128[]): Vec128 => R(ctx).fromWords(concatWords(vs.map((v) => R(ctx).toWords(v))));
   return { w: [concatWords(wa), concatWords(wb)], v: [cat128(va), cat128(vb)] };
 }
 
@@ -234,11 +226,11 @@ function checkValues(ctx: ProtocolContext, work: Work[], t: bigint): { w: [BigUi
 async function zeroTest(ctx: ProtocolContext, work: Work[], t: bigint): Promise<void> {
   const tag = ctx.nextTag('zero-test');
   const { w, v } = checkValues(ctx, work, t);
-  const mineA = concatWords([w[0], toWords128(v[0])]);
-  const mineB = concatWords([w[1], toWords128(v[1])]);
+  const mineA = concatWords([w[0], R(ctx).toWords(v[0])]);
+  const mineB = concatWords([w[1], R(ctx).toWords(v[1])]);
   keepZeroTest(ctx.malicious!, tag, { a: mineA, b: mineB });
   // -(x_i + x_{i+1}) is, for a sharing of zero, the third component x_{i-1}.
-  const claim = wordsDigest(concatWords([ctx.ring.neg(ctx.ring.add(w[0], w[1])), toWords128(neg128(add128(v[0], v[1])))]));
+  const claim = wordsDigest(concatWords([ctx.ring.neg(ctx.ring.add(w[0], w[1])), R(ctx).toWords(R(ctx).neg(R(ctx).add(v[0], v[1])))]));
   const next = nextParty(ctx.self);
   const prev = prevParty(ctx.self);
   const [, , fromNext, fromPrev] = await Promise.all([ctx.channel.send(next, tag, claim), ctx.channel.send(prev, tag, claim), ctx.channel.recv(next, tag), ctx.channel.recv(prev, tag)]);
