@@ -284,7 +284,6 @@ async function onnxRuntimeBaseline(m: BenchModel, x: Float64Array, batch: number
   }
 }
 
-
 /** The protocol-only impls: the view held in memory, and loaded from the encrypted store at every job. */
 const PROTOCOL_IMPLS = ['mpc-nats-protocol', 'mpc-nats-protocol-stored'] as const;
 
@@ -890,10 +889,12 @@ async function runSuite(opts: BenchOptions): Promise<void> {
   // Every line carries the 1-minute load average: on a shared machine it explains outliers.
   const emit = (c: BenchCase): void => opts.emit({ ...c, load1: Math.round(loadavg()[0]! * 100) / 100 });
   let ringDone = false;
+  /** The one-server `mpc-nats` median per case, the baseline of the three-server lines. */
+  const oneServerMs = new Map<string, number>();
   try {
     // No HE workers: nothing here uses them. (Kept out of the literal so that the option, which
     // local-cluster is gaining, is ignored rather than refused by a checkout without it.)
-    const clusterOptions = { dir, jetstream: false, jobTimeoutMs: 600_000, extraUsers: [bench, ...protocolUsers], heWorkers: 0 };
+    const clusterOptions = { ...clusterOptionsBase(dir), extraUsers: [bench, ...protocolUsers] };
     cluster = await startLocalCluster(clusterOptions);
     // Principals in envelopes signed by the cluster's gateway key, as the gateway sends them.
     nc = bindPrincipalSigner(await cluster.connect(bench.user, 'bench'), cluster.gatewaySigner);
@@ -964,6 +965,7 @@ async function runSuite(opts: BenchOptions): Promise<void> {
           const { samples, agreement } = await runJobPath(client, modelId, m, c, reps, plain);
           const party = reports.times();
           const ms = median(samples.map((s) => s.totalMs));
+          oneServerMs.set(c.name, ms);
           const partyOf = (f: keyof PartyTimes): number => {
             const v = samples.map((s) => party.get(s.job.id)?.[f] ?? NaN).filter((t) => Number.isFinite(t));
             return v.length > 0 ? median(v) : NaN;
@@ -1085,11 +1087,93 @@ async function runSuite(opts: BenchOptions): Promise<void> {
         }
       }
     }
+    // The same service path on the three-server topology (mpc up --topology cluster), after the
+    // one-server cluster is stopped so the two never compete for the cores.
+    for (const f of cleanups.splice(0)) await f();
+    await nc?.close();
+    nc = undefined;
+    await cluster?.stop();
+    cluster = undefined;
+    await runThreeServerCases(opts, models, emit, oneServerMs, { ...clusterOptionsBase(dir), extraUsers: [bench] }, bench.user);
   } finally {
     for (const f of cleanups) await f();
     await nc?.close();
     await cluster?.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Cluster options shared by the one- and three-server runs. */
+function clusterOptionsBase(dir: string): { dir: string; jetstream: boolean; jobTimeoutMs: number; heWorkers: number } {
+  return { dir, jetstream: false, jobTimeoutMs: 600_000, heWorkers: 0 };
+}
+
+/**
+ * `mpc-nats-3srv`: the batch-1 cases of `mpc-nats` on three nats-servers joined by routes (TLS on
+ * client and route connections), each party on its own server: every protocol frame between two
+ * parties crosses a route. Baseline: the one-server `mpc-nats` median of the same run; `ratio` =
+ * one-server / three-server (below 1 is the topology's cost), `cost_vs_one_server` its inverse
+ * (the goal: at most 1.3 on the batch-1 MLP).
+ */
+async function runThreeServerCases(
+  opts: BenchOptions,
+  models: ReturnType<typeof loadModels>,
+  emit: (c: BenchCase) => void,
+  oneServerMs: ReadonlyMap<string, number>,
+  clusterOptions: Parameters<typeof startLocalCluster>[0],
+  user: string,
+): Promise<void> {
+  const cases = CASES.filter((c) => c.batch === 1 && (!opts.quick || c.quick) && oneServerMs.has(c.name));
+  if (cases.length === 0) return;
+  let cluster: LocalCluster | undefined;
+  let nc: NatsConnection | undefined;
+  let events: JobEndWatcher | undefined;
+  try {
+    cluster = await startLocalCluster({ ...clusterOptions, topology: 'cluster' });
+    nc = bindPrincipalSigner(await cluster.connect(user, 'bench-3srv'), cluster.gatewaySigner);
+    events = new JobEndWatcher(nc);
+    await nc.flush();
+    const partyKeys = [0, 1, 2].map((i) => fromHex(cluster!.keys[`party-${i}`]!.agreementPublicKey, `party-${i} agreementPublicKey`, 32)) as [Uint8Array, Uint8Array, Uint8Array];
+    const partySigning = [0, 1, 2].map((i) => cluster!.keys[`party-${i}`]!.signingPublicKey) as [string, string, string];
+    const client = new JobPathClient(nc, partyKeys, partySigning, events);
+    for (const m of models) {
+      const mine = cases.filter((c) => c.model === m.key);
+      if (mine.length === 0) continue;
+      const plain = (x: Float64Array): Float64Array => evaluatePlain(m.ir, x, x.length / m.inputs.rowSize).output;
+      const modelId = await client.publish(m.ir, `bench-3srv-${m.key}`);
+      for (const c of mine) {
+        const one = oneServerMs.get(c.name)!;
+        try {
+          const { samples, agreement } = await runJobPath(client, modelId, m, c, opts.quick ? c.quickReps : c.reps, plain);
+          const ms = median(samples.map((s) => s.totalMs));
+          emit({
+            suite: 'inference',
+            case: c.name,
+            impl: 'mpc-nats-3srv',
+            median_ms: ms,
+            ops_per_s: c.batch / (ms / 1000),
+            baseline: 'mpc-nats',
+            ratio: one / ms,
+            baseline_ms: one,
+            cost_vs_one_server: round3(ms / one),
+            batch: c.batch,
+            servers: 3,
+            rounds: median(samples.map((s) => s.job.stats?.rounds ?? NaN)),
+            ...agreementFields(agreement),
+            reps: samples.length,
+            wait_ms: round3(median(samples.map((s) => s.waitMs))),
+          });
+        } catch (e) {
+          emit(errorLine(c, 'mpc-nats-3srv', one, e));
+        }
+      }
+    }
+  } catch (e) {
+    for (const c of cases) emit(errorLine(c, 'mpc-nats-3srv', oneServerMs.get(c.name)!, e));
+  } finally {
+    events?.close();
+    await nc?.close();
+    await cluster?.stop();
   }
 }
 
