@@ -13,6 +13,7 @@ import { subjects, type ApiError, type CoordinatorMethod, type CoordinatorMethod
 import { isProblemCode, ProblemError, type ProblemCode } from './problems.js';
 import { signRequestEnvelope, type PrincipalSigner } from '../wire/principal-envelope.js';
 import { principalSignerOf } from '../transport/connection-signer.js';
+import { ConnectionWatch, guardedRequest } from '../transport/connection-watch.js';
 
 /** Options of one call. */
 export interface CallOptions {
@@ -139,7 +140,7 @@ export class NatsCoordinatorClient implements CoordinatorClient {
   }
 
   connected(): boolean {
-    return !this.#nc.isClosed() && this.#nc.info !== undefined;
+    return !this.#nc.isClosed() && this.#nc.info !== undefined && ConnectionWatch.of(this.#nc).connected;
   }
 
   async call<M extends CoordinatorMethod>(method: M, req: CoordinatorMethods[M]['req'], opts: CallOptions = {}): Promise<CoordinatorMethods[M]['res']> {
@@ -155,7 +156,9 @@ export class NatsCoordinatorClient implements CoordinatorClient {
     }
     let raw: Uint8Array;
     try {
-      raw = opts.chunked ? await this.#requestChunked(method, payload, timeout) : (await this.#nc.request(subjects.api(method), payload, { timeout })).data;
+      // Not sent while the connection redials (nats.js would drop it and wait out the timeout),
+      // and failed at once when the connection drops before the reply: coordinator-unavailable.
+      raw = await guardedRequest(this.#nc, method, timeout, async (ms) => (opts.chunked ? await this.#requestChunked(method, payload, ms) : (await this.#nc.request(subjects.api(method), payload, { timeout: ms })).data));
     } catch (cause) {
       if (cause instanceof ProblemError) throw cause;
       if (cause instanceof NatsError && cause.code === ErrorCode.Timeout) {

@@ -11,6 +11,7 @@ import type { HeRequest } from '../../wire/he-messages.js';
 import { MessageAssembler, splitMessage } from '../../wire/chunked-message.js';
 import { subjects } from '../../wire/api.js';
 import type { Signed } from '../../wire/job-messages.js';
+import { guardedRequest } from '../../transport/connection-watch.js';
 
 /** Outcome of one request: the raw (parsed JSON, still signed) reply, or why there is none. */
 export type HeLinkOutcome = { reply: unknown } | { unreachable: string };
@@ -33,14 +34,17 @@ export class NatsHeWorkerLink implements HeWorkerLink {
       const subject = subjects.jobDispatch(serviceId);
       const pieces = splitMessage(enc.encode(JSON.stringify(msg)), this.nc.info?.max_payload ?? 1 << 20);
       for (const piece of pieces.slice(0, -1)) this.nc.publish(subject, piece);
-      const replies = await this.nc.requestMany(subject, pieces[pieces.length - 1]!, { strategy: RequestStrategy.SentinelMsg, maxWait: timeoutMs });
-      const assembler = new MessageAssembler(64 << 20);
-      for await (const m of replies) {
-        if (m.data.length === 0) break;
-        const whole = assembler.push(m.data);
-        if (whole) return { reply: JSON.parse(dec.decode(whole)) as unknown };
-      }
-      return { unreachable: `no complete reply from ${serviceId} within ${timeoutMs} ms` };
+      // A broker that drops while the worker evaluates fails the request at once (not after timeoutMs).
+      return await guardedRequest(this.nc, `request to ${serviceId}`, timeoutMs, async (ms): Promise<HeLinkOutcome> => {
+        const replies = await this.nc.requestMany(subject, pieces[pieces.length - 1]!, { strategy: RequestStrategy.SentinelMsg, maxWait: ms });
+        const assembler = new MessageAssembler(64 << 20);
+        for await (const m of replies) {
+          if (m.data.length === 0) break;
+          const whole = assembler.push(m.data);
+          if (whole) return { reply: JSON.parse(dec.decode(whole)) as unknown };
+        }
+        return { unreachable: `no complete reply from ${serviceId} within ${timeoutMs} ms` };
+      });
     } catch (e) {
       return { unreachable: `${serviceId}: ${e instanceof Error ? e.message : String(e)}` };
     }
