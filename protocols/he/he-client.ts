@@ -12,7 +12,8 @@ import { describeCkksParams, sameCkksParams } from '../../crypto-core/he/ckks-pa
 import { HeParameterMismatchError } from '../../crypto-core/he/errors.js';
 import type { SealModule } from '../../crypto-core/he/seal-loader.js';
 import type { HePublicPlan } from './public-plan.js';
-import { packInput, unpackOutput } from './input-packing.js';
+import { packInput, packInputs, planBatch, unpackOutput, unpackOutputs } from './input-packing.js';
+import { InvalidArgumentError } from '../../crypto-core/errors.js';
 
 function checkPlanKeys(plan: HePublicPlan, keys: CkksClientKeys): void {
   if (!sameCkksParams(plan.params, keys.ctx.params)) {
@@ -32,6 +33,29 @@ export function generateClientKeys(ctx: CkksContext, plan: HePublicPlan): { keys
 export function encryptInput(plan: HePublicPlan, keys: CkksClientKeys, x: Float64Array): Uint8Array {
   checkPlanKeys(plan, keys);
   return keys.encryptSlots(packInput(plan, x));
+}
+
+/**
+ * Encrypts any number of queries: ceil(N / batch) ciphertexts, query i in ciphertext
+ * floor(i / batch) at position i mod batch (see input-packing `packInputs`).
+ */
+export function encryptInputs(plan: HePublicPlan, keys: CkksClientKeys, xs: readonly Float64Array[]): Uint8Array[] {
+  checkPlanKeys(plan, keys);
+  if (!Array.isArray(xs) || xs.length === 0) throw new InvalidArgumentError('xs: expected at least one query');
+  const q = planBatch(plan);
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < xs.length; i += q) out.push(keys.encryptSlots(packInputs(plan, xs.slice(i, i + q))));
+  return out;
+}
+
+/** Decrypts the results of {@link encryptInputs} for `count` queries, in query order. */
+export function decryptOutputs(plan: HePublicPlan, keys: CkksClientKeys, results: readonly Uint8Array[], count: number): Float64Array[] {
+  checkPlanKeys(plan, keys);
+  const q = planBatch(plan);
+  if (!Number.isInteger(count) || count < 1 || results.length !== Math.ceil(count / q)) {
+    throw new InvalidArgumentError(`results: expected ${Math.ceil(count / q)} ciphertexts for ${count} queries at ${q} per ciphertext, got ${results.length}`);
+  }
+  return results.flatMap((bytes, i) => unpackOutputs(plan, keys.decryptSlots(bytes, `results[${i}]`), Math.min(q, count - i * q)));
 }
 
 /** Decrypts a result and returns the model outputs (with the plan's final sigmoid/softmax applied). */
@@ -74,6 +98,16 @@ export class HeClient {
   /** See {@link decryptOutput}. */
   decrypt(bytes: Uint8Array): Float64Array {
     return decryptOutput(this.plan, this.keys, bytes);
+  }
+
+  /** See {@link encryptInputs}. */
+  encryptBatch(xs: readonly Float64Array[]): Uint8Array[] {
+    return encryptInputs(this.plan, this.keys, xs);
+  }
+
+  /** See {@link decryptOutputs}. */
+  decryptBatch(results: readonly Uint8Array[], count: number): Float64Array[] {
+    return decryptOutputs(this.plan, this.keys, results, count);
   }
 
   /** Frees keys and context. */

@@ -157,6 +157,11 @@ export class HeModelEvaluator {
     }
   }
 
+  /** Queries per ciphertext: baby and giant steps rotate this many times further (sum strides are stored scaled). */
+  get #batch(): number {
+    return this.plan.batch ?? 1;
+  }
+
   #constant(key: string, value: Float64Array | number, scale: number, chainIndex: number): Plaintext {
     const hit = this.#lazy.get(key);
     if (hit && hit.scale === scale) return hit.pt;
@@ -207,7 +212,7 @@ export class HeModelEvaluator {
         }
         const r = new this.ctx.seal.Ciphertext();
         owned.push(r);
-        ev.rotateVector(x, c, keys.galoisKeys, r);
+        ev.rotateVector(x, c * this.#batch, keys.galoisKeys, r);
         babies.push(r);
       }
       for (let j = 0; j < step.giant; j++) {
@@ -225,7 +230,7 @@ export class HeModelEvaluator {
         }
         if (!acc) continue;
         // Giant-step rotation at the high scale: one rescale for the whole layer instead of one per j.
-        if (j > 0) ev.rotateVectorInplace(acc, j * step.baby, keys.galoisKeys);
+        if (j > 0) ev.rotateVectorInplace(acc, j * step.baby * this.#batch, keys.galoisKeys);
         if (!total) total = acc;
         else {
           ev.addInplace(total, acc);

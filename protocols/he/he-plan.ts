@@ -91,6 +91,13 @@ export interface HePlan {
   readonly version: 1;
   readonly params: CkksParams;
   readonly slotCount: number;
+  /**
+   * Queries per ciphertext (a power of two, 1 when absent). Query q of a batch sits in slots
+   * t * batch + q: the plan's layouts (input, output, steps) are those of a plan for
+   * slotCount / batch slots, every rotation is `batch` times longer and every plaintext vector
+   * has each entry repeated `batch` times, so each query is evaluated exactly as alone.
+   */
+  readonly batch?: number;
   /** Length of the flattened input vector. */
   readonly inputSize: number;
   readonly inputLayout: HeInputLayout;
@@ -123,6 +130,53 @@ export interface PlanOptions {
    * takes larger parameters when there is none; `false` never masks.
    */
   readonly maskOutput?: boolean;
+  /**
+   * Queries per ciphertext (a power of two, default 1): the plan is made for slotCount / batch
+   * slots and interleaved (see {@link HePlan.batch}). {@link largestHeBatch} finds the largest
+   * that fits.
+   */
+  readonly batch?: number;
+}
+
+/** Each entry of v repeated q times: the interleaved form of a per-query slot vector. */
+export function interleave(v: Float64Array, q: number): Float64Array {
+  if (q === 1) return v;
+  const out = new Float64Array(v.length * q);
+  for (let t = 0; t < v.length; t++) out.fill(v[t]!, t * q, (t + 1) * q);
+  return out;
+}
+
+/** The steps of a plan made for slots / q slots, as they act on q interleaved queries. */
+function interleaveSteps(steps: readonly HeStep[], q: number): HeStep[] {
+  if (q === 1) return [...steps];
+  const b = (v: Float64Array | null): Float64Array | null => (v === null ? null : interleave(v, q));
+  return steps.map((st): HeStep => {
+    switch (st.kind) {
+      case 'dense-diagonal': return { ...st, diagonals: st.diagonals.map(b), sumStrides: st.sumStrides.map((k) => k * q), bias: b(st.bias) };
+      case 'dense-rowblock': return { ...st, mask: interleave(st.mask, q), sumStrides: st.sumStrides.map((k) => k * q), bias: b(st.bias) };
+      case 'output-mask': return { ...st, mask: interleave(st.mask, q) };
+      default: return st;
+    }
+  });
+}
+
+/**
+ * The largest batch (queries per ciphertext, a power of two) for which `ir` can be planned with
+ * `options` (and the parameters they imply): floor(slots / input size) rounded down to a power of
+ * two at most, less where a layer's layout needs more room. 1 when only batch 1 fits.
+ * @throws HeUnsupportedModelError when not even batch 1 can be planned.
+ */
+export function largestHeBatch(ir: ModelIR, options: Omit<PlanOptions, 'batch'> = {}): number {
+  const one = planHeModel(ir, options);
+  for (let q = one.slotCount; q > 1; q /= 2) {
+    try {
+      planHeModel(ir, { ...options, params: one.params, batch: q });
+      return q;
+    } catch (e) {
+      if (!(e instanceof HeUnsupportedModelError)) throw e;
+    }
+  }
+  return 1;
 }
 
 /** Depth of computing x^k by repeated squaring and products of powers of two. */
@@ -317,13 +371,18 @@ export function planHeModel(ir: ModelIR, options: PlanOptions = {}): HePlan {
   if (depth > ckksDepth(params)) {
     throw new HeUnsupportedModelError(`ir: the model needs depth ${depth} but ${describeCkksParams(params)} allows ${ckksDepth(params)}`);
   }
-  const slots = params.polyModulusDegree / 2;
+  const batch = options.batch ?? 1;
+  if (!Number.isInteger(batch) || batch < 1 || (batch & (batch - 1)) !== 0 || batch > params.polyModulusDegree / 2) {
+    throw new HeUnsupportedModelError(`options.batch: expected a power of two in [1, ${params.polyModulusDegree / 2}], got ${String(batch)}`);
+  }
+  // The layouts are planned for the slots one query gets; interleaving spreads them at the end.
+  const slots = params.polyModulusDegree / 2 / batch;
   const shape = ir.inputShape;
   if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
     throw new HeUnsupportedModelError(`ir.inputShape: expected positive integer dimensions, got [${String(shape)}]`);
   }
   const inputSize = shape.reduce((a, b) => a * b, 1);
-  if (inputSize > slots) throw new HeUnsupportedModelError(`ir.inputShape: ${inputSize} inputs exceed the ${slots} slots`);
+  if (inputSize > slots) throw new HeUnsupportedModelError(`ir.inputShape: ${inputSize} inputs exceed the ${slots} slots${batch > 1 ? ` a query gets in a batch of ${batch}` : ''}`);
   const lastDense = layers.map((l) => l.kind).lastIndexOf('dense');
 
   let chain = params.coeffModulusBits.length - 2;
@@ -403,13 +462,14 @@ export function planHeModel(ir: ModelIR, options: PlanOptions = {}): HePlan {
   return {
     version: 1,
     params,
-    slotCount: slots,
+    slotCount: slots * batch,
+    ...(batch > 1 ? { batch } : {}),
     inputSize,
     inputLayout,
-    steps,
+    steps: interleaveSteps(steps, batch),
     output,
     postprocess,
-    galoisSteps: [...rotationSteps].sort((a, b) => a - b),
+    galoisSteps: [...rotationSteps].map((k) => k * batch).sort((a, b) => a - b),
     depth,
     outputMasked: maskOutput,
     cost: { rotations, plainMultiplies, cipherMultiplies },

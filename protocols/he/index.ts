@@ -2,7 +2,7 @@
  * @module protocols/he
  * CKKS evaluation of dense/polynomial models: planning, packing, evaluation, client side, dual execution.
  */
-export { planHeModel, powerDepth } from './he-plan.js';
+export { planHeModel, powerDepth, largestHeBatch, interleave } from './he-plan.js';
 export type {
   HePlan,
   HeStep,
@@ -17,8 +17,8 @@ export type {
 export { HeModelEvaluator, evaluate } from './he-evaluator.js';
 export { publicPlan, parsePublicPlan } from './public-plan.js';
 export type { HePublicPlan } from './public-plan.js';
-export { HeClient, generateClientKeys, encryptInput, decryptOutput } from './he-client.js';
-export { packInput, unpackOutput, unpackLogits } from './input-packing.js';
+export { HeClient, generateClientKeys, encryptInput, decryptOutput, encryptInputs, decryptOutputs } from './he-client.js';
+export { packInput, packInputs, planBatch, unpackOutput, unpackOutputs, unpackLogits } from './input-packing.js';
 export { inferPlain, sigmoid, softmax } from './plain-inference.js';
 export { compareDualExecution, resultDigest } from './dual-execution.js';
 export type { HeEvalResult } from './dual-execution.js';

@@ -12,16 +12,17 @@ import type { HePlan } from './he-plan.js';
 /** What a client gets of a plan: no weights. */
 export type HePublicPlan = Pick<
   HePlan,
-  'version' | 'params' | 'slotCount' | 'inputSize' | 'inputLayout' | 'output' | 'postprocess' | 'galoisSteps' | 'depth' | 'outputMasked' | 'maxOutputMagnitude'
+  'version' | 'params' | 'slotCount' | 'batch' | 'inputSize' | 'inputLayout' | 'output' | 'postprocess' | 'galoisSteps' | 'depth' | 'outputMasked' | 'maxOutputMagnitude'
 >;
 
 /** The public part of `plan` (a new object; the weights are not referenced). */
 export function publicPlan(plan: HePlan): HePublicPlan {
-  const { version, params, slotCount, inputSize, inputLayout, output, postprocess, galoisSteps, depth, outputMasked, maxOutputMagnitude } = plan;
+  const { version, params, slotCount, batch, inputSize, inputLayout, output, postprocess, galoisSteps, depth, outputMasked, maxOutputMagnitude } = plan;
   return {
     version,
     params: { polyModulusDegree: params.polyModulusDegree, coeffModulusBits: [...params.coeffModulusBits], scaleBits: params.scaleBits },
     slotCount,
+    ...(batch !== undefined && batch > 1 ? { batch } : {}),
     inputSize,
     inputLayout: { ...inputLayout },
     output: { ...output },
@@ -51,8 +52,11 @@ export function parsePublicPlan(value: unknown): HePublicPlan {
   if (p.version !== 1) throw new InvalidArgumentError(`plan.version: expected 1, got ${String(p.version)}`);
   validateCkksParams(p.params as HePlan['params']);
   const params = p.params as HePlan['params'];
-  const slots = params.polyModulusDegree / 2;
-  if (p.slotCount !== slots) throw new InvalidArgumentError(`plan.slotCount: expected ${slots} for N=${params.polyModulusDegree}, got ${String(p.slotCount)}`);
+  const allSlots = params.polyModulusDegree / 2;
+  if (p.slotCount !== allSlots) throw new InvalidArgumentError(`plan.slotCount: expected ${allSlots} for N=${params.polyModulusDegree}, got ${String(p.slotCount)}`);
+  if (p.batch !== undefined && (!isPow2(p.batch) || p.batch > allSlots)) throw new InvalidArgumentError(`plan.batch: expected a power of two <= ${allSlots}, got ${String(p.batch)}`);
+  // Layouts are those of one query, which gets slotCount / batch slots.
+  const slots = allSlots / ((p.batch as number | undefined) ?? 1);
   if (!positiveInt(p.inputSize) || p.inputSize > slots) throw new InvalidArgumentError(`plan.inputSize: expected an integer in [1, ${slots}], got ${String(p.inputSize)}`);
   const il = p.inputLayout as Record<string, unknown> | null;
   if (typeof il !== 'object' || il === null) throw new InvalidArgumentError('plan.inputLayout: expected an object');
@@ -71,8 +75,8 @@ export function parsePublicPlan(value: unknown): HePublicPlan {
     throw new InvalidArgumentError(`plan.postprocess: expected 'none', 'sigmoid' or 'softmax', got ${String(p.postprocess)}`);
   }
   const steps = p.galoisSteps;
-  if (!Array.isArray(steps) || !steps.every((s) => Number.isInteger(s) && s !== 0 && Math.abs(s) < slots)) {
-    throw new InvalidArgumentError(`plan.galoisSteps: expected non-zero integers with |step| < ${slots}`);
+  if (!Array.isArray(steps) || !steps.every((s) => Number.isInteger(s) && s !== 0 && Math.abs(s) < allSlots)) {
+    throw new InvalidArgumentError(`plan.galoisSteps: expected non-zero integers with |step| < ${allSlots}`);
   }
   if (!positiveInt(p.depth) || p.depth > params.coeffModulusBits.length - 2) throw new InvalidArgumentError(`plan.depth: expected 1..${params.coeffModulusBits.length - 2}, got ${String(p.depth)}`);
   if (typeof p.outputMasked !== 'boolean') throw new InvalidArgumentError(`plan.outputMasked: expected a boolean, got ${String(p.outputMasked)}`);

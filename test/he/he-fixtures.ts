@@ -52,6 +52,8 @@ function rot(v: Float64Array, k: number): Float64Array {
  */
 export function simulatePlan(plan: HePlan, v: Float64Array): Float64Array {
   let x: Float64Array = Float64Array.from(v);
+  // A batched plan rotates baby and giant steps `batch` times further (its sum strides are stored scaled).
+  const q = plan.batch ?? 1;
   const mul = (a: Float64Array, b: Float64Array): Float64Array => a.map((u, i) => u * b[i]!);
   const add = (a: Float64Array, b: Float64Array): Float64Array => a.map((u, i) => u + b[i]!);
   const rsum = (a: Float64Array, strides: readonly number[]): Float64Array => strides.reduce((acc, k) => add(acc, rot(acc, k)), a);
@@ -62,9 +64,9 @@ export function simulatePlan(plan: HePlan, v: Float64Array): Float64Array {
         let acc: Float64Array = new Float64Array(x.length);
         for (let c = 0; c < step.baby; c++) {
           const d = step.diagonals[j * step.baby + c];
-          if (d) acc = add(acc, mul(rot(x, c), d));
+          if (d) acc = add(acc, mul(rot(x, c * q), d));
         }
-        total = add(total, rot(acc, j * step.baby));
+        total = add(total, rot(acc, j * step.baby * q));
       }
       total = rsum(total, step.sumStrides);
       x = step.bias ? add(total, step.bias) : total;
