@@ -23,6 +23,7 @@ import { startAuditMethods, type AuditMethods } from './audit/audit-methods.js';
 import { auditJobChanges } from './audit/job-audit.js';
 import { registerHeMethods, type HeMethods } from './he/he-methods.js';
 import type { HeWorkerLink } from './he/he-worker-link.js';
+import type { HeModelBook } from './he/he-model-book.js';
 import type { HeSettings } from './he/he-tokens.js';
 
 /** The plan of every kind the parties run (a kind without one is a compile error). */
@@ -72,6 +73,8 @@ export interface CoordinatorParts {
   book?: JobBook;
   /** The data-set catalogue and upload answers (default: in memory). */
   datasets?: DatasetCatalog;
+  /** The HE models (plans, ONNX) the HE path serves (default: in memory). */
+  heModels?: HeModelBook;
   /** The link to the HE workers. */
   heLink: HeWorkerLink;
   /** Settings of the HE path (timeouts, single-worker policy). */
@@ -103,6 +106,8 @@ export interface ComposedCoordinator {
   audit: AuditMethods;
   /** Reconciliation of the parties' stores with the catalogues, when an inventory link was given. */
   storage?: StorageReconciliation;
+  /** The HE model book given in the parts (closed with the coordinator). */
+  heModels?: HeModelBook;
 }
 
 /**
@@ -137,7 +142,7 @@ export function composeCoordinator(parts: CoordinatorParts, parent: DependencyCo
   api.guard(new PrincipalGate(parts.gateways ?? [], parts.envelopes));
   auditJobChanges(book, dispatcher, parts.audit, settings.id, parts.log);
   // Every feature's methods answer through the one API.
-  const he = registerHeMethods(c, { link: parts.heLink, ...(parts.he ? { settings: parts.he } : {}) });
+  const he = registerHeMethods(c, { link: parts.heLink, ...(parts.he ? { settings: parts.he } : {}), ...(parts.heModels ? { book: parts.heModels } : {}) });
   api.extend(he);
   const audit = startAuditMethods({ id: settings.id, sink: parts.audit, logger: parts.log, ...(parts.maxReplyBytes ? { maxReplyBytes: parts.maxReplyBytes } : {}), ...(parts.auditCheckpoints ? { checkpoints: parts.auditCheckpoints } : {}) });
   api.extend(audit);
@@ -148,5 +153,5 @@ export function composeCoordinator(parts: CoordinatorParts, parent: DependencyCo
   // What the parties hold against the catalogues (orphans reported, erasable by an admin).
   const storage = parts.inventory ? new StorageReconciliation({ identity: parts.identity, registry, datasets, models, book, audit: parts.audit, link: parts.inventory, log: parts.log }) : undefined;
   if (storage) api.extend(storage);
-  return { container: c, api, book, registry, dispatcher, models, datasets, he, audit, ...(storage ? { storage } : {}) };
+  return { container: c, api, book, registry, dispatcher, models, datasets, he, audit, ...(storage ? { storage } : {}), ...(parts.heModels ? { heModels: parts.heModels } : {}) };
 }

@@ -5,7 +5,7 @@
  * With `"audit": "jetstream"` every state that outlives a job is in the broker's replicated
  * store, with the audit log's replication (config `replicas`): the Merkle audit log (streams
  * MPC_AUDIT, MPC_AUDIT_CHECKPOINTS) behind a local outbox file (`<stateDir>/audit-outbox.jsonl`,
- * audit-outbox.ts), the job book (KV `mpc_jobs`), the model catalogue (`mpc_models`) and the
+ * audit-outbox.ts), the job book (KV `mpc_jobs`), the model catalogue (`mpc_models`), the HE models' ONNX (`mpc_he_models`) and the
  * data-set catalogue with the upload answers (`mpc_datasets`). A restarted coordinator reloads
  * all of it. With `"audit": "memory"` the same signed Merkle log is kept in this process and
  * nothing survives a restart.
@@ -21,6 +21,7 @@ import type { CoordinatorConfig } from './coordinator-config.js';
 import { CoordinatorService, type CoordinatorServiceOptions } from './coordinator-service.js';
 import { JobBook } from './jobs/job-book.js';
 import { ModelRegistry } from './models/model-registry.js';
+import { HeModelBook } from './he/he-model-book.js';
 
 /** The outbox file in a coordinator's state folder. */
 export const OUTBOX_FILE = 'audit-outbox.jsonl';
@@ -37,7 +38,7 @@ function throttled(everyMs: number): (kind: string, e: unknown) => void {
 }
 
 /** The state options of a coordinator started from `cfg`: durable in JetStream, or in memory. */
-export function coordinatorState(cfg: CoordinatorConfig): Pick<CoordinatorServiceOptions, 'audit' | 'models' | 'jobs' | 'datasets'> {
+export function coordinatorState(cfg: CoordinatorConfig): Pick<CoordinatorServiceOptions, 'audit' | 'models' | 'jobs' | 'datasets' | 'heModels'> {
   const signer = { origin: cfg.settings.id ?? 'coordinator', secretKey: cfg.identity.signing.secretKey };
   // Without JetStream the log lives in this process: verifiable through the API, not durable.
   if (cfg.audit !== 'jetstream') return { audit: new MemoryMerkleLog(signer) };
@@ -53,6 +54,12 @@ export function coordinatorState(cfg: CoordinatorConfig): Pick<CoordinatorServic
     models: async (nc) => await ModelRegistry.withKv(nc.jetstream(), { replicas, onPersistError: (e) => warn('model catalogue write failed', e) }),
     jobs: async (nc, audit) => await JobBook.withKv(nc.jetstream(), { replicas, onPersistError: (e) => warn('job book write failed', e), recordedFailure: recordedFailure(audit) }),
     datasets: async (nc) => await DatasetCatalog.withKv(nc.jetstream(), { replicas, onPersistError: (e) => warn('data-set catalogue write failed', e) }),
+    heModels: async (nc) =>
+      await HeModelBook.withKv(nc.jetstream(), {
+        replicas,
+        onPersistError: (e) => warn('HE model book write failed', e),
+        onLoadError: (modelId, e) => process.stderr.write(`HE model ${modelId} could not be planned again (${e instanceof Error ? e.message : String(e)}); publish it again\n`),
+      }),
   };
 }
 

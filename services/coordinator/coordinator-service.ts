@@ -23,6 +23,7 @@ import { witnessCheckpoints } from './audit/checkpoint-cosigning.js';
 import type { HeMethods } from './he/he-methods.js';
 import { NatsHeWorkerLink } from './he/he-worker-link.js';
 import type { HeSettings } from './he/he-tokens.js';
+import type { HeModelBook } from './he/he-model-book.js';
 import type { TrustedService } from './service-registry.js';
 import { NatsPartyLink } from './jobs/nats-party-link.js';
 import { natsInventoryLink } from './storage-reconciliation.js';
@@ -48,6 +49,8 @@ export interface CoordinatorServiceOptions {
   datasets?: DatasetCatalog | ((nc: NatsConnection) => Promise<DatasetCatalog>);
   /** Catalogue of published models, or a factory given the connection (JetStream KV). Default: in memory. */
   models?: ModelRegistry | ((nc: NatsConnection) => Promise<ModelRegistry>);
+  /** The HE models (their ONNX and plans), or a factory given the connection (JetStream KV). Default: in memory. */
+  heModels?: HeModelBook | ((nc: NatsConnection) => Promise<HeModelBook>);
   /**
    * When the audit sink is a signing Merkle log (AuditLog): when to sign checkpoints (default:
    * within a second of new entries). A sink made by the `audit` factory is closed on stop.
@@ -93,6 +96,7 @@ export class CoordinatorService {
     const models = typeof opts.models === 'function' ? await opts.models(nc) : opts.models;
     const book = typeof opts.jobs === 'function' ? await opts.jobs(nc, audit) : opts.jobs;
     const datasets = typeof opts.datasets === 'function' ? await opts.datasets(nc) : opts.datasets;
+    const heModels = typeof opts.heModels === 'function' ? await opts.heModels(nc) : opts.heModels;
     // The parties witness every checkpoint (C2SP tlog-witness); the schedule waits for their cosignatures.
     const witness = opts.witnessCheckpoints === false ? undefined : witnessCheckpoints(audit, nc, opts.trusted, log);
     const userHook = opts.auditCheckpoints?.onCheckpoint;
@@ -122,6 +126,7 @@ export class CoordinatorService {
       ...(models ? { models } : {}),
       ...(book ? { book } : {}),
       ...(datasets ? { datasets } : {}),
+      ...(heModels ? { heModels } : {}),
       ...(opts.gateways ? { gateways: opts.gateways } : {}),
     });
     // Jobs the reloaded book failed get their terminal entry now that the audit policy is attached.
@@ -187,9 +192,10 @@ export class CoordinatorService {
     if (!opts.waitForJobs) this.parts.dispatcher.failRunning({ code: 'coordinator-stopping', message: 'the coordinator is shutting down' });
     await this.parts.dispatcher.idle();
     // The book's and the catalogue's last writes land before the connection goes (bounded: a broker that is away).
-    await Promise.race([Promise.all([this.parts.book.settled(), this.parts.datasets.settled()]), new Promise((r) => setTimeout(r, 5000).unref())]);
+    await Promise.race([Promise.all([this.parts.book.settled(), this.parts.datasets.settled(), this.parts.heModels?.settled()]), new Promise((r) => setTimeout(r, 5000).unref())]);
     this.parts.book.close();
     this.parts.datasets.close();
+    this.parts.heModels?.close();
     // A last checkpoint covers the final job events; it needs the connection, so before draining.
     try {
       // An outbox publishes what it holds first (bounded), so that the last checkpoint covers it.

@@ -179,7 +179,7 @@ export class HeMethods {
     const outcomes = await Promise.all(workers.map((w) => this.#ensureModel(w, entry)));
     const failed = outcomes.map((o, i) => (o.ok ? undefined : `${workers[i]}: ${o.code}: ${o.message}`)).filter((m) => m !== undefined);
     if (failed.length > 0) throw new ApiFailure('model-publish-failed', 502, `model ${name} ${version} was not registered on every HE worker: ${failed.join('; ')}`);
-    this.he.addModel(entry);
+    await this.he.addModel(entry);
     if (existing) {
       this.log.info('he-model-restored', { modelId: existing.id, planDigest: entry.planDigest });
       return { model: existing, created: false };
@@ -441,6 +441,8 @@ export class HeMethods {
 export interface HeParts {
   link: HeWorkerLink;
   settings?: Partial<HeSettings>;
+  /** The HE model book (default: in memory; HeModelBook.withKv for one that survives a restart). */
+  book?: HeModelBook;
 }
 
 /**
@@ -451,6 +453,6 @@ export function registerHeMethods(container: DependencyContainer, parts: HeParts
   const dispatch = container.resolve<DispatchSettings>(DISPATCH_SETTINGS);
   container.register(HE_SETTINGS, { useValue: { ...DEFAULT_HE_SETTINGS, id: dispatch.id, ...parts.settings } });
   container.register(HE_WORKER_LINK, { useValue: parts.link });
-  container.register(HE_MODEL_BOOK, { useValue: new HeModelBook() });
+  container.register(HE_MODEL_BOOK, { useValue: parts.book ?? new HeModelBook() });
   return container.resolve(HeMethods);
 }
