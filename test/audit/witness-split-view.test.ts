@@ -184,6 +184,10 @@ describe('witnessed checkpoints against a split-view coordinator', () => {
     const d = await exportOf(honest, 'honest-9');
     expect((await verifyCli(d, '--policy', join(dir, 'policy'), '--trusted-checkpoint', join(dir, 'export-honest', 'checkpoint'))).code).toBe(0);
     expect(note).toContain('\n9\n');
+    // A restarted coordinator reopens the log: the cosigned note is the latest and still reproduces the tree.
+    const reopened = await history('honest');
+    expect(await reopened.latestCheckpoint()).toBe(note);
+    expect(reopened.size).toBe(9);
   });
 
   it('attack 3: a witness that lost its state cosigns a fork, but one is not a quorum; a restarted witness keeps refusing', async () => {
