@@ -4,6 +4,12 @@
  * x^2 activation and seeded random weights of Glorot scale: server latency per query (median),
  * client encrypt/decrypt, upload/download/key bytes, accuracy against float64, throughput of the
  * worker pool with one worker vs all cores, and the cost of dual execution.
+ *
+ * Batched queries (issue 17): 40 queries through a plan made with the largest batch that fits
+ * (`largestHeBatch`: queries interleaved in one ciphertext), against 40 single queries, for the
+ * 784-128-10 model (batch 4: 10 ciphertexts) and a 64-32-10 square MLP on 8x8 inputs (batch 64:
+ * one ciphertext). Each line gives the server time of all 40, per query, and the ratio to 40
+ * batch-1 queries (`per_query_saving`), with the largest error of any query against float64.
  * `--quick` runs few repetitions (well under a minute).
  */
 import { availableParallelism } from 'node:os';
@@ -15,7 +21,9 @@ import { loadSeal } from '../crypto-core/he/seal-loader.js';
 import { Prg } from '../crypto-core/prg.js';
 import { HeClient } from '../protocols/he/he-client.js';
 import { HeModelEvaluator } from '../protocols/he/he-evaluator.js';
-import { planHeModel } from '../protocols/he/he-plan.js';
+import { largestHeBatch, planHeModel } from '../protocols/he/he-plan.js';
+import type { SealModule } from '../crypto-core/he/seal-loader.js';
+import type { BenchOptions } from './bench-case.js';
 import { inferPlain } from '../protocols/he/plain-inference.js';
 import type { DenseLayer, ModelIR } from '../protocols/model/model-ir.js';
 import { HeWorkerPool } from '../services/he-worker/worker-pool.js';
@@ -41,6 +49,66 @@ export function benchModel(): ModelIR {
     outputShape: [10],
     layers: [dense(prg, 'fc1', 128, 784), { kind: 'square', name: 'act' }, dense(prg, 'fc2', 10, 128)],
   };
+}
+
+/** A 64-32-10 square MLP (the size of the 8x8 digits models), from a fixed seed. */
+export function smallBenchModel(): ModelIR {
+  const prg = Prg.fromSeed(new Uint8Array(32).fill(43));
+  return { inputShape: [64], outputShape: [10], layers: [dense(prg, 'fc1', 32, 64), { kind: 'square', name: 'act' }, dense(prg, 'fc2', 10, 32)] };
+}
+
+/** 40 queries: one at a time with the batch-1 plan, and packed with the largest batch. */
+async function batchCases(seal: SealModule, ir: ModelIR, shape: string, opts: BenchOptions): Promise<void> {
+  const queries = 40;
+  const reps = opts.quick ? 2 : 7;
+  const size = ir.inputShape.reduce((a, b) => a * b, 1);
+  const prg = Prg.fromSeed(new Uint8Array(32).fill(5));
+  const xs = Array.from({ length: queries }, (_, i) => uniform(prg.fork(`q${i}`), size, 0.5).map((v) => v + 0.5));
+  const want = xs.map((x) => inferPlain(ir, x));
+  const one = planHeModel(ir);
+  const q = largestHeBatch(ir);
+  const batched = planHeModel(ir, { params: one.params, batch: q });
+  const run = async (plan: typeof one): Promise<{ ms: number; err: number; upload: number; download: number; cts: number }> => {
+    const client = HeClient.create(seal, plan);
+    const server = CkksContext.create(seal, plan.params);
+    const keys = CkksEvalKeys.load(server, client.evalKeys);
+    const evaluator = HeModelEvaluator.prepare(server, plan);
+    try {
+      const cts = client.encryptBatch(xs);
+      let results: Uint8Array[] = [];
+      const ms = await timeMedian(() => {
+        results = cts.map((ct) => evaluator.evaluate(ct, keys));
+      }, reps, 1);
+      const got = client.decryptBatch(results, queries);
+      const err = got.reduce((m, y, i) => y.reduce((mm, v, k) => Math.max(mm, Math.abs(v - want[i]![k]!)), m), 0);
+      return { ms, err, upload: cts.reduce((a, c) => a + c.length, 0), download: results.reduce((a, c) => a + c.length, 0), cts: cts.length };
+    } finally {
+      evaluator.dispose();
+      keys.dispose();
+      server.dispose();
+      client.dispose();
+    }
+  };
+  const single = await run(one);
+  const packed = await run(batched);
+  const base = { suite: 'he', case: `${shape} ${queries} queries` };
+  opts.emit({ ...base, impl: 'ckks server batch 1', median_ms: single.ms, ops_per_s: (queries * 1000) / single.ms, baseline: null, ratio: null, per_query_ms: single.ms / queries, ciphertexts: single.cts, upload_bytes: single.upload, download_bytes: single.download, max_abs_error: single.err });
+  opts.emit({
+    ...base,
+    impl: `ckks server batch ${q}`,
+    median_ms: packed.ms,
+    ops_per_s: (queries * 1000) / packed.ms,
+    baseline: 'ckks server batch 1',
+    ratio: single.ms / packed.ms,
+    per_query_ms: packed.ms / queries,
+    per_query_saving: single.ms / packed.ms,
+    batch: q,
+    ciphertexts: packed.cts,
+    upload_bytes: packed.upload,
+    download_bytes: packed.download,
+    galois_keys: batched.galoisSteps.length,
+    max_abs_error: packed.err,
+  });
 }
 
 export const suite: BenchSuite = {
@@ -95,6 +163,9 @@ export const suite: BenchSuite = {
         eval_key_bytes: evalKeyBundleBytes(client.evalKeys),
         max_abs_error: maxErr,
       });
+
+      await batchCases(seal, ir, shape, opts);
+      await batchCases(seal, smallBenchModel(), '64-32-10 square', opts);
 
       const encMs = await timeMedian(() => client.encrypt(inputs[0]!), reps);
       opts.emit({ suite, case: 'client encrypt', impl: 'ckks', median_ms: encMs, ops_per_s: 1000 / encMs, baseline: null, ratio: null, upload_bytes: cts[0]!.length });
