@@ -119,8 +119,8 @@ function layerStep(layer: Layer, xs: readonly number[], inShapes: readonly (read
       const s = layer.scale === undefined ? 1 : maxAbs(layer.scale) + ulp;
       return { acc: layer.scale === undefined ? 0 : s * x, out: s * x + maxAbs(layer.shift) + ulp, field: `${where}.scale` };
     }
-    // Coefficients carry 8 extra fractional bits (protocols/nn/activations COEFFICIENT_EXTRA_BITS).
-    case 'leakyrelu': return { acc: Math.max(Math.abs(layer.alpha), Math.abs(1 - layer.alpha)) * x * 2 ** 8, out: Math.max(1, Math.abs(layer.alpha)) * x + ulp, field: `${where} (alpha x)` };
+    // Coefficients carry 4 extra fractional bits (protocols/nn/activations COEFFICIENT_EXTRA_BITS).
+    case 'leakyrelu': return { acc: Math.max(Math.abs(layer.alpha), Math.abs(1 - layer.alpha)) * x * 2 ** 4, out: Math.max(1, Math.abs(layer.alpha)) * x + ulp, field: `${where} (alpha x)` };
     case 'clip': {
       const both = layer.min !== undefined && layer.max !== undefined;
       return { acc: 0, out: both ? Math.max(Math.abs(layer.min!), Math.abs(layer.max!)) : x + Math.abs(layer.min ?? 0) + Math.abs(layer.max ?? 0), field: where };

@@ -156,10 +156,13 @@ export async function logSoftmaxAccurate(parent: ProtocolContext, x: ReplicatedS
   return withShape(sub(ctx, d, spread(ln, cols)), x);
 }
 
-/** Extra fractional bits of the public coefficients of leakyrelu (so alpha's rounding stays below the output's). */
-export const COEFFICIENT_EXTRA_BITS = 8;
+/**
+ * Extra fractional bits of the public coefficients of leakyrelu: alpha's rounding error drops to
+ * 2^-(f+5) |x|, while the worst-case product a publish-time range check counts grows by 2^4 only.
+ */
+export const COEFFICIENT_EXTRA_BITS = 4;
 
-/** alpha x + (1 - alpha) relu(x); the coefficients carry f + 8 bits, one truncation by f + 8. */
+/** alpha x + (1 - alpha) relu(x); the coefficients carry f + 4 bits, one truncation by f + 4. */
 export async function leakyRelu(parent: ProtocolContext, x: ReplicatedShare, alpha: number): Promise<ReplicatedShare> {
   const ctx = parent.scope('leakyrelu');
   const r = await relu(ctx, x);

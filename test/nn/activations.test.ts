@@ -26,7 +26,7 @@ describe(`model activations at f=${F} vs float64`, () => {
   const cases: Array<[string, readonly number[], (x: number) => number, Parameters<typeof runSecure>[3], number]> = [
     ['sigmoid', wide, (x) => 1 / (1 + Math.exp(-x)), (ctx, x) => sigmoidAccurate(ctx, x), 2e-4],
     ['tanh', wide, Math.tanh, (ctx, x) => tanhAccurate(ctx, x), 4e-4],
-    ['leakyrelu (alpha 0.05)', linspace(-50, 50, 201), (x) => (x > 0 ? x : 0.05 * x), (ctx, x) => leakyRelu(ctx, x, 0.05), 2e-5],
+    ['leakyrelu (alpha 0.05)', linspace(-50, 50, 201), (x) => (x > 0 ? x : 0.05 * x), (ctx, x) => leakyRelu(ctx, x, 0.05), 4e-5],
     ['clip [0, 6] (ReLU6)', linspace(-10, 10, 201), (x) => Math.min(Math.max(x, 0), 6), (ctx, x) => clip(ctx, x, 0, 6), 2e-5],
     ['clip [-1, +inf)', linspace(-10, 10, 201), (x) => Math.max(x, -1), (ctx, x) => clip(ctx, x, -1, undefined), 2e-5],
   ];

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { FIXTURES, loadSplit, type Split } from './load-fixture.js';
+import { argmaxRows, FIXTURES, loadSplit, type Split } from './load-fixture.js';
 
 // Hand-built test graphs declare only the batch dimension of their output; ORT's warning about it is noise.
 ort.env.logLevel = 'error';
@@ -50,4 +50,17 @@ export async function runOrt(bytes: Uint8Array, x: Float32Array, shape: readonly
   } finally {
     await session.release();
   }
+}
+
+/** Predicted class per row as ORT's output defines it. */
+export function predictions(name: string, y: Float64Array, rows: number): number[] {
+  const cols = y.length / rows;
+  if (name === 'zoo_argmax') return Array.from(y);
+  if (name === 'zoo_softmax_axis1') {
+    // [rows, 10, 3]: class = argmax over axis 1 of the mean over the 3 heads.
+    const mean = new Float64Array(rows * 10);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < 10; c++) for (let h = 0; h < 3; h++) mean[r * 10 + c]! += y[(r * 10 + c) * 3 + h]! / 3;
+    return argmaxRows(mean, 10);
+  }
+  return cols === 1 ? Array.from(y, (p) => (p > 0.5 ? 1 : 0)) : argmaxRows(y, cols);
 }

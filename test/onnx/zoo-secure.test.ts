@@ -16,27 +16,13 @@ import { shareModel } from '../../protocols/nn/shared-model.js';
 import { evaluateSecureModel } from '../../protocols/nn/evaluate-secure-model.js';
 import { createLocalParties } from '../../protocols/testing/local-parties.js';
 import { openChecked, shareSecret } from '../../protocols/rss/replicated-share.js';
-import { argmaxRows } from './load-fixture.js';
-import { runOrt, splitRows, zooBytes, zooEntries } from './zoo-fixture.js';
+import { predictions, runOrt, splitRows, zooBytes, zooEntries } from './zoo-fixture.js';
 import { seeded } from '../functions/secure-harness.js';
 
 const LOGIT_BOUND = 5e-3;
 const FRACTION_BITS = 16;
 /** Inputs per model in this test (the bench runs 100). */
 const INPUTS = Number(process.env.ZOO_INPUTS ?? 100);
-
-/** Predicted class per row as ORT's output defines it. */
-function predictions(name: string, y: Float64Array, rows: number): number[] {
-  const cols = y.length / rows;
-  if (name === 'zoo_argmax') return Array.from(y);
-  if (name === 'zoo_softmax_axis1') {
-    // [rows, 10, 3]: class = argmax over axis 1 of the mean over the 3 heads.
-    const mean = new Float64Array(rows * 10);
-    for (let r = 0; r < rows; r++) for (let c = 0; c < 10; c++) for (let h = 0; h < 3; h++) mean[r * 10 + c]! += y[(r * 10 + c) * 3 + h]! / 3;
-    return argmaxRows(mean, 10);
-  }
-  return cols === 1 ? Array.from(y, (p) => (p > 0.5 ? 1 : 0)) : argmaxRows(y, cols);
-}
 
 describe(`zoo models: secure inference vs ONNX Runtime (f=${FRACTION_BITS}, ${INPUTS} inputs each)`, () => {
   for (const e of zooEntries()) {
