@@ -104,7 +104,7 @@ export interface InferenceResult {
 
 /** Options of {@link MpcClient.infer}. */
 export interface InferOptions {
-  /** `mpc` (default): secret-shared across the parties; `he`: CKKS-encrypted, batch 1. */
+  /** `mpc` (default): secret-shared across the parties; `he`: CKKS-encrypted, [N, ...] as ceil(N / q) requests (q queries per ciphertext under the model's plan). */
   mode?: 'mpc' | 'he';
   /**
    * MPC only: `semi-honest` (default, fastest) or `malicious` (every product and comparison
@@ -340,14 +340,16 @@ export class MpcClient {
 
   async #inferHe(modelId: string, input: TensorInput, opts: InferOptions): Promise<InferenceResult> {
     const n = shapeSize(input?.shape, 'input.shape');
-    if (input.shape[0] !== 1) throw new InvalidArgumentError(`input.shape: HE inference takes batch 1, got batch ${input.shape[0]}`);
+    const batch = input.shape[0]!;
     if (input.data === null || typeof input.data !== 'object' || input.data.length !== n) {
       throw new InvalidArgumentError(`input.data: expected ${n} numbers for shape [${input.shape.join(', ')}], got ${input.data?.length}`);
     }
+    const per = n / batch;
     const idempotencyKey = opts.idempotencyKey ?? randomBytes(16).toString('hex');
     // A session the service lost (expired, or forgotten by a restarted coordinator) is refused at
     // submission before any job exists: register new keys and submit once more, under the same
-    // idempotency key (no job holds it yet).
+    // idempotency key (no job holds it yet). With several ciphertexts (batch > the plan's
+    // queries per ciphertext) earlier ones may already be jobs: each attempt gets keys of its own.
     for (let attempt = 1; ; attempt++) {
       const session = await this.heSession(modelId);
       // Another inference found this session lost while we waited for it: take the new one.
@@ -356,43 +358,54 @@ export class MpcClient {
         continue;
       }
       const outcome = await session.use(async (): Promise<{ lost: unknown } | { result: InferenceResult }> => {
-        if (n !== session.inputSize) throw new InvalidArgumentError(`input.shape: model ${modelId} takes ${session.inputSize} inputs, got ${n}`);
-        const ciphertext = toBase64(session.client.encrypt(Float64Array.from(input.data)));
-        let sub: { job: JobStatus; created: boolean };
-        try {
-          sub = await this.http.json<{ job: JobStatus; created: boolean }>({
-            method: 'POST',
-            path: '/v1/inference/he',
-            body: { modelId, sessionId: session.sessionId, ciphertext },
-            headers: { 'idempotency-key': idempotencyKey },
-          });
-        } catch (err) {
-          if (isLostSessionProblem(err)) return { lost: err };
-          throw err;
+        if (per !== session.inputSize) throw new InvalidArgumentError(`input.shape: model ${modelId} takes ${session.inputSize} inputs per query, got ${per}`);
+        // [N, ...]: ceil(N / q) ciphertexts, q = the plan's queries per ciphertext (1 unless batched).
+        const queries = Array.from({ length: batch }, (_, i) => Float64Array.from(Array.prototype.slice.call(input.data, i * per, (i + 1) * per) as number[]));
+        const ciphertexts = session.client.encryptBatch(queries).map((c) => toBase64(c));
+        const results: Uint8Array[] = [];
+        let job: JobStatus | undefined;
+        let verification: HeVerification | undefined;
+        for (const [i, ciphertext] of ciphertexts.entries()) {
+          const key = ciphertexts.length === 1 ? idempotencyKey : `${idempotencyKey.slice(0, 100)}.${attempt}.${i}`;
+          let sub: { job: JobStatus; created: boolean };
+          try {
+            sub = await this.http.json<{ job: JobStatus; created: boolean }>({
+              method: 'POST',
+              path: '/v1/inference/he',
+              body: { modelId, sessionId: session.sessionId, ciphertext },
+              headers: { 'idempotency-key': key },
+            });
+          } catch (err) {
+            if (isLostSessionProblem(err)) return { lost: err };
+            throw err;
+          }
+          let last: JobStatus | undefined;
+          try {
+            job = await this.waitForJob(sub.job.id, {
+              timeoutMs: opts.timeoutMs,
+              onProgress: (j) => {
+                last = j;
+                opts.onProgress?.(j);
+              },
+            });
+          } catch (err) {
+            // The job was created, so it is not resubmitted; the next inference registers new keys.
+            if (err instanceof JobFailedError && LOST_SESSION_CODES.has(last?.error?.code ?? '')) this.#dropHeSession(session);
+            throw err;
+          }
+          const result = await this.jobResult(job.id);
+          if (result.kind !== 'he-inference') throw new InvalidArgumentError(`job ${job.id}: expected an he-inference result, got ${result.kind}`);
+          const r = result.result as JobResults['he-inference'];
+          const bytes = fromLargeBase64(r.ciphertext, 'result.ciphertext');
+          checkHeResult(await this.heWorkerTrust(), r, { jobId: job.id, modelId, inputDigest: bytesDigest(fromLargeBase64(ciphertext, 'ciphertext')), outputDigest: bytesDigest(bytes), keysDigest: session.keysDigest });
+          results.push(bytes);
+          verification = r.verification ?? verification;
         }
-        let last: JobStatus | undefined;
-        let job: JobStatus;
-        try {
-          job = await this.waitForJob(sub.job.id, {
-            timeoutMs: opts.timeoutMs,
-            onProgress: (j) => {
-              last = j;
-              opts.onProgress?.(j);
-            },
-          });
-        } catch (err) {
-          // The job was created, so it is not resubmitted; the next inference registers new keys.
-          if (err instanceof JobFailedError && LOST_SESSION_CODES.has(last?.error?.code ?? '')) this.#dropHeSession(session);
-          throw err;
-        }
-        const result = await this.jobResult(job.id);
-        if (result.kind !== 'he-inference') throw new InvalidArgumentError(`job ${job.id}: expected an he-inference result, got ${result.kind}`);
-        const r = result.result as JobResults['he-inference'];
-        const bytes = fromLargeBase64(r.ciphertext, 'result.ciphertext');
-        checkHeResult(await this.heWorkerTrust(), r, { jobId: job.id, modelId, inputDigest: bytesDigest(fromLargeBase64(ciphertext, 'ciphertext')), outputDigest: bytesDigest(bytes), keysDigest: session.keysDigest });
-
-        const data = session.client.decrypt(bytes);
-        return { result: { shape: [1, data.length], data, job, ...(r.verification ? { verification: r.verification } : {}) } };
+        const outs = session.client.decryptBatch(results, batch);
+        const width = outs[0]!.length;
+        const data = new Float64Array(batch * width);
+        outs.forEach((y, i) => data.set(y, i * width));
+        return { result: { shape: [batch, width], data, job: job!, ...(verification ? { verification } : {}) } };
       });
       if ('result' in outcome) return outcome.result;
       this.#dropHeSession(session);

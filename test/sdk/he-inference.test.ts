@@ -78,11 +78,28 @@ describe('MpcClient HE inference', () => {
     }
   });
 
-  it('refuses inputs of the wrong size or batch before encrypting, and unknown models with 404', async () => {
+  it('takes [N, ...] inputs: one request per ciphertext (batch-1 plan: per query), outputs in query order (issue 17)', async () => {
+    const c = new MpcClient({ gatewayUrl: url, apiKey: f.keys.client! });
+    try {
+      const before = f.double.callsOf('jobs.submit').length;
+      const x = Float64Array.from(rows.subarray(0, 3 * 30));
+      const out = await c.infer('bc', { shape: [3, 30], data: x }, { mode: 'he' });
+      expect(out.shape).toEqual([3, 1]);
+      for (let r = 0; r < 3; r++) {
+        const want = inferPlain(ir, x.subarray(r * 30, (r + 1) * 30));
+        expect(Math.abs(out.data[r]! - want[0]!)).toBeLessThan(TOL);
+      }
+      expect(f.double.callsOf('jobs.submit').length - before).toBe(3);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('refuses inputs of the wrong size before encrypting, and unknown models with 404', async () => {
     const c = new MpcClient({ gatewayUrl: url, apiKey: f.keys.client! });
     try {
       await expect(c.infer('bc', { shape: [1, 29], data: new Array(29).fill(0) }, { mode: 'he' })).rejects.toThrow(/takes 30 inputs/);
-      await expect(c.infer('bc', { shape: [2, 30], data: new Array(60).fill(0) }, { mode: 'he' })).rejects.toThrow(/batch 1/);
+      await expect(c.infer('bc', { shape: [2, 29], data: new Array(58).fill(0) }, { mode: 'he' })).rejects.toThrow(/takes 30 inputs per query/);
       await expect(c.infer('nope', { shape: [1, 30], data: new Array(30).fill(0) }, { mode: 'he' })).rejects.toMatchObject({ status: 404, problem: 'not-found' });
     } finally {
       await c.close();

@@ -15,7 +15,8 @@ import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, resolveClientConfig, runClientComm
 const HELP = `usage: mpc infer --model <id> --input <file.json> [--mode mpc|he] [--security semi-honest|malicious] [--timeout <ms>] [options]
   --model <id>        published model id
   --input <file>      JSON {"shape": [batch, ...], "data": [numbers, row-major]}
-  --mode mpc|he       mpc (default): secret-shared across the parties; he: CKKS-encrypted (batch 1)
+  --mode mpc|he       mpc (default): secret-shared across the parties; he: CKKS-encrypted
+                      ([N, ...]: one request per ciphertext, queries packed as the model's plan allows)
   --security <mode>   mpc only: semi-honest (default) or malicious (every product and comparison
                       verified; a deviating party makes the job fail verification-failed)
   --timeout <ms>      give up waiting after this long (default 120000)
