@@ -32,8 +32,8 @@ export interface ClusterNatsAccess {
 }
 
 /** Makes the nkeys, credentials files and TLS material of `users` under `dir` (creds/, tls/). */
-export function prepareClusterNatsAccess(dir: string, users: readonly { user: string; permissions: SubjectPermissions }[]): ClusterNatsAccess {
-  const tls = ensureClusterTls(dir, users.map((u) => u.user));
+export function prepareClusterNatsAccess(dir: string, users: readonly { user: string; permissions: SubjectPermissions }[], opts: { serverAddresses?: readonly string[] } = {}): ClusterNatsAccess {
+  const tls = ensureClusterTls(dir, users.map((u) => u.user), opts);
   const seeds = new Map<string, string>();
   const credentialFiles: Record<string, string> = {};
   const out: NatsUser[] = users.map((u) => {

@@ -101,7 +101,11 @@ function openssl(bin: string, args: string[]): void {
  * Makes or reuses the CA, the server certificate and a client certificate for every name in
  * `clients` under `<dir>/tls/`.
  */
-export function ensureClusterTls(dir: string, clients: readonly string[]): ClusterTls {
+export function ensureClusterTls(dir: string, clients: readonly string[], opts: { serverAddresses?: readonly string[] } = {}): ClusterTls {
+  // The server certificate names loopback and, with per-organisation network namespaces, each server's address.
+  const extra = [...new Set(opts.serverAddresses ?? [])].filter((a) => a !== '127.0.0.1');
+  for (const a of extra) if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(a)) throw new ClusterTlsError(`serverAddresses: expected IPv4 addresses, got ${JSON.stringify(a)}`);
+  const serverSan = ['IP:127.0.0.1', 'DNS:localhost', ...extra.map((a) => `IP:${a}`)].join(',');
   const tls = join(dir, 'tls');
   mkdirSync(tls, { recursive: true, mode: 0o700 });
   const caFile = join(tls, 'ca.pem');
@@ -115,19 +119,21 @@ export function ensureClusterTls(dir: string, clients: readonly string[]): Clust
       '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', caFile]);
     ca = new X509Certificate(readFileSync(caFile));
   }
-  const leaf = (name: string): TlsLeafFiles => {
+  const leaf = (name: string, san = 'IP:127.0.0.1,DNS:localhost'): TlsLeafFiles => {
     if (!NAME_RE.test(name)) throw new ClusterTlsError(`certificate name: expected 1..64 characters of [A-Za-z0-9_-], got ${JSON.stringify(name)}`);
     const certFile = join(tls, `${name}.pem`);
     const keyFile = join(tls, `${name}.key`);
-    if (!usable(certFile, keyFile, ca)) {
+    const cert = usable(certFile, keyFile, ca);
+    const names = (cert?.subjectAltName ?? '').split(', ').map((x) => x.replace('IP Address:', 'IP:')).sort().join(',');
+    if (!cert || names !== san.split(',').sort().join(',')) {
       freshKey(keyFile);
       openssl(tool(), ['-key', keyFile, '-CA', caFile, '-CAkey', caKey, '-subj', `/CN=${name}`, '-days', '825',
         '-addext', 'basicConstraints=critical,CA:FALSE', '-addext', 'keyUsage=critical,digitalSignature',
-        '-addext', 'extendedKeyUsage=serverAuth,clientAuth', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-out', certFile]);
+        '-addext', 'extendedKeyUsage=serverAuth,clientAuth', '-addext', `subjectAltName=${san}`, '-out', certFile]);
     }
     return { caFile, certFile, keyFile };
   };
-  const server = leaf('nats-server');
+  const server = leaf('nats-server', serverSan);
   const byName = new Map(clients.map((c) => [c, leaf(c)]));
   return {
     caFile,

@@ -40,7 +40,8 @@ import type { PartyConfigFile } from '../party/party-config.js';
 import type { NatsCredentials } from '../transport/credentials-file.js';
 import { connectionOptions, connectService, type NatsEndpoint } from '../transport/nats-connection.js';
 import { prepareClusterNatsAccess } from './cluster-nats-access.js';
-import { CLUSTER_SERVERS, homeServer, serverOrder, startClusterServers, waitJetStream, type ClusterTopology } from './topology.js';
+import { CLUSTER_SERVERS, homeServer, serverOrder, startClusterServers, waitJetStream, type ClusterTopology, type OrganisationNetwork } from './topology.js';
+import { findIp } from './nats-server-process.js';
 import { callCoordinator } from './coordinator-caller.js';
 import { ServiceSupervisor, type SupervisorEvent } from './service-supervisor.js';
 import { authorizationBlock, clientPermissions, coordinatorPermissions, gatewayPermissions, partyPermissions, type SubjectPermissions } from './nats-permissions.js';
@@ -90,6 +91,12 @@ export interface LocalClusterOptions {
    * round robin, each with the other two servers as fallbacks (topology.ts).
    */
   topology?: ClusterTopology;
+  /**
+   * With `topology: 'cluster'`: organisation i's network namespace and address (made by the
+   * caller, e.g. the test, joined by a bridge). Server i and party i then run in namespace i
+   * (`ip netns exec`, needs root); the other services stay in this process's namespace.
+   */
+  organisations?: readonly OrganisationNetwork[];
 }
 
 /** A running local cluster. */
@@ -156,6 +163,7 @@ function entryFor(command: string, cliPath: string | undefined): string[] {
 export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise<LocalCluster> {
   const dir = resolve(opts.dir ?? '.mpc');
   const topology = opts.topology ?? 'single';
+  if (opts.organisations && topology !== 'cluster') throw new LocalClusterError('organisations: only with topology "cluster"');
   if (topology !== 'single' && topology !== 'cluster') throw new LocalClusterError(`topology: expected "single" or "cluster", got ${JSON.stringify(topology)}`);
   const probe = entryFor('party', opts.cliPath);
   if (!existsSync(probe[0]!)) throw new LocalClusterError(`${probe[0]} not found: run 'npm run build' first (the services run from dist/)`);
@@ -222,13 +230,14 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
       { user: 'gateway', permissions: gatewayPermissions() },
       ...(opts.extraUsers ?? []).map((u) => ({ user: u.user, permissions: u.permissions })),
     ].filter((u, i, all) => all.findIndex((v) => v.user === u.user) === i),
+    { serverAddresses: (opts.organisations ?? []).map((o) => o.address) },
   );
   const credentials = access.credentialFiles;
 
   let servers: NatsServerProcess[];
   if (topology === 'cluster') {
     if (opts.natsFront) throw new LocalClusterError('natsFront: only with the single-server topology');
-    servers = await startClusterServers({ dir, jetstream: opts.jetstream !== false, firstPort: opts.natsPort, authorization: authorizationBlock(access.users), tls: access.tls.server });
+    servers = await startClusterServers({ dir, jetstream: opts.jetstream !== false, firstPort: opts.natsPort, authorization: authorizationBlock(access.users), tls: access.tls.server, ...(opts.organisations ? { network: opts.organisations } : {}) });
   } else {
     servers = [
       await NatsServerProcess.start({
@@ -261,7 +270,11 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   const supervisor = new ServiceSupervisor(dir, (name) => launch(name));
   const launch = (name: string): ChildProcess => {
     const log = openSync(join(dir, 'logs', `${name}.log`), 'a', 0o600);
-    const child = spawn(process.execPath, [...entries.get(name)!, '--config', configs.get(name)!], { stdio: ['ignore', log, log], env: { ...process.env, ...access.env(name) } });
+    const args = [...entries.get(name)!, '--config', configs.get(name)!];
+    const env = { ...process.env, ...access.env(name) };
+    // A party runs in its organisation's network namespace when there are some (`ip netns exec` execs node: same pid).
+    const ns = /^party-\d+$/.test(name) ? opts.organisations?.[homeServer(name, natsUrls.length)]?.netns : undefined;
+    const child = ns ? spawn(findIp(), ['netns', 'exec', ns, process.execPath, ...args], { stdio: ['ignore', log, log], env }) : spawn(process.execPath, args, { stdio: ['ignore', log, log], env });
     closeSync(log);
     processes.set(name, child);
     supervisor.watch(name, child);

@@ -21,6 +21,10 @@ export class NatsServerError extends MpcError {
 export interface NatsServerOptions {
   /** Client port; a free loopback port when omitted. */
   port?: number;
+  /** Address the client and route ports listen on (default 127.0.0.1). */
+  host?: string;
+  /** Run the server inside this network namespace (`ip netns exec`; needs root). */
+  netns?: string;
   /** Enable JetStream with file storage under `storeDir`. */
   jetstream?: boolean;
   /** JetStream store directory (a fresh temp dir when omitted and jetstream is on). */
@@ -91,8 +95,26 @@ export async function freePort(): Promise<number> {
 
 /** True when something accepts TCP connections on 127.0.0.1:`port`. */
 export function loopbackPortOpen(port: number): Promise<boolean> {
+  return portOpen('127.0.0.1', port);
+}
+
+/** The `ip` command (iproute2), for network namespaces. */
+export function findIp(): string {
+  for (const p of ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip']) {
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // next
+    }
+  }
+  throw new NatsServerError("the 'ip' command (Debian package iproute2) is needed for network namespaces");
+}
+
+/** True when something accepts TCP connections on `host`:`port`. */
+export function portOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
+    const s = connect({ host, port });
     s.once('connect', () => {
       s.destroy();
       resolve(true);
@@ -116,9 +138,14 @@ export class NatsServerProcess {
     this.#opts = opts;
   }
 
+  /** The address it listens on. */
+  get host(): string {
+    return this.#opts.host ?? '127.0.0.1';
+  }
+
   /** `nats://127.0.0.1:<port>`, or `tls://...` when the server requires TLS. */
   get url(): string {
-    return `${this.#opts.tls ? 'tls' : 'nats'}://127.0.0.1:${this.port}`;
+    return `${this.#opts.tls ? 'tls' : 'nats'}://${this.host}:${this.port}`;
   }
 
   /** Starts a server and resolves once its client port accepts connections. */
@@ -126,7 +153,7 @@ export class NatsServerProcess {
     const port = opts.port ?? (await freePort());
     const dir = mkdtempSync(join(tmpdir(), 'mpc-nats-'));
     const storeDir = opts.jetstream ? (opts.storeDir ?? join(dir, 'js')) : undefined;
-    const lines = [`host: 127.0.0.1`, `port: ${port}`, `max_payload: ${opts.maxPayload ?? DEFAULT_MAX_PAYLOAD}`];
+    const lines = [`host: ${opts.host ?? '127.0.0.1'}`, `port: ${port}`, `max_payload: ${opts.maxPayload ?? DEFAULT_MAX_PAYLOAD}`];
     if (opts.tls) {
       const t = opts.tls;
       // timeout: seconds for the handshake (the default 0.5 s is short on a loaded machine).
@@ -139,7 +166,7 @@ export class NatsServerProcess {
       const c = opts.cluster;
       const tls = c.tls ? `, tls { cert_file: ${JSON.stringify(c.tls.certFile)}, key_file: ${JSON.stringify(c.tls.keyFile)}, ca_file: ${JSON.stringify(c.tls.caFile)}, verify: true, timeout: 5 }` : '';
       const auth = c.authorization ? `, authorization { user: ${JSON.stringify(c.authorization.user)}, password: ${JSON.stringify(c.authorization.password)}, timeout: 5 }` : '';
-      lines.push(`cluster { name: ${JSON.stringify(c.name)}, listen: "127.0.0.1:${c.port}", routes: [${routes}]${tls}${auth} }`);
+      lines.push(`cluster { name: ${JSON.stringify(c.name)}, listen: "${opts.host ?? '127.0.0.1'}:${c.port}", routes: [${routes}]${tls}${auth} }`);
     }
     if (opts.extraConfig) lines.push(opts.extraConfig);
     const configPath = opts.configFile ?? join(dir, 'nats.conf');
@@ -152,7 +179,9 @@ export class NatsServerProcess {
 
   async #spawn(): Promise<void> {
     const bin = findNatsServer();
-    const child = spawn(bin, ['-c', this.#configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const ns = this.#opts.netns;
+    // `ip netns exec` enters the namespace and execs the server: the child's pid is the server's.
+    const child = ns ? spawn(findIp(), ['netns', 'exec', ns, bin, '-c', this.#configPath], { stdio: ['ignore', 'ignore', 'pipe'] }) : spawn(bin, ['-c', this.#configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.#child = child;
     // The server logs to stderr; "Server is ready" there (not a connectable port, which another
     // process might hold) is the readiness signal.
@@ -171,7 +200,7 @@ export class NatsServerProcess {
     const deadline = Date.now() + (this.#opts.startTimeoutMs ?? 10_000);
     while (Date.now() < deadline) {
       if (exited !== undefined) throw new NatsServerError(`nats-server exited with code ${exited} on start: ${stderr.trim()}`);
-      if (ready && (await loopbackPortOpen(this.port))) return;
+      if (ready && (await portOpen(this.host, this.port))) return;
       await new Promise((r) => setTimeout(r, 25));
     }
     child.kill('SIGKILL');

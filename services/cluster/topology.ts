@@ -14,6 +14,10 @@
  *   read every subject).
  * - Files: `nats/org-<i>/nats-server.conf`, `nats/org-<i>/jetstream/`, `logs/nats-server-<i>.log`.
  *
+ * With `network`, server i runs in network namespace i and listens on its address there (the
+ * test of the topology makes the namespaces, joined by a bridge); parties run in their
+ * organisation's namespace too (local-cluster).
+ *
  * Placement: party i is organisation i's and connects to server i first; the coordinator to
  * server 0, the gateway to server 1, HE workers round robin; every service lists the other
  * servers after its own (connections keep that order: transport/nats-connection).
@@ -66,6 +70,14 @@ export interface ClusterServersOptions {
   /** The servers' certificate, key and CA (client and route TLS). */
   tls: TlsLeafFiles;
   startTimeoutMs?: number;
+  /** Per server: the network namespace it runs in and its address there (default: all on 127.0.0.1). */
+  network?: readonly OrganisationNetwork[];
+}
+
+/** Where one organisation's server runs: its own network namespace and address. */
+export interface OrganisationNetwork {
+  netns: string;
+  address: string;
 }
 
 /** Starts the three servers of the cluster topology; resolves once every one accepts clients. */
@@ -73,10 +85,13 @@ export async function startClusterServers(o: ClusterServersOptions): Promise<Nat
   const routeUser = { user: 'route', password: randomBytes(32).toString('hex') };
   const ports = [o.firstPort ?? (await freePort()), await freePort(), await freePort()];
   const routePorts = [await freePort(), await freePort(), await freePort()];
+  if (o.network && o.network.length !== CLUSTER_SERVERS) throw new ClusterTopologyError(`network: expected ${CLUSTER_SERVERS} organisations, got ${o.network.length}`);
+  const hostOf = (j: number): string => o.network?.[j]?.address ?? '127.0.0.1';
   const started = await Promise.allSettled(
     routePorts.map((routePort, i) =>
       NatsServerProcess.start({
         port: ports[i],
+        ...(o.network ? { host: o.network[i]!.address, netns: o.network[i]!.netns } : {}),
         jetstream: o.jetstream,
         storeDir: join(o.dir, 'nats', `org-${i}`, 'jetstream'),
         configFile: join(o.dir, 'nats', `org-${i}`, 'nats-server.conf'),
@@ -88,7 +103,7 @@ export async function startClusterServers(o: ClusterServersOptions): Promise<Nat
         cluster: {
           name: 'mpc',
           port: routePort,
-          routes: routePorts.filter((p) => p !== routePort).map((p) => `nats-route://${routeUser.user}:${routeUser.password}@127.0.0.1:${p}`),
+          routes: routePorts.flatMap((p, j) => (j === i ? [] : [`nats-route://${routeUser.user}:${routeUser.password}@${hostOf(j)}:${p}`])),
           tls: o.tls,
           authorization: routeUser,
         },

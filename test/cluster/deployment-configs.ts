@@ -20,7 +20,7 @@ function ports(dir: string): { client: number[]; route: number[] } {
   for (let i = 0; i < 3; i++) {
     const conf = readFileSync(join(dir, 'nats', `org-${i}`, 'nats-server.conf'), 'utf8');
     client.push(Number(/^port: (\d+)$/m.exec(conf)![1]));
-    route.push(Number(/listen: "127\.0\.0\.1:(\d+)"/.exec(conf)![1]));
+    route.push(Number(/listen: "[0-9.]+:(\d+)"/.exec(conf)![1]));
   }
   return { client, route };
 }
@@ -36,11 +36,11 @@ export function normalisedConfig(dir: string, file: string, dropUsers: readonly 
     text = JSON.stringify(j, null, 2) + '\n';
   }
   text = text.split(dir + '/').join('/srv/mpc/');
-  text = text.replace(/nats-route:\/\/route:[0-9a-f]{64}@127\.0\.0\.1:(\d+)/g, (_m, port: string) => `nats-route://route:<route password>@nats.${ORGS[p.route.indexOf(Number(port))]}.example:6222`);
+  text = text.replace(/nats-route:\/\/route:[0-9a-f]{64}@[0-9.]+:(\d+)/g, (_m, port: string) => `nats-route://route:<route password>@nats.${ORGS[p.route.indexOf(Number(port))]}.example:6222`);
   text = text.replace(/password: "[0-9a-f]{64}"/g, 'password: "<route password>"');
-  text = text.replace(/tls:\/\/127\.0\.0\.1:(\d+)/g, (_m, port: string) => `tls://nats.${ORGS[p.client.indexOf(Number(port))]}.example:4222`);
-  text = text.replace(/listen: "127\.0\.0\.1:\d+"/g, 'listen: "0.0.0.0:6222"');
-  text = text.replace(/^host: 127\.0\.0\.1$/m, 'host: 0.0.0.0');
+  text = text.replace(/tls:\/\/[0-9.]+:(\d+)/g, (_m, port: string) => `tls://nats.${ORGS[p.client.indexOf(Number(port))]}.example:4222`);
+  text = text.replace(/listen: "[0-9.]+:\d+"/g, 'listen: "0.0.0.0:6222"');
+  text = text.replace(/^host: [0-9.]+$/m, 'host: 0.0.0.0');
   text = text.replace(/^port: \d+$/m, 'port: 4222');
   // The allow lists are nats-permissions.ts's (the docs' permissions table), not repeated per file.
   text = text.replace(/\{ nkey: "U[A-Z2-7]{55}", permissions: .*\}( \},?)$/gm, (_m, end: string) => `{ nkey: "U<public nkey of the user>", permissions: <allow lists of the user> }${end.endsWith(',') ? ',' : ''}`);

@@ -12,9 +12,14 @@
  * the model and the data set, and the audit log exported through the gateway verifies under
  * the 2-of-3 witness policy `mpc up` wrote, with an entry for every job. A route connection
  * with a party's client certificate but without the route password is refused.
+ *
+ * Where the machine allows (root, iproute2), each organisation is a network namespace made by
+ * the test (test/cluster/org-namespaces.ts): server i and party i run inside namespace i, and the
+ * traffic between organisations crosses a bridge; otherwise everything is on loopback (the
+ * first line printed says which; MPC_TEST_NO_NETNS forces loopback).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
@@ -37,6 +42,7 @@ import { expectMatches } from '../analytics/compare-results.js';
 import { run as exportRun } from '../../services/cli/commands/audit-export.js';
 import { run as verifyRun } from '../../services/cli/commands/audit-verify.js';
 import { normalisedConfig, testedConfigBlocks } from './deployment-configs.js';
+import { makeOrgNamespaces, type OrgNamespaces } from './org-namespaces.js';
 
 const ONNX = new Uint8Array(readFileSync('test/fixtures/models/digits_mlp.onnx'));
 const principal: Principal = { tenant: 'demo', actor: 'demo-client', roles: ['client'] };
@@ -49,6 +55,8 @@ const QUERY = (datasets: string[]): Query => ({ datasets, groupBy: ['diagnosis']
 
 let dir: string;
 let cluster: FullCluster;
+/** The organisations' network namespaces, when the machine allows (root, iproute2). */
+let namespaces: OrgNamespaces | undefined;
 let nc: NatsConnection;
 /** A read-only JetStream observer (stream info only). */
 let observer: NatsConnection;
@@ -102,7 +110,11 @@ async function afterFailover<T>(f: () => Promise<T>): Promise<T> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mpc-three-servers-'));
+  const made = process.env.MPC_TEST_NO_NETNS ? { reason: 'MPC_TEST_NO_NETNS is set' } : makeOrgNamespaces();
+  if ('orgs' in made) namespaces = made;
+  process.stdout.write(`[three-server-cluster] ${namespaces ? `organisations in network namespaces ${namespaces.orgs.map((o) => `${o.netns} (${o.address})`).join(', ')}` : `all on loopback (${(made as { reason: string }).reason})`}\n`);
   cluster = await startFullCluster({
+    ...(namespaces ? { organisations: namespaces.orgs } : {}),
     dir,
     topology: 'cluster',
     heWorkers: 0,
@@ -120,6 +132,7 @@ afterAll(async () => {
   await nc?.close();
   await observer?.close();
   await cluster?.stop();
+  namespaces?.remove();
   if (dir && !process.env.KEEP_CLUSTER_DIR) rmSync(dir, { recursive: true, force: true });
   else process.stdout.write(`kept ${dir}\n`);
 }, 60_000);
@@ -136,6 +149,15 @@ describe('three organisations, three nats-servers (real processes)', () => {
       expect(party.nats.servers[0]).toBe(cluster.natsUrls[i]);
       expect([...party.nats.servers].sort()).toEqual([...cluster.natsUrls].sort());
     }
+    if (namespaces) {
+      // Each party process runs in its organisation's network namespace (same namespace inode).
+      for (let i = 0; i < 3; i++) {
+        const pid = cluster.processes.get(`party-${i}`)!.pid!;
+        expect(statSync(`/proc/${pid}/ns/net`).ino, `party-${i}`).toBe(statSync(`/run/netns/${namespaces.orgs[i]!.netns}`).ino);
+        expect(cluster.natsUrls[i]).toContain(namespaces.orgs[i]!.address);
+      }
+      expect(statSync(`/proc/${cluster.processes.get('coordinator')!.pid!}/ns/net`).ino).not.toBe(statSync(`/run/netns/${namespaces.orgs[0]!.netns}`).ino);
+    }
     const jsm = await observer.jetstreamManager();
     for (const stream of ['MPC_AUDIT', 'MPC_AUDIT_CHECKPOINTS', 'KV_mpc_jobs', 'KV_mpc_models', 'KV_mpc_datasets']) {
       const info = await jsm.streams.info(stream);
@@ -145,12 +167,13 @@ describe('three organisations, three nats-servers (real processes)', () => {
 
   it('refuses a route connection that presents a party certificate without the route password', async () => {
     const conf = readFileSync(join(dir, 'nats', 'org-0', 'nats-server.conf'), 'utf8');
-    const routePort = Number(/listen: "127\.0\.0\.1:(\d+)"/.exec(conf)![1]);
+    const [, routeHost, routePortText] = /listen: "([0-9.]+):(\d+)"/.exec(conf)!;
+    const routePort = Number(routePortText);
     const t = JSON.parse(readFileSync(cluster.clusterFile, 'utf8')) as { natsTls: { clients: Record<string, { caFile: string; certFile: string; keyFile: string }> } };
     const creds = t.natsTls.clients['party-2']!;
     const said = await new Promise<string>((resolve) => {
       let text = '';
-      const sock = tlsConnect({ host: '127.0.0.1', port: routePort, ca: readFileSync(creds.caFile), cert: readFileSync(creds.certFile), key: readFileSync(creds.keyFile), servername: 'localhost' }, () => {
+      const sock = tlsConnect({ host: routeHost, port: routePort, ca: readFileSync(creds.caFile), cert: readFileSync(creds.certFile), key: readFileSync(creds.keyFile), servername: 'localhost' }, () => {
         sock.write('CONNECT {"verbose":false,"pedantic":false,"name":"intruder","cluster":"mpc"}\r\nPING\r\n');
       });
       sock.on('data', (d) => (text += d.toString()));
