@@ -239,4 +239,12 @@ describe('witness policy syntax', () => {
     const p = parseWitnessPolicy(`# comment\nwitness party-9 ${'ab'.repeat(32)}   # raw key\n\nquorum 1\n`);
     expect(p.witnesses[0]!.name).toBe('party-9');
   });
+
+  it('mpc audit verify --policy: a bad policy file or a log key that contradicts --key is a usage error', async () => {
+    writeFileSync(join(dir, 'bad-policy'), 'witness nobody\nquorum 1\n');
+    await expect(verifyCli(join(dir, 'export-honest'), '--policy', join(dir, 'bad-policy'))).rejects.toThrow(/--policy: .*policy line 1: vkey: expected <name>\+<8 hex key id>\+<base64 key>/);
+    await expect(verifyCli(join(dir, 'export-honest'), '--policy', join(dir, 'no-such-file'))).rejects.toThrow(/--policy: cannot read/);
+    const other = Buffer.from(generateSigningKeyPair().publicKey).toString('hex');
+    await expect(verifyCli(join(dir, 'export-honest'), '--policy', join(dir, 'policy'), '--key', other)).rejects.toThrow(/--key and the log line of --policy name different keys/);
+  });
 });
