@@ -890,8 +890,9 @@ function mapNode(ctx: Ctx, node: OnnxNode, ins: (Value | undefined)[]): Value[] 
     case 'Split': return mapSplit(ctx, node, x(), ins);
     case 'Concat': return [mapConcat(ctx, node, ins)];
     case 'Pad': return [mapPad(ctx, node, x(), ins)];
+    // Dropout's mask output, when a later node reads it, is refused by the caller (no value for output 1).
     case 'Identity':
-    case 'Dropout': return [x(), x()];
+    case 'Dropout': return [x()];
     case 'Cast': {
       const to = new Attrs(node).int('to', 1);
       if (to !== 1 && to !== 11 && to !== 10) throw unsupported(node, `Cast of the data tensor to type ${to} is not supported (float only)`);
