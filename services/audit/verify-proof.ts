@@ -8,17 +8,25 @@
 import { openCheckpoint, type NoteVerifier } from '../../crypto-core/checkpoint/index.js';
 import { leafHash } from '../../crypto-core/merkle/hashing.js';
 import { verifyConsistency, verifyInclusion } from '../../crypto-core/merkle/proof-verify.js';
+import { checkWitnessPolicy, type WitnessPolicy } from './witness-policy.js';
 
 /** A verdict with the reason when negative. */
 export type ProofVerdict = { ok: true; treeSize: number } | { ok: false; reason: string };
 
 /**
  * Whether `entryBytes` (the canonical JSON line) is leaf `leafIndex` of the log committed to by
- * the signed `checkpoint`, given the inclusion `proof` for the checkpoint's size.
+ * the signed `checkpoint`, given the inclusion `proof` for the checkpoint's size. With a witness
+ * `policy`, the checkpoint must also carry a quorum of witness cosignatures (C2SP
+ * tlog-cosignature): an inclusion proof against a checkpoint shown to this client only proves
+ * nothing about the log everybody else sees.
  */
-export function verifyEntryInCheckpoint(entryBytes: Uint8Array, leafIndex: number, proof: readonly Uint8Array[], checkpoint: string, verifier: NoteVerifier): ProofVerdict {
+export function verifyEntryInCheckpoint(entryBytes: Uint8Array, leafIndex: number, proof: readonly Uint8Array[], checkpoint: string, verifier: NoteVerifier, opts: { policy?: WitnessPolicy; now?: Date } = {}): ProofVerdict {
   const o = openCheckpoint(checkpoint, verifier);
   if (!o.ok) return { ok: false, reason: `checkpoint: ${o.reason}` };
+  if (opts.policy) {
+    const w = checkWitnessPolicy(checkpoint, opts.policy, opts.now);
+    if (!w.ok) return { ok: false, reason: `checkpoint: ${w.reason}` };
+  }
   if (!(entryBytes instanceof Uint8Array)) return { ok: false, reason: 'entryBytes: expected a Uint8Array' };
   const cp = o.checkpoint;
   if (!verifyInclusion(leafIndex, cp.size, leafHash(entryBytes), proof, cp.rootHash)) return { ok: false, reason: `the proof does not place this entry at index ${leafIndex} of the log of size ${cp.size}` };

@@ -24,6 +24,7 @@ import { generateSigningKeyPair, type SigningKeyPair } from '../../crypto-core/k
 import { AuditLog } from '../../services/audit/audit-log.js';
 import { writeAuditExport, readAuditExport } from '../../services/audit/export-files.js';
 import { verifyExport } from '../../services/audit/verify-export.js';
+import { verifyEntryInCheckpoint } from '../../services/audit/verify-proof.js';
 import { formatWitnessPolicy, parseWitnessPolicy, WitnessPolicyError } from '../../services/audit/witness-policy.js';
 import { run as verifyRun } from '../../services/cli/commands/audit-verify.js';
 import { CheckpointCosigner, natsWitnessTransport } from '../../services/coordinator/audit/checkpoint-cosigning.js';
@@ -151,6 +152,12 @@ describe('witnessed checkpoints against a split-view coordinator', () => {
     expect(rejected.code).toBe(1);
     expect(JSON.parse(rejected.out)).toMatchObject({ ok: false, code: 'witness-quorum' });
     expect(JSON.parse(rejected.out).reason).toMatch(/cosigned by 0 of the 3 trusted witnesses, the policy needs 2/);
+
+    // A client's inclusion proof against the forged checkpoint: fine without witnesses, refused with the policy.
+    const proof = forged.inclusionProof(2);
+    expect(verifyEntryInCheckpoint(forged.entryBytes(2), 2, proof.proof, forgedNote, logVerifier)).toEqual({ ok: true, treeSize: 5 });
+    expect(verifyEntryInCheckpoint(forged.entryBytes(2), 2, proof.proof, forgedNote, logVerifier, { policy: parseWitnessPolicy(policyText()) })).toMatchObject({ ok: false, reason: expect.stringMatching(/cosigned by 0 of the 3 trusted witnesses/) });
+    expect(verifyEntryInCheckpoint(honest.entryBytes(2), 2, honest.inclusionProof(2).proof, honestNote, logVerifier, { policy: parseWitnessPolicy(policyText()) })).toEqual({ ok: true, treeSize: 5 });
 
     // Pasting the honest checkpoint's cosignatures onto the forged one does not help.
     const pasted = forgedNote + honestNote.split('\n').filter((l) => l.startsWith('\u2014 party-')).map((l) => l + '\n').join('');
