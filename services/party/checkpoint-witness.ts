@@ -150,7 +150,8 @@ export class CheckpointWitness {
     const mine = this.#state;
     const mySize = mine?.size ?? 0;
     if (req.oldSize !== mySize) return { status: 409, body: `${mySize}\n`, contentType: 'text/x.tlog.size' };
-    if (mine) {
+    // A tree of size 0 is extended by every tree (RFC 9162 has no proof from it; the request carries none).
+    if (mine && mine.size > 0) {
       const myRoot = fromBase64(mine.rootHash, 'rootHash');
       if (cp.size === mine.size) {
         if (!bytesEqual(myRoot, cp.rootHash)) return { status: 409, body: `${mySize}\n`, contentType: 'text/x.tlog.size' };

@@ -19,7 +19,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection, type Subscription } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeVerifierKey } from '../../crypto-core/checkpoint/index.js';
+import { encodeVerifierKey, signCheckpoint } from '../../crypto-core/checkpoint/index.js';
+import { emptyRoot } from '../../crypto-core/merkle/hashing.js';
 import { generateSigningKeyPair, type SigningKeyPair } from '../../crypto-core/keys/signing.js';
 import { AuditLog } from '../../services/audit/audit-log.js';
 import { writeAuditExport, readAuditExport } from '../../services/audit/export-files.js';
@@ -232,6 +233,12 @@ describe('witnessed checkpoints against a split-view coordinator', () => {
     expect(foreign.addCheckpoint(`old 0\n\n${honestNote}`).status).toBe(403);
     expect(w.addCheckpoint(`old 10\n${Buffer.alloc(32).toString('base64')}\n\n${honestNote}`).status).toBe(400);
     expect(w.addCheckpoint(`old 0\n\n${honestNote}`).status).toBe(200);
+    // After cosigning an empty tree, the next checkpoint is accepted with "old 0" and no proof.
+    const empty = new CheckpointWitness({ key: { name: 'e', secretKey: keys[0]!.secretKey }, log: logVerifier, stateFile: join(dir, 'e', 'state.json') });
+    const zero = signCheckpoint({ origin: 'coordinator', size: 0, rootHash: emptyRoot() }, { name: 'coordinator', secretKey: coordinator.secretKey });
+    expect(empty.addCheckpoint(`old 0\n\n${zero}`).status).toBe(200);
+    expect(empty.addCheckpoint(`old 0\n\n${honestNote}`).status).toBe(200);
+    expect(empty.state?.size).toBe(5);
   });
 });
 
