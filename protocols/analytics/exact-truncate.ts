@@ -13,18 +13,24 @@
  *
  * Exact (no error at all) whenever |x| < 2^M. Cost: 9 rounds; a2b of n words plus bit
  * injection of n (M - d + 1) bits, so it is meant for short vectors.
+ *
+ * On a malicious context the boolean route has no verified version; the malicious
+ * wrap-corrected truncation (rss/malicious/truncate-malicious) is used instead: floor(x / 2^d)
+ * or one above, never a big error, for every |x| < 2^62 (so one unit of 2^-d, not exact).
  */
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { bitInjection, a2b } from '../rss/conversion.js';
 import { concatB, shiftRightB } from '../rss/binary-share.js';
 import type { ProtocolContext } from '../rss/context.js';
 import { add, addPublic, mulPublic, split } from '../rss/local-ops.js';
+import { truncate } from '../rss/truncate.js';
 import type { ReplicatedShare } from '../rss/replicated-share.js';
 
 /** [floor(x / 2^bits)] exactly, for |x| < 2^maxBits (bits < maxBits <= 62). 9 rounds. */
 export async function truncateExact(parent: ProtocolContext, x: ReplicatedShare, bits: number, maxBits: number): Promise<ReplicatedShare> {
   if (!Number.isInteger(maxBits) || maxBits < 1 || maxBits > 62) throw new InvalidArgumentError(`maxBits: expected integer in 1..62, got ${String(maxBits)}`);
   if (!Number.isInteger(bits) || bits < 0 || bits >= maxBits) throw new InvalidArgumentError(`bits: expected integer in 0..${maxBits - 1}, got ${String(bits)}`);
+  if (parent.security === 'malicious') return truncate(parent.scope('truncateExact', { truncation: 'wrap-corrected' }), x, bits);
   const ctx = parent.scope('truncateExact');
   const bias = 1n << BigInt(maxBits);
   const yb = await a2b(ctx, addPublic(ctx, x, bias));

@@ -50,7 +50,7 @@ export async function mul(ctx: ProtocolContext, x: ReplicatedShare, y: Replicate
   const tag = ctx.nextTag('mul');
   const alpha = ctx.randomness.zeroShare(tag, n);
   const z = reshareTerms(ctx, tag, ctx.ring.fusedMul(x.a, x.b, y.a, y.b, alpha), x.shape);
-  registerClaim(ctx.malicious, z, (zz) => ({ kind: 'hadamard', x, y, z: zz, group: 1 }));
+  registerClaim(ctx.malicious, tag, z, (zz) => ({ kind: 'hadamard', x, y, z: zz, group: 1 }));
   return z;
 }
 
@@ -68,7 +68,7 @@ export async function matmul(ctx: ProtocolContext, x: ReplicatedShare, y: Replic
   const tag = ctx.nextTag('matmul');
   const alpha = ctx.randomness.zeroShare(tag, m * n);
   const z = reshareTerms(ctx, tag, ctx.ring.fusedMatmul(x.a, x.b, y.a, y.b, alpha, m, k, n), [m, n]);
-  registerClaim(ctx.malicious, z, (zz) => ({ kind: 'matmul', x, y, z: zz, m, k, n }));
+  registerClaim(ctx.malicious, tag, z, (zz) => ({ kind: 'matmul', x, y, z: zz, m, k, n }));
   return z;
 }
 
@@ -90,6 +90,6 @@ export async function dot(ctx: ProtocolContext, x: ReplicatedShare, y: Replicate
   const z = ctx.randomness.zeroShare(tag, rows);
   ctx.ring.add(z, groupSums(ctx.ring, terms, length), z);
   const out = reshareTerms(ctx, tag, z, [rows]);
-  registerClaim(ctx.malicious, out, (zz) => ({ kind: 'hadamard', x, y, z: zz, group: length }));
+  registerClaim(ctx.malicious, tag, out, (zz) => ({ kind: 'hadamard', x, y, z: zz, group: length }));
   return out;
 }

@@ -12,7 +12,7 @@ import type { NatsConnection } from 'nats';
 import { generateIdentity, publicIdentity, type ServiceIdentity } from '../../crypto-core/keys/identity.js';
 import { generateStorageKey } from '../../crypto-core/keys/storage-key.js';
 import type { ChannelStats, PartyIndex } from '../../protocols/channel/channel.js';
-import { createProtocolContext, type ProtocolContext } from '../../protocols/rss/context.js';
+import { createProtocolContext, type ProtocolContext, type SecurityMode } from '../../protocols/rss/context.js';
 import { createCorrelatedRandomness } from '../../protocols/rss/correlated-randomness.js';
 import { createLocalParties } from '../../protocols/testing/local-parties.js';
 import type { ReplicatedShare } from '../../protocols/rss/replicated-share.js';
@@ -35,6 +35,8 @@ export interface AnalyticsPartySetOptions {
   /** Directory under which each party keeps its encrypted share store (`party-<i>/shares`). */
   readonly stateDir: string;
   readonly transport: PartySetTransport;
+  /** Security mode of every job's protocols (default `semi-honest`, as orders without `security`). */
+  readonly security?: SecurityMode;
 }
 
 /** One job's outcome at the three parties. */
@@ -76,6 +78,7 @@ export async function startAnalyticsParties(opts: AnalyticsPartySetOptions): Pro
     for (let i = 0; i < 3; i++) conns.push(await connectService({ servers: opts.transport.servers }, `analytics-party-${i}`));
   }
   let counter = 0;
+  const security = opts.security ?? 'semi-honest';
 
   const order = (kind: AnalyticsJobKind, jobId: string, i: number, payload: unknown): JobOrder => ({
     jobId,
@@ -85,13 +88,14 @@ export async function startAnalyticsParties(opts: AnalyticsPartySetOptions): Pro
     issuedAt: Date.now(),
     deadline: Date.now() + 10 * 60_000,
     payload,
+    ...(security === 'malicious' ? { security } : {}),
   });
 
   const natsContexts = async (orders: JobOrder[]): Promise<{ contexts: ProtocolContext[]; close: () => void }> => {
     const channels = await Promise.all(orders.map((o, i) => new NatsJobChannelOpener(conns[i]!, identities[i]!, logs[i]!).open(o, i as PartyIndex)));
     // The seeds of this run come from the channel's job nonces, as in the party runtime.
     const seeds = await Promise.all(channels.map((c) => c.pairwiseSeeds()));
-    const contexts = channels.map((channel, i) => createProtocolContext({ channel, randomness: createCorrelatedRandomness(i as PartyIndex, seeds[i]!) }));
+    const contexts = channels.map((channel, i) => createProtocolContext({ channel, randomness: createCorrelatedRandomness(i as PartyIndex, seeds[i]!), security }));
     return { contexts, close: () => channels.forEach((c) => c.close()) };
   };
 
@@ -104,7 +108,7 @@ export async function startAnalyticsParties(opts: AnalyticsPartySetOptions): Pro
       const jobId = given ?? `analytics-${Date.now()}-${counter++}-${randomBytes(4).toString('hex')}`;
       const orders = [0, 1, 2].map((i) => order(kind, jobId, i, payloads[i]));
       const { contexts, close } =
-        opts.transport.kind === 'nats' ? await natsContexts(orders) : { contexts: [...createLocalParties({ jobId, recvTimeoutMs: 60_000 }).contexts], close: () => undefined };
+        opts.transport.kind === 'nats' ? await natsContexts(orders) : { contexts: [...createLocalParties({ jobId, recvTimeoutMs: 60_000, security }).contexts], close: () => undefined };
       const t0 = performance.now();
       try {
         // allSettled: a party that fails must not leave the others' promises unobserved.

@@ -4,6 +4,8 @@
  * its schema, the split across three hospitals, and a runner that evaluates a query at three
  * in-memory parties and decodes the checked opening, for comparison with `plaintextQuery`.
  */
+import type { SecurityMode } from '../../protocols/rss/context.js';
+import { verifyJob } from '../../protocols/rss/malicious/verify-products.js';
 import { readFileSync } from 'node:fs';
 import { Prg } from '../../crypto-core/prg.js';
 import { computeColumnValidity } from '../../protocols/analytics/column-validity.js';
@@ -91,9 +93,10 @@ export async function runSecure(
   label = 'analytics',
   fractionBits?: number,
   storedValidity = false,
+  security: SecurityMode = 'semi-honest',
 ): Promise<SecureRunResult> {
   const rng = seeded(label);
-  const parties = createLocalParties({ rng: rng.fork('seeds'), ...(fractionBits === undefined ? {} : { fractionBits }) });
+  const parties = createLocalParties({ rng: rng.fork('seeds'), security, ...(fractionBits === undefined ? {} : { fractionBits }) });
   const shared = hospitals.map((h, i) => shareEncodedRows(h, rng.fork(`hospital-${i}`)));
   const perParty = [0, 1, 2].map((p) => shared.map((s) => s[p]!)) as SharedDataset[][];
   const outs = await parties.run(async (ctx, self) => {
@@ -104,7 +107,10 @@ export async function runSecure(
       for (const d of datasets) withValidity.push({ ...d, validity: await computeColumnValidity(ctx, defaultCompareOps, schema, d) });
       datasets = withValidity;
     }
-    return runSecureQuery(ctx, { schema, datasets, query, minCellSize }, defaultCompareOps);
+    const out = await runSecureQuery(ctx, { schema, datasets, query, minCellSize }, defaultCompareOps);
+    // Malicious mode: the parties' batch check passes before the output shares are opened.
+    await verifyJob(ctx);
+    return out;
   });
   const values = openChecked([outs[0].output, outs[1].output, outs[2].output]);
   const result = decodeQueryOutput(schema, query, outs[0].layout, values);

@@ -267,6 +267,11 @@ function expectCaught(o: Outcome, cheater: PartyIndex, what: string, verdictOnly
   expect(named, `${what}: an honest party names a set containing the cheater`).toBe(true);
 }
 
+/** The outputs of the honest parties that returned one (party 0 is the output's target). */
+function honestOutputs(o: Outcome, cheater: PartyIndex): BigUint64Array[] {
+  return o.results.filter((x, q) => q !== cheater && x.status === 'fulfilled' && x.value.length > 0).map((x) => (x as PromiseFulfilledResult<BigUint64Array>).value);
+}
+
 describe('malicious mode, one cheating party', () => {
   let correct: BigUint64Array = new BigUint64Array(0);
   it('the honest job opens the clear result', async () => {
@@ -295,6 +300,7 @@ describe('malicious mode, one cheating party', () => {
     ['masked open', /\/masked-open#\d+$/],
     ['zero-test digest', /\/zero-test#\d+$/, true],
     ['verdict', /\/verdict#\d+$/, true],
+    ['final claim list', /^verify-job#\d+\/verify#\d+\/claims#\d+$/, true],
   ];
   for (const [name, tag, flipByte] of kinds) {
     it(`an altered ${name} is caught, whichever party sends it`, async () => {
@@ -312,7 +318,7 @@ describe('malicious mode, one cheating party', () => {
   it('randomized perturbations of any message of any party: none undetected', async () => {
     const tagsOf = await Promise.all(([0, 1, 2] as PartyIndex[]).map(sentTags));
     const rng = seeded('perturbation-property');
-    const runs = Number(process.env.MPC_PERTURBATION_RUNS ?? 200);
+    const runs = Number(process.env.MPC_PERTURBATION_RUNS ?? 100);
     for (let r = 0; r < runs; r++) {
       const pick = rng.u64(4);
       const cheater = Number(pick[0]! % 3n) as PartyIndex;
@@ -323,7 +329,16 @@ describe('malicious mode, one cheating party', () => {
       const escaped = new RegExp(`^${tag.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
       const delta = pick[2]! === 0n ? 1n : pick[2]!;
       const o = await runCheating(cheater, [{ tag: escaped, occurrence, index: Number(pick[3]! % 1024n), delta }], r);
-      expectCaught(o, cheater, `run ${r}: party ${cheater} alters ${tag} (occurrence ${occurrence}) by ${delta}`, /\/verdict#\d+$/.test(tag), correct);
+      const what = `run ${r}: party ${cheater} alters ${tag} (occurrence ${occurrence}) by ${delta}`;
+      // An intermediate list of claim ids only chooses which products a batch verifies (lists
+      // legitimately differ while concurrent calls run); whatever it leaves out is verified by
+      // the job's final batch, whose lists must agree. So it may change nothing: then every
+      // honest party returns the verified, correct output.
+      if (/^(?!verify-job).*\/claims#\d+$/.test(tag) && o.results.every((x, q) => q === cheater || x.status === 'fulfilled')) {
+        honestOutputs(o, cheater).forEach((v) => expect(v, what).toEqual(correct));
+        continue;
+      }
+      expectCaught(o, cheater, what, /\/verdict#\d+$/.test(tag), correct);
     }
   }, 300_000);
 });

@@ -27,29 +27,33 @@ export interface ZeroTestComponents {
 /** The job state of a malicious context. */
 export interface MaliciousState {
   readonly transcript: TranscriptChannel;
-  /** Claims registered and not yet taken by a verification, in registration order. */
-  readonly pending: Promise<ProductClaim>[];
+  /**
+   * Claims registered and not yet taken by a verification, by claim id (the product's step tag,
+   * the same at the three parties whatever order concurrent calls registered them in).
+   */
+  readonly pending: Map<string, Promise<ProductClaim>>;
   /** Zero-test components by step tag (the last few batches). */
   readonly zeroTests: Map<string, ZeroTestComponents>;
 }
 
 /** A fresh state around the job's channel. */
 export function createMaliciousState(channel: Channel): MaliciousState {
-  return { transcript: new TranscriptChannel(channel), pending: [], zeroTests: new Map() };
+  return { transcript: new TranscriptChannel(channel), pending: new Map(), zeroTests: new Map() };
 }
 
 /**
- * Registers the claim `build(output)` (made once the product's output is known) on a malicious
- * context's state; no-op without one, so semi-honest products build nothing and attach nothing
- * to their output. Call synchronously when the protocol call starts, so the three parties list
- * their claims in the same order whatever the message arrival order.
+ * Registers the claim `build(output)` (made once the product's output is known) under `id` on a
+ * malicious context's state; no-op without one, so semi-honest products build nothing and
+ * attach nothing to their output. `id` is a step tag of the call (unique in the job, equal at
+ * the three parties); a verification orders claims by id, never by registration order, which
+ * concurrent calls make differ between parties.
  */
-export function registerClaim<T>(state: MaliciousState | undefined, output: Promise<T>, build: (out: T) => ProductClaim): void {
+export function registerClaim<T>(state: MaliciousState | undefined, id: string, output: Promise<T>, build: (out: T) => ProductClaim): void {
   if (state === undefined) return;
   const claim = output.then(build);
   // A product that fails rejects its claim too; the job's error is reported by the product.
   claim.catch(() => undefined);
-  state.pending.push(claim);
+  state.pending.set(id, claim);
 }
 
 /** How many zero-test component sets a party keeps for evidence. */

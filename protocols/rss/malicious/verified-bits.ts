@@ -74,13 +74,13 @@ export async function inputBitsOfA(ctx: ProtocolContext, x: ReplicatedShare, off
   const shareA = offset === 0n ? halfA(ctx, x) : addPublic(ctx, halfA(ctx, x), offset);
   const input = inputFrom(ctx, 0, ctx.self === 0 ? bitsOfWords(ctx, ring.add(shareA.a, shareA.b)) : undefined, WORD * n);
   const one = (v: BigUint64Array): BigUint64Array => new BigUint64Array(v.length).fill(1n);
-  registerClaim(ctx.malicious, input, (b) => {
+  registerClaim(ctx.malicious, ctx.nextTag('bits-claim'), input, (b) => {
     // 1 - b as a sharing: the public 1 goes into component 0 (party 0's a, party 2's b).
     const y = makeShare(ctx.self === 0 ? ring.sub(one(b.a), b.a) : ring.neg(b.a), ctx.self === 2 ? ring.sub(one(b.b), b.b) : ring.neg(b.b));
     const z = makeShare(new BigUint64Array(b.a.length), new BigUint64Array(b.a.length));
     return { kind: 'hadamard', x: b, y, z, group: 1 };
   });
-  registerClaim(ctx.malicious, input, (b) => {
+  registerClaim(ctx.malicious, ctx.nextTag('sum-claim'), input, (b) => {
     const pow = (j: number): bigint => 1n << BigInt(j);
     return { kind: 'zero', w: makeShare(ring.sub(weightedBits(ctx, b.a, n, pow), shareA.a), ring.sub(weightedBits(ctx, b.b, n, pow), shareA.b)) };
   });

@@ -245,18 +245,62 @@ async function zeroTest(ctx: ProtocolContext, work: Work[], t: bigint): Promise<
   }
 }
 
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
 /**
- * Verifies every claim registered so far on `parent`'s job (no-op when there is none or the
- * context is semi-honest). Takes its scope and the claims synchronously, so call it where the
- * three parties are at the same point of the program.
+ * Step 0: the claims to verify now. Concurrent calls register their products at each party in
+ * message-arrival order, so at the same program point the parties may hold different pending
+ * sets; each sends its list of claim ids to both peers and the batch is the ids all three
+ * hold, sorted. Every claim an opened value depends on is in it (a party reaches the open only
+ * after computing the value); the others stay pending for a later batch. `final` (the end of
+ * the job, when every party has registered everything): the three lists must be equal.
+ * @throws VerificationFailedError (check `claims`) when a final list differs.
+ */
+async function agreeOnClaims(ctx: ProtocolContext, final: boolean): Promise<string[]> {
+  const st = ctx.malicious!;
+  const mine = [...st.pending.keys()].sort();
+  const tag = ctx.nextTag('claims');
+  const next = nextParty(ctx.self);
+  const prev = prevParty(ctx.self);
+  const list = enc.encode(mine.join('\n'));
+  const [, , fromNext, fromPrev] = await Promise.all([ctx.channel.send(next, tag, list), ctx.channel.send(prev, tag, list), ctx.channel.recv(next, tag), ctx.channel.recv(prev, tag)]);
+  const theirs = [fromNext, fromPrev].map((b) => new Set(b.length === 0 ? [] : dec.decode(b).split('\n')));
+  const common = mine.filter((id) => theirs.every((s) => s.has(id)));
+  if (final) {
+    const differ = [next, prev].filter((_, k) => theirs[k]!.size !== mine.length || common.length !== mine.length);
+    if (differ.length > 0) {
+      throw new VerificationFailedError(`${tag}: at the end of the job party ${differ.join(' and ')} listed other products than party ${ctx.self}`, { step: tag, check: 'claims', suspects: differ });
+    }
+  }
+  // A party that sent its peers different lists would make them verify different batches:
+  // they compare the batch's digest before using any of it.
+  const batchTag = ctx.nextTag('batch');
+  const digest = sha256(enc.encode(common.join('\n')));
+  const [, , dNext, dPrev] = await Promise.all([ctx.channel.send(next, batchTag, digest), ctx.channel.send(prev, batchTag, digest), ctx.channel.recv(next, batchTag), ctx.channel.recv(prev, batchTag)]);
+  const same = (x: Uint8Array): boolean => x.length === digest.length && x.every((b, t) => b === digest[t]);
+  const differ = [next, prev].filter((_, k) => !same([dNext, dPrev][k]!));
+  if (differ.length > 0) {
+    throw new VerificationFailedError(`${batchTag}: party ${differ.join(' and ')} chose another batch of products than party ${ctx.self} (its lists to the two peers differed)`, { step: batchTag, check: 'claims', suspects: [next, prev] });
+  }
+  return common;
+}
+
+/**
+ * Verifies the claims registered so far on `parent`'s job that all three parties hold (no-op
+ * on a semi-honest context). Takes its scope synchronously, so call it where the three parties
+ * are at the same point of the program (every open and reveal does).
  * @throws VerificationFailedError when a check fails.
  */
-export function verifyPending(parent: ProtocolContext): Promise<void> {
+export function verifyPending(parent: ProtocolContext, final = false): Promise<void> {
   const st = parent.malicious;
-  if (st === undefined || st.pending.length === 0) return Promise.resolve();
-  const claims = st.pending.splice(0);
+  if (st === undefined) return Promise.resolve();
   const ctx = parent.scope('verify');
   return (async () => {
+    const ids = await agreeOnClaims(ctx, final);
+    if (ids.length === 0) return;
+    const claims = ids.map((id) => st.pending.get(id)!);
+    for (const id of ids) st.pending.delete(id);
     const resolved = await Promise.all(claims);
     const work: Work[] = resolved.map((claim) => ({ claim, cols: claim.kind === 'matmul' ? Math.min(claim.n, FREIVALDS_COLUMNS) : 0 }));
     // Every z is fixed (resolved and sent) before the coin that draws t and the Freivalds R.
@@ -277,7 +321,7 @@ export function verifyPending(parent: ProtocolContext): Promise<void> {
 export function verifyJob(parent: ProtocolContext): Promise<void> {
   if (parent.security !== 'malicious') return Promise.resolve();
   const ctx = parent.scope('verify-job');
-  const pending = verifyPending(ctx);
+  const pending = verifyPending(ctx, true);
   return (async () => {
     let failure: unknown;
     try {

@@ -5,6 +5,7 @@
  * results). Each party receives only its own sealed box; the combination checks that the three
  * parties agree (same manifest digest after an upload, same output layout after a query).
  */
+import type { SecurityMode } from '../../../protocols/rss/context.js';
 import { partySignatures } from '../jobs/party-signatures.js';
 import { canonicalJson } from '../../../crypto-core/canonical-json.js';
 import { fromHex } from '../../../crypto-core/encoding.js';
@@ -34,6 +35,8 @@ export interface AnalyticsJobPlan {
   readonly outputCommitments?: boolean;
   /** @throws ApiFailure `invalid-request` naming the field. */
   validate(payload: unknown): void;
+  /** The parties' protocols' security (coordinator/job-plans `JobPlan.security`). */
+  security?(payload: unknown): SecurityMode;
   partyPayload(payload: unknown, index: number): unknown;
   /** @throws Error when the parties' results are malformed or disagree. */
   combine(payload: unknown, results: readonly unknown[]): unknown;
@@ -61,11 +64,23 @@ function digestsOf(p: DatasetUploadJobPayload): [string, string, string] {
 }
 
 /** Plan of `dataset-upload` (create or append). */
+/**
+ * Uploads and queries run semi-honest for now: in malicious mode their comparisons (column
+ * validity, filters, histograms, min/max) cost ~190 verified products per compared value
+ * (docs/protocols-malicious.md, "Cost"), about 60x the semi-honest time on the breast-cancer
+ * queries, until verified boolean products replace the arithmetic bits. The protocols run
+ * malicious-secure when an order says so (test/analytics/secure-query-malicious).
+ */
+function analyticsSecurity(): SecurityMode {
+  return 'semi-honest';
+}
+
 export const datasetUploadPlan: AnalyticsJobPlan = {
   kind: 'dataset-upload',
   partyKind: 'dataset-upload',
   // Nothing is released: the parties' agreement on the manifest digest is the check (combine).
   outputCommitments: false,
+  security: analyticsSecurity,
   validate(payload) {
     const p = payload as DatasetUploadJobPayload;
     if (typeof p !== 'object' || p === null) invalid('payload: expected an object');
@@ -123,6 +138,7 @@ export const datasetDeletePlan: AnalyticsJobPlan = {
 export const analyticsQueryPlan: AnalyticsJobPlan = {
   kind: 'analytics-query',
   partyKind: 'analytics-query',
+  security: analyticsSecurity,
   validate(payload) {
     const p = payload as AnalyticsQueryPayload;
     if (typeof p !== 'object' || p === null) invalid('payload: expected an object');

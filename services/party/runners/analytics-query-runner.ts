@@ -10,7 +10,8 @@
  * a `disclosure-refused` failure the coordinator audits.
  * The output share goes back to the runtime, which commits to its components for verification.
  */
-import { boxDigest, jsonDigest, signOutputStatement, type OutputStatement } from '../../wire/output-statement.js';
+import { verifyJob } from '../../../protocols/rss/malicious/verify-products.js';
+import { boxDigest, jsonDigest, securityClaim, signOutputStatement, type OutputStatement } from '../../wire/output-statement.js';
 import { fromHex, toBase64 } from '../../../crypto-core/encoding.js';
 import { seal } from '../../../crypto-core/sealed-box.js';
 import { sameSchema } from '../../../protocols/analytics/dataset-schema.js';
@@ -66,13 +67,25 @@ export class AnalyticsQueryRunner implements JobRunner {
     const t0 = performance.now();
     const disclosure = await prepareQueryDisclosure(ctx.shares, ctx.order.jobId, query, manifests);
     const out = await runSecureQuery(ctx.protocol, { schema, datasets, query, minCellSize, disclosure: { history: disclosure.history } }, defaultCompareOps);
+    // Malicious mode (the default of analytics): every product and comparison is verified before
+    // the output share leaves and before the disclosure ledger records the query.
+    await verifyJob(ctx.protocol);
     await disclosure.record(out.selection!);
     const self = ctx.protocol.self;
     const sealed = seal(fromHex(p.clientPublicKey, 'clientPublicKey', 32), encodeSharePair(out.output.a, out.output.b), analyticsOutputAad(p.clientPublicKey, self));
     ctx.log.info('query-run', { datasets: p.datasetIds.length, rows: out.layout.rows, outputs: out.layout.slots.length, ms: Math.round(performance.now() - t0) });
     const sealedOutput = toBase64(sealed);
     // The analyst checks this signature against the party's pinned key before opening the box.
-    const statement: OutputStatement = { jobId: ctx.order.jobId, kind: 'analytics-query', subject: jsonDigest(p.query), party: self, inputDigest: jsonDigest(out.layout), outputDigest: boxDigest(sealedOutput), clientPublicKey: p.clientPublicKey };
+    const statement: OutputStatement = {
+      jobId: ctx.order.jobId,
+      kind: 'analytics-query',
+      subject: jsonDigest(p.query),
+      party: self,
+      inputDigest: jsonDigest(out.layout),
+      outputDigest: boxDigest(sealedOutput),
+      clientPublicKey: p.clientPublicKey,
+      ...securityClaim(ctx.protocol.security),
+    };
     const result: AnalyticsQueryPartyResult = { sealedOutput, layout: out.layout, signature: signOutputStatement(statement, ctx.identity.signing) };
     return { result, output: out.output };
   }

@@ -11,6 +11,8 @@
  * then compute the part's column validity bits together (range and encoding checks on shares,
  * column-validity.ts) and store them next to the part.
  */
+import { checkConsistent } from '../../../protocols/rss/malicious/consistency.js';
+import { verifyJob } from '../../../protocols/rss/malicious/verify-products.js';
 import { open as openBox } from '../../../crypto-core/sealed-box.js';
 import { computeColumnValidity } from '../../../protocols/analytics/column-validity.js';
 import { checkPolicy, checkSchema, encodedWidth, sameSchema } from '../../../protocols/analytics/dataset-schema.js';
@@ -82,7 +84,11 @@ export class DatasetUploadRunner implements JobRunner {
     // Range and encoding checks of every column, once per part, on shares: queries then AND
     // these bits instead of comparing (column-validity.ts).
     const share = makeShare(pair[0], pair[1]);
+    // Malicious mode (the default of uploads): the three share pairs must be one sharing (each
+    // component's two copies agree), and the validity bits are verified before anything is stored.
+    if (ctx.protocol.security === 'malicious') await checkConsistent(ctx.protocol, share);
     const validity = await computeColumnValidity(ctx.protocol, defaultCompareOps, p.schema, { rows: p.rows, share });
+    await verifyJob(ctx.protocol);
     await writePart(ctx.shares, p.datasetId, p.uploadId, { rows: p.rows, share, validity });
     await markUploadSeen(ctx.shares, p.uploadId);
     const manifestSha256 = await writeManifest(ctx.shares, manifest);
