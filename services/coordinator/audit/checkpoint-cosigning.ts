@@ -62,7 +62,11 @@ export class CheckpointCosigner {
   async #ask(w: CosignerVerifier, note: string, size: number): Promise<string | null> {
     let old = this.#sizes.get(w.name) ?? 0;
     for (let attempt = 0; attempt < 2; attempt++) {
-      if (old > size) break;
+      if (old > size) {
+        // The witness cosigned a larger tree of this origin than this log has: a rollback or another history.
+        this.#o.logger?.warn('witness-ahead', { witness: w.name, size, witnessSize: old });
+        return null;
+      }
       const proof = old === 0 || old === size ? [] : this.#o.log.consistencyProof(old, size).proof;
       let reply: AddCheckpointReply;
       try {
