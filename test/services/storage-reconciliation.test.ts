@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { NatsConnection } from 'nats';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { run as storageCommand } from '../../services/cli/commands/storage.js';
 import { generateSigningKeyPair } from '../../crypto-core/keys/signing.js';
 import { startFullCluster, type FullCluster } from '../../services/cluster/full-cluster.js';
 import { loadBreastCancer, loadModel } from '../../services/demo/demo-data.js';
@@ -125,6 +126,27 @@ describe('storage reconciliation (real processes)', () => {
     const report = await admin.storageReconciliation();
     expect(report.missing.models).toEqual([{ id: modelId, parties: ['party-1'] }]);
     expect(report.orphans).toEqual({ datasets: [], models: [] });
+  }, 60_000);
+
+  it('mpc storage reconcile prints the report and exits 1 while a party misses an object', async () => {
+    const out: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out.push(String(chunk));
+      return true;
+    });
+    let code: number;
+    try {
+      code = await storageCommand(['reconcile', '--erase', '--gateway', cluster.gatewayUrl, '--api-key', cluster.demoKeys['demo-admin']!]);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(code).toBe(1);
+    const text = out.join('');
+    expect(text).toContain(`missing model ${modelId}\tat party-1\n`);
+    expect(text).toMatch(/^party-0\t1 data sets, 1 models, 0 other objects$/m);
+    expect(text).toMatch(/^party-1\t1 data sets, 0 models, 0 other objects$/m);
+    expect(text).not.toContain('erased');
+    expect(text.trim().split('\n').pop()).toBe('the parties and the catalogues differ');
   }, 60_000);
 
   it('refuses to erase a catalogued data set, a non-admin, and a malformed id, with typed problems', async () => {
