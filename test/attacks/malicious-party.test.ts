@@ -87,8 +87,8 @@ describe('a cheating party', () => {
     const failed = err as JobFailedError;
     expect(failed.failureCode).toBe('verification-failed');
     expect(failed.state).toBe('failed-verification');
-    // No party released an output: the job has no result.
-    await expect(alice.jobResult(failed.jobId)).rejects.toThrow();
+    // No party released an output: the job has no result (409 conflict, job-failed).
+    await expect(alice.jobResult(failed.jobId)).rejects.toMatchObject({ status: 409 });
     const entries = audit.eventsOf(failed.jobId);
     // Every honest party's accusation names a pair containing the cheater (the cheater's own,
     // when it files one, names the other two: a pair is all one party's view can prove).
