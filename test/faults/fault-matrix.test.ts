@@ -199,8 +199,12 @@ async function readyAgain(timeoutMs = 60_000): Promise<void> {
   throw new Error(`not ready ${timeoutMs} ms after recovery`);
 }
 
-/** Runs the four kinds under `inject` (returns once the fault is in place) and `recover`. */
-async function runFault(fault: string, inject: () => Promise<void>, recover: () => Promise<void>): Promise<void> {
+/**
+ * Runs the four kinds under `inject` (returns once the fault is in place) and `recover`;
+ * `precise` lists, per kind, the failure codes the fault may cause (besides `verified`): a
+ * broker outage must not be blamed on a party, a coordinator restart must say so.
+ */
+async function runFault(fault: string, inject: () => Promise<void>, recover: () => Promise<void>, precise: Partial<Record<Kind, string[]>> = {}): Promise<void> {
   const work = startWork(fault.replace(/[^a-z0-9]+/gi, '-'));
   let tFault = 0;
   // Outcomes are taken as they come (an operation may end while the fault is still being injected).
@@ -232,6 +236,7 @@ async function runFault(fault: string, inject: () => Promise<void>, recover: () 
   records.push(rec);
   process.stdout.write(`[fault-matrix] ${fault}: ${ended.map((o) => `${o.kind} ${o.end} +${o.afterFaultMs} ms`).join('; ')}; ready ${rec.readyAfterRecoveryMs} ms and later jobs right ${rec.laterJobsRightAfterRecoveryMs} ms after recovery\n`);
   for (const o of ended) expect(o.afterFaultMs, `${fault} / ${o.kind}`).toBeLessThan(DEADLINE_MS);
+  for (const o of ended) if (precise[o.kind]) expect(['verified', ...precise[o.kind]!], `${fault} / ${o.kind}`).toContain(o.end);
   await storedStateIsThere();
 }
 
@@ -257,6 +262,7 @@ describe('fault matrix (real processes, one cluster)', () => {
         await sleep(2000);
         await cluster.restart('party-1');
       },
+      { 'mpc-inference': ['job-failed:party-gone'], 'analytics-query': ['job-failed:party-gone'], 'he-inference': [] },
     );
   }, 180_000);
 
@@ -269,6 +275,7 @@ describe('fault matrix (real processes, one cluster)', () => {
         await sleep(20_000);
         party().kill('SIGCONT');
       },
+      { 'mpc-inference': ['job-failed:party-gone'], 'analytics-query': ['job-failed:party-gone'], 'he-inference': [] },
     );
   }, 180_000);
 
@@ -280,6 +287,7 @@ describe('fault matrix (real processes, one cluster)', () => {
         await sleep(1500);
         await cluster.nats.start();
       },
+      { 'mpc-inference': ['job-failed:broker-disconnected'], 'analytics-query': ['job-failed:broker-disconnected'], 'he-inference': ['job-failed:he-worker-unreachable'] },
     );
   }, 180_000);
 
@@ -291,6 +299,7 @@ describe('fault matrix (real processes, one cluster)', () => {
         await sleep(1000);
         await cluster.restart('coordinator');
       },
+      { 'mpc-inference': ['job-failed:coordinator-restarted'], 'analytics-query': ['job-failed:coordinator-restarted'], 'he-inference': ['job-failed:coordinator-restarted'] },
     );
   }, 180_000);
 
@@ -302,6 +311,7 @@ describe('fault matrix (real processes, one cluster)', () => {
         await sleep(1000);
         await cluster.restart('gateway');
       },
+      { 'mpc-inference': [], 'analytics-query': [], 'he-inference': [] },
     );
   }, 180_000);
 

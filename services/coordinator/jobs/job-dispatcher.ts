@@ -25,7 +25,7 @@ import { DISPATCH_DOMAIN, REPORT_DOMAIN, signMessage, verifyMessage, type Dispat
 import { VERIFICATION_FAILED } from '../../wire/job-error-codes.js';
 import type { JobBook } from './job-book.js';
 import type { JobPlan } from './job-plans.js';
-import type { PartyLink } from './party-link.js';
+import { BROKER_UNAVAILABLE, type PartyLink } from './party-link.js';
 import type { ResultVerifier, Verdict } from './result-verifier.js';
 import type { AuditEvent } from '../../wire/audit-entry.js';
 import type { ServiceRegistry } from '../service-registry.js';
@@ -264,6 +264,7 @@ export class JobDispatcher {
     const bad = replies.findIndex((r) => !r.ok);
     if (bad < 0) return undefined;
     const r = replies[bad] as { ok: false; reason: string; message: string };
+    if (r.reason === BROKER_UNAVAILABLE) return { code: 'broker-disconnected', message: `party ${bad} (${parties[bad]!.id}) was not reached: ${r.message}` };
     if (r.reason === 'unreachable') this.registry.markDown(parties[bad]!.id);
     return { code: r.reason === 'unreachable' ? 'party-gone' : 'party-refused', message: `party ${bad} (${parties[bad]!.id}): ${r.reason}: ${r.message}`, party: bad };
   }

@@ -5,6 +5,13 @@
  */
 import type { DispatchMessage, DispatchReply, Signed } from '../../wire/job-messages.js';
 
+/**
+ * `reason` of a dispatch reply when the coordinator's broker connection was down or dropped
+ * before the party answered: a broker outage, not the party's fault (the job fails
+ * `broker-disconnected` and the party is not marked down).
+ */
+export const BROKER_UNAVAILABLE = 'broker-unavailable';
+
 /** Outcome of one health probe. */
 export type ProbeResult = 'ok' | 'gone' | 'slow';
 
