@@ -44,6 +44,8 @@
  * A case that cannot run (a request beyond the broker's max_payload, a job that fails) is
  * reported as a line with `error` and `median_ms: null` instead of being left out.
  */
+import type { SecurityMode } from '../protocols/rss/context.js';
+import { verifyJob } from '../protocols/rss/malicious/verify-products.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -832,24 +834,38 @@ async function runTokenRing(parties: ProtocolParties, runs: number, hops: number
  * The arithmetic alone: the three parties in this process over the in-memory channel (no
  * network, no sealing), so the time is the sum of the three parties' local work on one thread.
  */
-async function runMemoryPath(views: readonly SharedModel[], m: BenchModel, c: Case, reps: number, plain: (x: Float64Array) => Float64Array): Promise<{ ms: number; depth: number; agreement: Agreement }> {
+async function runMemoryPath(
+  views: readonly SharedModel[],
+  m: BenchModel,
+  c: Case,
+  reps: number,
+  plain: (x: Float64Array) => Float64Array,
+  security: SecurityMode = 'semi-honest',
+): Promise<{ ms: number; depth: number; bytes: number; agreement: Agreement }> {
   const shape = [c.batch, ...m.ir.inputShape];
   const times: number[] = [];
   const agreements: Agreement[] = [];
   let depth = 0;
+  let bytes = 0;
   for (let k = 0; k < WARMUP + reps; k++) {
     const x = batchAt(m, k, c.batch);
     const shares = shareSecret(encodeFixed(x, FRACTION_BITS), Prg.random(), shape);
-    const parties = createLocalParties({ fractionBits: FRACTION_BITS });
+    const parties = createLocalParties({ fractionBits: FRACTION_BITS, security });
     const t0 = performance.now();
-    const outs = await parties.run((ctx, self) => evaluateSecureModel(ctx, views[self]!, shares[self]!, c.batch));
+    const outs = await parties.run(async (ctx, self) => {
+      const out = await evaluateSecureModel(ctx, views[self]!, shares[self]!, c.batch);
+      // Malicious mode: the batch check before the output leaves, as the party runner does.
+      await verifyJob(ctx);
+      return out;
+    });
     const ms = performance.now() - t0;
     depth = parties.network.depth();
+    bytes = Math.max(...parties.network.channels.map((ch) => ch.stats.bytesSent));
     const output = decodeFixed(openChecked(outs.map((o) => o.output) as [ReplicatedShare, ReplicatedShare, ReplicatedShare]), FRACTION_BITS);
     agreements.push(compareOutputs(output, plain(x), c.batch));
     if (k >= WARMUP) times.push(ms);
   }
-  return { ms: median(times), depth, agreement: mergeAgreement(agreements) };
+  return { ms: median(times), depth, bytes, agreement: mergeAgreement(agreements) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1067,7 +1083,7 @@ async function runSuite(opts: BenchOptions): Promise<void> {
       for (const c of cases) {
         const base = baselines.get(c)!;
         try {
-          const { ms, depth, agreement } = await runMemoryPath(views, m, c, opts.quick ? c.quickReps : c.reps, plain);
+          const { ms, depth, bytes, agreement } = await runMemoryPath(views, m, c, opts.quick ? c.quickReps : c.reps, plain);
           emit({
             suite: 'inference',
             case: c.name,
@@ -1080,8 +1096,30 @@ async function runSuite(opts: BenchOptions): Promise<void> {
             ...ortField(c, ms),
             batch: c.batch,
             latency_depth: depth,
+            bytes_per_party: bytes,
             ...agreementFields(agreement),
           });
+          // Malicious with abort against semi-honest, same run (batch 1; the quick run only the MLP).
+          if (c.batch === 1 && (!opts.quick || c.model === 'mlp')) {
+            const mal = await runMemoryPath(views, m, c, opts.quick ? 2 : Math.min(c.reps, 5), plain, 'malicious');
+            emit({
+              suite: 'inference',
+              case: c.name,
+              impl: 'mpc-memory-malicious',
+              median_ms: mal.ms,
+              ops_per_s: c.batch / (mal.ms / 1000),
+              baseline: 'mpc-memory',
+              ratio: ms / mal.ms,
+              baseline_ms: ms,
+              batch: c.batch,
+              latency_depth: mal.depth,
+              baseline_depth: depth,
+              bytes_per_party: mal.bytes,
+              baseline_bytes_per_party: bytes,
+              bytes_ratio: mal.bytes / bytes,
+              ...agreementFields(mal.agreement),
+            });
+          }
         } catch (e) {
           emit(errorLine(c, 'mpc-memory', base, e));
         }

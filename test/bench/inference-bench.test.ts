@@ -12,7 +12,16 @@ import { suite, buildMlp } from '../../bench/inference.js';
 import { evaluatePlain } from '../../protocols/model/plaintext-eval.js';
 
 const QUICK_CASES = ['mlp 784-128-128-10 relu batch1', 'digits cnn batch1'];
+/** The zoo's quick cases (torch exports), which also have an onnxruntime line. */
+const ZOO_CASES = ['zoo lenet5 28x28 batch1', 'zoo resnet blocks 8x8 batch1'];
 const IMPLS = ['mpc-nats', 'mpc-nats-protocol', 'mpc-nats-protocol-stored', 'mpc-memory'];
+/** Every line of the quick run: the cases above on every path, the three-server service path, and the extras. */
+const ALL_LINES = [
+  ...[...QUICK_CASES, ...ZOO_CASES].flatMap((c) => [...IMPLS, 'mpc-nats-3srv'].map((i) => `${c} / ${i}`)),
+  ...ZOO_CASES.map((c) => `${c} / onnxruntime`),
+  'mlp 784-128-128-10 relu batch1 / mpc-memory-malicious',
+  'nats sealed hop 1KiB (3-process ring) / nats-3proc',
+];
 const lines: BenchCase[] = [];
 
 beforeAll(async () => {
@@ -26,10 +35,8 @@ function line(name: string, impl: string): BenchCase {
 }
 
 describe('inference benchmark, quick', () => {
-  it('emits one line per quick case and implementation, plus the NATS hop calibration, and skips batch 64', () => {
-    expect(lines.map((l) => `${l.case} / ${l.impl}`).sort()).toEqual(
-      [...QUICK_CASES.flatMap((c) => IMPLS.map((i) => `${c} / ${i}`)), 'nats sealed hop 1KiB (3-process ring) / nats-3proc'].sort(),
-    );
+  it('emits one line per quick case and implementation, the three-server path, the extras, and skips batch 64', () => {
+    expect(lines.map((l) => `${l.case} / ${l.impl}`).sort()).toEqual([...ALL_LINES].sort());
     for (const l of lines) expect(l.suite).toBe('inference');
   });
 
@@ -83,6 +90,20 @@ describe('inference benchmark, quick', () => {
     expect(Math.max(...rounds)).toBe(l.rounds);
     expect(l.party_cpu_ms as number).toBeGreaterThan(0);
     expect(Math.max(...bytes)).toBe(l.bytes_per_party);
+  });
+
+  it('malicious mode on the MLP: measured against semi-honest in the same run, outputs agree with plaintext', () => {
+    const l = line('mlp 784-128-128-10 relu batch1', 'mpc-memory-malicious');
+    const semi = line('mlp 784-128-128-10 relu batch1', 'mpc-memory');
+    expect(l.error).toBeUndefined();
+    expect(l.baseline).toBe('mpc-memory');
+    expect(l.baseline_ms).toBe(semi.median_ms);
+    expect(l.ratio).toBeCloseTo(semi.median_ms / l.median_ms, 9);
+    expect(l.argmax_agree).toBe(true);
+    expect(l.within_tolerance).toBe(true);
+    // The check sends more than the computation and takes more rounds.
+    expect(l.bytes_per_party as number).toBeGreaterThan(semi.bytes_per_party as number);
+    expect(l.latency_depth as number).toBeGreaterThan(semi.latency_depth as number);
   });
 
   it('the hop calibration reports a positive per-hop latency', () => {
