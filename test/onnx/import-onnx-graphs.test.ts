@@ -12,6 +12,12 @@ import { importOnnx } from '../../protocols/onnx/import-onnx.js';
 import { NonSequentialModelError, OnnxParseError, UnsupportedOperatorError } from '../../protocols/onnx/errors.js';
 import { evaluatePlain } from '../../protocols/model/plaintext-eval.js';
 import { runOrt } from './zoo-fixture.js';
+import { decodeFixed, encodeFixed } from '../../crypto-core/ring/index.js';
+import { shareModel } from '../../protocols/nn/shared-model.js';
+import { evaluateSecureModel } from '../../protocols/nn/evaluate-secure-model.js';
+import { createLocalParties } from '../../protocols/testing/local-parties.js';
+import { openChecked, shareSecret } from '../../protocols/rss/replicated-share.js';
+import { seeded } from '../functions/secure-harness.js';
 
 const root = protobuf.parse(ONNX_PROTO_TEXT, { keepCase: true }).root;
 const ModelProto = root.lookupType('onnx.ModelProto');
@@ -68,6 +74,16 @@ function model(nodes: NodeSpec[], inits: object[], inShape: number[], opts: { ex
 
 const W = tensor('W', [2, 3], [1, 2, 3, 4, 5, 6]);
 const B = tensor('B', [2], [0.5, -0.5]);
+
+/** The opened output of the secure evaluation of `ir` on `x` (f = 16, seeded). */
+async function secureOutput(ir: ReturnType<typeof importOnnx>, x: Float32Array, batch: number): Promise<Float64Array> {
+  const rng = seeded(`graphs/${ir.layers.map((l) => l.kind).join(',')}`);
+  const views = shareModel(ir, rng.fork('model'), 16);
+  const inputs = shareSecret(encodeFixed(Float64Array.from(x), 16), rng.fork('input'));
+  const parties = createLocalParties({ fractionBits: 16, rng: rng.fork('seeds') });
+  const out = await parties.run((ctx, self) => evaluateSecureModel(ctx, views[self], inputs[self], batch));
+  return decodeFixed(openChecked([out[0].output, out[1].output, out[2].output]), 16);
+}
 
 function catchError(fn: () => unknown): unknown {
   try {
@@ -150,10 +166,18 @@ describe('importOnnx on hand-built graphs', () => {
     ['Reshape to [-1, 2, 2] then Transpose', () => model([{ op: 'Reshape', inputs: ['x', 'shp'] }, { op: 'Transpose', inputs: ['t0'], attrs: [{ name: 'perm', type: INTS, ints: [0, 2, 1] }] }], [tensor('shp', [3], [-1, 2, 2], 7)], [4]), [4]],
     ['ai.onnx.ml LinearRegressor (2 targets)', () => model([{ op: 'LinearRegressor', domain: 'ai.onnx.ml', inputs: ['x'], attrs: [{ name: 'coefficients', type: FLOATS, floats: [0.5, -1, 2, 1, 0.25, -0.5] }, { name: 'intercepts', type: FLOATS, floats: [0.1, -0.2] }, { name: 'targets', type: INT, i: 2 }] }], [], [3], { ml: true }), [3]],
     ['ai.onnx.ml LinearClassifier (scores, softmax)', () => model([{ op: 'LinearClassifier', domain: 'ai.onnx.ml', inputs: ['x'], outputs: ['label', 'out'], attrs: [{ name: 'coefficients', type: FLOATS, floats: [0.5, -1, 2, 1, 0.25, -0.5, -1, 1, 0] }, { name: 'intercepts', type: FLOATS, floats: [0.1, -0.2, 0.3] }, { name: 'classlabels_ints', type: INTS, ints: [0, 1, 2] }, { name: 'post_transform', type: STRING, s: new TextEncoder().encode('SOFTMAX') }] }], [], [3], { ml: true, output: 'out' }), [3]],
+    ['ReduceSum (axes input) and GlobalMaxPool', () => model([{ op: 'GlobalMaxPool', inputs: ['x'], outputs: ['g'] }, { op: 'ReduceSum', inputs: ['x', 'ax'], outputs: ['r'], attrs: [{ name: 'keepdims', type: INT, i: 1 }] }, { op: 'Concat', inputs: ['g', 'r'], outputs: ['out'], attrs: [{ name: 'axis', type: INT, i: 1 }] }], [tensor('ax', [2], [2, 3], 7)], [2, 3, 3], { output: 'out' }), [2, 3, 3]],
+    ['Conv SAME_LOWER with group 2, then Add of a [C, 1, 1] constant (folded into the bias)', () => model([{ op: 'Conv', inputs: ['x', 'Kg'], outputs: ['c'], attrs: [{ name: 'group', type: INT, i: 2 }, { name: 'auto_pad', type: STRING, s: new TextEncoder().encode('SAME_LOWER') }] }, { op: 'Add', inputs: ['c', 'cb'], outputs: ['out'] }], [tensor('Kg', [4, 1, 2, 2], [1, -1, 0.5, 2, 0.25, 1, -2, 1, 1, 1, 1, 1, -1, 0, 0, 1]), tensor('cb', [4, 1, 1], [0.5, -0.5, 1, 2])], [2, 4, 4], { output: 'out' }), [2, 4, 4]],
+    ['Sub with the constant first, Div and Mul by tensor constants', () => model([{ op: 'Sub', inputs: ['c3', 'x'], outputs: ['a'] }, { op: 'Div', inputs: ['a', 'd3'], outputs: ['b'] }, { op: 'Mul', inputs: ['b', 'm3'], outputs: ['out'] }], [tensor('c3', [3], [1, 2, 3]), tensor('d3', [1, 3], [2, 4, -8]), tensor('m3', [3], [0.5, -1, 3])], [3], { output: 'out' }), [3]],
+    ['Slice with a negative step, Squeeze without axes, Unsqueeze', () => model([{ op: 'Slice', inputs: ['x', 'st', 'en', 'axs', 'sp'], outputs: ['s'] }, { op: 'Unsqueeze', inputs: ['s', 'u'], outputs: ['q'] }, { op: 'Squeeze', inputs: ['q'], outputs: ['out'] }], [tensor('st', [1], [-1], 7), tensor('en', [1], [-1e18], 7), tensor('axs', [1], [1], 7), tensor('sp', [1], [-2], 7), tensor('u', [1], [2], 7)], [5], { output: 'out' }), [5]],
+    ['Split into equal parts (no split input), Mul and Sub between the parts', () => model([{ op: 'Split', inputs: ['x'], outputs: ['p', 'q'], attrs: [{ name: 'axis', type: INT, i: 1 }] }, { op: 'Mul', inputs: ['p', 'q'], outputs: ['m'] }, { op: 'Sub', inputs: ['m', 'p'], outputs: ['out'] }], [], [6], { output: 'out' }), [6]],
+    ['MatMul of [N, 2, 3] with a [1, 3, 2] constant, + Add bias (folded), LogSoftmax on axis 1', () => model([{ op: 'MatMul', inputs: ['x', 'W3'], outputs: ['h'] }, { op: 'Add', inputs: ['h', 'B'], outputs: ['hb'] }, { op: 'LogSoftmax', inputs: ['hb'], outputs: ['out'], attrs: [{ name: 'axis', type: INT, i: 1 }] }], [tensor('W3', [1, 3, 2], [1, 4, 2, 5, 3, 6]), B], [2, 3], { output: 'out' }), [2, 3]],
+    ['Clip with attributes (opset 6), Pad with the pads attribute (opset 2 form)', () => model([{ op: 'Pad', inputs: ['x'], outputs: ['pd'], attrs: [{ name: 'pads', type: INTS, ints: [0, 1, 0, 2] }, { name: 'value', type: FLOAT, f: -3 }] }, { op: 'Clip', inputs: ['pd'], outputs: ['out'], attrs: [{ name: 'min', type: FLOAT, f: -1 }, { name: 'max', type: FLOAT, f: 1 }] }], [], [3], { output: 'out', opset: 10 }), [3]],
+    ['Shape -> Gather -> Unsqueeze -> Concat -> Reshape (torch view(size(0), -1)), Exp, Tanh', () => model([{ op: 'Shape', inputs: ['x'], outputs: ['sh'] }, { op: 'Gather', inputs: ['sh', 'zero'], outputs: ['n'], attrs: [{ name: 'axis', type: INT, i: 0 }] }, { op: 'Unsqueeze', inputs: ['n', 'uz'], outputs: ['n1'] }, { op: 'Concat', inputs: ['n1', 'm1'], outputs: ['tgt'], attrs: [{ name: 'axis', type: INT, i: 0 }] }, { op: 'Reshape', inputs: ['x', 'tgt'], outputs: ['r'] }, { op: 'Exp', inputs: ['r'], outputs: ['e'] }, { op: 'Tanh', inputs: ['e'], outputs: ['out'] }], [tensor('zero', [], [0], 7), tensor('uz', [1], [0], 7), tensor('m1', [1], [-1], 7)], [2, 2, 2], { output: 'out' }), [2, 2, 2]],
     ['a branch joined by Concat', () => model([{ op: 'Relu', inputs: ['x'], outputs: ['a'] }, { op: 'Sigmoid', inputs: ['x'], outputs: ['b'] }, { op: 'Concat', inputs: ['a', 'b', 'x'], outputs: ['out'], attrs: [{ name: 'axis', type: INT, i: -1 }] }], [], [3], { output: 'out' }), [3]],
   ];
   for (const [what, build, shape] of newlySupported) {
-    it(`imports ${what} and matches ONNX Runtime`, async () => {
+    it(`imports ${what} and matches ONNX Runtime (plaintext 1e-5, secure 5e-3)`, async () => {
       const bytes = build();
       const ir = importOnnx(bytes);
       const batch = 3;
@@ -163,6 +187,9 @@ describe('importOnnx on hand-built graphs', () => {
       const got = evaluatePlain(ir, x, batch).output;
       expect(got.length).toBe(ref.length);
       for (let i = 0; i < ref.length; i++) expect(Math.abs(got[i]! - ref[i]!), `element ${i}`).toBeLessThan(1e-5);
+      // The same graph with shared weights and inputs at three in-memory parties (f = 16).
+      const secure = await secureOutput(ir, x, batch);
+      for (let i = 0; i < ref.length; i++) expect(Math.abs(secure[i]! - ref[i]!), `secure element ${i}`).toBeLessThan(5e-3);
     });
   }
 
