@@ -53,6 +53,7 @@ export const jobStatusSchema = {
       required: ['rounds', 'bytesPerParty', 'durationMs'],
       properties: { rounds: { type: 'integer' }, bytesPerParty: { type: 'integer' }, durationMs: { type: 'number' } },
     },
+    security: { type: 'string', enum: ['semi-honest', 'malicious'] },
   },
 } as const;
 
@@ -421,6 +422,7 @@ const auditEntry = {
     // Every field of services/wire/audit-entry: a field dropped here changes the hashed bytes and the export no longer verifies.
     id: { type: 'string' },
     accused: { type: 'array', items: { type: 'integer' } },
+    security: { type: 'string', enum: ['semi-honest', 'malicious'] },
     jobId: { type: 'string' },
     modelId: { type: 'string' },
     datasetId: { type: 'string' },

@@ -271,6 +271,8 @@ export interface JobStatus {
   error?: { code: string; message: string; party?: number };
   /** Communication totals per party (MPC jobs). */
   stats?: { rounds: number; bytesPerParty: number; durationMs: number };
+  /** MPC jobs, from placement on: the security mode the parties were ordered to run (docs/protocols-malicious.md). */
+  security?: 'semi-honest' | 'malicious';
 }
 
 /** Request and response types of each coordinator API method. */

@@ -72,6 +72,8 @@ export interface AuditEvent {
    * reporting party (`party`) names from its own view of the failed check (increasing order).
    */
   accused?: number[];
+  /** Job events from placement on: the security mode the parties ran the job in. */
+  security?: 'semi-honest' | 'malicious';
   /** Model or key version number. */
   version?: number;
   /** Short human-readable reason (failures, denials), at most 200 characters. */
@@ -100,7 +102,7 @@ const MAX_REASON = 200;
 /** Field names that mean someone is logging payload; named in the error so the caller sees why. */
 const DATA_FIELDS = new Set(['records', 'record', 'rows', 'data', 'values', 'shares', 'share', 'secret', 'secretKey', 'privateKey', 'key', 'weights', 'input', 'inputs', 'output', 'outputs', 'plaintext', 'ciphertext', 'payload']);
 
-const EVENT_FIELDS = new Set(['id', 'type', 'actor', 'jobId', 'modelId', 'datasetId', 'keyId', 'serviceId', 'tenant', 'party', 'accused', 'version', 'reason', 'hashes']);
+const EVENT_FIELDS = new Set(['id', 'type', 'actor', 'jobId', 'modelId', 'datasetId', 'keyId', 'serviceId', 'tenant', 'party', 'accused', 'security', 'version', 'reason', 'hashes']);
 const ENTRY_FIELDS = new Set([...EVENT_FIELDS, 'v', 'seq', 'time']);
 
 function fail(msg: string): never {
@@ -146,6 +148,10 @@ export function validateAuditEvent(event: unknown, what = 'event'): AuditEvent {
       fail(`${what}.accused: expected one or two party indices in increasing order, got ${JSON.stringify(a)}`);
     }
     out.accused = [...(a as number[])];
+  }
+  if (e.security !== undefined) {
+    if (e.security !== 'semi-honest' && e.security !== 'malicious') fail(`${what}.security: expected 'semi-honest' or 'malicious', got ${JSON.stringify(e.security)}`);
+    out.security = e.security;
   }
   if (e.version !== undefined) {
     if (typeof e.version !== 'number' || !Number.isSafeInteger(e.version) || e.version < 0) fail(`${what}.version: expected a non-negative integer, got ${JSON.stringify(e.version)}`);

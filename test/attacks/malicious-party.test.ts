@@ -68,6 +68,10 @@ describe('a cheating party', () => {
     expect(maxError(mal.data)).toBeLessThan(TOL);
     expect(semi.security).toBe('semi-honest');
     expect(mal.security).toBe('malicious');
+    // The mode is in the job's status and in its audit entries from placement on.
+    expect(mal.job.security).toBe('malicious');
+    expect(audit.eventsOf(mal.job.id).find((e) => e.type === 'job.placed')?.security).toBe('malicious');
+    expect(audit.eventsOf(semi.job.id).find((e) => e.type === 'job.placed')?.security).toBe('semi-honest');
   });
 
   it('semi-honest mode: the altered reshare gives a wrong result that every check accepts (the attack works)', async () => {

@@ -133,7 +133,7 @@ describe('config, cluster specs and the command', () => {
     for (const s of first.specs) {
       writeCredentialsFile(join(cluster, 'creds', `${s.name}.json`), { user: s.name, password: 'pw' });
       const file = join(cluster, 'config', `${s.name}.json`);
-      writeFileSync(file, JSON.stringify(s.config({ dir: cluster, natsUrl: 'nats://127.0.0.1:1', credentialsFile: '' })), { flag: 'w' });
+      writeFileSync(file, JSON.stringify(s.config({ dir: cluster, natsUrl: 'nats://127.0.0.1:1', natsServers: ['nats://127.0.0.1:1'], credentialsFile: '' })), { flag: 'w' });
       const o = loadHeWorkerConfig(file);
       expect(publicIdentity(o.identity)).toEqual(first.keys[s.name]);
       expect(o.nats).toMatchObject({ user: s.name, pass: 'pw' });

@@ -35,6 +35,7 @@ function jobEvent(rec: JobRecord, actor: string): AuditEvent {
     jobId: rec.status.id,
     tenant: rec.tenant,
     ...(err?.party !== undefined ? { party: err.party } : {}),
+    ...(rec.status.security !== undefined ? { security: rec.status.security } : {}),
     ...(err ? { reason: `${err.code}: ${err.message}`.replace(/[A-Za-z0-9+/=_-]{40,}/g, '[...]').slice(0, 200) } : {}),
     ...(rec.status.state === 'created' ? { hashes: { request: rec.fingerprint } } : {}),
   };

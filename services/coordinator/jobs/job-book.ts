@@ -172,7 +172,7 @@ export class JobBook {
    * Moves `jobId` to state `to` and merges `patch` into its status. Returns false (and changes
    * nothing) when the table forbids the move, e.g. a late report after a failure.
    */
-  transition(jobId: string, to: JobState, patch: Partial<Pick<JobStatus, 'error' | 'stats'>> = {}, result?: unknown): boolean {
+  transition(jobId: string, to: JobState, patch: Partial<Pick<JobStatus, 'error' | 'stats' | 'security'>> = {}, result?: unknown): boolean {
     const rec = this.#jobs.get(jobId);
     if (!rec || !canTransition(rec.status.state, to)) return false;
     const previous = rec.status.state;

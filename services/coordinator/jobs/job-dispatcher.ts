@@ -152,7 +152,9 @@ export class JobDispatcher {
     const parties = sel.parties.map((t, i) => ({ id: t.id, index: i as PartyIndex, signingPublicKey: t.signingPublicKey, agreementPublicKey: t.agreementPublicKey })) as [PartyRef, PartyRef, PartyRef];
     const issuedAt = Date.now();
     const deadline = issuedAt + this.settings.jobTimeoutMs;
-    this.book.transition(jobId, 'placed');
+    const security = plan.security?.(rec.payload) ?? 'semi-honest';
+    // The mode is part of the job's status from placement on, and so of its audit entries.
+    this.book.transition(jobId, 'placed', { security });
 
     const results: (ResultReport | undefined)[] = [undefined, undefined, undefined];
     let settle!: (fault: JobFault | undefined) => void;
@@ -167,7 +169,6 @@ export class JobDispatcher {
       }
     });
     let prepares: Signed<DispatchMessage>[];
-    const security = plan.security?.(rec.payload) ?? 'semi-honest';
     try {
       // Let the caller's reply (`jobs.submit` answers once this returns a promise) leave before
       // ~2 ms of signing holds the thread.

@@ -39,6 +39,7 @@ function safeStatus(job: JobStatus): JobStatus {
   const safe: JobStatus = { id: job.id, kind: job.kind, state: job.state, progress: job.progress, createdAt: job.createdAt, updatedAt: job.updatedAt };
   if (job.error) safe.error = { code: job.error.code, message: job.error.message, ...(job.error.party === undefined ? {} : { party: job.error.party }) };
   if (job.stats) safe.stats = { rounds: job.stats.rounds, bytesPerParty: job.stats.bytesPerParty, durationMs: job.stats.durationMs };
+  if (job.security === 'semi-honest' || job.security === 'malicious') safe.security = job.security;
   return safe;
 }
 
