@@ -154,7 +154,9 @@ export function layerOutputShapeOf(layer: Layer, shapes: readonly (readonly numb
     case 'pad': {
       const r = shape.length;
       if (layer.pads.length !== 2 * r || layer.pads.some((p) => !Number.isInteger(p) || p < 0)) throw bad(layer, `expected ${2 * r} non-negative pads, got [${layer.pads.join(', ')}]`);
-      return shape.map((d, i) => d + layer.pads[i]! + layer.pads[i + r]!);
+      const dil = layer.dilations ?? shape.map(() => 1);
+      if (dil.length !== r || dil.some((d) => !Number.isInteger(d) || d < 1)) throw bad(layer, `expected ${r} positive dilations, got [${dil.join(', ')}]`);
+      return shape.map((d, i) => (d - 1) * dil[i]! + 1 + layer.pads[i]! + layer.pads[i + r]!);
     }
     case 'concat': {
       checkAxis(layer, layer.axis, shape.length);

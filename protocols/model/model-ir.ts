@@ -144,11 +144,17 @@ export interface SliceLayer extends LayerBase {
   readonly steps: readonly number[];
 }
 
-/** Constant padding: pads [begin_0, ..., begin_r-1, end_0, ..., end_r-1] (ONNX order), value. */
+/**
+ * Constant padding: pads [begin_0, ..., begin_r-1, end_0, ..., end_r-1] (ONNX order), value.
+ * With `dilations`, input element k of axis a lands at position k * dilations[a] before the
+ * begin padding is added, and the gaps hold the value too (the zero insertion of a transposed
+ * convolution).
+ */
 export interface PadLayer extends LayerBase {
   readonly kind: 'pad';
   readonly pads: readonly number[];
   readonly value: number;
+  readonly dilations?: readonly number[];
 }
 
 /** Sum or mean over `axes` (ReduceSum, ReduceMean, GlobalAveragePool). */

@@ -62,11 +62,13 @@ function sampleMap(layer: Layer, inShapes: readonly (readonly number[])[]): { in
       break;
     case 'pad': {
       const r = inShape.length;
+      const dil = layer.dilations ?? inShape.map(() => 1);
       forEachCoord(out, (j, c) => {
         let e = 0;
         for (let a = 0; a < r; a++) {
-          const v = c[a]! - layer.pads[a]!;
-          if (v < 0 || v >= inShape[a]!) {
+          const u = c[a]! - layer.pads[a]!;
+          const v = u / dil[a]!;
+          if (u < 0 || !Number.isInteger(v) || v >= inShape[a]!) {
             e = -1;
             break;
           }

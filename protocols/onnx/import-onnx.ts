@@ -17,6 +17,8 @@
  *   row), and an Add of a constant right after them -> dense (bias folded in).
  * - Conv (2-D; strides, pads or auto_pad, dilations, group incl. depthwise) -> conv2d; a
  *   following BatchNormalization or Add of a per-channel constant folds into it.
+ * - ConvTranspose (2-D, group 1; strides, pads, dilations, output_padding) -> a zero-inserting
+ *   pad and a stride-1 conv2d with the flipped kernel.
  * - BatchNormalization elsewhere, and Add/Sub/Mul/Div with a constant tensor -> affine; with a
  *   constant scalar -> polynomial (public coefficient) or affine shift.
  * - Add/Sub/Mul between two data tensors of the same rank (numpy broadcasting) -> add/sub/mul.
@@ -40,7 +42,7 @@ import { foldBatchNorm } from './batchnorm-fold.js';
 
 /** Operators the importer maps (domain ai.onnx unless marked ml). */
 export const SUPPORTED_OPERATORS: readonly string[] = [
-  'Add', 'ArgMax', 'AveragePool', 'BatchNormalization', 'Cast', 'Clip', 'Concat', 'Constant', 'ConstantOfShape', 'Conv',
+  'Add', 'ArgMax', 'AveragePool', 'BatchNormalization', 'Cast', 'Clip', 'Concat', 'Constant', 'ConstantOfShape', 'Conv', 'ConvTranspose',
   'Div', 'Dropout', 'Equal', 'Exp', 'Flatten', 'Gather', 'Gemm', 'GlobalAveragePool', 'GlobalMaxPool', 'Identity',
   'LeakyRelu', 'LogSoftmax', 'MatMul', 'MaxPool', 'Mul', 'Neg', 'Pad', 'Pow', 'Range', 'ReduceMean', 'ReduceSum', 'Relu',
   'Reshape', 'Shape', 'Sigmoid', 'Slice', 'Softmax', 'Split', 'Sqrt', 'Squeeze', 'Sub', 'Tanh', 'Transpose', 'Unsqueeze',
@@ -587,6 +589,47 @@ function mapConv(ctx: Ctx, node: OnnxNode, ins: (Value | undefined)[]): DataTens
   );
 }
 
+/**
+ * ConvTranspose as the equivalent convolution: the input with (stride - 1) zeros between its
+ * elements and (k - 1) d - pad zeros around it (one pad layer with dilations), then a stride-1
+ * conv with the kernel flipped and its channel axes swapped: y[i] = sum_u x[a] W[u] over
+ * a s + u d - pad = i.
+ */
+function mapConvTranspose(ctx: Ctx, node: OnnxNode, ins: (Value | undefined)[]): DataTensor {
+  const at = new Attrs(node);
+  const x = dataOf(node, ins[0], 'input X');
+  const W = ins[1];
+  if (W?.kind !== 'const' || W.dims.length !== 4) throw unsupported(node, 'only 2-D ConvTranspose with a constant weight [inC, outC, kh, kw] is supported');
+  if (x.shape.length !== 3) throw unsupported(node, `only 2-D on [N, C, H, W] is supported, input is [N, ${x.shape.join(', ')}]`);
+  if (at.int('group', 1) !== 1) throw unsupported(node, `group=${at.int('group', 1)} is not supported (group 1 only)`);
+  if (at.ints('output_shape') !== undefined) throw unsupported(node, 'output_shape is not supported (give pads and output_padding)');
+  const autoPad = at.str('auto_pad', 'NOTSET');
+  if (autoPad !== 'NOTSET' && autoPad !== 'VALID') throw unsupported(node, `auto_pad=${autoPad} is not supported (NOTSET or VALID)`);
+  const [ic, oc, kh, kw] = W.dims as [number, number, number, number];
+  if (ic !== x.shape[0]) throw new OnnxParseError(`node '${node.name}' (ConvTranspose): weight expects ${ic} input channels, input has ${x.shape[0]}`);
+  const strides = pair(at.ints('strides'), 1);
+  const dil = pair(at.ints('dilations'), 1);
+  const p = autoPad === 'VALID' ? [0, 0, 0, 0] : [...(at.ints('pads') ?? [0, 0, 0, 0])];
+  const op = pair(at.ints('output_padding'), 0);
+  const begin = [(kh - 1) * dil[0] - p[0]!, (kw - 1) * dil[1] - p[1]!];
+  const end = [(kh - 1) * dil[0] - p[2]! + op[0], (kw - 1) * dil[1] - p[3]! + op[1]];
+  if ([...begin, ...end].some((v) => v < 0)) throw unsupported(node, 'pads larger than the dilated kernel extent (a crop) are not supported');
+  const up = ctx.b.push({ kind: 'pad', name: `${node.name}/upsample`, pads: [0, begin[0]!, begin[1]!, 0, end[0]!, end[1]!], value: 0, dilations: [1, strides[0], strides[1]] }, [x]);
+  const w = new Float64Array(oc * ic * kh * kw);
+  for (let o = 0; o < oc; o++) {
+    for (let c = 0; c < ic; c++) {
+      for (let u = 0; u < kh; u++) for (let v = 0; v < kw; v++) w[((o * ic + c) * kh + u) * kw + v] = W.values[((c * oc + o) * kh + (kh - 1 - u)) * kw + (kw - 1 - v)]!;
+    }
+  }
+  let bias: Tensor | undefined;
+  if (ins[2] !== undefined) {
+    const B = ins[2];
+    if (B.kind !== 'const' || B.values.length !== oc) throw unsupported(node, 'bias must be a constant of length outC');
+    bias = tensor([oc], B.values);
+  }
+  return ctx.b.push({ kind: 'conv2d', name: node.name, weight: tensor([oc, ic, kh, kw], w), ...(bias ? { bias } : {}), strides: [1, 1], pads: [0, 0, 0, 0], ...(dil[0] !== 1 || dil[1] !== 1 ? { dilations: dil } : {}) }, [up]);
+}
+
 function mapPool(ctx: Ctx, node: OnnxNode, x: DataTensor): DataTensor {
   const at = new Attrs(node);
   if (x.shape.length !== 3) throw unsupported(node, `only 2-D pooling on [N, C, H, W] is supported, input is [N, ${x.shape.join(', ')}]`);
@@ -848,6 +891,7 @@ function mapNode(ctx: Ctx, node: OnnxNode, ins: (Value | undefined)[]): Value[] 
     case 'Mul':
     case 'Div': return [mapArith(ctx, node, ins)];
     case 'Conv': return [mapConv(ctx, node, ins)];
+    case 'ConvTranspose': return [mapConvTranspose(ctx, node, ins)];
     case 'BatchNormalization': return [mapBatchNorm(ctx, node, ins)];
     case 'Relu': return push({ kind: 'relu', name: node.name });
     case 'LeakyRelu': return push({ kind: 'leakyrelu', name: node.name, alpha: new Attrs(node).float('alpha', 0.01) });
