@@ -6,8 +6,9 @@
  * orphan; an admin sees it in GET /v1/admin/storage, erases it, and the parties' share files are
  * gone while the catalogued model is untouched; the erasure is in the audit log. A party that
  * lost a model file shows as `missing`. Refusals: a catalogued data set (409 conflict), a
- * non-admin (403), a malformed id (400 validation), and a forged erase request sent to a party
- * over the broker (refused, nothing erased).
+ * non-admin (403), a malformed id (400 validation), a forged erase request sent to a party
+ * over the broker (refused, nothing erased), and an erase with a party down (503, nothing
+ * erased; the report names the party).
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -171,4 +172,18 @@ describe('storage reconciliation (real processes)', () => {
     expect(reply).toEqual({ op: 'refused', nonce, party: 'party-0', reason: 'request: not signed by the coordinator this party trusts' });
     expect(partyFiles(0, `dataset-${keptDataset}.`).length).toBeGreaterThan(0);
   }, 30_000);
+
+  it('with a party down the report says which and is not complete, and nothing is erased (503 service-unavailable)', async () => {
+    const kept = partyFiles(0, `dataset-${keptDataset}.`);
+    await cluster.kill('party-2', 'SIGKILL');
+    const report = await admin.storageReconciliation();
+    expect(report.complete).toBe(false);
+    expect(report.parties.find((p) => p.id === 'party-2')).toMatchObject({ reachable: false });
+    expect(report.parties.find((p) => p.id === 'party-2')?.error).toMatch(/^no answer: /);
+    const refused = (await admin.eraseOrphans({ datasets: ['ds-never-catalogued'] }).catch((e: unknown) => e)) as GatewayProblemError;
+    expect(refused).toBeInstanceOf(GatewayProblemError);
+    expect(refused.problem).toBe('service-unavailable');
+    expect(refused.message).toContain('erasing needs all three parties; party-2: no answer');
+    expect(partyFiles(0, `dataset-${keptDataset}.`)).toEqual(kept);
+  }, 60_000);
 });
