@@ -296,6 +296,9 @@ export class AuditLog {
     // settle each remaining append by whether its exact bytes landed at its index.
     let caughtUp: unknown = null;
     try {
+      // A round trip first: with the broker away, a stream read would be dropped unsent and wait
+      // out its timeout (5 s by default); the ping fails at the client's next dial instead.
+      await this.#opts.nc?.flush();
       await this.#catchUp();
     } catch (e) {
       caughtUp = e;
