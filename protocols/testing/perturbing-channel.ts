@@ -8,7 +8,8 @@
  * knows exactly what the cheater did. Only tests and benches construct it; no configuration of
  * a service reaches it.
  */
-import type { Channel, ChannelStats, PartyIndex } from '../channel/channel.js';
+import type { Channel, PartyIndex } from '../channel/channel.js';
+import { ForwardingChannel } from '../channel/forwarding-channel.js';
 
 /** What to alter. */
 export interface Perturbation {
@@ -48,31 +49,18 @@ function alter(payload: Uint8Array, p: Perturbation): Uint8Array {
 }
 
 /** The wrapper around one party's channel. */
-export class PerturbingChannel implements Channel {
-  readonly #inner: Channel;
+export class PerturbingChannel extends ForwardingChannel {
   readonly #rules: readonly Perturbation[];
   readonly #seen: number[];
   readonly log: PerturbationLog = { altered: [] };
 
   constructor(inner: Channel, rules: readonly Perturbation[]) {
-    this.#inner = inner;
+    super(inner);
     this.#rules = rules;
     this.#seen = rules.map(() => 0);
   }
 
-  get self(): PartyIndex {
-    return this.#inner.self;
-  }
-
-  get jobId(): string {
-    return this.#inner.jobId;
-  }
-
-  get stats(): Readonly<ChannelStats> {
-    return this.#inner.stats;
-  }
-
-  send(to: PartyIndex, tag: string, payload: Uint8Array): Promise<void> {
+  override send(to: PartyIndex, tag: string, payload: Uint8Array): Promise<void> {
     let out = payload;
     this.#rules.forEach((rule, r) => {
       if (!rule.tag.test(tag) || (rule.to !== undefined && rule.to !== to)) return;
@@ -80,10 +68,6 @@ export class PerturbingChannel implements Channel {
       out = alter(out, rule);
       this.log.altered.push(tag);
     });
-    return this.#inner.send(to, tag, out);
-  }
-
-  recv(from: PartyIndex, tag: string): Promise<Uint8Array> {
-    return this.#inner.recv(from, tag);
+    return this.inner.send(to, tag, out);
   }
 }

@@ -7,7 +7,8 @@
  * its sender's and its receiver's statements names that pair.
  */
 import { createHash } from 'node:crypto';
-import type { Channel, ChannelStats, PartyIndex } from '../../channel/channel.js';
+import type { Channel, PartyIndex } from '../../channel/channel.js';
+import { ForwardingChannel } from '../../channel/forwarding-channel.js';
 
 /** One message as this party saw it. */
 export interface TranscriptRecord {
@@ -34,33 +35,20 @@ function record(dir: 'sent' | 'received', peer: PartyIndex, tag: string, payload
 }
 
 /** The recording channel. */
-export class TranscriptChannel implements Channel {
-  readonly #inner: Channel;
+export class TranscriptChannel extends ForwardingChannel {
   readonly #records: TranscriptRecord[] = [];
 
   constructor(inner: Channel) {
-    this.#inner = inner;
+    super(inner);
   }
 
-  get self(): PartyIndex {
-    return this.#inner.self;
-  }
-
-  get jobId(): string {
-    return this.#inner.jobId;
-  }
-
-  get stats(): Readonly<ChannelStats> {
-    return this.#inner.stats;
-  }
-
-  async send(to: PartyIndex, tag: string, payload: Uint8Array): Promise<void> {
+  override async send(to: PartyIndex, tag: string, payload: Uint8Array): Promise<void> {
     this.#records.push(record('sent', to, tag, payload));
-    return this.#inner.send(to, tag, payload);
+    return this.inner.send(to, tag, payload);
   }
 
-  async recv(from: PartyIndex, tag: string): Promise<Uint8Array> {
-    const payload = await this.#inner.recv(from, tag);
+  override async recv(from: PartyIndex, tag: string): Promise<Uint8Array> {
+    const payload = await this.inner.recv(from, tag);
     this.#records.push(record('received', from, tag, payload));
     return payload;
   }
