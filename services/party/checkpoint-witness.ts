@@ -23,8 +23,9 @@
  * witness at start (WitnessStateError), so a damaged state is never silently taken for "never
  * cosigned", which would let the next checkpoint start a new history.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { replaceFileDurably } from './durable-file.js';
 import { openCheckpoint, type NoteVerifier } from '../../crypto-core/checkpoint/index.js';
 import { fromBase64, toBase64 } from '../../crypto-core/encoding.js';
 import { InvalidArgumentError, MpcError } from '../../crypto-core/errors.js';
@@ -60,15 +61,6 @@ export interface CheckpointWitnessOptions {
   stateFile: string;
   /** Clock, for cosignature timestamps (default: Date.now). */
   now?: () => number;
-}
-
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** A C2SP tlog witness of one log, with durable state. */
@@ -117,16 +109,7 @@ export class CheckpointWitness {
   #store(r: WitnessRecord): void {
     const dir = dirname(this.#file);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const tmp = `${this.#file}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, JSON.stringify(r) + '\n');
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.#file);
-    fsyncDir(dir);
+    replaceFileDurably(this.#file, JSON.stringify(r) + '\n');
     this.#state = r;
   }
 

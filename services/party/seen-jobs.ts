@@ -11,7 +11,8 @@
  * the party draws for every run (services/transport/channel-keys), so a job id that runs again
  * after the file lost it still runs under fresh keys.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { fsyncDir, replaceFileDurably } from './durable-file.js';
 import { dirname } from 'node:path';
 
 /** Memory of accepted job ids. */
@@ -33,15 +34,6 @@ export class MemorySeenJobs implements SeenJobs {
   }
 }
 
-/** Fsyncs the directory `dir`, so that a file created or renamed in it survives a crash. */
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** {@link SeenJobs} backed by an append-only, fsynced file. */
 export class FileSeenJobs implements SeenJobs {
@@ -89,16 +81,7 @@ export class FileSeenJobs implements SeenJobs {
 
   /** Rewrites the file with the live entries only: temporary file, fsync, rename, fsync the directory. */
   #compact(): void {
-    const tmp = `${this.#path}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, [...this.#ids].map(([id, d]) => `${id} ${d}\n`).join(''));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.#path);
-    fsyncDir(dirname(this.#path));
+    replaceFileDurably(this.#path, [...this.#ids].map(([id, d]) => `${id} ${d}\n`).join(''));
     this.#dirSynced = true;
   }
 }
