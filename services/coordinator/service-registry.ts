@@ -33,6 +33,8 @@ export class ServiceRegistry {
   readonly #entries = new Map<string, Entry>();
   readonly #staleMs: number;
   readonly #now: () => number;
+  /** Quarantined service ids, with why (no new jobs until reinstated). */
+  readonly #quarantined = new Map<string, string>();
 
   constructor(trusted: readonly TrustedService[], opts: { staleMs?: number; now?: () => number } = {}) {
     for (const t of trusted) this.#entries.set(t.id, { trusted: t, down: false, capabilities: [] });
@@ -90,6 +92,21 @@ export class ServiceRegistry {
     return !e.down && e.lastSeen !== undefined && now - e.lastSeen <= this.#staleMs;
   }
 
+  /** Refuses `id` new jobs until {@link reinstate} (`why` is given in placement refusals). */
+  quarantine(id: string, why: string): void {
+    this.#quarantined.set(id, why);
+  }
+
+  /** Lets `id` take jobs again. */
+  reinstate(id: string): void {
+    this.#quarantined.delete(id);
+  }
+
+  /** Whether `id` is quarantined. */
+  isQuarantined(id: string): boolean {
+    return this.#quarantined.has(id);
+  }
+
   /** All trusted services with their status. */
   list(): ServiceRecord[] {
     const now = this.#now();
@@ -118,11 +135,16 @@ export class ServiceRegistry {
    * For each party index 0..2, an up party with that index that runs `kind`, or the reason
    * there is none (naming the index).
    */
-  partiesFor(kind: string): { parties: [TrustedService, TrustedService, TrustedService] } | { missing: number; reason: string } {
+  partiesFor(kind: string): { parties: [TrustedService, TrustedService, TrustedService] } | { missing: number; reason: string; quarantined?: string } {
     const now = this.#now();
     const out: TrustedService[] = [];
     for (const idx of [0, 1, 2]) {
-      const cands = [...this.#entries.values()].filter((e) => e.trusted.kind === 'party' && e.trusted.index === idx);
+      const all = [...this.#entries.values()].filter((e) => e.trusted.kind === 'party' && e.trusted.index === idx);
+      const cands = all.filter((e) => !this.#quarantined.has(e.trusted.id));
+      if (cands.length === 0 && all.length > 0) {
+        const q = all[0]!.trusted.id;
+        return { missing: idx, quarantined: q, reason: `party ${idx} (${all.map((c) => c.trusted.id).join(', ')}) is quarantined: ${this.#quarantined.get(q)!}` };
+      }
       const up = cands.filter((e) => this.#isUp(e, now));
       const able = up.filter((e) => e.capabilities.includes(kind));
       if (able.length === 0) {

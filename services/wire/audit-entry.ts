@@ -43,6 +43,8 @@ export const AUDIT_EVENT_TYPES = {
   'access.denied': null,
   'service.joined': 'serviceId',
   'service.left': 'serviceId',
+  'party.quarantined': 'serviceId',
+  'party.reinstated': 'serviceId',
 } as const;
 
 /** One of the event types. */
@@ -72,6 +74,10 @@ export interface AuditEvent {
    * reporting party (`party`) names from its own view of the failed check (increasing order).
    */
   accused?: number[];
+  /** `job.placed`: the service ids of parties 0, 1 and 2 (so an export alone maps indices to services). */
+  parties?: string[];
+  /** `party.reinstated`: the operator key ids whose signatures made the decision. */
+  signers?: string[];
   /** Job events from placement on: the security mode the parties ran the job in. */
   security?: 'semi-honest' | 'malicious';
   /** Model or key version number. */
@@ -102,7 +108,7 @@ const MAX_REASON = 200;
 /** Field names that mean someone is logging payload; named in the error so the caller sees why. */
 const DATA_FIELDS = new Set(['records', 'record', 'rows', 'data', 'values', 'shares', 'share', 'secret', 'secretKey', 'privateKey', 'key', 'weights', 'input', 'inputs', 'output', 'outputs', 'plaintext', 'ciphertext', 'payload']);
 
-const EVENT_FIELDS = new Set(['id', 'type', 'actor', 'jobId', 'modelId', 'datasetId', 'keyId', 'serviceId', 'tenant', 'party', 'accused', 'security', 'version', 'reason', 'hashes']);
+const EVENT_FIELDS = new Set(['id', 'type', 'actor', 'jobId', 'modelId', 'datasetId', 'keyId', 'serviceId', 'tenant', 'party', 'accused', 'parties', 'signers', 'security', 'version', 'reason', 'hashes']);
 const ENTRY_FIELDS = new Set([...EVENT_FIELDS, 'v', 'seq', 'time']);
 
 function fail(msg: string): never {
@@ -148,6 +154,15 @@ export function validateAuditEvent(event: unknown, what = 'event'): AuditEvent {
       fail(`${what}.accused: expected one or two party indices in increasing order, got ${JSON.stringify(a)}`);
     }
     out.accused = [...(a as number[])];
+  }
+  for (const f of ['parties', 'signers'] as const) {
+    const list = e[f];
+    if (list === undefined) continue;
+    const n = f === 'parties' ? [3, 3] : [1, 16];
+    if (!Array.isArray(list) || list.length < n[0]! || list.length > n[1]! || !list.every((x) => typeof x === 'string' && ID_RE.test(x))) {
+      fail(`${what}.${f}: expected ${f === 'parties' ? 'three' : '1 to 16'} identifiers, got ${JSON.stringify(list).slice(0, 80)}`);
+    }
+    out[f] = [...(list as string[])];
   }
   if (e.security !== undefined) {
     if (e.security !== 'semi-honest' && e.security !== 'malicious') fail(`${what}.security: expected 'semi-honest' or 'malicious', got ${JSON.stringify(e.security)}`);

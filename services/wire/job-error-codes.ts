@@ -19,3 +19,10 @@ export const SEALED_INPUT_REFUSED = 'invalid-sealed-input';
  * (`verification.failed`, field `accused`).
  */
 export const VERIFICATION_FAILED = 'verification-failed';
+
+/**
+ * The job could not be placed because the only party registered for an index is quarantined
+ * (its reputation, computed from the audit log, proved misbehaviour or fell below the
+ * threshold; docs/governance.md). The job fails at once, naming the party, instead of waiting.
+ */
+export const PARTY_QUARANTINED = 'party-quarantined';

@@ -27,7 +27,7 @@ const AUDIT_TYPE: Record<JobState, AuditEventType> = {
 export const TERMINAL_JOB_EVENTS: ReadonlySet<AuditEventType> = new Set(['job.verified', 'job.failed', 'job.failed-verification']);
 
 /** The entry of `rec`'s current state. */
-function jobEvent(rec: JobRecord, actor: string): AuditEvent {
+function jobEvent(rec: JobRecord, actor: string, parties?: string[]): AuditEvent {
   const err = rec.status.error;
   return {
     type: AUDIT_TYPE[rec.status.state],
@@ -36,6 +36,7 @@ function jobEvent(rec: JobRecord, actor: string): AuditEvent {
     tenant: rec.tenant,
     ...(err?.party !== undefined ? { party: err.party } : {}),
     ...(rec.status.security !== undefined ? { security: rec.status.security } : {}),
+    ...(rec.status.state === 'placed' && parties ? { parties } : {}),
     ...(err ? { reason: `${err.code}: ${err.message}`.replace(/[A-Za-z0-9+/=_-]{40,}/g, '[...]').slice(0, 200) } : {}),
     ...(rec.status.state === 'created' ? { hashes: { request: rec.fingerprint } } : {}),
   };
@@ -51,7 +52,7 @@ function appendLogged(audit: AuditSink, event: AuditEvent, log: ServiceLog): voi
 
 /** Appends an audit entry to `audit` for every change in `book`; a failed append is logged. */
 export function auditJobChanges(book: JobBook, dispatcher: JobDispatcher, audit: AuditSink, actor: string, log: ServiceLog): void {
-  book.onChange((rec) => appendLogged(audit, dispatcher.verdictEvent(rec.status.id) ?? jobEvent(rec, actor), log));
+  book.onChange((rec) => appendLogged(audit, dispatcher.verdictEvent(rec.status.id) ?? jobEvent(rec, actor, dispatcher.placementOf(rec.status.id)), log));
   // A party's signed accusation after a failed malicious-mode check, before the job's terminal entry.
   dispatcher.onAccusation((event) => appendLogged(audit, event, log));
 }

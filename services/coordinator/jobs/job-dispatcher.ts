@@ -22,7 +22,7 @@ import type { ServiceIdentity } from '../../../crypto-core/keys/identity.js';
 import type { PartyIndex } from '../../../protocols/channel/channel.js';
 import type { ServiceLog } from '../../transport/service-log.js';
 import { DISPATCH_DOMAIN, REPORT_DOMAIN, signMessage, verifyMessage, type DispatchMessage, type JobOrder, type PartyRef, type PartyReport, type Signed } from '../../wire/job-messages.js';
-import { VERIFICATION_FAILED } from '../../wire/job-error-codes.js';
+import { PARTY_QUARANTINED, VERIFICATION_FAILED } from '../../wire/job-error-codes.js';
 import type { JobBook } from './job-book.js';
 import type { JobPlan } from './job-plans.js';
 import { BROKER_UNAVAILABLE, type PartyLink } from './party-link.js';
@@ -64,6 +64,8 @@ export class JobDispatcher {
   readonly #plans: Map<string, JobPlan>;
   readonly #running = new Set<Promise<void>>();
   readonly #verdictEvents = new Map<string, AuditEvent>();
+  /** The service ids of parties 0..2 of each job being placed (read by the audit listener for `job.placed`). */
+  readonly #placements = new Map<string, [string, string, string]>();
   readonly #accusationListeners: ((event: AuditEvent) => void)[] = [];
   /** Jobs waiting for reports, with the function that ends their wait. */
   readonly #watching = new Map<string, (fault: JobFault | undefined) => void>();
@@ -109,6 +111,11 @@ export class JobDispatcher {
     }
   }
 
+  /** The service ids of parties 0, 1, 2 of `jobId` while its placement is being recorded. */
+  placementOf(jobId: string): [string, string, string] | undefined {
+    return this.#placements.get(jobId);
+  }
+
   /** The plan of `kind`, if the coordinator runs it. */
   plan(kind: string): JobPlan | undefined {
     return this.#plans.get(kind);
@@ -148,13 +155,18 @@ export class JobDispatcher {
     const plan = this.#plans.get(rec.kind);
     if (!plan) return this.#fail(jobId, { code: 'not-available', message: `kind ${rec.kind} is not run by this coordinator` });
     const sel = this.registry.partiesFor(plan.partyKind);
-    if ('missing' in sel) return this.#fail(jobId, { code: 'no-parties', message: sel.reason, party: sel.missing });
+    if ('missing' in sel) return this.#fail(jobId, { code: sel.quarantined ? PARTY_QUARANTINED : 'no-parties', message: sel.reason, party: sel.missing });
     const parties = sel.parties.map((t, i) => ({ id: t.id, index: i as PartyIndex, signingPublicKey: t.signingPublicKey, agreementPublicKey: t.agreementPublicKey })) as [PartyRef, PartyRef, PartyRef];
     const issuedAt = Date.now();
     const deadline = issuedAt + this.settings.jobTimeoutMs;
     const security = plan.security?.(rec.payload) ?? 'semi-honest';
     // The mode is part of the job's status from placement on, and so of its audit entries.
-    this.book.transition(jobId, 'placed', { security });
+    this.#placements.set(jobId, [parties[0].id, parties[1].id, parties[2].id]);
+    try {
+      this.book.transition(jobId, 'placed', { security });
+    } finally {
+      this.#placements.delete(jobId);
+    }
 
     const results: (ResultReport | undefined)[] = [undefined, undefined, undefined];
     let settle!: (fault: JobFault | undefined) => void;
