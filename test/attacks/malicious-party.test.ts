@@ -17,7 +17,12 @@ import { readF32 } from '../helpers/read-f32.js';
 import { useNatsServer } from '../helpers/nats-server.js';
 import { startRealGatewayCluster, type RealGatewayCluster } from '../helpers/real-gateway-cluster.js';
 import { generateApiKey } from '../../services/gateway/api-key-store.js';
-import { JobFailedError, MpcClient } from '../../services/sdk/index.js';
+import { GatewayProblemError, JobFailedError, MpcClient } from '../../services/sdk/index.js';
+import { shareModel } from '../../protocols/nn/shared-model.js';
+import { encodeSharedModel, modelShareAad } from '../../services/wire/shared-model-codec.js';
+import { seal } from '../../crypto-core/sealed-box.js';
+import { fromHex, toBase64 } from '../../crypto-core/encoding.js';
+import { Prg } from '../../crypto-core/prg.js';
 import { MemoryAuditSink } from '../../services/coordinator/audit/audit-sink.js';
 import { PerturbingChannel, type Perturbation } from '../../protocols/testing/perturbing-channel.js';
 import { importOnnx } from '../../protocols/onnx/import-onnx.js';
@@ -32,6 +37,7 @@ describe('a cheating party', () => {
   const audit = new MemoryAuditSink();
   let gw: RealGatewayCluster;
   let alice: MpcClient;
+  let owner: MpcClient;
   let modelId: string;
   /** What party 1 alters in the next jobs (none: honest). */
   let cheat: Perturbation[] = [];
@@ -49,7 +55,7 @@ describe('a cheating party', () => {
       ],
       { audit, tamper: (i) => (i === 1 ? (channel) => new PerturbingChannel(channel, cheat) : undefined) },
     );
-    const owner = new MpcClient({ gatewayUrl: gw.url, apiKey: keys.owner, trust: gw.cluster.trustBundle });
+    owner = new MpcClient({ gatewayUrl: gw.url, apiKey: keys.owner, trust: gw.cluster.trustBundle });
     modelId = (await owner.publishModel(ONNX, { mode: 'mpc', name: 'digits', version: '1.0' })).id;
     alice = new MpcClient({ gatewayUrl: gw.url, apiKey: keys.alice, trust: gw.cluster.trustBundle });
   });
@@ -102,6 +108,24 @@ describe('a cheating party', () => {
     for (const a of accusations) expect(a.hashes?.report).toMatch(/^[0-9a-f]{64}$/);
     for (const a of honest) expect(a.accused).toContain(1);
     expect(entries.some((e) => e.type === 'job.failed-verification')).toBe(true);
+  });
+
+  it('a model owner that deals inconsistent shares is refused at publication (400 invalid-ciphertext), nothing stored', async () => {
+    const ir = importOnnx(ONNX);
+    const views = shareModel(ir, Prg.random(), owner.fractionBits);
+    // Party 1's copy of component 2 of the first weight differs from party 2's.
+    const w = (views[1]!.layers.find((l) => l.kind === 'dense') as { weightT: { b: BigUint64Array } }).weightT;
+    w.b[0] = w.b[0]! + 1n;
+    const keys = gw.cluster.partyAgreementKeys.map((k) => fromHex(k, 'key', 32));
+    const sealedShares = views.map((v, i) => toBase64(seal(keys[i]!, encodeSharedModel(v), modelShareAad('skewed', '1.0', i))));
+    const err = await owner.http.json({ method: 'POST', path: '/v1/models', body: { name: 'skewed', version: '1.0', mode: 'mpc', sealedShares }, headers: { 'idempotency-key': 'skewed-1' } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(GatewayProblemError);
+    expect((err as GatewayProblemError).problem).toBe('invalid-ciphertext');
+    expect((err as GatewayProblemError).status).toBe(400);
+    expect((await owner.models()).some((m) => m.name === 'skewed')).toBe(false);
   });
 
   it('a coordinator that downgrades a malicious request to semi-honest is caught by the SDK', async () => {

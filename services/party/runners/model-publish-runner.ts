@@ -9,6 +9,7 @@
  * hold views of the same model.
  */
 import { ModelViewCache } from '../model-view-cache.js';
+import { checkModelShares } from './model-share-check.js';
 import { createHash } from 'node:crypto';
 import { open as openBox } from '../../../crypto-core/sealed-box.js';
 import { decodeSharedModel, modelShareAad } from '../../wire/shared-model-codec.js';
@@ -66,6 +67,8 @@ export class ModelPublishRunner implements JobRunner {
     } catch (cause) {
       throw new SealedInputError(`payload.sealedShare: party ${self}'s view is not a shared model (${(cause as Error).message})`, { cause });
     }
+    // The three views must be one sharing before anything is stored (model-share-check).
+    await checkModelShares(ctx.protocol, model);
     await ctx.shares.put(modelObjectId(p.modelId), bytes);
     this.models.set(p.modelId, model, bytes.length);
     bytes.fill(0);
