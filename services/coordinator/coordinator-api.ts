@@ -7,7 +7,7 @@
 import { inject, injectable } from 'tsyringe';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../crypto-core/canonical-json.js';
-import type { CoordinatorMethods, JobPayloads, ModelRecord } from '../wire/api.js';
+import type { CoordinatorMethods, JobPayloads, ModelPrecision, ModelRecord } from '../wire/api.js';
 import type { ModelRegistry } from './models/model-registry.js';
 import { ApiFailure } from './errors.js';
 import { checkPrincipal } from './principal-check.js';
@@ -121,7 +121,9 @@ export class CoordinatorApi {
     const plan = this.dispatcher.plan('model-publish');
     if (!plan) throw new ApiFailure('not-available', 501, 'model publication is not run by this coordinator');
     const sealedShares = r.sealedShares;
-    const fingerprint = createHash('sha256').update(canonicalJson({ name, version, sealedShares: sealedShares ?? null })).digest('hex');
+    if (r.heBatch !== undefined) throw new ApiFailure('invalid-request', 400, 'heBatch: only HE models are batched per ciphertext');
+    const precision = r.precision === undefined ? undefined : checkModelPrecision(r.precision);
+    const fingerprint = createHash('sha256').update(canonicalJson({ name, version, sealedShares: sealedShares ?? null, ...(precision ? { precision } : {}) })).digest('hex');
     const existing = this.models.existing(name, version, fingerprint);
     if (existing) return { model: existing, created: false };
     const payload = { modelId: this.models.newId(), name, version, sealedShares };
@@ -134,7 +136,7 @@ export class CoordinatorApi {
       throw new ApiFailure('model-publish-failed', 502, `model ${name} ${version} was not stored by all parties: ${done.status.error?.code ?? done.status.state}: ${done.status.error?.message ?? ''}`, { jobId: done.status.id });
     }
     const stored = done.result as { modelId: string; inputShape: number[]; outputShape: number[] };
-    const model: ModelRecord = { id: stored.modelId, name, version, mode: 'mpc', inputShape: stored.inputShape, createdAt: new Date().toISOString() };
+    const model: ModelRecord = { id: stored.modelId, name, version, mode: 'mpc', inputShape: stored.inputShape, ...(precision ? { precision } : {}), createdAt: new Date().toISOString() };
     this.models.add(model, fingerprint, stored.outputShape);
     return { model, created: true };
   }
@@ -168,4 +170,26 @@ export class CoordinatorApi {
     if (created) this.dispatcher.launch(record.status.id);
     return { job: record.status, created };
   }
+}
+
+/**
+ * The precision an MPC publish states (wire ModelPrecision): the owner's word, kept in the record
+ * for clients (the parties hold shares only and cannot check it).
+ * @throws ApiFailure `invalid-request` (400) naming the field.
+ */
+function checkModelPrecision(v: unknown): ModelPrecision {
+  const bad = (field: string, want: string, got: unknown): never => {
+    throw new ApiFailure('invalid-request', 400, `precision${field}: expected ${want}, got ${JSON.stringify(got)?.slice(0, 40)}`);
+  };
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) bad('', 'an object { fractionBits, inputBound, errorBound, errorBoundSource }', v);
+  const p = v as Record<string, unknown>;
+  for (const k of Object.keys(p)) if (!['fractionBits', 'inputBound', 'errorBound', 'errorBoundSource'].includes(k)) bad(`.${k}`, 'no such field', p[k]);
+  const f = p.fractionBits;
+  if (typeof f !== 'number' || !Number.isInteger(f) || f < 0 || f > 32) bad('.fractionBits', 'an integer 0..32', f);
+  const fb = f as number;
+  // At most the default 2^(31 - f) (protocols/model/fixed-range fixedInputBound).
+  if (typeof p.inputBound !== 'number' || !(p.inputBound > 0) || p.inputBound > 2 ** (31 - fb)) bad('.inputBound', `a number in (0, 2^${31 - fb}]`, p.inputBound);
+  if (typeof p.errorBound !== 'number' || !(p.errorBound > 0) || !Number.isFinite(p.errorBound)) bad('.errorBound', 'a positive finite number', p.errorBound);
+  if (p.errorBoundSource !== 'measured' && p.errorBoundSource !== 'documented') bad('.errorBoundSource', '"measured" or "documented"', p.errorBoundSource);
+  return { fractionBits: fb, inputBound: p.inputBound as number, errorBound: p.errorBound as number, errorBoundSource: p.errorBoundSource as ModelPrecision['errorBoundSource'] };
 }

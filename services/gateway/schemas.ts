@@ -127,6 +127,8 @@ export const hePlanResponse = {
         version: { type: 'integer' },
         params: ckksParams,
         slotCount: { type: 'integer' },
+        /** Queries per ciphertext (absent: 1). */
+        batch: { type: 'integer' },
         inputSize: { type: 'integer' },
         inputLayout: {
           type: 'object',
@@ -157,6 +159,19 @@ export const heSessionResponse = {
   properties: { sessionId: { type: 'string' }, expiresAt: { type: 'string' } },
 } as const;
 
+/** A model's precision (wire ModelPrecision): stated by the owner at an MPC publish, set by the service for HE. */
+const modelPrecision = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['fractionBits', 'errorBound', 'errorBoundSource'],
+  properties: {
+    fractionBits: { type: 'integer', minimum: 0, maximum: 64 },
+    inputBound: { type: 'number', exclusiveMinimum: 0 },
+    errorBound: { type: 'number', exclusiveMinimum: 0 },
+    errorBoundSource: { type: 'string', enum: ['measured', 'documented'] },
+  },
+} as const;
+
 const modelRecord = {
   type: 'object',
   additionalProperties: false,
@@ -167,6 +182,8 @@ const modelRecord = {
     version: { type: 'string' },
     mode: { type: 'string', enum: ['mpc', 'he'] },
     inputShape: { type: 'array', items: { type: 'integer' } },
+    precision: modelPrecision,
+    heBatch: { type: 'integer' },
     createdAt: { type: 'string' },
   },
 } as const;
@@ -182,6 +199,10 @@ export const publishModelBody = {
     mode: { type: 'string', enum: ['mpc', 'he'] },
     sealedShares: sealedTriple,
     onnx: b64,
+    /** HE: queries per ciphertext (power of two; default the largest that fits). */
+    heBatch: { type: 'integer', minimum: 1, maximum: 65536 },
+    /** MPC: the precision the owner's SDK encoded and checked the model with. */
+    precision: { ...modelPrecision, required: ['fractionBits', 'inputBound', 'errorBound', 'errorBoundSource'] },
   },
 } as const;
 

@@ -105,7 +105,9 @@ export class HeRequestHandler {
     switch (req.type) {
       case 'register-model': {
         const modelId = checkId(req.modelId, 'request.modelId');
-        const plan = planHeModel(modelFromWire(req.model, 'request.model'));
+        // The batch the coordinator planned for (the planner refuses one that is not a power of two or does not fit).
+        if (req.batch !== undefined && !Number.isSafeInteger(req.batch)) throw new HeRequestRefusedError('malformed-request', `request.batch: expected an integer, got ${JSON.stringify(req.batch)}`);
+        const plan = planHeModel(modelFromWire(req.model, 'request.model'), req.batch === undefined ? {} : { batch: req.batch });
         this.pool.registerModel(modelId, plan);
         const digest = planDigest(plan);
         this.log.info('he-model-registered', { modelId, planDigest: digest });

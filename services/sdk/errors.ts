@@ -4,7 +4,7 @@
  * that ended without a result, and a wait that ran out of time. Each extends `MpcError` with
  * a stable `code`, so the CLI maps them to exit codes without parsing messages.
  */
-import { MpcError } from '../../crypto-core/errors.js';
+import { InvalidArgumentError, MpcError } from '../../crypto-core/errors.js';
 
 /** The gateway answered with an RFC 9457 problem. */
 export class GatewayProblemError extends MpcError {
@@ -89,5 +89,25 @@ export class ResultSignatureError extends MpcError {
   constructor(jobId: string, party: number | string, reason: string) {
     super('result-signature', `job ${jobId}: ${typeof party === 'number' ? `party ${party}` : `HE worker ${party}`}'s output ${reason}; the result is refused unopened`);
     this.party = party;
+  }
+}
+
+/**
+ * An input value outside the bound the model was published with (`precision.inputBound` of its
+ * record): the owner's publish-time range check assumed every input within it, and the parties
+ * cannot check sealed inputs, so the SDK refuses before anything is sent.
+ */
+export class InputBoundError extends InvalidArgumentError {
+  /** The model whose record states the bound. */
+  readonly modelId: string;
+  /** The stated bound: every input value must have |v| <= bound. */
+  readonly bound: number;
+  /** Index of the first value outside it in the row-major input data. */
+  readonly index: number;
+  constructor(modelId: string, bound: number, index: number, value: number) {
+    super(`input.data[${index}]: ${String(value)} is outside the input bound |v| <= ${bound} stated when model ${modelId} was published (precision.inputBound)`);
+    this.modelId = modelId;
+    this.bound = bound;
+    this.index = index;
   }
 }

@@ -12,7 +12,7 @@
  * copies of each component, so a party that altered its output is caught, not trusted.
  */
 import { randomBytes } from 'node:crypto';
-import type { AuditConsistencyProof, AuditEntry, AuditInclusionProof, DatasetRecord, HeVerification, JobKind, JobResults, JobStatus, ModelMode, ModelRecord, ServiceRecord, StorageReconciliationReport, CoordinatorMethods } from '../wire/api.js';
+import type { AuditConsistencyProof, AuditEntry, AuditInclusionProof, DatasetRecord, HeVerification, JobKind, JobResults, JobStatus, ModelMode, ModelPrecision, ModelRecord, ServiceRecord, StorageReconciliationReport, CoordinatorMethods } from '../wire/api.js';
 import { openCheckpoint, type NoteVerifier } from '../../crypto-core/checkpoint/index.js';
 import { verifyAuditEntry } from './audit-verification.js';
 import type { ProofVerdict } from '../audit/verify-proof.js';
@@ -26,7 +26,7 @@ import { decodeFixed, DEFAULT_FRACTION_BITS, encodeFixed } from '../../crypto-co
 import { makeShare, openChecked, shareSecret } from '../../protocols/rss/replicated-share.js';
 import { importOnnx } from '../../protocols/onnx/import-onnx.js';
 import { shareModel } from '../../protocols/nn/shared-model.js';
-import { checkFixedInputs, checkModelRange } from '../../protocols/model/fixed-range.js';
+import { checkFixedInputs, checkModelRange, fixedInputBound } from '../../protocols/model/fixed-range.js';
 import type { Row } from '../../protocols/analytics/encode-rows.js';
 import type { QueryResult } from '../../protocols/analytics/query-result.js';
 import { manifestKeyFor, prepareDatasetUpload } from './dataset-upload-client.js';
@@ -35,7 +35,7 @@ import type { AnalyticsQueryResult } from '../wire/analytics-jobs.js';
 import { checkSchema, type DatasetSchema, type DisclosurePolicy } from '../../protocols/analytics/dataset-schema.js';
 import type { Query } from '../../protocols/analytics/query.js';
 import { GatewayHttp, type GatewayCredentials } from './gateway-http.js';
-import { GatewayProblemError, JobFailedError, RegistryError, ResultSignatureError } from './errors.js';
+import { GatewayProblemError, InputBoundError, JobFailedError, RegistryError, ResultSignatureError } from './errors.js';
 import { parseTrustBundle, type TrustBundle } from '../wire/trust-bundle.js';
 import { boxDigest, bytesDigest, jsonDigest, securityClaim, verifyOutputStatement, type OutputStatement } from '../wire/output-statement.js';
 import { waitForTerminal } from './job-wait.js';
@@ -181,6 +181,14 @@ function checkOutputSignatures(parties: PartyTrust, result: { sealedOutputs: rea
   }
 }
 
+/**
+ * The error bound an MPC model record states when the owner gives none: the end-to-end bound
+ * every zoo model meets at f = 16 against onnxruntime (docs/protocols-inference.md, zoo table).
+ */
+export const MPC_DOCUMENTED_ERROR_BOUND = 5e-3;
+/** Below this precision there is no documented bound: the owner must state one. */
+const MPC_DOCUMENTED_MIN_FRACTION_BITS = 16;
+
 /** The SDK client of one gateway. */
 export class MpcClient {
   readonly http: GatewayHttp;
@@ -190,6 +198,8 @@ export class MpcClient {
   readonly #manifestKey: Uint8Array;
   /** HE sessions by model id; `session` is set once the setup has resolved. */
   readonly #heSessions = new Map<string, { promise: Promise<HeSession>; session?: HeSession }>();
+  /** Model records seen in the catalogue, by id (a record is immutable once published). */
+  readonly #modelRecords = new Map<string, ModelRecord>();
 
   constructor(opts: MpcClientOptions) {
     if (typeof opts !== 'object' || opts === null) throw new InvalidArgumentError('opts: expected { gatewayUrl, apiKey | signingKey }');
@@ -269,21 +279,44 @@ export class MpcClient {
    * Publishes an ONNX model. MPC: imported here, its weights fixed-point encoded and split into
    * three party views, each sealed to its party, so no single party (nor the gateway) ever holds
    * the weights. HE: sent as ONNX for the HE workers (which evaluate on plaintext weights).
+   *
+   * MPC: `inputBound` (default 2^(31 - f)) is the largest |x| of an input value; the worst-case
+   * range check of every layer assumes it, the record states it, and this SDK refuses larger
+   * inputs at inference ({@link InputBoundError}). `errorBound` is the owner's measured bound
+   * (default: the documented 5e-3 at f >= 16, docs/protocols-inference.md). HE: `heBatch` is the
+   * number of queries per ciphertext (default: the largest that fits).
    */
-  async publishModel(onnxBytes: Uint8Array, opts: { mode: ModelMode; name: string; version: string; idempotencyKey?: string }): Promise<ModelRecord & { created: boolean }> {
+  async publishModel(
+    onnxBytes: Uint8Array,
+    opts: { mode: ModelMode; name: string; version: string; idempotencyKey?: string; inputBound?: number; errorBound?: number; heBatch?: number },
+  ): Promise<ModelRecord & { created: boolean }> {
     if (!(onnxBytes instanceof Uint8Array) || onnxBytes.length === 0) throw new InvalidArgumentError('onnxBytes: expected non-empty Uint8Array');
     if (opts?.mode !== 'mpc' && opts?.mode !== 'he') throw new InvalidArgumentError(`opts.mode: expected 'mpc' or 'he', got ${JSON.stringify(opts?.mode)}`);
     checkId('opts.name', opts.name);
     if (typeof opts.version !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(opts.version)) throw new InvalidArgumentError(`opts.version: expected 1-64 characters of [A-Za-z0-9._-], got ${JSON.stringify(opts.version)}`);
     const body: Record<string, unknown> = { name: opts.name, version: opts.version, mode: opts.mode };
     if (opts.mode === 'mpc') {
+      if (opts.heBatch !== undefined) throw new InvalidArgumentError('opts.heBatch: only HE models are batched per ciphertext');
+      const precision = this.#mpcPrecision(opts);
       const ir = importOnnx(onnxBytes);
-      checkModelRange(ir, this.fractionBits); // every accumulator inside the safe range for inputs the SDK accepts
+      try {
+        checkModelRange(ir, this.fractionBits, precision.inputBound); // every accumulator inside the safe range for inputs within the stated bound
+      } catch (e) {
+        // Say what would admit it: the check is a worst case over every input up to the bound.
+        if (e instanceof InvalidArgumentError) throw new InvalidArgumentError(`${e.message}; if the model's inputs are smaller, state their bound at publish (opts.inputBound)`, { cause: e });
+        throw e;
+      }
       const views = shareModel(ir, Prg.random(), this.fractionBits);
       const keys = await this.partyKeys();
       body.sealedShares = views.map((v, i) => toBase64(seal(keys[i], encodeSharedModel(v), modelShareAad(opts.name, opts.version, i))));
+      body.precision = precision;
     } else {
+      if (opts.inputBound !== undefined || opts.errorBound !== undefined) throw new InvalidArgumentError('opts.inputBound, opts.errorBound: MPC only (an HE model\'s precision is set by the service)');
+      if (opts.heBatch !== undefined && (!Number.isSafeInteger(opts.heBatch) || opts.heBatch < 1 || (opts.heBatch & (opts.heBatch - 1)) !== 0)) {
+        throw new InvalidArgumentError(`opts.heBatch: expected a power of two >= 1, got ${JSON.stringify(opts.heBatch)}`);
+      }
       body.onnx = toBase64(onnxBytes);
+      if (opts.heBatch !== undefined) body.heBatch = opts.heBatch;
     }
     const res = await this.http.json<{ model: ModelRecord; created: boolean }>({
       method: 'POST',
@@ -292,6 +325,27 @@ export class MpcClient {
       headers: { 'idempotency-key': opts.idempotencyKey ?? randomBytes(16).toString('hex') },
     });
     return { ...res.model, created: res.created };
+  }
+
+  #mpcPrecision(opts: { inputBound?: number; errorBound?: number }): Required<ModelPrecision> {
+    const f = this.fractionBits;
+    const max = fixedInputBound(f);
+    const inputBound = opts.inputBound ?? max;
+    if (typeof inputBound !== 'number' || !(inputBound > 0) || inputBound > max) throw new InvalidArgumentError(`opts.inputBound: expected a number in (0, ${max}] (2^${31 - f} at f=${f}), got ${String(opts.inputBound)}`);
+    if (opts.errorBound !== undefined) {
+      if (typeof opts.errorBound !== 'number' || !(opts.errorBound > 0) || !Number.isFinite(opts.errorBound)) throw new InvalidArgumentError(`opts.errorBound: expected a positive finite number, got ${String(opts.errorBound)}`);
+      return { fractionBits: f, inputBound, errorBound: opts.errorBound, errorBoundSource: 'measured' };
+    }
+    if (f < MPC_DOCUMENTED_MIN_FRACTION_BITS) throw new InvalidArgumentError(`opts.errorBound: no documented error bound at f=${f} (documented from f=${MPC_DOCUMENTED_MIN_FRACTION_BITS}); state the bound you measured`);
+    return { fractionBits: f, inputBound, errorBound: MPC_DOCUMENTED_ERROR_BOUND, errorBoundSource: 'documented' };
+  }
+
+  /** The catalogue's record of `modelId` (cached once seen), or undefined when it does not list it. */
+  async #modelRecord(modelId: string): Promise<ModelRecord | undefined> {
+    const cached = this.#modelRecords.get(modelId);
+    if (cached) return cached;
+    for (const m of await this.models()) this.#modelRecords.set(m.id, m);
+    return this.#modelRecords.get(modelId);
   }
 
   /**
@@ -431,6 +485,13 @@ export class MpcClient {
       throw new InvalidArgumentError(`input.data: expected ${n} numbers for shape [${input.shape.join(', ')}], got ${input.data?.length}`);
     }
     checkFixedInputs(input.data, this.fractionBits, 'input.data'); // |v| <= 2^(31-f): docs/protocols-inference.md "Safe range"
+    // The model's own record: the precision it was encoded at and the input bound its range check assumed.
+    const precision = (await this.#modelRecord(modelId))?.precision;
+    if (precision !== undefined) {
+      if (precision.fractionBits !== this.fractionBits) throw new InvalidArgumentError(`fractionBits: model ${modelId} was published at f=${precision.fractionBits}, this client encodes at f=${this.fractionBits}`);
+      const bound = precision.inputBound;
+      if (bound !== undefined) for (let i = 0; i < input.data.length; i++) if (!(Math.abs(input.data[i]!) <= bound)) throw new InputBoundError(modelId, bound, i, input.data[i]!);
+    }
     const values = encodeFixed(Float64Array.from(input.data), this.fractionBits);
     const parties = await this.partyTrust();
     const keys = parties.agreement;

@@ -193,7 +193,29 @@ export interface ModelRecord {
   mode: ModelMode;
   /** Input shape without batch, when the coordinator knows it. */
   inputShape?: number[];
+  /** The numbers the model was published with (absent on records made before they were kept). */
+  precision?: ModelPrecision;
+  /** HE: queries per ciphertext of the model's plan (a power of two; docs/he.md, batched queries). */
+  heBatch?: number;
   createdAt: string;
+}
+
+/**
+ * Precision of a published model (docs/api.md, model records). MPC: stated by the owner's SDK at
+ * publish (the parties hold only shares and cannot check it); HE: set by the coordinator.
+ */
+export interface ModelPrecision {
+  /** MPC: fixed-point fractional bits f of the weights, and of the inputs a client encodes. HE: log2 of the CKKS scale. */
+  fractionBits: number;
+  /**
+   * MPC: largest |x| of an input value; the publish-time range check assumed it, so the SDK refuses
+   * larger inputs (the parties cannot check sealed inputs). Default 2^(31 - f).
+   */
+  inputBound?: number;
+  /** Largest absolute error of an output against float64 / ONNX Runtime. */
+  errorBound: number;
+  /** Whether the owner measured `errorBound` (on their own inputs) or it is the documented bound of the path. */
+  errorBoundSource: 'measured' | 'documented';
 }
 
 /**
@@ -297,6 +319,10 @@ export interface CoordinatorMethods {
       sealedShares?: [string, string, string];
       /** HE: the ONNX model (base64); HE workers hold plaintext weights by design. */
       onnx?: string;
+      /** HE: queries per ciphertext (a power of two up to the largest that fits; default the largest). */
+      heBatch?: number;
+      /** MPC: the precision the owner's SDK encoded and checked the model with. */
+      precision?: ModelPrecision;
     };
     res: { model: ModelRecord; created: boolean };
   };

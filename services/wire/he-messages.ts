@@ -52,7 +52,8 @@ interface RequestHead {
 
 /** Coordinator -> worker. */
 export type HeRequest =
-  | (RequestHead & { type: 'register-model'; modelId: string; model: WireModel })
+  /** `batch`: queries per ciphertext the model is planned for (protocols/he planHeModel; absent: 1). */
+  | (RequestHead & { type: 'register-model'; modelId: string; model: WireModel; batch?: number })
   | (RequestHead & { type: 'register-session'; sessionId: string; evalKeys: WireEvalKeys })
   | (RequestHead & { type: 'drop-session'; sessionId: string })
   | (RequestHead & { type: 'evaluate'; jobId: string; sessionId: string; modelId: string; ciphertext: string });

@@ -1,7 +1,7 @@
 /**
  * The HE model book backed by a JetStream KV bucket on a real nats-server: a model added to one
  * book is planned again, with the same plan digest, by a book opened later on the bucket (what a
- * restarted coordinator does); the write lands only after the broker is back when it was away
+ * restarted coordinator does), a batched one for the same batch; the write lands only after the broker is back when it was away
  * (addModel resolves then); a stored record that no longer plans is reported and left out.
  */
 import { readFileSync } from 'node:fs';
@@ -35,6 +35,20 @@ describe('HeModelBook.withKv', () => {
     // The workers are given it again on first use.
     expect(again?.workers.size).toBe(0);
     expect(next.model('m-other')).toBeUndefined();
+    next.close();
+  });
+
+  it('a batched model (queries per ciphertext chosen at publish) is planned again for the same batch', async () => {
+    const first = await HeModelBook.withKv(nc.jetstream(), { bucket: 'he_books_4' });
+    const entry = planStoredHeModel({ modelId: 'm-batched', onnx: ONNX, batch: 64 });
+    expect(entry.plan.batch).toBe(64);
+    // Not the batch-1 plan: another plan digest, so a worker planning batch 1 would be caught.
+    expect(entry.planDigest).not.toBe(planStoredHeModel({ modelId: 'm-batched', onnx: ONNX }).planDigest);
+    await first.addModel(entry);
+    first.close();
+    const next = await HeModelBook.withKv(nc.jetstream(), { bucket: 'he_books_4' });
+    expect(next.model('m-batched')?.batch).toBe(64);
+    expect(next.model('m-batched')?.planDigest).toBe(entry.planDigest);
     next.close();
   });
 

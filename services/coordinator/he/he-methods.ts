@@ -28,7 +28,7 @@ import type { EvalKeyBundle } from '../../../crypto-core/he/ckks-keys.js';
 import { describeCkksParams, sameCkksParams } from '../../../crypto-core/he/ckks-params.js';
 import type { ServiceIdentity } from '../../../crypto-core/keys/identity.js';
 import { compareDualExecution } from '../../../protocols/he/dual-execution.js';
-import { planHeModel, type HePlan } from '../../../protocols/he/he-plan.js';
+import { largestHeBatch, planHeModel, type HePlan } from '../../../protocols/he/he-plan.js';
 import { publicPlan } from '../../../protocols/he/public-plan.js';
 import type { ModelIR } from '../../../protocols/model/model-ir.js';
 import { importOnnx } from '../../../protocols/onnx/import-onnx.js';
@@ -76,6 +76,12 @@ const VERSION_RE = /^[A-Za-z0-9._-]{1,64}$/;
 const ID_RE = /^[A-Za-z0-9_.-]{1,128}$/;
 /** A ciphertext of the largest parameter set is ~2 MB; base64 of 16 MB is ample. */
 const MAX_CIPHERTEXT_CHARS = 16 << 20;
+/**
+ * The error bound an HE model record states: what the HE tests assert against float64 for every
+ * model they run (docs/he.md; measured up to ~1e-5), as long as outputs stay below the plan's
+ * maxOutputMagnitude.
+ */
+export const HE_DOCUMENTED_ERROR_BOUND = 1e-4;
 
 function invalid(message: string): never {
   throw new ApiFailure('invalid-request', 400, message);
@@ -147,11 +153,13 @@ export class HeMethods {
   /** `models.publish` with mode `he`: import, plan, register on every up worker, record. */
   async publishModel(r: Record<string, unknown>): Promise<CoordinatorMethods['models.publish']['res']> {
     const principal = checkPrincipal(r.principal);
-    const { name, version, onnx } = r as { name?: unknown; version?: unknown; onnx?: unknown };
+    const { name, version, onnx, heBatch } = r as { name?: unknown; version?: unknown; onnx?: unknown; heBatch?: unknown };
     if (typeof name !== 'string' || !NAME_RE.test(name)) invalid('name: expected 1..128 characters of [A-Za-z0-9_-]');
     if (typeof version !== 'string' || !VERSION_RE.test(version)) invalid('version: expected 1..64 characters of [A-Za-z0-9._-]');
     if (r.mode !== 'he') invalid(`mode: expected "he", got ${JSON.stringify(r.mode)}`);
     if (typeof onnx !== 'string' || onnx.length === 0) invalid('onnx: expected the ONNX model as base64');
+    if (heBatch !== undefined && (!Number.isSafeInteger(heBatch) || (heBatch as number) < 1 || ((heBatch as number) & ((heBatch as number) - 1)) !== 0)) invalid(`heBatch: expected a power of two >= 1, got ${JSON.stringify(heBatch)}`);
+    if (r.precision !== undefined) invalid('precision: HE models are given their precision by the service (CKKS scale), not by the publisher');
     let bytes: Uint8Array;
     try {
       bytes = fromLargeBase64(onnx, 'onnx');
@@ -159,23 +167,30 @@ export class HeMethods {
       invalid((e as Error).message);
     }
     const onnxDigest = sha256Hex(bytes);
-    const fingerprint = createHash('sha256').update(canonicalJson({ name, version, mode: 'he', onnx: onnxDigest })).digest('hex');
+    // A batch named in the request is part of it (records published without one keep their fingerprint).
+    const fingerprint = createHash('sha256').update(canonicalJson({ name, version, mode: 'he', onnx: onnxDigest, ...(heBatch === undefined ? {} : { heBatch }) })).digest('hex');
     const existing = await this.models.existing(name, version, fingerprint);
     // Known to the catalogue but not planned here (the coordinator restarted with a persistent
     // catalogue): the same request re-plans it under its id, so publishing again restores it.
     if (existing && this.he.model(existing.id)) return { model: existing, created: false };
     let ir: ModelIR;
     let plan: HePlan;
+    let batch: number;
     try {
       ir = importOnnx(bytes);
-      plan = planHeModel(ir);
+      // The largest batch (queries per ciphertext) that fits, unless the owner chose one.
+      const largest = largestHeBatch(ir);
+      if (heBatch !== undefined && (heBatch as number) > largest) invalid(`heBatch: ${String(heBatch)} queries do not fit one ciphertext of this model; at most ${largest}`);
+      batch = (heBatch as number | undefined) ?? largest;
+      plan = planHeModel(ir, { batch });
     } catch (e) {
+      if (e instanceof ApiFailure) throw e;
       const code = e instanceof MpcError && e.code === 'he-unsupported-model' ? 'unsupported-model' : 'invalid-model';
       throw new ApiFailure(code, 400, `onnx: ${(e as Error).message}`, undefined, { cause: e });
     }
     const workers = this.#upWorkers();
     if (workers.length === 0) throw new ApiFailure('no-he-workers', 503, 'no HE worker is up to hold the model');
-    const entry: HeModelEntry = { modelId: existing?.id ?? this.models.newId(), plan, wire: { format: 'onnx', onnx }, planDigest: planDigest(plan), workers: new Set() };
+    const entry: HeModelEntry = { modelId: existing?.id ?? this.models.newId(), plan, wire: { format: 'onnx', onnx }, planDigest: planDigest(plan), batch, workers: new Set() };
     const outcomes = await Promise.all(workers.map((w) => this.#ensureModel(w, entry)));
     const failed = outcomes.map((o, i) => (o.ok ? undefined : `${workers[i]}: ${o.code}: ${o.message}`)).filter((m) => m !== undefined);
     if (failed.length > 0) throw new ApiFailure('model-publish-failed', 502, `model ${name} ${version} was not registered on every HE worker: ${failed.join('; ')}`);
@@ -184,14 +199,23 @@ export class HeMethods {
       this.log.info('he-model-restored', { modelId: existing.id, planDigest: entry.planDigest });
       return { model: existing, created: false };
     }
-    const model: ModelRecord = { id: entry.modelId, name, version, mode: 'he', inputShape: [...ir.inputShape], createdAt: new Date().toISOString() };
+    const model: ModelRecord = {
+      id: entry.modelId,
+      name,
+      version,
+      mode: 'he',
+      inputShape: [...ir.inputShape],
+      precision: { fractionBits: plan.params.scaleBits, errorBound: HE_DOCUMENTED_ERROR_BOUND, errorBoundSource: 'documented' },
+      heBatch: batch,
+      createdAt: new Date().toISOString(),
+    };
     await this.models.add(model, fingerprint, [...ir.outputShape]);
     this.#audit({
       type: 'model.published',
       actor: principal.actor,
       tenant: principal.tenant,
       modelId: entry.modelId,
-      reason: `HE model ${name} ${version} on ${workers.join(', ')}`,
+      reason: `HE model ${name} ${version} (batch ${batch}) on ${workers.join(', ')}`,
       hashes: { onnx: onnxDigest, plan: entry.planDigest },
     });
     return { model, created: true };
@@ -365,7 +389,7 @@ export class HeMethods {
 
   async #ensureModel(worker: string, entry: HeModelEntry): Promise<AskOutcome<'register-model'>> {
     if (entry.workers.has(worker)) return { ok: true, result: { planDigest: entry.planDigest } };
-    const out = await this.#ask<'register-model'>(worker, { type: 'register-model', modelId: entry.modelId, model: entry.wire }, this.settings.registerTimeoutMs);
+    const out = await this.#ask<'register-model'>(worker, { type: 'register-model', modelId: entry.modelId, model: entry.wire, ...(entry.batch > 1 ? { batch: entry.batch } : {}) }, this.settings.registerTimeoutMs);
     if (!out.ok) return out;
     if (out.result.planDigest !== entry.planDigest) {
       return { ok: false, code: 'he-plan-mismatch', message: `${worker} planned model ${entry.modelId} as ${short(String(out.result.planDigest))}..., the coordinator as ${short(entry.planDigest)}...` };

@@ -9,7 +9,8 @@
  * With a JetStream key-value bucket behind it ({@link HeModelBook.withKv}, bucket
  * `mpc_he_models`) each model's ONNX is written through when it is published and the models are
  * planned again when a coordinator starts, so a model the catalogue lists still runs after a
- * restart (the workers are given it again on first use, as after a worker restart). Before, the
+ * restart (the workers are given it again on first use, as after a worker restart), planned
+ * for the batch (queries per ciphertext) chosen at publication. Before, the
  * catalogue listed it but `models.hePlan`, key registration and inference answered "no HE model"
  * until its owner published it again. Key sessions stay in memory: a client whose session a
  * restart forgot registers its keys again (the SDK does so by itself).
@@ -29,6 +30,8 @@ export interface HeModelEntry {
   wire: WireModel;
   /** plan-digest of `plan`; every worker must report the same. */
   planDigest: string;
+  /** Queries per ciphertext the plan was made for (chosen at publish; workers plan with the same). */
+  batch: number;
   /** Workers known to hold the model. */
   workers: Set<string>;
 }
@@ -46,16 +49,21 @@ export interface HeSessionEntry {
   expiresAt: number;
 }
 
-/** What the bucket holds per model: its ONNX (base64), from which the plan is made again. */
+/**
+ * What the bucket holds per model: its ONNX (base64) and the batch chosen at publication, from
+ * which the plan is made again (records written before batches were kept have none: batch 1).
+ */
 interface StoredHeModel {
   modelId: string;
   onnx: string;
+  batch?: number;
 }
 
 /** The entry of a stored model: imported and planned as at publication (planning is deterministic). */
 export function planStoredHeModel(stored: StoredHeModel): HeModelEntry {
-  const plan = planHeModel(importOnnx(fromLargeBase64(stored.onnx, 'onnx')));
-  return { modelId: stored.modelId, plan, wire: { format: 'onnx', onnx: stored.onnx }, planDigest: planDigest(plan), workers: new Set() };
+  const batch = stored.batch ?? 1;
+  const plan = planHeModel(importOnnx(fromLargeBase64(stored.onnx, 'onnx')), { batch });
+  return { modelId: stored.modelId, plan, wire: { format: 'onnx', onnx: stored.onnx }, planDigest: planDigest(plan), batch, workers: new Set() };
 }
 
 /** HE models (durable when backed by a bucket) and key sessions (in memory). */
@@ -91,7 +99,7 @@ export class HeModelBook {
   /** Records a model; resolves once it is durable (when backed by a bucket). */
   async addModel(entry: HeModelEntry): Promise<void> {
     this.#models.set(entry.modelId, entry);
-    if (this.#store && entry.wire.format === 'onnx') await this.#store.write(entry.modelId, { modelId: entry.modelId, onnx: entry.wire.onnx });
+    if (this.#store && entry.wire.format === 'onnx') await this.#store.write(entry.modelId, { modelId: entry.modelId, onnx: entry.wire.onnx, ...(entry.batch > 1 ? { batch: entry.batch } : {}) });
   }
 
   /** Resolves when every write made so far has landed. */

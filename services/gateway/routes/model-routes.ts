@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { RouteContext } from '../fastify-types.js';
-import type { ModelMode } from '../../wire/api.js';
+import type { ModelMode, ModelPrecision } from '../../wire/api.js';
 import { ProblemError } from '../problems.js';
 import { checkSealedBoxes, decodeBase64Field, invalidCiphertext } from '../payload-checks.js';
 import { hePlanResponse, listModelsResponse, modelParams, publishModelBody, publishModelResponse } from '../schemas.js';
@@ -19,7 +19,7 @@ const MIN_ONNX_BYTES = 16;
 
 /** Registers POST /models and GET /models (inside the /v1 scope). */
 export function registerModelRoutes(app: FastifyInstance, ctx: RouteContext): void {
-  app.post<{ Body: { name: string; version: string; mode: ModelMode; sealedShares?: [string, string, string]; onnx?: string } }>(
+  app.post<{ Body: { name: string; version: string; mode: ModelMode; sealedShares?: [string, string, string]; onnx?: string; heBatch?: number; precision?: ModelPrecision } }>(
     '/models',
     {
       bodyLimit: ctx.config.publishBodyLimit,
@@ -37,9 +37,11 @@ export function registerModelRoutes(app: FastifyInstance, ctx: RouteContext): vo
       const b = request.body;
       if (b.mode === 'mpc') {
         if (!b.sealedShares || b.onnx !== undefined) throw new ProblemError('validation', 'mode mpc: send sealedShares (one sealed share package per party) and no onnx');
+        if (b.heBatch !== undefined) throw new ProblemError('validation', 'mode mpc: heBatch is for HE models only');
         checkSealedBoxes('sealedShares', b.sealedShares, 16);
       } else {
         if (!b.onnx || b.sealedShares !== undefined) throw new ProblemError('validation', 'mode he: send onnx (base64 model) and no sealedShares');
+        if (b.precision !== undefined) throw new ProblemError('validation', 'mode he: precision is set by the service (CKKS scale), not sent');
         const onnx = decodeBase64Field('onnx', b.onnx);
         if (onnx.length < MIN_ONNX_BYTES) throw invalidCiphertext('onnx', `${onnx.length} bytes is too short to be an ONNX model`);
       }
