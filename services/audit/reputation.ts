@@ -33,11 +33,14 @@
  * success. Accusations do not enter the score: in a trio they fall on all three alike, so
  * counting them would let one cheater drag down the two honest parties as far as itself.
  * Quarantine: `proven`, or `score < minScore` with at least `minGone` disappearances.
+ *
+ * A `party.reinstated` entry (operators' signed decision) starts the party afresh: its numbers
+ * count only jobs placed after its last reinstatement.
  */
 import { canonicalJson } from '../../crypto-core/canonical-json.js';
 import { toHex } from '../../crypto-core/encoding.js';
 import { leafHash } from '../../crypto-core/merkle/hashing.js';
-import { encodeAuditEntry, type AuditEntry } from '../wire/audit-entry.js';
+import { decodeAuditEntryText, encodeAuditEntry, type AuditEntry } from '../wire/audit-entry.js';
 
 /** When a party is quarantined (besides proven misbehaviour). */
 export interface ReputationThresholds {
@@ -121,6 +124,10 @@ export function computeReputation(entries: readonly AuditEntry[], thresholds: Pa
     if (!x) tallies.set(id, (x = { jobs: 0, completed: 0, gone: [], accusations: [], accusers: new Set(), incidents: 0, candidateIn: [] }));
     return x;
   };
+  // A reinstatement is a fresh start: a party's numbers count only entries after its last one.
+  const since = new Map<string, number>();
+  for (const e of entries) if (e.type === 'party.reinstated' && e.serviceId !== undefined) since.set(e.serviceId, e.seq);
+  const counts = (id: string, seq: number): boolean => seq > (since.get(id) ?? -1);
   const trios = new Map<string, { trio: [string, string, string]; seq: number }>();
   const incidents = new Map<string, Incident>();
   for (const e of entries) {
@@ -130,16 +137,16 @@ export function computeReputation(entries: readonly AuditEntry[], thresholds: Pa
       if (trios.has(e.jobId)) continue;
       const trio = e.parties as [string, string, string];
       trios.set(e.jobId, { trio, seq: e.seq });
-      for (const id of new Set(trio)) tally(id).jobs++;
+      for (const id of new Set(trio)) if (counts(id, e.seq)) tally(id).jobs++;
       continue;
     }
     const placed = trios.get(e.jobId);
     if (!placed) continue;
     if (e.type === 'job.verified') {
-      for (const id of new Set(placed.trio)) tally(id).completed++;
+      for (const id of new Set(placed.trio)) if (counts(id, placed.seq)) tally(id).completed++;
     } else if (e.type === 'job.failed' && e.party !== undefined && e.reason !== undefined) {
       const id = placed.trio[e.party]!;
-      if (e.reason.startsWith(`party-gone: party ${e.party} (${id}) `)) tally(id).gone.push(e.seq);
+      if (counts(id, placed.seq) && e.reason.startsWith(`party-gone: party ${e.party} (${id}) `)) tally(id).gone.push(e.seq);
     } else if (e.type === 'verification.failed' && e.party !== undefined && e.accused !== undefined) {
       // The reporter must be the party the placement names at that index (its signed report).
       if (placed.trio[e.party] !== e.actor) continue;
@@ -147,6 +154,7 @@ export function computeReputation(entries: readonly AuditEntry[], thresholds: Pa
       if (!inc) incidents.set(e.jobId, (inc = { trio: placed.trio, reports: [], placedSeq: placed.seq }));
       inc.reports.push({ reporter: e.party, accused: e.accused, seq: e.seq });
       for (const q of e.accused) {
+        if (!counts(placed.trio[q]!, placed.seq)) continue;
         const x = tally(placed.trio[q]!);
         x.accusations.push(e.seq);
         x.accusers.add(e.actor);
@@ -158,8 +166,8 @@ export function computeReputation(entries: readonly AuditEntry[], thresholds: Pa
     const set = new Set<string>();
     for (const x of [0, 1, 2]) if (inc.reports.every((r) => r.reporter === x || r.accused.includes(x))) set.add(inc.trio[x]!);
     const seqs = [inc.placedSeq, ...inc.reports.map((r) => r.seq)];
-    for (const id of new Set(inc.trio)) tally(id).incidents++;
-    for (const id of set) tally(id).candidateIn.push({ job, set, seqs });
+    for (const id of new Set(inc.trio)) if (counts(id, inc.placedSeq)) tally(id).incidents++;
+    for (const id of set) if (counts(id, inc.placedSeq)) tally(id).candidateIn.push({ job, set, seqs });
   }
   const parties: PartyReputation[] = [];
   for (const id of [...tallies.keys()].sort()) {
@@ -211,4 +219,16 @@ export function reputationText(report: ReputationReport): string {
     );
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The entries of an export's `entries.jsonl` (each line decoded and checked canonical).
+ * @throws AuditEntryError naming the first bad line.
+ */
+export function entriesOfJsonl(bytes: Uint8Array): AuditEntry[] {
+  const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  return text
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line, k) => decodeAuditEntryText(line, `entries.jsonl line ${k + 1}`));
 }

@@ -32,5 +32,6 @@ export const commands: Record<string, CommandEntry> = {
   'audit export': { summary: 'export the audit log (JSON Lines) and the latest checkpoint to a folder', load: () => import('./commands/audit-export.js') },
   storage: { summary: "reconcile the parties' stores with the catalogues (admin): reconcile [--erase]", load: () => import('./commands/storage.js') },
   trust: { summary: 'rotate the trust bundle clients pin: fingerprint | next | sign-rotation | rotate', load: () => import('./commands/trust.js') },
+  'audit reputation': { summary: "every party's reputation recomputed from an audit export (--json: the coordinator's bytes)", load: () => import('./commands/audit-reputation.js') },
   'audit verify': { summary: 'verify an exported audit log offline (root, signature, consistency)', load: () => import('./commands/audit-verify.js') },
 };

@@ -25,6 +25,9 @@ import { registerHeMethods, type HeMethods } from './he/he-methods.js';
 import type { HeWorkerLink } from './he/he-worker-link.js';
 import type { HeModelBook } from './he/he-model-book.js';
 import type { HeSettings } from './he/he-tokens.js';
+import { PartyQuarantine, type GovernanceSettings, type QuarantineLogReader } from './governance/party-quarantine.js';
+import type { KvRecords } from './kv-records.js';
+import type { QuarantineRecord } from '../wire/party-governance.js';
 
 /** The plan of every kind the parties run (a kind without one is a compile error). */
 export const PARTY_JOB_PLANS: { readonly [K in PartyJobKind]: JobPlan } = {
@@ -89,6 +92,10 @@ export interface CoordinatorParts {
   envelopes?: PrincipalGateOptions;
   /** How to reach the parties' storage inventory (storage.reconcile / storage.eraseOrphans answer only with one). */
   inventory?: InventoryLink;
+  /** Reputation thresholds, operator keys and quorum of quarantine and reinstatement (governance/). */
+  governance?: GovernanceSettings;
+  /** The quarantines in force and their KV store (default: none, kept in memory). */
+  quarantines?: { store: KvRecords<QuarantineRecord>; records: Map<string, QuarantineRecord> };
 }
 
 /** The wired coordinator. */
@@ -108,6 +115,8 @@ export interface ComposedCoordinator {
   storage?: StorageReconciliation;
   /** The HE model book given in the parts (closed with the coordinator). */
   heModels?: HeModelBook;
+  /** Quarantine and reinstatement, when the audit sink is a Merkle log the reputation can be computed from. */
+  quarantine?: PartyQuarantine;
 }
 
 /**
@@ -153,5 +162,12 @@ export function composeCoordinator(parts: CoordinatorParts, parent: DependencyCo
   // What the parties hold against the catalogues (orphans reported, erasable by an admin).
   const storage = parts.inventory ? new StorageReconciliation({ identity: parts.identity, registry, datasets, models, book, audit: parts.audit, link: parts.inventory, log: parts.log }) : undefined;
   if (storage) api.extend(storage);
-  return { container: c, api, book, registry, dispatcher, models, datasets, he, audit, ...(storage ? { storage } : {}), ...(parts.heModels ? { heModels: parts.heModels } : {}) };
+  // Reputation from the log, quarantine and signed reinstatement (needs entries with their indices).
+  const reader = parts.audit as Partial<QuarantineLogReader>;
+  const quarantine =
+    typeof reader.entries === 'function' && typeof reader.size === 'number'
+      ? new PartyQuarantine({ actor: settings.id, registry, audit: parts.audit, log: reader as QuarantineLogReader, logger: parts.log, ...(parts.governance ? { settings: parts.governance } : {}), ...(parts.quarantines ?? {}) })
+      : undefined;
+  if (quarantine) api.extend(quarantine);
+  return { container: c, api, book, registry, dispatcher, models, datasets, he, audit, ...(storage ? { storage } : {}), ...(parts.heModels ? { heModels: parts.heModels } : {}), ...(quarantine ? { quarantine } : {}) };
 }

@@ -33,6 +33,8 @@ import type { NatsEndpoint } from '../transport/nats-connection.js';
 import type { TrustedService } from './service-registry.js';
 import type { TrustedGateway } from './principal-gate.js';
 import type { DispatchSettings } from './tokens.js';
+import { checkThresholds } from '../audit/reputation.js';
+import type { GovernanceSettings } from './governance/party-quarantine.js';
 
 /** The JSON shape of a coordinator config file. */
 export interface CoordinatorConfigFile {
@@ -46,6 +48,8 @@ export interface CoordinatorConfigFile {
   replicas?: number;
   jobTimeoutMs?: number;
   probeIntervalMs?: number;
+  /** Reputation thresholds and the operator keys that may sign reinstatements (docs/governance.md). */
+  governance?: { minScore?: number; minGone?: number; quorum?: number; operators?: { id: string; organisation: string; publicKey: string; runs?: string[] }[] };
 }
 
 /** A loaded coordinator config. */
@@ -61,6 +65,7 @@ export interface CoordinatorConfig {
   /** JetStream replicas of the audit log and the state buckets. */
   replicas: number;
   settings: Partial<DispatchSettings>;
+  governance: GovernanceSettings;
 }
 
 /** Reads `path` and the key files it names. @throws InvalidArgumentError / KeyFileError naming the field or file. */
@@ -89,7 +94,21 @@ export function loadCoordinatorConfig(path: string): CoordinatorConfig {
     if (typeof g?.id !== 'string' || typeof g.publicKeyFile !== 'string') throw new InvalidArgumentError(`config.gateways[${i}]: expected { id, publicKeyFile }`);
     return { id: g.id, signingPublicKey: readPublicKeyFile(at(g.publicKeyFile)).signingPublicKey };
   });
+  const g = c.governance ?? {};
+  if (g.operators !== undefined && !Array.isArray(g.operators)) throw new InvalidArgumentError('config.governance.operators: expected a list of { id, organisation, publicKey, runs }');
+  const operators = (g.operators ?? []).map((o, i) => {
+    if (typeof o?.id !== 'string' || typeof o.organisation !== 'string' || typeof o.publicKey !== 'string' || !/^[0-9a-f]{64}$/i.test(o.publicKey)) {
+      throw new InvalidArgumentError(`config.governance.operators[${i}]: expected { id, organisation, publicKey (64 hex digits), runs }`);
+    }
+    return { id: o.id, organisation: o.organisation, publicKey: o.publicKey, runs: Array.isArray(o.runs) ? o.runs.filter((r) => typeof r === 'string') : [] };
+  });
+  const governance: GovernanceSettings = {
+    operators,
+    ...(g.quorum !== undefined ? { quorum: g.quorum } : {}),
+    thresholds: checkThresholds({ ...(g.minScore !== undefined ? { minScore: g.minScore } : {}), ...(g.minGone !== undefined ? { minGone: g.minGone } : {}) }),
+  };
   return {
+    governance,
     nats: { servers: c.nats.servers, ...(creds ? { user: creds.user, pass: creds.password } : {}) },
     identity: readIdentityFile(at(c.identityFile)),
     trusted,

@@ -17,6 +17,7 @@ import { AuditOutbox } from '../audit/audit-outbox.js';
 import { DatasetCatalog } from './analytics/dataset-catalog.js';
 import { MemoryMerkleLog } from './audit/audit-memory-log.js';
 import { recordedFailure } from './audit/job-audit.js';
+import { openQuarantineStore } from './governance/party-quarantine.js';
 import type { CoordinatorConfig } from './coordinator-config.js';
 import { CoordinatorService, type CoordinatorServiceOptions } from './coordinator-service.js';
 import { JobBook } from './jobs/job-book.js';
@@ -38,7 +39,7 @@ function throttled(everyMs: number): (kind: string, e: unknown) => void {
 }
 
 /** The state options of a coordinator started from `cfg`: durable in JetStream, or in memory. */
-export function coordinatorState(cfg: CoordinatorConfig): Pick<CoordinatorServiceOptions, 'audit' | 'models' | 'jobs' | 'datasets' | 'heModels'> {
+export function coordinatorState(cfg: CoordinatorConfig): Pick<CoordinatorServiceOptions, 'audit' | 'models' | 'jobs' | 'datasets' | 'heModels' | 'quarantines'> {
   const signer = { origin: cfg.settings.id ?? 'coordinator', secretKey: cfg.identity.signing.secretKey };
   // Without JetStream the log lives in this process: verifiable through the API, not durable.
   if (cfg.audit !== 'jetstream') return { audit: new MemoryMerkleLog(signer) };
@@ -53,6 +54,7 @@ export function coordinatorState(cfg: CoordinatorConfig): Pick<CoordinatorServic
       }),
     models: async (nc) => await ModelRegistry.withKv(nc.jetstream(), { replicas, onPersistError: (e) => warn('model catalogue write failed', e) }),
     jobs: async (nc, audit) => await JobBook.withKv(nc.jetstream(), { replicas, onPersistError: (e) => warn('job book write failed', e), recordedFailure: recordedFailure(audit) }),
+    quarantines: async (nc) => await openQuarantineStore(nc.jetstream(), { replicas, onPersistError: (e) => warn('quarantine write failed', e) }),
     datasets: async (nc) => await DatasetCatalog.withKv(nc.jetstream(), { replicas, onPersistError: (e) => warn('data-set catalogue write failed', e) }),
     heModels: async (nc) =>
       await HeModelBook.withKv(nc.jetstream(), {
@@ -71,6 +73,7 @@ export async function startCoordinatorProcess(cfg: CoordinatorConfig): Promise<C
     trusted: cfg.trusted,
     gateways: cfg.gateways,
     settings: cfg.settings,
+    governance: cfg.governance,
     ...coordinatorState(cfg),
     auditCheckpoints: { everyMs: 1000, onError: (e: unknown) => process.stderr.write(`audit checkpoint failed: ${String(e)}\n`) },
   });

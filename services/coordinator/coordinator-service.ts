@@ -11,6 +11,9 @@ import { NatsServiceRunner } from '../transport/nats-service-runner.js';
 import { jsonLineLog, type ServiceLog } from '../transport/service-log.js';
 import { COORDINATOR_METHODS, subjects } from '../wire/api.js';
 import type { AuditSink } from './audit/audit-sink.js';
+import type { GovernanceSettings } from './governance/party-quarantine.js';
+import type { KvRecords } from './kv-records.js';
+import type { QuarantineRecord } from '../wire/party-governance.js';
 import { MemoryAuditSink } from './audit/audit-sink.js';
 import { composeCoordinator, type ComposedCoordinator } from './composition-root.js';
 import { ApiFailure } from './errors.js';
@@ -60,6 +63,10 @@ export interface CoordinatorServiceOptions {
   witnessCheckpoints?: boolean;
   /** Gateway keys trusted to assert principals (coordinator/principal-gate); without, only readiness and the registry answer. */
   gateways?: readonly TrustedGateway[];
+  /** Reputation thresholds, operator keys and quorum (governance/party-quarantine). */
+  governance?: GovernanceSettings;
+  /** The quarantines in force, or a factory given the connection (JetStream KV `mpc_quarantine`). Default: in memory. */
+  quarantines?: (nc: NatsConnection) => Promise<{ store: KvRecords<QuarantineRecord>; records: Map<string, QuarantineRecord> }>;
 }
 
 const enc = new TextEncoder();
@@ -97,6 +104,7 @@ export class CoordinatorService {
     const book = typeof opts.jobs === 'function' ? await opts.jobs(nc, audit) : opts.jobs;
     const datasets = typeof opts.datasets === 'function' ? await opts.datasets(nc) : opts.datasets;
     const heModels = typeof opts.heModels === 'function' ? await opts.heModels(nc) : opts.heModels;
+    const quarantines = opts.quarantines ? await opts.quarantines(nc) : undefined;
     // The parties witness every checkpoint (C2SP tlog-witness); the schedule waits for their cosignatures.
     const witness = opts.witnessCheckpoints === false ? undefined : witnessCheckpoints(audit, nc, opts.trusted, log);
     const userHook = opts.auditCheckpoints?.onCheckpoint;
@@ -128,7 +136,10 @@ export class CoordinatorService {
       ...(datasets ? { datasets } : {}),
       ...(heModels ? { heModels } : {}),
       ...(opts.gateways ? { gateways: opts.gateways } : {}),
+      ...(opts.governance ? { governance: opts.governance } : {}),
+      ...(quarantines ? { quarantines } : {}),
     });
+    parts.quarantine?.start();
     // Jobs the reloaded book failed get their terminal entry now that the audit policy is attached.
     auditJobsFailedAtLoad(parts.book, audit, id, log);
     const closable = audit as { close?: () => Promise<void> };
@@ -189,6 +200,7 @@ export class CoordinatorService {
    * are told to abort) so that no job waits for a coordinator that is gone. Then drains.
    */
   async stop(opts: { waitForJobs?: boolean } = {}): Promise<void> {
+    this.parts.quarantine?.stop();
     if (!opts.waitForJobs) this.parts.dispatcher.failRunning({ code: 'coordinator-stopping', message: 'the coordinator is shutting down' });
     await this.parts.dispatcher.idle();
     // The book's and the catalogue's last writes land before the connection goes (bounded: a broker that is away).

@@ -16,6 +16,7 @@ import type { HePublicPlan } from '../../protocols/he/public-plan.js';
 import type { SignedDatasetManifest } from './dataset-manifest.js';
 import type { AnalyticsQueryPayload, AnalyticsQueryResult, DatasetDeletePartyResult, DatasetDeletePayload, DatasetUploadJobPayload, DatasetUploadPartyResult } from './analytics-jobs.js';
 import type { AuditEntry } from './audit-entry.js';
+import type { QuarantineRecord } from './party-governance.js';
 import type { ComputeJobPayload, ComputeJobResult } from './compute-job.js';
 import type { JobKind, JobKindSpec, SubmittedJobKind } from './job-kinds.js';
 
@@ -392,6 +393,17 @@ export interface CoordinatorMethods {
     req: { principal: Principal; datasets?: string[]; models?: string[] };
     res: { erased: { datasets: string[]; models: string[] }; objects: number; parties: string[] };
   };
+  /**
+   * Auditor or admin: every party's reputation from the audit log (services/audit/reputation,
+   * `report` is its canonical JSON, the bytes `mpc audit reputation --json` prints from an export
+   * of the same entries) and the quarantines in force.
+   */
+  'parties.reputation': { req: { principal: Principal }; res: { report: string; quarantined: QuarantineRecord[] } };
+  /**
+   * Admin: lifts a quarantine given signed decisions (wire/party-governance) of a quorum of
+   * operators of other organisations. Errors: `not-quarantined` 409, `reinstatement-refused` 403.
+   */
+  'parties.reinstate': { req: { principal: Principal; serviceId: string; decisions: unknown[] }; res: { serviceId: string; signers: string[] } };
 }
 
 /** Objects of one data set or model that no catalogue names, summed over the parties holding them. */
@@ -446,6 +458,8 @@ export const COORDINATOR_METHODS = [
   'trust.rotate',
   'storage.reconcile',
   'storage.eraseOrphans',
+  'parties.reputation',
+  'parties.reinstate',
 ] as const satisfies readonly CoordinatorMethod[];
 
 /** `true` only when {@link COORDINATOR_METHODS} names every method (checked by the assignment below). */

@@ -138,3 +138,20 @@ describe('reputation from audit entries', () => {
     for (const bad of [{ minScore: -1 }, { minScore: 2 }, { minScore: Number.NaN }, { minGone: 0 }, { minGone: 1.5 }]) expect(() => checkThresholds(bad)).toThrow(/^min(Score|Gone): expected/);
   });
 });
+
+describe('reputation after a reinstatement', () => {
+  it('counts only jobs placed after the party.reinstated entry', () => {
+    const log = new Log();
+    const trio: [string, string, string] = ['p0', 'p1', 'p2'];
+    for (let k = 0; k < 3; k++) {
+      log.placed(`g${k}`, trio);
+      log.add({ type: 'job.failed', actor: 'coordinator', jobId: `g${k}`, party: 1, reason: `party-gone: party 1 (p1) is no longer connected during job g${k}` });
+    }
+    expect(byId(log).get('p1')!.quarantine).toBe(true);
+    log.add({ type: 'party.reinstated', actor: 'coordinator', serviceId: 'p1', signers: ['op-a', 'op-b'], reason: 'reinstated' });
+    log.verified('v', trio);
+    const p1 = byId(log).get('p1')!;
+    expect([p1.jobs, p1.completed, p1.gone, p1.quarantine]).toEqual([1, 1, 0, false]);
+    expect(byId(log).get('p0')!.jobs).toBe(4);
+  });
+});
