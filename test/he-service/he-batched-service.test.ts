@@ -90,7 +90,7 @@ describe('batched HE queries through the gateway, coordinator and two HE workers
     console.log(JSON.stringify({ case: 'he-service 40 queries, batch 64', requests: r.requests, maxAbsDiffVsOrt: r.maxDiff, ms: Math.round(r.ms) }));
   }, 120_000);
 
-  it('a batch chosen at publish (16) takes ceil(40 / 16) = 3 requests; one larger than fits is refused naming the largest', async () => {
+  it('a batch chosen at publish (16) takes ceil(40 / 16) = 3 requests; one larger than fits, or not a power of two, is refused by name', async () => {
     const sixteen = await owner().publishModel(ONNX, { mode: 'he', name: 'digits-sq-batched', version: '16', heBatch: 16 });
     expect(sixteen.heBatch).toBe(16);
     const r = await run40(sixteen);
@@ -99,6 +99,13 @@ describe('batched HE queries through the gateway, coordinator and two HE workers
     expect(err).toBeInstanceOf(GatewayProblemError);
     expect((err as GatewayProblemError).status).toBe(400);
     expect((err as Error).message).toMatch(/heBatch: 128 queries do not fit one ciphertext of this model; at most 64/);
+    // Not a power of two: the schema takes any integer, the coordinator refuses it by name.
+    const three = await owner()
+      .http.json({ method: 'POST', path: '/v1/models', body: { name: 'digits-sq-batched', version: '3', mode: 'he', onnx: Buffer.from(ONNX).toString('base64'), heBatch: 3 }, headers: { 'idempotency-key': 'batch-three' } })
+      .catch((e: unknown) => e);
+    expect(three).toBeInstanceOf(GatewayProblemError);
+    expect((three as GatewayProblemError).status).toBe(400);
+    expect((three as Error).message).toMatch(/heBatch: expected a power of two >= 1, got 3/);
   }, 120_000);
 
   it('after a coordinator restart the model is planned again from the bucket for the same batch', async () => {

@@ -17,7 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useNatsServer } from '../helpers/nats-server.js';
 import { startRealGatewayCluster, type RealGatewayCluster } from '../helpers/real-gateway-cluster.js';
 import { generateApiKey } from '../../services/gateway/api-key-store.js';
-import { InputBoundError, MpcClient } from '../../services/sdk/index.js';
+import { randomBytes } from 'node:crypto';
+import { GatewayProblemError, InputBoundError, MpcClient } from '../../services/sdk/index.js';
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { importOnnx } from '../../protocols/onnx/import-onnx.js';
 import { predictions, runOrt, splitRows, zooBytes, zooEntries } from './zoo-fixture.js';
@@ -42,6 +43,17 @@ describe('zoo models through the gateway, coordinator and parties (MPC)', () => 
     ]);
   }, 60_000);
   afterAll(async () => gw?.stop());
+
+  it('the coordinator refuses a stated input bound beyond 2^(31 - f), naming the field', async () => {
+    const owner = new MpcClient({ gatewayUrl: gw.url, apiKey: keys.owner });
+    const box = () => randomBytes(256).toString('base64');
+    const err = await owner.http
+      .json({ method: 'POST', path: '/v1/models', body: { name: 'too-wide', version: '1', mode: 'mpc', sealedShares: [box(), box(), box()], precision: { fractionBits: 16, inputBound: 2 ** 20, errorBound: 5e-3, errorBoundSource: 'documented' } }, headers: { 'idempotency-key': 'too-wide-1' } })
+      .catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(GatewayProblemError);
+    expect((err as GatewayProblemError).status).toBe(400);
+    expect((err as Error).message).toMatch(/precision\.inputBound: expected a number in \(0, 2\^15\], got 1048576/);
+  });
 
   for (const e of zooEntries()) {
     const inputBound = STATED_INPUT_BOUND[e.name];
