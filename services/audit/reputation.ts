@@ -8,7 +8,7 @@
  * - `jobs`: `job.placed` entries naming it (field `parties`, index -> service id);
  * - `completed`: those jobs that reached `job.verified`;
  * - `gone`: `job.failed` entries with code `party-gone` whose reason is the coordinator's own
- *   observation naming this party's index and id (`party-gone: party <i> (<id>) ...`). A peer's
+ *   observation naming this party's index and id (`party-gone: party <i> (<id>)...`). A peer's
  *   failure report cannot produce that text (the coordinator writes such faults as
  *   `party <i> failed: ...`), so a cheater cannot charge an honest party with disappearing;
  * - `accusations`: `verification.failed` entries whose `accused` names it, and `accusers`, the
@@ -146,7 +146,7 @@ export function computeReputation(entries: readonly AuditEntry[], thresholds: Pa
       for (const id of new Set(placed.trio)) if (counts(id, placed.seq)) tally(id).completed++;
     } else if (e.type === 'job.failed' && e.party !== undefined && e.reason !== undefined) {
       const id = placed.trio[e.party]!;
-      if (counts(id, placed.seq) && e.reason.startsWith(`party-gone: party ${e.party} (${id}) `)) tally(id).gone.push(e.seq);
+      if (counts(id, placed.seq) && e.reason.startsWith(`party-gone: party ${e.party} (${id})`)) tally(id).gone.push(e.seq);
     } else if (e.type === 'verification.failed' && e.party !== undefined && e.accused !== undefined) {
       // The reporter must be the party the placement names at that index (its signed report).
       if (placed.trio[e.party] !== e.actor) continue;

@@ -14,7 +14,7 @@ import { generateStorageKey } from '../../crypto-core/keys/storage-key.js';
 import type { PartyIndex } from '../../protocols/channel/channel.js';
 import type { AuditSink } from '../coordinator/audit/audit-sink.js';
 import { MemoryAuditSink } from '../coordinator/audit/audit-sink.js';
-import { CoordinatorService } from '../coordinator/coordinator-service.js';
+import { CoordinatorService, type CoordinatorServiceOptions } from '../coordinator/coordinator-service.js';
 import type { TrustedService } from '../coordinator/service-registry.js';
 import type { DispatchSettings } from '../coordinator/tokens.js';
 import type { JobRunner } from '../party/job-runner.js';
@@ -33,6 +33,8 @@ export interface InProcessClusterOptions {
   /** Tests only: a cheating party's channel wrapper, per party index (services/party/tokens PROTOCOL_CHANNEL_TAMPER). */
   tamper?: (index: PartyIndex) => ProtocolChannelTamper | undefined;
   audit?: AuditSink;
+  /** The coordinator's durable state and governance (an `audit` factory here replaces `audit`); kept across {@link InProcessCluster.restartCoordinator}. */
+  coordinator?: Pick<CoordinatorServiceOptions, 'audit' | 'models' | 'jobs' | 'quarantines' | 'governance' | 'auditCheckpoints' | 'witnessCheckpoints'>;
 }
 
 /** A running in-process cluster. */
@@ -53,6 +55,12 @@ export interface InProcessCluster {
   audit: AuditSink;
   /** Waits until the coordinator sees all three parties up. */
   ready(timeoutMs?: number): Promise<void>;
+  /** Stops the coordinator (running jobs end first) and starts it again with the same keys and state options. */
+  restartCoordinator(): Promise<void>;
+  /** Stops party `i` (it stays trusted; the coordinator notices when it next reaches for it). */
+  stopParty(i: PartyIndex): Promise<void>;
+  /** Starts party `i` again with its identity, state folder and storage key. */
+  startParty(i: PartyIndex): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -67,24 +75,24 @@ export async function startInProcessCluster(opts: InProcessClusterOptions): Prom
   const audit = opts.audit ?? new MemoryAuditSink();
   const gatewayId = generateIdentity();
   const gateways = [{ id: 'gateway', signingPublicKey: publicIdentity(gatewayId).signingPublicKey }];
-  const coordinator = await CoordinatorService.start({ nats: endpoint('coordinator'), identity: coordId, trusted, audit, log: logs.coordinator, settings: opts.settings, gateways });
-  const parties = await Promise.all(
-    ([0, 1, 2] as const).map((i) =>
-      PartyService.start({
+  const startCoordinator = async (): Promise<CoordinatorService> => await CoordinatorService.start({ nats: endpoint('coordinator'), identity: coordId, trusted, audit, log: logs.coordinator, settings: opts.settings, gateways, ...opts.coordinator });
+  let coordinator = await startCoordinator();
+  const storageKeys = [generateStorageKey(), generateStorageKey(), generateStorageKey()];
+  const startParty = async (i: PartyIndex): Promise<PartyService> =>
+    await PartyService.start({
         nats: endpoint(`party-${i}`),
         id: `party-${i}`,
         index: i,
         identity: partyIds[i]!,
         coordinatorKey: coordId.signing.publicKey,
         stateDir: join(stateRoot, `party-${i}`),
-        storageKey: generateStorageKey(),
+        storageKey: storageKeys[i]!,
         log: logs.parties[i],
         runners: opts.runners?.(i),
         tamper: opts.tamper?.(i),
         announceIntervalMs: 1000,
-      }),
-    ),
-  );
+      });
+  const parties = await Promise.all(([0, 1, 2] as const).map((i) => startParty(i)));
   const cluster: InProcessCluster = {
     coordinator,
     parties,
@@ -97,14 +105,25 @@ export async function startInProcessCluster(opts: InProcessClusterOptions): Prom
     async ready(timeoutMs = 10_000) {
       const end = Date.now() + timeoutMs;
       while (Date.now() < end) {
-        if (coordinator.parts.registry.list().filter((s) => s.status === 'up').length === 3) return;
+        if (cluster.coordinator.parts.registry.list().filter((s) => s.status === 'up').length === 3) return;
         await new Promise((r) => setTimeout(r, 20));
       }
       throw new Error(`parties not all up after ${timeoutMs} ms: ${JSON.stringify(coordinator.parts.registry.list().map((s) => [s.id, s.status]))}`);
     },
+    async restartCoordinator() {
+      await cluster.coordinator.stop({ waitForJobs: true });
+      coordinator = await startCoordinator();
+      cluster.coordinator = coordinator;
+    },
+    async stopParty(i) {
+      await parties[i]!.stop();
+    },
+    async startParty(i) {
+      parties[i] = await startParty(i);
+    },
     async stop() {
       await Promise.all(parties.map((p) => p.stop()));
-      await coordinator.stop();
+      await cluster.coordinator.stop();
       rmSync(stateRoot, { recursive: true, force: true });
     },
   };
