@@ -48,6 +48,14 @@ export async function inferenceStory(clients: InferenceStoryClients, say: (line:
   }
   say(`  check: same classes as the model in the clear; max logit difference ${maxDiff.toExponential(1)}; the three parties' signatures of their outputs verified before opening`);
 
+  // The same first image with malicious-secure protocols: every product and comparison verified.
+  const tMal = performance.now();
+  const mal = await clients.client.infer(mlp.id, { shape: [1, 64], data: images[0]! }, { mode: 'mpc', security: 'malicious', timeoutMs: 120_000 });
+  const malMs = performance.now() - tMal;
+  const malClass = argmax(mal.data, 0, classes);
+  if (mal.security !== 'malicious' || malClass !== clearClasses[0]) throw new Error(`malicious-mode inference: mode ${String(mal.security)}, class ${malClass}, clear ${clearClasses[0]}`);
+  say(`client: image 1 again with security 'malicious' (every product and comparison checked before any output left a party), ${malMs.toFixed(0)} ms; predicted ${malClass}, mode signed by the three parties`);
+
   if (!opts.he) {
     say('CKKS inference: skipped (no HE workers in this deployment)');
     return;
