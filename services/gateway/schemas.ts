@@ -443,6 +443,8 @@ const auditEntry = {
     // Every field of services/wire/audit-entry: a field dropped here changes the hashed bytes and the export no longer verifies.
     id: { type: 'string' },
     accused: { type: 'array', items: { type: 'integer' } },
+    parties: { type: 'array', items: { type: 'string' } },
+    signers: { type: 'array', items: { type: 'string' } },
     security: { type: 'string', enum: ['semi-honest', 'malicious'] },
     jobId: { type: 'string' },
     modelId: { type: 'string' },
@@ -606,4 +608,71 @@ export const orphanErasureResponse = {
     objects: { type: 'integer' },
     parties: { type: 'array', items: { type: 'string' } },
   },
+} as const;
+
+/** Path parameters naming a service (a party). */
+export const serviceIdParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id'],
+  properties: { id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$' } },
+} as const;
+
+const quarantineRecord = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'serviceId', 'since', 'because', 'evidence', 'evidenceSeq'],
+  properties: {
+    id: { type: 'string' },
+    serviceId: { type: 'string' },
+    since: { type: 'string' },
+    because: { type: 'string' },
+    evidence: { type: 'array', items: { type: 'string' } },
+    evidenceSeq: { type: 'array', items: { type: 'integer' } },
+  },
+} as const;
+
+/** Reply of GET /v1/admin/parties/reputation: the canonical JSON report (services/audit/reputation) and the quarantines in force. */
+export const partyReputationResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['report', 'quarantined'],
+  properties: { report: { type: 'string' }, quarantined: { type: 'array', items: quarantineRecord } },
+} as const;
+
+/** Body of POST /v1/admin/parties/{id}/reinstatement: signed decisions (services/wire/party-governance). */
+export const partyReinstatementBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['decisions'],
+  properties: {
+    decisions: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 16,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['body', 'signer', 'signature'],
+        properties: {
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['type', 'serviceId', 'quarantine', 'issuedAt'],
+            properties: { type: { const: 'party-reinstatement' }, serviceId: { type: 'string' }, quarantine: { type: 'string', pattern: '^[0-9a-f]{64}$' }, issuedAt: { type: 'integer' } },
+          },
+          signer: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
+          signature: { type: 'string', maxLength: 100 },
+        },
+      },
+    },
+  },
+} as const;
+
+/** Reply of POST /v1/admin/parties/{id}/reinstatement. */
+export const partyReinstatementResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['serviceId', 'signers'],
+  properties: { serviceId: { type: 'string' }, signers: { type: 'array', items: { type: 'string' } } },
 } as const;
