@@ -30,6 +30,7 @@ export const commands: Record<string, CommandEntry> = {
   query: { summary: 'run an analytics query (JSON) over data sets', load: () => import('./commands/query.js') },
   bench: { summary: 'run a benchmark suite (ring, rss, inference, he, audit, analytics); --json for JSON lines', load: () => import('./commands/bench.js') },
   'audit export': { summary: 'export the audit log (JSON Lines) and the latest checkpoint to a folder', load: () => import('./commands/audit-export.js') },
+  parties: { summary: 'governance of the parties: reputation | sign-reinstatement <id> | reinstate <id> (admin)', load: () => import('./commands/parties.js') },
   storage: { summary: "reconcile the parties' stores with the catalogues (admin): reconcile [--erase]", load: () => import('./commands/storage.js') },
   trust: { summary: 'rotate the trust bundle clients pin: fingerprint | next | sign-rotation | rotate', load: () => import('./commands/trust.js') },
   'audit reputation': { summary: "every party's reputation recomputed from an audit export (--json: the coordinator's bytes)", load: () => import('./commands/audit-reputation.js') },

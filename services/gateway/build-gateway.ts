@@ -31,6 +31,7 @@ import { registerModelRoutes } from './routes/model-routes.js';
 import { registerDataRoutes } from './routes/data-routes.js';
 import { registerAuditRoutes } from './routes/audit-routes.js';
 import { registerStorageRoutes } from './routes/storage-routes.js';
+import { registerPartyRoutes } from './routes/party-routes.js';
 
 /** What {@link buildGateway} needs. */
 export interface GatewayDeps {
@@ -191,6 +192,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     registerDataRoutes(scope, ctx);
     registerAuditRoutes(scope, ctx);
     registerStorageRoutes(scope, ctx);
+    registerPartyRoutes(scope, ctx);
   }, { prefix: '/v1' });
   return app;
 }

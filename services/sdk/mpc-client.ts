@@ -241,6 +241,16 @@ export class MpcClient {
     return this.http.json({ method: 'GET', path: '/v1/admin/storage' });
   }
 
+  /** Auditor or admin: every party's reputation (`report`: the coordinator's canonical JSON, services/audit/reputation) and the quarantines in force. */
+  async partyReputation(): Promise<CoordinatorMethods['parties.reputation']['res']> {
+    return this.http.json({ method: 'GET', path: '/v1/admin/parties/reputation' });
+  }
+
+  /** Admin: lifts the quarantine of `serviceId` with operators' signed decisions (services/wire/party-governance). */
+  async reinstateParty(serviceId: string, decisions: readonly unknown[]): Promise<CoordinatorMethods['parties.reinstate']['res']> {
+    return this.http.json({ method: 'POST', path: `/v1/admin/parties/${encodeURIComponent(serviceId)}/reinstatement`, body: { decisions } });
+  }
+
   /** Admin: erases orphaned data sets and models (ids from {@link storageReconciliation}) at all three parties; each is audited. */
   async eraseOrphans(ids: { datasets?: string[]; models?: string[] }): Promise<CoordinatorMethods['storage.eraseOrphans']['res']> {
     return this.http.json({ method: 'POST', path: '/v1/admin/storage/orphan-erasures', body: { ...(ids.datasets ? { datasets: ids.datasets } : {}), ...(ids.models ? { models: ids.models } : {}) } });

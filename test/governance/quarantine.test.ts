@@ -68,7 +68,7 @@ describe('quarantine and reinstatement from audit evidence', () => {
   let cheat: Perturbation[] = [];
   const logKey = generateIdentity();
   const operators = ['a', 'b', 'c'].map((org, i) => ({ org, key: generateIdentity().signing, runs: [`party-${i}`] }));
-  const keys = { alice: generateApiKey('alice'), owner: generateApiKey('owner') };
+  const keys = { alice: generateApiKey('alice'), owner: generateApiKey('owner'), admin: generateApiKey('admin'), auditor: generateApiKey('auditor') };
   const input = { shape: [1, 64], data: Array.from(ROWS.subarray(0, 64)) };
   const FIRST_MATMUL: Perturbation[] = [{ tag: /dense#\d+\//, occurrence: 0, index: 3, delta: 1n << 36n }];
   const api = (method: string, req: Record<string, unknown>) => gw.cluster.coordinator.parts.api.call(method, { principal: ADMIN, ...req });
@@ -79,6 +79,8 @@ describe('quarantine and reinstatement from audit evidence', () => {
       [
         { id: 'alice', tenant: 'clinic-a', roles: ['client'], key: keys.alice },
         { id: 'owner', tenant: 'lab', roles: ['model-owner'], key: keys.owner },
+        { id: 'admin', tenant: 'ops', roles: ['admin'], key: keys.admin },
+        { id: 'auditor', tenant: 'ops', roles: ['auditor'], key: keys.auditor },
       ],
       {
         tamper: (i) => (i === 1 ? (channel) => new PerturbingChannel(channel, cheat) : undefined),
@@ -172,10 +174,14 @@ describe('quarantine and reinstatement from audit evidence', () => {
         await log.checkpoint();
         await writeAuditExport(log, dir);
         const service = await reputation();
+        // The auditor's view through the gateway is the same report.
+        const viaGateway = await new MpcClient({ gatewayUrl: gw.url, apiKey: keys.auditor, trust: gw.cluster.trustBundle }).partyReputation();
         let out = '';
         expect(await reputationCli([dir, '--json'], { out: (t) => (out += t), err: () => undefined })).toBe(0);
         if (service.report.entries !== log.size && attempt < 5) continue;
         expect(out).toBe(service.text + '\n');
+        if (JSON.parse(viaGateway.report).entries === service.report.entries) expect(viaGateway.report).toBe(service.text);
+        expect(viaGateway.quarantined.map((q) => q.serviceId)).toEqual(['party-1']);
         let text = '';
         expect(await reputationCli([dir], { out: (t) => (text += t), err: () => undefined })).toBe(0);
         expect(text).toMatch(/^party-1: score 0\.428571 .* QUARANTINE/m);
@@ -212,8 +218,13 @@ describe('quarantine and reinstatement from audit evidence', () => {
     await refused([decide(a), decide(c, { issuedAt: Date.now() - 2 * 24 * 3600_000 })], /op-c's decision is not recent/);
     // Nothing was reinstated so far.
     expect(gw.cluster.coordinator.parts.registry.isQuarantined('party-1')).toBe(true);
+    // Through the gateway: a client, a malformed body and a refused decision set are problems.
+    const admin = new MpcClient({ gatewayUrl: gw.url, apiKey: keys.admin, trust: gw.cluster.trustBundle });
+    await expect(alice.reinstateParty('party-1', [decide(a), decide(c)])).rejects.toMatchObject({ status: 403 });
+    await expect(admin.reinstateParty('party-1', [{ body: { type: 'party-reinstatement' }, signer: 'x', signature: '' }])).rejects.toMatchObject({ status: 400, type: expect.stringMatching(/validation$/) as unknown });
+    await expect(admin.reinstateParty('party-1', [decide(a), forged])).rejects.toMatchObject({ status: 403, message: expect.stringMatching(/the signature of op-c does not verify/) as unknown });
     // 2 of 3: the operators of the organisations running party 0 and party 2.
-    expect(await api('parties.reinstate', { serviceId: 'party-1', decisions: [decide(a), decide(c)] })).toEqual({ serviceId: 'party-1', signers: ['op-a', 'op-c'] });
+    expect(await admin.reinstateParty('party-1', [decide(a), decide(c)])).toEqual({ serviceId: 'party-1', signers: ['op-a', 'op-c'] });
     await expect(api('parties.reinstate', { serviceId: 'party-1', decisions: [decide(a), decide(c)] })).rejects.toMatchObject({ code: 'not-quarantined', status: 409 });
     await log.flush();
     const entry = await until('party.reinstated entry', () => log.entries({ type: 'party.reinstated' })[0]);

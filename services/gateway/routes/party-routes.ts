@@ -1,0 +1,35 @@
+/**
+ * @module services/gateway/routes/party-routes
+ * Governance of the parties (coordinator governance/party-quarantine, docs/governance.md):
+ * `GET /v1/admin/parties/reputation` (auditor or admin) answers every party's reputation as the
+ * canonical JSON the coordinator computed from the audit log, and the quarantines in force;
+ * `POST /v1/admin/parties/{id}/reinstatement` (admin) lifts a quarantine given operators' signed
+ * decisions (a quorum of other organisations; refused 403 `forbidden`, upstream code
+ * `reinstatement-refused`, otherwise).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Principal } from '../../wire/api.js';
+import type { RouteContext } from '../fastify-types.js';
+import { ProblemError } from '../problems.js';
+import { partyReinstatementBody, partyReinstatementResponse, partyReputationResponse, serviceIdParams } from '../schemas.js';
+import { problemResponses } from './problem-responses.js';
+
+function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new ProblemError('unauthenticated', 'no authenticated identity on this request');
+  return request.principal;
+}
+
+/** Registers the /admin/parties routes (inside the /v1 scope). */
+export function registerPartyRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  const c = ctx.coordinator;
+  app.get(
+    '/admin/parties/reputation',
+    { config: { roles: ['auditor', 'admin'] as ('auditor' | 'admin')[] }, schema: { tags: ['admin'], summary: "Every party's reputation from the audit log, and the quarantines in force", response: { 200: partyReputationResponse, ...problemResponses } } },
+    async (request) => c.call('parties.reputation', { principal: principalOf(request) }, { timeoutMs: 30_000 }),
+  );
+  app.post<{ Params: { id: string }; Body: { decisions: unknown[] } }>(
+    '/admin/parties/:id/reinstatement',
+    { config: { roles: ['admin'] as 'admin'[] }, schema: { tags: ['admin'], summary: 'Reinstate a quarantined party (signed decisions of a quorum of operators of other organisations)', params: serviceIdParams, body: partyReinstatementBody, response: { 200: partyReinstatementResponse, ...problemResponses } } },
+    async (request) => c.call('parties.reinstate', { principal: principalOf(request), serviceId: request.params.id, decisions: request.body.decisions }),
+  );
+}
