@@ -10,7 +10,9 @@
  * 784-128-10 model (batch 4: 10 ciphertexts) and a 64-32-10 square MLP on 8x8 inputs (batch 64:
  * one ciphertext). Each line gives the server time of all 40, per query, and the ratio to 40
  * batch-1 queries (`per_query_saving`), with the largest error of any query against float64.
- * `--quick` runs few repetitions (well under a minute).
+ * Then the same 40 queries through the services (bench/he-service: a full local cluster and the
+ * SDK), batch 1 against the batch the coordinator chose at publish.
+ * `--quick` runs few repetitions (about a minute with the cluster start).
  */
 import { availableParallelism } from 'node:os';
 import type { BenchSuite } from './bench-case.js';
@@ -23,6 +25,7 @@ import { HeClient } from '../protocols/he/he-client.js';
 import { HeModelEvaluator } from '../protocols/he/he-evaluator.js';
 import { largestHeBatch, planHeModel } from '../protocols/he/he-plan.js';
 import type { SealModule } from '../crypto-core/he/seal-loader.js';
+import { serviceBatchCases } from './he-service.js';
 import type { BenchOptions } from './bench-case.js';
 import { inferPlain } from '../protocols/he/plain-inference.js';
 import type { DenseLayer, ModelIR } from '../protocols/model/model-ir.js';
@@ -225,5 +228,7 @@ export const suite: BenchSuite = {
       server.dispose();
       client.dispose();
     }
+    // The same 40 queries through the services, one request per ciphertext (bench/he-service).
+    await serviceBatchCases(opts);
   },
 };
