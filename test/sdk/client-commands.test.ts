@@ -107,6 +107,22 @@ describe('client commands', () => {
     await expect(publish(['test/fixtures/models/digits_mlp.onnx', ...common('owner')])).rejects.toThrow(/--mode mpc\|he is required/);
   });
 
+  it('mpc models publish states an input bound (mpc) or a batch (he); wrong combinations are usage errors', async () => {
+    capture();
+    expect(await publish(['test/fixtures/models/digits_mlp.onnx', '--mode', 'mpc', '--version', 'b1', '--input-bound', '16', '--error-bound', '0.001', ...common('owner')])).toBe(0);
+    expect(await publish(['test/fixtures/models/digits_mlp.onnx', '--mode', 'he', '--version', 'b2', '--he-batch', '16', ...common('owner')])).toBe(0);
+    vi.restoreAllMocks();
+    const [mpc, he] = f.double.callsOf('models.publish').slice(-2).map((c) => c.body as Record<string, unknown>);
+    expect(mpc!.precision).toEqual({ fractionBits: 16, inputBound: 16, errorBound: 0.001, errorBoundSource: 'measured' });
+    expect(he!.heBatch).toBe(16);
+    expect(he!.precision).toBeUndefined();
+    const file = 'test/fixtures/models/digits_mlp.onnx';
+    await expect(publish([file, '--mode', 'he', '--input-bound', '1', ...common('owner')])).rejects.toThrow(/--input-bound, --error-bound: for --mode mpc only/);
+    await expect(publish([file, '--mode', 'mpc', '--he-batch', '4', ...common('owner')])).rejects.toThrow(/--he-batch: for --mode he only/);
+    await expect(publish([file, '--mode', 'mpc', '--input-bound', '0', ...common('owner')])).rejects.toThrow(/--input-bound: expected a positive number, got "0"/);
+    await expect(publish([file, '--mode', 'he', '--he-batch', '2.5', ...common('owner')])).rejects.toThrow(/--he-batch: expected an integer/);
+  });
+
   it('mpc datasets upload reads CSV against a schema and prints the id', async () => {
     const schema = join(dir, 'schema.json');
     await writeFile(schema, JSON.stringify({ columns: [{ name: 'age', type: 'numeric', min: 0, max: 120 }, { name: 'sick', type: 'boolean' }] }));

@@ -1,8 +1,9 @@
 /**
  * @module services/cli/commands/models-publish
- * `mpc models publish <file.onnx> --mode mpc|he [--name <n>] [--version <v>]`: publishes a model
- * through the SDK (MPC: weights secret-shared and sealed per party on this machine) and prints
- * its id (with `--json`: an object with `id`).
+ * `mpc models publish <file.onnx> --mode mpc|he [--name <n>] [--version <v>] [--input-bound <x>]
+ * [--error-bound <e>] [--he-batch <q>]`: publishes a model through the SDK (MPC: weights
+ * secret-shared and sealed per party on this machine) and prints its id (with `--json`: an
+ * object with `id`, and the record's precision and HE batch when it states them).
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -15,7 +16,12 @@ const HELP = `usage: mpc models publish <file.onnx> --mode mpc|he [--name <name>
   --mode mpc|he       mpc: weights secret-shared across the three parties; he: ONNX to the HE workers
   --name <name>       model name (default: the file name without .onnx)
   --version <v>       model version (default 1)
-  prints the model id; with --json an object {"id", "name", "version", "mode", "created"}
+  --input-bound <x>   mpc: largest |x| of an input value (default 2^(31-f)); the range check assumes it
+                      and clients' SDKs refuse larger inputs (the parties cannot check sealed inputs)
+  --error-bound <e>   mpc: the error bound you measured (default: the documented 5e-3)
+  --he-batch <q>      he: queries per ciphertext, a power of two (default: the largest that fits)
+  prints the model id; with --json an object {"id", "name", "version", "mode", "created"} (and
+  "precision", "heBatch" when the record states them)
 ${CLIENT_OPTIONS_HELP}
 `;
 
@@ -23,7 +29,7 @@ ${CLIENT_OPTIONS_HELP}
 export async function run(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { ...CLIENT_OPTIONS, mode: { type: 'string' }, name: { type: 'string' }, version: { type: 'string', default: '1' } } });
+    parsed = parseArgs({ args, allowPositionals: true, options: { ...CLIENT_OPTIONS, mode: { type: 'string' }, name: { type: 'string' }, version: { type: 'string', default: '1' }, 'input-bound': { type: 'string' }, 'error-bound': { type: 'string' }, 'he-batch': { type: 'string' } } });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -44,9 +50,25 @@ export async function run(args: string[]): Promise<number> {
     throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
   }
   const mode = v.mode;
+  const inputBound = positiveNumber('--input-bound', v['input-bound']);
+  const errorBound = positiveNumber('--error-bound', v['error-bound']);
+  const heBatch = positiveNumber('--he-batch', v['he-batch']);
+  if (mode === 'he' && (inputBound !== undefined || errorBound !== undefined)) throw new UsageError('--input-bound, --error-bound: for --mode mpc only');
+  if (mode === 'mpc' && heBatch !== undefined) throw new UsageError('--he-batch: for --mode he only');
+  if (heBatch !== undefined && !Number.isInteger(heBatch)) throw new UsageError(`--he-batch: expected an integer, got ${v['he-batch']}`);
+  const extra = { ...(inputBound === undefined ? {} : { inputBound }), ...(errorBound === undefined ? {} : { errorBound }), ...(heBatch === undefined ? {} : { heBatch }) };
   return runClientCommand('models publish', async () => {
     const client = new MpcClient(resolveClientConfig(v));
-    const m = await client.publishModel(bytes, { mode, name, version: v.version! });
-    process.stdout.write(v.json ? JSON.stringify({ id: m.id, name: m.name, version: m.version, mode: m.mode, created: m.created }) + '\n' : `${m.id}\n`);
+    const m = await client.publishModel(bytes, { mode, name, version: v.version!, ...extra });
+    const out = { id: m.id, name: m.name, version: m.version, mode: m.mode, created: m.created, ...(m.precision ? { precision: m.precision } : {}), ...(m.heBatch === undefined ? {} : { heBatch: m.heBatch }) };
+    process.stdout.write(v.json ? JSON.stringify(out) + '\n' : `${m.id}\n`);
   });
+}
+
+/** A positive finite number from an option, or undefined when absent. */
+function positiveNumber(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`${flag}: expected a positive number, got ${JSON.stringify(raw)}`);
+  return n;
 }
