@@ -15,7 +15,7 @@ describe('audit entry schema', () => {
       const e = { type: type as AuditEventType, actor: 'svc-1', ...(subject ? { [subject]: 'id-1' } : {}) };
       expect(validateAuditEvent(e)).toEqual(e);
     }
-    expect(Object.keys(AUDIT_EVENT_TYPES)).toHaveLength(20);
+    expect(Object.keys(AUDIT_EVENT_TYPES)).toHaveLength(22);
   });
 
   const bad: [string, unknown, RegExp][] = [
@@ -41,10 +41,20 @@ describe('audit entry schema', () => {
     ['accused out of order', { type: 'verification.failed', actor: 'a', jobId: 'j', party: 0, accused: [2, 1] }, /event.accused: expected one or two party indices/],
     ['accused three', { type: 'verification.failed', actor: 'a', jobId: 'j', party: 0, accused: [0, 1, 2] }, /event.accused/],
     ['accused not a party', { type: 'verification.failed', actor: 'a', jobId: 'j', party: 0, accused: [3] }, /event.accused/],
+    ['parties two', { type: 'job.placed', actor: 'a', jobId: 'j', parties: ['p0', 'p1'] }, /event.parties: expected three identifiers/],
+    ['parties not identifiers', { type: 'job.placed', actor: 'a', jobId: 'j', parties: ['p0', 'p 1', 'p2'] }, /event.parties/],
+    ['parties a string', { type: 'job.placed', actor: 'a', jobId: 'j', parties: 'p0,p1,p2' }, /event.parties/],
+    ['signers empty', { type: 'party.reinstated', actor: 'a', serviceId: 's', signers: [] }, /event.signers: expected 1 to 16 identifiers/],
+    ['signers 17', { type: 'party.reinstated', actor: 'a', serviceId: 's', signers: Array.from({ length: 17 }, (_, i) => `op-${i}`) }, /event.signers/],
     ['version NaN', { type: 'model.updated', actor: 'a', modelId: 'm', version: Number.NaN }, /event.version/],
     ['jobId too long', { type: 'job.created', actor: 'a', jobId: 'j'.repeat(129) }, /event.jobId/],
     ['jobId number', { type: 'job.created', actor: 'a', jobId: 5 }, /event.jobId/],
   ];
+  it('keeps the three party ids of a placement and the signers of a reinstatement', () => {
+    expect(validateAuditEvent({ type: 'job.placed', actor: 'c', jobId: 'j', parties: ['p0', 'p1', 'p2'] }).parties).toEqual(['p0', 'p1', 'p2']);
+    expect(validateAuditEvent({ type: 'party.reinstated', actor: 'c', serviceId: 'p1', signers: ['op-a', 'op-c'] }).signers).toEqual(['op-a', 'op-c']);
+  });
+
   it.each(bad)('refuses %s', (_name, e, msg) => {
     expect(() => validateAuditEvent(e)).toThrow(AuditEntryError);
     expect(() => validateAuditEvent(e)).toThrow(msg);
