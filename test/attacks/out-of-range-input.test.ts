@@ -97,5 +97,24 @@ describe('out-of-range fixed-point input', () => {
       await expect(client(20).publishModel(cnn, { mode: 'mpc', name: 'cnn', version: '1' })).rejects.toThrow(/^layers\[7\] \(fc\)\.weight row \d+: worst-case accumulator 2\^63\.\d .*\|sum w x\| < 2\^22/);
       expect(sent).toEqual([]);
     });
+
+    it('publish options out of range are refused by name before anything is sent', async () => {
+      sent.length = 0;
+      const mlp = new Uint8Array(readFileSync('test/fixtures/models/digits_mlp.onnx'));
+      const publish = (opts: Record<string, unknown>, f?: number) => client(f).publishModel(mlp, { mode: 'mpc', name: 'mlp', version: '1', ...opts });
+      await expect(publish({ inputBound: 40000 })).rejects.toThrow(/^opts\.inputBound: expected a number in \(0, 32768\] \(2\^15 at f=16\), got 40000/);
+      await expect(publish({ inputBound: 0 })).rejects.toThrow(/^opts\.inputBound: expected a number in \(0, 32768\]/);
+      await expect(publish({ inputBound: Number.NaN })).rejects.toThrow(/^opts\.inputBound/);
+      await expect(publish({ errorBound: -1 })).rejects.toThrow(/^opts\.errorBound: expected a positive finite number, got -1/);
+      await expect(publish({}, 12)).rejects.toThrow(/^opts\.errorBound: no documented error bound at f=12 \(documented from f=16\); state the bound you measured/);
+      await expect(publish({ heBatch: 4 })).rejects.toThrow(/^opts\.heBatch: only HE models are batched per ciphertext/);
+      await expect(client().publishModel(mlp, { mode: 'he', name: 'mlp', version: '1', inputBound: 1 })).rejects.toThrow(/^opts\.inputBound, opts\.errorBound: MPC only/);
+      await expect(client().publishModel(mlp, { mode: 'he', name: 'mlp', version: '1', heBatch: 3 })).rejects.toThrow(/^opts\.heBatch: expected a power of two >= 1, got 3/);
+      // With a stated bound the worst case shrinks: the square MLP passes the range check with
+      // inputs up to 16 and goes on to the network (here: none).
+      const square = new Uint8Array(readFileSync('test/fixtures/models/digits_square_mlp.onnx'));
+      expect(sent).toEqual([]);
+      await expect(client().publishModel(square, { mode: 'mpc', name: 'sq', version: '1', inputBound: 16 })).rejects.toMatchObject({ code: 'gateway-unreachable' });
+    });
   });
 });

@@ -95,6 +95,9 @@ describe('zoo models through the gateway, coordinator and parties (MPC)', () => 
         expect(err).toBeInstanceOf(InputBoundError);
         expect(err).toMatchObject({ modelId: model.id, bound: inputBound, index: 3 });
         expect((err as Error).message).toBe(`input.data[3]: ${inputBound * 1.5} is outside the input bound |v| <= ${inputBound} stated when model ${model.id} was published (precision.inputBound)`);
+        // A client at another precision than the model's would encode inputs at the wrong scale.
+        const f20 = new MpcClient({ gatewayUrl: gw.url, apiKey: keys.client, fractionBits: 20, fetch: fetchCounting });
+        await expect(f20.infer(model.id, { shape: [1, ...ir.inputShape], data: x.map((v) => Math.min(v, 1)) })).rejects.toThrow(`fractionBits: model ${model.id} was published at f=16, this client encodes at f=20`);
         expect(sent.filter((r) => r.startsWith('POST'))).toEqual([]);
       }
     }, 120_000);
