@@ -22,7 +22,7 @@ import { ckksParamsForDepth, DEFAULT_CKKS_PARAMS } from '../../crypto-core/he/ck
 import { generateIdentity, publicIdentity, type ServiceIdentity } from '../../crypto-core/keys/identity.js';
 import { toBase64 } from '../../crypto-core/encoding.js';
 import { importOnnx } from '../../protocols/onnx/import-onnx.js';
-import { planHeModel } from '../../protocols/he/he-plan.js';
+import { largestHeBatch, planHeModel } from '../../protocols/he/he-plan.js';
 import { ApiFailure } from '../../services/coordinator/errors.js';
 import { CoordinatorService } from '../../services/coordinator/coordinator-service.js';
 import { MemoryAuditSink } from '../../services/coordinator/audit/audit-sink.js';
@@ -124,7 +124,9 @@ describe('HE coordinator errors as problems (real coordinator and HE worker)', (
   const nats = useNatsServer();
   const ids: Record<string, ServiceIdentity> = { coordinator: generateIdentity(), 'he-1': generateIdentity() };
   const ONNX = readFileSync('test/fixtures/models/digits_square_mlp.onnx');
-  const plan = planHeModel(importOnnx(new Uint8Array(ONNX)));
+  // Published without heBatch, the model is planned for the largest batch that fits.
+  const ir = importOnnx(new Uint8Array(ONNX));
+  const plan = planHeModel(ir, { batch: largestHeBatch(ir) });
   let coordinator: CoordinatorService;
   let worker: HeWorkerService | undefined;
   let nc: NatsConnection;
