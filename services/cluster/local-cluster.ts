@@ -44,6 +44,7 @@ import { CLUSTER_SERVERS, homeServer, serverOrder, startClusterServers, waitJetS
 import { findIp } from './nats-server-process.js';
 import { callCoordinator } from './coordinator-caller.js';
 import { ServiceSupervisor, type SupervisorEvent } from './service-supervisor.js';
+import { accountFiles, accountOf, clusterAccounts } from './nats-accounts.js';
 import { authorizationBlock, clientPermissions, coordinatorPermissions, gatewayPermissions, partyPermissions, type SubjectPermissions } from './nats-permissions.js';
 
 /** The witness policy `mpc up` writes next to cluster.json (for `mpc audit verify --policy`). */
@@ -74,8 +75,12 @@ export interface LocalClusterOptions {
   heWorkers?: number;
   /** More services to start after the parties (e.g. the gateway). */
   extraServices?: (ctx: { dir: string; keys: Record<string, PublicIdentity> }) => LocalServiceSpec[];
-  /** Extra NATS users without a process (tests: an observer with full permissions); each gets an nkey and a client certificate. */
-  extraUsers?: { user: string; permissions: SubjectPermissions }[];
+  /**
+   * Extra NATS users without a process (tests: an observer with full permissions); each gets an
+   * nkey and a client certificate. With `topology: 'cluster'` each is listed in `account`
+   * (default the coordinator's, the only one with JetStream; nats-accounts).
+   */
+  extraUsers?: { user: string; permissions: SubjectPermissions; account?: string }[];
   /** Coordinator's job timeout (ms). */
   jobTimeoutMs?: number;
   /** The CLI entry point (default: dist/services/cli/main.js of this checkout). */
@@ -237,7 +242,10 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
   let servers: NatsServerProcess[];
   if (topology === 'cluster') {
     if (opts.natsFront) throw new LocalClusterError('natsFront: only with the single-server topology');
-    servers = await startClusterServers({ dir, jetstream: opts.jetstream !== false, firstPort: opts.natsPort, authorization: authorizationBlock(access.users), tls: access.tls.server, ...(opts.organisations ? { network: opts.organisations } : {}) });
+    // One NATS account per organisation (nats-accounts); an extra user goes where it asks, else to the coordinator's.
+    const accountFor = (user: string): string => opts.extraUsers?.find((u) => u.user === user)?.account ?? accountOf(user);
+    const accounts = accountFiles(clusterAccounts(access.users.map((u) => ({ ...u, account: accountFor(u.user) }))));
+    servers = await startClusterServers({ dir, jetstream: opts.jetstream !== false, firstPort: opts.natsPort, accounts, tls: access.tls.server, ...(opts.organisations ? { network: opts.organisations } : {}) });
   } else {
     servers = [
       await NatsServerProcess.start({

@@ -20,6 +20,12 @@ export interface SubjectPermissions {
 export type NatsUser = { user: string; permissions: SubjectPermissions } & ({ nkey: string; password?: undefined } | { password: string; nkey?: undefined });
 
 const INBOX = '_INBOX.>';
+/**
+ * Reply subjects of requests that reach an account through a service import (nats-accounts):
+ * the server rewrites the requester's inbox to `_R_.<token>` in the answering account. The
+ * coordinator answers chunked API replies (several messages), beyond one `allow_responses`.
+ */
+const IMPORTED_REPLIES = '_R_.>';
 
 /** Permissions of party `index` with service id `id`. */
 export function partyPermissions(id: string, index: number): SubjectPermissions {
@@ -32,7 +38,7 @@ export function partyPermissions(id: string, index: number): SubjectPermissions 
 /** Permissions of the coordinator (with JetStream for the audit log, the model catalogue and the job book). */
 export function coordinatorPermissions(): SubjectPermissions {
   return {
-    publish: ['mpc.svc.*.job', 'mpc.svc.*.health', 'mpc.svc.*.witness', 'mpc.svc.*.inventory', 'mpc.coord.events.>', 'mpc.audit.>', '$JS.API.>', '$KV.mpc_models.>', '$KV.mpc_jobs.>', '$KV.mpc_datasets.>', '$KV.mpc_he_models.>', INBOX],
+    publish: ['mpc.svc.*.job', 'mpc.svc.*.health', 'mpc.svc.*.witness', 'mpc.svc.*.inventory', 'mpc.coord.events.>', 'mpc.audit.>', '$JS.API.>', '$KV.mpc_models.>', '$KV.mpc_jobs.>', '$KV.mpc_datasets.>', '$KV.mpc_he_models.>', INBOX, IMPORTED_REPLIES],
     subscribe: ['mpc.coord.api.>', 'mpc.coord.report.>', subjects.announce, 'mpc.audit.>', INBOX],
   };
 }
@@ -53,6 +59,12 @@ export function clientPermissions(): SubjectPermissions {
   return { publish: [subjects.api('health.ready'), subjects.api('registry.list')], subscribe: [INBOX] };
 }
 
+/** The `permissions: { ... }` text of one user's allow lists (strings quoted as JSON). */
+export function permissionsText(p: SubjectPermissions): string {
+  const list = (xs: readonly string[]): string => `[${xs.map((s) => JSON.stringify(s)).join(', ')}]`;
+  return `permissions: { publish: { allow: ${list(p.publish)} }, subscribe: { allow: ${list(p.subscribe)} }, allow_responses: true }`;
+}
+
 /**
  * The config text of `users` (strings quoted as JSON). An nkey user is written as its public key
  * with the user name in a comment: the server then holds no secret, and the client proves the
@@ -60,9 +72,8 @@ export function clientPermissions(): SubjectPermissions {
  */
 export function authorizationBlock(users: readonly NatsUser[]): string {
   const q = (s: string): string => JSON.stringify(s);
-  const list = (xs: readonly string[]): string => `[${xs.map(q).join(', ')}]`;
   const rows = users.map((u) => {
-    const perms = `permissions: { publish: { allow: ${list(u.permissions.publish)} }, subscribe: { allow: ${list(u.permissions.subscribe)} }, allow_responses: true }`;
+    const perms = permissionsText(u.permissions);
     if (u.nkey !== undefined) {
       if (!/^U[A-Z2-7]{55}$/.test(u.nkey)) throw new InvalidArgumentError(`users: ${u.user}: nkey is not a public user nkey (U...)`);
       return `    # ${u.user.replace(/[^A-Za-z0-9_-]/g, '?')}\n    { nkey: ${q(u.nkey)}, ${perms} }`;

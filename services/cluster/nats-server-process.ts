@@ -207,6 +207,32 @@ export class NatsServerProcess {
     throw new NatsServerError(`nats-server did not accept connections on port ${this.port} within the start timeout: ${stderr.trim()}`);
   }
 
+  /**
+   * Reloads the config file (`nats-server --signal reload`: SIGHUP), e.g. after an account file
+   * changed; resolves once the server logged the reload, rejects with the server's complaint.
+   */
+  async reload(timeoutMs = 10_000): Promise<void> {
+    const child = this.#child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) throw new NatsServerError('reload: the server is not running');
+    await new Promise<void>((resolve, reject) => {
+      let text = '';
+      const onData = (d: Buffer): void => {
+        text += d.toString();
+        if (text.includes('Reloaded server configuration')) done();
+        else if (/\[(ERR|FTL)\].*reload/i.test(text)) done(new NatsServerError(`reload refused: ${text.trim().slice(-500)}`));
+      };
+      const timer = setTimeout(() => done(new NatsServerError(`reload not confirmed within ${timeoutMs} ms: ${text.trim().slice(-500)}`)), timeoutMs);
+      const done = (err?: Error): void => {
+        clearTimeout(timer);
+        child.stderr?.off('data', onData);
+        if (err) reject(err);
+        else resolve();
+      };
+      child.stderr?.on('data', onData);
+      child.kill('SIGHUP');
+    });
+  }
+
   /** Stops the server (SIGTERM, then SIGKILL after 3 s). Idempotent. */
   async stop(): Promise<void> {
     const child = this.#child;

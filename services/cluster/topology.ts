@@ -6,13 +6,18 @@
  * quorum of two keeps accepting writes).
  *
  * - Client connections: TLS with the cluster CA, a client certificate required (`verify: true`),
- *   one nkey user per service with its subject permissions (the same authorization block on
- *   every server: a user may connect to any of them, which is what the fallbacks need).
+ *   one nkey user per service with its subject permissions, each listed in its organisation's
+ *   NATS account (nats-accounts: the coordinator's, one per party's organisation, the
+ *   gateway's, the clients'), with exports and imports of exactly the subjects that cross
+ *   organisations. The same `accounts` block is in every server's config: a user may connect to
+ *   any of them, which is what the fallbacks need, and config-file accounts are not distributed
+ *   by the servers themselves.
  * - Route connections: TLS both ways with the server certificate of the same CA, and a route
  *   user whose password (random, 32 bytes) is only in the servers' 0600 config files, so a
  *   service's client certificate alone cannot join the cluster as a route (which would let it
  *   read every subject).
- * - Files: `nats/org-<i>/nats-server.conf`, `nats/org-<i>/jetstream/`, `logs/nats-server-<i>.log`.
+ * - Files: `nats/org-<i>/nats-server.conf`, `nats/org-<i>/jetstream/`, `logs/nats-server-<i>.log`,
+ *   `nats/accounts/<ACCOUNT>.conf` (one per account, included by every server's config).
  *
  * With `network`, server i runs in network namespace i and listens on its address there (the
  * test of the topology makes the namespaces, joined by a bridge); parties run in their
@@ -23,11 +28,13 @@
  * servers after its own (connections keep that order: transport/nats-connection).
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import { MpcError } from '../../crypto-core/errors.js';
 import { connectionOptions, type NatsEndpoint } from '../transport/nats-connection.js';
 import type { TlsLeafFiles } from './cluster-tls.js';
+import { accountsInclude } from './nats-accounts.js';
 import { freePort, NatsServerProcess } from './nats-server-process.js';
 
 /** `single`: one server; `cluster`: three servers with routes. */
@@ -65,8 +72,11 @@ export interface ClusterServersOptions {
   jetstream: boolean;
   /** Client port of server 0 (the others get free ports). */
   firstPort?: number;
-  /** The `authorization` block (users and permissions), the same on every server. */
-  authorization: string;
+  /**
+   * The NATS accounts, by name: the text of each account's file (nats-accounts
+   * `accountFiles`), written to `nats/accounts/<name>.conf` and included by every server's config.
+   */
+  accounts: Record<string, string>;
   /** The servers' certificate, key and CA (client and route TLS). */
   tls: TlsLeafFiles;
   startTimeoutMs?: number;
@@ -87,6 +97,11 @@ export async function startClusterServers(o: ClusterServersOptions): Promise<Nat
   const routePorts = [await freePort(), await freePort(), await freePort()];
   if (o.network && o.network.length !== CLUSTER_SERVERS) throw new ClusterTopologyError(`network: expected ${CLUSTER_SERVERS} organisations, got ${o.network.length}`);
   const hostOf = (j: number): string => o.network?.[j]?.address ?? '127.0.0.1';
+  // One file per account, the same files for every server (config-file accounts are not shared by the servers).
+  const accountsDir = join(o.dir, 'nats', 'accounts');
+  mkdirSync(accountsDir, { recursive: true, mode: 0o700 });
+  for (const [name, text] of Object.entries(o.accounts)) writeFileSync(join(accountsDir, `${name}.conf`), text, { mode: 0o600 });
+  const auth = accountsInclude(Object.keys(o.accounts), '../accounts');
   const started = await Promise.allSettled(
     routePorts.map((routePort, i) =>
       NatsServerProcess.start({
@@ -97,7 +112,7 @@ export async function startClusterServers(o: ClusterServersOptions): Promise<Nat
         configFile: join(o.dir, 'nats', `org-${i}`, 'nats-server.conf'),
         serverName: `mpc-org-${i}`,
         logFile: join(o.dir, 'logs', `nats-server-${i}.log`),
-        extraConfig: o.authorization,
+        extraConfig: auth,
         tls: o.tls,
         startTimeoutMs: o.startTimeoutMs ?? 20_000,
         cluster: {

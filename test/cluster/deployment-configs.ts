@@ -55,7 +55,7 @@ export function normalisedConfig(dir: string, file: string, dropUsers: readonly 
     out.push(lines[i]!);
   }
   // A dropped last user leaves a trailing comma on the one before.
-  return out.join('\n').replace(/\},\n {2}\]/g, '}\n  ]');
+  return out.join('\n').replace(/\},\n( *)\]/g, '}\n$1]');
 }
 
 /** The blocks of `markdown` marked as tested configs. */

@@ -11,7 +11,9 @@
  * server returns nothing is lost: every job keeps its stored state, the catalogues still list
  * the model and the data set, and the audit log exported through the gateway verifies under
  * the 2-of-3 witness policy `mpc up` wrote, with an entry for every job. A route connection
- * with a party's client certificate but without the route password is refused.
+ * with a party's client certificate but without the route password is refused. The users are
+ * in one NATS account per organisation (services/cluster/nats-accounts; the attacks on the
+ * accounts are played in test/cluster/nats-accounts.test.ts).
  *
  * Where the machine allows (root, iproute2), each organisation is a network namespace made by
  * the test (test/cluster/org-namespaces.ts): server i and party i run inside namespace i, and the
@@ -145,6 +147,9 @@ describe('three organisations, three nats-servers (real processes)', () => {
       const conf = readFileSync(join(dir, 'nats', `org-${i}`, 'nats-server.conf'), 'utf8');
       expect(conf).toMatch(/cluster \{ name: "mpc".*tls \{ cert_file.*verify: true.*authorization \{ user: "route"/);
       expect(conf).toMatch(/^tls \{ cert_file: .*verify: true/m);
+      // Users only in the organisations' account files (services/cluster/nats-accounts), included by every server.
+      expect(conf).toMatch(/^accounts \{\n( {2}include "\.\.\/accounts\/[A-Z_0-9]+\.conf"\n){6}\}$/m);
+      expect(conf).not.toMatch(/nkey/);
       const party = JSON.parse(readFileSync(join(dir, 'config', `party-${i}.json`), 'utf8')) as { nats: { servers: string[] } };
       expect(party.nats.servers[0]).toBe(cluster.natsUrls[i]);
       expect([...party.nats.servers].sort()).toEqual([...cluster.natsUrls].sort());
@@ -158,6 +163,12 @@ describe('three organisations, three nats-servers (real processes)', () => {
       }
       expect(statSync(`/proc/${cluster.processes.get('coordinator')!.pid!}/ns/net`).ino).not.toBe(statSync(`/run/netns/${namespaces.orgs[0]!.netns}`).ino);
     }
+    for (let i = 0; i < 3; i++) {
+      const org = readFileSync(join(dir, 'nats', 'accounts', `ORG_${i}.conf`), 'utf8');
+      expect(org, `ORG_${i}`).toContain(`# party-${i}\n`);
+      expect(org, `ORG_${i}`).not.toMatch(/jetstream/);
+    }
+    expect(readFileSync(join(dir, 'nats', 'accounts', 'COORDINATOR.conf'), 'utf8')).toMatch(/^ {2}jetstream: enabled\n[\s\S]*# coordinator\n[\s\S]*# observer\n/m);
     const jsm = await observer.jetstreamManager();
     for (const stream of ['MPC_AUDIT', 'MPC_AUDIT_CHECKPOINTS', 'KV_mpc_jobs', 'KV_mpc_models', 'KV_mpc_datasets']) {
       const info = await jsm.streams.info(stream);
@@ -281,7 +292,8 @@ describe('three organisations, three nats-servers (real processes)', () => {
 
   it('docs/deployment.md shows the configs this cluster ran with (hosts and secrets replaced)', () => {
     const blocks = testedConfigBlocks(readFileSync('docs/deployment.md', 'utf8'));
-    expect(blocks.map((b) => b.file).sort()).toEqual(['config/coordinator.json', 'config/gateway.json', 'config/party-0.json', 'config/party-1.json', 'config/party-2.json', 'nats/org-0/nats-server.conf', 'nats/org-1/nats-server.conf', 'nats/org-2/nats-server.conf']);
+    const accounts = ['CLIENTS', 'COORDINATOR', 'GATEWAY', 'ORG_0', 'ORG_1', 'ORG_2'].map((a) => `nats/accounts/${a}.conf`);
+    expect(blocks.map((b) => b.file).sort()).toEqual(['config/coordinator.json', 'config/gateway.json', 'config/party-0.json', 'config/party-1.json', 'config/party-2.json', ...accounts, 'nats/org-0/nats-server.conf', 'nats/org-1/nats-server.conf', 'nats/org-2/nats-server.conf']);
     for (const b of blocks) {
       const actual = normalisedConfig(dir, b.file, ['observer']);
       if (b.mode === 'exact') expect(b.text, b.file).toBe(actual.endsWith('\n') ? actual : actual + '\n');
