@@ -138,13 +138,17 @@ export class ServiceRegistry {
   partiesFor(kind: string): { parties: [TrustedService, TrustedService, TrustedService] } | { missing: number; reason: string; quarantined?: string } {
     const now = this.#now();
     const out: TrustedService[] = [];
+    const ofIndex = (idx: number): Entry[] => [...this.#entries.values()].filter((e) => e.trusted.kind === 'party' && e.trusted.index === idx);
+    // A quarantine is named first: it lasts until operators lift it, a party being down may not.
     for (const idx of [0, 1, 2]) {
-      const all = [...this.#entries.values()].filter((e) => e.trusted.kind === 'party' && e.trusted.index === idx);
-      const cands = all.filter((e) => !this.#quarantined.has(e.trusted.id));
-      if (cands.length === 0 && all.length > 0) {
+      const all = ofIndex(idx);
+      if (all.length > 0 && all.every((e) => this.#quarantined.has(e.trusted.id))) {
         const q = all[0]!.trusted.id;
         return { missing: idx, quarantined: q, reason: `party ${idx} (${all.map((c) => c.trusted.id).join(', ')}) is quarantined: ${this.#quarantined.get(q)!}` };
       }
+    }
+    for (const idx of [0, 1, 2]) {
+      const cands = ofIndex(idx).filter((e) => !this.#quarantined.has(e.trusted.id));
       const up = cands.filter((e) => this.#isUp(e, now));
       const able = up.filter((e) => e.capabilities.includes(kind));
       if (able.length === 0) {

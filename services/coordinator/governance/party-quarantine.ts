@@ -8,6 +8,9 @@
  * `party.quarantined` entry records the leaf hashes of the entries it rests on, and the record is
  * kept in KV (`mpc_quarantine`), so a restarted coordinator keeps it.
  *
+ * Quarantines are enforced only when `governance.operators` name at least `quorum` organisations
+ * (otherwise nobody could lift one): without, reputations are computed and reported only.
+ *
  * Reinstatement (`parties.reinstate`, admin) needs Ed25519-signed decisions
  * (wire/party-governance) naming the party and the quarantine's id from `quorum` distinct
  * configured operator keys of organisations that do not run the party. It appends
@@ -65,6 +68,8 @@ export class PartyQuarantine {
   readonly #records = new Map<string, QuarantineRecord>();
   readonly #o: { actor: string; registry: ServiceRegistry; audit: AuditSink; log: QuarantineLogReader; store?: KvRecords<QuarantineRecord>; logger: ServiceLog; settings: GovernanceSettings };
   readonly #quorum: number;
+  /** Quarantines are enforced only when operators of `quorum` organisations could lift them. */
+  readonly enforcing: boolean;
   #computedAt = -1;
   #timer: ReturnType<typeof setInterval> | undefined;
 
@@ -73,6 +78,13 @@ export class PartyQuarantine {
     this.#quorum = opts.settings?.quorum ?? 2;
     if (!Number.isSafeInteger(this.#quorum) || this.#quorum < 1) throw new RangeError(`governance.quorum: expected an integer >= 1, got ${String(opts.settings?.quorum)}`);
     for (const op of opts.settings?.operators ?? []) fromHex(op.publicKey, `governance.operators[${op.id}].publicKey`, 32);
+    // Without operator keys of enough organisations nobody could reinstate a party, and a party
+    // that merely crashed a few times would be shut out for good: report, do not quarantine.
+    this.enforcing = new Set((opts.settings?.operators ?? []).map((o) => o.organisation)).size >= this.#quorum;
+    if (!this.enforcing) {
+      opts.logger.warn('quarantine-not-enforced', { reason: `governance.operators name fewer than ${this.#quorum} organisations (the reinstatement quorum): reputations are computed and reported, no party is quarantined` });
+      return;
+    }
     for (const [id, rec] of opts.records ?? []) {
       this.#records.set(id, rec);
       opts.registry.quarantine(id, rec.because);
@@ -103,6 +115,7 @@ export class PartyQuarantine {
     this.#computedAt = size;
     const entries = this.#o.log.entries({ from: 0, to: size });
     const report = computeReputation(entries, this.#o.settings.thresholds);
+    if (!this.enforcing) return report;
     for (const p of report.parties) {
       if (!p.quarantine || this.#records.has(p.serviceId) || !this.#o.registry.trusted(p.serviceId)) continue;
       const evidence = p.evidence.map((seq) => entryDigest(entries[seq]!));
