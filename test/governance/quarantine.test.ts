@@ -12,7 +12,8 @@
  * 3. the next job fails at once with `party-quarantined` naming it; so after a coordinator restart;
  * 4. `mpc audit reputation --json` over an export prints the coordinator's report byte for byte;
  * 5. reinstatement: refused with a signature of party 1's own organisation, a forged signature,
- *    or a decision for another quarantine; accepted with 2 of the other organisations; jobs run again.
+ *    or a decision for another quarantine (coordinator, SDK, CLI); accepted with 2 of the other
+ *    organisations by `mpc parties reinstate --sign` through the gateway; jobs run again.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,8 @@ import { AuditLog } from '../../services/audit/audit-log.js';
 import { writeAuditExport } from '../../services/audit/export-files.js';
 import { computeReputation, entryDigest, type ReputationReport } from '../../services/audit/reputation.js';
 import { run as reputationCli } from '../../services/cli/commands/audit-reputation.js';
+import { run as partiesCli } from '../../services/cli/commands/parties.js';
+import { writeIdentityFile } from '../../crypto-core/keys/key-file.js';
 import { openQuarantineStore } from '../../services/coordinator/governance/party-quarantine.js';
 import { ModelRegistry } from '../../services/coordinator/models/model-registry.js';
 import { generateApiKey } from '../../services/gateway/api-key-store.js';
@@ -67,7 +70,14 @@ describe('quarantine and reinstatement from audit evidence', () => {
   let log!: AuditLog;
   let cheat: Perturbation[] = [];
   const logKey = generateIdentity();
-  const operators = ['a', 'b', 'c'].map((org, i) => ({ org, key: generateIdentity().signing, runs: [`party-${i}`] }));
+  const opIdentities = ['a', 'b', 'c'].map(() => generateIdentity());
+  const operators = ['a', 'b', 'c'].map((org, i) => ({ org, key: opIdentities[i]!.signing, runs: [`party-${i}`] }));
+  const opDir = mkdtempSync(join(tmpdir(), 'mpc-operators-'));
+  const opFiles = opIdentities.map((id, i) => {
+    const f = join(opDir, `op-${i}.identity.json`);
+    writeIdentityFile(f, id);
+    return f;
+  });
   const keys = { alice: generateApiKey('alice'), owner: generateApiKey('owner'), admin: generateApiKey('admin'), auditor: generateApiKey('auditor') };
   const input = { shape: [1, 64], data: Array.from(ROWS.subarray(0, 64)) };
   const FIRST_MATMUL: Perturbation[] = [{ tag: /dense#\d+\//, occurrence: 0, index: 3, delta: 1n << 36n }];
@@ -97,7 +107,10 @@ describe('quarantine and reinstatement from audit evidence', () => {
     modelId = (await owner.publishModel(ONNX, { mode: 'mpc', name: 'digits', version: '1.0' })).id;
     alice = new MpcClient({ gatewayUrl: gw.url, apiKey: keys.alice, trust: gw.cluster.trustBundle });
   });
-  afterAll(async () => gw?.stop());
+  afterAll(async () => {
+    await gw?.stop();
+    rmSync(opDir, { recursive: true, force: true });
+  });
 
   const reputation = async (): Promise<{ text: string; report: ReputationReport; quarantined: { id: string; serviceId: string; evidence: string[]; evidenceSeq: number[] }[] }> => {
     const r = (await api('parties.reputation', {})) as { report: string; quarantined: { id: string; serviceId: string; evidence: string[]; evidenceSeq: number[] }[] };
@@ -223,8 +236,12 @@ describe('quarantine and reinstatement from audit evidence', () => {
     await expect(alice.reinstateParty('party-1', [decide(a), decide(c)])).rejects.toMatchObject({ status: 403 });
     await expect(admin.reinstateParty('party-1', [{ body: { type: 'party-reinstatement' }, signer: 'x', signature: '' }])).rejects.toMatchObject({ status: 400, type: expect.stringMatching(/validation$/) as unknown });
     await expect(admin.reinstateParty('party-1', [decide(a), forged])).rejects.toMatchObject({ status: 403, message: expect.stringMatching(/the signature of op-c does not verify/) as unknown });
-    // 2 of 3: the operators of the organisations running party 0 and party 2.
-    expect(await admin.reinstateParty('party-1', [decide(a), decide(c)])).toEqual({ serviceId: 'party-1', signers: ['op-a', 'op-c'] });
+    // The CLI with party 1's own operator and one other: refused (exit 1, a 403 problem: 3).
+    const cli = (args: string[]) => partiesCli([...args, '--gateway', gw.url, '--api-key', keys.admin]);
+    expect(await cli(['reinstate', 'party-1', '--sign', opFiles[0]!, '--sign', opFiles[1]!])).toBe(3);
+    // 2 of 3 with `mpc parties reinstate --sign`: the operators of the organisations running party 0 and party 2.
+    expect(await cli(['reinstate', 'party-1', '--sign', opFiles[0]!, '--sign', opFiles[2]!])).toBe(0);
+    await expect(admin.reinstateParty('party-1', [decide(a), decide(c)])).rejects.toMatchObject({ status: 409 });
     await expect(api('parties.reinstate', { serviceId: 'party-1', decisions: [decide(a), decide(c)] })).rejects.toMatchObject({ code: 'not-quarantined', status: 409 });
     await log.flush();
     const entry = await until('party.reinstated entry', () => log.entries({ type: 'party.reinstated' })[0]);

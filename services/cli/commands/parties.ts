@@ -10,7 +10,8 @@
  *   is asked of the gateway;
  * - `mpc parties reinstate <id> (--decision <file> | --sign <identity file>)...` (admin): submits
  *   the decisions (files from sign-reinstatement, or signed here with each `--sign` key).
- * Exit 0, 1 when the coordinator refuses (e.g. `reinstatement-refused`), 2 for usage mistakes.
+ * Exit 0; 3 when the decisions are refused (403, `reinstatement-refused`) or the key lacks the
+ * role; 1 for other failures (409 not quarantined); 2 for usage mistakes.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
