@@ -38,7 +38,7 @@ export function partyPermissions(id: string, index: number): SubjectPermissions 
 /** Permissions of the coordinator (with JetStream for the audit log, the model catalogue and the job book). */
 export function coordinatorPermissions(): SubjectPermissions {
   return {
-    publish: ['mpc.svc.*.job', 'mpc.svc.*.health', 'mpc.svc.*.witness', 'mpc.svc.*.inventory', 'mpc.coord.events.>', 'mpc.audit.>', '$JS.API.>', '$KV.mpc_models.>', '$KV.mpc_jobs.>', '$KV.mpc_datasets.>', '$KV.mpc_he_models.>', INBOX, IMPORTED_REPLIES],
+    publish: ['mpc.svc.*.job', 'mpc.svc.*.health', 'mpc.svc.*.witness', 'mpc.svc.*.inventory', 'mpc.coord.events.>', 'mpc.audit.>', '$JS.API.>', '$KV.mpc_models.>', '$KV.mpc_jobs.>', '$KV.mpc_datasets.>', '$KV.mpc_he_models.>', '$KV.mpc_quarantine.>', INBOX, IMPORTED_REPLIES],
     subscribe: ['mpc.coord.api.>', 'mpc.coord.report.>', subjects.announce, 'mpc.audit.>', INBOX],
   };
 }
