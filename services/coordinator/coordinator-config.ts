@@ -22,6 +22,11 @@
  * `services` is the registry's trust list: only these services, with these keys, are accepted
  * when they announce. `audit: "jetstream"` appends to the Merkle audit log in JetStream;
  * `"memory"` keeps events in memory (a cluster without JetStream).
+ *
+ * `governance` (docs/governance.md): `minScore`, `minGone` (reputation thresholds), `quorum`
+ * (default 2) and `operators: [{ id, organisation, publicKey (Ed25519, 64 hex), runs: [service
+ * id...] }]`, the keys that may sign reinstatements. Quarantines are enforced only when the
+ * operators name at least `quorum` organisations.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -105,8 +110,15 @@ export function loadCoordinatorConfig(path: string): CoordinatorConfig {
   const governance: GovernanceSettings = {
     operators,
     ...(g.quorum !== undefined ? { quorum: g.quorum } : {}),
-    thresholds: checkThresholds({ ...(g.minScore !== undefined ? { minScore: g.minScore } : {}), ...(g.minGone !== undefined ? { minGone: g.minGone } : {}) }),
+    thresholds: (() => {
+      try {
+        return checkThresholds({ ...(g.minScore !== undefined ? { minScore: g.minScore } : {}), ...(g.minGone !== undefined ? { minGone: g.minGone } : {}) });
+      } catch (e) {
+        throw new InvalidArgumentError(`config.governance.${(e as Error).message}`);
+      }
+    })(),
   };
+  if (g.quorum !== undefined && (!Number.isSafeInteger(g.quorum) || g.quorum < 1)) throw new InvalidArgumentError(`config.governance.quorum: expected an integer >= 1, got ${JSON.stringify(g.quorum)}`);
   return {
     governance,
     nats: { servers: c.nats.servers, ...(creds ? { user: creds.user, pass: creds.password } : {}) },
