@@ -18,7 +18,7 @@ import { InvalidArgumentError } from '../../crypto-core/errors.js';
 
 /** The NATS side of a local cluster. */
 export interface ClusterNatsAccess {
-  /** The users for the server's authorization block (public nkeys only). */
+  /** The users for the server's authorization block, or with accounts its account files (public nkeys only). */
   users: NatsUser[];
   /** Credentials file per user. */
   credentialFiles: Record<string, string>;

@@ -20,7 +20,7 @@ export const DEFAULT_HE_WORKER_IDS = ['he-worker-1', 'he-worker-2'] as const;
 /**
  * Permissions of HE worker `id`: read only its own request and health subjects; publish only
  * announcements. Replies go to the requester's inbox under the server's `allow_responses`
- * (which the cluster's authorization block turns on), so a worker cannot publish into any
+ * (which the cluster's authorization block, or account file, turns on), so a worker cannot publish into any
  * other inbox; test/he-service/he-worker-permissions.test.ts runs a whole dual execution,
  * chunked keys and multi-message replies included, under exactly these permissions.
  */

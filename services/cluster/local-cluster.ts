@@ -10,6 +10,9 @@
  * `creds/` (NATS users' nkey seeds, 0600, new on every start), `tls/` (cluster CA, server and
  * client certificates, cluster-tls), `config/` (one JSON per service),
  * `state/<service>/`, `logs/<service>.log`, `nats/` (server log, JetStream store), `cluster.json`.
+ * One server has one `authorization` block (every service is the one operator's); with
+ * `topology: 'cluster'` every user is in its organisation's NATS account instead
+ * (nats-accounts: `nats/accounts/<ACCOUNT>.conf`, included by each server).
  * Keys are made once and reused by later starts, so stored shares stay readable.
  *
  * With {@link LocalCluster.supervise} (as `mpc up` does) a service that dies is restarted with
