@@ -8,7 +8,8 @@
  * one `infer` call of shape [40, 64]: one POST /v1/inference/he carries all 40, and every output
  * is compared with onnxruntime-node on the same inputs within the bound the record states. A
  * second version published with `heBatch: 16` takes ceil(40 / 16) = 3 requests; a batch larger
- * than fits is refused naming the largest. After the coordinator restarts, the model is planned
+ * than fits is refused naming the largest. The zoo's torch-exported logistic regression
+ * (zoo_logreg, 30 features: batch 128) runs the same way against onnxruntime. After the coordinator restarts, the model is planned
  * again from the mpc_he_models bucket for the same batch and 40 queries still take one request.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +21,8 @@ import { GatewayProblemError, MpcClient } from '../../services/sdk/index.js';
 import { parseTrustBundle, TRUST_BUNDLE_FILE, type TrustBundle } from '../../services/wire/trust-bundle.js';
 import type { ModelRecord } from '../../services/wire/api.js';
 import { readF32 } from '../helpers/read-f32.js';
-import { runOrt } from '../onnx/zoo-fixture.js';
+import { importOnnx } from '../../protocols/onnx/import-onnx.js';
+import { runOrt, splitRows, zooBytes } from '../onnx/zoo-fixture.js';
 
 const ONNX = new Uint8Array(readFileSync('test/fixtures/models/digits_square_mlp.onnx'));
 const QUERIES = 40;
@@ -106,6 +108,28 @@ describe('batched HE queries through the gateway, coordinator and two HE workers
     expect(three).toBeInstanceOf(GatewayProblemError);
     expect((three as GatewayProblemError).status).toBe(400);
     expect((three as Error).message).toMatch(/heBatch: expected a power of two >= 1, got 3/);
+  }, 120_000);
+
+  it('the zoo\'s torch-exported logistic regression: 40 queries in one request, within the bound of onnxruntime', async () => {
+    const bytes = zooBytes('zoo_logreg');
+    const ir = importOnnx(bytes);
+    const model = await owner().publishModel(bytes, { mode: 'he', name: 'zoo-logreg', version: '1' });
+    // 30 features: floor(4096 slots / 30) = 136, rounded down to a power of two: 128 queries per ciphertext.
+    expect(model.heBatch).toBe(128);
+    const split = splitRows('breast_cancer_test', QUERIES);
+    const want = await runOrt(bytes, split.x, [QUERIES, ...ir.inputShape]);
+    const c = client();
+    try {
+      sent.length = 0;
+      const out = await c.infer(model.id, { shape: [QUERIES, ...ir.inputShape], data: Float64Array.from(split.x) }, { mode: 'he', timeoutMs: 120_000 });
+      expect(inferenceRequests()).toBe(1);
+      expect(out.data.length).toBe(want.length);
+      const maxDiff = Array.from(out.data).reduce((m, v, i) => Math.max(m, Math.abs(v - want[i]!)), 0);
+      expect(maxDiff).toBeLessThanOrEqual(model.precision!.errorBound);
+      console.log(JSON.stringify({ case: 'he-service zoo_logreg 40 queries', requests: 1, maxAbsDiffVsOrt: maxDiff }));
+    } finally {
+      await c.close();
+    }
   }, 120_000);
 
   it('after a coordinator restart the model is planned again from the bucket for the same batch', async () => {
