@@ -6,7 +6,10 @@
  * - inclusion and consistency proof generation and verification in a tree of 1e6 entries
  *   (median per proof);
  * - full offline verification (`verifyExport`) of a 1e6-entry export;
- * - rebuilding the log from the stream, as a restarted coordinator does.
+ * - rebuilding the log from the stream, as a restarted coordinator does;
+ * - party reputation (services/audit/reputation) recomputed over a 1e6-entry log of jobs over
+ *   nine parties with accusations and disappearances, from entries in memory (what the
+ *   coordinator does) and from the export's JSON Lines (what `mpc audit reputation` does).
  * `--quick` scales the tree and the export to 1e4 entries and the append runs down.
  * Published scale for comparison: Trillian on MySQL appends 400-1000 entries/s, Tessera ~10,000/s.
  */
@@ -21,6 +24,7 @@ import { verifyConsistency, verifyInclusion } from '../crypto-core/merkle/proof-
 import { AuditLog } from '../services/audit/audit-log.js';
 import { encodeAuditEntry, type AuditEntry, type AuditEvent } from '../services/wire/audit-entry.js';
 import { verifyExport } from '../services/audit/verify-export.js';
+import { computeReputation, entriesOfJsonl } from '../services/audit/reputation.js';
 import { NatsServerProcess } from '../services/cluster/nats-server-process.js';
 
 const SUITE = 'audit';
@@ -32,6 +36,24 @@ function event(i: number): AuditEvent {
 
 function entry(i: number, t0: number): AuditEntry {
   return { ...event(i), v: 1, seq: i, time: new Date(t0 + i).toISOString() };
+}
+
+/** `n` entries of jobs as the coordinator logs them (see the reputation case). */
+function reputationLog(n: number, t0: number): AuditEntry[] {
+  const ids = Array.from({ length: 9 }, (_, k) => `party-${k}`);
+  const out: AuditEntry[] = [];
+  const add = (e: AuditEvent): void => void out.push({ ...e, v: 1, seq: out.length, time: new Date(t0 + out.length).toISOString() });
+  for (let j = 0; out.length < n; j++) {
+    const trio = [ids[j % 3]!, ids[3 + ((j >> 2) % 3)]!, ids[6 + ((j >> 4) % 3)]!];
+    const jobId = `job-${j}`;
+    add({ type: 'job.placed', actor: 'coordinator', jobId, parties: trio, security: 'malicious' });
+    if (j % 50 === 0) {
+      for (const p of [0, 1, 2]) add({ type: 'verification.failed', actor: trio[p]!, jobId, party: p, accused: [0, 1, 2].filter((q) => q !== p), reason: 'zero-test check failed', hashes: { report: sha(jobId + p) } });
+      add({ type: 'job.failed-verification', actor: 'coordinator', jobId, reason: 'verification-failed: party failed' });
+    } else if (j % 37 === 0) add({ type: 'job.failed', actor: 'coordinator', jobId, party: 1, reason: `party-gone: party 1 (${trio[1]!}) is no longer connected` });
+    else add({ type: 'job.verified', actor: 'coordinator', jobId });
+  }
+  return out.slice(0, n);
 }
 
 async function appendRun(log: AuditLog, n: number, offset: number): Promise<number> {
@@ -131,5 +153,16 @@ export const suite: BenchSuite = {
     const vMs = performance.now() - tv;
     if (!verdict.ok) throw new Error(`bench export did not verify: ${verdict.summary}`);
     opts.emit({ suite: SUITE, case: `verify export ${n}`, impl: 'ts', median_ms: vMs, ops_per_s: n / (vMs / 1000), baseline: null, ratio: null, bytes: entries.length, runs: 1 });
+
+    // Reputation over a log of jobs: trios over nine parties, an incident every 50 jobs, a
+    // coordinator-observed disappearance every 37.
+    const jobLog = reputationLog(n, t0);
+    const rMs = await timeMedian(() => void computeReputation(jobLog), opts.quick ? 5 : 3);
+    opts.emit({ suite: SUITE, case: `reputation ${n}`, impl: 'ts', median_ms: rMs, ops_per_s: n / (rMs / 1000), baseline: null, ratio: null, parties: computeReputation(jobLog).parties.length });
+    const jsonl = new TextEncoder().encode(jobLog.map((e) => enc.decode(encodeAuditEntry(e))).join('\n') + '\n');
+    const tr = performance.now();
+    computeReputation(entriesOfJsonl(jsonl));
+    const erMs = performance.now() - tr;
+    opts.emit({ suite: SUITE, case: `reputation from export ${n}`, impl: 'ts', median_ms: erMs, ops_per_s: n / (erMs / 1000), baseline: null, ratio: null, bytes: jsonl.length, runs: 1 });
   },
 };
