@@ -82,7 +82,7 @@ export class PartyQuarantine {
     // that merely crashed a few times would be shut out for good: report, do not quarantine.
     this.enforcing = new Set((opts.settings?.operators ?? []).map((o) => o.organisation)).size >= this.#quorum;
     if (!this.enforcing) {
-      opts.logger.warn('quarantine-not-enforced', { reason: `governance.operators name fewer than ${this.#quorum} organisations (the reinstatement quorum): reputations are computed and reported, no party is quarantined` });
+      opts.logger.info('quarantine-not-enforced', { reason: `governance.operators name fewer than ${this.#quorum} organisations (the reinstatement quorum): reputations are computed and reported, no party is quarantined` });
       return;
     }
     for (const [id, rec] of opts.records ?? []) {
