@@ -26,6 +26,14 @@ export interface OpenOptions {
    * contexts always check (by digest, after verifying every pending product) and ignore this.
    */
   readonly checked?: boolean;
+  /**
+   * Malicious contexts: verify every product registered so far, and abort unless the three
+   * parties list the same ones (as at the end of a job). For opens whose value decides what
+   * the job does next (a disclosure decision), at a point where no other protocol call of the
+   * job is still running; a default open verifies only the products all three list, which a
+   * cheater can shrink by leaving some out (they are then verified by the job's final check).
+   */
+  readonly allProducts?: boolean;
 }
 
 function compare(ctx: ProtocolContext, fromPrev: BigUint64Array, fromNext: BigUint64Array, tag: string): void {
@@ -55,7 +63,7 @@ export async function open(ctx: ProtocolContext, x: ReplicatedShare, opts: OpenO
   if (ctx.security === 'malicious') {
     const tag = ctx.nextTag('open');
     // No opened value may depend on an unverified product.
-    const verified = verifyPending(ctx);
+    const verified = verifyPending(ctx, opts.allProducts === true);
     return verified.then(async () => sumOf(ctx, x, await openMissingComponent(ctx, tag, x.a, x.b)));
   }
   const checked = opts.checked ?? true;

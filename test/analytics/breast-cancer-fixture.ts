@@ -94,6 +94,7 @@ export async function runSecure(
   fractionBits?: number,
   storedValidity = false,
   security: SecurityMode = 'semi-honest',
+  disclosure = false,
 ): Promise<SecureRunResult> {
   const rng = seeded(label);
   const parties = createLocalParties({ rng: rng.fork('seeds'), security, ...(fractionBits === undefined ? {} : { fractionBits }) });
@@ -107,7 +108,7 @@ export async function runSecure(
       for (const d of datasets) withValidity.push({ ...d, validity: await computeColumnValidity(ctx, defaultCompareOps, schema, d) });
       datasets = withValidity;
     }
-    const out = await runSecureQuery(ctx, { schema, datasets, query, minCellSize }, defaultCompareOps);
+    const out = await runSecureQuery(ctx, { schema, datasets, query, minCellSize, ...(disclosure ? { disclosure: { history: [] } } : {}) }, defaultCompareOps);
     // Malicious mode: the parties' batch check passes before the output shares are opened.
     await verifyJob(ctx);
     return out;

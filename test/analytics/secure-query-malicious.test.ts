@@ -5,7 +5,8 @@
  * the verified wrap-corrected one: at most one unit of 2^-f per gradient). The parties' batch
  * check (verifyJob) passes before the outputs are opened.
  */
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { DisclosureRefusedError } from '../../protocols/analytics/errors.js';
 import { encodeRows } from '../../protocols/analytics/encode-rows.js';
 import { plaintextQuery } from '../../protocols/analytics/plaintext-query.js';
 import { checkQuery, type Query } from '../../protocols/analytics/query.js';
@@ -53,6 +54,18 @@ describe('secure analytics in malicious mode', { timeout: 240_000 }, () => {
       },
       true,
     );
+  });
+
+  it('the query-set control opens its decision only after every product is verified: a small selection is refused, a large one answered', async () => {
+    const small = checkQuery({ datasets: DATASETS, filter: { column: 'mean_radius', op: '>', value: 25 }, aggregates: [{ op: 'count' }] }, schema);
+    await expect(runSecure(schema, hospitals, small, 10, 'malicious-qs', undefined, false, 'malicious', true)).rejects.toBeInstanceOf(DisclosureRefusedError);
+    const large = checkQuery({ datasets: DATASETS, filter: { column: 'mean_radius', op: '<', value: 14 }, aggregates: [{ op: 'count' }] }, schema);
+    const clear = plaintextQuery(schema, rows, large, 10);
+    // Both sides of the selection hold at least k = 10 of the 45 rows, so the control passes.
+    const n = clear.groups[0]!.values.count as number;
+    expect(n >= 10 && rows.length - n >= 10, `selection of ${n}`).toBe(true);
+    const { result } = await runSecure(schema, hospitals, large, 10, 'malicious-qs', undefined, false, 'malicious', true);
+    expectMatches(result, clear, large);
   });
 
   it('trains logistic regression (6 features, 5 epochs) within the semi-honest bound', async () => {
