@@ -6,12 +6,11 @@
  * `parties.reputation` with, byte for byte when the thresholds are the same. Exit 0, 1 when the
  * export cannot be read, 2 for usage mistakes.
  */
-import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { readAuditExport } from '../../audit/export-files.js';
 import { computeReputation, entriesOfJsonl, reputationJson, reputationText, type ReputationThresholds } from '../../audit/reputation.js';
 import { UsageError } from '../usage-error.js';
-import type { CommandIo } from './audit-verify.js';
+import { exportDirectory, type CommandIo } from './audit-verify.js';
 
 const defaultIo: CommandIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 const USAGE = 'usage: mpc audit reputation <export dir> [--json] [--min-score <0..1>] [--min-gone <n>]\n';
@@ -29,9 +28,7 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
     io.out(USAGE);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(`expected one export directory\n${USAGE}`);
-  const dir = positionals[0]!;
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir}: no such directory`);
+  const dir = exportDirectory(positionals, USAGE);
   const thresholds: Partial<ReputationThresholds> = {};
   if (values['min-score'] !== undefined) thresholds.minScore = Number(values['min-score']);
   if (values['min-gone'] !== undefined) thresholds.minGone = Number(values['min-gone']);

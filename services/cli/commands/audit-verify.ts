@@ -23,6 +23,17 @@ import { parseWitnessPolicy, type WitnessPolicy } from '../../audit/witness-poli
 import { parseVerifierKey } from '../../../crypto-core/checkpoint/index.js';
 import { UsageError } from '../usage-error.js';
 
+/**
+ * The one positional argument of `mpc audit verify|reputation`: an existing export directory.
+ * @throws UsageError naming what is wrong.
+ */
+export function exportDirectory(positionals: readonly string[], usage: string): string {
+  if (positionals.length !== 1) throw new UsageError(`expected one export directory\n${usage}`);
+  const dir = positionals[0]!;
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir}: no such directory`);
+  return dir;
+}
+
 /** Where the command writes (injectable so tests can run it in-process). */
 export interface CommandIo {
   out: (text: string) => void;
@@ -74,9 +85,7 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
     io.out(USAGE);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(`expected one export directory\n${USAGE}`);
-  const dir = positionals[0]!;
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${dir}: no such directory`);
+  const dir = exportDirectory(positionals, USAGE);
   let trusted: string | undefined;
   if (values['trusted-checkpoint'] !== undefined) {
     try {

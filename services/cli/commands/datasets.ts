@@ -5,7 +5,7 @@
  * same tenant). `mpc datasets upload` is its own command (datasets-upload.ts); the command
  * table matches `datasets upload` first, so this module sees `list` or `delete` as args[0].
  */
-import { parseArgs } from 'node:util';
+import { parseSubcommand } from '../command-args.js';
 import { UsageError } from '../usage-error.js';
 import { MpcClient } from '../../sdk/mpc-client.js';
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, resolveClientConfig, runClientCommand } from '../client-command.js';
@@ -26,18 +26,9 @@ export function formatDatasetLine(d: DatasetRecord): string {
 
 /** Runs `mpc datasets list|delete`. */
 export async function run(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  let parsed;
-  try {
-    parsed = parseArgs({ args: rest, allowPositionals: true, options: { ...CLIENT_OPTIONS } });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const v = parsed.values;
-  if (sub === undefined || sub === '--help' || sub === '-h' || v.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseSubcommand(args, { ...CLIENT_OPTIONS }, HELP);
+  if (!parsed) return 0;
+  const { sub, values: v } = parsed;
   if (sub === 'list') {
     if (parsed.positionals.length > 0) throw new UsageError(`datasets list: unexpected argument '${parsed.positionals[0]}'`);
     return runClientCommand('datasets list', async () => {

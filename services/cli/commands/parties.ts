@@ -13,8 +13,8 @@
  * Exit 0; 3 when the decisions are refused (403, `reinstatement-refused`) or the key lacks the
  * role; 1 for other failures (409 not quarantined); 2 for usage mistakes.
  */
+import { parseSubcommand } from '../command-args.js';
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { readIdentityFile } from '../../../crypto-core/keys/key-file.js';
 import { reputationText, type ReputationReport } from '../../audit/reputation.js';
 import { MpcClient } from '../../sdk/mpc-client.js';
@@ -39,18 +39,9 @@ export function signReinstatement(serviceId: string, quarantine: string, identit
 
 /** Runs `mpc parties`. */
 export async function run(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  let parsed;
-  try {
-    parsed = parseArgs({ args: rest, allowPositionals: true, options: { ...CLIENT_OPTIONS, key: { type: 'string' }, quarantine: { type: 'string' }, decision: { type: 'string', multiple: true }, sign: { type: 'string', multiple: true } } });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const v = parsed.values;
-  if (sub === undefined || sub === '--help' || sub === '-h' || v.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseSubcommand(args, { ...CLIENT_OPTIONS, key: { type: 'string' }, quarantine: { type: 'string' }, decision: { type: 'string', multiple: true }, sign: { type: 'string', multiple: true } }, HELP);
+  if (!parsed) return 0;
+  const { sub, values: v } = parsed;
   const id = parsed.positionals[0];
   if (sub === 'reputation') {
     return await runClientCommand('parties reputation', async () => {

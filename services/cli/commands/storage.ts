@@ -9,7 +9,7 @@
  * Exit 0 when the stores and catalogues agree (or every orphan was erased), 1 when orphans or
  * missing objects remain or a party did not answer, 2 for usage mistakes.
  */
-import { parseArgs } from 'node:util';
+import { parseSubcommand } from '../command-args.js';
 import { UsageError } from '../usage-error.js';
 import { MpcClient } from '../../sdk/mpc-client.js';
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, resolveClientConfig, runClientCommand } from '../client-command.js';
@@ -37,18 +37,9 @@ export function formatReconciliation(r: StorageReconciliationReport): string[] {
 
 /** Runs `mpc storage reconcile`. */
 export async function run(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  let parsed;
-  try {
-    parsed = parseArgs({ args: rest, allowPositionals: false, options: { ...CLIENT_OPTIONS, erase: { type: 'boolean' } } });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const v = parsed.values;
-  if (sub === undefined || sub === '--help' || sub === '-h' || v.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseSubcommand(args, { ...CLIENT_OPTIONS, erase: { type: 'boolean' } }, HELP, false);
+  if (!parsed) return 0;
+  const { sub, values: v } = parsed;
   if (sub !== 'reconcile') throw new UsageError(`storage: unknown subcommand '${sub}' (reconcile)`);
   let outcome = 0;
   const code = await runClientCommand('storage reconcile', async () => {

@@ -14,8 +14,8 @@
  *
  * Exit 0 on success, 1 when a bundle or rotation is refused, 2 for usage mistakes.
  */
+import { parseSubcommand } from '../command-args.js';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { toHex } from '../../../crypto-core/encoding.js';
 import { readIdentityFile } from '../../../crypto-core/keys/key-file.js';
 import { MpcClient } from '../../sdk/mpc-client.js';
@@ -60,18 +60,9 @@ function write(path: string, bundle: TrustBundle): void {
 
 /** Runs `mpc trust <sub>`. */
 export async function run(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  let parsed;
-  try {
-    parsed = parseArgs({ args: rest, allowPositionals: true, options: OPTIONS });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const v = parsed.values;
-  if (sub === undefined || sub === '--help' || sub === '-h' || v.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseSubcommand(args, OPTIONS, HELP);
+  if (!parsed) return 0;
+  const { sub, values: v } = parsed;
   try {
     switch (sub) {
       case 'fingerprint': {
