@@ -60,19 +60,21 @@ interface Work {
 }
 
 function random128(ctx: ProtocolContext, label: string, n: number): Share128 {
-  const r = ctx.randomness.randomShare(label, 2 * n);
-  return { a: R(ctx).fromWords(r.a), b: R(ctx).fromWords(r.b) };
+  const r = R(ctx);
+  const words = ctx.randomness.randomShare(label, 2 * n);
+  return { a: r.fromWords(words.a), b: r.fromWords(words.b) };
 }
 
 /** The local terms x_i y_i + x_i y_{i+1} + x_{i+1} y_i of a product in Z_2^128. */
 function localTerms128(ctx: ProtocolContext, w: Work, x: Share128, y: Share128): Vec128 {
+  const r = R(ctx);
   const cl = w.claim;
   if (cl.kind === 'matmul') {
-    const mm = (u: Vec128, v: Vec128): Vec128 => R(ctx).matmul(u, v, cl.m, cl.k, w.cols);
-    return R(ctx).add(R(ctx).add(mm(x.a, y.a), mm(x.a, y.b)), mm(x.b, y.a));
+    const mm = (u: Vec128, v: Vec128): Vec128 => r.matmul(u, v, cl.m, cl.k, w.cols);
+    return r.add(r.add(mm(x.a, y.a), mm(x.a, y.b)), mm(x.b, y.a));
   }
   const g = cl.kind === 'hadamard' ? cl.group : 1;
-  return R(ctx).groupSums(R(ctx).add(R(ctx).add(R(ctx).mul(x.a, y.a), R(ctx).mul(x.a, y.b)), R(ctx).mul(x.b, y.a)), g);
+  return r.groupSums(r.add(r.add(r.mul(x.a, y.a), r.mul(x.a, y.b)), r.mul(x.b, y.a)), g);
 }
 
 function concatWords(parts: readonly BigUint64Array[]): BigUint64Array {
@@ -120,11 +122,12 @@ function step1Triples(ctx: ProtocolContext, work: Work[], tag: string): Vec128[]
 
 /** Claims resolved, triples made: the reshare of every c and c' in one message. */
 async function makeTriples(ctx: ProtocolContext, work: Work[]): Promise<void> {
+  const r = R(ctx);
   const tag = ctx.nextTag('triples');
   const local = step1Triples(ctx, work, tag);
-  const words = concatWords(local.map((v) => R(ctx).toWords(v)));
-  const zero = R(ctx).sub(R(ctx).fromWords(ctx.randomness.sharedWithNext(`${tag}/zero`, words.length)), R(ctx).fromWords(ctx.randomness.sharedWithPrev(`${tag}/zero`, words.length)));
-  const mine = R(ctx).toWords(R(ctx).add(R(ctx).fromWords(words), zero));
+  const words = concatWords(local.map((v) => r.toWords(v)));
+  const zero = r.sub(r.fromWords(ctx.randomness.sharedWithNext(`${tag}/zero`, words.length)), r.fromWords(ctx.randomness.sharedWithPrev(`${tag}/zero`, words.length)));
+  const mine = r.toWords(r.add(r.fromWords(words), zero));
   const [, theirs] = await Promise.all([sendVector(ctx, prevParty(ctx.self), tag, mine), recvVector(ctx, nextParty(ctx.self), tag, mine.length)]);
   const lengths = local.map((v) => 2 * v.lo.length);
   const minePieces = cut(mine, lengths);
@@ -132,8 +135,8 @@ async function makeTriples(ctx: ProtocolContext, work: Work[]): Promise<void> {
   let q = 0;
   for (const w of work) {
     if (w.claim.kind === 'zero') continue;
-    w.c = { a: R(ctx).fromWords(minePieces[q]!), b: R(ctx).fromWords(theirPieces[q]!) };
-    w.c2 = { a: R(ctx).fromWords(minePieces[q + 1]!), b: R(ctx).fromWords(theirPieces[q + 1]!) };
+    w.c = { a: r.fromWords(minePieces[q]!), b: r.fromWords(theirPieces[q]!) };
+    w.c2 = { a: r.fromWords(minePieces[q + 1]!), b: r.fromWords(theirPieces[q + 1]!) };
     q += 2;
   }
 }
@@ -166,6 +169,7 @@ function compress(ctx: ProtocolContext, work: Work[], prg: Prg): void {
 
 /** Opens rho, P and S of every claim in one digest-checked message. */
 async function maskedOpens(ctx: ProtocolContext, work: Work[], t: bigint): Promise<void> {
+  const r = R(ctx);
   const tag = ctx.nextTag('masked-open');
   const ring = ctx.ring;
   const partsA: BigUint64Array[] = [];
@@ -173,8 +177,8 @@ async function maskedOpens(ctx: ProtocolContext, work: Work[], t: bigint): Promi
   for (const w of work) {
     if (w.claim.kind === 'zero') continue;
     const x = w.claim.x;
-    partsA.push(R(ctx).toWords(R(ctx).sub(R(ctx).scalarMul(w.a!.a, t), w.a2!.a)), ring.sub(x.a, w.a!.a.lo), ring.sub(w.y!.a, w.b!.a.lo));
-    partsB.push(R(ctx).toWords(R(ctx).sub(R(ctx).scalarMul(w.a!.b, t), w.a2!.b)), ring.sub(x.b, w.a!.b.lo), ring.sub(w.y!.b, w.b!.b.lo));
+    partsA.push(r.toWords(r.sub(r.scalarMul(w.a!.a, t), w.a2!.a)), ring.sub(x.a, w.a!.a.lo), ring.sub(w.y!.a, w.b!.a.lo));
+    partsB.push(r.toWords(r.sub(r.scalarMul(w.a!.b, t), w.a2!.b)), ring.sub(x.b, w.a!.b.lo), ring.sub(w.y!.b, w.b!.b.lo));
   }
   const a = concatWords(partsA);
   const b = concatWords(partsB);
@@ -184,7 +188,7 @@ async function maskedOpens(ctx: ProtocolContext, work: Work[], t: bigint): Promi
   let q = 0;
   for (const w of work) {
     if (w.claim.kind === 'zero') continue;
-    w.rho = R(ctx).add(R(ctx).add(R(ctx).fromWords(pa[q]!), R(ctx).fromWords(pb[q]!)), R(ctx).fromWords(pm[q]!));
+    w.rho = r.add(r.add(r.fromWords(pa[q]!), r.fromWords(pb[q]!)), r.fromWords(pm[q]!));
     w.p = ring.add(ring.add(pa[q + 1]!, pb[q + 1]!), pm[q + 1]!);
     w.s = ring.add(ring.add(pa[q + 2]!, pb[q + 2]!), pm[q + 2]!);
     q += 3;
@@ -193,6 +197,7 @@ async function maskedOpens(ctx: ProtocolContext, work: Work[], t: bigint): Promi
 
 /** This party's components (a, b) of the Beaver values W and the sacrifice values V. */
 function checkValues(ctx: ProtocolContext, work: Work[], t: bigint): { w: [BigUint64Array, BigUint64Array]; v: [Vec128, Vec128] } {
+  const r = R(ctx);
   const ring = ctx.ring;
   const wa: BigUint64Array[] = [];
   const wb: BigUint64Array[] = [];
@@ -208,8 +213,8 @@ function checkValues(ctx: ProtocolContext, work: Work[], t: bigint): { w: [BigUi
     const mat = cl.kind === 'matmul';
     const g = cl.kind === 'hadamard' ? cl.group : 1;
     const prod = (u: BigUint64Array, v: BigUint64Array): BigUint64Array => (mat ? ring.matmul(u, v, cl.m, cl.k, w.cols) : groupSums(ring, ring.mul(u, v), g));
-    const rhoB = (v: Vec128): Vec128 => (mat ? R(ctx).matmul(w.rho!, v, cl.m, cl.k, w.cols) : R(ctx).groupSums(R(ctx).mul(w.rho!, v), g));
-    const sacrifice = (c: Vec128, c2: Vec128, b: Vec128): Vec128 => R(ctx).sub(R(ctx).sub(R(ctx).scalarMul(c, t), c2), rhoB(b));
+    const rhoB = (v: Vec128): Vec128 => (mat ? r.matmul(w.rho!, v, cl.m, cl.k, w.cols) : r.groupSums(r.mul(w.rho!, v), g));
+    const sacrifice = (c: Vec128, c2: Vec128, b: Vec128): Vec128 => r.sub(r.sub(r.scalarMul(c, t), c2), rhoB(b));
     va.push(sacrifice(w.c!.a, w.c2!.a, w.b!.a));
     vb.push(sacrifice(w.c!.b, w.c2!.b, w.b!.b));
     const beaver = (z: BigUint64Array, c: Vec128, a: Vec128, b: Vec128): BigUint64Array =>
@@ -218,19 +223,20 @@ function checkValues(ctx: ProtocolContext, work: Work[], t: bigint): { w: [BigUi
     wa.push(ua);
     wb.push(ub);
   }
-  const cat128 = (vs: Vec128[]): Vec128 => R(ctx).fromWords(concatWords(vs.map((v) => R(ctx).toWords(v))));
+  const cat128 = (vs: Vec128[]): Vec128 => r.fromWords(concatWords(vs.map((v) => r.toWords(v))));
   return { w: [concatWords(wa), concatWords(wb)], v: [cat128(va), cat128(vb)] };
 }
 
 /** The zero test of W and V (see the module doc). */
 async function zeroTest(ctx: ProtocolContext, work: Work[], t: bigint): Promise<void> {
+  const r = R(ctx);
   const tag = ctx.nextTag('zero-test');
   const { w, v } = checkValues(ctx, work, t);
-  const mineA = concatWords([w[0], R(ctx).toWords(v[0])]);
-  const mineB = concatWords([w[1], R(ctx).toWords(v[1])]);
+  const mineA = concatWords([w[0], r.toWords(v[0])]);
+  const mineB = concatWords([w[1], r.toWords(v[1])]);
   keepZeroTest(ctx.malicious!, tag, { a: mineA, b: mineB });
   // -(x_i + x_{i+1}) is, for a sharing of zero, the third component x_{i-1}.
-  const claim = wordsDigest(concatWords([ctx.ring.neg(ctx.ring.add(w[0], w[1])), R(ctx).toWords(R(ctx).neg(R(ctx).add(v[0], v[1])))]));
+  const claim = wordsDigest(concatWords([ctx.ring.neg(ctx.ring.add(w[0], w[1])), r.toWords(r.neg(r.add(v[0], v[1])))]));
   const next = nextParty(ctx.self);
   const prev = prevParty(ctx.self);
   const [, , fromNext, fromPrev] = await Promise.all([ctx.channel.send(next, tag, claim), ctx.channel.send(prev, tag, claim), ctx.channel.recv(next, tag), ctx.channel.recv(prev, tag)]);
