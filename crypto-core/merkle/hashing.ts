@@ -66,10 +66,5 @@ export function nodeHashUnchecked(left: Uint8Array, right: Uint8Array): Uint8Arr
   return sha256(buf);
 }
 
-/** Constant-structure equality of two byte strings (lengths are public). */
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
-  return d === 0;
-}
+/** Constant-structure equality of two byte strings (lengths are public); one definition for crypto-core. */
+export { bytesEqual } from '../keys/byte-checks.js';

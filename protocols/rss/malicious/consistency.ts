@@ -6,13 +6,12 @@
  * or a party that altered its stored copy, is caught before the shares are used; the digest
  * tells the receiver nothing it does not hold already.
  */
+import { bytesEqual } from '../../../crypto-core/keys/byte-checks.js';
 import { nextParty, prevParty } from '../../channel/channel.js';
 import type { ProtocolContext } from '../context.js';
 import { VerificationFailedError } from '../errors.js';
 import { checkShare, type ReplicatedShare } from '../replicated-share.js';
 import { wordsDigest } from './digest-open.js';
-
-const same = (x: Uint8Array, y: Uint8Array): boolean => x.length === y.length && x.every((b, t) => b === y[t]);
 
 /**
  * Party i sends the digest of x_i (its a) to party i-1 and of x_{i+1} (its b) to party i+1, and
@@ -31,7 +30,7 @@ export async function checkConsistent(ctx: ProtocolContext, x: ReplicatedShare):
     ctx.channel.recv(prev, tag),
   ]);
   // Party i+1's a is component i+1 (this party's b); party i-1's b is component i (this party's a).
-  const differs = [...(same(fromNext, wordsDigest(x.b)) ? [] : [next]), ...(same(fromPrev, wordsDigest(x.a)) ? [] : [prev])];
+  const differs = [...(bytesEqual(fromNext, wordsDigest(x.b)) ? [] : [next]), ...(bytesEqual(fromPrev, wordsDigest(x.a)) ? [] : [prev])];
   if (differs.length > 0) {
     throw new VerificationFailedError(`${tag}: party ${ctx.self}'s copy of a share component differs from party ${differs.join(' and ')}'s (the dealer or that party altered it)`, {
       step: tag,

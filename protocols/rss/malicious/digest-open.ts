@@ -7,6 +7,7 @@
  * alters what it sends is caught by the receiver, because the component's other holder is
  * honest. Works on u64 words, so Z_2^128 vectors (as words) open the same way.
  */
+import { bytesEqual } from '../../../crypto-core/keys/byte-checks.js';
 import { nextParty, prevParty, type PartyIndex } from '../../channel/channel.js';
 import { u64ToBytes } from '../../wire.js';
 import type { ProtocolContext } from '../context.js';
@@ -17,10 +18,6 @@ import { sha256 } from './transcript.js';
 /** Digest of a vector of words as its message bytes. */
 export function wordsDigest(v: BigUint64Array): Uint8Array {
   return sha256(u64ToBytes(v));
-}
-
-function equalBytes(x: Uint8Array, y: Uint8Array): boolean {
-  return x.length === y.length && x.every((b, t) => b === y[t]);
 }
 
 /**
@@ -37,7 +34,7 @@ export async function openMissingComponent(ctx: ProtocolContext, tag: string, a:
     recvVector(ctx, prev, tag, a.length),
     ctx.channel.recv(next, tag),
   ]);
-  if (!equalBytes(wordsDigest(missing), digest)) throw mismatch(ctx, tag, prev, [prev, next]);
+  if (!bytesEqual(wordsDigest(missing), digest)) throw mismatch(ctx, tag, prev, [prev, next]);
   return missing;
 }
 
@@ -55,7 +52,7 @@ export async function revealMissingComponent(ctx: ProtocolContext, tag: string, 
     return undefined;
   }
   const [missing, digest] = await Promise.all([recvVector(ctx, prevParty(target), tag, a.length), ctx.channel.recv(nextParty(target), tag)]);
-  if (!equalBytes(wordsDigest(missing), digest)) throw mismatch(ctx, tag, prevParty(target), [prevParty(target), nextParty(target)]);
+  if (!bytesEqual(wordsDigest(missing), digest)) throw mismatch(ctx, tag, prevParty(target), [prevParty(target), nextParty(target)]);
   return missing;
 }
 

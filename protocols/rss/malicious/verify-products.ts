@@ -16,6 +16,7 @@
  * passed, so an honest party that caught a deviation keeps the other honest party from
  * releasing anything.
  */
+import { bytesEqual } from '../../../crypto-core/keys/byte-checks.js';
 import { nextParty, prevParty, type PartyIndex } from '../../channel/channel.js';
 import { Prg } from '../../../crypto-core/prg.js';
 import { ring128For, type Ring128, type Vec128 } from '../../../crypto-core/ring/ring128.js';
@@ -241,8 +242,7 @@ async function zeroTest(ctx: ProtocolContext, work: Work[], t: bigint): Promise<
   const prev = prevParty(ctx.self);
   const [, , fromNext, fromPrev] = await Promise.all([ctx.channel.send(next, tag, claim), ctx.channel.send(prev, tag, claim), ctx.channel.recv(next, tag), ctx.channel.recv(prev, tag)]);
   // Party i+1's claim is about component i (this party's a); party i-1's about component i+1 (b).
-  const same = (x: Uint8Array, y: Uint8Array): boolean => x.length === y.length && x.every((q, k) => q === y[k]);
-  if (!same(fromNext, wordsDigest(mineA)) || !same(fromPrev, wordsDigest(mineB))) {
+  if (!bytesEqual(fromNext, wordsDigest(mineA)) || !bytesEqual(fromPrev, wordsDigest(mineB))) {
     throw new VerificationFailedError(`${tag}: the product check failed at party ${ctx.self} (a reshare, truncation or input value was not what the protocol computes)`, {
       step: tag,
       check: 'zero-test',
@@ -284,8 +284,7 @@ async function agreeOnClaims(ctx: ProtocolContext, final: boolean): Promise<stri
   const batchTag = ctx.nextTag('batch');
   const digest = sha256(enc.encode(common.join('\n')));
   const [, , dNext, dPrev] = await Promise.all([ctx.channel.send(next, batchTag, digest), ctx.channel.send(prev, batchTag, digest), ctx.channel.recv(next, batchTag), ctx.channel.recv(prev, batchTag)]);
-  const same = (x: Uint8Array): boolean => x.length === digest.length && x.every((b, t) => b === digest[t]);
-  const differ = [next, prev].filter((_, k) => !same([dNext, dPrev][k]!));
+  const differ = [next, prev].filter((_, k) => !bytesEqual([dNext, dPrev][k]!, digest));
   if (differ.length > 0) {
     throw new VerificationFailedError(`${batchTag}: party ${differ.join(' and ')} chose another batch of products than party ${ctx.self} (its lists to the two peers differed)`, { step: batchTag, check: 'claims', suspects: [next, prev] });
   }
