@@ -20,15 +20,13 @@ import { mul } from '../mul.js';
 import { makeShare, type ReplicatedShare } from '../replicated-share.js';
 import { bitsKnownTo12, halfB, inputBitsOfA, WORD } from './verified-bits.js';
 
-/** Bit j (0-based) of a bit-major sharing of WORD * n elements. */
-function bitRow(x: ReplicatedShare, j: number, n: number): ReplicatedShare {
-  return makeShare(x.a.subarray(j * n, (j + 1) * n), x.b.subarray(j * n, (j + 1) * n));
-}
-
-/** Rows lo..hi-1 of a bit-major sharing. */
+/** Rows lo..hi-1 of a bit-major sharing (row j: bit j of the n elements). */
 function bitRows(x: ReplicatedShare, lo: number, hi: number, n: number): ReplicatedShare {
   return makeShare(x.a.subarray(lo * n, hi * n), x.b.subarray(lo * n, hi * n));
 }
+
+/** Bit j (0-based) of a bit-major sharing. */
+const bitRow = (x: ReplicatedShare, j: number, n: number): ReplicatedShare => bitRows(x, j, j + 1, n);
 
 /** u xor v = u + v - 2 uv for 0/1 sharings, given uv. */
 function xorWith(ctx: ProtocolContext, u: ReplicatedShare, v: ReplicatedShare, uv: ReplicatedShare): ReplicatedShare {

@@ -32,13 +32,6 @@ export interface JobPlan {
   security?(payload: unknown): SecurityMode;
 }
 
-/** The mode all three parties say they ran (a job run in two modes is malformed). */
-function securityOf(results: readonly unknown[]): SecurityMode {
-  const modes = results.map((r) => ((r as { security?: unknown } | null)?.security === 'malicious' ? 'malicious' : 'semi-honest'));
-  if (modes.some((m) => m !== modes[0])) throw new Error(`the parties report different security modes: ${modes.join(', ')}`);
-  return modes[0]!;
-}
-
 function invalid(message: string): never {
   throw new ApiFailure('invalid-request', 400, message);
 }
@@ -98,6 +91,11 @@ export const computePlan: JobPlan = {
   },
 };
 
+/** The security mode an MPC inference asked for (default semi-honest). */
+function inferenceSecurity(payload: unknown): SecurityMode {
+  return (payload as JobPayloads['mpc-inference']).security ?? 'semi-honest';
+}
+
 /** Plan of `mpc-inference` (parties that announce the capability run it). */
 export const inferencePlan: JobPlan = {
   kind: 'mpc-inference',
@@ -111,14 +109,12 @@ export const inferencePlan: JobPlan = {
     checkSealedTriple(p.sealedInputs, 'payload.sealedInputs');
     if (p.security !== undefined && p.security !== 'semi-honest' && p.security !== 'malicious') invalid(`payload.security: expected 'semi-honest' or 'malicious', got ${JSON.stringify(p.security)}`);
   },
-  security(payload) {
-    return (payload as JobPayloads['mpc-inference']).security ?? 'semi-honest';
-  },
+  security: inferenceSecurity,
   partyPayload(payload, index) {
     const p = payload as JobPayloads['mpc-inference'];
     return { modelId: p.modelId, shape: p.shape, clientPublicKey: p.clientPublicKey, sealedInput: p.sealedInputs[index] };
   },
-  combine(_payload, results) {
+  combine(payload, results) {
     const shape = (results[0] as { shape?: unknown } | null)?.shape;
     if (!Array.isArray(shape)) throw new Error('party 0 result has no output shape');
     for (const i of [1, 2]) {
@@ -129,7 +125,8 @@ export const inferencePlan: JobPlan = {
       shape: shape as number[],
       sealedOutputs: [sealedOutputOf(results[0], 0), sealedOutputOf(results[1], 1), sealedOutputOf(results[2], 2)],
       outputSignatures: partySignatures(results),
-      security: securityOf(results),
+      // The mode of the signed orders; the parties sign it into their statements, which the SDK checks.
+      security: inferenceSecurity(payload),
     };
     return out;
   },

@@ -90,6 +90,6 @@ export class InferenceRunner implements JobRunner {
       ...securityClaim(protocol.security),
     };
     const signature = signOutputStatement(statement, ctx.identity.signing);
-    return { result: { shape: [batch, ...out.outputShape], sealedOutput, signature, security: protocol.security }, iterationMs: [ms], output: makeShare(out.output.a, out.output.b) };
+    return { result: { shape: [batch, ...out.outputShape], sealedOutput, signature }, iterationMs: [ms], output: makeShare(out.output.a, out.output.b) };
   }
 }
