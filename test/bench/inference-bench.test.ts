@@ -24,9 +24,19 @@ const ALL_LINES = [
 ];
 const lines: BenchCase[] = [];
 
+// Alone this takes about 30 s; beside the rest of the suite on a 2-core machine several times that.
+// Each line's arrival is printed so that a slow or stuck step can be told apart from the log.
 beforeAll(async () => {
-  await suite.run({ json: true, quick: true, emit: (c) => lines.push(JSON.parse(JSON.stringify(c)) as BenchCase) });
-}, 180_000);
+  const t0 = Date.now();
+  await suite.run({
+    json: true,
+    quick: true,
+    emit: (c) => {
+      lines.push(JSON.parse(JSON.stringify(c)) as BenchCase);
+      process.stdout.write(`inference bench +${((Date.now() - t0) / 1000).toFixed(1)} s: ${c.case} / ${c.impl}\n`);
+    },
+  });
+}, 600_000);
 
 function line(name: string, impl: string): BenchCase {
   const found = lines.filter((l) => l.case === name && l.impl === impl);
