@@ -44,6 +44,7 @@
  * A case that cannot run (a request beyond the broker's max_payload, a job that fails) is
  * reported as a line with `error` and `median_ms: null` instead of being left out.
  */
+import { tracePoint } from '../services/transport/trace-point.js';
 import type { SecurityMode } from '../protocols/rss/context.js';
 import { verifyJob } from '../protocols/rss/malicious/verify-products.js';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -477,13 +478,17 @@ class JobPathClient {
     const shares = shareSecret(encodeFixed(input, FRACTION_BITS), Prg.random(), shape);
     const sealedInputs = shares.map((s, i) => toBase64(seal(this.partyKeys[i]!, encodeSharePair(s.a, s.b), inferenceInputAad(modelId, requestId, i)))) as [string, string, string];
     const t1 = performance.now();
+    tracePoint('K.submit');
     const { job } = await callCoordinator(this.nc, 'jobs.submit', { principal: PRINCIPAL, kind: 'mpc-inference', payload: { modelId, shape, clientPublicKey: requestId, sealedInputs } }, 60_000);
     const t2 = performance.now();
+    tracePoint('K.submitted', job.id);
     const done = await this.events.ended(job.id, 300_000, async () => (await callCoordinator(this.nc, 'jobs.get', { principal: PRINCIPAL, jobId: job.id }, 5000)).job);
     if (done.state !== 'verified') throw new Error(`job ${job.id} ended ${done.state}: ${done.error?.code ?? ''} ${done.error?.message ?? ''}`);
     const t3 = performance.now();
+    tracePoint('K.event', job.id);
     const { result } = await callCoordinator(this.nc, 'jobs.result', { principal: PRINCIPAL, jobId: job.id }, 60_000);
     const t4 = performance.now();
+    tracePoint('K.result', job.id);
     const r = result as JobResults['mpc-inference'];
     const tc = performance.now();
     for (const i of [0, 1, 2]) {
@@ -498,6 +503,7 @@ class JobPathClient {
     });
     const output = decodeFixed(openChecked([outShares[0]!, outShares[1]!, outShares[2]!]), FRACTION_BITS);
     const t5 = performance.now();
+    tracePoint('K.done', job.id);
     return { output, job: done, totalMs: t5 - t0, shareSealMs: t1 - t0, submitMs: t2 - t1, waitMs: t3 - t2, resultMs: t4 - t3, openMs: t5 - t4, checkMs, signedRequests: 2 };
   }
 }
@@ -905,6 +911,8 @@ async function runSuite(opts: BenchOptions): Promise<void> {
   // Every line carries the 1-minute load average: on a shared machine it explains outliers.
   const emit = (c: BenchCase): void => opts.emit({ ...c, load1: Math.round(loadavg()[0]! * 100) / 100 });
   let ringDone = false;
+  /** The sealed NATS hop of this run (the 3-process token ring), for the floors. */
+  let hopMs = NaN;
   /** The one-server `mpc-nats` median per case, the baseline of the three-server lines. */
   const oneServerMs = new Map<string, number>();
   try {
@@ -970,6 +978,9 @@ async function runSuite(opts: BenchOptions): Promise<void> {
       } catch (e) {
         publishError = new Error(`models.publish of ${m.key} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
+      // The mpc-nats lines wait for the hop and the in-memory time of this run: their floor.
+      const natsLines = new Map<Case, BenchCase>();
+      const memoryMs = new Map<Case, number>();
       for (const c of cases) {
         const base = baselines.get(c)!;
         if (!modelId) {
@@ -986,7 +997,7 @@ async function runSuite(opts: BenchOptions): Promise<void> {
             const v = samples.map((s) => party.get(s.job.id)?.[f] ?? NaN).filter((t) => Number.isFinite(t));
             return v.length > 0 ? median(v) : NaN;
           };
-          emit({
+          natsLines.set(c, {
             suite: 'inference',
             case: c.name,
             impl: 'mpc-nats',
@@ -1035,6 +1046,7 @@ async function runSuite(opts: BenchOptions): Promise<void> {
             const hops = opts.quick ? 90 : 600;
             const bytes = 1024;
             const perHop = await runTokenRing(parties, opts.quick ? 2 : 5, hops, bytes);
+            hopMs = perHop;
             emit({ suite: 'inference', case: 'nats sealed hop 1KiB (3-process ring)', impl: 'nats-3proc', median_ms: perHop, ops_per_s: 1000 / perHop, baseline: null, ratio: null, hops, bytes });
           }
           for (const c of cases) {
@@ -1084,6 +1096,7 @@ async function runSuite(opts: BenchOptions): Promise<void> {
         const base = baselines.get(c)!;
         try {
           const { ms, depth, bytes, agreement } = await runMemoryPath(views, m, c, opts.quick ? c.quickReps : c.reps, plain);
+          memoryMs.set(c, ms);
           emit({
             suite: 'inference',
             case: c.name,
@@ -1124,6 +1137,7 @@ async function runSuite(opts: BenchOptions): Promise<void> {
           emit(errorLine(c, 'mpc-memory', base, e));
         }
       }
+      for (const [c, l] of natsLines) emit({ ...l, ...floorFields(l, hopMs, memoryMs.get(c)) });
     }
     // The same service path on the three-server topology (mpc up --topology cluster), after the
     // one-server cluster is stopped so the two never compete for the cores.
@@ -1139,6 +1153,17 @@ async function runSuite(opts: BenchOptions): Promise<void> {
     await cluster?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The floor of an end-to-end line (issue #18): its rounds times the sealed NATS hop measured in
+ * this run, plus the same job's arithmetic in memory in this run; and end-to-end / floor.
+ */
+function floorFields(l: BenchCase, hopMs: number, memoryMs: number | undefined): Record<string, number> {
+  const rounds = l.rounds as number;
+  if (!Number.isFinite(hopMs) || memoryMs === undefined || !Number.isFinite(rounds)) return {};
+  const floor = rounds * hopMs + memoryMs;
+  return { hop_ms: round3(hopMs), memory_ms: round3(memoryMs), floor_ms: round3(floor), e2e_over_floor: round3(l.median_ms / floor) };
 }
 
 /** Cluster options shared by the one- and three-server runs. */

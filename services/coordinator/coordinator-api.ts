@@ -4,6 +4,7 @@
  * isolation, idempotent submission, and the answers the gateway relays. NATS request/reply
  * wiring is in coordinator-service.
  */
+import { tracePoint } from '../transport/trace-point.js';
 import { inject, injectable } from 'tsyringe';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../crypto-core/canonical-json.js';
@@ -153,6 +154,7 @@ export class CoordinatorApi {
   }
 
   #submit(r: Record<string, unknown>): CoordinatorMethods['jobs.submit']['res'] {
+    tracePoint('C.submit-in');
     const principal = checkPrincipal(r.principal);
     const kind = r.kind;
     if (!isJobKind(kind)) throw new ApiFailure('invalid-request', 400, `kind: expected a job kind, got ${JSON.stringify(kind)?.slice(0, 40)}`);

@@ -8,6 +8,7 @@
  * nonces (services/transport/channel-keys): they are fresh for every run of a job id, like the
  * channel keys, so nothing a coordinator puts in an order can make this party reuse them.
  */
+import { tracePoint } from '../transport/trace-point.js';
 import { inject, injectable } from 'tsyringe';
 import { MpcError } from '../../crypto-core/errors.js';
 import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
@@ -168,10 +169,12 @@ export class PartyRuntime {
   }
 
   async #prepare(order: JobOrder): Promise<DispatchReply> {
+    tracePoint('P.prepare-in', order.jobId);
     if (!this.#runners.has(order.kind)) throw new JobRefusedError('unknown-kind', `no runner for kind ${order.kind}`);
     if (order.startWhen !== undefined && order.startWhen !== 'peers-listening') throw new JobRefusedError('malformed', `job ${order.jobId}: unknown startWhen ${JSON.stringify(order.startWhen)}`);
     const self = this.settings.index;
     const channel = await this.opener.open(order, self);
+    tracePoint('P.channel-open', order.jobId);
     if (order.startWhen === 'peers-listening' && !channel.announceListening) {
       channel.close();
       throw new JobRefusedError('malformed', `job ${order.jobId}: this party's channel cannot announce that it listens (startWhen 'peers-listening')`);
@@ -208,9 +211,11 @@ export class PartyRuntime {
     const self = this.settings.index;
     const t0 = performance.now();
     try {
+      tracePoint('P.run', order.jobId);
       // Known by now on the 'peers-listening' path; after a coordinator's `start`, the wait for
       // the peers' hellos.
       const { next, prev } = await channel.pairwiseSeeds();
+      tracePoint('P.seeds', order.jobId);
       const protocol = createProtocolContext({
         channel: this.tamper(channel, order),
         randomness: createCorrelatedRandomness(self, { next, prev }, this.ring),
@@ -219,6 +224,7 @@ export class PartyRuntime {
       });
       const runner = this.#runners.get(order.kind)!;
       const outcome = await runner.run({ order, protocol, identity: this.identity, shares: this.shares, log: this.log });
+      tracePoint('P.runner-done', order.jobId);
       const commitments = outcome.output ? outputCommitments(order.jobId, self, outcome.output, { next, prev }) : undefined;
       const s = channel.stats;
       this.#report({
@@ -230,6 +236,7 @@ export class PartyRuntime {
         ...(commitments ? { commitments } : {}),
       });
       this.log.info('job-finished', { jobId: order.jobId, ms: Math.round(performance.now() - t0) });
+      tracePoint('P.reported', order.jobId);
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
       const code = err instanceof MpcError ? err.code : 'job-error';

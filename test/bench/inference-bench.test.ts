@@ -87,6 +87,18 @@ describe('inference benchmark, quick', () => {
     expect(l.bytes_per_party).toBe(p.bytes_per_party);
   });
 
+  it('every end-to-end line states its floor (rounds x the run\'s sealed hop + the run\'s in-memory time) and the ratio to it', () => {
+    const hop = line('nats sealed hop 1KiB (3-process ring)', 'nats-3proc').median_ms;
+    for (const name of [...QUICK_CASES, ...ZOO_CASES]) {
+      const l = line(name, 'mpc-nats');
+      const memory = line(name, 'mpc-memory').median_ms;
+      expect(l.hop_ms as number).toBeCloseTo(hop, 2);
+      expect(l.memory_ms as number).toBeCloseTo(memory, 2);
+      expect(l.floor_ms as number).toBeCloseTo((l.rounds as number) * hop + memory, 1);
+      expect(l.e2e_over_floor as number).toBeCloseTo(l.median_ms / (l.floor_ms as number), 2);
+    }
+  });
+
   it('the protocol path lists each party\'s per-layer costs, which add up to its totals', () => {
     const l = line('digits cnn batch1', 'mpc-nats-protocol');
     const layers = l.layers as { kind: string; rounds: number[]; bytes: number[] }[];

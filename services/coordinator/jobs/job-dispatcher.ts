@@ -14,6 +14,7 @@
  *
  * `run` never throws and always ends the job in a terminal state, so nothing hangs.
  */
+import { tracePoint } from '../../transport/trace-point.js';
 import { createHash } from 'node:crypto';
 import { inject, injectable } from 'tsyringe';
 import { canonicalJsonBytes } from '../../../crypto-core/canonical-json.js';
@@ -152,6 +153,7 @@ export class JobDispatcher {
   async #run(jobId: string): Promise<void> {
     const rec = this.book.record(jobId);
     if (!rec) return;
+    tracePoint('C.run', jobId);
     const plan = this.#plans.get(rec.kind);
     if (!plan) return this.#fail(jobId, { code: 'not-available', message: `kind ${rec.kind} is not run by this coordinator` });
     const sel = this.registry.partiesFor(plan.partyKind);
@@ -195,6 +197,7 @@ export class JobDispatcher {
       throw e;
     }
     const stopWatching = await watching;
+    tracePoint('C.signed-watching', jobId);
     const timers: ReturnType<typeof setTimeout>[] = [];
     try {
       // The orders say `startWhen: 'peers-listening'`: each party starts once both peers have
@@ -204,6 +207,7 @@ export class JobDispatcher {
       const prepared = await this.#broadcast(parties, prepares);
       if (prepared) return await this.#abortAndFail(jobId, parties, prepared);
       this.book.transition(jobId, 'running');
+      tracePoint('C.prepared', jobId);
       const t0 = performance.now();
 
       timers.push(setTimeout(() => settle({ code: 'job-deadline', message: `job ${jobId} did not finish within ${this.settings.jobTimeoutMs} ms` }), Math.max(0, deadline - Date.now())));
@@ -256,6 +260,7 @@ export class JobDispatcher {
       const verdict: Verdict = plan.outputCommitments === false ? { ok: true } : this.verifier.verify(jobId, done);
       // The verdict's own audit event (commitment digests) replaces the generic state event.
       if (verdict.event) this.#verdictEvents.set(jobId, verdict.event);
+      tracePoint('C.verdict', jobId);
       if (verdict.ok) this.book.transition(jobId, 'verified');
       else this.book.transition(jobId, 'failed-verification', { error: { code: verdict.code, message: verdict.message, ...(verdict.party !== undefined ? { party: verdict.party } : {}) } });
       this.#verdictEvents.delete(jobId);
@@ -296,6 +301,7 @@ export class JobDispatcher {
       return;
     }
     if (report.type !== 'result' || results[claimed]) return;
+    tracePoint('C.report'+claimed, jobId);
     results[claimed] = report;
     if (results.every((r) => r !== undefined)) settle(undefined);
   }
