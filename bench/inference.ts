@@ -565,6 +565,40 @@ async function runJobPath(
   return { samples, agreement: mergeAgreement(agreements) };
 }
 
+/**
+ * Throughput on the job path: `clients` concurrent clients, each running `jobsEach` inferences
+ * back to back; jobs/s over the wall time of the whole run, and each job's latency.
+ */
+async function runConcurrentJobs(
+  client: JobPathClient,
+  modelId: string,
+  m: BenchModel,
+  c: Case,
+  clients: number,
+  jobsEach: number,
+  plain: (x: Float64Array) => Float64Array,
+): Promise<{ jobsPerS: number; latencies: number[]; agreement: Agreement }> {
+  const shape = [c.batch, ...m.ir.inputShape];
+  const latencies: number[] = [];
+  const agreements: Agreement[] = [];
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async (_, k) => {
+      for (let j = 0; j < jobsEach; j++) {
+        const x = batchAt(m, k * jobsEach + j, c.batch);
+        const s = await client.infer(modelId, x, shape);
+        latencies.push(s.totalMs);
+        agreements.push(compareOutputs(s.output, plain(x), c.batch));
+      }
+    }),
+  );
+  const wallMs = performance.now() - t0;
+  return { jobsPerS: (clients * jobsEach) / (wallMs / 1000), latencies, agreement: mergeAgreement(agreements) };
+}
+
+/** Concurrent clients of the throughput lines (the quick run: 1 and 4). */
+const CONCURRENCY = [1, 4, 16];
+
 // ---------------------------------------------------------------------------------------------
 // mpc-nats-protocol: evaluateSecureModel in three processes over NatsChannel
 
@@ -1029,6 +1063,37 @@ async function runSuite(opts: BenchOptions): Promise<void> {
           });
         } catch (e) {
           emit(errorLine(c, 'mpc-nats', base, e));
+        }
+        // Throughput of the batch-1 MLP at 1, 4 and 16 concurrent clients; baseline: 1 client.
+        if (c.model === 'mlp' && c.batch === 1 && modelId) {
+          let single = NaN;
+          let singleMs = NaN;
+          for (const n of opts.quick ? CONCURRENCY.slice(0, 2) : CONCURRENCY) {
+            const impl = `mpc-nats-concurrent-${n}`;
+            try {
+              const r = await runConcurrentJobs(client, modelId, m, c, n, opts.quick ? 3 : 8, plain);
+              if (n === 1) [single, singleMs] = [r.jobsPerS, median(r.latencies)];
+              const sorted = [...r.latencies].sort((a, b) => a - b);
+              emit({
+                suite: 'inference',
+                case: c.name,
+                impl,
+                median_ms: median(r.latencies),
+                ops_per_s: r.jobsPerS,
+                baseline: 'mpc-nats-concurrent-1',
+                ratio: r.jobsPerS / single,
+                baseline_ms: singleMs,
+                batch: c.batch,
+                clients: n,
+                jobs: r.latencies.length,
+                jobs_per_s: round3(r.jobsPerS),
+                p95_ms: round3(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))]!),
+                ...agreementFields(r.agreement),
+              });
+            } catch (e) {
+              emit(errorLine(c, impl, base, e));
+            }
+          }
         }
       }
 

@@ -20,6 +20,8 @@ const ALL_LINES = [
   ...[...QUICK_CASES, ...ZOO_CASES].flatMap((c) => [...IMPLS, 'mpc-nats-3srv'].map((i) => `${c} / ${i}`)),
   ...ZOO_CASES.map((c) => `${c} / onnxruntime`),
   'mlp 784-128-128-10 relu batch1 / mpc-memory-malicious',
+  'mlp 784-128-128-10 relu batch1 / mpc-nats-concurrent-1',
+  'mlp 784-128-128-10 relu batch1 / mpc-nats-concurrent-4',
   'nats sealed hop 1KiB (3-process ring) / nats-3proc',
 ];
 const lines: BenchCase[] = [];
@@ -85,6 +87,21 @@ describe('inference benchmark, quick', () => {
     const p = line('mlp 784-128-128-10 relu batch1', 'mpc-nats-protocol');
     expect(l.rounds).toBe(p.rounds);
     expect(l.bytes_per_party).toBe(p.bytes_per_party);
+  });
+
+  it('throughput: jobs/s at 1 and 4 concurrent clients, against 1 client, with correct outputs', () => {
+    const one = line('mlp 784-128-128-10 relu batch1', 'mpc-nats-concurrent-1');
+    for (const n of [1, 4]) {
+      const l = line('mlp 784-128-128-10 relu batch1', `mpc-nats-concurrent-${n}`);
+      expect(l.error).toBeUndefined();
+      expect(l.clients).toBe(n);
+      expect(l.jobs).toBe(3 * n);
+      expect(l.jobs_per_s as number).toBeGreaterThan(0);
+      expect(l.ratio).toBeCloseTo((l.ops_per_s) / one.ops_per_s, 9);
+      expect(l.baseline_ms).toBe(one.median_ms);
+      expect(l.argmax_agree).toBe(true);
+      expect(l.within_tolerance).toBe(true);
+    }
   });
 
   it('every end-to-end line states its floor (rounds x the run\'s sealed hop + the run\'s in-memory time) and the ratio to it', () => {
