@@ -31,6 +31,7 @@ export { open, revealTo } from './open.js';
 export { mul, matmul, dot, reshare } from './mul.js';
 export { truncate, mulFixed, matmulFixed } from './truncate.js';
 export { inputFrom } from './input.js';
+export { reshareToStandby } from './standby-reshare.js';
 export type { BinaryShare } from './binary-share.js';
 export {
   makeBinaryShare,

@@ -14,6 +14,7 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   audit: () => import('../../../bench/audit.js'),
   inference: () => import('../../../bench/inference.js'),
   analytics: () => import('../../../bench/analytics.js'),
+  reshare: () => import('../../../bench/reshare.js'),
 };
 
 function formatRow(c: BenchCase): string {
