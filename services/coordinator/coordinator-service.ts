@@ -14,6 +14,7 @@ import type { AuditSink } from './audit/audit-sink.js';
 import type { GovernanceSettings } from './governance/party-quarantine.js';
 import type { KvRecords } from './kv-records.js';
 import type { QuarantineRecord } from '../wire/party-governance.js';
+import { HE_SESSION_REQUEST_MAX_BYTES } from '../wire/he-messages.js';
 import { MemoryAuditSink } from './audit/audit-sink.js';
 import { composeCoordinator, type ComposedCoordinator } from './composition-root.js';
 import { ApiFailure } from './errors.js';
@@ -161,6 +162,8 @@ export class CoordinatorService {
       runner.serve(subjects.api(method), {
         name: 'api',
         queue: 'coordinator',
+        // A session's evaluation keys (N = 16384: ~80 MB) come from the gateway in pieces.
+        ...(method === 'he.registerKeys' ? { maxRequestBytes: HE_SESSION_REQUEST_MAX_BYTES } : {}),
         reply,
         handle: (req) =>
           parts.api

@@ -23,6 +23,7 @@ import { GatewayMetrics } from './gateway-metrics.js';
 import type { DenialEvent } from '../wire/api.js';
 import { ProblemError, problemSchema } from './problems.js';
 import { queryFilterSchema } from './schemas.js';
+import { drainRejectedBody } from './drain-rejected-body.js';
 import { sendProblem, toProblem } from './problem-reply.js';
 import type { RouteContext } from './fastify-types.js';
 import { registerSystemRoutes } from './routes/system-routes.js';
@@ -94,8 +95,10 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
 
   app.addSchema(problemSchema);
   app.addSchema(queryFilterSchema);
-  app.setErrorHandler((err, request, reply) => {
+  app.setErrorHandler(async (err, request, reply) => {
     const problem = toProblem(err);
+    // A body refused by size is read to its end first, so the client can read the 413.
+    if ((err as { code?: unknown }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') await drainRejectedBody(request);
     if (problem.status >= 500) request.log.error({ err }, 'request failed');
     return sendProblem(request, reply, problem);
   });

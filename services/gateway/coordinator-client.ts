@@ -8,7 +8,7 @@
  * its code (see {@link problemFromApiError}; docs/errors.md lists the mapping).
  */
 import { ErrorCode, NatsError, RequestStrategy, type NatsConnection, type Subscription } from 'nats';
-import { MessageAssembler } from '../wire/chunked-message.js';
+import { MessageAssembler, splitMessage } from '../wire/chunked-message.js';
 import { subjects, type ApiError, type CoordinatorMethod, type CoordinatorMethods, type JobStatus } from '../wire/api.js';
 import { isProblemCode, ProblemError, type ProblemCode } from './problems.js';
 import { signRequestEnvelope, type PrincipalSigner } from '../wire/principal-envelope.js';
@@ -26,6 +26,11 @@ export interface CallOptions {
    * (`acceptChunks: true`, ended by an empty message) and reassemble them.
    */
   chunked?: boolean;
+  /**
+   * The request may exceed NATS max_payload (a session's HE evaluation keys): send it in pieces
+   * (wire/chunked-message), which the coordinator reassembles up to its limit for the method.
+   */
+  requestPieces?: boolean;
 }
 
 /** A job status change as the gateway streams it. */
@@ -150,15 +155,21 @@ export class NatsCoordinatorClient implements CoordinatorClient {
     const sent = signer ? signRequestEnvelope(signer, method, req as object, { acceptChunks: opts.chunked === true }) : opts.chunked ? { ...(req as object), acceptChunks: true } : req;
     const payload = Buffer.from(JSON.stringify(sent));
     const max = this.#nc.info?.max_payload;
-    // Requests are not chunked by the coordinator: say so plainly instead of a transport error.
-    if (max !== undefined && payload.length > max - 1024) {
+    // Requests go whole unless the caller allows pieces: say so plainly instead of a transport error.
+    const pieces = opts.requestPieces === true && max !== undefined ? splitMessage(payload, max) : [payload];
+    if (max !== undefined && pieces[pieces.length - 1]!.length > max - 1024) {
       throw new ProblemError('payload-too-large', `the ${method} request is ${payload.length} bytes, more than the message bus carries (max_payload ${max} bytes)`);
     }
     let raw: Uint8Array;
     try {
       // Not sent while the connection redials (nats.js would drop it and wait out the timeout),
       // and failed at once when the connection drops before the reply: coordinator-unavailable.
-      raw = await guardedRequest(this.#nc, method, timeout, async (ms) => (opts.chunked ? await this.#requestChunked(method, payload, ms) : (await this.#nc.request(subjects.api(method), payload, { timeout: ms })).data));
+      raw = await guardedRequest(this.#nc, method, timeout, async (ms) => {
+        // All pieces but the last are published first; the last one carries the reply subject.
+        for (const piece of pieces.slice(0, -1)) this.#nc.publish(subjects.api(method), piece);
+        const last = pieces[pieces.length - 1]!;
+        return opts.chunked ? await this.#requestChunked(method, last, ms) : (await this.#nc.request(subjects.api(method), last, { timeout: ms })).data;
+      });
     } catch (cause) {
       if (cause instanceof ProblemError) throw cause;
       if (cause instanceof NatsError && cause.code === ErrorCode.Timeout) {

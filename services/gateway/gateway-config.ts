@@ -12,8 +12,13 @@ import type { NatsEndpoint } from '../transport/nats-connection.js';
 
 /** HTTP behaviour of the app that {@link buildGateway} returns. */
 export interface GatewayHttpConfig {
-  /** Body limit of publish and upload routes (sealed model weights, datasets, HE keys). */
+  /** Body limit of publish and upload routes (sealed model weights, datasets). */
   publishBodyLimit: number;
+  /**
+   * Body limit of `POST /v1/he/sessions`: the CKKS evaluation keys of one session, which at poly
+   * modulus N = 16384 are ~80 MB as base64 (12 Galois keys, seeded and zstd-compressed).
+   */
+  heSessionBodyLimit: number;
   /** Body limit of every other route. */
   bodyLimit: number;
   /** Requests per identity (or per address before authentication) per window. */
@@ -66,6 +71,7 @@ export interface GatewayServiceConfig extends GatewayHttpConfig {
 /** Defaults of the HTTP settings. */
 export const DEFAULT_HTTP_CONFIG: GatewayHttpConfig = {
   publishBodyLimit: 32 * 1024 * 1024,
+  heSessionBodyLimit: 128 * 1024 * 1024,
   bodyLimit: 1024 * 1024,
   rateLimitMax: 300,
   rateLimitWindowMs: 60_000,
@@ -87,7 +93,7 @@ export const DEFAULT_SERVICE_CONFIG: Omit<GatewayServiceConfig, 'apiKeysFile'> =
   logLevel: 'info',
 };
 
-const POSITIVE_INT_FIELDS = ['publishBodyLimit', 'bodyLimit', 'rateLimitMax', 'rateLimitWindowMs', 'authFailureMax', 'signatureSkewMs', 'requestTimeoutMs', 'sseHeartbeatMs', 'sseStatusCheckMs', 'coordinatorTimeoutMs'] as const;
+const POSITIVE_INT_FIELDS = ['publishBodyLimit', 'heSessionBodyLimit', 'bodyLimit', 'rateLimitMax', 'rateLimitWindowMs', 'authFailureMax', 'signatureSkewMs', 'requestTimeoutMs', 'sseHeartbeatMs', 'sseStatusCheckMs', 'coordinatorTimeoutMs'] as const;
 
 /**
  * Checks a partial config and fills in defaults. Relative `apiKeysFile` paths are resolved

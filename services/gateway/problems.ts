@@ -37,7 +37,7 @@ export const problemCatalogue = {
   'not-found': { status: 404, title: 'Not found', when: 'the job, model, dataset or route does not exist, or belongs to another tenant (indistinguishable on purpose)' },
   conflict: { status: 409, title: 'Conflict', when: 'the request conflicts with the current state (for example a result asked for before the job finished, or an idempotency key reused with a different body)' },
   'session-expired': { status: 410, title: 'Key session expired', when: 'the HE key session named by the request expired (idle longer than its lifetime); register the evaluation keys again and resubmit' },
-  'payload-too-large': { status: 413, title: 'Payload too large', when: 'the body exceeds the route\'s size limit (publish routes 32 MiB by default, others 1 MiB)' },
+  'payload-too-large': { status: 413, title: 'Payload too large', when: 'the body exceeds the route\'s size limit (publish routes 32 MiB by default, HE sessions 128 MiB, others 1 MiB; the gateway reads a refused body of up to 512 MiB to its end so the client gets this reply)' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type', when: 'a body was sent with a content type other than application/json (text/plain included)' },
   'rate-limited': { status: 429, title: 'Too many requests', when: 'the authenticated identity (or the client address before authentication) exceeded its request rate' },
   internal: { status: 500, title: 'Internal error', when: 'an unexpected failure inside the gateway; the detail is withheld and the request id is logged' },

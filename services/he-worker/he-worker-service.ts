@@ -13,7 +13,7 @@ import { NatsServiceRunner } from '../transport/nats-service-runner.js';
 import { connectService, type NatsEndpoint } from '../transport/nats-connection.js';
 import { jsonLineLog, type ServiceLog } from '../transport/service-log.js';
 import { composeHeWorker } from './composition-root.js';
-import { HE_CAPABILITY, HE_REQUEST_MAX_AGE_MS } from '../wire/he-messages.js';
+import { HE_CAPABILITY, HE_REQUEST_MAX_AGE_MS, HE_SESSION_REQUEST_MAX_BYTES } from '../wire/he-messages.js';
 import type { HeEvaluationPool, HeRequestHandler } from './he-request-handler.js';
 import { HeWorkerPool, type HeWorkerPoolOptions } from './worker-pool.js';
 
@@ -73,7 +73,7 @@ export class HeWorkerService {
     });
     const runner = new NatsServiceRunner(nc, log);
     // Replies (result ciphertexts) always go in pieces ended by an empty message.
-    runner.serve(subjects.jobDispatch(opts.id), { name: 'he', reply: { kind: 'pieces' }, maxRequestBytes: opts.maxRequestBytes ?? 64 << 20, handle: (raw) => handler.handle(raw) });
+    runner.serve(subjects.jobDispatch(opts.id), { name: 'he', reply: { kind: 'pieces' }, maxRequestBytes: opts.maxRequestBytes ?? HE_SESSION_REQUEST_MAX_BYTES, handle: (raw) => handler.handle(raw) });
     runner.serveHealth(opts.id, () => ({ activeJobs: handler.active, capabilities: [HE_CAPABILITY] }));
     await nc.flush();
     runner.announceEvery(opts.identity, () => ({ id: opts.id, kind: 'he-worker', capabilities: [HE_CAPABILITY] }), opts.announceIntervalMs ?? 3000);

@@ -14,6 +14,13 @@
  */
 import type { CkksParams } from '../../crypto-core/he/ckks-params.js';
 
+/**
+ * Largest `he.registerKeys` request (gateway -> coordinator) and HE worker request, reassembled
+ * from its pieces: N = 16384 evaluation keys are ~80 MB as base64 (the gateway's
+ * heSessionBodyLimit is 128 MiB), with room for the JSON and signature around them.
+ */
+export const HE_SESSION_REQUEST_MAX_BYTES = 192 << 20;
+
 /** Domain of coordinator -> worker requests. */
 export const HE_REQUEST_DOMAIN = 'mpc-he-request/v1';
 /** Domain of worker -> coordinator replies. */

@@ -12,7 +12,7 @@ import { createGatewayContainer, GatewayService } from '../../gateway/compositio
 
 const HELP = `usage: mpc gateway --config <file.json> [--host <h>] [--port <p>]
   config fields: apiKeysFile (required), host, port, nats {servers, credentialsFile}, coordinatorTimeoutMs, bodyLimit,
-  publishBodyLimit, rateLimitMax, rateLimitWindowMs, signatureSkewMs, requestTimeoutMs,
+  publishBodyLimit, heSessionBodyLimit, rateLimitMax, rateLimitWindowMs, signatureSkewMs, requestTimeoutMs,
   sseHeartbeatMs, logLevel (see docs/api.md)
 `;
 

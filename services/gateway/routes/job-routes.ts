@@ -117,7 +117,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: RouteContext, deny:
   app.post<{ Body: Omit<CoordinatorMethods['he.registerKeys']['req'], 'principal'> }>(
     '/he/sessions',
     {
-      bodyLimit: ctx.config.publishBodyLimit,
+      bodyLimit: ctx.config.heSessionBodyLimit,
       config: { roles: ['client', 'hospital', 'admin'] },
       schema: {
         tags: ['inference'],
@@ -131,7 +131,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: RouteContext, deny:
       for (const f of ['publicKey', 'relinKeys', 'galoisKeys'] as const) checkSealObject(f, b[f]);
       // The coordinator gives the HE workers up to 60 s (he-tokens registerTimeoutMs) to load the
       // keys: wait for its answer (or its he-register-failed), not a 504 while they still load.
-      const res = await c.call('he.registerKeys', { principal: principalOf(request), ...b }, { unavailable: 'not-available', timeoutMs: HE_REGISTER_REPLY_MS });
+      const res = await c.call('he.registerKeys', { principal: principalOf(request), ...b }, { unavailable: 'not-available', timeoutMs: HE_REGISTER_REPLY_MS, requestPieces: true });
       return reply.code(201).send(res);
     },
   );
