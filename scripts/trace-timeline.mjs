@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Summarises an MPC_TRACE_FILE (services/transport/trace-point.ts): for every job that the client
 // saw end (K.done), the time of each trace point from the client's submit (K.submit), and prints
-// the median per point, party points labelled by process. Usage: node scripts/trace-timeline.mjs FILE
+// the median per point, party points labelled by process (jobs submitted concurrently are skipped). Usage: node scripts/trace-timeline.mjs FILE
 import { readFileSync } from 'node:fs';
 
 const file = process.argv[2];
@@ -19,7 +19,8 @@ for (const e of events) {
     continue;
   }
   if (!jobs.has(e.job)) {
-    jobs.set(e.job, pending);
+    // Only a job submitted alone owns the points before it (concurrent submits interleave).
+    jobs.set(e.job, pending.filter((x) => x.e === 'K.submit').length === 1 ? pending : []);
     pending = [];
   }
   jobs.get(e.job).push(e);

@@ -4,7 +4,6 @@
  * isolation, idempotent submission, and the answers the gateway relays. NATS request/reply
  * wiring is in coordinator-service.
  */
-import { tracePoint } from '../transport/trace-point.js';
 import { inject, injectable } from 'tsyringe';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../crypto-core/canonical-json.js';
@@ -18,6 +17,7 @@ import type { JobDispatcher } from './jobs/job-dispatcher.js';
 import type { ServiceRegistry } from './service-registry.js';
 import { JOB_BOOK, JOB_DISPATCHER, MODEL_REGISTRY, SERVICE_REGISTRY } from './tokens.js';
 import { PrincipalGate } from './principal-gate.js';
+import { tracePoint } from '../transport/trace-point.js';
 
 
 function checkJobIdArg(v: unknown): string {

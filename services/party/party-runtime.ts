@@ -8,7 +8,6 @@
  * nonces (services/transport/channel-keys): they are fresh for every run of a job id, like the
  * channel keys, so nothing a coordinator puts in an order can make this party reuse them.
  */
-import { tracePoint } from '../transport/trace-point.js';
 import { inject, injectable } from 'tsyringe';
 import { MpcError } from '../../crypto-core/errors.js';
 import type { ServiceIdentity } from '../../crypto-core/keys/identity.js';
@@ -23,6 +22,7 @@ import { u64ToBytes } from '../../protocols/wire.js';
 import type { ReplicatedShare } from '../../protocols/rss/replicated-share.js';
 import { ChannelStreamError } from '../transport/errors.js';
 import type { ServiceLog } from '../transport/service-log.js';
+import { tracePoint } from '../transport/trace-point.js';
 import { JobAbortedError, JobRefusedError } from './errors.js';
 import type { JobGate } from './job-gate.js';
 import type { JobRunner } from './job-runner.js';

@@ -14,7 +14,6 @@
  *
  * `run` never throws and always ends the job in a terminal state, so nothing hangs.
  */
-import { tracePoint } from '../../transport/trace-point.js';
 import { createHash } from 'node:crypto';
 import { inject, injectable } from 'tsyringe';
 import { canonicalJsonBytes } from '../../../crypto-core/canonical-json.js';
@@ -22,6 +21,7 @@ import { fromHex } from '../../../crypto-core/encoding.js';
 import type { ServiceIdentity } from '../../../crypto-core/keys/identity.js';
 import type { PartyIndex } from '../../../protocols/channel/channel.js';
 import type { ServiceLog } from '../../transport/service-log.js';
+import { tracePoint } from '../../transport/trace-point.js';
 import { DISPATCH_DOMAIN, REPORT_DOMAIN, signMessage, verifyMessage, type DispatchMessage, type JobOrder, type PartyRef, type PartyReport, type Signed } from '../../wire/job-messages.js';
 import { PARTY_QUARANTINED, VERIFICATION_FAILED } from '../../wire/job-error-codes.js';
 import type { JobBook } from './job-book.js';
@@ -301,7 +301,7 @@ export class JobDispatcher {
       return;
     }
     if (report.type !== 'result' || results[claimed]) return;
-    tracePoint('C.report'+claimed, jobId);
+    tracePoint(`C.report${claimed}`, jobId);
     results[claimed] = report;
     if (results.every((r) => r !== undefined)) settle(undefined);
   }
