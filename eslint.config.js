@@ -14,4 +14,12 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  {
+    // The web console runs in the browser (services/gateway/console): plain ES modules.
+    files: ['services/gateway/console/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: { window: 'readonly', document: 'readonly', location: 'readonly', sessionStorage: 'readonly', localStorage: 'readonly', crypto: 'readonly', atob: 'readonly', URLSearchParams: 'readonly', FormData: 'readonly', HTMLElement: 'readonly', Node: 'readonly' },
+    },
+  },
 );

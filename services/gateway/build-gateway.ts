@@ -33,6 +33,7 @@ import { registerDataRoutes } from './routes/data-routes.js';
 import { registerAuditRoutes } from './routes/audit-routes.js';
 import { registerStorageRoutes } from './routes/storage-routes.js';
 import { registerPartyRoutes } from './routes/party-routes.js';
+import { registerConsoleRoutes } from './routes/console-routes.js';
 
 /** What {@link buildGateway} needs. */
 export interface GatewayDeps {
@@ -129,7 +130,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
       .catch((err: unknown) => request.log.error({ err }, 'audit sink failed'));
   };
 
-  // Authentication and roles on every /v1 route; /healthz, /readyz, /metrics and /docs are public.
+  // Authentication and roles on every /v1 route; /healthz, /readyz, /metrics, /docs and the
+  // console's static files (/console/) are public.
   app.addHook('preValidation', async (request) => {
     const url = request.routeOptions.url;
     if (url === undefined || !url.startsWith('/v1/')) return;
@@ -189,6 +191,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
 
   const ctx: RouteContext = { coordinator: deps.coordinator, metrics, config, audit: deps.audit, clock };
   await app.register(async (scope) => registerSystemRoutes(scope, ctx));
+  await app.register(async (scope) => registerConsoleRoutes(scope));
   await app.register(async (scope) => {
     registerJobRoutes(scope, ctx, deny);
     registerModelRoutes(scope, ctx);

@@ -466,15 +466,21 @@ export const auditCheckpointResponse = { type: 'object', additionalProperties: f
 export const auditEntriesQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { from: { type: 'string', pattern: UINT_QUERY_PATTERN }, limit: { type: 'string', pattern: UINT_QUERY_PATTERN } },
+  properties: {
+    from: { type: 'string', pattern: UINT_QUERY_PATTERN },
+    limit: { type: 'string', pattern: UINT_QUERY_PATTERN },
+    type: { type: 'string', pattern: '^[a-z][a-z.-]{0,63}(\\*)?$', description: 'an event type (job.failed) or a family (job.*)' },
+    jobId: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$' },
+    party: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$', description: 'a service id: the actor, the subject or a placed party' },
+  },
 } as const;
 
-/** Reply of GET /v1/audit/entries. */
+/** Reply of GET /v1/audit/entries (`next`: where a filtered search scans on; absent at the end of the log). */
 export const auditEntriesResponse = {
   type: 'object',
   additionalProperties: false,
   required: ['entries', 'treeSize'],
-  properties: { entries: { type: 'array', items: auditEntry }, treeSize: { type: 'integer' } },
+  properties: { entries: { type: 'array', items: auditEntry }, treeSize: { type: 'integer' }, next: { type: 'integer' } },
 } as const;
 
 /** Path parameter of GET /v1/audit/proofs/:index. */

@@ -238,6 +238,16 @@ export interface DatasetRecord {
 /** An audit log entry as services/audit stores it: metadata and hashes only (canonical JSON). */
 export type { AuditEntry } from './audit-entry.js';
 
+/**
+ * What `audit.entries` may select on: `type` an event type or a family (`job.*`), `jobId`, and
+ * `party` a service id named as the actor, the subject (`serviceId`) or one of a job's placed parties.
+ */
+export interface AuditEntryFilter {
+  type?: string;
+  jobId?: string;
+  party?: string;
+}
+
 /** RFC 9162 inclusion proof of one entry, hashes in lower-case hex. */
 export interface AuditInclusionProof {
   leafIndex: number;
@@ -371,7 +381,12 @@ export interface CoordinatorMethods {
   };
   /** The latest signed checkpoint: C2SP signed-note text (crypto-core/checkpoint), null before the first. */
   'audit.checkpoint': { req: { principal: Principal }; res: { checkpoint: string | null } };
-  'audit.entries': { req: { principal: Principal; from: number; limit: number }; res: { entries: AuditEntry[]; treeSize: number } };
+  /**
+   * Entries from `from`, at most `limit`. With a filter (`type`: an event type or a family such as
+   * `job.*`; `jobId`; `party`: a service id named as actor, subject or placed party) only matching
+   * entries are returned, and `next` is the index to scan on from (absent at the end of the log).
+   */
+  'audit.entries': { req: { principal: Principal; from: number; limit: number } & AuditEntryFilter; res: { entries: AuditEntry[]; treeSize: number; next?: number } };
   /** Inclusion proof of entry `index` in the tree of `treeSize` (default: current), and a consistency proof from `fromSize` when asked. */
   'audit.proof': {
     req: { principal: Principal; index: number; treeSize?: number; fromSize?: number };

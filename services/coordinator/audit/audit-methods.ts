@@ -29,12 +29,15 @@ import type { ServiceLog } from '../../transport/service-log.js';
 import type { AuditSink } from './audit-sink.js';
 import { ApiFailure } from '../errors.js';
 import { checkPrincipal } from '../principal-check.js';
+import { auditEntryPredicate, type AuditEntryPredicate } from './audit-entry-filter.js';
 
 /** The methods this module answers. */
 const AUDIT_METHODS = ['audit.checkpoint', 'audit.entries', 'audit.proof', 'audit.export', 'audit.denial'] as const satisfies readonly CoordinatorMethod[];
 
 /** Largest page of `audit.entries` (the gateway's route allows the same). */
 export const MAX_AUDIT_ENTRIES_PAGE = 1000;
+/** Entries one filtered `audit.entries` call scans at most before answering with `next`. */
+export const MAX_AUDIT_SEARCH_SCAN = 100_000;
 /**
  * Bytes of entries one `audit.entries` page may carry by default: a page is one unchunked NATS
  * reply, so it stays well under the default max_payload (1 MiB); the caller pages on from the
@@ -177,10 +180,12 @@ export class AuditMethods {
     const size = log.size;
     const from = checkCount(r.from ?? 0, 'from', Number.MAX_SAFE_INTEGER);
     const limit = Math.min(checkCount(r.limit ?? 100, 'limit', Number.MAX_SAFE_INTEGER), MAX_AUDIT_ENTRIES_PAGE);
+    const match = auditEntryPredicate(r, invalid);
     if (from >= size || limit === 0) return { entries: [], treeSize: size };
     // Stop at the byte budget so that a page of large entries still fits one reply.
     // Half the transport limit leaves room for the JSON around the entries.
     const budget = Math.min(MAX_AUDIT_PAGE_BYTES, Math.floor((this.#maxReplyBytes() ?? Infinity) / 2));
+    if (match) return this.#search(log, from, limit, budget, match);
     let to = from;
     let bytes = 0;
     while (to < size && to - from < limit) {
@@ -190,6 +195,33 @@ export class AuditMethods {
       to++;
     }
     return { entries: log.entries({ from, to }), treeSize: size };
+  }
+
+  /**
+   * A filtered page: matching entries from `from` on, at most `limit`, scanning at most
+   * {@link MAX_AUDIT_SEARCH_SCAN} entries per call so one search never holds the coordinator
+   * long; `next` says where to scan on.
+   */
+  #search(log: AuditLogReader, from: number, limit: number, budget: number, match: AuditEntryPredicate): CoordinatorMethods['audit.entries']['res'] {
+    const size = log.size;
+    const end = Math.min(size, from + MAX_AUDIT_SEARCH_SCAN);
+    const found: AuditEntry[] = [];
+    let bytes = 0;
+    let at = from;
+    scan: while (at < end) {
+      const to = Math.min(end, at + 1000);
+      for (const e of log.entries({ from: at, to })) {
+        if (match(e)) {
+          const n = log.entryBytes(e.seq).length + 16;
+          if (found.length > 0 && bytes + n > budget) break scan;
+          bytes += n;
+          found.push(e);
+        }
+        at = e.seq + 1;
+        if (found.length === limit) break scan;
+      }
+    }
+    return { entries: found, treeSize: size, ...(at < size ? { next: at } : {}) };
   }
 
   /** `audit.proof`: inclusion of `index` in the tree of `treeSize` (default: all), consistency from `fromSize`. */

@@ -41,14 +41,16 @@ export function registerAuditRoutes(app: FastifyInstance, ctx: RouteContext): vo
     c.call('audit.checkpoint', { principal: principalOf(request) }, OPTIONAL),
   );
 
-  app.get<{ Querystring: { from?: string; limit?: string } }>(
+  app.get<{ Querystring: { from?: string; limit?: string; type?: string; jobId?: string; party?: string } }>(
     '/audit/entries',
-    { config: roles, schema: { tags: ['audit'], summary: `Entries from index \`from\` (default 0), at most \`limit\` (default 100, max ${MAX_AUDIT_PAGE})`, querystring: auditEntriesQuery, response: { 200: auditEntriesResponse, ...problemResponses } } },
+    { config: roles, schema: { tags: ['audit'], summary: `Entries from index \`from\` (default 0), at most \`limit\` (default 100, max ${MAX_AUDIT_PAGE}); with \`type\`, \`jobId\` or \`party\` only matching ones, and \`next\` to scan on from`, querystring: auditEntriesQuery, response: { 200: auditEntriesResponse, ...problemResponses } } },
     async (request) => {
       const from = Number(request.query.from ?? '0');
       const limit = Number(request.query.limit ?? '100');
       if (limit < 1 || limit > MAX_AUDIT_PAGE) throw new ProblemError('validation', `limit: expected 1..${MAX_AUDIT_PAGE}, got ${limit}`);
-      return c.call('audit.entries', { principal: principalOf(request), from, limit }, OPTIONAL);
+      const { type, jobId, party } = request.query;
+      const filter = { ...(type === undefined ? {} : { type }), ...(jobId === undefined ? {} : { jobId }), ...(party === undefined ? {} : { party }) };
+      return c.call('audit.entries', { principal: principalOf(request), from, limit, ...filter }, OPTIONAL);
     },
   );
 
