@@ -17,6 +17,8 @@ export const leafHash = (entryBytes) => sha256(concat(LEAF, entryBytes));
 const nodeHash = (l, r) => sha256(concat(NODE, l, r));
 /** @param {number} n */
 const odd = (n) => n % 2 === 1;
+/** @param {unknown} h */
+const isHash = (h) => h instanceof Uint8Array && h.length === 32;
 /** @param {number} n */
 function isPowerOfTwo(n) {
   while (n % 2 === 0) n /= 2;
@@ -31,6 +33,8 @@ const half = (n) => Math.floor(n / 2);
  */
 export async function verifyInclusion(index, size, leaf, proof, root) {
   if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size) return false;
+  // The RFC's hashes are 32 bytes: anything else is not a leaf hash or a node.
+  if (!isHash(leaf) || !(root instanceof Uint8Array) || !proof.every(isHash)) return false;
   let fn = index;
   let sn = size - 1;
   let r = leaf;
@@ -50,9 +54,12 @@ export async function verifyInclusion(index, size, leaf, proof, root) {
  * @param {number} size1 @param {number} size2 @param {Uint8Array} root1 @param {Uint8Array} root2 @param {Uint8Array[]} proof
  */
 export async function verifyConsistency(size1, size2, root1, root2, proof) {
-  if (!Number.isSafeInteger(size1) || !Number.isSafeInteger(size2) || size1 < 1 || size2 < size1) return false;
-  if (size1 === size2) return proof.length === 0 && bytesEqual(root1, root2);
-  if (proof.length === 0) return false;
+  if (!Number.isSafeInteger(size1) || !Number.isSafeInteger(size2) || size1 < 0 || size2 < size1) return false;
+  if (!(root1 instanceof Uint8Array) || !(root2 instanceof Uint8Array)) return false;
+  // Equal sizes: an empty proof and equal roots (at size 0, the empty tree's hash).
+  if (size1 === size2) return proof.length === 0 && bytesEqual(root1, root2) && (size1 !== 0 || bytesEqual(root1, await sha256(new Uint8Array(0))));
+  // A proof from the empty tree proves nothing.
+  if (size1 === 0 || proof.length === 0 || !proof.every(isHash)) return false;
   // A first size that is a power of two is a complete subtree: its root starts the path.
   const path = isPowerOfTwo(size1) ? [root1, ...proof] : proof;
   let fn = size1 - 1;
