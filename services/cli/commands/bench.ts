@@ -15,6 +15,7 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   inference: () => import('../../../bench/inference.js'),
   analytics: () => import('../../../bench/analytics.js'),
   reshare: () => import('../../../bench/reshare.js'),
+  console: () => import('../../../bench/console.js'),
 };
 
 function formatRow(c: BenchCase): string {
