@@ -1,6 +1,6 @@
 /**
  * `mpc up` as a user runs it (needs `npm run build`): it starts nats-server, the coordinator and
- * three parties as processes, writes cluster.json, and on SIGINT (Ctrl-C) stops every one of
+ * three parties as processes, writes cluster.json, prints the gateway and console URLs, and on SIGINT (Ctrl-C) stops every one of
  * them and exits 0.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { loopbackPortOpen } from '../../services/cluster/nats-server-process.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClusterFile } from '../../services/cluster/local-cluster.js';
+import { WITNESS_POLICY_FILE, type ClusterFile } from '../../services/cluster/local-cluster.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mpc-up-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,6 +50,11 @@ describe('mpc up', () => {
     expect(gatewayUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(cluster.gatewayUrl).toBe(gatewayUrl);
     expect((await fetch(`${gatewayUrl}/readyz`)).status).toBe(200);
+    // The console's URL carries the log key the cluster's witness policy pins (docs/console.md).
+    const consoleUrl = new URL(/^console: +(\S+)$/m.exec(out)![1]!);
+    expect(`${consoleUrl.origin}${consoleUrl.pathname}`).toBe(`${gatewayUrl}/console/`);
+    expect((await fetch(consoleUrl)).status).toBe(200);
+    expect(`log ${consoleUrl.searchParams.get('logKey')}`).toBe(readFileSync(join(dir, WITNESS_POLICY_FILE), 'utf8').split('\n').find((l) => l.startsWith('log ')));
 
     child.kill('SIGINT');
     expect(await exited).toBe(0);

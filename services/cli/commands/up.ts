@@ -18,6 +18,8 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../usage-error.js';
 import { startFullCluster } from '../../cluster/full-cluster.js';
 import { describeSupervisorEvent } from '../../cluster/service-supervisor.js';
+import { encodeVerifierKey } from '../../../crypto-core/checkpoint/index.js';
+import { fromHex } from '../../../crypto-core/encoding.js';
 
 const HELP = 'usage: mpc up [--dir .mpc] [--port <nats port>] [--gateway-port <port>] [--he-workers <n>] [--no-jetstream] [--topology single|cluster | --servers 1|3]\n';
 
@@ -75,6 +77,8 @@ export async function run(args: string[]): Promise<number> {
   process.stdout.write(
     [
       cluster.gatewayUrl,
+      // The console with this cluster's log key filled in (docs/console.md: what pinning from the operator means).
+      `console:     ${cluster.gatewayUrl}/console/?logKey=${encodeURIComponent(encodeVerifierKey({ name: 'coordinator', publicKey: fromHex(cluster.keys.coordinator!.signingPublicKey, 'coordinator key', 32) }))}`,
       `nats:        ${cluster.natsUrls.join(', ')}${topology === 'cluster' ? ' (3-server cluster, JetStream R3)' : ''}`,
       `services:    ${[...cluster.processes.keys()].join(', ')}`,
       `cluster:     ${cluster.clusterFile}`,
