@@ -108,6 +108,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in headless Chromium', () => {
     expect(await res.text()).toContain('<script type="module" src="app.js">');
     expect((await fetch(`${gw.url}/console/app.js`)).headers.get('content-type')).toMatch(/^text\/javascript/);
     for (const p of ['/console/../package.json', '/console/%2e%2e/package.json', '/console/nope.js']) expect((await fetch(`${gw.url}${p}`)).status).toBe(404);
+    // Static files do not use up the per-address rate limit (300 a minute): 20 page loads of ~20 files.
+    const statuses = await Promise.all(Array.from({ length: 400 }, () => fetch(`${gw.url}/console/merkle.js`).then(async (r) => (await r.arrayBuffer(), r.status))));
+    expect(new Set(statuses)).toEqual(new Set([200]));
     // The data is not public: the API behind it still wants a key.
     expect((await fetch(`${gw.url}/v1/audit/entries`)).status).toBe(401);
   });
@@ -306,6 +309,23 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in headless Chromium', () => {
     expect(await text(shown, '#kpis')).toContain('plaintextBytesExposed');
     await screenshot(shown, 'kpis');
     await shown.close();
+  });
+
+  it('text from the log is shown as text: markup in a reason is not run (no element, no script), and sign-out forgets the key', async () => {
+    const payload = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+    await log.append({ type: 'service.left', actor: 'coordinator', serviceId: 'party-8', reason: payload });
+    await log.checkpoint();
+    const page = await consoleOf(keys.admin);
+    const seq = log.size - 1;
+    expect(await page.$eval(`#audit-entries tr[data-seq="${seq}"]`, (tr) => tr.textContent)).toContain(payload);
+    expect(await page.$$eval('#audit-entries img, #audit-entries script', (e) => e.length)).toBe(0);
+    await openView(page, `#/audit/${seq}`);
+    expect(await verdict(page)).toBe('verified');
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    await page.click('#sign-out');
+    expect(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('mpc-console')))).toEqual([]);
+    await page.waitForSelector('#sign-in', { visible: true });
+    await page.close();
   });
 
   it('a key without the auditor role sees the refusal, not the log', async () => {

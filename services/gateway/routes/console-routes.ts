@@ -67,7 +67,9 @@ export function registerConsoleRoutes(app: FastifyInstance, root: string = conso
       .header('cache-control', 'no-cache')
       .send(f.body);
   };
-  const hidden = { schema: { hide: true } };
+  // Not rate-limited: the files come from memory, and one page load is ~20 requests per address
+  // (users behind one NAT would use up the per-address budget the API's unauthenticated calls share).
+  const hidden = { schema: { hide: true }, config: { rateLimit: false as const } };
   app.get('/console', hidden, async (_request, reply) => reply.redirect('/console/'));
   app.get('/console/', hidden, async (_request, reply) => send('index.html', reply));
   app.get<{ Params: { '*': string } }>('/console/*', hidden, async (request, reply) => send(request.params['*'], reply));
