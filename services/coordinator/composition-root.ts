@@ -27,7 +27,7 @@ import type { HeModelBook } from './he/he-model-book.js';
 import type { HeSettings } from './he/he-tokens.js';
 import { PartyQuarantine, type GovernanceSettings, type QuarantineLogReader } from './governance/party-quarantine.js';
 import type { KvRecords } from './kv-records.js';
-import type { QuarantineRecord } from '../wire/party-governance.js';
+import type { GovernanceRecord } from '../wire/party-governance.js';
 
 /** The plan of every kind the parties run (a kind without one is a compile error). */
 export const PARTY_JOB_PLANS: { readonly [K in PartyJobKind]: JobPlan } = {
@@ -95,7 +95,7 @@ export interface CoordinatorParts {
   /** Reputation thresholds, operator keys and quorum of quarantine and reinstatement (governance/). */
   governance?: GovernanceSettings;
   /** The quarantines in force and their KV store (default: none, kept in memory). */
-  quarantines?: { store: KvRecords<QuarantineRecord>; records: Map<string, QuarantineRecord> };
+  quarantines?: { store: KvRecords<GovernanceRecord>; records: Map<string, GovernanceRecord> };
 }
 
 /** The wired coordinator. */

@@ -46,7 +46,8 @@ export interface CoordinatorConfigFile {
   id: string;
   nats: { servers: string | string[]; credentialsFile?: string };
   identityFile: string;
-  services: { id: string; kind: TrustedService['kind']; index?: number; publicKeyFile: string }[];
+  /** Trusted services; a party with `standby: true` stands by for slot `index` (no jobs until promoted, docs/governance.md). */
+  services: { id: string; kind: TrustedService['kind']; index?: number; standby?: boolean; publicKeyFile: string }[];
   gateways?: { id: string; publicKeyFile: string }[];
   audit?: 'jetstream' | 'memory';
   stateDir?: string;
@@ -92,7 +93,8 @@ export function loadCoordinatorConfig(path: string): CoordinatorConfig {
   const creds = c.nats.credentialsFile ? readCredentialsFile(at(c.nats.credentialsFile)) : undefined;
   const trusted = c.services.map((s, i) => {
     if (typeof s.id !== 'string' || typeof s.publicKeyFile !== 'string') throw new InvalidArgumentError(`config.services[${i}]: expected { id, kind, publicKeyFile }`);
-    return { id: s.id, kind: s.kind, ...(s.index !== undefined ? { index: s.index } : {}), ...readPublicKeyFile(at(s.publicKeyFile)) };
+    if (s.standby !== undefined && (s.standby !== true || s.kind !== 'party' || ![0, 1, 2].includes(s.index as number))) throw new InvalidArgumentError(`config.services[${i}].standby: expected true on a party with an index 0..2, got ${JSON.stringify(s.standby)} on ${JSON.stringify(s.kind)} index ${JSON.stringify(s.index)}`);
+    return { id: s.id, kind: s.kind, ...(s.index !== undefined ? { index: s.index } : {}), ...(s.standby ? { standby: true } : {}), ...readPublicKeyFile(at(s.publicKeyFile)) };
   });
   if (c.gateways !== undefined && !Array.isArray(c.gateways)) throw new InvalidArgumentError('config.gateways: expected a list of { id, publicKeyFile }');
   const gateways = (c.gateways ?? []).map((g, i) => {

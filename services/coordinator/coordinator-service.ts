@@ -13,7 +13,7 @@ import { COORDINATOR_METHODS, subjects } from '../wire/api.js';
 import type { AuditSink } from './audit/audit-sink.js';
 import type { GovernanceSettings } from './governance/party-quarantine.js';
 import type { KvRecords } from './kv-records.js';
-import type { QuarantineRecord } from '../wire/party-governance.js';
+import type { GovernanceRecord } from '../wire/party-governance.js';
 import { HE_SESSION_REQUEST_MAX_BYTES } from '../wire/he-messages.js';
 import { MemoryAuditSink } from './audit/audit-sink.js';
 import { composeCoordinator, type ComposedCoordinator } from './composition-root.js';
@@ -67,7 +67,7 @@ export interface CoordinatorServiceOptions {
   /** Reputation thresholds, operator keys and quorum (governance/party-quarantine). */
   governance?: GovernanceSettings;
   /** The quarantines in force, or a factory given the connection (JetStream KV `mpc_quarantine`). Default: in memory. */
-  quarantines?: (nc: NatsConnection) => Promise<{ store: KvRecords<QuarantineRecord>; records: Map<string, QuarantineRecord> }>;
+  quarantines?: (nc: NatsConnection) => Promise<{ store: KvRecords<GovernanceRecord>; records: Map<string, GovernanceRecord> }>;
 }
 
 const enc = new TextEncoder();

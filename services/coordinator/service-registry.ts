@@ -8,6 +8,7 @@
 import { fromHex } from '../../crypto-core/encoding.js';
 import { ANNOUNCE_DOMAIN, verifyMessage, type AnnounceMessage } from '../wire/job-messages.js';
 import type { ServiceRecord } from '../wire/api.js';
+import type { PromotionRecord } from '../wire/party-governance.js';
 
 /** A service the coordinator trusts, from its configuration. */
 export interface TrustedService {
@@ -16,6 +17,11 @@ export interface TrustedService {
   index?: number;
   signingPublicKey: string;
   agreementPublicKey: string;
+  /**
+   * A standby for slot `index`: no job is placed on it until operators promote it
+   * ({@link ServiceRegistry.promote}, docs/governance.md "Standby parties").
+   */
+  standby?: boolean;
 }
 
 interface Entry {
@@ -35,6 +41,8 @@ export class ServiceRegistry {
   readonly #now: () => number;
   /** Quarantined service ids, with why (no new jobs until reinstated). */
   readonly #quarantined = new Map<string, string>();
+  /** Promoted standbys by service id, with the operators' decisions that the job orders carry. */
+  readonly #promoted = new Map<string, PromotionRecord>();
 
   constructor(trusted: readonly TrustedService[], opts: { staleMs?: number; now?: () => number } = {}) {
     for (const t of trusted) this.#entries.set(t.id, { trusted: t, down: false, capabilities: [] });
@@ -102,6 +110,22 @@ export class ServiceRegistry {
     this.#quarantined.delete(id);
   }
 
+  /**
+   * Lets standby `rec.standbyId` take jobs in slot `rec.slot` (the caller checked the operators'
+   * decisions; the parties check them again from the orders). @throws RangeError when it is not
+   * a standby of that slot.
+   */
+  promote(rec: PromotionRecord): void {
+    const t = this.#entries.get(rec.standbyId)?.trusted;
+    if (!t?.standby || t.kind !== 'party' || t.index !== rec.slot) throw new RangeError(`standbyId: ${rec.standbyId} is not a registered standby for slot ${rec.slot}`);
+    this.#promoted.set(rec.standbyId, rec);
+  }
+
+  /** The promotion of standby `id`, when it was promoted. */
+  promotion(id: string): PromotionRecord | undefined {
+    return this.#promoted.get(id);
+  }
+
   /** Whether `id` is quarantined. */
   isQuarantined(id: string): boolean {
     return this.#quarantined.has(id);
@@ -114,6 +138,7 @@ export class ServiceRegistry {
       id: e.trusted.id,
       kind: e.trusted.kind,
       ...(e.trusted.index !== undefined ? { index: e.trusted.index } : {}),
+      ...(e.trusted.standby ? { standby: true, promoted: this.#promoted.has(e.trusted.id) } : {}),
       signingPublicKey: e.trusted.signingPublicKey,
       agreementPublicKey: e.trusted.agreementPublicKey,
       status: e.lastSeen === undefined ? 'unknown' : this.#isUp(e, now) ? 'up' : 'down',
@@ -138,7 +163,8 @@ export class ServiceRegistry {
   partiesFor(kind: string): { parties: [TrustedService, TrustedService, TrustedService] } | { missing: number; reason: string; quarantined?: string } {
     const now = this.#now();
     const out: TrustedService[] = [];
-    const ofIndex = (idx: number): Entry[] => [...this.#entries.values()].filter((e) => e.trusted.kind === 'party' && e.trusted.index === idx);
+    // A standby takes part only once promoted.
+    const ofIndex = (idx: number): Entry[] => [...this.#entries.values()].filter((e) => e.trusted.kind === 'party' && e.trusted.index === idx && (!e.trusted.standby || this.#promoted.has(e.trusted.id)));
     // A quarantine is named first: it lasts until operators lift it, a party being down may not.
     for (const idx of [0, 1, 2]) {
       const all = ofIndex(idx);

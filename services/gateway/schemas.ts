@@ -416,6 +416,8 @@ export const registryResponse = {
           id: { type: 'string' },
           kind: { type: 'string', enum: ['party', 'he-worker', 'coordinator', 'gateway'] },
           index: { type: 'integer' },
+          standby: { type: 'boolean' },
+          promoted: { type: 'boolean' },
           signingPublicKey: { type: 'string' },
           agreementPublicKey: { type: 'string' },
           status: { type: 'string', enum: ['up', 'down', 'unknown'] },
@@ -681,4 +683,51 @@ export const partyReinstatementResponse = {
   additionalProperties: false,
   required: ['serviceId', 'signers'],
   properties: { serviceId: { type: 'string' }, signers: { type: 'array', items: { type: 'string' } } },
+} as const;
+
+/** Body of POST /v1/admin/parties/{id}/promotion: the standby and the operators' signed promotion decisions (wire/party-governance). */
+export const partyPromotionBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['standbyId', 'decisions'],
+  properties: {
+    standbyId: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$' },
+    decisions: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 16,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['body', 'signer', 'signature'],
+        properties: {
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['type', 'slot', 'standbyId', 'signingPublicKey', 'agreementPublicKey', 'replaces', 'quarantine', 'issuedAt'],
+            properties: {
+              type: { const: 'party-promotion' },
+              slot: { enum: [0, 1, 2] },
+              standbyId: { type: 'string' },
+              signingPublicKey: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+              agreementPublicKey: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+              replaces: { type: 'string' },
+              quarantine: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+              issuedAt: { type: 'integer' },
+            },
+          },
+          signer: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
+          signature: { type: 'string', maxLength: 100 },
+        },
+      },
+    },
+  },
+} as const;
+
+/** Reply of POST /v1/admin/parties/{id}/promotion. */
+export const partyPromotionResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['serviceId', 'standbyId', 'slot', 'signers'],
+  properties: { serviceId: { type: 'string' }, standbyId: { type: 'string' }, slot: { type: 'integer' }, signers: { type: 'array', items: { type: 'string' } } },
 } as const;

@@ -21,6 +21,7 @@ import { ComputeRunner } from './runners/compute-runner.js';
 import { InferenceRunner } from './runners/inference-runner.js';
 import { ModelPublishRunner } from './runners/model-publish-runner.js';
 import { JobGate } from './job-gate.js';
+import type { OperatorKey } from '../wire/operator-decisions.js';
 import type { JobRunner } from './job-runner.js';
 import type { PartyJobKind } from '../wire/job-kinds.js';
 import { NatsJobChannelOpener } from './nats-job-channel.js';
@@ -59,6 +60,9 @@ export interface PartyParts {
   ring?: Ring64;
   /** Tests only (a cheating party): wraps each job's protocol channel. */
   tamper?: ProtocolChannelTamper;
+  /** A standby for `settings.index` (runs only promoted orders), and the operator keys that check promotions. */
+  standby?: boolean;
+  governance?: { operators: readonly OperatorKey[]; quorum: number };
 }
 
 /** A container with the party's tokens registered, and its runtime resolved. */
@@ -85,6 +89,8 @@ export function composeParty(parts: PartyParts, parent: DependencyContainer = ro
       seenJobs: parts.seenJobs,
       pinnedPeers: parts.pinnedPeers,
       kinds: runners.map((r) => r.kind),
+      ...(parts.standby ? { standby: true } : {}),
+      ...(parts.governance ? { governance: parts.governance } : {}),
     }),
   });
   return { container: c, runtime: c.resolve(PartyRuntime) };

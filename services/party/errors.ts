@@ -20,6 +20,8 @@ export type RefusalReason =
   | 'not-addressed'
   | 'replayed'
   | 'malformed'
+  /** A standby, or a party the configuration does not pin for a slot, without the operators' promotion decisions. */
+  | 'not-promoted'
   | 'unknown-job';
 
 /** A job message the party will not run. */

@@ -6,11 +6,19 @@
  * carry a job id it has not accepted before. The party's own entry in the order must match its
  * keys, and peers must match pinned keys when the configuration pins them. Every refusal is a
  * {@link JobRefusedError} with a reason that the party logs and returns to the sender.
+ *
+ * A slot may name another party than the pinned one, and a standby runs at all, only when the
+ * order carries, for that slot, decisions promoting exactly that party (id and both keys),
+ * signed by operators of `quorum` organisations that do not run the party it replaces, under
+ * the operator keys in this party's own configuration: the coordinator alone cannot swap a
+ * party in.
  */
 import { fromHex } from '../../crypto-core/encoding.js';
 import type { PartyIndex } from '../../protocols/channel/channel.js';
 import { DISPATCH_DOMAIN, PARTY_JOB_KINDS, verifyMessage, type DispatchMessage, type JobOrder } from '../wire/job-messages.js';
 import { JOB_ID_RE } from '../transport/channel-keys.js';
+import { checkOperatorQuorum, type OperatorKey } from '../wire/operator-decisions.js';
+import { PROMOTION_DOMAIN, type PromotionDecision } from '../wire/party-governance.js';
 import { JobRefusedError } from './errors.js';
 import type { SeenJobs } from './seen-jobs.js';
 
@@ -30,6 +38,16 @@ export interface JobGateOptions {
   now?: () => number;
   /** Kinds this party runs (default: every kind it has a runner for). */
   kinds: readonly string[];
+  /**
+   * This party is a standby for `selfIndex`: it runs only orders that carry the operators'
+   * decision promoting it (docs/governance.md "Standby parties").
+   */
+  standby?: boolean;
+  /**
+   * The operator keys and quorum whose signed promotion decisions let a party take a slot other
+   * than the one pinned (and a standby take its own). Without, no promotion is accepted.
+   */
+  governance?: { operators: readonly OperatorKey[]; quorum: number };
 }
 
 /** Verifies dispatch messages for one party. */
@@ -84,14 +102,43 @@ export class JobGate {
       const pinned = idx === this.#o.selfIndex
         ? { signingPublicKey: this.#o.selfSigningPublicKey, agreementPublicKey: this.#o.selfAgreementPublicKey }
         : this.#o.pinnedPeers?.[idx];
-      if (pinned && (pinned.agreementPublicKey !== p.agreementPublicKey || pinned.signingPublicKey !== p.signingPublicKey)) {
-        throw new JobRefusedError('not-addressed', `job ${j}: parties[${idx}] keys differ from the keys this party knows for index ${idx}`);
+      const isSelf = idx === this.#o.selfIndex;
+      const differs = pinned !== undefined && (pinned.agreementPublicKey !== p.agreementPublicKey || pinned.signingPublicKey !== p.signingPublicKey);
+      if (differs && isSelf) throw new JobRefusedError('not-addressed', `job ${j}: parties[${idx}] keys differ from the keys this party knows for index ${idx}`);
+      const promoted = Array.isArray(order.promotions) && order.promotions.some((e) => e?.slot === idx);
+      if (differs && !promoted) throw new JobRefusedError('not-addressed', `job ${j}: parties[${idx}] keys differ from the keys this party knows for index ${idx}, and the order carries no promotion decisions for that slot`);
+      if (differs || (isSelf && this.#o.standby)) {
+        const why = this.#promotionRefusal(order, idx);
+        if (why) throw new JobRefusedError('not-promoted', `job ${j}: ${isSelf ? `this party is a standby for slot ${idx}` : `parties[${idx}] (${String(p.id)}) is not the party this party pins for slot ${idx}`} and ${why}`);
       }
     }
     if (order.parties[this.#o.selfIndex].id !== this.#o.selfId) throw new JobRefusedError('not-addressed', `job ${j}: index ${this.#o.selfIndex} is ${order.parties[this.#o.selfIndex].id}, not this party`);
+    if (order.promotions !== undefined && !Array.isArray(order.promotions)) throw new JobRefusedError('malformed', `job ${j}: promotions is not a list`);
     if (this.#o.seenJobs.has(j)) throw new JobRefusedError('replayed', `job ${j} was accepted before; a job id runs once`);
     this.#o.seenJobs.add(j, order.deadline);
     return order;
   }
-}
 
+  /** Why the order's promotion of the party in slot `idx` does not hold, or undefined when it does. */
+  #promotionRefusal(order: JobOrder, idx: PartyIndex): string | undefined {
+    const p = order.parties[idx];
+    const entry = Array.isArray(order.promotions) ? order.promotions.find((e) => e?.slot === idx) : undefined;
+    if (!entry || !Array.isArray(entry.decisions)) return 'the order carries no promotion decisions for that slot';
+    if (!this.#o.governance) return 'this party has no operator keys configured to check a promotion (config governance.operators)';
+    const replaces = (entry.decisions[0] as { body?: { replaces?: unknown } } | undefined)?.body?.replaces;
+    if (typeof replaces !== 'string') return 'the first promotion decision names no replaced party';
+    const verdict = checkOperatorQuorum<PromotionDecision>(entry.decisions, {
+      domain: PROMOTION_DOMAIN,
+      operators: this.#o.governance.operators,
+      quorum: this.#o.governance.quorum,
+      about: replaces,
+      mismatch: (b) => {
+        if (b.type !== 'party-promotion' || b.slot !== idx || b.standbyId !== p.id || b.replaces !== replaces) return ` signed another decision (not the promotion of ${p.id} into slot ${idx} in place of ${replaces})`;
+        if (b.signingPublicKey !== p.signingPublicKey || b.agreementPublicKey !== p.agreementPublicKey) return ` signed other keys for ${p.id} than the order names`;
+        return undefined;
+      },
+    });
+    if (verdict.ok) return undefined;
+    return `its promotion needs decisions of ${this.#o.governance.quorum} operators of organisations other than ${replaces}'s, got ${verdict.organisations}${verdict.refused.length ? `: ${verdict.refused.join('; ')}` : ''}`.slice(0, 600);
+  }
+}

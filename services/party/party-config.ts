@@ -21,6 +21,7 @@ import { readStorageKeyFile } from '../../crypto-core/keys/storage-key.js';
 import type { PartyIndex } from '../../protocols/channel/channel.js';
 import { readCredentialsFile } from '../transport/credentials-file.js';
 import type { PartyServiceOptions } from './party-service.js';
+import type { OperatorKey } from '../wire/operator-decisions.js';
 
 /** The JSON shape of a party config file. */
 export interface PartyConfigFile {
@@ -35,6 +36,24 @@ export interface PartyConfigFile {
   announceIntervalMs?: number;
   /** Origin of the coordinator's audit log, which this party witnesses (default "coordinator", the coordinator's id). */
   auditOrigin?: string;
+  /** This party is a standby for slot `index`: it runs only jobs whose orders carry the operators' promotion of it. */
+  standby?: boolean;
+  /** Operator keys that sign promotions (the same list as the coordinator's `governance`), and their quorum (default 2). */
+  governance?: { quorum?: number; operators: { id: string; organisation: string; publicKey: string; runs?: string[] }[] };
+}
+
+function checkGovernance(g: PartyConfigFile['governance']): { operators: OperatorKey[]; quorum: number } | undefined {
+  if (g === undefined) return undefined;
+  if (typeof g !== 'object' || g === null || !Array.isArray(g.operators)) throw new InvalidArgumentError('config.governance.operators: expected a list of { id, organisation, publicKey, runs }');
+  const quorum = g.quorum ?? 2;
+  if (!Number.isSafeInteger(quorum) || quorum < 1) throw new InvalidArgumentError(`config.governance.quorum: expected an integer >= 1, got ${JSON.stringify(g.quorum)}`);
+  const operators = g.operators.map((o, i) => {
+    if (typeof o?.id !== 'string' || typeof o.organisation !== 'string' || typeof o.publicKey !== 'string' || !/^[0-9a-f]{64}$/i.test(o.publicKey)) {
+      throw new InvalidArgumentError(`config.governance.operators[${i}]: expected { id, organisation, publicKey (64 hex digits), runs }`);
+    }
+    return { id: o.id, organisation: o.organisation, publicKey: o.publicKey, runs: Array.isArray(o.runs) ? o.runs.filter((r) => typeof r === 'string') : [] };
+  });
+  return { operators, quorum };
 }
 
 function checkOrigin(o: unknown): string {
@@ -54,6 +73,9 @@ export function loadPartyConfig(path: string): Omit<PartyServiceOptions, 'log' |
   }
   if (typeof c.id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(c.id)) throw new InvalidArgumentError(`config.id: expected 1..64 characters of [A-Za-z0-9_-], got ${JSON.stringify(c.id)}`);
   if (c.index !== 0 && c.index !== 1 && c.index !== 2) throw new InvalidArgumentError(`config.index: expected 0, 1 or 2, got ${JSON.stringify(c.index)}`);
+  if (c.standby !== undefined && typeof c.standby !== 'boolean') throw new InvalidArgumentError(`config.standby: expected true or false, got ${JSON.stringify(c.standby)}`);
+  const governance = checkGovernance(c.governance);
+  if (c.standby && !governance) throw new InvalidArgumentError('config.governance: a standby needs the operator keys that sign its promotion');
   if (!c.nats || (typeof c.nats.servers !== 'string' && !Array.isArray(c.nats.servers))) throw new InvalidArgumentError('config.nats.servers: expected a URL or a list of URLs');
   for (const f of ['identityFile', 'storageKeyFile', 'stateDir', 'coordinatorPublicKeyFile'] as const) {
     if (typeof c[f] !== 'string') throw new InvalidArgumentError(`config.${f}: expected a path`);
@@ -77,5 +99,7 @@ export function loadPartyConfig(path: string): Omit<PartyServiceOptions, 'log' |
     pinnedPeers,
     ...(c.announceIntervalMs ? { announceIntervalMs: c.announceIntervalMs } : {}),
     ...(c.auditOrigin !== undefined ? { auditOrigin: checkOrigin(c.auditOrigin) } : {}),
+    ...(c.standby ? { standby: true } : {}),
+    ...(governance ? { governance } : {}),
   };
 }

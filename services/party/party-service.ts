@@ -24,6 +24,8 @@ import { FileShareStore } from './share-store.js';
 import { PartyStorageInventory } from './storage-inventory.js';
 import { inventorySubject } from '../wire/storage-inventory.js';
 import { CheckpointWitness } from './checkpoint-witness.js';
+import type { OperatorKey } from '../wire/operator-decisions.js';
+import { InvalidArgumentError } from '../../crypto-core/errors.js';
 
 /** The party's witness of the audit log: its identity key, the coordinator's key as the log key. */
 function partyWitness(opts: PartyServiceOptions): CheckpointWitness {
@@ -58,6 +60,10 @@ export interface PartyServiceOptions {
   /** Witness the coordinator's audit checkpoints (default true); `auditOrigin` names its log (default "coordinator"). */
   witness?: boolean;
   auditOrigin?: string;
+  /** A standby for `index`: it runs only orders carrying the operators' decisions promoting it (docs/governance.md). */
+  standby?: boolean;
+  /** Operator keys and quorum that check promotion decisions (a standby needs them). */
+  governance?: { operators: readonly OperatorKey[]; quorum: number };
 }
 
 const enc = new TextEncoder();
@@ -76,6 +82,7 @@ export class PartyService {
 
   /** Connects, subscribes, announces. */
   static async start(opts: PartyServiceOptions): Promise<PartyService> {
+    if (opts.standby && !opts.governance) throw new InvalidArgumentError('governance: a standby needs the operator keys that sign its promotion');
     const log = opts.log ?? jsonLineLog(opts.id);
     const nc = await connectService(opts.nats, opts.id);
     const shares = new FileShareStore(join(opts.stateDir, 'shares'), opts.storageKey);
@@ -90,6 +97,8 @@ export class PartyService {
       pinnedPeers: opts.pinnedPeers,
       runners: opts.runners,
       tamper: opts.tamper,
+      ...(opts.standby ? { standby: true } : {}),
+      ...(opts.governance ? { governance: opts.governance } : {}),
       reports: {
         publish: (r) => {
           for (const piece of splitMessage(enc.encode(JSON.stringify(r)), nc.info?.max_payload ?? 1 << 20)) nc.publish(subjects.jobReport(r.body.jobId), piece);

@@ -251,6 +251,11 @@ export class MpcClient {
     return this.http.json({ method: 'POST', path: `/v1/admin/parties/${encodeURIComponent(serviceId)}/reinstatement`, body: { decisions } });
   }
 
+  /** Admin: promotes standby `standbyId` into the slot of the quarantined `serviceId` with operators' signed promotion decisions (services/wire/party-governance). */
+  async promoteStandby(serviceId: string, standbyId: string, decisions: readonly unknown[]): Promise<CoordinatorMethods['parties.promote']['res']> {
+    return this.http.json({ method: 'POST', path: `/v1/admin/parties/${encodeURIComponent(serviceId)}/promotion`, body: { standbyId, decisions } });
+  }
+
   /** Admin: erases orphaned data sets and models (ids from {@link storageReconciliation}) at all three parties; each is audited. */
   async eraseOrphans(ids: { datasets?: string[]; models?: string[] }): Promise<CoordinatorMethods['storage.eraseOrphans']['res']> {
     return this.http.json({ method: 'POST', path: '/v1/admin/storage/orphan-erasures', body: { ...(ids.datasets ? { datasets: ids.datasets } : {}), ...(ids.models ? { models: ids.models } : {}) } });

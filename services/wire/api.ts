@@ -68,6 +68,9 @@ export interface ServiceRecord {
   kind: 'party' | 'he-worker' | 'coordinator' | 'gateway';
   /** Party index 0..2 for parties. */
   index?: number;
+  /** A standby party (for slot `index`), and whether operators promoted it. */
+  standby?: boolean;
+  promoted?: boolean;
   signingPublicKey: string;
   agreementPublicKey: string;
   status: 'up' | 'down' | 'unknown';
@@ -419,6 +422,12 @@ export interface CoordinatorMethods {
    * operators of other organisations. Errors: `not-quarantined` 409, `reinstatement-refused` 403.
    */
   'parties.reinstate': { req: { principal: Principal; serviceId: string; decisions: unknown[] }; res: { serviceId: string; signers: string[] } };
+  /**
+   * Admin: promotes standby `standbyId` into the slot of quarantined `serviceId`, given signed
+   * decisions (wire/party-governance PromotionDecision) of a quorum of operators of other
+   * organisations. Errors: `not-quarantined` 409, `not-a-standby` 409, `promotion-refused` 403.
+   */
+  'parties.promote': { req: { principal: Principal; serviceId: string; standbyId: string; decisions: unknown[] }; res: { serviceId: string; standbyId: string; slot: number; signers: string[] } };
 }
 
 /** Objects of one data set or model that no catalogue names, summed over the parties holding them. */
@@ -475,6 +484,7 @@ export const COORDINATOR_METHODS = [
   'storage.eraseOrphans',
   'parties.reputation',
   'parties.reinstate',
+  'parties.promote',
 ] as const satisfies readonly CoordinatorMethod[];
 
 /** `true` only when {@link COORDINATOR_METHODS} names every method (checked by the assignment below). */

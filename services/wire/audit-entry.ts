@@ -45,6 +45,7 @@ export const AUDIT_EVENT_TYPES = {
   'service.left': 'serviceId',
   'party.quarantined': 'serviceId',
   'party.reinstated': 'serviceId',
+  'party.promoted': 'serviceId',
 } as const;
 
 /** One of the event types. */
@@ -76,7 +77,7 @@ export interface AuditEvent {
   accused?: number[];
   /** `job.placed`: the service ids of parties 0, 1 and 2 (so an export alone maps indices to services). */
   parties?: string[];
-  /** `party.reinstated`: the operator key ids whose signatures made the decision. */
+  /** `party.reinstated`, `party.promoted`: the operator key ids whose signatures made the decision. */
   signers?: string[];
   /** Job events from placement on: the security mode the parties ran the job in. */
   security?: 'semi-honest' | 'malicious';

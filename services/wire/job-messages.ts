@@ -66,6 +66,12 @@ export interface JobOrder {
    * (docs/protocols-malicious.md). The parties sign the mode into their output statements.
    */
   security?: SecurityMode;
+  /**
+   * For each slot held by a promoted standby, the operators' signed promotion decisions
+   * (wire/party-governance): every party checks them against its own operator keys before it
+   * accepts a party its configuration does not pin for that slot (docs/governance.md).
+   */
+  promotions?: { slot: PartyIndex; decisions: unknown[] }[];
 }
 
 /** Coordinator -> party. */

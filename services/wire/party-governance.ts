@@ -30,3 +30,52 @@ export interface QuarantineRecord {
   /** Their leaf indices. */
   evidenceSeq: number[];
 }
+
+/** Domain of a promotion decision signature (signMessage, canonical JSON). */
+export const PROMOTION_DOMAIN = 'mpc/party-promotion/v1';
+
+/**
+ * One operator's decision that standby `standbyId` (with exactly these keys) takes slot `slot`
+ * in place of `replaces`, quarantined under `quarantine`. The parties check it themselves
+ * (services/party/job-gate), so the keys are part of what the operators sign: a coordinator
+ * cannot put another key pair behind the standby's name.
+ */
+export interface PromotionDecision {
+  type: 'party-promotion';
+  /** The party index the standby takes. */
+  slot: 0 | 1 | 2;
+  standbyId: string;
+  /** The standby's Ed25519 and X25519 public keys (hex), as job orders will name them. */
+  signingPublicKey: string;
+  agreementPublicKey: string;
+  /** The service id of the party it replaces. */
+  replaces: string;
+  /** The id of that party's quarantine record ({@link QuarantineRecord.id}). */
+  quarantine: string;
+  /** When the operator signed (ms since the epoch); the coordinator refuses decisions older than a day. */
+  issuedAt: number;
+}
+
+/** A promotion in force: what the coordinator keeps (KV `mpc_promotion`) and puts into job orders. */
+export interface PromotionRecord {
+  slot: 0 | 1 | 2;
+  standbyId: string;
+  replaces: string;
+  quarantine: string;
+  /** The operator key ids whose decisions made the quorum. */
+  signers: string[];
+  /** The signed decisions (each party checks them against its own operator keys). */
+  decisions: unknown[];
+  since: string;
+}
+
+/**
+ * What the coordinator's governance bucket (KV `mpc_quarantine`) holds: quarantines under the
+ * party's service id, promotions under `promotion.<standby id>` (service ids have no dot).
+ */
+export type GovernanceRecord = QuarantineRecord | PromotionRecord;
+
+/** The KV key of standby `standbyId`'s promotion. */
+export function promotionKey(standbyId: string): string {
+  return `promotion.${standbyId}`;
+}

@@ -22,8 +22,8 @@ import { fromHex } from '../../../crypto-core/encoding.js';
 import { computeReputation, entryDigest, reputationJson, type ReputationReport, type ReputationThresholds } from '../../audit/reputation.js';
 import type { AuditEntry, AuditEvent } from '../../wire/audit-entry.js';
 import type { CoordinatorMethods } from '../../wire/api.js';
-import { verifyMessage } from '../../wire/job-messages.js';
-import { REINSTATEMENT_DOMAIN, type QuarantineRecord, type ReinstatementDecision } from '../../wire/party-governance.js';
+import { checkOperatorQuorum, type OperatorKey } from '../../wire/operator-decisions.js';
+import { PROMOTION_DOMAIN, REINSTATEMENT_DOMAIN, promotionKey, type GovernanceRecord, type PromotionDecision, type PromotionRecord, type QuarantineRecord, type ReinstatementDecision } from '../../wire/party-governance.js';
 import type { ServiceLog } from '../../transport/service-log.js';
 import { KvRecords } from '../kv-records.js';
 import type { JetStreamClient } from 'nats';
@@ -32,17 +32,7 @@ import { ApiFailure } from '../errors.js';
 import { checkPrincipal, requireRole } from '../principal-check.js';
 import type { ServiceRegistry } from '../service-registry.js';
 
-/** An operator key allowed to sign reinstatements. */
-export interface OperatorKey {
-  /** Key id, recorded in `party.reinstated` (an identifier). */
-  id: string;
-  /** The operator's organisation. */
-  organisation: string;
-  /** Ed25519 public key, 64 hex digits. */
-  publicKey: string;
-  /** Service ids the organisation runs: its key does not count for reinstating them. */
-  runs: string[];
-}
+export type { OperatorKey } from '../../wire/operator-decisions.js';
 
 /** Governance settings (coordinator config `governance`). */
 export interface GovernanceSettings {
@@ -60,20 +50,26 @@ export interface QuarantineLogReader {
   entries(query: { from: number; to?: number }): AuditEntry[];
 }
 
-const METHODS = ['parties.reputation', 'parties.reinstate'] as const;
+const METHODS = ['parties.reputation', 'parties.reinstate', 'parties.promote'] as const;
 const DECISION_MAX_AGE_MS = 24 * 3600_000;
+
+/** Whether a decision signed at `issuedAt` is recent at `now` (at most a day old, at most 5 minutes ahead). */
+function recent(issuedAt: unknown, now: number): boolean {
+  return typeof issuedAt === 'number' && issuedAt <= now + 300_000 && now - issuedAt <= DECISION_MAX_AGE_MS;
+}
 
 /** The quarantine (an ApiExtension of CoordinatorApi). */
 export class PartyQuarantine {
   readonly #records = new Map<string, QuarantineRecord>();
-  readonly #o: { actor: string; registry: ServiceRegistry; audit: AuditSink; log: QuarantineLogReader; store?: KvRecords<QuarantineRecord>; logger: ServiceLog; settings: GovernanceSettings };
+  readonly #promotions = new Map<string, PromotionRecord>();
+  readonly #o: { actor: string; registry: ServiceRegistry; audit: AuditSink; log: QuarantineLogReader; store?: KvRecords<GovernanceRecord>; logger: ServiceLog; settings: GovernanceSettings };
   readonly #quorum: number;
   /** Quarantines are enforced only when operators of `quorum` organisations could lift them. */
   readonly enforcing: boolean;
   #computedAt = -1;
   #timer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(opts: { actor: string; registry: ServiceRegistry; audit: AuditSink; log: QuarantineLogReader; store?: KvRecords<QuarantineRecord>; records?: Map<string, QuarantineRecord>; logger: ServiceLog; settings?: GovernanceSettings }) {
+  constructor(opts: { actor: string; registry: ServiceRegistry; audit: AuditSink; log: QuarantineLogReader; store?: KvRecords<GovernanceRecord>; records?: Map<string, GovernanceRecord>; logger: ServiceLog; settings?: GovernanceSettings }) {
     this.#o = { ...opts, settings: opts.settings ?? {} };
     this.#quorum = opts.settings?.quorum ?? 2;
     if (!Number.isSafeInteger(this.#quorum) || this.#quorum < 1) throw new RangeError(`governance.quorum: expected an integer >= 1, got ${String(opts.settings?.quorum)}`);
@@ -85,9 +81,15 @@ export class PartyQuarantine {
       opts.logger.info('quarantine-not-enforced', { reason: `governance.operators name fewer than ${this.#quorum} organisations (the reinstatement quorum): reputations are computed and reported, no party is quarantined` });
       return;
     }
-    for (const [id, rec] of opts.records ?? []) {
-      this.#records.set(id, rec);
-      opts.registry.quarantine(id, rec.because);
+    for (const [key, rec] of opts.records ?? []) {
+      if (key.startsWith('promotion.')) {
+        const p = rec as PromotionRecord;
+        this.#promotions.set(p.standbyId, p);
+        opts.registry.promote(p);
+        continue;
+      }
+      this.#records.set(key, rec as QuarantineRecord);
+      opts.registry.quarantine(key, (rec as QuarantineRecord).because);
     }
   }
 
@@ -106,6 +108,11 @@ export class PartyQuarantine {
   /** The quarantines in force, by service id. */
   get quarantined(): QuarantineRecord[] {
     return [...this.#records.values()].sort((a, b) => (a.serviceId < b.serviceId ? -1 : 1));
+  }
+
+  /** The promotions in force, by standby id. */
+  get promotions(): PromotionRecord[] {
+    return [...this.#promotions.values()].sort((a, b) => (a.standbyId < b.standbyId ? -1 : 1));
   }
 
   /** Recomputes the reputation over the whole log and quarantines whom it says (when the log grew); returns the report. */
@@ -157,6 +164,13 @@ export class PartyQuarantine {
       if (!Array.isArray(r.decisions)) throw new ApiFailure('invalid-request', 400, 'decisions: expected an array of signed reinstatement decisions');
       return this.reinstate(r.serviceId, r.decisions);
     }
+    if (method === 'parties.promote') {
+      requireRole(principal, 'admin', 'promoting a standby');
+      if (typeof r.serviceId !== 'string') throw new ApiFailure('invalid-request', 400, 'serviceId: expected the service id of the quarantined party');
+      if (typeof r.standbyId !== 'string') throw new ApiFailure('invalid-request', 400, 'standbyId: expected the service id of a registered standby');
+      if (!Array.isArray(r.decisions)) throw new ApiFailure('invalid-request', 400, 'decisions: expected an array of signed promotion decisions');
+      return this.promote(r.serviceId, r.standbyId, r.decisions);
+    }
     throw new ApiFailure('invalid-request', 400, `method: ${JSON.stringify(method)} is not a parties method`);
   }
 
@@ -168,44 +182,70 @@ export class PartyQuarantine {
   reinstate(serviceId: string, decisions: readonly unknown[], now = Date.now()): CoordinatorMethods['parties.reinstate']['res'] {
     const rec = this.#records.get(serviceId);
     if (!rec) throw new ApiFailure('not-quarantined', 409, `${serviceId} is not quarantined`);
-    const signers = new Set<string>();
-    const refused: string[] = [];
-    for (const [k, d] of decisions.entries()) {
-      const signer = typeof (d as { signer?: unknown } | null)?.signer === 'string' ? (d as { signer: string }).signer.toLowerCase() : undefined;
-      const op = (this.#o.settings.operators ?? []).find((o) => o.publicKey.toLowerCase() === signer);
-      if (!op) {
-        refused.push(`decision ${k}: not signed by a configured operator key`);
-        continue;
-      }
-      if (op.runs.includes(serviceId)) {
-        refused.push(`decision ${k}: ${op.id} belongs to ${op.organisation}, which runs ${serviceId}`);
-        continue;
-      }
-      const body = verifyMessage<ReinstatementDecision>(REINSTATEMENT_DOMAIN, d, fromHex(op.publicKey, 'publicKey', 32));
-      if (!body) {
-        refused.push(`decision ${k}: the signature of ${op.id} does not verify`);
-        continue;
-      }
-      if (body.type !== 'party-reinstatement' || body.serviceId !== serviceId || body.quarantine !== rec.id) {
-        refused.push(`decision ${k}: ${op.id} signed another decision (not the reinstatement of ${serviceId} from quarantine ${rec.id.slice(0, 12)})`);
-        continue;
-      }
-      if (typeof body.issuedAt !== 'number' || body.issuedAt > now + 300_000 || now - body.issuedAt > DECISION_MAX_AGE_MS) {
-        refused.push(`decision ${k}: ${op.id}'s decision is not recent`);
-        continue;
-      }
-      signers.add(op.id);
+    const verdict = checkOperatorQuorum<ReinstatementDecision>(decisions, {
+      domain: REINSTATEMENT_DOMAIN,
+      operators: this.#o.settings.operators ?? [],
+      quorum: this.#quorum,
+      about: serviceId,
+      mismatch: (body) => {
+        if (body.type !== 'party-reinstatement' || body.serviceId !== serviceId || body.quarantine !== rec.id) return ` signed another decision (not the reinstatement of ${serviceId} from quarantine ${rec.id.slice(0, 12)})`;
+        return recent(body.issuedAt, now) ? undefined : "'s decision is not recent";
+      },
+    });
+    if (!verdict.ok) {
+      throw new ApiFailure('reinstatement-refused', 403, `reinstating ${serviceId} needs decisions of ${this.#quorum} operators of other organisations, got ${verdict.organisations}${verdict.refused.length ? `: ${verdict.refused.join('; ')}` : ''}`.slice(0, 1000));
     }
-    const orgs = new Set((this.#o.settings.operators ?? []).filter((o) => signers.has(o.id)).map((o) => o.organisation));
-    if (orgs.size < this.#quorum) {
-      throw new ApiFailure('reinstatement-refused', 403, `reinstating ${serviceId} needs decisions of ${this.#quorum} operators of other organisations, got ${orgs.size}${refused.length ? `: ${refused.join('; ')}` : ''}`.slice(0, 1000));
-    }
-    const list = [...signers].sort();
+    const list = verdict.signers;
     this.#records.delete(serviceId);
     this.#o.registry.reinstate(serviceId);
     void this.#o.store?.write(serviceId, null);
     this.#append({ type: 'party.reinstated', actor: this.#o.actor, serviceId, signers: list, reason: `reinstated by ${list.length} operators`, hashes: { quarantine: rec.id } });
     return { serviceId, signers: list };
+  }
+
+  /**
+   * Promotes standby `standbyId` into the slot of the quarantined `serviceId` when `decisions`
+   * carry valid signatures of `quorum` operators of organisations that do not run `serviceId`,
+   * over a decision naming the slot, the standby with its keys, the replaced party and its
+   * quarantine. From then on the registry places that slot's jobs on the standby, and every job
+   * order carries the decisions, which the parties check themselves (services/party/job-gate).
+   * The quarantine stays in force (the old party gets no jobs). Appends `party.promoted`.
+   * @throws ApiFailure `not-quarantined` (409), `not-a-standby` (409), `promotion-refused` (403).
+   */
+  promote(serviceId: string, standbyId: string, decisions: readonly unknown[], now = Date.now()): CoordinatorMethods['parties.promote']['res'] {
+    const rec = this.#records.get(serviceId);
+    if (!rec) throw new ApiFailure('not-quarantined', 409, `${serviceId} is not quarantined: a standby replaces only a quarantined party`);
+    const old = this.#o.registry.trusted(serviceId);
+    const standby = this.#o.registry.trusted(standbyId);
+    if (!standby?.standby || standby.kind !== 'party') throw new ApiFailure('not-a-standby', 409, `${standbyId} is not a registered standby (coordinator config services[].standby)`);
+    if (old?.index === undefined || standby.index !== old.index) throw new ApiFailure('not-a-standby', 409, `${standbyId} stands by for slot ${String(standby.index)}, ${serviceId} holds slot ${String(old?.index)}`);
+    if (this.#promotions.has(standbyId)) throw new ApiFailure('not-a-standby', 409, `${standbyId} was already promoted into slot ${standby.index}`);
+    const slot = standby.index as 0 | 1 | 2;
+    const verdict = checkOperatorQuorum<PromotionDecision>(decisions, {
+      domain: PROMOTION_DOMAIN,
+      operators: this.#o.settings.operators ?? [],
+      quorum: this.#quorum,
+      about: serviceId,
+      mismatch: (b) => {
+        if (b.type !== 'party-promotion' || b.slot !== slot || b.standbyId !== standbyId || b.replaces !== serviceId || b.quarantine !== rec.id) return ` signed another decision (not the promotion of ${standbyId} into slot ${slot} of ${serviceId}, quarantine ${rec.id.slice(0, 12)})`;
+        if (b.signingPublicKey !== standby.signingPublicKey || b.agreementPublicKey !== standby.agreementPublicKey) return ` signed other keys for ${standbyId} than the coordinator trusts`;
+        return recent(b.issuedAt, now) ? undefined : "'s decision is not recent";
+      },
+    });
+    if (!verdict.ok) {
+      throw new ApiFailure('promotion-refused', 403, `promoting ${standbyId} into the slot of ${serviceId} needs decisions of ${this.#quorum} operators of other organisations, got ${verdict.organisations}${verdict.refused.length ? `: ${verdict.refused.join('; ')}` : ''}`.slice(0, 1000));
+    }
+    // Only the decisions that count travel in the orders.
+    const counted = decisions.filter((d) => verdict.signers.includes((this.#o.settings.operators ?? []).find((o) => o.publicKey.toLowerCase() === String((d as { signer?: unknown }).signer).toLowerCase())?.id ?? ''));
+    const promotion: PromotionRecord = { slot, standbyId, replaces: serviceId, quarantine: rec.id, signers: verdict.signers, decisions: counted, since: new Date(now).toISOString() };
+    this.#o.registry.promote(promotion);
+    this.#promotions.set(standbyId, promotion);
+    void this.#o.store?.write(promotionKey(standbyId), promotion);
+    const hashes: Record<string, string> = { quarantine: rec.id };
+    counted.slice(0, 15).forEach((d, k) => (hashes[`decision-${k}`] = createHash('sha256').update(canonicalJsonBytes(d)).digest('hex')));
+    this.#append({ type: 'party.promoted', actor: this.#o.actor, serviceId: standbyId, party: slot, signers: verdict.signers, reason: `standby ${standbyId} takes slot ${slot} of ${serviceId}`.slice(0, 200), hashes });
+    this.#o.logger.warn('party-promoted', { standbyId, slot, replaces: serviceId, signers: verdict.signers.join(',') });
+    return { serviceId, standbyId, slot, signers: verdict.signers };
   }
 
   #append(event: AuditEvent): void {

@@ -159,6 +159,11 @@ export class JobDispatcher {
     const sel = this.registry.partiesFor(plan.partyKind);
     if ('missing' in sel) return this.#fail(jobId, { code: sel.quarantined ? PARTY_QUARANTINED : 'no-parties', message: sel.reason, party: sel.missing });
     const parties = sel.parties.map((t, i) => ({ id: t.id, index: i as PartyIndex, signingPublicKey: t.signingPublicKey, agreementPublicKey: t.agreementPublicKey })) as [PartyRef, PartyRef, PartyRef];
+    // A promoted standby's slot carries the operators' decisions, which the parties check.
+    const promotions = sel.parties.flatMap((t, i) => {
+      const p = this.registry.promotion(t.id);
+      return p ? [{ slot: i as PartyIndex, decisions: p.decisions }] : [];
+    });
     const issuedAt = Date.now();
     const deadline = issuedAt + this.settings.jobTimeoutMs;
     const security = plan.security?.(rec.payload) ?? 'semi-honest';
@@ -189,7 +194,7 @@ export class JobDispatcher {
       await new Promise<void>((r) => setImmediate(r));
       prepares = this.#sign(parties, (p) => ({
         type: 'prepare',
-        order: { jobId, kind: plan.partyKind, to: p.id, parties, issuedAt, deadline, payload: plan.partyPayload(rec.payload, p.index), startWhen: 'peers-listening', ...(security === 'malicious' ? { security } : {}) } satisfies JobOrder,
+        order: { jobId, kind: plan.partyKind, to: p.id, parties, issuedAt, deadline, payload: plan.partyPayload(rec.payload, p.index), startWhen: 'peers-listening', ...(security === 'malicious' ? { security } : {}), ...(promotions.length ? { promotions } : {}) } satisfies JobOrder,
       }));
     } catch (e) {
       // A payload the plan cannot cut for a party: stop listening before the job fails.

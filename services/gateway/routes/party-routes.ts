@@ -5,13 +5,15 @@
  * canonical JSON the coordinator computed from the audit log, and the quarantines in force;
  * `POST /v1/admin/parties/{id}/reinstatement` (admin) lifts a quarantine given operators' signed
  * decisions (a quorum of other organisations; refused 403 `forbidden`, upstream code
- * `reinstatement-refused`, otherwise).
+ * `reinstatement-refused`, otherwise); `POST /v1/admin/parties/{id}/promotion` (admin) puts a
+ * registered standby into the quarantined party's slot given operators' signed promotion
+ * decisions (403 upstream `promotion-refused`, 409 `not-quarantined` / `not-a-standby`).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../../wire/api.js';
 import type { RouteContext } from '../fastify-types.js';
 import { ProblemError } from '../problems.js';
-import { partyReinstatementBody, partyReinstatementResponse, partyReputationResponse, serviceIdParams } from '../schemas.js';
+import { partyPromotionBody, partyPromotionResponse, partyReinstatementBody, partyReinstatementResponse, partyReputationResponse, serviceIdParams } from '../schemas.js';
 import { problemResponses } from './problem-responses.js';
 
 function principalOf(request: FastifyRequest): Principal {
@@ -31,5 +33,10 @@ export function registerPartyRoutes(app: FastifyInstance, ctx: RouteContext): vo
     '/admin/parties/:id/reinstatement',
     { config: { roles: ['admin'] as 'admin'[] }, schema: { tags: ['admin'], summary: 'Reinstate a quarantined party (signed decisions of a quorum of operators of other organisations)', params: serviceIdParams, body: partyReinstatementBody, response: { 200: partyReinstatementResponse, ...problemResponses } } },
     async (request) => c.call('parties.reinstate', { principal: principalOf(request), serviceId: request.params.id, decisions: request.body.decisions }),
+  );
+  app.post<{ Params: { id: string }; Body: { standbyId: string; decisions: unknown[] } }>(
+    '/admin/parties/:id/promotion',
+    { config: { roles: ['admin'] as 'admin'[] }, schema: { tags: ['admin'], summary: "Promote a registered standby into a quarantined party's slot (signed decisions of a quorum of operators of other organisations)", params: serviceIdParams, body: partyPromotionBody, response: { 200: partyPromotionResponse, ...problemResponses } } },
+    async (request) => c.call('parties.promote', { principal: principalOf(request), serviceId: request.params.id, standbyId: request.body.standbyId, decisions: request.body.decisions }),
   );
 }
