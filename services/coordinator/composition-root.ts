@@ -25,6 +25,8 @@ import { registerHeMethods, type HeMethods } from './he/he-methods.js';
 import type { HeWorkerLink } from './he/he-worker-link.js';
 import type { HeModelBook } from './he/he-model-book.js';
 import type { HeSettings } from './he/he-tokens.js';
+import { standbyResharePlan } from './governance/standby-reshare-plan.js';
+import { StandbyResharing } from './governance/standby-resharing.js';
 import { PartyQuarantine, type GovernanceSettings, type QuarantineLogReader } from './governance/party-quarantine.js';
 import type { KvRecords } from './kv-records.js';
 import type { GovernanceRecord } from '../wire/party-governance.js';
@@ -37,6 +39,7 @@ export const PARTY_JOB_PLANS: { readonly [K in PartyJobKind]: JobPlan } = {
   'dataset-upload': datasetUploadPlan,
   'dataset-delete': datasetDeletePlan,
   'analytics-query': analyticsQueryPlan,
+  'reshare-standby': standbyResharePlan,
 };
 import { ModelRegistry } from './models/model-registry.js';
 import { DatasetCatalog } from './analytics/dataset-catalog.js';
@@ -117,6 +120,8 @@ export interface ComposedCoordinator {
   heModels?: HeModelBook;
   /** Quarantine and reinstatement, when the audit sink is a Merkle log the reputation can be computed from. */
   quarantine?: PartyQuarantine;
+  /** Resharing to promoted standbys. */
+  resharing: StandbyResharing;
 }
 
 /**
@@ -169,5 +174,9 @@ export function composeCoordinator(parts: CoordinatorParts, parent: DependencyCo
       ? new PartyQuarantine({ actor: settings.id, registry, audit: parts.audit, log: reader as QuarantineLogReader, logger: parts.log, ...(parts.governance ? { settings: parts.governance } : {}), ...(parts.quarantines ?? {}) })
       : undefined;
   if (quarantine) api.extend(quarantine);
-  return { container: c, api, book, registry, dispatcher, models, datasets, he, audit, ...(storage ? { storage } : {}), ...(parts.heModels ? { heModels: parts.heModels } : {}), ...(quarantine ? { quarantine } : {}) };
+  // Resharing every stored item to a promoted standby, one job per item, resumable.
+  const resharing = new StandbyResharing({ actor: settings.id, registry, book, dispatcher, datasets, models, logger: parts.log, ...(parts.quarantines ?? {}) });
+  api.extend(resharing);
+  return {
+    resharing, container: c, api, book, registry, dispatcher, models, datasets, he, audit, ...(storage ? { storage } : {}), ...(parts.heModels ? { heModels: parts.heModels } : {}), ...(quarantine ? { quarantine } : {}) };
 }

@@ -141,6 +141,7 @@ export class CoordinatorService {
       ...(quarantines ? { quarantines } : {}),
     });
     parts.quarantine?.start();
+    parts.resharing.start();
     // Jobs the reloaded book failed get their terminal entry now that the audit policy is attached.
     auditJobsFailedAtLoad(parts.book, audit, id, log);
     const closable = audit as { close?: () => Promise<void> };
@@ -204,6 +205,7 @@ export class CoordinatorService {
    */
   async stop(opts: { waitForJobs?: boolean } = {}): Promise<void> {
     this.parts.quarantine?.stop();
+    this.parts.resharing.stop();
     if (!opts.waitForJobs) this.parts.dispatcher.failRunning({ code: 'coordinator-stopping', message: 'the coordinator is shutting down' });
     await this.parts.dispatcher.idle();
     // The book's and the catalogue's last writes land before the connection goes (bounded: a broker that is away).

@@ -21,6 +21,7 @@ import { ComputeRunner } from './runners/compute-runner.js';
 import { InferenceRunner } from './runners/inference-runner.js';
 import { ModelPublishRunner } from './runners/model-publish-runner.js';
 import { JobGate } from './job-gate.js';
+import { StandbyReshareRunner } from './runners/standby-reshare-runner.js';
 import type { OperatorKey } from '../wire/operator-decisions.js';
 import type { JobRunner } from './job-runner.js';
 import type { PartyJobKind } from '../wire/job-kinds.js';
@@ -40,6 +41,7 @@ export function defaultRunners(): JobRunner[] {
     'dataset-upload': new DatasetUploadRunner(),
     'dataset-delete': new DatasetDeleteRunner(),
     'analytics-query': new AnalyticsQueryRunner(),
+    'reshare-standby': new StandbyReshareRunner(models),
   };
   return Object.values(byKind);
 }

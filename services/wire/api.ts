@@ -16,7 +16,8 @@ import type { HePublicPlan } from '../../protocols/he/public-plan.js';
 import type { SignedDatasetManifest } from './dataset-manifest.js';
 import type { AnalyticsQueryPayload, AnalyticsQueryResult, DatasetDeletePartyResult, DatasetDeletePayload, DatasetUploadJobPayload, DatasetUploadPartyResult } from './analytics-jobs.js';
 import type { AuditEntry } from './audit-entry.js';
-import type { QuarantineRecord } from './party-governance.js';
+import type { PromotionRecord, QuarantineRecord } from './party-governance.js';
+import type { ResharingRecord, StandbyResharePayload, StandbyReshareResult } from './standby-reshare.js';
 import type { ComputeJobPayload, ComputeJobResult } from './compute-job.js';
 import type { JobKind, JobKindSpec, SubmittedJobKind } from './job-kinds.js';
 
@@ -112,6 +113,8 @@ export interface JobPayloads {
   'dataset-delete': DatasetDeletePayload;
   /** Built by the coordinator from `analytics.query` once the policy allows it. */
   'analytics-query': AnalyticsQueryPayload;
+  /** Built by the coordinator's resharing to a promoted standby (`parties.reshare`), one item per job. */
+  'reshare-standby': StandbyResharePayload;
 }
 
 /** Submission payload of `model-publish`. */
@@ -154,6 +157,7 @@ export interface JobResults {
   'dataset-upload': DatasetUploadPartyResult;
   'dataset-delete': DatasetDeletePartyResult;
   'analytics-query': AnalyticsQueryResult;
+  'reshare-standby': StandbyReshareResult;
 }
 
 /** The payload and result tables name exactly the kinds of job-kinds (a compile error otherwise). */
@@ -428,6 +432,14 @@ export interface CoordinatorMethods {
    * organisations. Errors: `not-quarantined` 409, `not-a-standby` 409, `promotion-refused` 403.
    */
   'parties.promote': { req: { principal: Principal; serviceId: string; standbyId: string; decisions: unknown[] }; res: { serviceId: string; standbyId: string; slot: number; signers: string[] } };
+  /**
+   * Admin: starts (or resumes, after a failed item or a restart) resharing every stored data set
+   * and MPC model to promoted standby `standbyId`, one `reshare-standby` job per item; answers at
+   * once with the progress. Errors: `not-promoted` 409.
+   */
+  'parties.reshare': { req: { principal: Principal; standbyId: string }; res: ResharingRecord };
+  /** Auditor or admin: the resharings and the promotions in force. */
+  'parties.resharing': { req: { principal: Principal }; res: { resharings: ResharingRecord[]; promotions: Omit<PromotionRecord, 'decisions'>[] } };
 }
 
 /** Objects of one data set or model that no catalogue names, summed over the parties holding them. */
@@ -485,6 +497,8 @@ export const COORDINATOR_METHODS = [
   'parties.reputation',
   'parties.reinstate',
   'parties.promote',
+  'parties.reshare',
+  'parties.resharing',
 ] as const satisfies readonly CoordinatorMethod[];
 
 /** `true` only when {@link COORDINATOR_METHODS} names every method (checked by the assignment below). */

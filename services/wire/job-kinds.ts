@@ -17,7 +17,7 @@ export interface JobKindSpec {
    * The coordinator method that creates jobs of this kind: `jobs.submit` for kinds a client
    * submits directly; for the others, the method that checks policy before placing the job.
    */
-  readonly createdBy: 'jobs.submit' | 'models.publish' | 'datasets.upload' | 'datasets.delete' | 'analytics.query';
+  readonly createdBy: 'jobs.submit' | 'models.publish' | 'datasets.upload' | 'datasets.delete' | 'analytics.query' | 'parties.reshare';
   /** One line, for docs and errors. */
   readonly summary: string;
 }
@@ -31,6 +31,7 @@ export const JOB_KINDS = {
   'dataset-upload': { runsOn: 'parties', createdBy: 'datasets.upload', summary: "storing each party's share pair of a hospital's table" },
   'dataset-delete': { runsOn: 'parties', createdBy: 'datasets.delete', summary: 'erasing a data set at every party' },
   'analytics-query': { runsOn: 'parties', createdBy: 'analytics.query', summary: 'a secure query over secret-shared data sets' },
+  'reshare-standby': { runsOn: 'parties', createdBy: 'parties.reshare', summary: 'resharing one stored data set or model to a promoted standby' },
 } as const satisfies Record<string, JobKindSpec>;
 
 type Kinds = typeof JOB_KINDS;

@@ -4,6 +4,7 @@
  * quarantines (docs/governance.md). A decision names the quarantine it ends (its id), so a
  * signature given for one quarantine cannot lift a later one.
  */
+import type { ResharingRecord } from './standby-reshare.js';
 
 /** Domain of a reinstatement decision signature (signMessage, canonical JSON). */
 export const REINSTATEMENT_DOMAIN = 'mpc/party-reinstatement/v1';
@@ -73,7 +74,7 @@ export interface PromotionRecord {
  * What the coordinator's governance bucket (KV `mpc_quarantine`) holds: quarantines under the
  * party's service id, promotions under `promotion.<standby id>` (service ids have no dot).
  */
-export type GovernanceRecord = QuarantineRecord | PromotionRecord;
+export type GovernanceRecord = QuarantineRecord | PromotionRecord | ResharingRecord;
 
 /** The KV key of standby `standbyId`'s promotion. */
 export function promotionKey(standbyId: string): string {

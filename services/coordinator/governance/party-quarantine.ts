@@ -88,6 +88,7 @@ export class PartyQuarantine {
         opts.registry.promote(p);
         continue;
       }
+      if (key.includes('.')) continue; // other governance records (resharings)
       this.#records.set(key, rec as QuarantineRecord);
       opts.registry.quarantine(key, (rec as QuarantineRecord).because);
     }
