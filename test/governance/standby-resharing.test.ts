@@ -28,7 +28,7 @@ import type { StandbyResharePayload } from '../../services/wire/standby-reshare.
 const root = mkdtempSync(join(tmpdir(), 'standby-reshare-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const store = (name: string): FileShareStore => new FileShareStore(join(root, name), generateStorageKey());
-const rng = new Prg(new Uint8Array(32).fill(7));
+const rng = Prg.fromSeed(new Uint8Array(32).fill(7));
 const values = (n: number): BigUint64Array => BigUint64Array.from({ length: n }, (_, k) => BigInt(k * 1000 + 17) ** 3n);
 const PART = values(300);
 const VALID = values(30);
