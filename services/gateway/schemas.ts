@@ -731,3 +731,51 @@ export const partyPromotionResponse = {
   required: ['serviceId', 'standbyId', 'slot', 'signers'],
   properties: { serviceId: { type: 'string' }, standbyId: { type: 'string' }, slot: { type: 'integer' }, signers: { type: 'array', items: { type: 'string' } } },
 } as const;
+
+const resharingRecord = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['standbyId', 'slot', 'replaces', 'state', 'items', 'discarded', 'startedAt', 'requestedBy'],
+  properties: {
+    standbyId: { type: 'string' },
+    slot: { type: 'integer' },
+    replaces: { type: 'string' },
+    state: { enum: ['running', 'paused', 'done'] },
+    items: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['kind', 'id', 'state', 'attempts'],
+        properties: { kind: { enum: ['dataset', 'model'] }, id: { type: 'string' }, state: { enum: ['pending', 'done', 'failed'] }, jobId: { type: 'string' }, attempts: { type: 'integer' }, error: { type: 'string' } },
+      },
+    },
+    discarded: { type: 'boolean' },
+    startedAt: { type: 'string' },
+    finishedAt: { type: 'string' },
+    error: { type: 'string' },
+    requestedBy: { type: 'object', additionalProperties: false, required: ['tenant', 'actor'], properties: { tenant: { type: 'string' }, actor: { type: 'string' } } },
+  },
+} as const;
+
+/** Reply of POST /v1/admin/parties/{standby}/resharing: the resharing's progress. */
+export const resharingResponse = resharingRecord;
+
+/** Reply of GET /v1/admin/parties/resharing. */
+export const resharingListResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['resharings', 'promotions'],
+  properties: {
+    resharings: { type: 'array', items: resharingRecord },
+    promotions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['slot', 'standbyId', 'replaces', 'quarantine', 'signers', 'since'],
+        properties: { slot: { type: 'integer' }, standbyId: { type: 'string' }, replaces: { type: 'string' }, quarantine: { type: 'string' }, signers: { type: 'array', items: { type: 'string' } }, since: { type: 'string' } },
+      },
+    },
+  },
+} as const;

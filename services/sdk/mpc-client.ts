@@ -256,6 +256,16 @@ export class MpcClient {
     return this.http.json({ method: 'POST', path: `/v1/admin/parties/${encodeURIComponent(serviceId)}/promotion`, body: { standbyId, decisions } });
   }
 
+  /** Admin: starts or resumes resharing every stored item to promoted standby `standbyId`; answers with the progress. */
+  async reshareToStandby(standbyId: string): Promise<CoordinatorMethods['parties.reshare']['res']> {
+    return this.http.json({ method: 'POST', path: `/v1/admin/parties/${encodeURIComponent(standbyId)}/resharing` });
+  }
+
+  /** Auditor or admin: progress of the resharings and the promotions in force. */
+  async resharings(): Promise<CoordinatorMethods['parties.resharing']['res']> {
+    return this.http.json({ method: 'GET', path: '/v1/admin/parties/resharing' });
+  }
+
   /** Admin: erases orphaned data sets and models (ids from {@link storageReconciliation}) at all three parties; each is audited. */
   async eraseOrphans(ids: { datasets?: string[]; models?: string[] }): Promise<CoordinatorMethods['storage.eraseOrphans']['res']> {
     return this.http.json({ method: 'POST', path: '/v1/admin/storage/orphan-erasures', body: { ...(ids.datasets ? { datasets: ids.datasets } : {}), ...(ids.models ? { models: ids.models } : {}) } });

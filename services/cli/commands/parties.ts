@@ -16,6 +16,9 @@
  *   gateway's registry), takes the slot of quarantined `<id>`;
  * - `mpc parties promote <id> --standby <sid> (--decision <file> | --sign <identity file>
  *   --standby-key <file>)...` (admin): submits them.
+ * - `mpc parties reshare <standby> [--wait]` (admin): starts or resumes the resharing of every
+ *   stored data set and model to a promoted standby; `--wait` polls until it is done or paused;
+ * - `mpc parties resharing [--json]` (auditor, admin): the progress of every resharing.
  * Exit 0; 3 when the decisions are refused (403, `reinstatement-refused`, `promotion-refused`)
  * or the key lacks the role; 1 for other failures (409 not quarantined, not a standby); 2 for
  * usage mistakes.
@@ -29,8 +32,9 @@ import { signMessage, type Signed } from '../../wire/job-messages.js';
 import { PROMOTION_DOMAIN, REINSTATEMENT_DOMAIN, type PromotionDecision, type ReinstatementDecision } from '../../wire/party-governance.js';
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, resolveClientConfig, runClientCommand } from '../client-command.js';
 import { UsageError } from '../usage-error.js';
+import type { ResharingRecord } from '../../wire/standby-reshare.js';
 
-const HELP = `usage: mpc parties <reputation | sign-reinstatement | reinstate | sign-promotion | promote> [options]
+const HELP = `usage: mpc parties <reputation | sign-reinstatement | reinstate | sign-promotion | promote | reshare | resharing> [options]
   reputation                                   every party's reputation and the quarantines in force (auditor, admin)
   sign-reinstatement <id> --key <identity>     sign the decision to reinstate <id> (prints it as JSON)
     --quarantine <id>                          the quarantine it ends (default: asked of the gateway)
@@ -40,6 +44,8 @@ const HELP = `usage: mpc parties <reputation | sign-reinstatement | reinstate | 
     --slot <n>  --quarantine <id>              the slot and the quarantine (default: asked of the gateway)
   promote <id> --standby <sid> --decision <file>... | --sign <identity>... --standby-key <file>
                                                promote <sid> into <id>'s slot with a quorum of signed decisions (admin)
+  reshare <standby> [--wait]                   reshare every stored data set and model to a promoted standby (admin)
+  resharing                                    progress of the resharings (auditor, admin)
 ${CLIENT_OPTIONS_HELP}
 `;
 
@@ -62,9 +68,15 @@ function slotOption(s: string | undefined): 0 | 1 | 2 | undefined {
   return Number(s) as 0 | 1 | 2;
 }
 
+/** One line of progress. */
+function resharingLine(r: ResharingRecord): string {
+  const done = r.items.filter((i) => i.state === 'done').length;
+  return `resharing to ${r.standbyId} (slot ${r.slot}, replacing ${r.replaces}): ${r.state}, ${done}/${r.items.length} items${r.discarded ? ', old copies erased' : ''}${r.error ? `: ${r.error}` : ''}\n`;
+}
+
 /** Runs `mpc parties`. */
 export async function run(args: string[]): Promise<number> {
-  const parsed = parseSubcommand(args, { ...CLIENT_OPTIONS, key: { type: 'string' }, quarantine: { type: 'string' }, decision: { type: 'string', multiple: true }, sign: { type: 'string', multiple: true }, standby: { type: 'string' }, 'standby-key': { type: 'string' }, slot: { type: 'string' } }, HELP);
+  const parsed = parseSubcommand(args, { ...CLIENT_OPTIONS, key: { type: 'string' }, quarantine: { type: 'string' }, decision: { type: 'string', multiple: true }, sign: { type: 'string', multiple: true }, standby: { type: 'string' }, 'standby-key': { type: 'string' }, slot: { type: 'string' }, wait: { type: 'boolean' } }, HELP);
   if (!parsed) return 0;
   const { sub, values: v } = parsed;
   const id = parsed.positionals[0];
@@ -76,6 +88,26 @@ export async function run(args: string[]): Promise<number> {
         process.stdout.write(reputationText(JSON.parse(r.report) as ReputationReport));
         for (const q of r.quarantined) process.stdout.write(`quarantined ${q.serviceId} since ${q.since} (quarantine ${q.id}): ${q.because}\n`);
       }
+    });
+  }
+  if (sub === 'resharing') {
+    return await runClientCommand('parties resharing', async () => {
+      const r = await new MpcClient(resolveClientConfig(v)).resharings();
+      if (v.json) process.stdout.write(JSON.stringify(r) + '\n');
+      else for (const x of r.resharings) process.stdout.write(resharingLine(x));
+    });
+  }
+  if (sub === 'reshare') {
+    if (id === undefined || parsed.positionals.length !== 1) throw new UsageError(`parties reshare: expected one standby service id\n${HELP}`);
+    return await runClientCommand('parties reshare', async () => {
+      const client = new MpcClient(resolveClientConfig(v));
+      let r = await client.reshareToStandby(id);
+      while (v.wait && r.state === 'running') {
+        await new Promise((res) => setTimeout(res, 500));
+        r = (await client.resharings()).resharings.find((x) => x.standbyId === id) ?? r;
+      }
+      process.stdout.write(v.json ? JSON.stringify(r) + '\n' : resharingLine(r));
+      if (r.state === 'paused') throw new Error(`resharing to ${id} paused: ${r.error ?? ''}`);
     });
   }
   if (!['sign-reinstatement', 'reinstate', 'sign-promotion', 'promote'].includes(sub)) throw new UsageError(`parties: unknown subcommand '${sub}' (reputation, sign-reinstatement, reinstate, sign-promotion, promote)`);
