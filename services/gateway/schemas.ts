@@ -648,32 +648,37 @@ export const partyReputationResponse = {
   properties: { report: { type: 'string' }, quarantined: { type: 'array', items: quarantineRecord } },
 } as const;
 
+/** 1-16 operator decisions, each `{ body, signer, signature }` with `body` of the given schema (services/wire/operator-decisions). */
+function signedDecisions<B extends object>(body: B) {
+  return {
+    type: 'array',
+    minItems: 1,
+    maxItems: 16,
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['body', 'signer', 'signature'],
+      properties: {
+        body,
+        signer: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
+        signature: { type: 'string', maxLength: 100 },
+      },
+    },
+  } as const;
+}
+
 /** Body of POST /v1/admin/parties/{id}/reinstatement: signed decisions (services/wire/party-governance). */
 export const partyReinstatementBody = {
   type: 'object',
   additionalProperties: false,
   required: ['decisions'],
   properties: {
-    decisions: {
-      type: 'array',
-      minItems: 1,
-      maxItems: 16,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['body', 'signer', 'signature'],
-        properties: {
-          body: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['type', 'serviceId', 'quarantine', 'issuedAt'],
-            properties: { type: { const: 'party-reinstatement' }, serviceId: { type: 'string' }, quarantine: { type: 'string', pattern: '^[0-9a-f]{64}$' }, issuedAt: { type: 'integer' } },
-          },
-          signer: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
-          signature: { type: 'string', maxLength: 100 },
-        },
-      },
-    },
+    decisions: signedDecisions({
+      type: 'object',
+      additionalProperties: false,
+      required: ['type', 'serviceId', 'quarantine', 'issuedAt'],
+      properties: { type: { const: 'party-reinstatement' }, serviceId: { type: 'string' }, quarantine: { type: 'string', pattern: '^[0-9a-f]{64}$' }, issuedAt: { type: 'integer' } },
+    } as const),
   },
 } as const;
 
@@ -692,35 +697,21 @@ export const partyPromotionBody = {
   required: ['standbyId', 'decisions'],
   properties: {
     standbyId: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$' },
-    decisions: {
-      type: 'array',
-      minItems: 1,
-      maxItems: 16,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['body', 'signer', 'signature'],
-        properties: {
-          body: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['type', 'slot', 'standbyId', 'signingPublicKey', 'agreementPublicKey', 'replaces', 'quarantine', 'issuedAt'],
-            properties: {
-              type: { const: 'party-promotion' },
-              slot: { enum: [0, 1, 2] },
-              standbyId: { type: 'string' },
-              signingPublicKey: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-              agreementPublicKey: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-              replaces: { type: 'string' },
-              quarantine: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-              issuedAt: { type: 'integer' },
-            },
-          },
-          signer: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' },
-          signature: { type: 'string', maxLength: 100 },
-        },
+    decisions: signedDecisions({
+      type: 'object',
+      additionalProperties: false,
+      required: ['type', 'slot', 'standbyId', 'signingPublicKey', 'agreementPublicKey', 'replaces', 'quarantine', 'issuedAt'],
+      properties: {
+        type: { const: 'party-promotion' },
+        slot: { enum: [0, 1, 2] },
+        standbyId: { type: 'string' },
+        signingPublicKey: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+        agreementPublicKey: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+        replaces: { type: 'string' },
+        quarantine: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+        issuedAt: { type: 'integer' },
       },
-    },
+    } as const),
   },
 } as const;
 
