@@ -28,11 +28,12 @@ export const commands: Record<string, CommandEntry> = {
   'datasets upload': { summary: 'upload a data set (CSV or JSON rows) as secret shares', load: () => import('./commands/datasets-upload.js') },
   datasets: { summary: 'list the data sets you may query, or erase one: list | delete <id>', load: () => import('./commands/datasets.js') },
   query: { summary: 'run an analytics query (JSON) over data sets', load: () => import('./commands/query.js') },
-  bench: { summary: 'run a benchmark suite (ring, rss, inference, he, audit, analytics, reshare, console); --json for JSON lines', load: () => import('./commands/bench.js') },
+  bench: { summary: 'run a benchmark suite (ring, rss, inference, he, audit, analytics, reshare, console, governance); --json for JSON lines', load: () => import('./commands/bench.js') },
   'audit export': { summary: 'export the audit log (JSON Lines) and the latest checkpoint to a folder', load: () => import('./commands/audit-export.js') },
   parties: { summary: 'governance of the parties: reputation | sign-reinstatement | reinstate | sign-promotion | promote | reshare | resharing', load: () => import('./commands/parties.js') },
   storage: { summary: "reconcile the parties' stores with the catalogues (admin): reconcile [--erase]", load: () => import('./commands/storage.js') },
   trust: { summary: 'rotate the trust bundle clients pin: fingerprint | next | sign-rotation | rotate', load: () => import('./commands/trust.js') },
   'audit reputation': { summary: "every party's reputation recomputed from an audit export (--json: the coordinator's bytes)", load: () => import('./commands/audit-reputation.js') },
+  credits: { summary: "every tenant's usage and balance recomputed from an audit export: --export <dir> [--budget <tenant>=<credits>]", load: () => import('./commands/credits.js') },
   'audit verify': { summary: 'verify an exported audit log offline (root, signature, consistency)', load: () => import('./commands/audit-verify.js') },
 };

@@ -458,6 +458,12 @@ const auditEntry = {
     version: { type: 'integer' },
     reason: { type: 'string' },
     hashes: { type: 'object', additionalProperties: hex64 },
+    cost: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['computeMs', 'bytesSent'],
+      properties: { computeMs: { type: 'array', items: { type: 'integer' } }, bytesSent: { type: 'array', items: { type: 'integer' } } },
+    },
   },
 } as const;
 

@@ -15,7 +15,7 @@ import type { Query } from '../../protocols/analytics/query.js';
 import type { HePublicPlan } from '../../protocols/he/public-plan.js';
 import type { SignedDatasetManifest } from './dataset-manifest.js';
 import type { AnalyticsQueryPayload, AnalyticsQueryResult, DatasetDeletePartyResult, DatasetDeletePayload, DatasetUploadJobPayload, DatasetUploadPartyResult } from './analytics-jobs.js';
-import type { AuditEntry } from './audit-entry.js';
+import type { AuditEntry, JobCost } from './audit-entry.js';
 import type { PromotionRecord, QuarantineRecord } from './party-governance.js';
 import type { ResharingRecord, StandbyResharePayload, StandbyReshareResult } from './standby-reshare.js';
 import type { ComputeJobPayload, ComputeJobResult } from './compute-job.js';
@@ -310,7 +310,7 @@ export interface JobStatus {
   /** Present when state is failed / failed-verification: a stable code and a human message. */
   error?: { code: string; message: string; party?: number };
   /** Communication totals per party (MPC jobs). */
-  stats?: { rounds: number; bytesPerParty: number; durationMs: number };
+  stats?: { rounds: number; bytesPerParty: number; durationMs: number; cost?: JobCost };
   /** MPC jobs, from placement on: the security mode the parties were ordered to run (docs/protocols-malicious.md). */
   security?: 'semi-honest' | 'malicious';
 }

@@ -87,6 +87,18 @@ export interface AuditEvent {
   reason?: string;
   /** Named SHA-256 digests (lower-case hex): inputs, outputs, model weights, commitments. */
   hashes?: Record<string, string>;
+  /**
+   * `job.finished`: what the job cost, from the three parties' signed result reports (their
+   * `stats`, services/wire/job-messages PartyJobStats), by party index: protocol milliseconds
+   * (rounded) and bytes sent. Credits are computed from these (services/audit/credits.ts).
+   */
+  cost?: JobCost;
+}
+
+/** A job's cost per party index 0..2, as the parties signed it. */
+export interface JobCost {
+  computeMs: number[];
+  bytesSent: number[];
 }
 
 /** A stored entry: the event plus schema version, Merkle index and time. */
@@ -109,7 +121,7 @@ const MAX_REASON = 200;
 /** Field names that mean someone is logging payload; named in the error so the caller sees why. */
 const DATA_FIELDS = new Set(['records', 'record', 'rows', 'data', 'values', 'shares', 'share', 'secret', 'secretKey', 'privateKey', 'key', 'weights', 'input', 'inputs', 'output', 'outputs', 'plaintext', 'ciphertext', 'payload']);
 
-const EVENT_FIELDS = new Set(['id', 'type', 'actor', 'jobId', 'modelId', 'datasetId', 'keyId', 'serviceId', 'tenant', 'party', 'accused', 'parties', 'signers', 'security', 'version', 'reason', 'hashes']);
+const EVENT_FIELDS = new Set(['id', 'type', 'actor', 'jobId', 'modelId', 'datasetId', 'keyId', 'serviceId', 'tenant', 'party', 'accused', 'parties', 'signers', 'security', 'version', 'reason', 'hashes', 'cost']);
 const ENTRY_FIELDS = new Set([...EVENT_FIELDS, 'v', 'seq', 'time']);
 
 function fail(msg: string): never {
@@ -122,6 +134,18 @@ function checkFields(obj: Record<string, unknown>, allowed: Set<string>, what: s
     if (DATA_FIELDS.has(k)) fail(`${what}.${k}: audit entries hold metadata and hashes, never data, shares or keys (log a hash under 'hashes' instead)`);
     fail(`${what}.${k}: unknown field`);
   }
+}
+
+function checkCost(c: unknown, what: string): JobCost {
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) fail(`${what}: expected { computeMs, bytesSent }`);
+  const o = c as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (k !== 'computeMs' && k !== 'bytesSent') fail(`${what}.${k}: unknown field`);
+  const list = (k: 'computeMs' | 'bytesSent'): number[] => {
+    const v = o[k];
+    if (!Array.isArray(v) || v.length !== 3 || !v.every((x) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0)) fail(`${what}.${k}: expected three non-negative integers (parties 0, 1, 2), got ${JSON.stringify(v)?.slice(0, 80)}`);
+    return [...(v as number[])];
+  };
+  return { computeMs: list('computeMs'), bytesSent: list('bytesSent') };
 }
 
 /**
@@ -192,6 +216,7 @@ export function validateAuditEvent(event: unknown, what = 'event'): AuditEvent {
     }
     out.hashes = hashes;
   }
+  if (e.cost !== undefined) out.cost = checkCost(e.cost, `${what}.cost`);
   return out;
 }
 

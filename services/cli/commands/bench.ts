@@ -16,6 +16,7 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   analytics: () => import('../../../bench/analytics.js'),
   reshare: () => import('../../../bench/reshare.js'),
   console: () => import('../../../bench/console.js'),
+  governance: () => import('../../../bench/governance.js'),
 };
 
 function formatRow(c: BenchCase): string {

@@ -260,6 +260,11 @@ export class JobDispatcher {
         rounds: Math.max(...done.map((r) => r.stats.rounds)),
         bytesPerParty: Math.max(...done.map((r) => r.stats.bytesSent)),
         durationMs: performance.now() - t0,
+        // Per party, by index, from its signed report: what the job's credits are charged for.
+        cost: {
+          computeMs: [0, 1, 2].map((p) => Math.round(done.find((r) => r.party === p)?.stats.durationMs ?? 0)),
+          bytesSent: [0, 1, 2].map((p) => done.find((r) => r.party === p)?.stats.bytesSent ?? 0),
+        },
       };
       this.book.transition(jobId, 'finished', { stats }, combined);
       const verdict: Verdict = plan.outputCommitments === false ? { ok: true } : this.verifier.verify(jobId, done);

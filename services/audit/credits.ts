@@ -1,0 +1,119 @@
+/**
+ * @module services/audit/credits
+ * Credits from evidence: a pure, deterministic function of audit entries (docs/governance.md,
+ * "Credits"). Every `job.finished` entry carries the job's cost as the three parties signed it
+ * in their result reports (`cost`: protocol milliseconds and bytes sent, by party index); this
+ * module prices those and sums them per tenant. The coordinator can run it over its own log and
+ * `mpc credits --export <dir>` runs it over an export, so anyone holding an export recomputes
+ * every tenant's usage and balance and gets the same canonical JSON.
+ *
+ * Pricing is in integer millicredits so that the sum does not depend on the order of floating
+ * additions: a job costs `ceil(1000 * ΣcomputeMs / msPerCredit + 1000 * ΣbytesSent / bytesPerCredit)`
+ * millicredits (defaults: one credit per compute-second summed over the parties, and one per MiB
+ * sent). A job is charged once, at its first `job.finished` entry (an outbox replay of the same
+ * event is one entry, see services/wire/audit-entry `id`; a second `job.finished` for the same
+ * job is ignored). Jobs that fail before finishing cost nothing: no party signed a result.
+ */
+import { canonicalJson } from '../../crypto-core/canonical-json.js';
+import type { AuditEntry } from '../wire/audit-entry.js';
+
+/** How cost turns into credits. */
+export interface CreditPricing {
+  /** Compute-milliseconds (summed over the three parties) per credit (default 1000). */
+  msPerCredit: number;
+  /** Bytes sent (summed over the parties) per credit (default 1 MiB). */
+  bytesPerCredit: number;
+}
+
+/** The default pricing. */
+export const DEFAULT_CREDIT_PRICING: Readonly<CreditPricing> = Object.freeze({ msPerCredit: 1000, bytesPerCredit: 1 << 20 });
+
+/** One tenant's usage and, when it has a budget, its balance. */
+export interface TenantCredits {
+  tenant: string;
+  /** Jobs charged (`job.finished` entries with a cost). */
+  jobs: number;
+  /** Σ over its jobs and the three parties of protocol milliseconds, as signed. */
+  computeMs: number;
+  /** Σ over its jobs and the three parties of bytes sent, as signed. */
+  bytesSent: number;
+  /** Priced usage in millicredits. */
+  usedMillicredits: number;
+  /** The tenant's budget in millicredits, when one is configured. */
+  budgetMillicredits?: number;
+  /** budget - used (may be negative: the job that crossed the budget was admitted before it ran). */
+  balanceMillicredits?: number;
+}
+
+/** Everything the function computed. */
+export interface CreditsReport {
+  entries: number;
+  pricing: CreditPricing;
+  /** By tenant id, sorted. */
+  tenants: TenantCredits[];
+}
+
+/** Validated pricing, defaults filled in. @throws RangeError naming the bad field. */
+export function checkPricing(p: Partial<CreditPricing> = {}): CreditPricing {
+  const out = { ...DEFAULT_CREDIT_PRICING, ...p };
+  for (const k of ['msPerCredit', 'bytesPerCredit'] as const) {
+    if (!Number.isSafeInteger(out[k]) || out[k] <= 0) throw new RangeError(`${k} must be a positive integer, got ${String(p[k])}`);
+  }
+  return out;
+}
+
+/** The millicredits one job with these per-party numbers costs. */
+export function jobMillicredits(computeMs: number, bytesSent: number, pricing: CreditPricing): number {
+  // Integer arithmetic first, one division each, one ceiling: independent of summation order.
+  return Math.ceil((1000 * computeMs) / pricing.msPerCredit + (1000 * bytesSent) / pricing.bytesPerCredit);
+}
+
+/**
+ * Usage per tenant from `entries` (log order), with balances for the tenants in `budgets`
+ * (tenant -> credits). Deterministic: the same entries, pricing and budgets give the same report.
+ */
+export function computeCredits(entries: readonly AuditEntry[], pricing: Partial<CreditPricing> = {}, budgets: Readonly<Record<string, number>> = {}): CreditsReport {
+  const p = checkPricing(pricing);
+  const byTenant = new Map<string, TenantCredits>();
+  const charged = new Set<string>();
+  const tenantOf = (id: string): TenantCredits => {
+    let t = byTenant.get(id);
+    if (!t) byTenant.set(id, (t = { tenant: id, jobs: 0, computeMs: 0, bytesSent: 0, usedMillicredits: 0 }));
+    return t;
+  };
+  for (const e of entries) {
+    if (e.type !== 'job.finished' || e.cost === undefined || e.tenant === undefined || e.jobId === undefined) continue;
+    if (charged.has(e.jobId)) continue;
+    charged.add(e.jobId);
+    const ms = e.cost.computeMs[0]! + e.cost.computeMs[1]! + e.cost.computeMs[2]!;
+    const bytes = e.cost.bytesSent[0]! + e.cost.bytesSent[1]! + e.cost.bytesSent[2]!;
+    const t = tenantOf(e.tenant);
+    t.jobs++;
+    t.computeMs += ms;
+    t.bytesSent += bytes;
+    t.usedMillicredits += jobMillicredits(ms, bytes, p);
+  }
+  for (const [tenant, credits] of Object.entries(budgets)) {
+    if (!Number.isFinite(credits) || credits < 0) throw new RangeError(`budget of ${tenant} must be a non-negative number of credits, got ${credits}`);
+    const t = tenantOf(tenant);
+    t.budgetMillicredits = Math.round(credits * 1000);
+    t.balanceMillicredits = t.budgetMillicredits - t.usedMillicredits;
+  }
+  const tenants = [...byTenant.values()].sort((a, b) => (a.tenant < b.tenant ? -1 : a.tenant > b.tenant ? 1 : 0));
+  return { entries: entries.length, pricing: p, tenants };
+}
+
+/** The report as canonical JSON (RFC 8785): what `mpc credits --export --json` prints. */
+export function creditsJson(report: CreditsReport): string {
+  return canonicalJson(report);
+}
+
+/** The report as text, one line per tenant. */
+export function creditsText(report: CreditsReport): string {
+  const lines = [`${report.entries} entries; 1 credit = ${report.pricing.msPerCredit} compute-ms or ${report.pricing.bytesPerCredit} bytes sent (summed over the parties)`];
+  for (const t of report.tenants) {
+    const bal = t.balanceMillicredits === undefined ? '' : ` budget ${t.budgetMillicredits! / 1000} balance ${t.balanceMillicredits / 1000}${t.balanceMillicredits <= 0 ? ' EXHAUSTED' : ''}`;
+    lines.push(`${t.tenant}: jobs ${t.jobs} compute-ms ${t.computeMs} bytes-sent ${t.bytesSent} used ${t.usedMillicredits / 1000}${bal}`);
+  }
+  return lines.join('\n') + '\n';
+}
