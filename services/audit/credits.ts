@@ -69,38 +69,72 @@ export function jobMillicredits(computeMs: number, bytesSent: number, pricing: C
 }
 
 /**
+ * The running tally behind {@link computeCredits}: entries are folded in one at a time (in log
+ * order), so the coordinator can keep it up to date as its log grows and still get exactly the
+ * report a full recomputation gives.
+ */
+export class CreditsLedger {
+  readonly pricing: CreditPricing;
+  #entries = 0;
+  readonly #byTenant = new Map<string, TenantCredits>();
+  readonly #charged = new Set<string>();
+
+  constructor(pricing: Partial<CreditPricing> = {}) {
+    this.pricing = checkPricing(pricing);
+  }
+
+  #tenant(id: string): TenantCredits {
+    let t = this.#byTenant.get(id);
+    if (!t) this.#byTenant.set(id, (t = { tenant: id, jobs: 0, computeMs: 0, bytesSent: 0, usedMillicredits: 0 }));
+    return t;
+  }
+
+  /** Folds in the next entry of the log. */
+  add(e: AuditEntry): void {
+    this.#entries++;
+    if (e.type !== 'job.finished' || e.cost === undefined || e.tenant === undefined || e.jobId === undefined) return;
+    if (this.#charged.has(e.jobId)) return;
+    this.#charged.add(e.jobId);
+    const ms = e.cost.computeMs[0]! + e.cost.computeMs[1]! + e.cost.computeMs[2]!;
+    const bytes = e.cost.bytesSent[0]! + e.cost.bytesSent[1]! + e.cost.bytesSent[2]!;
+    const t = this.#tenant(e.tenant);
+    t.jobs++;
+    t.computeMs += ms;
+    t.bytesSent += bytes;
+    t.usedMillicredits += jobMillicredits(ms, bytes, this.pricing);
+  }
+
+  /** How many entries were folded in. */
+  get entries(): number {
+    return this.#entries;
+  }
+
+  /** One tenant's numbers (zeros when it has no charged job), with its balance when `budget` (credits) is given. */
+  tenant(id: string, budget?: number): TenantCredits {
+    const t = { ...(this.#byTenant.get(id) ?? { tenant: id, jobs: 0, computeMs: 0, bytesSent: 0, usedMillicredits: 0 }) };
+    if (budget === undefined) return t;
+    if (!Number.isFinite(budget) || budget < 0) throw new RangeError(`budget of ${id} must be a non-negative number of credits, got ${budget}`);
+    t.budgetMillicredits = Math.round(budget * 1000);
+    t.balanceMillicredits = t.budgetMillicredits - t.usedMillicredits;
+    return t;
+  }
+
+  /** The report over what was folded in, with balances for the tenants in `budgets`. */
+  report(budgets: Readonly<Record<string, number>> = {}): CreditsReport {
+    const ids = new Set([...this.#byTenant.keys(), ...Object.keys(budgets)]);
+    const tenants = [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((id) => this.tenant(id, Object.hasOwn(budgets, id) ? budgets[id] : undefined));
+    return { entries: this.#entries, pricing: this.pricing, tenants };
+  }
+}
+
+/**
  * Usage per tenant from `entries` (log order), with balances for the tenants in `budgets`
  * (tenant -> credits). Deterministic: the same entries, pricing and budgets give the same report.
  */
 export function computeCredits(entries: readonly AuditEntry[], pricing: Partial<CreditPricing> = {}, budgets: Readonly<Record<string, number>> = {}): CreditsReport {
-  const p = checkPricing(pricing);
-  const byTenant = new Map<string, TenantCredits>();
-  const charged = new Set<string>();
-  const tenantOf = (id: string): TenantCredits => {
-    let t = byTenant.get(id);
-    if (!t) byTenant.set(id, (t = { tenant: id, jobs: 0, computeMs: 0, bytesSent: 0, usedMillicredits: 0 }));
-    return t;
-  };
-  for (const e of entries) {
-    if (e.type !== 'job.finished' || e.cost === undefined || e.tenant === undefined || e.jobId === undefined) continue;
-    if (charged.has(e.jobId)) continue;
-    charged.add(e.jobId);
-    const ms = e.cost.computeMs[0]! + e.cost.computeMs[1]! + e.cost.computeMs[2]!;
-    const bytes = e.cost.bytesSent[0]! + e.cost.bytesSent[1]! + e.cost.bytesSent[2]!;
-    const t = tenantOf(e.tenant);
-    t.jobs++;
-    t.computeMs += ms;
-    t.bytesSent += bytes;
-    t.usedMillicredits += jobMillicredits(ms, bytes, p);
-  }
-  for (const [tenant, credits] of Object.entries(budgets)) {
-    if (!Number.isFinite(credits) || credits < 0) throw new RangeError(`budget of ${tenant} must be a non-negative number of credits, got ${credits}`);
-    const t = tenantOf(tenant);
-    t.budgetMillicredits = Math.round(credits * 1000);
-    t.balanceMillicredits = t.budgetMillicredits - t.usedMillicredits;
-  }
-  const tenants = [...byTenant.values()].sort((a, b) => (a.tenant < b.tenant ? -1 : a.tenant > b.tenant ? 1 : 0));
-  return { entries: entries.length, pricing: p, tenants };
+  const ledger = new CreditsLedger(pricing);
+  for (const e of entries) ledger.add(e);
+  return ledger.report(budgets);
 }
 
 /** The report as canonical JSON (RFC 8785): what `mpc credits --export --json` prints. */

@@ -28,6 +28,7 @@ import type { HeSettings } from './he/he-tokens.js';
 import { standbyResharePlan } from './governance/standby-reshare-plan.js';
 import { StandbyResharing } from './governance/standby-resharing.js';
 import { PartyQuarantine, type GovernanceSettings, type QuarantineLogReader } from './governance/party-quarantine.js';
+import { TenantBudgets, type CreditSettings } from './governance/tenant-budgets.js';
 import type { KvRecords } from './kv-records.js';
 import type { GovernanceRecord } from '../wire/party-governance.js';
 
@@ -97,6 +98,8 @@ export interface CoordinatorParts {
   inventory?: InventoryLink;
   /** Reputation thresholds, operator keys and quorum of quarantine and reinstatement (governance/). */
   governance?: GovernanceSettings;
+  /** Tenants' credit budgets and pricing (governance/tenant-budgets); needs a Merkle log sink. */
+  credits?: CreditSettings;
   /** The quarantines in force and their KV store (default: none, kept in memory). */
   quarantines?: { store: KvRecords<GovernanceRecord>; records: Map<string, GovernanceRecord> };
 }
@@ -177,6 +180,12 @@ export function composeCoordinator(parts: CoordinatorParts, parent: DependencyCo
   // Resharing every stored item to a promoted standby, one job per item, resumable.
   const resharing = new StandbyResharing({ actor: settings.id, registry, book, dispatcher, datasets, models, logger: parts.log, ...(parts.quarantines ?? {}) });
   api.extend(resharing);
+  // Credits from the log's signed job costs; budgets refused at submission.
+  const credits = typeof reader.entries === 'function' && typeof reader.size === 'number' ? new TenantBudgets(reader as QuarantineLogReader, parts.credits) : undefined;
+  if (credits) {
+    api.extend(credits);
+    api.admitWith((p) => credits.admit(p));
+  } else if (parts.credits?.budgets && Object.keys(parts.credits.budgets).length > 0) throw new RangeError('credits.budgets need the Merkle audit log (audit: jetstream): the ledger is computed from it');
   return {
     resharing, container: c, api, book, registry, dispatcher, models, datasets, he, audit, ...(storage ? { storage } : {}), ...(parts.heModels ? { heModels: parts.heModels } : {}), ...(quarantine ? { quarantine } : {}) };
 }

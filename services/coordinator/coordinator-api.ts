@@ -38,6 +38,8 @@ export interface ApiExtension {
 @injectable()
 export class CoordinatorApi {
   readonly #extensions: ApiExtension[] = [];
+  /** Checks a submission passes before its job is created (credit budgets). */
+  readonly #admissions: ((p: ReturnType<typeof checkPrincipal>) => void)[] = [];
   /** What broker requests pass first (default: no gateway trusted, so only unsigned methods answer). */
   #gate = new PrincipalGate([]);
 
@@ -51,6 +53,11 @@ export class CoordinatorApi {
   /** Adds a module whose methods take precedence for the requests it {@link ApiExtension.handles}. */
   extend(ext: ApiExtension): void {
     this.#extensions.push(ext);
+  }
+
+  /** Adds a check every `jobs.submit` passes before its job is created; it throws an ApiFailure to refuse. */
+  admitWith(check: (p: ReturnType<typeof checkPrincipal>) => void): void {
+    this.#admissions.push(check);
   }
 
   /** Sets the gate that requests from the broker pass before {@link call} (principal-gate). */
@@ -166,6 +173,8 @@ export class CoordinatorApi {
     if (r.idempotencyKey !== undefined && (typeof r.idempotencyKey !== 'string' || r.idempotencyKey.length === 0 || r.idempotencyKey.length > 200)) {
       throw new ApiFailure('invalid-request', 400, 'idempotencyKey: expected 1..200 characters');
     }
+    // Before the job exists, so a refused tenant costs no party anything.
+    for (const admit of this.#admissions) admit(principal);
     plan.validate(r.payload);
     if (kind === 'mpc-inference') this.#checkModelInput(r.payload as JobPayloads['mpc-inference']);
     const { record, created } = this.book.submit(principal, kind, r.payload, r.idempotencyKey as string | undefined);

@@ -27,6 +27,9 @@
  * (default 2) and `operators: [{ id, organisation, publicKey (Ed25519, 64 hex), runs: [service
  * id...] }]`, the keys that may sign reinstatements. Quarantines are enforced only when the
  * operators name at least `quorum` organisations.
+ *
+ * `credits` (docs/governance.md, "Credits"): `budgets: { <tenant>: <credits> }`, and optionally
+ * `msPerCredit` and `bytesPerCredit` (pricing). Budgets need `audit: "jetstream"`.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -40,6 +43,8 @@ import type { TrustedGateway } from './principal-gate.js';
 import type { DispatchSettings } from './tokens.js';
 import { checkThresholds } from '../audit/reputation.js';
 import type { GovernanceSettings } from './governance/party-quarantine.js';
+import type { CreditSettings } from './governance/tenant-budgets.js';
+import { checkPricing } from '../audit/credits.js';
 
 /** The JSON shape of a coordinator config file. */
 export interface CoordinatorConfigFile {
@@ -56,6 +61,8 @@ export interface CoordinatorConfigFile {
   probeIntervalMs?: number;
   /** Reputation thresholds and the operator keys that may sign reinstatements (docs/governance.md). */
   governance?: { minScore?: number; minGone?: number; quorum?: number; operators?: { id: string; organisation: string; publicKey: string; runs?: string[] }[] };
+  /** Tenants' credit budgets and pricing (docs/governance.md, "Credits"). */
+  credits?: { budgets?: Record<string, number>; msPerCredit?: number; bytesPerCredit?: number };
 }
 
 /** A loaded coordinator config. */
@@ -72,6 +79,7 @@ export interface CoordinatorConfig {
   replicas: number;
   settings: Partial<DispatchSettings>;
   governance: GovernanceSettings;
+  credits: CreditSettings;
 }
 
 /** Reads `path` and the key files it names. @throws InvalidArgumentError / KeyFileError naming the field or file. */
@@ -123,6 +131,7 @@ export function loadCoordinatorConfig(path: string): CoordinatorConfig {
   if (g.quorum !== undefined && (!Number.isSafeInteger(g.quorum) || g.quorum < 1)) throw new InvalidArgumentError(`config.governance.quorum: expected an integer >= 1, got ${JSON.stringify(g.quorum)}`);
   return {
     governance,
+    credits: creditSettingsOf(c.credits),
     nats: { servers: c.nats.servers, ...(creds ? { user: creds.user, pass: creds.password } : {}) },
     identity: readIdentityFile(at(c.identityFile)),
     trusted,
@@ -132,4 +141,22 @@ export function loadCoordinatorConfig(path: string): CoordinatorConfig {
     replicas: c.replicas ?? 1,
     settings: { id: c.id, ...(c.jobTimeoutMs ? { jobTimeoutMs: c.jobTimeoutMs } : {}), ...(c.probeIntervalMs ? { probeIntervalMs: c.probeIntervalMs } : {}) },
   };
+}
+
+/** The `credits` section, checked. @throws InvalidArgumentError naming the field. */
+function creditSettingsOf(c: CoordinatorConfigFile['credits']): CreditSettings {
+  if (c === undefined) return {};
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) throw new InvalidArgumentError('config.credits: expected { budgets, msPerCredit, bytesPerCredit }');
+  const budgets: Record<string, number> = {};
+  for (const [t, b] of Object.entries(c.budgets ?? {})) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/.test(t)) throw new InvalidArgumentError(`config.credits.budgets: ${JSON.stringify(t)} is not a tenant id`);
+    if (typeof b !== 'number' || !Number.isFinite(b) || b < 0) throw new InvalidArgumentError(`config.credits.budgets.${t}: expected a non-negative number of credits, got ${JSON.stringify(b)}`);
+    budgets[t] = b;
+  }
+  try {
+    const pricing = checkPricing({ ...(c.msPerCredit !== undefined ? { msPerCredit: c.msPerCredit } : {}), ...(c.bytesPerCredit !== undefined ? { bytesPerCredit: c.bytesPerCredit } : {}) });
+    return { budgets, pricing };
+  } catch (e) {
+    throw new InvalidArgumentError(`config.credits.${(e as Error).message}`);
+  }
 }

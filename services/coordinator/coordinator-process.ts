@@ -74,6 +74,7 @@ export async function startCoordinatorProcess(cfg: CoordinatorConfig): Promise<C
     gateways: cfg.gateways,
     settings: cfg.settings,
     governance: cfg.governance,
+    credits: cfg.credits,
     ...coordinatorState(cfg),
     auditCheckpoints: { everyMs: 1000, onError: (e: unknown) => process.stderr.write(`audit checkpoint failed: ${String(e)}\n`) },
   });

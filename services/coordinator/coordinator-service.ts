@@ -12,6 +12,7 @@ import { jsonLineLog, type ServiceLog } from '../transport/service-log.js';
 import { COORDINATOR_METHODS, subjects } from '../wire/api.js';
 import type { AuditSink } from './audit/audit-sink.js';
 import type { GovernanceSettings } from './governance/party-quarantine.js';
+import type { CreditSettings } from './governance/tenant-budgets.js';
 import type { KvRecords } from './kv-records.js';
 import type { GovernanceRecord } from '../wire/party-governance.js';
 import { HE_SESSION_REQUEST_MAX_BYTES } from '../wire/he-messages.js';
@@ -66,6 +67,8 @@ export interface CoordinatorServiceOptions {
   gateways?: readonly TrustedGateway[];
   /** Reputation thresholds, operator keys and quorum (governance/party-quarantine). */
   governance?: GovernanceSettings;
+  /** Tenants' credit budgets and pricing (governance/tenant-budgets; docs/governance.md "Credits"). */
+  credits?: CreditSettings;
   /** The quarantines in force, or a factory given the connection (JetStream KV `mpc_quarantine`). Default: in memory. */
   quarantines?: (nc: NatsConnection) => Promise<{ store: KvRecords<GovernanceRecord>; records: Map<string, GovernanceRecord> }>;
 }
@@ -138,6 +141,7 @@ export class CoordinatorService {
       ...(heModels ? { heModels } : {}),
       ...(opts.gateways ? { gateways: opts.gateways } : {}),
       ...(opts.governance ? { governance: opts.governance } : {}),
+      ...(opts.credits ? { credits: opts.credits } : {}),
       ...(quarantines ? { quarantines } : {}),
     });
     parts.quarantine?.start();

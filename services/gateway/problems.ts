@@ -33,6 +33,7 @@ export const problemCatalogue = {
   unauthenticated: { status: 401, title: 'Authentication required', when: 'no API key or request signature was presented' },
   'invalid-credentials': { status: 401, title: 'Invalid credentials', when: 'the API key is unknown or wrong, or the request signature does not verify' },
   'signature-expired': { status: 401, title: 'Request signature outside the time window', when: 'the signed timestamp is older or further in the future than the allowed clock skew, or the signature was already used' },
+  'credits-exhausted': { status: 402, title: 'Credits exhausted', when: "the tenant's credit budget (coordinator config `credits.budgets`) is used up by its finished jobs, priced from the parties' signed costs; the job was not created. Usage and balance: `mpc credits --export` over an audit export" },
   forbidden: { status: 403, title: 'Role not allowed', when: 'the authenticated identity has none of the roles the route requires, or the coordinator refused the principal' },
   'not-found': { status: 404, title: 'Not found', when: 'the job, model, dataset or route does not exist, or belongs to another tenant (indistinguishable on purpose)' },
   conflict: { status: 409, title: 'Conflict', when: 'the request conflicts with the current state (for example a result asked for before the job finished, or an idempotency key reused with a different body)' },

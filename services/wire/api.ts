@@ -16,6 +16,7 @@ import type { HePublicPlan } from '../../protocols/he/public-plan.js';
 import type { SignedDatasetManifest } from './dataset-manifest.js';
 import type { AnalyticsQueryPayload, AnalyticsQueryResult, DatasetDeletePartyResult, DatasetDeletePayload, DatasetUploadJobPayload, DatasetUploadPartyResult } from './analytics-jobs.js';
 import type { AuditEntry, JobCost } from './audit-entry.js';
+import type { CreditPricing, TenantCredits } from '../audit/credits.js';
 import type { PromotionRecord, QuarantineRecord } from './party-governance.js';
 import type { ResharingRecord, StandbyResharePayload, StandbyReshareResult } from './standby-reshare.js';
 import type { ComputeJobPayload, ComputeJobResult } from './compute-job.js';
@@ -421,6 +422,8 @@ export interface CoordinatorMethods {
    * of the same entries) and the quarantines in force.
    */
   'parties.reputation': { req: { principal: Principal }; res: { report: string; quarantined: QuarantineRecord[] } };
+  /** A tenant's usage and balance (services/coordinator/governance/tenant-budgets); `tenant` other than the caller's: admin only. */
+  'credits.get': { req: { principal: Principal; tenant?: string }; res: { credits: TenantCredits; pricing: CreditPricing } };
   /**
    * Admin: lifts a quarantine given signed decisions (wire/party-governance) of a quorum of
    * operators of other organisations. Errors: `not-quarantined` 409, `reinstatement-refused` 403.
@@ -499,6 +502,7 @@ export const COORDINATOR_METHODS = [
   'parties.promote',
   'parties.reshare',
   'parties.resharing',
+  'credits.get',
 ] as const satisfies readonly CoordinatorMethod[];
 
 /** `true` only when {@link COORDINATOR_METHODS} names every method (checked by the assignment below). */

@@ -17,6 +17,7 @@ import { generateIdentity, publicIdentity, type ServiceIdentity } from '../../cr
 import { generateStorageKey } from '../../crypto-core/keys/storage-key.js';
 import { AuditLog } from '../../services/audit/audit-log.js';
 import { CoordinatorService } from '../../services/coordinator/coordinator-service.js';
+import type { CreditSettings } from '../../services/coordinator/governance/tenant-budgets.js';
 import type { TrustedService } from '../../services/coordinator/service-registry.js';
 import { ApiKeyStore, generateApiKey, hashApiKey } from '../../services/gateway/api-key-store.js';
 import { CoordinatorAuditSink } from '../../services/gateway/audit-sink.js';
@@ -48,7 +49,7 @@ export interface AuditCluster {
 }
 
 /** Starts the cluster against `natsUrl` (a JetStream-enabled server). */
-export async function startAuditCluster(natsUrl: string): Promise<AuditCluster> {
+export async function startAuditCluster(natsUrl: string, extra: { credits?: CreditSettings } = {}): Promise<AuditCluster> {
   const coordinatorIdentity = generateIdentity();
   const partyIds = [generateIdentity(), generateIdentity(), generateIdentity()];
   const trusted: TrustedService[] = partyIds.map((p, i) => ({ id: `party-${i}`, kind: 'party', index: i, ...publicIdentity(p) }));
@@ -65,6 +66,7 @@ export async function startAuditCluster(natsUrl: string): Promise<AuditCluster> 
     settings: { id: 'coordinator' },
     audit: async (c) => (log = await AuditLog.open(c.jetstream(), { signer: { origin: 'coordinator', secretKey: coordinatorIdentity.signing.secretKey } })),
     auditCheckpoints: { everyMs: 200 },
+    ...(extra.credits ? { credits: extra.credits } : {}),
   });
   const parties = await Promise.all(
     ([0, 1, 2] as const).map((i) =>
