@@ -34,6 +34,7 @@ import { registerAuditRoutes } from './routes/audit-routes.js';
 import { registerStorageRoutes } from './routes/storage-routes.js';
 import { registerPartyRoutes } from './routes/party-routes.js';
 import { registerConsoleRoutes } from './routes/console-routes.js';
+import { registerCreditsRoutes } from './routes/credits-routes.js';
 
 /** What {@link buildGateway} needs. */
 export interface GatewayDeps {
@@ -199,6 +200,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     registerAuditRoutes(scope, ctx);
     registerStorageRoutes(scope, ctx);
     registerPartyRoutes(scope, ctx);
+    registerCreditsRoutes(scope, ctx);
   }, { prefix: '/v1' });
   return app;
 }

@@ -776,3 +776,34 @@ export const resharingListResponse = {
     },
   },
 } as const;
+
+/** Query of GET /v1/credits. */
+export const creditsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { tenant: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$' } },
+} as const;
+
+/** Reply of GET /v1/credits (services/audit/credits TenantCredits and the pricing). */
+export const creditsResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['credits', 'pricing'],
+  properties: {
+    credits: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['tenant', 'jobs', 'computeMs', 'bytesSent', 'usedMillicredits'],
+      properties: {
+        tenant: { type: 'string' },
+        jobs: { type: 'integer' },
+        computeMs: { type: 'integer' },
+        bytesSent: { type: 'integer' },
+        usedMillicredits: { type: 'integer' },
+        budgetMillicredits: { type: 'integer' },
+        balanceMillicredits: { type: 'integer' },
+      },
+    },
+    pricing: { type: 'object', additionalProperties: false, required: ['msPerCredit', 'bytesPerCredit'], properties: { msPerCredit: { type: 'integer' }, bytesPerCredit: { type: 'integer' } } },
+  },
+} as const;

@@ -241,6 +241,11 @@ export class MpcClient {
     return this.http.json({ method: 'GET', path: '/v1/admin/storage' });
   }
 
+  /** The caller's tenant's credit usage and balance (`tenant`: another tenant, admin only); docs/governance.md "Credits". */
+  async credits(tenant?: string): Promise<CoordinatorMethods['credits.get']['res']> {
+    return this.http.json({ method: 'GET', path: `/v1/credits${tenant === undefined ? '' : `?tenant=${encodeURIComponent(tenant)}`}` });
+  }
+
   /** Auditor or admin: every party's reputation (`report`: the coordinator's canonical JSON, services/audit/reputation) and the quarantines in force. */
   async partyReputation(): Promise<CoordinatorMethods['parties.reputation']['res']> {
     return this.http.json({ method: 'GET', path: '/v1/admin/parties/reputation' });

@@ -15,6 +15,8 @@ import { NatsCoordinatorClient } from '../../services/gateway/coordinator-client
 import { problemBody, ProblemError } from '../../services/gateway/problems.js';
 import { prepareComputeRequest } from '../../services/sdk/compute-client.js';
 import type { Principal } from '../../services/wire/api.js';
+import { run as creditsCli } from '../../services/cli/commands/credits.js';
+import { MpcClient } from '../../services/sdk/mpc-client.js';
 import { useNatsServer } from '../helpers/nats-server.js';
 import { startAuditCluster, type AuditCluster } from './audit-cluster.js';
 
@@ -76,5 +78,23 @@ describe('credit budgets at submission', () => {
     const asAdmin = await callCoordinator(cluster.nc, 'credits.get', { principal: admin, tenant: 'clinic-b' });
     expect(asAdmin.credits).toEqual(report.tenants.find((t) => t.tenant === 'clinic-b'));
     expect(asAdmin.credits.jobs).toBe(1);
+  });
+
+  it('GET /v1/credits and `mpc credits` (online) answer the same numbers through the gateway', async () => {
+    await cluster.log.flush();
+    const report = computeCredits(cluster.log.entries({ from: 0 }), {}, { 'clinic-a': BUDGET });
+    const mineA = report.tenants.find((t) => t.tenant === 'clinic-a');
+    const client = new MpcClient({ gatewayUrl: cluster.gatewayUrl, apiKey: cluster.keys.client });
+    expect((await client.credits()).credits).toEqual(mineA);
+    const res = await fetch(`${cluster.gatewayUrl}/v1/credits?tenant=clinic-b`, { headers: { authorization: `Bearer ${cluster.keys.client}` } });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(((await res.json()) as { type: string }).type).toBe('https://mpc.example/problems/forbidden');
+    let out = '';
+    expect(await creditsCli(['--gateway', cluster.gatewayUrl, '--api-key', cluster.keys.client, '--json'], { out: (t) => void (out += t), err: () => undefined })).toBe(0);
+    expect(JSON.parse(out).credits).toEqual(mineA);
+    out = '';
+    expect(await creditsCli(['--gateway', cluster.gatewayUrl, '--api-key', cluster.keys.client], { out: (t) => void (out += t), err: () => undefined })).toBe(0);
+    expect(out).toMatch(/^clinic-a: jobs \d+ compute-ms \d+ bytes-sent \d+ used [\d.]+ budget 0.01 balance -?[\d.]+ EXHAUSTED\n$/);
   });
 });

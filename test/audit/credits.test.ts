@@ -71,7 +71,8 @@ describe('the cost field of audit entries', () => {
 describe('mpc credits usage', () => {
   const io = { out: () => undefined, err: () => undefined };
   it('names the mistake', async () => {
-    await expect(creditsCli([], io)).rejects.toThrow(/only the offline form is built: give --export/);
+    await expect(creditsCli(['--budget', 'a=1'], io)).rejects.toThrow(/--budget and the pricing flags apply to --export only/);
+    await expect(creditsCli(['--export', dir, '--tenant', 'a'], io)).rejects.toThrow(/for the online form/);
     await expect(creditsCli(['--export', join(dir, 'nope')], io)).rejects.toThrow(/no such directory/);
     await expect(creditsCli(['--export', dir, '--budget', 'a:1'], io)).rejects.toThrow(/--budget a:1: expected <tenant>=<credits>/);
     await expect(creditsCli(['--export', dir, '--ms-per-credit', '0'], io)).rejects.toThrow(/--ms-per-credit 0: expected a positive integer/);

@@ -4,18 +4,24 @@
  * [--bytes-per-credit <n>]`: every tenant's usage (and balance, for the budgets given) recomputed
  * offline from an audit export alone, with services/audit/credits.ts: the costs the parties
  * signed, as the coordinator logged them in `job.finished` entries. `--json` prints canonical
- * JSON. Exit 0, 1 when the export cannot be read, 2 for usage mistakes. The online form (asking
- * the service) is not built yet (docs/governance.md, "Credits").
+ * JSON. Exit 0, 1 when the export cannot be read, 2 for usage mistakes.
+ *
+ * `mpc credits [--tenant <id>] [--gateway <url>] [--api-key <key>] [--json]` (online): the
+ * coordinator's numbers for the caller's tenant (another tenant: admin key) through
+ * `GET /v1/credits`, the same ledger over the live log.
  */
 import { parseArgs } from 'node:util';
 import { readAuditExport } from '../../audit/export-files.js';
 import { computeCredits, creditsJson, creditsText, type CreditPricing } from '../../audit/credits.js';
 import { entriesOfJsonl } from '../../audit/reputation.js';
+import { canonicalJson } from '../../../crypto-core/canonical-json.js';
+import { MpcClient } from '../../sdk/mpc-client.js';
+import { resolveClientConfig } from '../client-command.js';
 import { UsageError } from '../usage-error.js';
 import { exportDirectory, type CommandIo } from './audit-verify.js';
 
 const defaultIo: CommandIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
-const USAGE = 'usage: mpc credits --export <export dir> [--json] [--budget <tenant>=<credits>]... [--ms-per-credit <n>] [--bytes-per-credit <n>]\n';
+const USAGE = 'usage: mpc credits --export <export dir> [--json] [--budget <tenant>=<credits>]... [--ms-per-credit <n>] [--bytes-per-credit <n>]\n       mpc credits [--tenant <id>] [--gateway <url>] [--api-key <key>] [--cluster-dir <dir>] [--json]   (online, GET /v1/credits)\n';
 
 function budgetsOf(list: readonly string[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -46,6 +52,10 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
         budget: { type: 'string', multiple: true, default: [] },
         'ms-per-credit': { type: 'string' },
         'bytes-per-credit': { type: 'string' },
+        tenant: { type: 'string' },
+        gateway: { type: 'string' },
+        'api-key': { type: 'string' },
+        'cluster-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -57,7 +67,19 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
     io.out(USAGE);
     return 0;
   }
-  if (values.export === undefined) throw new UsageError(`only the offline form is built: give --export <dir> (an \`mpc audit export\` folder)\n${USAGE}`);
+  if (values.export === undefined) {
+    if (values.budget.length > 0 || values['ms-per-credit'] !== undefined || values['bytes-per-credit'] !== undefined) throw new UsageError(`--budget and the pricing flags apply to --export only (online, the coordinator's config decides)\n${USAGE}`);
+    const client = new MpcClient(resolveClientConfig(values, process.env, values['cluster-dir'] ?? '.mpc'));
+    const res = await client.credits(values.tenant);
+    if (values.json) io.out(canonicalJson(res) + '\n');
+    else {
+      const t = res.credits;
+      const bal = t.balanceMillicredits === undefined ? ' (no budget)' : ` budget ${t.budgetMillicredits! / 1000} balance ${t.balanceMillicredits / 1000}${t.balanceMillicredits <= 0 ? ' EXHAUSTED' : ''}`;
+      io.out(`${t.tenant}: jobs ${t.jobs} compute-ms ${t.computeMs} bytes-sent ${t.bytesSent} used ${t.usedMillicredits / 1000}${bal}\n`);
+    }
+    return 0;
+  }
+  if (values.tenant !== undefined || values.gateway !== undefined || values['api-key'] !== undefined) throw new UsageError(`--tenant, --gateway and --api-key are for the online form, not --export\n${USAGE}`);
   const dir = exportDirectory([values.export], USAGE);
   const pricing: Partial<CreditPricing> = {};
   const ms = positiveInt('--ms-per-credit', values['ms-per-credit']);
