@@ -28,6 +28,7 @@ import type { HeSettings } from './he/he-tokens.js';
 import { standbyResharePlan } from './governance/standby-reshare-plan.js';
 import { StandbyResharing } from './governance/standby-resharing.js';
 import { PartyQuarantine, type GovernanceSettings, type QuarantineLogReader } from './governance/party-quarantine.js';
+import { ServiceKpis } from './governance/service-kpis.js';
 import { TenantBudgets, type CreditSettings } from './governance/tenant-budgets.js';
 import type { KvRecords } from './kv-records.js';
 import type { GovernanceRecord } from '../wire/party-governance.js';
@@ -186,6 +187,8 @@ export function composeCoordinator(parts: CoordinatorParts, parent: DependencyCo
     api.extend(credits);
     api.admitWith((p) => credits.admit(p));
   } else if (parts.credits?.budgets && Object.keys(parts.credits.budgets).length > 0) throw new RangeError('credits.budgets need the Merkle audit log (audit: jetstream): the ledger is computed from it');
+  // KPIs from the same log (latency, errors, cost per request, verification failures, quarantines).
+  if (typeof reader.entries === 'function' && typeof reader.size === 'number') api.extend(new ServiceKpis(reader as QuarantineLogReader, parts.credits?.pricing));
   return {
     resharing, container: c, api, book, registry, dispatcher, models, datasets, he, audit, ...(storage ? { storage } : {}), ...(parts.heModels ? { heModels: parts.heModels } : {}), ...(quarantine ? { quarantine } : {}) };
 }

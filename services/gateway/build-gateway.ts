@@ -35,6 +35,7 @@ import { registerStorageRoutes } from './routes/storage-routes.js';
 import { registerPartyRoutes } from './routes/party-routes.js';
 import { registerConsoleRoutes } from './routes/console-routes.js';
 import { registerCreditsRoutes } from './routes/credits-routes.js';
+import { registerKpisRoutes } from './routes/kpis-routes.js';
 
 /** What {@link buildGateway} needs. */
 export interface GatewayDeps {
@@ -201,6 +202,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     registerStorageRoutes(scope, ctx);
     registerPartyRoutes(scope, ctx);
     registerCreditsRoutes(scope, ctx);
+    registerKpisRoutes(scope, ctx);
   }, { prefix: '/v1' });
   return app;
 }

@@ -464,6 +464,7 @@ const auditEntry = {
       required: ['computeMs', 'bytesSent'],
       properties: { computeMs: { type: 'array', items: { type: 'integer' } }, bytesSent: { type: 'array', items: { type: 'integer' } } },
     },
+    jobKind: { type: 'string' },
   },
 } as const;
 
@@ -782,6 +783,41 @@ export const creditsQuery = {
   type: 'object',
   additionalProperties: false,
   properties: { tenant: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$' } },
+} as const;
+
+const nullableInt = { anyOf: [{ type: 'integer' }, { type: 'null' }] } as const;
+
+/** Reply of GET /v1/kpis (services/audit/kpis KpiReport). */
+export const kpisResponse = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['entries', 'kinds', 'costPerRequest', 'verificationFailures', 'accusations', 'quarantines', 'reinstatements', 'pricing'],
+  properties: {
+    entries: { type: 'integer' },
+    kinds: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['kind', 'ended', 'verified', 'failed', 'failedVerification', 'errorRate', 'latencyMs'],
+        properties: {
+          kind: { type: 'string' },
+          ended: { type: 'integer' },
+          verified: { type: 'integer' },
+          failed: { type: 'integer' },
+          failedVerification: { type: 'integer' },
+          errorRate: { type: 'number' },
+          latencyMs: { type: 'object', additionalProperties: false, required: ['p50', 'p95'], properties: { p50: nullableInt, p95: nullableInt } },
+        },
+      },
+    },
+    costPerRequest: { type: 'object', additionalProperties: false, required: ['jobs', 'meanMillicredits'], properties: { jobs: { type: 'integer' }, meanMillicredits: { anyOf: [{ type: 'number' }, { type: 'null' }] } } },
+    verificationFailures: { type: 'integer' },
+    accusations: { type: 'integer' },
+    quarantines: { type: 'integer' },
+    reinstatements: { type: 'integer' },
+    pricing: { type: 'object', additionalProperties: false, required: ['msPerCredit', 'bytesPerCredit'], properties: { msPerCredit: { type: 'integer' }, bytesPerCredit: { type: 'integer' } } },
+  },
 } as const;
 
 /** Reply of GET /v1/credits (services/audit/credits TenantCredits and the pricing). */

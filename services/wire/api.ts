@@ -17,6 +17,7 @@ import type { SignedDatasetManifest } from './dataset-manifest.js';
 import type { AnalyticsQueryPayload, AnalyticsQueryResult, DatasetDeletePartyResult, DatasetDeletePayload, DatasetUploadJobPayload, DatasetUploadPartyResult } from './analytics-jobs.js';
 import type { AuditEntry, JobCost } from './audit-entry.js';
 import type { CreditPricing, TenantCredits } from '../audit/credits.js';
+import type { KpiReport } from '../audit/kpis.js';
 import type { PromotionRecord, QuarantineRecord } from './party-governance.js';
 import type { ResharingRecord, StandbyResharePayload, StandbyReshareResult } from './standby-reshare.js';
 import type { ComputeJobPayload, ComputeJobResult } from './compute-job.js';
@@ -424,6 +425,7 @@ export interface CoordinatorMethods {
   'parties.reputation': { req: { principal: Principal }; res: { report: string; quarantined: QuarantineRecord[] } };
   /** A tenant's usage and balance (services/coordinator/governance/tenant-budgets); `tenant` other than the caller's: admin only. */
   'credits.get': { req: { principal: Principal; tenant?: string }; res: { credits: TenantCredits; pricing: CreditPricing } };
+  'kpis.get': { req: { principal: Principal }; res: KpiReport };
   /**
    * Admin: lifts a quarantine given signed decisions (wire/party-governance) of a quorum of
    * operators of other organisations. Errors: `not-quarantined` 409, `reinstatement-refused` 403.
@@ -503,6 +505,7 @@ export const COORDINATOR_METHODS = [
   'parties.reshare',
   'parties.resharing',
   'credits.get',
+  'kpis.get',
 ] as const satisfies readonly CoordinatorMethod[];
 
 /** `true` only when {@link COORDINATOR_METHODS} names every method (checked by the assignment below). */

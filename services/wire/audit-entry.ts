@@ -93,6 +93,8 @@ export interface AuditEvent {
    * (rounded) and bytes sent. Credits are computed from these (services/audit/credits.ts).
    */
   cost?: JobCost;
+  /** `job.created`: the job's kind (services/wire/job-kinds), so KPIs per kind come from the log alone. */
+  jobKind?: string;
 }
 
 /** A job's cost per party index 0..2, as the parties signed it. */
@@ -113,6 +115,8 @@ export interface AuditEntry extends AuditEvent {
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/;
 const HASH_NAME_RE = /^[a-z][a-zA-Z0-9-]{0,31}$/;
 const HEX64_RE = /^[0-9a-f]{64}$/;
+/** A job kind's name (services/wire/job-kinds): lower-case words joined by hyphens. */
+const JOB_KIND_RE = /^[a-z][a-z0-9-]{0,39}$/;
 const TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 /** A run of 40+ base64 or hex characters in free text is data or a key, not a reason. */
 const BLOB_RE = /[A-Za-z0-9+/=_-]{40,}/;
@@ -121,7 +125,7 @@ const MAX_REASON = 200;
 /** Field names that mean someone is logging payload; named in the error so the caller sees why. */
 const DATA_FIELDS = new Set(['records', 'record', 'rows', 'data', 'values', 'shares', 'share', 'secret', 'secretKey', 'privateKey', 'key', 'weights', 'input', 'inputs', 'output', 'outputs', 'plaintext', 'ciphertext', 'payload']);
 
-const EVENT_FIELDS = new Set(['id', 'type', 'actor', 'jobId', 'modelId', 'datasetId', 'keyId', 'serviceId', 'tenant', 'party', 'accused', 'parties', 'signers', 'security', 'version', 'reason', 'hashes', 'cost']);
+const EVENT_FIELDS = new Set(['id', 'type', 'actor', 'jobId', 'modelId', 'datasetId', 'keyId', 'serviceId', 'tenant', 'party', 'accused', 'parties', 'signers', 'security', 'version', 'reason', 'hashes', 'cost', 'jobKind']);
 const ENTRY_FIELDS = new Set([...EVENT_FIELDS, 'v', 'seq', 'time']);
 
 function fail(msg: string): never {
@@ -217,6 +221,10 @@ export function validateAuditEvent(event: unknown, what = 'event'): AuditEvent {
     out.hashes = hashes;
   }
   if (e.cost !== undefined) out.cost = checkCost(e.cost, `${what}.cost`);
+  if (e.jobKind !== undefined) {
+    if (typeof e.jobKind !== 'string' || !JOB_KIND_RE.test(e.jobKind)) fail(`${what}.jobKind: expected a job kind (1-40 of [a-z0-9-]), got ${JSON.stringify(e.jobKind)?.slice(0, 50)}`);
+    out.jobKind = e.jobKind;
+  }
   return out;
 }
 

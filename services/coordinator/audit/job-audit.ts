@@ -39,7 +39,7 @@ function jobEvent(rec: JobRecord, actor: string, parties?: string[]): AuditEvent
     ...(rec.status.state === 'placed' && parties ? { parties } : {}),
     ...(err ? { reason: `${err.code}: ${err.message}`.replace(/[A-Za-z0-9+/=_-]{40,}/g, '[...]').slice(0, 200) } : {}),
     ...(rec.status.state === 'finished' && rec.status.stats?.cost ? { cost: rec.status.stats.cost } : {}),
-    ...(rec.status.state === 'created' ? { hashes: { request: rec.fingerprint } } : {}),
+    ...(rec.status.state === 'created' ? { hashes: { request: rec.fingerprint }, jobKind: rec.kind } : {}),
   };
 }
 

@@ -6,6 +6,19 @@
 import type { FastifyInstance } from 'fastify';
 import type { RouteContext } from '../fastify-types.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics.js';
+import { kpiExposition } from '../kpi-metrics.js';
+
+/** Who the gateway names when it reads the KPIs for /metrics (aggregates over every tenant, no records). */
+const METRICS_READER = { tenant: 'system', actor: 'gateway-metrics', roles: ['auditor'] } as const;
+
+/** The coordinator's KPI gauges, or nothing when it has none (no Merkle log) or does not answer within 2 s. */
+async function kpiLines(ctx: RouteContext): Promise<string> {
+  try {
+    return kpiExposition(await ctx.coordinator.call('kpis.get', { principal: { ...METRICS_READER, roles: [...METRICS_READER.roles] } }, { timeoutMs: 2_000 }));
+  } catch {
+    return '';
+  }
+}
 import { healthResponse, readyResponse } from '../schemas.js';
 import { ProblemError } from '../problems.js';
 
@@ -30,6 +43,6 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: RouteContext): v
   );
 
   app.get('/metrics', { config: { rateLimit: false }, schema: { tags: ['system'], summary: 'Prometheus metrics', hide: false } }, async (_request, reply) => {
-    return reply.type(PROMETHEUS_CONTENT_TYPE).send(ctx.metrics.registry.expose());
+    return reply.type(PROMETHEUS_CONTENT_TYPE).send(ctx.metrics.registry.expose() + (await kpiLines(ctx)));
   });
 }
