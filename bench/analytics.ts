@@ -16,7 +16,9 @@
  * query at the slowest party: loading shares from the encrypted store, protocol, sealing the
  * output), rounds and bytes sent by the busiest party (ChannelStats), bytes sent by all three,
  * the largest deviation from the plaintext reference, and the plaintext reference's own time
- * as baseline (ratio = plaintext / secure).
+ * as baseline (ratio = plaintext / secure), and bytes per row. The mean + variance + histogram and
+ * the filtered count also run with the previous comparisons (`defaultCompareOps`: 64-bit `ltz`
+ * for filter leaves and histogram edges) in the same run: `baseline: "previous"`, `speedup`.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +36,8 @@ import { startAnalyticsParties, type AnalyticsPartySet, type PartySetTransport }
 import { prepareDatasetUpload } from '../services/sdk/dataset-upload-client.js';
 import { openQueryResult, prepareQueryRequest } from '../services/sdk/query-client.js';
 import { NatsServerProcess } from '../services/cluster/nats-server-process.js';
+import type { CompareOps } from '../protocols/analytics/compare-ops.js';
+import { defaultCompareOps } from '../protocols/analytics/default-compare-ops.js';
 import type { BenchCase, BenchSuite } from './bench-case.js';
 import { median } from './bench-case.js';
 
@@ -112,6 +116,8 @@ interface QueryCase {
   readonly name: string;
   readonly query: (features: readonly string[]) => Query;
   readonly reps: number;
+  /** Also run with the previous 64-bit comparisons (defaultCompareOps) and report the speed-up. */
+  readonly againstPrevious?: boolean;
 }
 
 const CASES: QueryCase[] = [
@@ -119,11 +125,13 @@ const CASES: QueryCase[] = [
     name: 'mean+variance+hist10',
     query: (f) => ({ datasets: [], aggregates: [{ op: 'mean', column: f[0]! }, { op: 'variance', column: f[0]! }, { op: 'histogram', column: f[0]!, bins: Array.from({ length: 11 }, (_, i) => i / 10) }] }),
     reps: 2,
+    againstPrevious: true,
   },
   {
     name: 'filtered group-by count',
     query: (f) => ({ datasets: [], filter: { and: [{ column: f[1]!, op: '>=', value: 0.2 }, { not: { column: 'size', in: ['large'] } }] }, groupBy: ['diagnosis', 'size'], aggregates: [{ op: 'count' }] }),
     reps: 2,
+    againstPrevious: true,
   },
   {
     name: 'logistic 30 features x 10 epochs',
@@ -144,10 +152,10 @@ async function uploadAll(parties: AnalyticsPartySet, schema: DatasetSchema, hosp
   return ids;
 }
 
-async function runQuery(parties: AnalyticsPartySet, schema: DatasetSchema, q: Query, ids: readonly string[]): Promise<{ ms: number; rounds: number; bytes: number; bytesAll: number; result: QueryResult }> {
+async function runQuery(parties: AnalyticsPartySet, schema: DatasetSchema, q: Query, ids: readonly string[], ops?: CompareOps): Promise<{ ms: number; rounds: number; bytes: number; bytesAll: number; result: QueryResult }> {
   const req = prepareQueryRequest(q);
   const payload = { query: q, datasetIds: ids, minCellSize: 10, clientPublicKey: req.clientPublicKey };
-  const out = await parties.run('analytics-query', [payload, payload, payload]);
+  const out = await parties.run('analytics-query', [payload, payload, payload], undefined, ops);
   const result = openQueryResult(req, schema, analyticsQueryPlan.combine(payload, out.results) as AnalyticsQueryResult);
   return {
     ms: out.ms,
@@ -171,8 +179,8 @@ async function runTransport(
     const ids = await uploadAll(parties, data.schema, data.hospitals, 'h');
     const small = syntheticRows(1500, Prg.fromSeed(new Uint8Array(32).fill(7)));
     const smallIds = await uploadAll(parties, data.schema, [small.rows.slice(0, 500), small.rows.slice(500, 1000), small.rows.slice(1000)], 's');
-    const cases: { name: string; q: Query; ids: string[]; rows: Row[]; reps: number }[] = [
-      ...CASES.map((c) => ({ name: c.name, q: { ...c.query(data.features), datasets: ids }, ids, rows: data.all, reps: quick ? 1 : c.reps })),
+    const cases: { name: string; q: Query; ids: string[]; rows: Row[]; reps: number; againstPrevious?: boolean }[] = [
+      ...CASES.map((c) => ({ name: c.name, q: { ...c.query(data.features), datasets: ids }, ids, rows: data.all, reps: quick ? 1 : c.reps, againstPrevious: c.againstPrevious === true })),
       { name: 'stddev 3x500', q: { datasets: smallIds, aggregates: [{ op: 'stddev', column: data.features[0]! }] }, ids: smallIds, rows: small.rows, reps: quick ? 3 : 9 },
     ];
     for (const c of cases) {
@@ -199,6 +207,33 @@ async function runTransport(
         bytes_sent_all_parties: last.bytesAll,
         max_deviation: deviation(last.result, clear, q),
         plaintext_ms: plainMs,
+        bytes_per_row: last.bytes / c.rows.length,
+        reps: c.reps,
+      });
+      if (!c.againstPrevious) continue;
+      // The same query, same data, same process, with the previous comparisons (64 bits everywhere).
+      const prev = [];
+      for (let r = 0; r < c.reps; r++) prev.push(await runQuery(parties, data.schema, q, c.ids, defaultCompareOps));
+      const prevMs = median(prev.map((r) => r.ms));
+      const prevLast = prev[prev.length - 1]!;
+      emit({
+        suite: 'analytics',
+        case: `${c.name} vs previous`,
+        impl,
+        median_ms: ms,
+        ops_per_s: 1000 / ms,
+        baseline: 'previous',
+        ratio: prevMs / ms,
+        speedup: prevMs / ms,
+        previous_ms: prevMs,
+        rows: c.rows.length,
+        rounds: last.rounds,
+        previous_rounds: prevLast.rounds,
+        bytes_per_row: last.bytes / c.rows.length,
+        previous_bytes_per_row: prevLast.bytes / c.rows.length,
+        bytes_ratio: last.bytes / prevLast.bytes,
+        max_deviation: deviation(last.result, clear, q),
+        previous_max_deviation: deviation(prevLast.result, clear, q),
         reps: c.reps,
       });
     }
