@@ -192,7 +192,19 @@ async function runTransport(
       const clear = plaintextQuery(data.schema, c.rows, q, 10);
       const plainMs = performance.now() - t0;
       const runs = [];
-      for (let r = 0; r < c.reps; r++) runs.push(await runQuery(parties, data.schema, q, c.ids));
+      const prev = [];
+      // Against the previous comparisons: one unmeasured warm-up of each, then the two
+      // interleaved (previous first on even reps), so neither pays the process's JIT warm-up
+      // or a drift of the machine's load alone.
+      if (c.againstPrevious) {
+        await runQuery(parties, data.schema, q, c.ids, defaultCompareOps);
+        await runQuery(parties, data.schema, q, c.ids);
+      }
+      for (let r = 0; r < c.reps; r++) {
+        if (c.againstPrevious && r % 2 === 0) prev.push(await runQuery(parties, data.schema, q, c.ids, defaultCompareOps));
+        runs.push(await runQuery(parties, data.schema, q, c.ids));
+        if (c.againstPrevious && r % 2 === 1) prev.push(await runQuery(parties, data.schema, q, c.ids, defaultCompareOps));
+      }
       const ms = median(runs.map((r) => r.ms));
       const last = runs[runs.length - 1]!;
       emit({
@@ -215,8 +227,6 @@ async function runTransport(
       });
       if (!c.againstPrevious) continue;
       // The same query, same data, same process, with the previous comparisons (64 bits everywhere).
-      const prev = [];
-      for (let r = 0; r < c.reps; r++) prev.push(await runQuery(parties, data.schema, q, c.ids, defaultCompareOps));
       const prevMs = median(prev.map((r) => r.ms));
       const prevLast = prev[prev.length - 1]!;
       emit({
