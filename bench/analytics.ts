@@ -16,7 +16,10 @@
  * query at the slowest party: loading shares from the encrypted store, protocol, sealing the
  * output), rounds and bytes sent by the busiest party (ChannelStats), bytes sent by all three,
  * the largest deviation from the plaintext reference, and the plaintext reference's own time
- * as baseline (ratio = plaintext / secure).
+ * as baseline (ratio = plaintext / secure), and bytes per row. The mean + variance + histogram
+ * (no filter, hence no disclosure history growing between runs) also runs with the previous
+ * comparisons (`defaultCompareOps`: 64-bit `ltz`
+ * for filter leaves and histogram edges) in the same run: `baseline: "previous"`, `speedup`.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +37,8 @@ import { startAnalyticsParties, type AnalyticsPartySet, type PartySetTransport }
 import { prepareDatasetUpload } from '../services/sdk/dataset-upload-client.js';
 import { openQueryResult, prepareQueryRequest } from '../services/sdk/query-client.js';
 import { NatsServerProcess } from '../services/cluster/nats-server-process.js';
+import type { CompareOps } from '../protocols/analytics/compare-ops.js';
+import { defaultCompareOps } from '../protocols/analytics/default-compare-ops.js';
 import type { BenchCase, BenchSuite } from './bench-case.js';
 import { median } from './bench-case.js';
 
@@ -112,6 +117,8 @@ interface QueryCase {
   readonly name: string;
   readonly query: (features: readonly string[]) => Query;
   readonly reps: number;
+  /** Also run with the previous 64-bit comparisons (defaultCompareOps) and report the speed-up. */
+  readonly againstPrevious?: boolean;
 }
 
 const CASES: QueryCase[] = [
@@ -119,11 +126,15 @@ const CASES: QueryCase[] = [
     name: 'mean+variance+hist10',
     query: (f) => ({ datasets: [], aggregates: [{ op: 'mean', column: f[0]! }, { op: 'variance', column: f[0]! }, { op: 'histogram', column: f[0]!, bins: Array.from({ length: 11 }, (_, i) => i / 10) }] }),
     reps: 2,
+    againstPrevious: true,
   },
   {
     name: 'filtered group-by count',
     query: (f) => ({ datasets: [], filter: { and: [{ column: f[1]!, op: '>=', value: 0.2 }, { not: { column: 'size', in: ['large'] } }] }, groupBy: ['diagnosis', 'size'], aggregates: [{ op: 'count' }] }),
     reps: 2,
+    // Not run against the previous comparisons: each run of a filtered query adds to the data
+    // sets' disclosure history, whose overlap checks grow the next run's cost, so a later
+    // "previous" run would be slower for reasons that are not the comparisons.
   },
   {
     name: 'logistic 30 features x 10 epochs',
@@ -144,10 +155,10 @@ async function uploadAll(parties: AnalyticsPartySet, schema: DatasetSchema, hosp
   return ids;
 }
 
-async function runQuery(parties: AnalyticsPartySet, schema: DatasetSchema, q: Query, ids: readonly string[]): Promise<{ ms: number; rounds: number; bytes: number; bytesAll: number; result: QueryResult }> {
+async function runQuery(parties: AnalyticsPartySet, schema: DatasetSchema, q: Query, ids: readonly string[], ops?: CompareOps): Promise<{ ms: number; rounds: number; bytes: number; bytesAll: number; result: QueryResult }> {
   const req = prepareQueryRequest(q);
   const payload = { query: q, datasetIds: ids, minCellSize: 10, clientPublicKey: req.clientPublicKey };
-  const out = await parties.run('analytics-query', [payload, payload, payload]);
+  const out = await parties.run('analytics-query', [payload, payload, payload], undefined, ops);
   const result = openQueryResult(req, schema, analyticsQueryPlan.combine(payload, out.results) as AnalyticsQueryResult);
   return {
     ms: out.ms,
@@ -171,8 +182,8 @@ async function runTransport(
     const ids = await uploadAll(parties, data.schema, data.hospitals, 'h');
     const small = syntheticRows(1500, Prg.fromSeed(new Uint8Array(32).fill(7)));
     const smallIds = await uploadAll(parties, data.schema, [small.rows.slice(0, 500), small.rows.slice(500, 1000), small.rows.slice(1000)], 's');
-    const cases: { name: string; q: Query; ids: string[]; rows: Row[]; reps: number }[] = [
-      ...CASES.map((c) => ({ name: c.name, q: { ...c.query(data.features), datasets: ids }, ids, rows: data.all, reps: quick ? 1 : c.reps })),
+    const cases: { name: string; q: Query; ids: string[]; rows: Row[]; reps: number; againstPrevious?: boolean }[] = [
+      ...CASES.map((c) => ({ name: c.name, q: { ...c.query(data.features), datasets: ids }, ids, rows: data.all, reps: quick ? 1 : c.reps, againstPrevious: c.againstPrevious === true })),
       { name: 'stddev 3x500', q: { datasets: smallIds, aggregates: [{ op: 'stddev', column: data.features[0]! }] }, ids: smallIds, rows: small.rows, reps: quick ? 3 : 9 },
     ];
     for (const c of cases) {
@@ -181,7 +192,19 @@ async function runTransport(
       const clear = plaintextQuery(data.schema, c.rows, q, 10);
       const plainMs = performance.now() - t0;
       const runs = [];
-      for (let r = 0; r < c.reps; r++) runs.push(await runQuery(parties, data.schema, q, c.ids));
+      const prev = [];
+      // Against the previous comparisons: one unmeasured warm-up of each, then the two
+      // interleaved (previous first on even reps), so neither pays the process's JIT warm-up
+      // or a drift of the machine's load alone.
+      if (c.againstPrevious) {
+        await runQuery(parties, data.schema, q, c.ids, defaultCompareOps);
+        await runQuery(parties, data.schema, q, c.ids);
+      }
+      for (let r = 0; r < c.reps; r++) {
+        if (c.againstPrevious && r % 2 === 0) prev.push(await runQuery(parties, data.schema, q, c.ids, defaultCompareOps));
+        runs.push(await runQuery(parties, data.schema, q, c.ids));
+        if (c.againstPrevious && r % 2 === 1) prev.push(await runQuery(parties, data.schema, q, c.ids, defaultCompareOps));
+      }
       const ms = median(runs.map((r) => r.ms));
       const last = runs[runs.length - 1]!;
       emit({
@@ -199,6 +222,31 @@ async function runTransport(
         bytes_sent_all_parties: last.bytesAll,
         max_deviation: deviation(last.result, clear, q),
         plaintext_ms: plainMs,
+        bytes_per_row: last.bytes / c.rows.length,
+        reps: c.reps,
+      });
+      if (!c.againstPrevious) continue;
+      // The same query, same data, same process, with the previous comparisons (64 bits everywhere).
+      const prevMs = median(prev.map((r) => r.ms));
+      const prevLast = prev[prev.length - 1]!;
+      emit({
+        suite: 'analytics',
+        case: `${c.name} vs previous`,
+        impl,
+        median_ms: ms,
+        ops_per_s: 1000 / ms,
+        baseline: 'previous',
+        ratio: prevMs / ms,
+        speedup: prevMs / ms,
+        previous_ms: prevMs,
+        rows: c.rows.length,
+        rounds: last.rounds,
+        previous_rounds: prevLast.rounds,
+        bytes_per_row: last.bytes / c.rows.length,
+        previous_bytes_per_row: prevLast.bytes / c.rows.length,
+        bytes_ratio: last.bytes / prevLast.bytes,
+        max_deviation: deviation(last.result, clear, q),
+        previous_max_deviation: deviation(prevLast.result, clear, q),
         reps: c.reps,
       });
     }

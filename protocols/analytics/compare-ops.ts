@@ -11,6 +11,13 @@ import type { ReplicatedShare } from '../rss/replicated-share.js';
 export interface CompareOps {
   /** Arithmetic shares of the bit [x < 0] (two's complement), elementwise. */
   ltz(ctx: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare>;
+  /**
+   * Arithmetic shares of [x < 0] for elements the caller knows to lie in [-2^bits, 2^bits) on
+   * every row whose result matters (a row outside it gets an unspecified 0/1, so callers use it
+   * only for rows that a validity bit gates). An implementation may ignore `bits` and compare
+   * all 64 bits, as the previous default does.
+   */
+  ltzBounded(ctx: ProtocolContext, x: ReplicatedShare, bits: number): Promise<ReplicatedShare>;
   /** Arithmetic shares of the bit [x = 0] (exact, any ring element), elementwise. */
   eqz(ctx: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare>;
   /** The maximum of each consecutive group of `groupSize` elements (signed). */

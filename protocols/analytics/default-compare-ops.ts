@@ -3,6 +3,8 @@
  * The {@link CompareOps} the analytics engine uses in production, bound to the real protocols:
  * - `ltz`: protocols/rss `ltz` (ABY3 A2B with a Kogge-Stone adder, MSB, bit injection: 9 rounds),
  *   returning arithmetic 0/1 integers that multiply fixed-point values without truncation;
+ * - `ltzBounded`: the same 64-bit `ltz`, ignoring the range (the previous behaviour, kept for
+ *   comparison; range-compare-ops.ts uses the range);
  * - `eqz`: protocols/rss `equalZero` (packed AND tree and bit injection, 8 rounds);
  * - `maxGroups`: protocols/rss `maxLastAxis`, a tournament over each group laid out as a row
  *   (10 rounds per level, ceil(log2 groupSize) levels, all groups batched);
@@ -22,6 +24,9 @@ import type { CompareOps } from './compare-ops.js';
 /** The default binding of {@link CompareOps}; frozen, safe to share between jobs. */
 export const defaultCompareOps: CompareOps = Object.freeze({
   ltz(ctx: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare> {
+    return ltz(ctx, x);
+  },
+  ltzBounded(ctx: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare> {
     return ltz(ctx, x);
   },
   eqz(ctx: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare> {

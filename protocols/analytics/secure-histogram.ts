@@ -10,7 +10,8 @@
  *
  *   P   = one-hot (shared 0/1) of the 2^(l-1) prefixes of i* found so far; P = [1] at the start
  *   T   = sum_p P[p] T[p 2h + h - 1]          (h = K / 2^l; local: P is shared, T public)
- *   b   = ltz(x - T)                           (9 rounds, batched over all histograms)
+ *   b   = ltz(x - T)                           (batched over all histograms; `ltzBounded` at the
+ *                                              spec's range exponent: 7 rounds for k < 31)
  *   P'  = [P[p] b, P[p] - P[p] b] interleaved  (1 round, 2^(l-1) products per row)
  *
  * After L levels P is the one-hot of i*, and bin j is P[j + 1]. Nothing is opened; the
@@ -29,6 +30,11 @@ export interface HistogramSpec {
   readonly thresholds: readonly bigint[];
   /** A threshold >= T_m above every valid value (pads the search to a power of two). */
   readonly pad: bigint;
+  /**
+   * The range exponent k of x - T on valid rows (-2^k <= x - T < 2^k for every threshold and
+   * the pad): the comparisons go to `ltzBounded` at k; omitted or 64: exact 64-bit `ltz`.
+   */
+  readonly bits?: number;
 }
 
 /** The m bin indicators (0/1 shares, n each) of every histogram, in order. */
@@ -51,7 +57,9 @@ export async function histogramBins(parent: ProtocolContext, ops: CompareOps, sp
       for (let p = 1; p < P.length; p++) t = add(ctx, t, mulPublic(ctx, P[p]!, BigInt.asUintN(64, slots[i]![p * 2 * h + h - 1]!)));
       return sub(ctx, specs[i]!.x, t);
     });
-    const bits = split(await ops.ltz(ctx, concat(diffs)), diffs.map(() => n));
+    const k = Math.max(...active.map((i) => specs[i]!.bits ?? 64));
+    const cmp = concat(diffs);
+    const bits = split(await (k < 64 ? ops.ltzBounded(ctx, cmp, k) : ops.ltz(ctx, cmp)), diffs.map(() => n));
     const left: ReplicatedShare[] = [];
     const right: ReplicatedShare[] = [];
     active.forEach((i, k) => prefixes[i]!.forEach((p) => (left.push(p), right.push(bits[k]!))));

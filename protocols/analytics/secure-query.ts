@@ -124,6 +124,42 @@ function factorShifts(schema: DatasetSchema, x: string, y: string, n: number, F:
   return { sx, sy: x === y ? sx : S - sx };
 }
 
+/**
+ * The range exponent k such that -2^k <= x - t < 2^k for every t of `thresholds` (signed, at F
+ * fractional bits) and every x in the column's declared range at F bits, with a margin of 2 for
+ * the +-1 of a rescaling truncation; 64 when no bound below 2^62 holds.
+ */
+export function rangeExponent(c: NumericColumn, thresholds: readonly bigint[], F: number): number {
+  const lo = BigInt(Math.floor(c.min * 2 ** F));
+  const hi = BigInt(Math.ceil(c.max * 2 ** F));
+  let bound = 0n;
+  for (const t of thresholds) {
+    for (const d of [lo - t, hi - t]) bound = (d < 0n ? -d : d) > bound ? (d < 0n ? -d : d) : bound;
+  }
+  bound += 2n;
+  if (bound >= 1n << 62n) return 64;
+  return bound.toString(2).length; // bound < 2^k: x - t lies in (-2^k, 2^k)
+}
+
+/**
+ * [d < 0] for every comparison of phase 1: range checks (bits 64) exact on any ring element in
+ * one batched `ltz`, the others in one batched `ltzBounded` at the widest exponent among them;
+ * both run concurrently on scopes taken here.
+ */
+async function compareAll(ctx: ProtocolContext, ops: CompareOps, cmp: readonly ReplicatedShare[], cmpBits: readonly number[], n: number): Promise<ReplicatedShare[]> {
+  const full = cmp.flatMap((_, i) => (cmpBits[i]! >= 64 ? [i] : []));
+  const bounded = cmp.flatMap((_, i) => (cmpBits[i]! < 64 ? [i] : []));
+  const [fullCtx, boundedCtx] = [ctx.scope('full'), ctx.scope('bounded')];
+  const run = async (idx: number[], f: (x: ReplicatedShare) => Promise<ReplicatedShare>): Promise<ReplicatedShare[]> =>
+    idx.length ? split(await f(concat(idx.map((i) => cmp[i]!))), idx.map(() => n)) : [];
+  const k = Math.max(1, ...bounded.map((i) => cmpBits[i]!));
+  const [a, b] = await Promise.all([run(full, (x) => ops.ltz(fullCtx, x)), run(bounded, (x) => ops.ltzBounded(boundedCtx, x, k))]);
+  const out: ReplicatedShare[] = new Array<ReplicatedShare>(cmp.length);
+  full.forEach((i, j) => (out[i] = a[j]!));
+  bounded.forEach((i, j) => (out[i] = b[j]!));
+  return out;
+}
+
 /** Runs `input.query` at this party. All three parties must call it with the same public inputs. */
 export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInput, ops: CompareOps): Promise<SecureQueryOutput> {
   const { schema, datasets, query, minCellSize } = input;
@@ -151,16 +187,22 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
   };
 
   // Phase 1: every comparison of the query in one batched call.
+  // cmpBits[i]: the range exponent k of comparison i (-2^k <= x - c < 2^k on valid rows), or 64
+  // for a range check, which must be exact on every ring element.
   const cmp: ReplicatedShare[] = [];
-  const lessThan = async (col: string, c: number): Promise<number> => cmp.push(addPublic(ctx, await numeric(col), encode(-c, F))) - 1; // [x < c]
-  const greaterThan = async (col: string, c: number): Promise<number> => cmp.push(subFromPublic(ctx, encode(c, F), await numeric(col))) - 1; // [x > c]
+  const cmpBits: number[] = [];
+  const lessThan = async (col: string, c: number, k = 64): Promise<number> => (cmpBits.push(k), cmp.push(addPublic(ctx, await numeric(col), encode(-c, F))) - 1); // [x < c]
+  const greaterThan = async (col: string, c: number, k = 64): Promise<number> => (cmpBits.push(k), cmp.push(subFromPublic(ctx, encode(c, F), await numeric(col))) - 1); // [x > c]
   // Filter leaves and histogram edges only matter on valid rows (everything else is multiplied
   // by the validity bit), where x lies in [min, max]: a constant outside that range decides the
   // comparison publicly, and the batched comparison shrinks (bins spanning the range save two).
   const CONST0 = -1;
   const CONST1 = -2;
-  const ltOnValid = async (col: string, c: number): Promise<number> => (c <= numericCol(col).min ? CONST0 : c > numericCol(col).max ? CONST1 : await lessThan(col, c));
-  const gtOnValid = async (col: string, c: number): Promise<number> => (c >= numericCol(col).max ? CONST0 : c < numericCol(col).min ? CONST1 : await greaterThan(col, c));
+  const onValidBits = (col: string, c: number): number => rangeExponent(numericCol(col), [BigInt.asIntN(64, encode(c, F))], F);
+  const ltOnValid = async (col: string, c: number): Promise<number> =>
+    c <= numericCol(col).min ? CONST0 : c > numericCol(col).max ? CONST1 : await lessThan(col, c, onValidBits(col, c));
+  const gtOnValid = async (col: string, c: number): Promise<number> =>
+    c >= numericCol(col).max ? CONST0 : c < numericCol(col).min ? CONST1 : await greaterThan(col, c, onValidBits(col, c));
   const used = usedColumns(query, schema);
   const ranges: { lo: number; hi: number }[] = [];
   const oneHotElems: ReplicatedShare[] = [];
@@ -194,7 +236,8 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
   const histSpecs: { ai: number; spec: HistogramSpec }[] = [];
   for (const [ai, a] of query.aggregates.entries()) {
     if (a.op !== 'histogram') continue;
-    histSpecs.push({ ai, spec: { x: await numeric(a.column), ...histogramThresholds(a.bins, numericCol(a.column).max, F) } });
+    const t = histogramThresholds(a.bins, numericCol(a.column).max, F);
+    histSpecs.push({ ai, spec: { x: await numeric(a.column), ...t, bits: rangeExponent(numericCol(a.column), [...t.thresholds, t.pad], F) } });
   }
   // The comparisons and the encoding checks run concurrently, each on its own scope (taken
   // synchronously here, in the same order at every party, so the step tags line up).
@@ -205,7 +248,7 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
     const zero = [...squares, ...oneHotSumsMinusOne];
     return split(await ops.eqz(eqCtx, concat(zero)), zero.map(() => n));
   };
-  const [bits, encodingOk] = await Promise.all([cmp.length ? ops.ltz(ltzCtx, concat(cmp)).then((b) => split(b, cmp.map(() => n))) : Promise.resolve([]), encodingCheck()]);
+  const [bits, encodingOk] = await Promise.all([compareAll(ltzCtx, ops, cmp, cmpBits, n), encodingCheck()]);
   const bitAt = (i: number): ReplicatedShare => (i >= 0 ? bits[i]! : publicShare(ctx, new BigUint64Array(n).fill(i === CONST1 ? 1n : 0n)));
 
   // Phase 2: validity, filter, selection, groups.

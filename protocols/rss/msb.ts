@@ -23,13 +23,13 @@ import { binaryFromParties12, inputBinary } from './conversion.js';
 import { evenOddOfLanes, evenOddOfWords, pack, unpack } from './bit-packing.js';
 
 /** One share component's (G, P) per element, as `width`-bit values in 32-bit lanes (width <= 32). */
-interface Level {
+export interface Level {
   g: Uint32Array;
   p: Uint32Array;
 }
 
 /** Odd/even halves of per-element values of one component. */
-interface Halves {
+export interface Halves {
   gOdd: Uint32Array;
   gEven: Uint32Array;
   pOdd: Uint32Array;
@@ -44,29 +44,22 @@ function splitWords(g: BigUint64Array, p: BigUint64Array): Halves {
 }
 
 /** Splits `width`-bit values (width <= 32) into odd and even halves of width / 2 bits. */
-function splitLanes(level: Level): Halves {
+export function splitLanes(level: Level): Halves {
   const gs = evenOddOfLanes(level.g);
   const ps = evenOddOfLanes(level.p);
   return { gOdd: gs.odd, gEven: gs.even, pOdd: ps.odd, pEven: ps.even };
 }
 
 /**
- * [msb(x)]^B in the lowest bit of each word: 1 when x < 0 as a signed value. 8 rounds,
- * 8 bytes per element from party 0 for the input plus about 24 bytes per element per party.
+ * The group generate (carry out) of every element's (G, P) bits, one boolean share component per
+ * entry of `first`: the odd/even halves of the lowest level, each `firstWidth` bits wide (a power
+ * of two, 1..32). One `andB` per level, log2(2 firstWidth) rounds; the operands of a level are
+ * packed so that the bytes sent shrink with the live bits. Returns the carry in bit 0 of a lane
+ * per element, per component.
  */
-export async function msbBit(parent: ProtocolContext, x: ReplicatedShare): Promise<BinaryShare> {
-  const ctx = parent.scope('msb');
-  const n = checkShare('x', x);
-  const ring = ctx.ring;
-  const v = await inputBinary(ctx, 0, ctx.self === 0 ? ring.add(x.a, x.b) : undefined, n);
-  const w = binaryFromParties12(ctx, ctx.self === 1 ? x.b : x.a);
-  const g0 = await andB(ctx, v, w);
-  const p0a = ring.xor(v.a, w.a);
-  const p0b = ring.xor(v.b, w.b);
-
-  // Level 1 from 64-bit words: operands are 64 bits per element (P_odd | P_odd, G_even | P_even).
-  let halves = [splitWords(ring.shiftLeft(g0.a, 1), ring.shiftLeft(p0a, 1)), splitWords(ring.shiftLeft(g0.b, 1), ring.shiftLeft(p0b, 1))];
-  let width = 32; // width of the halves, in bits
+export async function groupGenerate(ctx: ProtocolContext, first: Halves[], firstWidth: number, n: number): Promise<Uint32Array[]> {
+  let halves = first;
+  let width = firstWidth; // width of the halves, in bits
   let levels: Level[] = [];
   while (true) {
     const last = width === 1;
@@ -126,11 +119,31 @@ export async function msbBit(parent: ProtocolContext, x: ReplicatedShare): Promi
     halves = levels.map(splitLanes);
     width >>= 1;
   }
+  return levels.map((l) => l.g);
+}
+
+/**
+ * [msb(x)]^B in the lowest bit of each word: 1 when x < 0 as a signed value. 8 rounds,
+ * 8 bytes per element from party 0 for the input plus about 24 bytes per element per party.
+ */
+export async function msbBit(parent: ProtocolContext, x: ReplicatedShare): Promise<BinaryShare> {
+  const ctx = parent.scope('msb');
+  const n = checkShare('x', x);
+  const ring = ctx.ring;
+  const v = await inputBinary(ctx, 0, ctx.self === 0 ? ring.add(x.a, x.b) : undefined, n);
+  const w = binaryFromParties12(ctx, ctx.self === 1 ? x.b : x.a);
+  const g0 = await andB(ctx, v, w);
+  const p0a = ring.xor(v.a, w.a);
+  const p0b = ring.xor(v.b, w.b);
+
+  // Level 1 from 64-bit words: operands are 64 bits per element (P_odd | P_odd, G_even | P_even).
+  const halves = [splitWords(ring.shiftLeft(g0.a, 1), ring.shiftLeft(p0a, 1)), splitWords(ring.shiftLeft(g0.b, 1), ring.shiftLeft(p0b, 1))];
+  const carries = await groupGenerate(ctx, halves, 32, n);
   // msb = P_63 ^ carry_63, both in the lowest bit.
   const msbOf = (p: BigUint64Array, carry: Uint32Array): BigUint64Array => {
     const out = ring.shiftRightLogical(p, 63);
     for (let t = 0; t < n; t++) out[t] = out[t]! ^ BigInt(carry[t]! & 1);
     return out;
   };
-  return makeBinaryShare(msbOf(p0a, levels[0]!.g), msbOf(p0b, levels[1]!.g), x.shape);
+  return makeBinaryShare(msbOf(p0a, carries[0]!), msbOf(p0b, carries[1]!), x.shape);
 }

@@ -18,6 +18,7 @@ import { createLocalParties } from '../../protocols/testing/local-parties.js';
 import type { ReplicatedShare } from '../../protocols/rss/replicated-share.js';
 import type { JobOrder, PartyJobKind, PartyRef } from '../wire/job-messages.js';
 import type { JobRunner } from '../party/job-runner.js';
+import type { CompareOps } from '../../protocols/analytics/compare-ops.js';
 import { NatsJobChannelOpener } from '../party/nats-job-channel.js';
 import { FileShareStore, type ShareStore } from '../party/share-store.js';
 import { connectService } from '../transport/nats-connection.js';
@@ -57,7 +58,8 @@ export interface AnalyticsPartySet {
   readonly logs: readonly MemoryLog[];
   /** Runs one job of `kind` with party i's payload `payloads[i]`. Rejects with the first party's error. */
   /** Runs one job; `jobId` (default: a fresh one) is what the parties sign their outputs under. */
-  run(kind: AnalyticsJobKind, payloads: readonly [unknown, unknown, unknown], jobId?: string): Promise<PartySetJobOutcome>;
+  /** `compareOps` (analytics-query only, default range-aware) selects the engine's comparisons. */
+  run(kind: AnalyticsJobKind, payloads: readonly [unknown, unknown, unknown], jobId?: string, compareOps?: CompareOps): Promise<PartySetJobOutcome>;
   close(): Promise<void>;
 }
 
@@ -104,7 +106,8 @@ export async function startAnalyticsParties(opts: AnalyticsPartySetOptions): Pro
     identities,
     stores,
     logs,
-    async run(kind, payloads, given) {
+    async run(kind, payloads, given, compareOps) {
+      const runner = kind === 'analytics-query' && compareOps ? new AnalyticsQueryRunner(compareOps) : RUNNERS[kind];
       const jobId = given ?? `analytics-${Date.now()}-${counter++}-${randomBytes(4).toString('hex')}`;
       const orders = [0, 1, 2].map((i) => order(kind, jobId, i, payloads[i]));
       const { contexts, close } =
@@ -113,7 +116,7 @@ export async function startAnalyticsParties(opts: AnalyticsPartySetOptions): Pro
       try {
         // allSettled: a party that fails must not leave the others' promises unobserved.
         const settled = await Promise.allSettled(
-          contexts.map((protocol, i) => RUNNERS[kind].run({ order: orders[i]!, protocol, identity: identities[i]!, shares: stores[i]!, log: logs[i]! })),
+          contexts.map((protocol, i) => runner.run({ order: orders[i]!, protocol, identity: identities[i]!, shares: stores[i]!, log: logs[i]! })),
         );
         const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
         if (failed) throw failed.reason;

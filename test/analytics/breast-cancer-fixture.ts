@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { Prg } from '../../crypto-core/prg.js';
 import { computeColumnValidity } from '../../protocols/analytics/column-validity.js';
 import { checkSchema, type DatasetSchema, type NumericColumn } from '../../protocols/analytics/dataset-schema.js';
+import type { CompareOps } from '../../protocols/analytics/compare-ops.js';
 import { defaultCompareOps } from '../../protocols/analytics/default-compare-ops.js';
 import type { EncodedRows, Row } from '../../protocols/analytics/encode-rows.js';
 import { decodeQueryOutput } from '../../protocols/analytics/output-layout.js';
@@ -82,8 +83,8 @@ export interface SecureRunResult {
 }
 
 /**
- * Shares each hospital's encoded rows, runs `query` at three in-memory parties with the default
- * CompareOps, opens the output with the checked reconstruction and decodes it.
+ * Shares each hospital's encoded rows, runs `query` at three in-memory parties with `ops`
+ * (default: defaultCompareOps), opens the output with the checked reconstruction and decodes it.
  */
 export async function runSecure(
   schema: DatasetSchema,
@@ -95,6 +96,7 @@ export async function runSecure(
   storedValidity = false,
   security: SecurityMode = 'semi-honest',
   disclosure = false,
+  ops: CompareOps = defaultCompareOps,
 ): Promise<SecureRunResult> {
   const rng = seeded(label);
   const parties = createLocalParties({ rng: rng.fork('seeds'), security, ...(fractionBits === undefined ? {} : { fractionBits }) });
@@ -108,7 +110,7 @@ export async function runSecure(
       for (const d of datasets) withValidity.push({ ...d, validity: await computeColumnValidity(ctx, defaultCompareOps, schema, d) });
       datasets = withValidity;
     }
-    const out = await runSecureQuery(ctx, { schema, datasets, query, minCellSize, ...(disclosure ? { disclosure: { history: [] } } : {}) }, defaultCompareOps);
+    const out = await runSecureQuery(ctx, { schema, datasets, query, minCellSize, ...(disclosure ? { disclosure: { history: [] } } : {}) }, ops);
     // Malicious mode: the parties' batch check passes before the output shares are opened.
     await verifyJob(ctx);
     return out;

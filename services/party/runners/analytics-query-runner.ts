@@ -2,7 +2,8 @@
  * @module services/party/runners/analytics-query-runner
  * Party side of `analytics-query`: load this party's shares of every part of the chosen data
  * sets, check that they share one schema and that the query fits it, run the secure query
- * (protocols/analytics, default CompareOps) over the job's channel, and seal the output pair to
+ * (protocols/analytics, the range-aware CompareOps unless the runner was built with others) over
+ * the job's channel, and seal the output pair to
  * the analyst's ephemeral key. The party applies the larger of the job's minimum cell size and
  * every chosen data set's own policy k, so a coordinator cannot lower the suppression threshold.
  * The disclosure rules of the signed policies (query-disclosure.ts: extremes, budget, overlap
@@ -15,7 +16,8 @@ import { boxDigest, jsonDigest, securityClaim, signOutputStatement, type OutputS
 import { fromHex, toBase64 } from '../../../crypto-core/encoding.js';
 import { seal } from '../../../crypto-core/sealed-box.js';
 import { sameSchema } from '../../../protocols/analytics/dataset-schema.js';
-import { defaultCompareOps } from '../../../protocols/analytics/default-compare-ops.js';
+import type { CompareOps } from '../../../protocols/analytics/compare-ops.js';
+import { rangeCompareOps } from '../../../protocols/analytics/range-compare-ops.js';
 import { QueryError } from '../../../protocols/analytics/errors.js';
 import { checkQuery } from '../../../protocols/analytics/query.js';
 import { runSecureQuery } from '../../../protocols/analytics/secure-query.js';
@@ -49,6 +51,12 @@ export function checkQueryPayload(payload: unknown): AnalyticsQueryPayload {
 export class AnalyticsQueryRunner implements JobRunner {
   readonly kind = 'analytics-query';
 
+  /**
+   * @param compareOps the comparison primitives of the engine: range-aware by default; the bench
+   *   passes `defaultCompareOps` (64-bit comparisons everywhere) to measure the previous code.
+   */
+  constructor(private readonly compareOps: CompareOps = rangeCompareOps) {}
+
   async run(ctx: JobRunContext): Promise<JobRunOutcome> {
     const p = checkQueryPayload(ctx.order.payload);
     const manifests: DatasetManifest[] = [];
@@ -66,7 +74,7 @@ export class AnalyticsQueryRunner implements JobRunner {
     const minCellSize = Math.max(p.minCellSize, ...manifests.map((m) => m.policy.minCellSize));
     const t0 = performance.now();
     const disclosure = await prepareQueryDisclosure(ctx.shares, ctx.order.jobId, query, manifests);
-    const out = await runSecureQuery(ctx.protocol, { schema, datasets, query, minCellSize, disclosure: { history: disclosure.history } }, defaultCompareOps);
+    const out = await runSecureQuery(ctx.protocol, { schema, datasets, query, minCellSize, disclosure: { history: disclosure.history } }, this.compareOps);
     // Malicious mode (the default of analytics): every product and comparison is verified before
     // the output share leaves and before the disclosure ledger records the query.
     await verifyJob(ctx.protocol);
