@@ -203,6 +203,13 @@ export const publishModelBody = {
     heBatch: { type: 'integer', minimum: 1, maximum: 65536 },
     /** MPC: the precision the owner's SDK encoded and checked the model with. */
     precision: { ...modelPrecision, required: ['fractionBits', 'inputBound', 'errorBound', 'errorBoundSource'] },
+    /** MPC: the owner-signed version statement (services/wire/model-version); the parties verify it. */
+    statement: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['payload', 'publicKey', 'signature'],
+      properties: { payload: { type: 'string', maxLength: 16_384 }, publicKey: { type: 'string', pattern: '^[0-9a-f]{64}$' }, signature: { type: 'string', pattern: '^[0-9a-f]{128}$' } },
+    },
   },
 } as const;
 

@@ -40,7 +40,7 @@ import { parseTrustBundle, type TrustBundle } from '../wire/trust-bundle.js';
 import { boxDigest, bytesDigest, jsonDigest, securityClaim, verifyOutputStatement, type OutputStatement } from '../wire/output-statement.js';
 import { waitForTerminal } from './job-wait.js';
 import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad, shapeSize } from '../wire/sealed-share-pair.js';
-import { encodeSharedModel, modelShareAad } from '../wire/shared-model-codec.js';
+import { modelKeyFor, sealSignedModel } from './model-version-signer.js';
 import { HeSession } from './he-session.js';
 import { checkHeResult, type HeWorkerTrust } from './he-result-check.js';
 
@@ -70,6 +70,13 @@ export interface MpcClientOptions {
    * that appends across sessions with an API key should keep and pass one.
    */
   manifestKey?: Uint8Array;
+  /**
+   * The model owner's Ed25519 key (32-byte seed) that signs every model version it publishes
+   * (sdk/model-version-signer `modelKeyFor`). Default: derived from `signingKey`, else a fresh
+   * key per client. The parties pin it at a model name's first version: keep it to publish later
+   * versions of the same name.
+   */
+  modelKey?: Uint8Array;
 }
 
 /** The keys of the three parties this client seals to and accepts signatures from. */
@@ -196,6 +203,7 @@ export class MpcClient {
   readonly #pollMs: number;
   readonly #trust: TrustBundle | undefined;
   readonly #manifestKey: Uint8Array;
+  readonly #modelKey: Uint8Array;
   /** HE sessions by model id; `session` is set once the setup has resolved. */
   readonly #heSessions = new Map<string, { promise: Promise<HeSession>; session?: HeSession }>();
   /** Model records seen in the catalogue, by id (a record is immutable once published). */
@@ -211,6 +219,7 @@ export class MpcClient {
     this.#pollMs = opts.pollIntervalMs ?? 500;
     this.#trust = opts.trust === undefined ? undefined : parseTrustBundle(opts.trust);
     this.#manifestKey = manifestKeyFor(opts);
+    this.#modelKey = modelKeyFor(opts);
   }
 
   /** Registered services with their public keys. */
@@ -318,7 +327,7 @@ export class MpcClient {
    */
   async publishModel(
     onnxBytes: Uint8Array,
-    opts: { mode: ModelMode; name: string; version: string; idempotencyKey?: string; inputBound?: number; errorBound?: number; heBatch?: number },
+    opts: { mode: ModelMode; name: string; version: string; idempotencyKey?: string; inputBound?: number; errorBound?: number; heBatch?: number; residency?: string; owner?: { tenant: string } },
   ): Promise<ModelRecord & { created: boolean }> {
     if (!(onnxBytes instanceof Uint8Array) || onnxBytes.length === 0) throw new InvalidArgumentError('onnxBytes: expected non-empty Uint8Array');
     if (opts?.mode !== 'mpc' && opts?.mode !== 'he') throw new InvalidArgumentError(`opts.mode: expected 'mpc' or 'he', got ${JSON.stringify(opts?.mode)}`);
@@ -338,9 +347,13 @@ export class MpcClient {
       }
       const views = shareModel(ir, Prg.random(), this.fractionBits);
       const keys = await this.partyKeys();
-      body.sealedShares = views.map((v, i) => toBase64(seal(keys[i], encodeSharedModel(v), modelShareAad(opts.name, opts.version, i))));
+      // Sealed under the owner's model key, so only a statement signed by that key opens them.
+      const signed = sealSignedModel(keys, views, this.#modelKey, { name: opts.name, version: opts.version, ...(opts.residency !== undefined ? { residency: opts.residency } : {}), ...(opts.owner ? { owner: opts.owner } : {}) });
+      body.sealedShares = signed.sealedShares;
+      body.statement = signed.statement;
       body.precision = precision;
     } else {
+      if (opts.residency !== undefined || opts.owner !== undefined) throw new InvalidArgumentError('opts.residency, opts.owner: signed versions are built for MPC models only (HE versions are not signed yet)');
       if (opts.inputBound !== undefined || opts.errorBound !== undefined) throw new InvalidArgumentError('opts.inputBound, opts.errorBound: MPC only (an HE model\'s precision is set by the service)');
       if (opts.heBatch !== undefined && (!Number.isSafeInteger(opts.heBatch) || opts.heBatch < 1 || (opts.heBatch & (opts.heBatch - 1)) !== 0)) {
         throw new InvalidArgumentError(`opts.heBatch: expected a power of two >= 1, got ${JSON.stringify(opts.heBatch)}`);

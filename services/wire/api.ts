@@ -125,6 +125,10 @@ export interface ModelPublishJobPayload {
   version: string;
   /** Each party's share package of the model, sealed to party i (base64). */
   sealedShares: [string, string, string];
+  /** The owner's signed version statement (wire/model-version), passed to the parties untouched. */
+  statement?: unknown;
+  /** The publishing tenant, which the parties compare with the signed statement's. */
+  owner?: { tenant: string };
 }
 
 /** Result of `model-publish`: the structure all three parties stored. */
@@ -336,6 +340,8 @@ export interface CoordinatorMethods {
       mode: ModelMode;
       /** MPC: each party's share package of the model, sealed to party i (base64). */
       sealedShares?: [string, string, string];
+      /** MPC: the owner-signed version statement (wire/model-version); the parties refuse a version without one. */
+      statement?: unknown;
       /** HE: the ONNX model (base64); HE workers hold plaintext weights by design. */
       onnx?: string;
       /** HE: queries per ciphertext (a power of two up to the largest that fits; default the largest). */
