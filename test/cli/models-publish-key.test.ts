@@ -1,0 +1,60 @@
+/**
+ * `mpc models publish --model-key <file>` against a real cluster (startFullCluster: real
+ * nats-server, gateway, coordinator, parties): the key file is created on first use (0600), a
+ * later version signed from the same file is stored, and one signed from another key file is
+ * refused by the parties' pin (model-version-owner-key), with a non-zero exit.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startFullCluster, type FullCluster } from '../../services/cluster/full-cluster.js';
+import { TRUST_BUNDLE_FILE } from '../../services/wire/trust-bundle.js';
+
+const CLI = resolve('dist/services/cli/main.js');
+const ONNX = resolve('test/fixtures/models/digits_mlp.onnx');
+
+function mpc(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('mpc models publish --model-key', () => {
+  let dir: string;
+  let cluster: FullCluster;
+  const flags = () => ['--gateway', cluster.gatewayUrl, '--api-key', cluster.demoKeys['demo-model-owner']!, '--trust-bundle', join(dir, TRUST_BUNDLE_FILE)];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mpc-model-key-cli-'));
+    cluster = await startFullCluster({ dir, heWorkers: 0 });
+  }, 120_000);
+  afterAll(async () => {
+    await cluster?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates the key file, publishes v2 with it, refuses v2 signed by another key file', async () => {
+    const key = join(dir, 'owner.model-key.json');
+    const v1 = await mpc(['models', 'publish', ONNX, '--mode', 'mpc', '--name', 'keyed', '--version', '1', '--model-key', key, ...flags()]);
+    expect(v1.stderr).toMatch(/created model key file/);
+    expect(v1.code).toBe(0);
+    expect(statSync(key).mode & 0o777).toBe(0o600);
+    const other = await mpc(['models', 'publish', ONNX, '--mode', 'mpc', '--name', 'keyed', '--version', '2', '--model-key', join(dir, 'other.model-key.json'), ...flags()]);
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toMatch(/model-version-owner-key/);
+    const v2 = await mpc(['models', 'publish', ONNX, '--mode', 'mpc', '--name', 'keyed', '--version', '2', '--model-key', key, ...flags()]);
+    expect(v2.code).toBe(0);
+    expect(v2.stderr).not.toMatch(/created model key file/);
+    // A malformed key file is a usage error naming the file.
+    const bad = join(dir, 'bad.model-key.json');
+    writeFileSync(bad, '{"format":"mpc-model-key/v1","secretKey":"zz"}', { mode: 0o600 });
+    const r = await mpc(['models', 'publish', ONNX, '--mode', 'mpc', '--name', 'keyed', '--version', '3', '--model-key', bad, ...flags()]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('bad.model-key.json');
+  });
+});
