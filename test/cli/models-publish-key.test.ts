@@ -46,7 +46,8 @@ describe('mpc models publish --model-key', () => {
     expect(statSync(key).mode & 0o777).toBe(0o600);
     const other = await mpc(['models', 'publish', ONNX, '--mode', 'mpc', '--name', 'keyed', '--version', '2', '--model-key', join(dir, 'other.model-key.json'), ...flags()]);
     expect(other.code).not.toBe(0);
-    expect(other.stderr).toMatch(/model-version-owner-key/);
+    expect(other.stderr).toMatch(/422 .*model-version-owner-key/);
+    expect(other.stderr).toMatch(/problems\/model-version-refused/);
     const v2 = await mpc(['models', 'publish', ONNX, '--mode', 'mpc', '--name', 'keyed', '--version', '2', '--model-key', key, ...flags()]);
     expect(v2.code).toBe(0);
     expect(v2.stderr).not.toMatch(/created model key file/);
