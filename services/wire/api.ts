@@ -449,6 +449,12 @@ export interface CoordinatorMethods {
   'parties.reshare': { req: { principal: Principal; standbyId: string }; res: ResharingRecord };
   /** Auditor or admin: the resharings and the promotions in force. */
   'parties.resharing': { req: { principal: Principal }; res: { resharings: ResharingRecord[]; promotions: Omit<PromotionRecord, 'decisions'>[] } };
+  /** Makes a published version of `name` the active one (services/coordinator/models/model-rollout-methods). */
+  'models.activate': { req: { principal: Principal; name: string; version: string }; res: { rollout: ModelRolloutState; model: ModelRecord } };
+  /** Returns `name` to the version active before the current one. */
+  'models.rollback': { req: { principal: Principal; name: string }; res: { rollout: ModelRolloutState; model: ModelRecord } };
+  /** The active version of `name` and its rollout history. */
+  'models.rollout': { req: { principal: Principal; name: string }; res: { rollout: ModelRolloutState } };
 }
 
 /** Objects of one data set or model that no catalogue names, summed over the parties holding them. */
@@ -509,6 +515,9 @@ export const COORDINATOR_METHODS = [
   'parties.reshare',
   'parties.resharing',
   'credits.get',
+  'models.activate',
+  'models.rollback',
+  'models.rollout',
 ] as const satisfies readonly CoordinatorMethod[];
 
 /** `true` only when {@link COORDINATOR_METHODS} names every method (checked by the assignment below). */
@@ -524,4 +533,12 @@ export function isCoordinatorMethod(name: string): name is CoordinatorMethod {
 /** A failed API call: the reply carries this instead of the response. */
 export interface ApiError {
   error: { code: string; message: string; status: number; detail?: Record<string, unknown> };
+}
+
+/** The rollout of one model name: the active version's id, the ids active before, the history. */
+export interface ModelRolloutState {
+  readonly name: string;
+  readonly active: string;
+  readonly previous: readonly string[];
+  readonly history: readonly { readonly action: 'published' | 'activated' | 'rolled-back'; readonly modelId: string; readonly version: string; readonly actor: string; readonly at: string }[];
 }
