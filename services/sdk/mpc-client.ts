@@ -12,7 +12,7 @@
  * copies of each component, so a party that altered its output is caught, not trusted.
  */
 import { randomBytes } from 'node:crypto';
-import type { AuditConsistencyProof, AuditEntry, AuditInclusionProof, DatasetRecord, HeVerification, JobKind, JobResults, JobStatus, ModelMode, ModelPrecision, ModelRecord, ServiceRecord, StorageReconciliationReport, CoordinatorMethods } from '../wire/api.js';
+import type { AuditConsistencyProof, AuditEntry, AuditInclusionProof, DatasetRecord, HeVerification, JobKind, JobResults, JobStatus, ModelMode, ModelPrecision, ModelRecord, ModelRolloutState, ServiceRecord, StorageReconciliationReport, CoordinatorMethods } from '../wire/api.js';
 import { openCheckpoint, type NoteVerifier } from '../../crypto-core/checkpoint/index.js';
 import { verifyAuditEntry } from './audit-verification.js';
 import type { ProofVerdict } from '../audit/verify-proof.js';
@@ -368,6 +368,25 @@ export class MpcClient {
       headers: { 'idempotency-key': opts.idempotencyKey ?? randomBytes(16).toString('hex') },
     });
     return { ...res.model, created: res.created };
+  }
+
+  /** The active version of model `name` and its rollout history (GET /v1/models/by-name/{name}/rollout). */
+  async modelRollout(name: string): Promise<ModelRolloutState> {
+    checkId('name', name);
+    return (await this.http.json<{ rollout: ModelRolloutState }>({ method: 'GET', path: `/v1/models/by-name/${name}/rollout` })).rollout;
+  }
+
+  /** Makes published `version` of model `name` the active one; the service logs `model.activated`. */
+  async activateModel(name: string, version: string): Promise<{ rollout: ModelRolloutState; model: ModelRecord }> {
+    checkId('name', name);
+    if (typeof version !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(version)) throw new InvalidArgumentError(`version: expected 1-64 characters of [A-Za-z0-9._-], got ${JSON.stringify(version)}`);
+    return await this.http.json({ method: 'POST', path: `/v1/models/by-name/${name}/activation`, body: { version } });
+  }
+
+  /** Returns model `name` to the version active before the current one; the service logs `model.rolled-back`. */
+  async rollbackModel(name: string): Promise<{ rollout: ModelRolloutState; model: ModelRecord }> {
+    checkId('name', name);
+    return await this.http.json({ method: 'POST', path: `/v1/models/by-name/${name}/rollback` });
   }
 
   #mpcPrecision(opts: { inputBound?: number; errorBound?: number }): Required<ModelPrecision> {

@@ -58,4 +58,24 @@ describe('mpc models publish --model-key', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('bad.model-key.json');
   });
+
+  it('mpc models activate / rollback switch the active version of the name through the gateway', async () => {
+    const ids = JSON.parse((await mpc(['models', 'activate', 'keyed', '2', '--json', ...flags()])).stdout) as { rollout: { active: string; previous: string[] }; model: { id: string; version: string } };
+    expect(ids.model.version).toBe('2');
+    expect(ids.rollout.active).toBe(ids.model.id);
+    const again = await mpc(['models', 'activate', 'keyed', '2', ...flags()]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/409 .*already the active version/);
+    const back = await mpc(['models', 'rollback', 'keyed', '--json', ...flags()]);
+    expect(back.code).toBe(0);
+    const b = JSON.parse(back.stdout) as { rollout: { active: string; history: { action: string; version: string }[] }; model: { version: string } };
+    expect(b.model.version).toBe('1');
+    expect(b.rollout.history.map((h) => `${h.action} ${h.version}`)).toEqual(['published 1', 'activated 2', 'rolled-back 1']);
+    const none = await mpc(['models', 'rollback', 'keyed', ...flags()]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/409 .*no earlier active version/);
+    const denied = await mpc(['models', 'activate', 'keyed', '2', '--gateway', cluster.gatewayUrl, '--api-key', cluster.demoKeys['demo-client']!, '--trust-bundle', join(dir, TRUST_BUNDLE_FILE)]);
+    expect(denied.code).toBe(3);
+    expect((await mpc(['models', 'activate', 'keyed', ...flags()])).code).toBe(2);
+  });
 });
