@@ -82,7 +82,9 @@ import { callCoordinator } from '../services/cluster/coordinator-caller.js';
 import { type CoordinatorMethods, type JobResults, type JobStatus, type Principal } from '../services/wire/api.js';
 import type { PartyReport, Signed } from '../services/wire/job-messages.js';
 import { FileShareStore } from '../services/party/share-store.js';
-import { decodeSharedModel, encodeSharedModel, modelShareAad } from '../services/wire/shared-model-codec.js';
+import { decodeSharedModel, encodeSharedModel } from '../services/wire/shared-model-codec.js';
+import { sealSignedModel } from '../services/sdk/model-version-signer.js';
+import { generateSigningKeyPair } from '../crypto-core/keys/signing.js';
 import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad } from '../services/wire/sealed-share-pair.js';
 import { MessageAssembler } from '../services/wire/chunked-message.js';
 import { NatsChannel } from '../services/transport/nats-channel.js';
@@ -464,8 +466,8 @@ class JobPathClient {
   /** Publishes `ir` as `name` through `models.publish`; returns its id. */
   async publish(ir: ModelIR, name: string): Promise<string> {
     const views = shareModel(ir, Prg.random(), FRACTION_BITS);
-    const sealedShares = views.map((v, i) => toBase64(seal(this.partyKeys[i]!, encodeSharedModel(v), modelShareAad(name, '1', i)))) as [string, string, string];
-    const req: CoordinatorMethods['models.publish']['req'] = { principal: PRINCIPAL, name, version: '1', mode: 'mpc', sealedShares };
+    const { sealedShares, statement } = sealSignedModel(this.partyKeys, views, generateSigningKeyPair().secretKey, { name, version: '1' });
+    const req: CoordinatorMethods['models.publish']['req'] = { principal: PRINCIPAL, name, version: '1', mode: 'mpc', sealedShares, statement };
     const res = (await callCoordinator(this.nc, 'models.publish' as never, req, 300_000)) as unknown as CoordinatorMethods['models.publish']['res'];
     return res.model.id;
   }

@@ -20,6 +20,7 @@ import { TrustMethods } from './trust/trust-methods.js';
 import { StorageReconciliation, type InventoryLink } from './storage-reconciliation.js';
 import { AnalyticsMethods } from './analytics/analytics-methods.js';
 import { startAuditMethods, type AuditMethods } from './audit/audit-methods.js';
+import { ModelRolloutMethods } from './models/model-rollout-methods.js';
 import { auditJobChanges } from './audit/job-audit.js';
 import { registerHeMethods, type HeMethods } from './he/he-methods.js';
 import type { HeWorkerLink } from './he/he-worker-link.js';
@@ -168,6 +169,8 @@ export function composeCoordinator(parts: CoordinatorParts, parent: DependencyCo
   api.extend(c.resolve(AnalyticsMethods));
   // Trust-bundle rotations, recorded in the log once the parties signed them.
   api.extend(new TrustMethods(registry, parts.audit));
+  // Model rollout: the active version per name, activation and rollback, in the log.
+  api.extend(new ModelRolloutMethods(models, models.rollout, parts.audit));
   // What the parties hold against the catalogues (orphans reported, erasable by an admin).
   const storage = parts.inventory ? new StorageReconciliation({ identity: parts.identity, registry, datasets, models, book, audit: parts.audit, link: parts.inventory, log: parts.log }) : undefined;
   if (storage) api.extend(storage);

@@ -134,7 +134,8 @@ export class CoordinatorApi {
     const fingerprint = createHash('sha256').update(canonicalJson({ name, version, sealedShares: sealedShares ?? null, ...(precision ? { precision } : {}) })).digest('hex');
     const existing = this.models.existing(name, version, fingerprint);
     if (existing) return { model: existing, created: false };
-    const payload = { modelId: this.models.newId(), name, version, sealedShares };
+    // The owner's signed version statement goes to the parties untouched: they verify it and pin its key.
+    const payload = { modelId: this.models.newId(), name, version, sealedShares, ...(r.statement !== undefined ? { statement: r.statement } : {}), owner: { tenant: principal.tenant } };
     plan.validate(payload);
     const { record } = this.book.submit(principal, 'model-publish', payload, typeof r.idempotencyKey === 'string' ? r.idempotencyKey : undefined);
     // Publication answers when the three parties hold the model, so a client can infer right away.

@@ -29,6 +29,7 @@ import type { RouteContext } from './fastify-types.js';
 import { registerSystemRoutes } from './routes/system-routes.js';
 import { registerJobRoutes } from './routes/job-routes.js';
 import { registerModelRoutes } from './routes/model-routes.js';
+import { registerModelRolloutRoutes } from './routes/model-rollout-routes.js';
 import { registerDataRoutes } from './routes/data-routes.js';
 import { registerAuditRoutes } from './routes/audit-routes.js';
 import { registerStorageRoutes } from './routes/storage-routes.js';
@@ -197,6 +198,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   await app.register(async (scope) => {
     registerJobRoutes(scope, ctx, deny);
     registerModelRoutes(scope, ctx);
+    registerModelRolloutRoutes(scope, ctx);
     registerDataRoutes(scope, ctx);
     registerAuditRoutes(scope, ctx);
     registerStorageRoutes(scope, ctx);

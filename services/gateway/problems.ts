@@ -29,6 +29,11 @@ export const problemCatalogue = {
     title: 'Ciphertext or share has the wrong form',
     when: 'a sealed share or ciphertext is not canonical base64, decodes to a length that cannot be a sealed share pair for the declared shape, differs from the digest the signed upload manifest gives it, or does not open at the party it was sealed to (tampered, or sealed to another key or request); `errors[]` names the field (`body/sealedShares/1`)',
   },
+  'model-version-refused': {
+    status: 422,
+    title: 'Model version refused by the parties',
+    when: 'the parties refused an MPC model version: no owner-signed version statement (`model-version-unsigned`), a signature that does not verify (`model-version-bad-signature`), a statement naming another name, version, owner or box digest than the request (`model-version-mismatch`), or a key other than the one pinned at the model name\'s first version (`model-version-owner-key`); the detail starts with that code and `errors[]` names `body/statement`',
+  },
   'invalid-idempotency-key': { status: 400, title: 'Invalid Idempotency-Key header', when: 'the Idempotency-Key header is empty, too long or has characters outside [A-Za-z0-9._:-]' },
   unauthenticated: { status: 401, title: 'Authentication required', when: 'no API key or request signature was presented' },
   'invalid-credentials': { status: 401, title: 'Invalid credentials', when: 'the API key is unknown or wrong, or the request signature does not verify' },

@@ -203,6 +203,13 @@ export const publishModelBody = {
     heBatch: { type: 'integer', minimum: 1, maximum: 65536 },
     /** MPC: the precision the owner's SDK encoded and checked the model with. */
     precision: { ...modelPrecision, required: ['fractionBits', 'inputBound', 'errorBound', 'errorBoundSource'] },
+    /** MPC: the owner-signed version statement (services/wire/model-version); the parties verify it. */
+    statement: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['payload', 'publicKey', 'signature'],
+      properties: { payload: { type: 'string', maxLength: 16_384 }, publicKey: { type: 'string', pattern: '^[0-9a-f]{64}$' }, signature: { type: 'string', pattern: '^[0-9a-f]{128}$' } },
+    },
   },
 } as const;
 
@@ -843,3 +850,41 @@ export const creditsResponse = {
     pricing: { type: 'object', additionalProperties: false, required: ['msPerCredit', 'bytesPerCredit'], properties: { msPerCredit: { type: 'integer' }, bytesPerCredit: { type: 'integer' } } },
   },
 } as const;
+
+/** Path of the rollout routes: a model name. */
+export const modelNameParams = { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', pattern: ID_PATTERN } } } as const;
+
+/** Body of POST /v1/models/by-name/{name}/activation. */
+export const activateModelBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['version'],
+  properties: { version: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' } },
+} as const;
+
+/** The rollout of one name (services/wire/api ModelRolloutState). */
+const modelRollout = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'active', 'previous', 'history'],
+  properties: {
+    name: { type: 'string' },
+    active: { type: 'string' },
+    previous: { type: 'array', items: { type: 'string' } },
+    history: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['action', 'modelId', 'version', 'actor', 'at'],
+        properties: { action: { type: 'string', enum: ['published', 'activated', 'rolled-back'] }, modelId: { type: 'string' }, version: { type: 'string' }, actor: { type: 'string' }, at: { type: 'string' } },
+      },
+    },
+  },
+} as const;
+
+/** Reply of GET /v1/models/by-name/{name}/rollout. */
+export const modelRolloutResponse = { type: 'object', additionalProperties: false, required: ['rollout'], properties: { rollout: modelRollout } } as const;
+
+/** Reply of activation and rollback: the rollout and the record now active. */
+export const modelRolloutChangeResponse = { type: 'object', additionalProperties: false, required: ['rollout', 'model'], properties: { rollout: modelRollout, model: modelRecord } } as const;

@@ -29,6 +29,10 @@ export async function withSealedInputFaults<T>(coordinator: CoordinatorClient, p
     if (typeof jobId !== 'string') throw err;
     const job = await coordinator.call('jobs.get', { principal, jobId }).then((r) => r.job, () => undefined);
     const e = job?.error;
+    // The parties refused the owner-signed model version (services/party/runners/model-version-check).
+    if (typeof e?.code === 'string' && e.code.startsWith('model-version-')) {
+      throw new ProblemError('model-version-refused', `${e.code}: ${e.message}`, { cause: err, errors: [{ path: 'body/statement', message: e.message }] });
+    }
     if (e?.code !== SEALED_INPUT_REFUSED) throw err;
     const box = e.party === undefined ? field : `${field}[${e.party}]`;
     throw invalidCiphertext(box, `does not open at the party it was sealed to, or holds other than the request declares (tampered, sealed to another key or for another request): ${e.message}`, err);

@@ -59,3 +59,21 @@ export class JobAbortedError extends MpcError {
     this.party = party;
   }
 }
+
+/** Why a party refuses a model version (services/wire/model-version). Stable strings. */
+export type ModelVersionRefusal = 'unsigned' | 'bad-signature' | 'mismatch' | 'owner-key';
+
+/**
+ * A model version the party will not store: no owner-signed statement, a signature that does not
+ * verify, a statement that says something else than the order or the box received, or a key
+ * other than the one pinned at the model name's first version. Code `model-version-<reason>`.
+ */
+export class ModelVersionRefusedError extends JobPayloadError {
+  override readonly code: string;
+  readonly reason: ModelVersionRefusal;
+  constructor(reason: ModelVersionRefusal, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.reason = reason;
+    this.code = `model-version-${reason}`;
+  }
+}

@@ -26,5 +26,7 @@ export { encodeSharedModel, decodeSharedModel, modelShareAad, SHARED_MODEL_FORMA
 export { signDatasetManifest, openDatasetManifest, signedDatasetUploadAad, DATASET_MANIFEST_DOMAIN } from '../wire/dataset-manifest.js';
 export type { DatasetManifestBody, SignedDatasetManifest } from '../wire/dataset-manifest.js';
 export { prepareDatasetUpload, manifestKeyFor } from './dataset-upload-client.js';
+export { modelKeyFor, signMpcModelVersion, sealSignedModel } from './model-version-signer.js';
+export { signModelVersion, openModelVersion, signedModelShareAad, MODEL_VERSION_DOMAIN, type ModelVersionBody, type SignedModelVersion } from '../wire/model-version.js';
 export { signRequest, SIGNATURE_HEADERS } from '../wire/request-signature.js';
 export { verifyAuditEntry, verifyCheckpointConsistency } from './audit-verification.js';

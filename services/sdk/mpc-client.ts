@@ -12,7 +12,7 @@
  * copies of each component, so a party that altered its output is caught, not trusted.
  */
 import { randomBytes } from 'node:crypto';
-import type { AuditConsistencyProof, AuditEntry, AuditInclusionProof, DatasetRecord, HeVerification, JobKind, JobResults, JobStatus, ModelMode, ModelPrecision, ModelRecord, ServiceRecord, StorageReconciliationReport, CoordinatorMethods } from '../wire/api.js';
+import type { AuditConsistencyProof, AuditEntry, AuditInclusionProof, DatasetRecord, HeVerification, JobKind, JobResults, JobStatus, ModelMode, ModelPrecision, ModelRecord, ModelRolloutState, ServiceRecord, StorageReconciliationReport, CoordinatorMethods } from '../wire/api.js';
 import { openCheckpoint, type NoteVerifier } from '../../crypto-core/checkpoint/index.js';
 import { verifyAuditEntry } from './audit-verification.js';
 import type { ProofVerdict } from '../audit/verify-proof.js';
@@ -40,7 +40,7 @@ import { parseTrustBundle, type TrustBundle } from '../wire/trust-bundle.js';
 import { boxDigest, bytesDigest, jsonDigest, securityClaim, verifyOutputStatement, type OutputStatement } from '../wire/output-statement.js';
 import { waitForTerminal } from './job-wait.js';
 import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad, shapeSize } from '../wire/sealed-share-pair.js';
-import { encodeSharedModel, modelShareAad } from '../wire/shared-model-codec.js';
+import { modelKeyFor, sealSignedModel } from './model-version-signer.js';
 import { HeSession } from './he-session.js';
 import { checkHeResult, type HeWorkerTrust } from './he-result-check.js';
 
@@ -70,6 +70,13 @@ export interface MpcClientOptions {
    * that appends across sessions with an API key should keep and pass one.
    */
   manifestKey?: Uint8Array;
+  /**
+   * The model owner's Ed25519 key (32-byte seed) that signs every model version it publishes
+   * (sdk/model-version-signer `modelKeyFor`). Default: derived from `signingKey`, else a fresh
+   * key per client. The parties pin it at a model name's first version: keep it to publish later
+   * versions of the same name.
+   */
+  modelKey?: Uint8Array;
 }
 
 /** The keys of the three parties this client seals to and accepts signatures from. */
@@ -196,6 +203,7 @@ export class MpcClient {
   readonly #pollMs: number;
   readonly #trust: TrustBundle | undefined;
   readonly #manifestKey: Uint8Array;
+  readonly #modelKey: Uint8Array;
   /** HE sessions by model id; `session` is set once the setup has resolved. */
   readonly #heSessions = new Map<string, { promise: Promise<HeSession>; session?: HeSession }>();
   /** Model records seen in the catalogue, by id (a record is immutable once published). */
@@ -211,6 +219,7 @@ export class MpcClient {
     this.#pollMs = opts.pollIntervalMs ?? 500;
     this.#trust = opts.trust === undefined ? undefined : parseTrustBundle(opts.trust);
     this.#manifestKey = manifestKeyFor(opts);
+    this.#modelKey = modelKeyFor(opts);
   }
 
   /** Registered services with their public keys. */
@@ -318,7 +327,7 @@ export class MpcClient {
    */
   async publishModel(
     onnxBytes: Uint8Array,
-    opts: { mode: ModelMode; name: string; version: string; idempotencyKey?: string; inputBound?: number; errorBound?: number; heBatch?: number },
+    opts: { mode: ModelMode; name: string; version: string; idempotencyKey?: string; inputBound?: number; errorBound?: number; heBatch?: number; residency?: string; owner?: { tenant: string } },
   ): Promise<ModelRecord & { created: boolean }> {
     if (!(onnxBytes instanceof Uint8Array) || onnxBytes.length === 0) throw new InvalidArgumentError('onnxBytes: expected non-empty Uint8Array');
     if (opts?.mode !== 'mpc' && opts?.mode !== 'he') throw new InvalidArgumentError(`opts.mode: expected 'mpc' or 'he', got ${JSON.stringify(opts?.mode)}`);
@@ -338,9 +347,13 @@ export class MpcClient {
       }
       const views = shareModel(ir, Prg.random(), this.fractionBits);
       const keys = await this.partyKeys();
-      body.sealedShares = views.map((v, i) => toBase64(seal(keys[i], encodeSharedModel(v), modelShareAad(opts.name, opts.version, i))));
+      // Sealed under the owner's model key, so only a statement signed by that key opens them.
+      const signed = sealSignedModel(keys, views, this.#modelKey, { name: opts.name, version: opts.version, ...(opts.residency !== undefined ? { residency: opts.residency } : {}), ...(opts.owner ? { owner: opts.owner } : {}) });
+      body.sealedShares = signed.sealedShares;
+      body.statement = signed.statement;
       body.precision = precision;
     } else {
+      if (opts.residency !== undefined || opts.owner !== undefined) throw new InvalidArgumentError('opts.residency, opts.owner: signed versions are built for MPC models only (HE versions are not signed yet)');
       if (opts.inputBound !== undefined || opts.errorBound !== undefined) throw new InvalidArgumentError('opts.inputBound, opts.errorBound: MPC only (an HE model\'s precision is set by the service)');
       if (opts.heBatch !== undefined && (!Number.isSafeInteger(opts.heBatch) || opts.heBatch < 1 || (opts.heBatch & (opts.heBatch - 1)) !== 0)) {
         throw new InvalidArgumentError(`opts.heBatch: expected a power of two >= 1, got ${JSON.stringify(opts.heBatch)}`);
@@ -355,6 +368,25 @@ export class MpcClient {
       headers: { 'idempotency-key': opts.idempotencyKey ?? randomBytes(16).toString('hex') },
     });
     return { ...res.model, created: res.created };
+  }
+
+  /** The active version of model `name` and its rollout history (GET /v1/models/by-name/{name}/rollout). */
+  async modelRollout(name: string): Promise<ModelRolloutState> {
+    checkId('name', name);
+    return (await this.http.json<{ rollout: ModelRolloutState }>({ method: 'GET', path: `/v1/models/by-name/${name}/rollout` })).rollout;
+  }
+
+  /** Makes published `version` of model `name` the active one; the service logs `model.activated`. */
+  async activateModel(name: string, version: string): Promise<{ rollout: ModelRolloutState; model: ModelRecord }> {
+    checkId('name', name);
+    if (typeof version !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(version)) throw new InvalidArgumentError(`version: expected 1-64 characters of [A-Za-z0-9._-], got ${JSON.stringify(version)}`);
+    return await this.http.json({ method: 'POST', path: `/v1/models/by-name/${name}/activation`, body: { version } });
+  }
+
+  /** Returns model `name` to the version active before the current one; the service logs `model.rolled-back`. */
+  async rollbackModel(name: string): Promise<{ rollout: ModelRolloutState; model: ModelRecord }> {
+    checkId('name', name);
+    return await this.http.json({ method: 'POST', path: `/v1/models/by-name/${name}/rollback` });
   }
 
   #mpcPrecision(opts: { inputBound?: number; errorBound?: number }): Required<ModelPrecision> {

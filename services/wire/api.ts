@@ -126,6 +126,10 @@ export interface ModelPublishJobPayload {
   version: string;
   /** Each party's share package of the model, sealed to party i (base64). */
   sealedShares: [string, string, string];
+  /** The owner's signed version statement (wire/model-version), passed to the parties untouched. */
+  statement?: unknown;
+  /** The publishing tenant, which the parties compare with the signed statement's. */
+  owner?: { tenant: string };
 }
 
 /** Result of `model-publish`: the structure all three parties stored. */
@@ -337,6 +341,8 @@ export interface CoordinatorMethods {
       mode: ModelMode;
       /** MPC: each party's share package of the model, sealed to party i (base64). */
       sealedShares?: [string, string, string];
+      /** MPC: the owner-signed version statement (wire/model-version); the parties refuse a version without one. */
+      statement?: unknown;
       /** HE: the ONNX model (base64); HE workers hold plaintext weights by design. */
       onnx?: string;
       /** HE: queries per ciphertext (a power of two up to the largest that fits; default the largest). */
@@ -445,6 +451,12 @@ export interface CoordinatorMethods {
   'parties.reshare': { req: { principal: Principal; standbyId: string }; res: ResharingRecord };
   /** Auditor or admin: the resharings and the promotions in force. */
   'parties.resharing': { req: { principal: Principal }; res: { resharings: ResharingRecord[]; promotions: Omit<PromotionRecord, 'decisions'>[] } };
+  /** Makes a published version of `name` the active one (services/coordinator/models/model-rollout-methods). */
+  'models.activate': { req: { principal: Principal; name: string; version: string }; res: { rollout: ModelRolloutState; model: ModelRecord } };
+  /** Returns `name` to the version active before the current one. */
+  'models.rollback': { req: { principal: Principal; name: string }; res: { rollout: ModelRolloutState; model: ModelRecord } };
+  /** The active version of `name` and its rollout history. */
+  'models.rollout': { req: { principal: Principal; name: string }; res: { rollout: ModelRolloutState } };
 }
 
 /** Objects of one data set or model that no catalogue names, summed over the parties holding them. */
@@ -506,6 +518,9 @@ export const COORDINATOR_METHODS = [
   'parties.resharing',
   'credits.get',
   'kpis.get',
+  'models.activate',
+  'models.rollback',
+  'models.rollout',
 ] as const satisfies readonly CoordinatorMethod[];
 
 /** `true` only when {@link COORDINATOR_METHODS} names every method (checked by the assignment below). */
@@ -521,4 +536,12 @@ export function isCoordinatorMethod(name: string): name is CoordinatorMethod {
 /** A failed API call: the reply carries this instead of the response. */
 export interface ApiError {
   error: { code: string; message: string; status: number; detail?: Record<string, unknown> };
+}
+
+/** The rollout of one model name: the active version's id, the ids active before, the history. */
+export interface ModelRolloutState {
+  readonly name: string;
+  readonly active: string;
+  readonly previous: readonly string[];
+  readonly history: readonly { readonly action: 'published' | 'activated' | 'rolled-back'; readonly modelId: string; readonly version: string; readonly actor: string; readonly at: string }[];
 }

@@ -33,6 +33,7 @@ export const AUDIT_EVENT_TYPES = {
   'verification.failed': 'jobId',
   'model.published': 'modelId',
   'model.updated': 'modelId',
+  'model.activated': 'modelId',
   'model.rolled-back': 'modelId',
   'model.deleted': 'modelId',
   'dataset.uploaded': 'datasetId',

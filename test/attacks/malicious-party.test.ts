@@ -19,9 +19,9 @@ import { startRealGatewayCluster, type RealGatewayCluster } from '../helpers/rea
 import { generateApiKey } from '../../services/gateway/api-key-store.js';
 import { GatewayProblemError, JobFailedError, MpcClient } from '../../services/sdk/index.js';
 import { shareModel } from '../../protocols/nn/shared-model.js';
-import { encodeSharedModel, modelShareAad } from '../../services/wire/shared-model-codec.js';
-import { seal } from '../../crypto-core/sealed-box.js';
-import { fromHex, toBase64 } from '../../crypto-core/encoding.js';
+import { sealSignedModel } from '../../services/sdk/model-version-signer.js';
+import { generateSigningKeyPair } from '../../crypto-core/keys/signing.js';
+import { fromHex } from '../../crypto-core/encoding.js';
 import { Prg } from '../../crypto-core/prg.js';
 import { MemoryAuditSink } from '../../services/coordinator/audit/audit-sink.js';
 import { PerturbingChannel, type Perturbation } from '../../protocols/testing/perturbing-channel.js';
@@ -117,8 +117,8 @@ describe('a cheating party', () => {
     const w = (views[1]!.layers.find((l) => l.kind === 'dense') as { weightT: { b: BigUint64Array } }).weightT;
     w.b[0] = w.b[0]! + 1n;
     const keys = gw.cluster.partyAgreementKeys.map((k) => fromHex(k, 'key', 32));
-    const sealedShares = views.map((v, i) => toBase64(seal(keys[i]!, encodeSharedModel(v), modelShareAad('skewed', '1.0', i))));
-    const err = await owner.http.json({ method: 'POST', path: '/v1/models', body: { name: 'skewed', version: '1.0', mode: 'mpc', sealedShares }, headers: { 'idempotency-key': 'skewed-1' } }).then(
+    const { sealedShares, statement } = sealSignedModel(keys, views, generateSigningKeyPair().secretKey, { name: 'skewed', version: '1.0' });
+    const err = await owner.http.json({ method: 'POST', path: '/v1/models', body: { name: 'skewed', version: '1.0', mode: 'mpc', sealedShares, statement }, headers: { 'idempotency-key': 'skewed-1' } }).then(
       () => undefined,
       (e: unknown) => e,
     );

@@ -7,12 +7,13 @@
  * wait, opening and checked reconstruction are all real; the result is compared with the same
  * computation in the clear within 2^-14 (fixed point, f = 16, times the scalar 3).
  */
+import { createHash } from 'node:crypto';
 import { signStandInOutputs, standInSigners } from '../helpers/stand-in-party-signatures.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { useNatsServer } from '../helpers/nats-server.js';
 import { startGateway, type GatewayFixture } from '../gateway/gateway-fixture.js';
-import { MpcClient, GatewayProblemError, JobFailedError, verifyCheckpointConsistency, decodeSharedModel, modelShareAad, inferenceInputAad, inferenceOutputAad, encodeSharePair, decodeSharePair } from '../../services/sdk/index.js';
+import { MpcClient, GatewayProblemError, JobFailedError, verifyCheckpointConsistency, decodeSharedModel, modelShareAad, openModelVersion, signedModelShareAad, type SignedModelVersion, inferenceInputAad, inferenceOutputAad, encodeSharePair, decodeSharePair } from '../../services/sdk/index.js';
 import { openDatasetManifest, signedDatasetUploadAad, type SignedDatasetManifest } from '../../services/wire/dataset-manifest.js';
 import { generateAgreementKeyPair } from '../../crypto-core/keys/agreement.js';
 import { open as openBox, seal } from '../../crypto-core/sealed-box.js';
@@ -156,9 +157,14 @@ describe('MpcClient against a gateway', () => {
     const onnx = new Uint8Array(await readFile('test/fixtures/models/digits_mlp.onnx'));
     const model = await client('owner').publishModel(onnx, { mode: 'mpc', name: 'digits', version: '1.0' });
     expect(model).toMatchObject({ id: 'digits-1.0', mode: 'mpc', created: true });
-    const body = f.double.callsOf('models.publish').at(-1)!.body as { sealedShares: string[]; onnx?: string };
+    const body = f.double.callsOf('models.publish').at(-1)!.body as { sealedShares: string[]; onnx?: string; statement: SignedModelVersion };
     expect(body.onnx).toBeUndefined();
-    const views = PARTIES.map((k, i) => decodeSharedModel(openBox(k.secretKey, fromBase64(body.sealedShares[i]!), modelShareAad('digits', '1.0', i))));
+    // The owner-signed statement names the three boxes' digests; the views open under its key only.
+    const signed = openModelVersion(body.statement)!;
+    expect(signed).toMatchObject({ name: 'digits', version: '1.0', mode: 'mpc' });
+    expect(signed.boxSha256).toEqual(body.sealedShares.map((b) => createHash('sha256').update(fromBase64(b)).digest('hex')));
+    expect(() => openBox(PARTIES[0]!.secretKey, fromBase64(body.sealedShares[0]!), modelShareAad('digits', '1.0', 0))).toThrow();
+    const views = PARTIES.map((k, i) => decodeSharedModel(openBox(k.secretKey, fromBase64(body.sealedShares[i]!), signedModelShareAad('digits', '1.0', i, body.statement.publicKey))));
     const ir = importOnnx(onnx);
     const dense = ir.layers.find((l) => l.kind === 'dense')!;
     if (dense.kind !== 'dense') throw new Error('fixture has a dense layer');

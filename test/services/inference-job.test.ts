@@ -17,7 +17,8 @@ import { callCoordinator, CoordinatorCallError, waitForJob } from '../../service
 import { importOnnx } from '../../protocols/onnx/import-onnx.js';
 import { shareModel } from '../../protocols/nn/shared-model.js';
 import { evaluatePlain } from '../../protocols/model/plaintext-eval.js';
-import { encodeSharedModel, modelShareAad } from '../../services/wire/shared-model-codec.js';
+import { sealSignedModel } from '../../services/sdk/model-version-signer.js';
+import { generateSigningKeyPair } from '../../crypto-core/keys/signing.js';
 import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad } from '../../services/wire/sealed-share-pair.js';
 import { makeShare, openChecked, shareSecret } from '../../protocols/rss/replicated-share.js';
 import { seal, open as openBox } from '../../crypto-core/sealed-box.js';
@@ -51,12 +52,12 @@ describe('model publication and MPC inference', () => {
   it('publishes a model to the three parties and infers two digits within the stated tolerance', async () => {
     const ir = importOnnx(new Uint8Array(readFileSync('test/fixtures/models/digits_mlp.onnx')));
     const views = shareModel(ir, Prg.random(), 16);
-    const sealedShares = views.map((v, i) => toBase64(seal(fromHex(cluster.partyAgreementKeys[i]!, 'pk', 32), encodeSharedModel(v), modelShareAad('digits', '1', i)))) as [string, string, string];
-    const published = await call('models.publish', { principal: owner, name: 'digits', version: '1', mode: 'mpc', sealedShares });
+    const { sealedShares, statement } = sealSignedModel(cluster.partyAgreementKeys.map((k) => fromHex(k, 'pk', 32)), views, generateSigningKeyPair().secretKey, { name: 'digits', version: '1' });
+    const published = await call('models.publish', { principal: owner, name: 'digits', version: '1', mode: 'mpc', sealedShares, statement });
     expect(published.created).toBe(true);
     expect(published.model.inputShape).toEqual([64]);
     expect((await call('models.list', { principal: user })).models.map((m) => m.id)).toContain(published.model.id);
-    expect((await call('models.publish', { principal: owner, name: 'digits', version: '1', mode: 'mpc', sealedShares })).created).toBe(false);
+    expect((await call('models.publish', { principal: owner, name: 'digits', version: '1', mode: 'mpc', sealedShares, statement })).created).toBe(false);
     for (const p of cluster.parties) expect(p.runtime.kinds).toContain('mpc-inference');
 
     const all = readF32('test/fixtures/data/digits_test.f32');

@@ -1,7 +1,7 @@
 /**
  * @module services/cli/commands/models-publish
  * `mpc models publish <file.onnx> --mode mpc|he [--name <n>] [--version <v>] [--input-bound <x>]
- * [--error-bound <e>] [--he-batch <q>]`: publishes a model through the SDK (MPC: weights
+ * [--error-bound <e>] [--he-batch <q>] [--model-key <file>] [--residency <r>]`: publishes a model through the SDK (MPC: weights
  * secret-shared and sealed per party on this machine) and prints its id (with `--json`: an
  * object with `id`, and the record's precision and HE batch when it states them).
  */
@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../usage-error.js';
+import { loadOrCreateModelKey } from '../model-key-file.js';
 import { MpcClient } from '../../sdk/mpc-client.js';
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, resolveClientConfig, runClientCommand } from '../client-command.js';
 
@@ -20,6 +21,10 @@ const HELP = `usage: mpc models publish <file.onnx> --mode mpc|he [--name <name>
                       and clients' SDKs refuse larger inputs (the parties cannot check sealed inputs)
   --error-bound <e>   mpc: the error bound you measured (default: the documented 5e-3)
   --he-batch <q>      he: queries per ciphertext, a power of two (default: the largest that fits)
+  --model-key <file>  mpc: the owner key file that signs the version (created with a fresh key when
+                      missing); the parties pin the key at a name's first version, so publish every
+                      version of a name with the same file (default: a fresh key per run)
+  --residency <r>     mpc: where the shares may be kept (a region code), signed into the version
   prints the model id; with --json an object {"id", "name", "version", "mode", "created"} (and
   "precision", "heBatch" when the record states them)
 ${CLIENT_OPTIONS_HELP}
@@ -29,7 +34,7 @@ ${CLIENT_OPTIONS_HELP}
 export async function run(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { ...CLIENT_OPTIONS, mode: { type: 'string' }, name: { type: 'string' }, version: { type: 'string', default: '1' }, 'input-bound': { type: 'string' }, 'error-bound': { type: 'string' }, 'he-batch': { type: 'string' } } });
+    parsed = parseArgs({ args, allowPositionals: true, options: { ...CLIENT_OPTIONS, mode: { type: 'string' }, name: { type: 'string' }, version: { type: 'string', default: '1' }, 'input-bound': { type: 'string' }, 'error-bound': { type: 'string' }, 'he-batch': { type: 'string' }, 'model-key': { type: 'string' }, residency: { type: 'string' } } });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -56,9 +61,21 @@ export async function run(args: string[]): Promise<number> {
   if (mode === 'he' && (inputBound !== undefined || errorBound !== undefined)) throw new UsageError('--input-bound, --error-bound: for --mode mpc only');
   if (mode === 'mpc' && heBatch !== undefined) throw new UsageError('--he-batch: for --mode he only');
   if (heBatch !== undefined && !Number.isInteger(heBatch)) throw new UsageError(`--he-batch: expected an integer, got ${v['he-batch']}`);
-  const extra = { ...(inputBound === undefined ? {} : { inputBound }), ...(errorBound === undefined ? {} : { errorBound }), ...(heBatch === undefined ? {} : { heBatch }) };
+  if (mode === 'he' && (v['model-key'] !== undefined || v.residency !== undefined)) throw new UsageError('--model-key, --residency: for --mode mpc only (HE versions are not signed yet)');
+  if (v.residency !== undefined && !/^.{1,64}$/.test(v.residency)) throw new UsageError('--residency: expected 1..64 characters');
+  let modelKey: Uint8Array | undefined;
+  if (v['model-key'] !== undefined) {
+    try {
+      const k = loadOrCreateModelKey(v['model-key']);
+      if (k.created) process.stderr.write(`created model key file ${v['model-key']}: keep it to publish later versions of ${name}\n`);
+      modelKey = k.secretKey;
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  const extra = { ...(v.residency === undefined ? {} : { residency: v.residency }), ...(inputBound === undefined ? {} : { inputBound }), ...(errorBound === undefined ? {} : { errorBound }), ...(heBatch === undefined ? {} : { heBatch }) };
   return runClientCommand('models publish', async () => {
-    const client = new MpcClient(resolveClientConfig(v));
+    const client = new MpcClient({ ...resolveClientConfig(v), ...(modelKey ? { modelKey } : {}) });
     const m = await client.publishModel(bytes, { mode, name, version: v.version!, ...extra });
     const out = { id: m.id, name: m.name, version: m.version, mode: m.mode, created: m.created, ...(m.precision ? { precision: m.precision } : {}), ...(m.heBatch === undefined ? {} : { heBatch: m.heBatch }) };
     process.stdout.write(v.json ? JSON.stringify(out) + '\n' : `${m.id}\n`);

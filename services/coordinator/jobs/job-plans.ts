@@ -144,7 +144,7 @@ export const modelPublishPlan: JobPlan = {
   },
   partyPayload(payload, index) {
     const p = payload as ModelPublishJobPayload;
-    return { modelId: p.modelId, name: p.name, version: p.version, sealedShare: p.sealedShares[index] };
+    return { modelId: p.modelId, name: p.name, version: p.version, sealedShare: p.sealedShares[index], ...(p.statement !== undefined ? { statement: p.statement } : {}), ...(p.owner ? { owner: p.owner } : {}) };
   },
   combine(payload, results) {
     const p = payload as ModelPublishJobPayload;

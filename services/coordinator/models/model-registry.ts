@@ -15,6 +15,7 @@ import type { JetStreamClient } from 'nats';
 import type { ModelRecord } from '../../wire/api.js';
 import { ApiFailure } from '../errors.js';
 import { KvRecords } from '../kv-records.js';
+import { ModelRollout } from './model-rollout.js';
 
 /** What the coordinator keeps per model. */
 interface Entry {
@@ -35,23 +36,32 @@ export class ModelRegistry {
   readonly #byName = new Map<string, string>();
   readonly #persist: Persist | undefined;
   readonly #onPersistError: (e: unknown) => void;
+  /** Active versions and rollout history per name (model-rollout), durable beside the records. */
+  readonly rollout: ModelRollout;
 
   /**
    * @param persist - writes a new entry durably (default: memory only).
    * @param onPersistError - called when a write-through fails (the entry stays in memory).
    */
-  constructor(persist?: Persist, onPersistError: (e: unknown) => void = () => undefined) {
+  constructor(persist?: Persist, onPersistError: (e: unknown) => void = () => undefined, rollout: ModelRollout = new ModelRollout()) {
     this.#persist = persist;
     this.#onPersistError = onPersistError;
+    this.rollout = rollout;
   }
 
   /** A registry backed by the JetStream key-value bucket `bucket` (created when absent), loaded from it; writes are retried until they land. */
   static async withKv(js: JetStreamClient, opts: { bucket?: string; replicas?: number; onPersistError?: (e: unknown) => void } = {}): Promise<ModelRegistry> {
     const { store, records } = await KvRecords.open<Entry>(js, { bucket: opts.bucket ?? 'mpc_models', replicas: opts.replicas ?? 1, onError: (_k, e) => opts.onPersistError?.(e) });
-    const reg = new ModelRegistry(async (e) => {
-      if (!KEY_TOKEN.test(e.record.id)) throw new Error(`model id ${JSON.stringify(e.record.id)} is not a valid key`);
-      await store.write(e.record.id, e);
-    }, opts.onPersistError);
+    // The rollout (active version per name) in its own bucket beside it.
+    const rollout = await ModelRollout.withKv(js, { bucket: `${opts.bucket ?? 'mpc_models'}_rollout`, replicas: opts.replicas ?? 1, ...(opts.onPersistError ? { onPersistError: opts.onPersistError } : {}) });
+    const reg = new ModelRegistry(
+      async (e) => {
+        if (!KEY_TOKEN.test(e.record.id)) throw new Error(`model id ${JSON.stringify(e.record.id)} is not a valid key`);
+        await store.write(e.record.id, e);
+      },
+      opts.onPersistError,
+      rollout,
+    );
     for (const e of [...records.values()].sort((x, y) => x.record.createdAt.localeCompare(y.record.createdAt))) reg.#remember(e);
     return reg;
   }
@@ -83,6 +93,12 @@ export class ModelRegistry {
   #remember(e: Entry): void {
     this.#byId.set(e.record.id, e);
     this.#byName.set(`${e.record.name}\u0000${e.record.version}`, e.record.id);
+  }
+
+  /** The record published as (name, version), if any. */
+  byVersion(name: string, version: string): ModelRecord | undefined {
+    const id = this.#byName.get(`${name}\u0000${version}`);
+    return id === undefined ? undefined : this.#byId.get(id)?.record;
   }
 
   /** The record of `id`. */

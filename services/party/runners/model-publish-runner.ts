@@ -1,9 +1,11 @@
 /**
  * @module services/party/runners/model-publish-runner
  * The `model-publish` job: the model owner's SDK shares the weights and seals party i's view
- * to party i (wire/shared-model-codec, aad `modelShareAad(name, version, i)`); the coordinator
- * forwards each party only its own box; the party opens it, checks that it decodes as a shared
- * model, and stores it re-encrypted under its own storage key as object `model-<modelId>`.
+ * to party i (wire/shared-model-codec, aad `signedModelShareAad(name, version, i, ownerKey)`) and
+ * signs a version statement (wire/model-version); the coordinator forwards each party only its
+ * own box and the statement; the party checks the statement (model-version-check: signature,
+ * its box's digest, the owner key pinned at the name's first version), opens the box, checks
+ * that it decodes as a shared model, and stores it re-encrypted under its own storage key as object `model-<modelId>`.
  * No protocol messages are exchanged. The result names the public structure (input and output
  * shapes, fractional bits, layer kinds) so the coordinator can check that the three parties
  * hold views of the same model.
@@ -12,7 +14,9 @@ import { ModelViewCache } from '../model-view-cache.js';
 import { checkModelShares } from './model-share-check.js';
 import { createHash } from 'node:crypto';
 import { open as openBox } from '../../../crypto-core/sealed-box.js';
-import { decodeSharedModel, modelShareAad } from '../../wire/shared-model-codec.js';
+import { decodeSharedModel } from '../../wire/shared-model-codec.js';
+import { signedModelShareAad } from '../../wire/model-version.js';
+import { checkModelVersion, modelOwnerObjectId } from './model-version-check.js';
 import { fromLargeBase64 } from '../../wire/large-base64.js';
 import { JobPayloadError, SealedInputError } from '../errors.js';
 import type { JobRunContext, JobRunner, JobRunOutcome } from '../job-runner.js';
@@ -24,6 +28,10 @@ export interface ModelPublishPartyPayload {
   version: string;
   /** This party's sealed view (base64). */
   sealedShare: string;
+  /** The owner's signed version statement (wire/model-version), untouched by the coordinator. */
+  statement?: unknown;
+  /** The tenant the coordinator publishes for. */
+  owner?: { tenant: string };
 }
 
 /** The public structure of a stored model, as each party reports it. */
@@ -55,9 +63,11 @@ export class ModelPublishRunner implements JobRunner {
     }
     if (typeof p.name !== 'string' || typeof p.version !== 'string' || typeof p.sealedShare !== 'string') throw new JobPayloadError('payload: expected name, version and sealedShare strings');
     const self = ctx.protocol.self;
+    const box = fromLargeBase64(p.sealedShare, 'payload.sealedShare');
+    const signed = await checkModelVersion(p, self, box, ctx.shares);
     let bytes: Uint8Array;
     try {
-      bytes = openBox(ctx.identity.agreement.secretKey, fromLargeBase64(p.sealedShare, 'payload.sealedShare'), modelShareAad(p.name, p.version, self));
+      bytes = openBox(ctx.identity.agreement.secretKey, box, signedModelShareAad(p.name, p.version, self, signed.publicKey));
     } catch (cause) {
       throw new SealedInputError(`payload.sealedShare: party ${self}'s model view does not open (${(cause as Error).message})`, { cause });
     }
@@ -70,6 +80,8 @@ export class ModelPublishRunner implements JobRunner {
     // The three views must be one sharing before anything is stored (model-share-check).
     await checkModelShares(ctx.protocol, model);
     await ctx.shares.put(modelObjectId(p.modelId), bytes);
+    // Pin the owner key at the name's first version: later versions must be signed by it.
+    if (!signed.pinned) await ctx.shares.put(modelOwnerObjectId(p.name), new TextEncoder().encode(signed.publicKey));
     this.models.set(p.modelId, model, bytes.length);
     bytes.fill(0);
     ctx.log.info('model-stored', { modelId: p.modelId, layers: model.layers.length });

@@ -1,0 +1,72 @@
+/**
+ * @module services/coordinator/models/model-rollout-methods
+ * The coordinator methods of model rollout: `models.activate` (make a published version of a
+ * name the active one), `models.rollback` (back to the version active before) and
+ * `models.rollout` (the name's active version and history). Activation and rollback are written
+ * to the audit log (`model.activated`, `model.rolled-back`, subject the model id now active).
+ * Only principals with the model-owner or admin role change a rollout.
+ */
+import type { CoordinatorMethods } from '../../wire/api.js';
+import type { AuditSink } from '../audit/audit-sink.js';
+import { ApiFailure } from '../errors.js';
+import { checkPrincipal } from '../principal-check.js';
+import type { ApiExtension } from '../coordinator-api.js';
+import type { ModelRegistry } from './model-registry.js';
+import type { ModelRollout, RolloutState } from './model-rollout.js';
+
+const METHODS = new Set(['models.activate', 'models.rollback', 'models.rollout']);
+const NAME = /^[A-Za-z0-9_-]{1,128}$/;
+const VERSION = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** `models.activate`, `models.rollback`, `models.rollout`. */
+export class ModelRolloutMethods implements ApiExtension {
+  constructor(
+    private readonly models: ModelRegistry,
+    private readonly rollout: ModelRollout,
+    private readonly audit: AuditSink,
+  ) {}
+
+  handles(method: string): boolean {
+    return METHODS.has(method);
+  }
+
+  async call(method: string, req: unknown): Promise<unknown> {
+    const r = (req ?? {}) as Record<string, unknown>;
+    const principal = checkPrincipal(r.principal);
+    const name = r.name;
+    if (typeof name !== 'string' || !NAME.test(name)) throw new ApiFailure('invalid-request', 400, 'name: expected 1..128 characters of [A-Za-z0-9_-]');
+    const state = this.#state(name);
+    if (method === 'models.rollout') return { rollout: state } satisfies CoordinatorMethods['models.rollout']['res'];
+    if (!principal.roles.some((x) => x === 'model-owner' || x === 'admin')) throw new ApiFailure('forbidden', 403, `${method} needs the model-owner or admin role`);
+    if (method === 'models.activate') {
+      const version = r.version;
+      if (typeof version !== 'string' || !VERSION.test(version)) throw new ApiFailure('invalid-request', 400, 'version: expected 1..64 characters of [A-Za-z0-9._-]');
+      const model = this.models.byVersion(name, version);
+      if (!model) throw new ApiFailure('unknown-model', 404, `version: model ${name} has no published version ${JSON.stringify(version)}`);
+      const { state: next, from } = this.rollout.activate(model, principal.actor);
+      await this.audit.append({ type: 'model.activated', actor: principal.actor, tenant: principal.tenant, modelId: model.id, reason: `${name} ${model.version} active (was ${this.#version(from)})` });
+      return { rollout: next, model } satisfies CoordinatorMethods['models.activate']['res'];
+    }
+    const { state: next, from } = this.rollout.rollback(name, principal.actor, (id) => this.#version(id));
+    const model = this.models.get(next.active)!;
+    await this.audit.append({ type: 'model.rolled-back', actor: principal.actor, tenant: principal.tenant, modelId: model.id, reason: `${name} rolled back to ${model.version} (was ${this.#version(from)})` });
+    return { rollout: next, model } satisfies CoordinatorMethods['models.rollback']['res'];
+  }
+
+  /** The rollout of `name`: its stored state, else its first published version active. */
+  #state(name: string): RolloutState {
+    const s = this.rollout.state(name);
+    if (s) return s;
+    const first = this.models
+      .list()
+      .filter((m) => m.name === name)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0];
+    if (!first) throw new ApiFailure('unknown-model', 404, `name: no published model ${JSON.stringify(name)}`);
+    this.rollout.published(first, 'coordinator');
+    return this.rollout.state(name)!;
+  }
+
+  #version(id: string): string {
+    return this.models.get(id)?.version ?? id;
+  }
+}
