@@ -15,7 +15,7 @@ describe('audit entry schema', () => {
       const e = { type: type as AuditEventType, actor: 'svc-1', ...(subject ? { [subject]: 'id-1' } : {}) };
       expect(validateAuditEvent(e)).toEqual(e);
     }
-    expect(Object.keys(AUDIT_EVENT_TYPES)).toHaveLength(23);
+    expect(Object.keys(AUDIT_EVENT_TYPES)).toHaveLength(24);
   });
 
   const bad: [string, unknown, RegExp][] = [
