@@ -16,34 +16,14 @@
  */
 import { canonicalJson } from '../../crypto-core/canonical-json.js';
 import type { AuditEntry } from '../wire/audit-entry.js';
+import type { CreditPricing, TenantCredits } from '../wire/governance-reports.js';
 
-/** How cost turns into credits. */
-export interface CreditPricing {
-  /** Compute-milliseconds (summed over the three parties) per credit (default 1000). */
-  msPerCredit: number;
-  /** Bytes sent (summed over the parties) per credit (default 1 MiB). */
-  bytesPerCredit: number;
-}
+export type { CreditPricing, TenantCredits } from '../wire/governance-reports.js';
+
 
 /** The default pricing. */
 export const DEFAULT_CREDIT_PRICING: Readonly<CreditPricing> = Object.freeze({ msPerCredit: 1000, bytesPerCredit: 1 << 20 });
 
-/** One tenant's usage and, when it has a budget, its balance. */
-export interface TenantCredits {
-  tenant: string;
-  /** Jobs charged (`job.finished` entries with a cost). */
-  jobs: number;
-  /** Σ over its jobs and the three parties of protocol milliseconds, as signed. */
-  computeMs: number;
-  /** Σ over its jobs and the three parties of bytes sent, as signed. */
-  bytesSent: number;
-  /** Priced usage in millicredits. */
-  usedMillicredits: number;
-  /** The tenant's budget in millicredits, when one is configured. */
-  budgetMillicredits?: number;
-  /** budget - used (may be negative: the job that crossed the budget was admitted before it ran). */
-  balanceMillicredits?: number;
-}
 
 /** Everything the function computed. */
 export interface CreditsReport {

@@ -14,38 +14,14 @@
  */
 import { canonicalJson } from '../../crypto-core/canonical-json.js';
 import type { AuditEntry } from '../wire/audit-entry.js';
-import { checkPricing, jobMillicredits, type CreditPricing } from './credits.js';
+import type { CreditPricing, KpiReport, KindKpis } from '../wire/governance-reports.js';
+import { checkPricing, jobMillicredits } from './credits.js';
+
+export type { KpiReport, KindKpis } from '../wire/governance-reports.js';
 
 const TERMINAL = new Set(['job.verified', 'job.failed', 'job.failed-verification']);
 
-/** One job kind's indicators. */
-export interface KindKpis {
-  kind: string;
-  ended: number;
-  verified: number;
-  failed: number;
-  failedVerification: number;
-  /** (failed + failedVerification) / ended, 0 when nothing ended; rounded to 6 digits. */
-  errorRate: number;
-  /** Created -> terminal entry, in ms (nearest rank); null when nothing ended. */
-  latencyMs: { p50: number | null; p95: number | null };
-}
 
-/** Everything {@link computeKpis} reports. */
-export interface KpiReport {
-  entries: number;
-  /** By kind, sorted. */
-  kinds: KindKpis[];
-  /** Jobs that carried a signed cost, and their mean price in millicredits (null when none). */
-  costPerRequest: { jobs: number; meanMillicredits: number | null };
-  /** `job.failed-verification` entries (jobs aborted by a malicious-mode check or an output check). */
-  verificationFailures: number;
-  /** `verification.failed` entries: the parties' signed accusations. */
-  accusations: number;
-  quarantines: number;
-  reinstatements: number;
-  pricing: CreditPricing;
-}
 
 /** The value at rank ceil(q n) of the sorted `xs` (nearest rank), null when empty. */
 function nearestRank(sorted: readonly number[], q: number): number | null {

@@ -52,7 +52,7 @@ export interface CoordinatorConfigFile {
   nats: { servers: string | string[]; credentialsFile?: string };
   identityFile: string;
   /** Trusted services; a party with `standby: true` stands by for slot `index` (no jobs until promoted, docs/governance.md). */
-  services: { id: string; kind: TrustedService['kind']; index?: number; standby?: boolean; publicKeyFile: string }[];
+  services: { id: string; kind: TrustedService['kind']; index?: number; standby?: boolean; region?: string; publicKeyFile: string }[];
   gateways?: { id: string; publicKeyFile: string }[];
   audit?: 'jetstream' | 'memory';
   stateDir?: string;
@@ -102,7 +102,8 @@ export function loadCoordinatorConfig(path: string): CoordinatorConfig {
   const trusted = c.services.map((s, i) => {
     if (typeof s.id !== 'string' || typeof s.publicKeyFile !== 'string') throw new InvalidArgumentError(`config.services[${i}]: expected { id, kind, publicKeyFile }`);
     if (s.standby !== undefined && (s.standby !== true || s.kind !== 'party' || ![0, 1, 2].includes(s.index as number))) throw new InvalidArgumentError(`config.services[${i}].standby: expected true on a party with an index 0..2, got ${JSON.stringify(s.standby)} on ${JSON.stringify(s.kind)} index ${JSON.stringify(s.index)}`);
-    return { id: s.id, kind: s.kind, ...(s.index !== undefined ? { index: s.index } : {}), ...(s.standby ? { standby: true } : {}), ...readPublicKeyFile(at(s.publicKeyFile)) };
+    if (s.region !== undefined && (typeof s.region !== 'string' || !/^.{1,64}$/.test(s.region))) throw new InvalidArgumentError(`config.services[${i}].region: expected 1..64 characters, got ${JSON.stringify(s.region)}`);
+    return { id: s.id, kind: s.kind, ...(s.index !== undefined ? { index: s.index } : {}), ...(s.standby ? { standby: true } : {}), ...(s.region !== undefined ? { region: s.region } : {}), ...readPublicKeyFile(at(s.publicKeyFile)) };
   });
   if (c.gateways !== undefined && !Array.isArray(c.gateways)) throw new InvalidArgumentError('config.gateways: expected a list of { id, publicKeyFile }');
   const gateways = (c.gateways ?? []).map((g, i) => {

@@ -22,6 +22,8 @@ export interface TrustedService {
    * ({@link ServiceRegistry.promote}, docs/governance.md "Standby parties").
    */
   standby?: boolean;
+  /** The region the service runs in (operator configuration), matched against residency constraints. */
+  region?: string;
 }
 
 interface Entry {
@@ -29,6 +31,12 @@ interface Entry {
   lastSeen?: number;
   down: boolean;
   capabilities: string[];
+}
+
+/** A residency constraint: what it protects (for messages) and the one region its shares may be kept in. */
+export interface Residency {
+  what: string;
+  region: string;
 }
 
 /** Result of handling an announcement. */
@@ -160,7 +168,7 @@ export class ServiceRegistry {
    * For each party index 0..2, an up party with that index that runs `kind`, or the reason
    * there is none (naming the index).
    */
-  partiesFor(kind: string): { parties: [TrustedService, TrustedService, TrustedService] } | { missing: number; reason: string; quarantined?: string } {
+  partiesFor(kind: string, residency?: Residency): { parties: [TrustedService, TrustedService, TrustedService] } | { missing: number; reason: string; quarantined?: string; residency?: true } {
     const now = this.#now();
     const out: TrustedService[] = [];
     // A standby takes part only once promoted.
@@ -177,6 +185,16 @@ export class ServiceRegistry {
       const cands = ofIndex(idx).filter((e) => !this.#quarantined.has(e.trusted.id));
       const up = cands.filter((e) => this.#isUp(e, now));
       const able = up.filter((e) => e.capabilities.includes(kind));
+      // Residency: only a party of the required region may hold the shares.
+      if (residency && able.length > 0) {
+        const inRegion = able.filter((e) => e.trusted.region === residency.region);
+        if (inRegion.length === 0) {
+          const where = able.map((e) => `${e.trusted.id} in ${e.trusted.region === undefined ? 'no configured region' : `region ${JSON.stringify(e.trusted.region)}`}`).join(', ');
+          return { missing: idx, residency: true, reason: `${residency.what} must stay in region ${JSON.stringify(residency.region)}; party ${idx} (${where}) is not` };
+        }
+        out.push(inRegion[0]!.trusted);
+        continue;
+      }
       if (able.length === 0) {
         const reason = cands.length === 0 ? `no party with index ${idx} is registered` : up.length === 0 ? `party ${idx} (${cands.map((c) => c.trusted.id).join(', ')}) is down` : `party ${idx} does not run ${kind}`;
         return { missing: idx, reason };

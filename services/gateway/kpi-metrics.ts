@@ -4,7 +4,7 @@
  * format, appended to the gateway's own /metrics at each scrape: `mpc_kpi_*` gauges (latency
  * quantiles in seconds, as Prometheus names them).
  */
-import type { KpiReport } from '../audit/kpis.js';
+import type { KpiReport } from '../wire/governance-reports.js';
 import { Gauge, MetricsRegistry } from './metrics.js';
 
 /** The exposition of `r`. */

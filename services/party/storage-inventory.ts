@@ -79,7 +79,7 @@ export class PartyStorageInventory {
     const other: string[] = [];
     for (const objectId of await this.#o.shares.list()) {
       const owner = objectOwner(objectId);
-      if (owner.kind === 'upload-marker') continue;
+      if (owner.kind === 'upload-marker' || owner.kind === 'owner-pin') continue;
       if (owner.kind === 'other') {
         other.push(objectId);
         continue;

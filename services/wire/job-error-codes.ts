@@ -26,3 +26,11 @@ export const VERIFICATION_FAILED = 'verification-failed';
  * threshold; docs/governance.md). The job fails at once, naming the party, instead of waiting.
  */
 export const PARTY_QUARANTINED = 'party-quarantined';
+
+/**
+ * No registered trio satisfies the job's residency: a data set's hospital-signed manifest binds
+ * its shares to one region, and some slot has no party configured in it (docs/governance.md,
+ * "Residency"). Refused before a job exists (409 at the gateway), naming the constraint and the
+ * slot; a job that became unplaceable later (a party left) fails with this code.
+ */
+export const RESIDENCY_UNPLACEABLE = 'residency-unplaceable';

@@ -15,7 +15,9 @@
  * Object ids (party share store): a data set's objects are `dataset-<datasetId>.<what>`
  * (manifest, parts, validity bits, query ledger and selections: wire/analytics-jobs), a model's
  * is `model-<modelId>`, and `upload-<uploadId>.seen` marks an upload id as used (kept after an
- * erase on purpose: a replayed signed upload stays refused; it holds no shares).
+ * erase on purpose: a replayed signed upload stays refused; it holds no shares), and
+ * `pin-model-<name>` holds the owner key pinned at a model name's first version (kept, so that
+ * erasing a version does not let another key take the name over; it holds no shares).
  */
 import { signMessage, verifyMessage, type Signed } from './job-messages.js';
 import { DATASET_ID_RE } from './analytics-jobs.js';
@@ -55,7 +57,7 @@ export type InventoryReply = { nonce: string; party: string } & (
 );
 
 /** What a store object belongs to. */
-export type ObjectOwner = { kind: 'dataset'; id: string } | { kind: 'model'; id: string } | { kind: 'upload-marker' } | { kind: 'other' };
+export type ObjectOwner = { kind: 'dataset'; id: string } | { kind: 'model'; id: string } | { kind: 'upload-marker' } | { kind: 'owner-pin' } | { kind: 'other' };
 
 /** Classifies a party share-store object id (see the module doc). */
 export function objectOwner(objectId: string): ObjectOwner {
@@ -70,6 +72,8 @@ export function objectOwner(objectId: string): ObjectOwner {
     if (MODEL_ID_RE.test(id)) return { kind: 'model', id };
   }
   if (/^upload-[A-Za-z0-9_-]+\.seen$/.test(objectId)) return { kind: 'upload-marker' };
+  // The owner key pinned at a model name's first version (party runners/model-version-check): kept across versions and erasures.
+  if (/^pin-model-[A-Za-z0-9_-]+$/.test(objectId)) return { kind: 'owner-pin' };
   return { kind: 'other' };
 }
 

@@ -278,15 +278,29 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in headless Chromium', () => {
     await page.close();
   });
 
-  it('credits and KPIs: "not available" where the gateway answers 404; the JSON rendered as tables and charts where it answers', async () => {
+  it('credits and KPIs: the gateway\'s own answers rendered; "not available" where a gateway answers 404; any JSON as tables and charts', async () => {
     const page = await consoleOf(keys.admin, '#/nodes');
-    for (const [hash, name] of [['#/credits', 'credits'], ['#/kpis', 'kpis']] as const) {
+    for (const [hash, name, field] of [['#/credits', 'credits', 'usedMillicredits'], ['#/kpis', 'kpis', 'verificationFailures']] as const) {
       await openView(page, hash);
-      expect((await fetch(`${gw.url}/v1/${name}`, { headers: { authorization: `Bearer ${keys.admin}` } })).status).toBe(404);
-      expect(await page.$eval(`#view-${name} [data-state]`, (e) => e.getAttribute('data-state'))).toBe('not-available');
-      await screenshot(page, `${name}-not-available`);
+      expect((await fetch(`${gw.url}/v1/${name}`, { headers: { authorization: `Bearer ${keys.admin}` } })).status).toBe(200);
+      expect(await page.$eval(`#${name}`, (e) => e.getAttribute('data-state'))).toBe('loaded');
+      expect(await text(page, `#${name}`)).toContain(field);
+      await screenshot(page, `${name}-served`);
     }
     await page.close();
+    // A gateway without these APIs (an older deployment): 404, shown as not available.
+    const older = await consoleOf(keys.admin, '#/nodes');
+    await older.setRequestInterception(true);
+    older.on('request', (req) => {
+      if (!['/v1/credits', '/v1/kpis'].includes(new URL(req.url()).pathname)) return void req.continue();
+      void req.respond({ status: 404, contentType: 'application/problem+json', body: JSON.stringify({ type: 'https://mpc.example/problems/not-found', title: 'Not found', status: 404 }) });
+    });
+    for (const [hash, name] of [['#/credits', 'credits'], ['#/kpis', 'kpis']] as const) {
+      await openView(older, hash);
+      expect(await older.$eval(`#view-${name} [data-state]`, (e) => e.getAttribute('data-state'))).toBe('not-available');
+      await screenshot(older, `${name}-not-available`);
+    }
+    await older.close();
     // The same views given an answer (what a gateway with these APIs would send; their schema is not fixed here).
     const answers: Record<string, unknown> = {
       '/v1/credits': { tenants: [{ tenant: 'clinic-a', balance: 880, used: 120 }, { tenant: 'lab', balance: 40, used: 960 }], unit: 'credit' },

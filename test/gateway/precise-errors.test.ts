@@ -14,6 +14,7 @@
  *   `validation` naming the field and the bound 2^38 (was accepted); the SDK refuses it before
  *   sending.
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { useNatsServer } from '../helpers/nats-server.js';
@@ -70,7 +71,9 @@ describe('precise errors for bad client material (real gateway and cluster)', ()
     }
     return fetch(input, init);
   };
-  const client = () => new MpcClient({ gatewayUrl: gw.url, apiKey: key, trust: gw.cluster.trustBundle, pollIntervalMs: 50, fetch: tampering });
+  // One model owner key for every client here: the parties pin it at the name's first version.
+  const modelKey = randomBytes(32);
+  const client = () => new MpcClient({ gatewayUrl: gw.url, apiKey: key, trust: gw.cluster.trustBundle, pollIntervalMs: 50, fetch: tampering, modelKey });
   const post = (path: string, body: string, contentType = 'application/json') =>
     fetch(`${gw.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': contentType }, body });
 
@@ -80,12 +83,12 @@ describe('precise errors for bad client material (real gateway and cluster)', ()
   }, 60_000);
   afterAll(async () => gw?.stop());
 
-  it('a tampered model share is 400 invalid-ciphertext naming the party box, not 502', async () => {
+  it('a tampered model share is 422 model-version-refused naming the party box (it differs from the owner-signed digest), not 502', async () => {
     tamper = ['/v1/models', 'sealedShares', 1];
     try {
       const p = await problemOf(client().publishModel(ONNX, { mode: 'mpc', name: 'digits', version: 'tampered' }));
-      expect(p).toMatchObject({ status: 400, problem: 'invalid-ciphertext', paths: ['body/sealedShares/1'] });
-      expect(p.detail).toMatch(/does not open/);
+      expect(p).toMatchObject({ status: 422, problem: 'model-version-refused' });
+      expect(p.detail).toMatch(/party 1's box digest\): differs from the owner-signed statement/);
     } finally {
       tamper = undefined;
     }

@@ -12,6 +12,8 @@ import { fromHex } from '../../../crypto-core/encoding.js';
 import { checkPolicy, checkSchema } from '../../../protocols/analytics/dataset-schema.js';
 import { ApiFailure } from '../errors.js';
 import { fromLargeBase64 } from '../../wire/large-base64.js';
+import { openDatasetManifest } from '../../wire/dataset-manifest.js';
+import type { Residency } from '../service-registry.js';
 import {
   DATASET_ID_RE,
   sha256Hex,
@@ -37,6 +39,8 @@ export interface AnalyticsJobPlan {
   validate(payload: unknown): void;
   /** The parties' protocols' security (coordinator/job-plans `JobPlan.security`). */
   security?(payload: unknown): SecurityMode;
+  /** Where the job's shares may be kept (coordinator/job-plans `JobPlan.residency`). */
+  residency?(payload: unknown): Residency | undefined;
   partyPayload(payload: unknown, index: number): unknown;
   /** @throws Error when the parties' results are malformed or disagree. */
   combine(payload: unknown, results: readonly unknown[]): unknown;
@@ -78,6 +82,12 @@ function analyticsSecurity(): SecurityMode {
 export const datasetUploadPlan: AnalyticsJobPlan = {
   kind: 'dataset-upload',
   partyKind: 'dataset-upload',
+  // The hospital signed where the shares may be kept; the parties check it again against their own region.
+  residency(payload) {
+    const p = payload as DatasetUploadJobPayload;
+    const region = p.manifest === undefined ? undefined : openDatasetManifest(p.manifest)?.residency;
+    return region === undefined ? undefined : { what: `data set ${p.name} (signed manifest residency)`, region };
+  },
   // Nothing is released: the parties' agreement on the manifest digest is the check (combine).
   outputCommitments: false,
   security: analyticsSecurity,

@@ -101,6 +101,7 @@ export class AnalyticsMethods implements ApiExtension {
     const plan = this.dispatcher.plan(kind);
     if (!plan) throw new ApiFailure('not-available', 501, `${kind} is not run by this coordinator`);
     plan.validate(payload);
+    this.dispatcher.checkPlaceable(plan, payload);
     const { record: rec, created } = this.book.submit(principal, kind, payload, idempotencyKey);
     if (created) await this.dispatcher.run(rec.status.id);
     else while (!['verified', 'failed', 'failed-verification'].includes(this.book.record(rec.status.id)!.status.state)) await new Promise((res) => setTimeout(res, 50));

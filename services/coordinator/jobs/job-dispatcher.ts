@@ -23,7 +23,8 @@ import type { PartyIndex } from '../../../protocols/channel/channel.js';
 import type { ServiceLog } from '../../transport/service-log.js';
 import { tracePoint } from '../../transport/trace-point.js';
 import { DISPATCH_DOMAIN, REPORT_DOMAIN, signMessage, verifyMessage, type DispatchMessage, type JobOrder, type PartyRef, type PartyReport, type Signed } from '../../wire/job-messages.js';
-import { PARTY_QUARANTINED, VERIFICATION_FAILED } from '../../wire/job-error-codes.js';
+import { PARTY_QUARANTINED, RESIDENCY_UNPLACEABLE, VERIFICATION_FAILED } from '../../wire/job-error-codes.js';
+import { ApiFailure } from '../errors.js';
 import type { JobBook } from './job-book.js';
 import type { JobPlan } from './job-plans.js';
 import { BROKER_UNAVAILABLE, type PartyLink } from './party-link.js';
@@ -123,6 +124,17 @@ export class JobDispatcher {
   }
 
   /**
+   * Refuses, before a job exists, a payload whose residency no registered trio satisfies.
+   * @throws ApiFailure `residency-unplaceable` (409) naming the constraint and the slot.
+   */
+  checkPlaceable(plan: JobPlan, payload: unknown): void {
+    const residency = plan.residency?.(payload);
+    if (!residency) return;
+    const sel = this.registry.partiesFor(plan.partyKind, residency);
+    if ('missing' in sel && sel.residency) throw new ApiFailure(RESIDENCY_UNPLACEABLE, 409, sel.reason);
+  }
+
+  /**
    * Ends the wait of every running job with `fault` (the coordinator lost the broker: reports
    * and frames in flight may be lost, so the jobs fail now instead of at their deadlines).
    */
@@ -156,8 +168,8 @@ export class JobDispatcher {
     tracePoint('C.run', jobId);
     const plan = this.#plans.get(rec.kind);
     if (!plan) return this.#fail(jobId, { code: 'not-available', message: `kind ${rec.kind} is not run by this coordinator` });
-    const sel = this.registry.partiesFor(plan.partyKind);
-    if ('missing' in sel) return this.#fail(jobId, { code: sel.quarantined ? PARTY_QUARANTINED : 'no-parties', message: sel.reason, party: sel.missing });
+    const sel = this.registry.partiesFor(plan.partyKind, plan.residency?.(rec.payload));
+    if ('missing' in sel) return this.#fail(jobId, { code: sel.quarantined ? PARTY_QUARANTINED : sel.residency ? RESIDENCY_UNPLACEABLE : 'no-parties', message: sel.reason, party: sel.missing });
     const parties = sel.parties.map((t, i) => ({ id: t.id, index: i as PartyIndex, signingPublicKey: t.signingPublicKey, agreementPublicKey: t.agreementPublicKey })) as [PartyRef, PartyRef, PartyRef];
     // A promoted standby's slot carries the operators' decisions, which the parties check.
     const promotions = sel.parties.flatMap((t, i) => {

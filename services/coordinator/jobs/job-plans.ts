@@ -4,6 +4,7 @@
  * the three parties' payloads (each party gets only its own sealed inputs), and combine the
  * three parties' results into the requester's result. One plan per kind, looked up by kind.
  */
+import type { Residency } from '../service-registry.js';
 import type { SecurityMode } from '../../../protocols/rss/context.js';
 import { partySignatures } from './party-signatures.js';
 import { fromHex } from '../../../crypto-core/encoding.js';
@@ -30,6 +31,8 @@ export interface JobPlan {
   readonly outputCommitments?: boolean;
   /** The security mode the parties run the job in (default `semi-honest`); written into the job orders. */
   security?(payload: unknown): SecurityMode;
+  /** The residency the job's shares are bound to (placement picks parties of that region only). */
+  residency?(payload: unknown): Residency | undefined;
 }
 
 function invalid(message: string): never {
