@@ -16,7 +16,7 @@
  * - `incidents`: jobs with at least one accusation in which it took part, and `candidateIn`: the
  *   incidents in which it is a *consistent culprit* (below);
  * - `proven`: it is the only service common to the culprit sets of two incidents (or the only
- *   culprit of one).
+ *   culprit of one, or the only one common to all the incidents it is a culprit in).
  *
  * The culprit set of an incident (one job, its trio, its accusations), under the assumption that
  * at most one of the three misbehaved: party x is a consistent culprit when every accusation
@@ -182,6 +182,7 @@ export function computeReputation(entries: readonly AuditEntry[], thresholds: Pa
         if (common.length === 1) proof = { seqs: [...mine[i]!.seqs, ...mine[j]!.seqs], why: `the only culprit common to jobs ${mine[i]!.job} and ${mine[j]!.job}` };
       }
     }
+    proof ??= commonCulprit(mine);
     const score = Math.round(((x.completed + 1) / (x.completed + 1 + x.gone.length)) * 1e6) / 1e6;
     const unreliable = score < t.minScore && x.gone.length >= t.minGone;
     const because = proof ? `proven misbehaviour: ${proof.why}` : unreliable ? `score ${score} below ${t.minScore} after ${x.gone.length} disappearances` : '';
@@ -203,6 +204,26 @@ export function computeReputation(entries: readonly AuditEntry[], thresholds: Pa
     });
   }
   return { entries: entries.length, thresholds: t, parties };
+}
+
+/**
+ * Proof over more than two incidents: the culprit sets of all the incidents a party is a
+ * culprit in, intersected, leave that party alone (the incidents of one cheater with a standby
+ * taking each seat of the trio in turn, docs/governance.md "Probes"). The evidence is the
+ * incidents that narrowed the intersection, in log order.
+ */
+function commonCulprit(mine: Tally['candidateIn']): { seqs: number[]; why: string } | undefined {
+  if (mine.length < 3) return undefined;
+  let common: Set<string> | undefined;
+  const used: Tally['candidateIn'] = [];
+  for (const c of mine) {
+    const next: Set<string> = common ? new Set([...common].filter((s) => c.set.has(s))) : new Set(c.set);
+    if (common && next.size === common.size) continue;
+    common = next;
+    used.push(c);
+  }
+  if (common?.size !== 1) return undefined;
+  return { seqs: used.flatMap((c) => c.seqs), why: `the only culprit common to jobs ${used.map((c) => c.job).join(', ')}` };
 }
 
 /** The report as canonical JSON (RFC 8785): what `--json` prints and what the service answers. */

@@ -92,6 +92,47 @@ describe('reputation from audit entries', () => {
     expect(cases).toBe(64);
   });
 
+  it('a standby taking each seat in turn: three incidents whose culprit sets are whole trios meet in the cheater alone', () => {
+    const log = new Log();
+    // The cheater p1 counter-accuses its two peers every time, so each culprit set is the whole trio.
+    log.incident('a', ['p0', 'p1', 'p2'], 1, [0, 2], peers);
+    log.incident('probe-1', ['s', 'p1', 'p2'], 1, [0, 2], peers);
+    log.verified('probe-2', ['p0', 's', 'p2']);
+    log.incident('probe-3', ['p0', 'p1', 's'], 1, [0, 2], peers);
+    const r = byId(log);
+    expect(r.get('p1')!.proven).toBe(true);
+    expect(r.get('p1')!.because).toBe('proven misbehaviour: the only culprit common to jobs a, probe-1, probe-3');
+    const evidenceJobs = new Set(r.get('p1')!.evidence.map((seq) => log.entries[seq]!.jobId));
+    expect([...evidenceJobs].sort()).toEqual(['a', 'probe-1', 'probe-3']);
+    for (const id of ['p0', 'p2', 's']) expect(r.get(id)!.quarantine, id).toBe(false);
+  });
+
+  it('counter-accusation attack over standby rotations, exhaustively: no honest party (standby included) is ever proven', () => {
+    // A cheater at seat c of each trio: every counter-accusation it can file, in every incident.
+    const counters = (c: number): (number[] | undefined)[] => {
+      const [u, w] = peers(c) as [number, number];
+      return [undefined, [u], [w], [u, w]];
+    };
+    let cases = 0;
+    for (const cheater of ['p0', 'p1', 'p2', 's']) {
+      const trios: [string, string, string][] = [['p0', 'p1', 'p2'], ['s', 'p1', 'p2'], ['p0', 's', 'p2'], ['p0', 'p1', 's']];
+      const mine = trios.filter((t) => t.includes(cheater));
+      const pick = (k: number, n: number) => Math.floor(k / 4 ** n) % 4;
+      for (let k = 0; k < 4 ** mine.length; k++) {
+        const log = new Log();
+        mine.forEach((t, n) => {
+          const c = t.indexOf(cheater);
+          log.incident(`j${n}`, t, c, counters(c)[pick(k, n)], peers);
+        });
+        for (const p of computeReputation(log.entries).parties) {
+          if (p.serviceId !== cheater) expect(p.proven, `${p.serviceId} framed by ${cheater} (${k})`).toBe(false);
+        }
+        cases++;
+      }
+    }
+    expect(cases).toBe(4 * 64);
+  });
+
   it('an accusation filed under another party index than the reporter holds is ignored', () => {
     const log = new Log();
     log.placed('a', ['p0', 'p1', 'p2']);
