@@ -27,7 +27,9 @@ import type { HeWorkerLink } from './he/he-worker-link.js';
 import type { HeModelBook } from './he/he-model-book.js';
 import type { HeSettings } from './he/he-tokens.js';
 import { standbyResharePlan } from './governance/standby-reshare-plan.js';
+import { probePlan } from './governance/probe-plan.js';
 import { StandbyResharing } from './governance/standby-resharing.js';
+import { IncidentProbes } from './governance/incident-probes.js';
 import { PartyQuarantine, type GovernanceSettings, type QuarantineLogReader } from './governance/party-quarantine.js';
 import { ServiceKpis } from './governance/service-kpis.js';
 import { TenantBudgets, type CreditSettings } from './governance/tenant-budgets.js';
@@ -43,6 +45,7 @@ export const PARTY_JOB_PLANS: { readonly [K in PartyJobKind]: JobPlan } = {
   'dataset-delete': datasetDeletePlan,
   'analytics-query': analyticsQueryPlan,
   'reshare-standby': standbyResharePlan,
+  'mpc-probe': probePlan,
 };
 import { ModelRegistry } from './models/model-registry.js';
 import { DatasetCatalog } from './analytics/dataset-catalog.js';
@@ -127,6 +130,8 @@ export interface ComposedCoordinator {
   quarantine?: PartyQuarantine;
   /** Resharing to promoted standbys. */
   resharing: StandbyResharing;
+  /** Probes after incidents. */
+  probes: IncidentProbes;
 }
 
 /**
@@ -184,6 +189,9 @@ export function composeCoordinator(parts: CoordinatorParts, parent: DependencyCo
   // Resharing every stored item to a promoted standby, one job per item, resumable.
   const resharing = new StandbyResharing({ actor: settings.id, registry, book, dispatcher, datasets, models, logger: parts.log, ...(parts.quarantines ?? {}) });
   api.extend(resharing);
+  // Probes with a standby in each seat after an incident, so that a cheater can be proven.
+  const probes = new IncidentProbes({ actor: settings.id, registry, book, dispatcher, logger: parts.log, auto: parts.governance?.probes !== false, ...(quarantine ? { afterRound: () => quarantine.recompute(true) } : {}) });
+  api.extend(probes);
   // Credits from the log's signed job costs; budgets refused at submission.
   const credits = typeof reader.entries === 'function' && typeof reader.size === 'number' ? new TenantBudgets(reader as QuarantineLogReader, parts.credits) : undefined;
   if (credits) {
@@ -193,5 +201,5 @@ export function composeCoordinator(parts: CoordinatorParts, parent: DependencyCo
   // KPIs from the same log (latency, errors, cost per request, verification failures, quarantines).
   if (typeof reader.entries === 'function' && typeof reader.size === 'number') api.extend(new ServiceKpis(reader as QuarantineLogReader, parts.credits?.pricing));
   return {
-    resharing, container: c, api, book, registry, dispatcher, models, datasets, he, audit, ...(storage ? { storage } : {}), ...(parts.heModels ? { heModels: parts.heModels } : {}), ...(quarantine ? { quarantine } : {}) };
+    resharing, probes, container: c, api, book, registry, dispatcher, models, datasets, he, audit, ...(storage ? { storage } : {}), ...(parts.heModels ? { heModels: parts.heModels } : {}), ...(quarantine ? { quarantine } : {}) };
 }

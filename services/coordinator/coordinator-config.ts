@@ -23,7 +23,8 @@
  * when they announce. `audit: "jetstream"` appends to the Merkle audit log in JetStream;
  * `"memory"` keeps events in memory (a cluster without JetStream).
  *
- * `governance` (docs/governance.md): `minScore`, `minGone` (reputation thresholds), `quorum`
+ * `governance` (docs/governance.md): `minScore`, `minGone` (reputation thresholds), `probes`
+ * (probe incidents with a standby, default true), `quorum`
  * (default 2) and `operators: [{ id, organisation, publicKey (Ed25519, 64 hex), runs: [service
  * id...] }]`, the keys that may sign reinstatements. Quarantines are enforced only when the
  * operators name at least `quorum` organisations.
@@ -60,7 +61,7 @@ export interface CoordinatorConfigFile {
   jobTimeoutMs?: number;
   probeIntervalMs?: number;
   /** Reputation thresholds and the operator keys that may sign reinstatements (docs/governance.md). */
-  governance?: { minScore?: number; minGone?: number; quorum?: number; operators?: { id: string; organisation: string; publicKey: string; runs?: string[] }[] };
+  governance?: { minScore?: number; minGone?: number; quorum?: number; probes?: boolean; operators?: { id: string; organisation: string; publicKey: string; runs?: string[] }[] };
   /** Tenants' credit budgets and pricing (docs/governance.md, "Credits"). */
   credits?: { budgets?: Record<string, number>; msPerCredit?: number; bytesPerCredit?: number };
 }
@@ -118,9 +119,11 @@ export function loadCoordinatorConfig(path: string): CoordinatorConfig {
     }
     return { id: o.id, organisation: o.organisation, publicKey: o.publicKey, runs: Array.isArray(o.runs) ? o.runs.filter((r) => typeof r === 'string') : [] };
   });
+  if (g.probes !== undefined && typeof g.probes !== 'boolean') throw new InvalidArgumentError('config.governance.probes: expected true or false');
   const governance: GovernanceSettings = {
     operators,
     ...(g.quorum !== undefined ? { quorum: g.quorum } : {}),
+    ...(g.probes !== undefined ? { probes: g.probes } : {}),
     thresholds: (() => {
       try {
         return checkThresholds({ ...(g.minScore !== undefined ? { minScore: g.minScore } : {}), ...(g.minGone !== undefined ? { minGone: g.minGone } : {}) });

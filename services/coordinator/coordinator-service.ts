@@ -210,6 +210,7 @@ export class CoordinatorService {
   async stop(opts: { waitForJobs?: boolean } = {}): Promise<void> {
     this.parts.quarantine?.stop();
     this.parts.resharing.stop();
+    this.parts.probes.stop();
     if (!opts.waitForJobs) this.parts.dispatcher.failRunning({ code: 'coordinator-stopping', message: 'the coordinator is shutting down' });
     await this.parts.dispatcher.idle();
     // The book's and the catalogue's last writes land before the connection goes (bounded: a broker that is away).

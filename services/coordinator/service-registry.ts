@@ -168,6 +168,26 @@ export class ServiceRegistry {
    * For each party index 0..2, an up party with that index that runs `kind`, or the reason
    * there is none (naming the index).
    */
+  /**
+   * The parties `ids`, by seat, for a job whose plan names them (a probe): each must be a
+   * trusted party (a standby too: a probe holds nothing secret), not quarantined, up and able to
+   * run `kind`.
+   */
+  seated(ids: readonly [string, string, string], kind: string): { parties: [TrustedService, TrustedService, TrustedService] } | { missing: number; reason: string; quarantined?: string; residency?: true } {
+    const now = this.#now();
+    const out: TrustedService[] = [];
+    for (const [seat, id] of ids.entries()) {
+      const e = this.#entries.get(id);
+      if (!e || e.trusted.kind !== 'party') return { missing: seat, reason: `seat ${seat}: ${id} is not a trusted party` };
+      const q = this.#quarantined.get(id);
+      if (q !== undefined) return { missing: seat, quarantined: id, reason: `seat ${seat}: ${id} is quarantined: ${q}` };
+      if (!this.#isUp(e, now)) return { missing: seat, reason: `seat ${seat}: ${id} is down` };
+      if (!e.capabilities.includes(kind)) return { missing: seat, reason: `seat ${seat}: ${id} does not run ${kind}` };
+      out.push(e.trusted);
+    }
+    return { parties: out as [TrustedService, TrustedService, TrustedService] };
+  }
+
   partiesFor(kind: string, residency?: Residency): { parties: [TrustedService, TrustedService, TrustedService] } | { missing: number; reason: string; quarantined?: string; residency?: true } {
     const now = this.#now();
     const out: TrustedService[] = [];

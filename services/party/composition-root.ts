@@ -25,6 +25,7 @@ import { StandbyReshareRunner } from './runners/standby-reshare-runner.js';
 import type { OperatorKey } from '../wire/operator-decisions.js';
 import type { JobRunner } from './job-runner.js';
 import type { PartyJobKind } from '../wire/job-kinds.js';
+import { ProbeRunner } from './runners/probe-runner.js';
 import { NatsJobChannelOpener } from './nats-job-channel.js';
 import { PartyRuntime, type ReportPublisher } from './party-runtime.js';
 import type { SeenJobs } from './seen-jobs.js';
@@ -42,6 +43,7 @@ export function defaultRunners(): JobRunner[] {
     'dataset-delete': new DatasetDeleteRunner(),
     'analytics-query': new AnalyticsQueryRunner(),
     'reshare-standby': new StandbyReshareRunner(models),
+    'mpc-probe': new ProbeRunner(),
   };
   return Object.values(byKind);
 }

@@ -90,6 +90,7 @@ export class JobGate {
       throw new JobRefusedError('malformed', `job ${j}: unknown security ${JSON.stringify(order.security)}`);
     }
     if (!Array.isArray(order.parties) || order.parties.length !== 3) throw new JobRefusedError('malformed', `job ${j} does not name three parties`);
+    if (order.kind === 'mpc-probe') return this.#checkProbe(order);
     for (const idx of [0, 1, 2] as const) {
       const p = order.parties[idx];
       if (!p || p.index !== idx) throw new JobRefusedError('malformed', `job ${j}: parties[${idx}] has index ${String(p?.index)}`);
@@ -114,6 +115,30 @@ export class JobGate {
     }
     if (order.parties[this.#o.selfIndex].id !== this.#o.selfId) throw new JobRefusedError('not-addressed', `job ${j}: index ${this.#o.selfIndex} is ${order.parties[this.#o.selfIndex].id}, not this party`);
     if (order.promotions !== undefined && !Array.isArray(order.promotions)) throw new JobRefusedError('malformed', `job ${j}: promotions is not a list`);
+    return this.#accept(order);
+  }
+
+  /**
+   * A probe (services/wire/probe-job): public operands only, so peers are not checked against
+   * pins or promotions and this party (a standby too) may sit in any seat; it must appear once,
+   * under its own keys, and the probe must run in malicious mode.
+   */
+  #checkProbe(order: JobOrder): JobOrder {
+    const j = order.jobId;
+    if (order.security !== 'malicious') throw new JobRefusedError('malformed', `job ${j}: a probe runs in malicious mode only`);
+    if (order.promotions !== undefined) throw new JobRefusedError('malformed', `job ${j}: a probe carries no promotions`);
+    const seats = order.parties.flatMap((p, idx) => (p?.id === this.#o.selfId ? [idx] : []));
+    if (seats.length !== 1) throw new JobRefusedError('not-addressed', `job ${j}: this party holds ${seats.length} seats of the probe, not one`);
+    for (const [idx, p] of order.parties.entries()) {
+      if (!p || p.index !== idx) throw new JobRefusedError('malformed', `job ${j}: parties[${idx}] has index ${String(p?.index)}`);
+    }
+    const me = order.parties[seats[0]!]!;
+    if (me.signingPublicKey !== this.#o.selfSigningPublicKey || me.agreementPublicKey !== this.#o.selfAgreementPublicKey) throw new JobRefusedError('not-addressed', `job ${j}: parties[${seats[0]}] keys differ from this party's keys`);
+    return this.#accept(order);
+  }
+
+  #accept(order: JobOrder): JobOrder {
+    const j = order.jobId;
     if (this.#o.seenJobs.has(j)) throw new JobRefusedError('replayed', `job ${j} was accepted before; a job id runs once`);
     this.#o.seenJobs.add(j, order.deadline);
     return order;

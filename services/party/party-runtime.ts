@@ -172,7 +172,7 @@ export class PartyRuntime {
     tracePoint('P.prepare-in', order.jobId);
     if (!this.#runners.has(order.kind)) throw new JobRefusedError('unknown-kind', `no runner for kind ${order.kind}`);
     if (order.startWhen !== undefined && order.startWhen !== 'peers-listening') throw new JobRefusedError('malformed', `job ${order.jobId}: unknown startWhen ${JSON.stringify(order.startWhen)}`);
-    const self = this.settings.index;
+    const self = seatOf(order, this.settings.id, this.settings.index);
     const channel = await this.opener.open(order, self);
     tracePoint('P.channel-open', order.jobId);
     if (order.startWhen === 'peers-listening' && !channel.announceListening) {
@@ -208,7 +208,7 @@ export class PartyRuntime {
 
   async #run(job: ActiveJob): Promise<void> {
     const { order, channel } = job;
-    const self = this.settings.index;
+    const self = seatOf(order, this.settings.id, this.settings.index);
     const t0 = performance.now();
     try {
       tracePoint('P.run', order.jobId);
@@ -262,4 +262,9 @@ export class PartyRuntime {
     job.channel.close();
     this.#active.delete(job.order.jobId);
   }
+}
+
+/** This party's seat in `order`: its configured index, except in a probe, where the gate checked it sits once by id. */
+function seatOf(order: JobOrder, id: string, index: PartyIndex): PartyIndex {
+  return order.kind === 'mpc-probe' ? (order.parties.findIndex((p) => p.id === id) as PartyIndex) : index;
 }

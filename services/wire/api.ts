@@ -20,6 +20,7 @@ import type { CreditPricing, KpiReport, TenantCredits } from './governance-repor
 import type { PromotionRecord, QuarantineRecord } from './party-governance.js';
 import type { ResharingRecord, StandbyResharePayload, StandbyReshareResult } from './standby-reshare.js';
 import type { ComputeJobPayload, ComputeJobResult } from './compute-job.js';
+import type { ProbePayload, ProbeResult, ProbeRound } from './probe-job.js';
 import type { JobKind, JobKindSpec, SubmittedJobKind } from './job-kinds.js';
 
 export type { JobKind, PartyJobKind, SubmittedJobKind } from './job-kinds.js';
@@ -116,6 +117,8 @@ export interface JobPayloads {
   'analytics-query': AnalyticsQueryPayload;
   /** Built by the coordinator's resharing to a promoted standby (`parties.reshare`), one item per job. */
   'reshare-standby': StandbyResharePayload;
+  /** Built by the coordinator after an incident (`parties.probe`, or on its own with standbys registered). */
+  'mpc-probe': ProbePayload;
 }
 
 /** Submission payload of `model-publish`. */
@@ -163,6 +166,7 @@ export interface JobResults {
   'dataset-delete': DatasetDeletePartyResult;
   'analytics-query': AnalyticsQueryResult;
   'reshare-standby': StandbyReshareResult;
+  'mpc-probe': ProbeResult;
 }
 
 /** The payload and result tables name exactly the kinds of job-kinds (a compile error otherwise). */
@@ -450,6 +454,14 @@ export interface CoordinatorMethods {
   'parties.reshare': { req: { principal: Principal; standbyId: string }; res: ResharingRecord };
   /** Auditor or admin: the resharings and the promotions in force. */
   'parties.resharing': { req: { principal: Principal }; res: { resharings: ResharingRecord[]; promotions: Omit<PromotionRecord, 'decisions'>[] } };
+  /**
+   * Admin: runs the probes of incident `incident` (a job that failed verification with
+   * accusations): one `mpc-probe` job per seat of its trio, a registered standby in that seat
+   * (docs/governance.md "Probes"); answers when they ended. The coordinator also runs them on
+   * its own after an incident when standbys are registered. Errors: `not-an-incident` 409,
+   * `no-standby` 409.
+   */
+  'parties.probe': { req: { principal: Principal; incident: string }; res: ProbeRound };
   /** Makes a published version of `name` the active one (services/coordinator/models/model-rollout-methods). */
   'models.activate': { req: { principal: Principal; name: string; version: string }; res: { rollout: ModelRolloutState; model: ModelRecord } };
   /** Returns `name` to the version active before the current one. */
@@ -515,6 +527,7 @@ export const COORDINATOR_METHODS = [
   'parties.promote',
   'parties.reshare',
   'parties.resharing',
+  'parties.probe',
   'credits.get',
   'kpis.get',
   'models.activate',

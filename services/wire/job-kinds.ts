@@ -17,7 +17,7 @@ export interface JobKindSpec {
    * The coordinator method that creates jobs of this kind: `jobs.submit` for kinds a client
    * submits directly; for the others, the method that checks policy before placing the job.
    */
-  readonly createdBy: 'jobs.submit' | 'models.publish' | 'datasets.upload' | 'datasets.delete' | 'analytics.query' | 'parties.reshare';
+  readonly createdBy: 'jobs.submit' | 'models.publish' | 'datasets.upload' | 'datasets.delete' | 'analytics.query' | 'parties.reshare' | 'parties.probe';
   /** One line, for docs and errors. */
   readonly summary: string;
 }
@@ -32,6 +32,7 @@ export const JOB_KINDS = {
   'dataset-delete': { runsOn: 'parties', createdBy: 'datasets.delete', summary: 'erasing a data set at every party' },
   'analytics-query': { runsOn: 'parties', createdBy: 'analytics.query', summary: 'a secure query over secret-shared data sets' },
   'reshare-standby': { runsOn: 'parties', createdBy: 'parties.reshare', summary: 'resharing one stored data set or model to a promoted standby' },
+  'mpc-probe': { runsOn: 'parties', createdBy: 'parties.probe', summary: 'a malicious-mode product on public operands, run with a standby in one seat after an incident' },
 } as const satisfies Record<string, JobKindSpec>;
 
 type Kinds = typeof JOB_KINDS;

@@ -42,6 +42,8 @@ export interface GovernanceSettings {
   quorum?: number;
   /** Least pause between recomputations (default 1000 ms). */
   recomputeMs?: number;
+  /** Probe every incident with a standby in each seat (default true; governance/incident-probes). */
+  probes?: boolean;
 }
 
 /** What the quarantine reads the log through (AuditLog and MemoryMerkleLog fit). */

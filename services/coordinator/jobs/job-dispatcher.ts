@@ -168,7 +168,8 @@ export class JobDispatcher {
     tracePoint('C.run', jobId);
     const plan = this.#plans.get(rec.kind);
     if (!plan) return this.#fail(jobId, { code: 'not-available', message: `kind ${rec.kind} is not run by this coordinator` });
-    const sel = this.registry.partiesFor(plan.partyKind, plan.residency?.(rec.payload));
+    const seats = plan.placement?.(rec.payload);
+    const sel = seats ? this.registry.seated(seats, plan.partyKind) : this.registry.partiesFor(plan.partyKind, plan.residency?.(rec.payload));
     if ('missing' in sel) return this.#fail(jobId, { code: sel.quarantined ? PARTY_QUARANTINED : sel.residency ? RESIDENCY_UNPLACEABLE : 'no-parties', message: sel.reason, party: sel.missing });
     const parties = sel.parties.map((t, i) => ({ id: t.id, index: i as PartyIndex, signingPublicKey: t.signingPublicKey, agreementPublicKey: t.agreementPublicKey })) as [PartyRef, PartyRef, PartyRef];
     // A promoted standby's slot carries the operators' decisions, which the parties check.

@@ -33,6 +33,8 @@ export interface JobPlan {
   security?(payload: unknown): SecurityMode;
   /** The residency the job's shares are bound to (placement picks parties of that region only). */
   residency?(payload: unknown): Residency | undefined;
+  /** The service ids, by seat, the job must run on (the registry checks they are up and able); default: the registry chooses. */
+  placement?(payload: unknown): readonly [string, string, string];
 }
 
 function invalid(message: string): never {
