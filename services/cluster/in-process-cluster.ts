@@ -5,6 +5,7 @@
  * boundary does not matter. `startLocalCluster` runs the same services as separate processes.
  */
 import type { ProtocolChannelTamper } from '../party/tokens.js';
+import type { OperatorKey } from '../wire/operator-decisions.js';
 import { makeTrustBundle, type TrustBundle } from '../wire/trust-bundle.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,13 +36,21 @@ export interface InProcessClusterOptions {
   audit?: AuditSink;
   /** The coordinator's durable state and governance (an `audit` factory here replaces `audit`); kept across {@link InProcessCluster.restartCoordinator}. */
   coordinator?: Pick<CoordinatorServiceOptions, 'audit' | 'models' | 'jobs' | 'quarantines' | 'governance' | 'auditCheckpoints' | 'witnessCheckpoints'>;
+  /**
+   * Standby parties, one per index listed (`standby-<i>`, docs/governance.md "Standby parties"),
+   * and the operator keys every party checks promotions with; with `parties`, each party pins
+   * its peers' keys, so only an operator-signed promotion lets a standby in.
+   */
+  standbys?: { slots: readonly PartyIndex[]; parties: { operators: readonly OperatorKey[]; quorum: number } };
 }
 
 /** A running in-process cluster. */
 export interface InProcessCluster {
   coordinator: CoordinatorService;
   parties: PartyService[];
-  identities: { coordinator: ServiceIdentity; parties: ServiceIdentity[] };
+  /** The standbys, in the order of `standbys.slots` (their ids are `standby-<slot>`). */
+  standbys: PartyService[];
+  identities: { coordinator: ServiceIdentity; parties: ServiceIdentity[]; standbys: ServiceIdentity[] };
   /** Parties' X25519 public keys (hex) by index. */
   partyAgreementKeys: [string, string, string];
   /** The keys a client of this cluster pins (wire/trust-bundle). */
@@ -51,7 +60,7 @@ export interface InProcessCluster {
    * (transport/connection-signer) or give it to a NatsCoordinatorClient to call as the gateway.
    */
   gatewaySigner: PrincipalSigner;
-  logs: { coordinator: MemoryLog; parties: MemoryLog[] };
+  logs: { coordinator: MemoryLog; parties: MemoryLog[]; standbys: MemoryLog[] };
   audit: AuditSink;
   /** Waits until the coordinator sees all three parties up. */
   ready(timeoutMs?: number): Promise<void>;
@@ -69,34 +78,48 @@ export async function startInProcessCluster(opts: InProcessClusterOptions): Prom
   const endpoint = (id: string): NatsEndpoint => (typeof opts.nats === 'function' ? opts.nats(id) : opts.nats);
   const coordId = generateIdentity();
   const partyIds = [generateIdentity(), generateIdentity(), generateIdentity()];
+  const slots = opts.standbys?.slots ?? [];
+  const standbyIds = slots.map(() => generateIdentity());
   const trusted: TrustedService[] = partyIds.map((p, i) => ({ id: `party-${i}`, kind: 'party', index: i, ...publicIdentity(p) }));
+  const standbyTrust: TrustedService[] = slots.map((slot, k) => ({ id: `standby-${slot}`, kind: 'party', index: slot, standby: true, ...publicIdentity(standbyIds[k]!) }));
   const stateRoot = mkdtempSync(join(tmpdir(), 'mpc-cluster-'));
-  const logs = { coordinator: new MemoryLog(), parties: [new MemoryLog(), new MemoryLog(), new MemoryLog()] };
+  const logs = { coordinator: new MemoryLog(), parties: [new MemoryLog(), new MemoryLog(), new MemoryLog()], standbys: slots.map(() => new MemoryLog()) };
   const audit = opts.audit ?? new MemoryAuditSink();
   const gatewayId = generateIdentity();
   const gateways = [{ id: 'gateway', signingPublicKey: publicIdentity(gatewayId).signingPublicKey }];
-  const startCoordinator = async (): Promise<CoordinatorService> => await CoordinatorService.start({ nats: endpoint('coordinator'), identity: coordId, trusted, audit, log: logs.coordinator, settings: opts.settings, gateways, ...opts.coordinator });
+  const startCoordinator = async (): Promise<CoordinatorService> => await CoordinatorService.start({ nats: endpoint('coordinator'), identity: coordId, trusted: [...trusted, ...standbyTrust], audit, log: logs.coordinator, settings: opts.settings, gateways, ...opts.coordinator });
   let coordinator = await startCoordinator();
   const storageKeys = [generateStorageKey(), generateStorageKey(), generateStorageKey()];
-  const startParty = async (i: PartyIndex): Promise<PartyService> =>
+  const standbyStorageKeys = slots.map(() => generateStorageKey());
+  const governance = opts.standbys?.parties;
+  // With standbys, every party pins its peers of the original trio (a standby: its two peers).
+  const pins = (index: PartyIndex) => (governance ? Object.fromEntries(([0, 1, 2] as const).filter((j) => j !== index).map((j) => [j, publicIdentity(partyIds[j]!)])) : undefined);
+  const startService = async (id: string, i: PartyIndex, identity: ServiceIdentity, storageKey: Uint8Array, log: MemoryLog, standby: boolean): Promise<PartyService> =>
     await PartyService.start({
-        nats: endpoint(`party-${i}`),
-        id: `party-${i}`,
+        nats: endpoint(id),
+        id,
         index: i,
-        identity: partyIds[i]!,
+        identity,
         coordinatorKey: coordId.signing.publicKey,
-        stateDir: join(stateRoot, `party-${i}`),
-        storageKey: storageKeys[i]!,
-        log: logs.parties[i],
+        stateDir: join(stateRoot, id),
+        storageKey,
+        log,
         runners: opts.runners?.(i),
-        tamper: opts.tamper?.(i),
+        // A standby is never the tampered party of a test.
+        tamper: standby ? undefined : opts.tamper?.(i),
         announceIntervalMs: 1000,
+        ...(governance ? { governance, pinnedPeers: pins(i) } : {}),
+        ...(standby ? { standby: true } : {}),
       });
+  const startParty = async (i: PartyIndex): Promise<PartyService> => await startService(`party-${i}`, i, partyIds[i]!, storageKeys[i]!, logs.parties[i]!, false);
+  const startStandby = async (k: number): Promise<PartyService> => await startService(`standby-${slots[k]!}`, slots[k]!, standbyIds[k]!, standbyStorageKeys[k]!, logs.standbys[k]!, true);
   const parties = await Promise.all(([0, 1, 2] as const).map((i) => startParty(i)));
+  const standbys = await Promise.all(slots.map((_, k) => startStandby(k)));
   const cluster: InProcessCluster = {
     coordinator,
     parties,
-    identities: { coordinator: coordId, parties: partyIds },
+    standbys,
+    identities: { coordinator: coordId, parties: partyIds, standbys: standbyIds },
     partyAgreementKeys: trusted.map((t) => t.agreementPublicKey) as [string, string, string],
     gatewaySigner: { id: 'gateway', secretKey: gatewayId.signing.secretKey },
     trustBundle: makeTrustBundle({ deployment: 'in-process', parties: trusted, coordinator: { id: 'coordinator', signingPublicKey: publicIdentity(coordId).signingPublicKey } }),
@@ -105,7 +128,7 @@ export async function startInProcessCluster(opts: InProcessClusterOptions): Prom
     async ready(timeoutMs = 10_000) {
       const end = Date.now() + timeoutMs;
       while (Date.now() < end) {
-        if (cluster.coordinator.parts.registry.list().filter((s) => s.status === 'up').length === 3) return;
+        if (cluster.coordinator.parts.registry.list().filter((s) => s.status === 'up').length === 3 + slots.length) return;
         await new Promise((r) => setTimeout(r, 20));
       }
       throw new Error(`parties not all up after ${timeoutMs} ms: ${JSON.stringify(coordinator.parts.registry.list().map((s) => [s.id, s.status]))}`);
@@ -122,7 +145,7 @@ export async function startInProcessCluster(opts: InProcessClusterOptions): Prom
       parties[i] = await startParty(i);
     },
     async stop() {
-      await Promise.all(parties.map((p) => p.stop()));
+      await Promise.all([...parties, ...standbys].map((p) => p.stop()));
       await cluster.coordinator.stop();
       rmSync(stateRoot, { recursive: true, force: true });
     },
