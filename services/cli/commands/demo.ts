@@ -4,7 +4,8 @@
  * local cluster (nats-server, coordinator, three parties, HE workers, gateway) in a temporary
  * folder unless `--gateway` names a running one, then tells the three user stories with real
  * computation, prints a short report, stops everything it started and exits 0 when every story
- * held (1 otherwise).
+ * held (1 otherwise). Story 4, governance, runs on a cluster of its own in this process
+ * (services/cluster/governance-drill), with a party made to cheat.
  */
 import 'reflect-metadata';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,10 +21,14 @@ import { runStory, type StoryReport } from '../../demo/story.js';
 import { hospitalStory } from '../../demo/story-hospitals.js';
 import { inferenceStory } from '../../demo/story-inference.js';
 import { auditStory } from '../../demo/story-audit.js';
+import { loadDigits, loadModel } from '../../demo/demo-data.js';
+import { governanceDrill } from '../../cluster/governance-drill.js';
 
-const HELP = `usage: mpc demo [--gateway <url> --keys <demo-api-keys.json> --coordinator-key <hex> --trust-bundle <file>] [--dir <dir>] [--json]
+const HELP = `usage: mpc demo [--gateway <url> --keys <demo-api-keys.json> --coordinator-key <hex> --trust-bundle <file>] [--dir <dir>] [--keep] [--json]
   Without --gateway, starts a local cluster in a temporary folder (or --dir) and stops it at the end;
   the clients pin the parties' keys from the cluster's trust bundle (with --gateway: --trust-bundle).
+  Story 4 (governance) runs on a cluster of its own in this process; with --keep it stays up after
+  the story, with its web console, until Ctrl-C.
 `;
 
 /** Runs the demo. */
@@ -39,6 +44,7 @@ export async function run(args: string[]): Promise<number> {
         'trust-bundle': { type: 'string' },
         dir: { type: 'string' },
         json: { type: 'boolean', default: false },
+        keep: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -97,6 +103,27 @@ export async function run(args: string[]): Promise<number> {
       await runStory('2. An API client gets predictions from a secret-shared model and from an HE model', (say) => inferenceStory({ owner: client('demo-model-owner'), client: client('demo-client') }, say, runId, { he: heWorkers >= 2 }), echo),
     );
     reports.push(await runStory('3. An auditor exports the log and verifies it offline', (say) => auditStory(client('demo-auditor'), coordinatorKey, join(dir, 'audit-export'), say), echo));
+    const digits = loadDigits(4);
+    const drill = { onnx: loadModel('digits_mlp.onnx'), input: { shape: [4, 64], data: digits.images.flatMap((im) => Array.from(im)) } };
+    reports.push(
+      await runStory(
+        '4. A cheating party is caught, proven, quarantined and replaced by a standby',
+        (say) =>
+          governanceDrill(
+            {
+              ...drill,
+              whileRunning: async (consoleUrl, auditorKey) => {
+                say(`web console: ${consoleUrl} (API key ${auditorKey}); the log holds the incident, the probes, the quarantine and the promotion`);
+                if (!values.keep) return say('run `npm start -- --keep` to keep this cluster up and look at it in a browser');
+                say('--keep: the cluster stays up until Ctrl-C');
+                await new Promise<void>((r) => process.once('SIGINT', () => r()));
+              },
+            },
+            say,
+          ),
+        echo,
+      ),
+    );
   } finally {
     if (cluster) await cluster.stop();
     if (ownDir) rmSync(dir, { recursive: true, force: true });
