@@ -42,6 +42,10 @@ export interface InProcessClusterOptions {
    * its peers' keys, so only an operator-signed promotion lets a standby in.
    */
   standbys?: { slots: readonly PartyIndex[]; parties: { operators: readonly OperatorKey[]; quorum: number } };
+  /** The region in each party's own configuration, by service id (docs/governance.md "Residency"). */
+  partyRegions?: Readonly<Record<string, string>>;
+  /** The regions the coordinator's configuration gives the parties (`services[].region`), by service id. */
+  registryRegions?: Readonly<Record<string, string>>;
 }
 
 /** A running in-process cluster. */
@@ -80,7 +84,8 @@ export async function startInProcessCluster(opts: InProcessClusterOptions): Prom
   const partyIds = [generateIdentity(), generateIdentity(), generateIdentity()];
   const slots = opts.standbys?.slots ?? [];
   const standbyIds = slots.map(() => generateIdentity());
-  const trusted: TrustedService[] = partyIds.map((p, i) => ({ id: `party-${i}`, kind: 'party', index: i, ...publicIdentity(p) }));
+  const region = (id: string) => (opts.registryRegions?.[id] !== undefined ? { region: opts.registryRegions[id] } : {});
+  const trusted: TrustedService[] = partyIds.map((p, i) => ({ id: `party-${i}`, kind: 'party', index: i, ...region(`party-${i}`), ...publicIdentity(p) }));
   const standbyTrust: TrustedService[] = slots.map((slot, k) => ({ id: `standby-${slot}`, kind: 'party', index: slot, standby: true, ...publicIdentity(standbyIds[k]!) }));
   const stateRoot = mkdtempSync(join(tmpdir(), 'mpc-cluster-'));
   const logs = { coordinator: new MemoryLog(), parties: [new MemoryLog(), new MemoryLog(), new MemoryLog()], standbys: slots.map(() => new MemoryLog()) };
@@ -110,6 +115,7 @@ export async function startInProcessCluster(opts: InProcessClusterOptions): Prom
         announceIntervalMs: 1000,
         ...(governance ? { governance, pinnedPeers: pins(i) } : {}),
         ...(standby ? { standby: true } : {}),
+        ...(opts.partyRegions?.[id] !== undefined ? { region: opts.partyRegions[id] } : {}),
       });
   const startParty = async (i: PartyIndex): Promise<PartyService> => await startService(`party-${i}`, i, partyIds[i]!, storageKeys[i]!, logs.parties[i]!, false);
   const startStandby = async (k: number): Promise<PartyService> => await startService(`standby-${slots[k]!}`, slots[k]!, standbyIds[k]!, standbyStorageKeys[k]!, logs.standbys[k]!, true);

@@ -9,7 +9,7 @@
  * instead of a 502 that tells it to retry the same bytes.
  */
 import type { Principal } from '../wire/api.js';
-import { SEALED_INPUT_REFUSED } from '../wire/job-error-codes.js';
+import { RESIDENCY_REFUSED, SEALED_INPUT_REFUSED } from '../wire/job-error-codes.js';
 import type { CoordinatorClient } from './coordinator-client.js';
 import { ProblemError } from './problems.js';
 import { invalidCiphertext } from './payload-checks.js';
@@ -33,6 +33,8 @@ export async function withSealedInputFaults<T>(coordinator: CoordinatorClient, p
     if (typeof e?.code === 'string' && e.code.startsWith('model-version-')) {
       throw new ProblemError('model-version-refused', `${e.code}: ${e.message}`, { cause: err, errors: [{ path: 'body/statement', message: e.message }] });
     }
+    // A party refused shares bound to another region than its own (services/party/errors checkResidency).
+    if (e?.code === RESIDENCY_REFUSED) throw new ProblemError('residency-refused', `${e.code}: ${e.message}`, { cause: err });
     if (e?.code !== SEALED_INPUT_REFUSED) throw err;
     const box = e.party === undefined ? field : `${field}[${e.party}]`;
     throw invalidCiphertext(box, `does not open at the party it was sealed to, or holds other than the request declares (tampered, sealed to another key or for another request): ${e.message}`, err);

@@ -3,7 +3,7 @@
  * Named errors of the party service, each with a stable `code`.
  */
 import { MpcError } from '../../crypto-core/errors.js';
-import { SEALED_INPUT_REFUSED } from '../wire/job-error-codes.js';
+import { RESIDENCY_REFUSED, SEALED_INPUT_REFUSED } from '../wire/job-error-codes.js';
 
 /** The share store cannot read, write or authenticate an object. */
 export class ShareStoreError extends MpcError {
@@ -75,5 +75,28 @@ export class ModelVersionRefusedError extends JobPayloadError {
     super(message, options);
     this.reason = reason;
     this.code = `model-version-${reason}`;
+  }
+}
+
+/**
+ * Shares bound by their owner's signature to a region other than this party's (code
+ * `residency-refused`, services/wire/job-error-codes).
+ */
+export class ResidencyRefusedError extends JobPayloadError {
+  override readonly code = RESIDENCY_REFUSED;
+}
+
+/** @throws ResidencyRefusedError when `residency` (signed by the owner of `what`) is set and is not `region`, this party's. */
+export function checkResidency(what: string, residency: string | undefined, region: string | undefined, self: number): void {
+  if (residency === undefined || residency === region) return;
+  throw new ResidencyRefusedError(`${what} must stay in region ${JSON.stringify(residency)} (owner-signed); party ${self} is ${region === undefined ? 'in no configured region' : `in region ${JSON.stringify(region)}`}`);
+}
+
+/** A peer refused a job that needs all three (an upload's vote): its code, when the client acts on it, and its message. */
+export class PeerRefusalError extends JobPayloadError {
+  override readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
   }
 }

@@ -18,6 +18,8 @@ export interface JobRunContext {
   identity: ServiceIdentity;
   shares: ShareStore;
   log: ServiceLog;
+  /** This party's region (party config `region`), checked against owner-signed residency. */
+  region?: string;
 }
 
 /** What a runner returns: this party's part of the job result. */

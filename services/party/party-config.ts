@@ -38,6 +38,8 @@ export interface PartyConfigFile {
   auditOrigin?: string;
   /** This party is a standby for slot `index`: it runs only jobs whose orders carry the operators' promotion of it. */
   standby?: boolean;
+  /** The region this party keeps shares in; it refuses data sets and models whose owner-signed residency names another (docs/governance.md "Residency"). */
+  region?: string;
   /** Operator keys that sign promotions (the same list as the coordinator's `governance`), and their quorum (default 2). */
   governance?: { quorum?: number; operators: { id: string; organisation: string; publicKey: string; runs?: string[] }[] };
 }
@@ -74,6 +76,7 @@ export function loadPartyConfig(path: string): Omit<PartyServiceOptions, 'log' |
   if (typeof c.id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(c.id)) throw new InvalidArgumentError(`config.id: expected 1..64 characters of [A-Za-z0-9_-], got ${JSON.stringify(c.id)}`);
   if (c.index !== 0 && c.index !== 1 && c.index !== 2) throw new InvalidArgumentError(`config.index: expected 0, 1 or 2, got ${JSON.stringify(c.index)}`);
   if (c.standby !== undefined && typeof c.standby !== 'boolean') throw new InvalidArgumentError(`config.standby: expected true or false, got ${JSON.stringify(c.standby)}`);
+  if (c.region !== undefined && (typeof c.region !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(c.region))) throw new InvalidArgumentError(`config.region: expected 1..64 characters of [A-Za-z0-9_.-], got ${JSON.stringify(c.region)}`);
   const governance = checkGovernance(c.governance);
   if (c.standby && !governance) throw new InvalidArgumentError('config.governance: a standby needs the operator keys that sign its promotion');
   if (!c.nats || (typeof c.nats.servers !== 'string' && !Array.isArray(c.nats.servers))) throw new InvalidArgumentError('config.nats.servers: expected a URL or a list of URLs');
@@ -100,6 +103,7 @@ export function loadPartyConfig(path: string): Omit<PartyServiceOptions, 'log' |
     ...(c.announceIntervalMs ? { announceIntervalMs: c.announceIntervalMs } : {}),
     ...(c.auditOrigin !== undefined ? { auditOrigin: checkOrigin(c.auditOrigin) } : {}),
     ...(c.standby ? { standby: true } : {}),
+    ...(c.region !== undefined ? { region: c.region } : {}),
     ...(governance ? { governance } : {}),
   };
 }

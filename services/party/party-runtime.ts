@@ -223,7 +223,7 @@ export class PartyRuntime {
         security: order.security ?? 'semi-honest',
       });
       const runner = this.#runners.get(order.kind)!;
-      const outcome = await runner.run({ order, protocol, identity: this.identity, shares: this.shares, log: this.log });
+      const outcome = await runner.run({ order, protocol, identity: this.identity, shares: this.shares, log: this.log, ...(this.settings.region !== undefined ? { region: this.settings.region } : {}) });
       tracePoint('P.runner-done', order.jobId);
       const commitments = outcome.output ? outputCommitments(order.jobId, self, outcome.output, { next, prev }) : undefined;
       const s = channel.stats;

@@ -62,6 +62,8 @@ export interface PartyServiceOptions {
   auditOrigin?: string;
   /** A standby for `index`: it runs only orders carrying the operators' decisions promoting it (docs/governance.md). */
   standby?: boolean;
+  /** The region this party keeps shares in: it refuses data sets and models whose owner-signed residency names another (docs/governance.md "Residency"). */
+  region?: string;
   /** Operator keys and quorum that check promotion decisions (a standby needs them). */
   governance?: { operators: readonly OperatorKey[]; quorum: number };
 }
@@ -87,7 +89,7 @@ export class PartyService {
     const nc = await connectService(opts.nats, opts.id);
     const shares = new FileShareStore(join(opts.stateDir, 'shares'), opts.storageKey);
     const { runtime } = composeParty({
-      settings: { id: opts.id, index: opts.index },
+      settings: { id: opts.id, index: opts.index, ...(opts.region !== undefined ? { region: opts.region } : {}) },
       identity: opts.identity,
       coordinatorKey: opts.coordinatorKey,
       nc,

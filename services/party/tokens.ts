@@ -38,4 +38,6 @@ export type ProtocolChannelTamper = (channel: Channel, order: JobOrder) => Chann
 export interface PartySettings {
   id: string;
   index: 0 | 1 | 2;
+  /** The region this party keeps shares in (docs/governance.md "Residency"). */
+  region?: string;
 }

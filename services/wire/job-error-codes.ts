@@ -34,3 +34,12 @@ export const PARTY_QUARANTINED = 'party-quarantined';
  * slot; a job that became unplaceable later (a party left) fails with this code.
  */
 export const RESIDENCY_UNPLACEABLE = 'residency-unplaceable';
+
+/**
+ * A party refused to store shares whose owner-signed statement (a data set's upload manifest, a
+ * model's version statement) binds them to another region than the party's own (party config
+ * `region`): the coordinator placed them there against the rule, or its configuration of the
+ * parties' regions is wrong. Nothing is stored at any party (the upload vote); the gateway
+ * answers 409 `residency-refused` naming the party.
+ */
+export const RESIDENCY_REFUSED = 'residency-refused';

@@ -19,7 +19,9 @@ import { checkPolicy, checkSchema, encodedWidth, sameSchema } from '../../../pro
 import { defaultCompareOps } from '../../../protocols/analytics/default-compare-ops.js';
 import { nextParty, prevParty } from '../../../protocols/channel/channel.js';
 import { makeShare } from '../../../protocols/rss/replicated-share.js';
-import { JobPayloadError, SealedInputError } from '../errors.js';
+import { checkResidency, JobPayloadError, PeerRefusalError, SealedInputError } from '../errors.js';
+import { MpcError } from '../../../crypto-core/errors.js';
+import { RESIDENCY_REFUSED, SEALED_INPUT_REFUSED } from '../../wire/job-error-codes.js';
 import type { JobRunContext, JobRunner, JobRunOutcome } from '../job-runner.js';
 import { decodeSharePair } from '../../wire/sealed-share-pair.js';
 import { signedDatasetUploadAad } from '../../wire/dataset-manifest.js';
@@ -74,12 +76,12 @@ export class DatasetUploadRunner implements JobRunner {
     const self = ctx.protocol.self;
     const ch = ctx.protocol.channel;
     const tag = ctx.protocol.nextTag('upload-vote');
-    const vote = Uint8Array.of(prepared ? 1 : 0);
+    const vote = prepared ? Uint8Array.of(1) : refusalVote(refusal);
     await Promise.all([ch.send(nextParty(self), tag, vote), ch.send(prevParty(self), tag, vote)]);
     const votes = await Promise.all([ch.recv(nextParty(self), tag), ch.recv(prevParty(self), tag)]);
     if (refusal !== undefined) throw refusal;
     const refusers = [nextParty(self), prevParty(self)].filter((_, i) => votes[i]![0] !== 1);
-    if (refusers.length > 0) throw new JobPayloadError(`upload refused by party ${refusers.join(' and ')}; nothing stored`);
+    if (refusers.length > 0) throw peerRefusal(refusers[0]!, votes[[nextParty(self), prevParty(self)].indexOf(refusers[0]!)]!, refusers.length);
     const { p, manifest, pair } = prepared!;
     // Range and encoding checks of every column, once per part, on shares: queries then AND
     // these bits instead of comparing (column-validity.ts).
@@ -103,6 +105,7 @@ export class DatasetUploadRunner implements JobRunner {
     const existingManifest = await readManifest(ctx.shares, p.datasetId);
     // The hospital's signature decides what is stored, not the order (upload-manifest-check).
     const signed = checkUploadManifest(p, existingManifest);
+    checkResidency(`data set ${p.name}`, signed.residency, ctx.region, ctx.protocol.self);
     if (await uploadSeen(ctx.shares, p.uploadId)) throw new DatasetConflictError(p.datasetId, `uploadId: upload ${p.uploadId} was already stored (a signed upload is accepted once)`);
     const box = fromLargeBase64(p.sealedShare, 'payload.sealedShare');
     if (sha256Hex(box) !== p.boxSha256[self]) throw new SealedInputError(`payload.sealedShare: party ${self}'s box does not match boxSha256[${self}] of the signed manifest`);
@@ -151,4 +154,30 @@ interface Prepared {
   readonly p: DatasetUploadPartyPayload;
   readonly manifest: DatasetManifest;
   readonly pair: [BigUint64Array, BigUint64Array];
+}
+
+/** Codes a refusing party's vote may pass on to its peers' failure reports (the client's fault, named the same whichever report the coordinator reads first). */
+const RELAYED_CODES: ReadonlySet<string> = new Set([RESIDENCY_REFUSED, SEALED_INPUT_REFUSED]);
+
+/** A refusal vote: 0, then the refusal's code and message (public: they are about the signed manifest and the boxes). */
+function refusalVote(refusal: unknown): Uint8Array {
+  const code = refusal instanceof MpcError ? refusal.code : 'job-payload';
+  const message = refusal instanceof Error ? refusal.message.slice(0, 400) : String(refusal).slice(0, 400);
+  const text = new TextEncoder().encode(JSON.stringify({ code, message }));
+  const out = new Uint8Array(1 + text.length);
+  out.set(text, 1);
+  return out;
+}
+
+/** The error of a party whose peer refused: the peer's code when it is one the client acts on, and its message. */
+function peerRefusal(refuser: number, vote: Uint8Array, refusers: number): PeerRefusalError {
+  let why: { code?: unknown; message?: unknown } = {};
+  try {
+    why = JSON.parse(new TextDecoder().decode(vote.subarray(1))) as typeof why;
+  } catch {
+    // An older party's bare vote, or garbage: no reason to relay.
+  }
+  const code = typeof why.code === 'string' && RELAYED_CODES.has(why.code) ? why.code : 'job-payload';
+  const message = `upload refused by party ${refuser}${refusers > 1 ? ' (and the other peer)' : ''}${typeof why.message === 'string' ? `: ${why.message.slice(0, 400)}` : ''}; nothing stored`;
+  return new PeerRefusalError(code, message);
 }

@@ -18,7 +18,7 @@ import { decodeSharedModel } from '../../wire/shared-model-codec.js';
 import { signedModelShareAad } from '../../wire/model-version.js';
 import { checkModelVersion, modelOwnerObjectId } from './model-version-check.js';
 import { fromLargeBase64 } from '../../wire/large-base64.js';
-import { JobPayloadError, SealedInputError } from '../errors.js';
+import { checkResidency, JobPayloadError, SealedInputError } from '../errors.js';
 import type { JobRunContext, JobRunner, JobRunOutcome } from '../job-runner.js';
 
 /** What party i receives. */
@@ -65,6 +65,7 @@ export class ModelPublishRunner implements JobRunner {
     const self = ctx.protocol.self;
     const box = fromLargeBase64(p.sealedShare, 'payload.sealedShare');
     const signed = await checkModelVersion(p, self, box, ctx.shares);
+    checkResidency(`model ${p.name} ${p.version}`, signed.body.residency, ctx.region, self);
     let bytes: Uint8Array;
     try {
       bytes = openBox(ctx.identity.agreement.secretKey, box, signedModelShareAad(p.name, p.version, self, signed.publicKey));
