@@ -167,7 +167,7 @@ describe('analytics services over three in-process parties', () => {
     bytes[100]! ^= 1;
     const tampered = [datasetUploadPlan.partyPayload(base, 0), { ...p1, sealedShare: toBase64(bytes) }, datasetUploadPlan.partyPayload(base, 2)] as [unknown, unknown, unknown];
     // Party 1 refuses (its box does not match its digest); parties 0 and 2 learn it in the vote.
-    await expect(parties.run('dataset-upload', tampered)).rejects.toThrow(/upload refused by party 1; nothing stored/);
+    await expect(parties.run('dataset-upload', tampered)).rejects.toThrow(/upload refused by party 1: payload.sealedShare: party 1's box does not match boxSha256\[1\] of the signed manifest; nothing stored/);
     // Party 0's box handed to party 1 (digests recomputed by a dishonest coordinator): the AAD names party 0.
     const swapped = { ...base, sealedShares: [up.request.sealedShares[0], up.request.sealedShares[0], up.request.sealedShares[2]] as [string, string, string] };
     await expect(parties.run('dataset-upload', [0, 1, 2].map((i) => datasetUploadPlan.partyPayload(swapped, i)) as [unknown, unknown, unknown])).rejects.toThrow(JobPayloadError);

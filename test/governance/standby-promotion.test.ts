@@ -81,6 +81,22 @@ describe('parties.promote (coordinator)', () => {
     }
   });
 
+  it('residency: a standby of another region than the party it replaces is refused (409 residency-unplaceable), even with a quorum', () => {
+    const log = new MemoryMerkleLog({ origin: 'coordinator', secretKey: coord.signing.secretKey });
+    for (let k = 0; k < 3; k++) {
+      void log.append({ type: 'job.placed', actor: 'coordinator', jobId: `g${k}`, parties: ['party-0', 'party-1', 'party-2'] });
+      void log.append({ type: 'job.failed', actor: 'coordinator', jobId: `g${k}`, party: 1, reason: 'party-gone: party 1 (party-1): unreachable: no responders' });
+    }
+    const regional = trusted.map((t) => ({ ...t, region: t.id === 'standby-1' ? 'us' : 'eu' }));
+    const q = new PartyQuarantine({ actor: 'coordinator', registry: new ServiceRegistry(regional), audit: log, log, logger: new MemoryLog(), settings: { operators } });
+    q.recompute();
+    const quarantine = q.quarantined[0]!.id;
+    const e = refusal(() => q.promote('party-1', 'standby-1', [decide(0, { quarantine }), decide(2, { quarantine })]));
+    expect([e.code, e.status]).toEqual(['residency-unplaceable', 409]);
+    expect(e.message).toMatch(/standby-1 is in region "us", party-1 in region "eu"/);
+    expect(log.entries({ from: 0 }).some((x) => x.type === 'party.promoted')).toBe(false);
+  });
+
   it('promotes with a quorum: slot 1 is placed on the standby, party.promoted is logged, a restart keeps it', () => {
     const { q, registry, log } = quarantinedParty1();
     const quarantine = q.quarantined[0]!.id;

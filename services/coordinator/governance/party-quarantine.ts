@@ -16,6 +16,7 @@
  * configured operator keys of organisations that do not run the party. It appends
  * `party.reinstated` with the signers; from that entry on the party's reputation starts afresh.
  */
+import { RESIDENCY_UNPLACEABLE } from '../../wire/job-error-codes.js';
 import { createHash } from 'node:crypto';
 import { canonicalJsonBytes } from '../../../crypto-core/canonical-json.js';
 import { fromHex } from '../../../crypto-core/encoding.js';
@@ -223,6 +224,11 @@ export class PartyQuarantine {
     if (!standby?.standby || standby.kind !== 'party') throw new ApiFailure('not-a-standby', 409, `${standbyId} is not a registered standby (coordinator config services[].standby)`);
     if (old?.index === undefined || standby.index !== old.index) throw new ApiFailure('not-a-standby', 409, `${standbyId} stands by for slot ${String(standby.index)}, ${serviceId} holds slot ${String(old?.index)}`);
     if (this.#promotions.has(standbyId)) throw new ApiFailure('not-a-standby', 409, `${standbyId} was already promoted into slot ${standby.index}`);
+    // Residency: the slot's shares were placed for the replaced party's region; the standby receives them all.
+    if (old.region !== standby.region) {
+      const where = (t: { region?: string }): string => (t.region === undefined ? 'no configured region' : `region ${JSON.stringify(t.region)}`);
+      throw new ApiFailure(RESIDENCY_UNPLACEABLE, 409, `${standbyId} is in ${where(standby)}, ${serviceId} in ${where(old)}: the slot's shares may be bound to ${serviceId}'s region, so a standby of another region cannot take it`);
+    }
     const slot = standby.index as 0 | 1 | 2;
     const verdict = checkOperatorQuorum<PromotionDecision>(decisions, {
       domain: PROMOTION_DOMAIN,
