@@ -16,7 +16,11 @@
  * A v3 signed by another owner key is refused by the parties (422 model-version-refused), is not
  * listed and cannot be activated; activation, rollback and the refusal are in the audit log.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run as inferCommand } from '../../services/cli/commands/infer.js';
 import { useNatsServer } from '../helpers/nats-server.js';
 import { startRealGatewayCluster, type RealGatewayCluster } from '../helpers/real-gateway-cluster.js';
 import { generateApiKey } from '../../services/gateway/api-key-store.js';
@@ -144,6 +148,31 @@ describe('inference by model name follows activation and rollback', () => {
     expectMatches(out, ref1, v1.precision!.errorBound);
   });
 
+  it('mpc infer --model <name> runs the active version and names it under --json', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mpc-infer-name-'));
+    try {
+      const input = join(dir, 'x.json');
+      await writeFile(input, JSON.stringify({ shape: [BATCH, 64], data: Array.from(X) }));
+      const out: string[] = [];
+      const err: string[] = [];
+      vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+      vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
+      let code: number;
+      try {
+        code = await inferCommand(['--model', NAME, '--input', input, '--json', '--gateway', gw.url, '--api-key', keys.alice]);
+      } finally {
+        vi.restoreAllMocks();
+      }
+      expect(err.join('')).toBe('');
+      expect(code).toBe(0);
+      const printed = JSON.parse(out.join('')) as { shape: number[]; data: number[]; job: { model: JobModel } };
+      expect(printed.job.model).toEqual({ id: v1.id, name: NAME, version: '1' });
+      expect(maxDiff(printed.data, ref1)).toBeLessThan(v1.precision!.errorBound);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('answers an unknown name with 404 before any job exists, and keeps the id form working', async () => {
     const jobsBefore = audit.events.filter((e) => e.type === 'job.created').length;
     await expect(alice.infer({ name: 'no-such-model' }, { shape: [1, 64], data: X.slice(0, 64) })).rejects.toMatchObject({ status: 404, problem: 'not-found' });
@@ -151,5 +180,19 @@ describe('inference by model name follows activation and rollback', () => {
     const byId = await alice.infer(v2.id, { shape: [BATCH, 64], data: X }, { timeoutMs: 90_000 });
     expect(byId.job.model satisfies JobModel | undefined).toMatchObject({ id: v2.id, name: NAME, version: '2' });
     expectMatches(byId, ref2, v2.precision!.errorBound);
+  });
+
+  it('a retried submission by name returns the job it made, with the version it ran, after the active version changed', async () => {
+    const first = await alice.submitMpcInference({ name: NAME }, { shape: [1, 64], data: X.slice(0, 64) }, { idempotencyKey: 'by-name-retry' });
+    expect(first.modelId).toBe(v1.id);
+    await owner.activateModel(NAME, '2');
+    try {
+      const again = await alice.resubmit(first);
+      expect(again.created).toBe(false);
+      expect(again.job.id).toBe(first.job.id);
+      expect(again.job.model).toMatchObject({ id: v1.id, version: '1' });
+    } finally {
+      await owner.rollbackModel(NAME);
+    }
   });
 });

@@ -5,7 +5,8 @@
  * output opened and checked locally; HE: keys made here, input encrypted, output decrypted
  * here) and prints the output in the same form. MPC: `--model` is a model id, or a published
  * model name, for the name's active version (`mpc models activate|rollback`; the id the catalogue
- * lists wins when both match); with --json the output names the version that ran.
+ * lists wins when both match; a string the catalogue lists as neither is sent as an id); with
+ * --json the output names the version that ran.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -44,12 +45,12 @@ export function parseTensorFile(text: string, path: string): { shape: number[]; 
   return { shape: t.shape as number[], data: t.data as number[] };
 }
 
-/** `--model` as the SDK takes it: an id the catalogue lists, else (MPC) the name of a published model. */
+/** `--model` as the SDK takes it: (MPC) the name of a published model when the catalogue lists that name and no model with that id; else an id. */
 async function modelRef(client: MpcClient, model: string, mode: 'mpc' | 'he'): Promise<ModelRef> {
   if (mode === 'he') return model;
   const listed = await client.models();
-  if (listed.some((m) => m.id === model) || !/^[A-Za-z0-9_-]{1,128}$/.test(model)) return model;
-  return { name: model };
+  const isName = listed.some((m) => m.name === model && m.mode === 'mpc') && !listed.some((m) => m.id === model);
+  return isName ? { name: model } : model;
 }
 
 /** Runs `mpc infer`. */
