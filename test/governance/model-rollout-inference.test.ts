@@ -176,6 +176,13 @@ describe('inference by model name follows activation and rollback', () => {
   it('answers an unknown name with 404 before any job exists, and keeps the id form working', async () => {
     const jobsBefore = audit.events.filter((e) => e.type === 'job.created').length;
     await expect(alice.infer({ name: 'no-such-model' }, { shape: [1, 64], data: X.slice(0, 64) })).rejects.toMatchObject({ status: 404, problem: 'not-found' });
+    // Exactly one of modelId and model.
+    const body = { shape: [1, 64], clientPublicKey: '00'.repeat(32), sealedInputs: ['AA', 'AA', 'AA'] };
+    for (const which of [{ modelId: v1.id, model: NAME }, {}]) {
+      const res = await fetch(`${gw.url}/v1/inference/mpc`, { method: 'POST', headers: { authorization: `Bearer ${keys.alice}`, 'content-type': 'application/json' }, body: JSON.stringify({ ...body, ...which }) });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ errors: expect.arrayContaining([{ path: 'body', message: 'must match exactly one schema in oneOf' }]) });
+    }
     expect(audit.events.filter((e) => e.type === 'job.created')).toHaveLength(jobsBefore);
     const byId = await alice.infer(v2.id, { shape: [BATCH, 64], data: X }, { timeoutMs: 90_000 });
     expect(byId.job.model satisfies JobModel | undefined).toMatchObject({ id: v2.id, name: NAME, version: '2' });
