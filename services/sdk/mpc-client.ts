@@ -425,6 +425,8 @@ export class MpcClient {
    * service has lost them (`session-expired`, or `not-found` on `body/sessionId`) they are
    * registered again and the submission repeated once; a job that failed because the workers
    * lost them throws, and the next call registers again.
+   * @param model - a model id, or (MPC) `{ name }`: the name's active version runs, and
+   *   `job.model` of the result says which (docs/governance.md, "Inference by name").
    * @param input - row-major data with its shape, batch first, e.g. `{ shape: [1, 64], data }`.
    */
   async infer(model: ModelRef, input: TensorInput, opts: InferOptions = {}): Promise<InferenceResult> {
