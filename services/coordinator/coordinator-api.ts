@@ -7,8 +7,10 @@
 import { inject, injectable } from 'tsyringe';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../crypto-core/canonical-json.js';
-import type { CoordinatorMethods, JobPayloads, ModelPrecision, ModelRecord } from '../wire/api.js';
+import type { CoordinatorMethods, JobModel, JobPayloads, ModelPrecision, ModelRecord } from '../wire/api.js';
+import { openModelVersion } from '../wire/model-version.js';
 import type { ModelRegistry } from './models/model-registry.js';
+import { activeModel, jobModelOf } from './models/active-model.js';
 import { ApiFailure } from './errors.js';
 import { checkPrincipal } from './principal-check.js';
 import type { JobBook } from './jobs/job-book.js';
@@ -111,12 +113,19 @@ export class CoordinatorApi {
     }
   }
 
-  #checkModelInput(p: JobPayloads['mpc-inference']): void {
-    const model = this.models.get(p.modelId);
-    if (!model || model.mode !== 'mpc') throw new ApiFailure('unknown-model', 404, `payload.modelId: no MPC model ${JSON.stringify(p.modelId)}`);
-    if (model.inputShape && JSON.stringify(p.shape.slice(1)) !== JSON.stringify(model.inputShape)) {
-      throw new ApiFailure('invalid-request', 400, `payload.shape: expected [batch, ${model.inputShape.join(', ')}] for model ${model.id}, got ${JSON.stringify(p.shape)}`);
+  /**
+   * The model an inference runs: the id it names, or the active version of the name it names
+   * (active-model), checked against the input shape.
+   * @returns the payload the parties get (with the resolved id) and the version for the job status.
+   */
+  #resolveModel(p: JobPayloads['mpc-inference']): { payload: JobPayloads['mpc-inference']; model: JobModel } {
+    const model = p.model !== undefined ? activeModel(this.models, p.model) : jobModelOf(this.models, p.modelId!);
+    if (!model) throw new ApiFailure('unknown-model', 404, `payload.modelId: no MPC model ${JSON.stringify(p.modelId)}`);
+    const inputShape = this.models.get(model.id)?.inputShape;
+    if (inputShape && JSON.stringify(p.shape.slice(1)) !== JSON.stringify(inputShape)) {
+      throw new ApiFailure('invalid-request', 400, `payload.shape: expected [batch, ${inputShape.join(', ')}] for model ${model.id}, got ${JSON.stringify(p.shape)}`);
     }
+    return { payload: { ...p, modelId: model.id }, model };
   }
 
   async #publishModel(r: Record<string, unknown>): Promise<CoordinatorMethods['models.publish']['res']> {
@@ -146,7 +155,8 @@ export class CoordinatorApi {
     }
     const stored = done.result as { modelId: string; inputShape: number[]; outputShape: number[] };
     const model: ModelRecord = { id: stored.modelId, name, version, mode: 'mpc', inputShape: stored.inputShape, ...(precision ? { precision } : {}), createdAt: new Date().toISOString() };
-    this.models.add(model, fingerprint, stored.outputShape);
+    // The parties stored only boxes matching the statement's digests: kept so each job can name the views it ran on.
+    this.models.add(model, fingerprint, stored.outputShape, openModelVersion(r.statement)?.boxSha256.slice() as [string, string, string] | undefined);
     return { model, created: true };
   }
 
@@ -177,8 +187,11 @@ export class CoordinatorApi {
     // Before the job exists, so a refused tenant costs no party anything.
     for (const admit of this.#admissions) admit(principal);
     plan.validate(r.payload);
-    if (kind === 'mpc-inference') this.#checkModelInput(r.payload as JobPayloads['mpc-inference']);
-    const { record, created } = this.book.submit(principal, kind, r.payload, r.idempotencyKey as string | undefined);
+    // An inference by name runs the name's active version now; the request stays what the client sent (idempotency).
+    const resolved = kind === 'mpc-inference' ? this.#resolveModel(r.payload as JobPayloads['mpc-inference']) : undefined;
+    const { record, created } = resolved
+      ? this.book.submit(principal, kind, resolved.payload, r.idempotencyKey as string | undefined, { request: r.payload, model: resolved.model })
+      : this.book.submit(principal, kind, r.payload, r.idempotencyKey as string | undefined);
     if (created) this.dispatcher.launch(record.status.id);
     return { job: record.status, created };
   }

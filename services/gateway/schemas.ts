@@ -54,6 +54,12 @@ export const jobStatusSchema = {
       properties: { rounds: { type: 'integer' }, bytesPerParty: { type: 'integer' }, durationMs: { type: 'number' } },
     },
     security: { type: 'string', enum: ['semi-honest', 'malicious'] },
+    model: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id', 'name', 'version'],
+      properties: { id: { type: 'string' }, name: { type: 'string' }, version: { type: 'string' }, boxSha256: { type: 'array', minItems: 3, maxItems: 3, items: { type: 'string', pattern: '^[0-9a-f]{64}$' } } },
+    },
   },
 } as const;
 
@@ -69,9 +75,12 @@ export const submitResponse = {
 export const mpcInferenceBody = {
   type: 'object',
   additionalProperties: false,
-  required: ['modelId', 'shape', 'clientPublicKey', 'sealedInputs'],
+  required: ['shape', 'clientPublicKey', 'sealedInputs'],
+  // The model by id, or by name (the coordinator runs the name's active version).
+  oneOf: [{ required: ['modelId'] }, { required: ['model'] }],
   properties: {
     modelId,
+    model: id,
     shape: { type: 'array', minItems: 1, maxItems: 8, items: { type: 'integer', minimum: 1, maximum: 16_777_216 } },
     clientPublicKey: { type: 'string', pattern: HEX32_PATTERN },
     sealedInputs: sealedTriple,

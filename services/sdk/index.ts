@@ -4,7 +4,7 @@
  */
 export { MpcClient } from './mpc-client.js';
 export { HeSession } from './he-session.js';
-export type { MpcClientOptions, TensorInput, InferenceResult, InferOptions, PendingMpcInference, PartyTrust } from './mpc-client.js';
+export type { MpcClientOptions, TensorInput, InferenceResult, InferOptions, PendingMpcInference, PartyTrust, ModelRef } from './mpc-client.js';
 export { GatewayProblemError, GatewayUnreachableError, InputBoundError, JobFailedError, JobTimeoutError, RegistryError, ResultSignatureError } from './errors.js';
 export { parseTrustBundle, trustBundleFingerprint, verifyRotation, TRUST_BUNDLE_FORMAT } from '../wire/trust-bundle.js';
 export type { TrustBundle } from '../wire/trust-bundle.js';

@@ -39,7 +39,7 @@ import { GatewayProblemError, InputBoundError, JobFailedError, RegistryError, Re
 import { parseTrustBundle, type TrustBundle } from '../wire/trust-bundle.js';
 import { boxDigest, bytesDigest, jsonDigest, securityClaim, verifyOutputStatement, type OutputStatement } from '../wire/output-statement.js';
 import { waitForTerminal } from './job-wait.js';
-import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad, shapeSize } from '../wire/sealed-share-pair.js';
+import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad, namedModelSubject, shapeSize } from '../wire/sealed-share-pair.js';
 import { modelKeyFor, sealSignedModel } from './model-version-signer.js';
 import { HeSession } from './he-session.js';
 import { checkHeResult, type HeWorkerTrust } from './he-result-check.js';
@@ -127,11 +127,20 @@ export interface InferOptions {
   idempotencyKey?: string;
 }
 
+/**
+ * The model of an MPC inference: a model id, or `{ name }` for the name's active version (the
+ * coordinator resolves it at submission; the job status says which version ran, `job.model`).
+ */
+export type ModelRef = string | { readonly name: string };
+
 /** What the client must keep between submitting an MPC inference and opening its result. */
 export interface PendingMpcInference {
   job: JobStatus;
   created: boolean;
+  /** The model id the job runs (by name: the version the coordinator resolved, which the parties sign). */
   modelId: string;
+  /** The model name, when the inference named the model by name (its boxes are sealed to the name). */
+  modelName?: string;
   requestId: string;
   /** The ephemeral key the parties seal the output to. */
   clientKey: AgreementKeyPair;
@@ -416,12 +425,17 @@ export class MpcClient {
    * service has lost them (`session-expired`, or `not-found` on `body/sessionId`) they are
    * registered again and the submission repeated once; a job that failed because the workers
    * lost them throws, and the next call registers again.
+   * @param model - a model id, or (MPC) `{ name }`: the name's active version runs, and
+   *   `job.model` of the result says which (docs/governance.md, "Inference by name").
    * @param input - row-major data with its shape, batch first, e.g. `{ shape: [1, 64], data }`.
    */
-  async infer(modelId: string, input: TensorInput, opts: InferOptions = {}): Promise<InferenceResult> {
+  async infer(model: ModelRef, input: TensorInput, opts: InferOptions = {}): Promise<InferenceResult> {
     if (opts.mode !== undefined && opts.mode !== 'mpc' && opts.mode !== 'he') throw new InvalidArgumentError(`opts.mode: expected 'mpc' or 'he', got ${JSON.stringify(opts.mode)}`);
-    if (opts.mode === 'he') return this.#inferHe(modelId, input, opts);
-    const pending = await this.submitMpcInference(modelId, input, { ...(opts.idempotencyKey === undefined ? {} : { idempotencyKey: opts.idempotencyKey }), ...(opts.security === undefined ? {} : { security: opts.security }) });
+    if (opts.mode === 'he') {
+      if (typeof model !== 'string') throw new InvalidArgumentError('model: HE inference takes a model id (by name: MPC only)');
+      return this.#inferHe(model, input, opts);
+    }
+    const pending = await this.submitMpcInference(model, input, { ...(opts.idempotencyKey === undefined ? {} : { idempotencyKey: opts.idempotencyKey }), ...(opts.security === undefined ? {} : { security: opts.security }) });
     const job = await this.waitForJob(pending.job.id, { timeoutMs: opts.timeoutMs, onProgress: opts.onProgress });
     const result = await this.jobResult(job.id);
     if (result.kind !== 'mpc-inference') throw new InvalidArgumentError(`job ${job.id}: expected an mpc-inference result, got ${result.kind}`);
@@ -537,8 +551,10 @@ export class MpcClient {
   }
 
   /** Shares, seals and submits an MPC inference; keep the returned value to open the result. */
-  async submitMpcInference(modelId: string, input: TensorInput, opts: { idempotencyKey?: string; security?: 'semi-honest' | 'malicious' } = {}): Promise<PendingMpcInference> {
-    checkModelId(modelId);
+  async submitMpcInference(model: ModelRef, input: TensorInput, opts: { idempotencyKey?: string; security?: 'semi-honest' | 'malicious' } = {}): Promise<PendingMpcInference> {
+    const byName = typeof model === 'string' ? undefined : checkId('model.name', (model as { name?: unknown } | null)?.name);
+    const modelId = byName === undefined ? checkModelId(model) : undefined;
+    const label = byName ?? modelId!;
     const security = opts.security ?? 'semi-honest';
     if (security !== 'semi-honest' && security !== 'malicious') throw new InvalidArgumentError(`opts.security: expected 'semi-honest' or 'malicious', got ${JSON.stringify(opts.security)}`);
     if (typeof input !== 'object' || input === null) throw new InvalidArgumentError('input: expected { shape, data }');
@@ -548,23 +564,30 @@ export class MpcClient {
     }
     checkFixedInputs(input.data, this.fractionBits, 'input.data'); // |v| <= 2^(31-f): docs/protocols-inference.md "Safe range"
     // The model's own record: the precision it was encoded at and the input bound its range check assumed.
-    const precision = (await this.#modelRecord(modelId))?.precision;
-    if (precision !== undefined) {
-      if (precision.fractionBits !== this.fractionBits) throw new InvalidArgumentError(`fractionBits: model ${modelId} was published at f=${precision.fractionBits}, this client encodes at f=${this.fractionBits}`);
+    // By name the version is chosen at submission, so the input must suit every published version of the name.
+    const records = byName === undefined ? [await this.#modelRecord(modelId!)] : (await this.models()).filter((m) => m.name === byName && m.mode === 'mpc');
+    for (const precision of records.map((r) => r?.precision)) {
+      if (precision === undefined) continue;
+      if (precision.fractionBits !== this.fractionBits) throw new InvalidArgumentError(`fractionBits: model ${label} was published at f=${precision.fractionBits}, this client encodes at f=${this.fractionBits}`);
       const bound = precision.inputBound;
-      if (bound !== undefined) for (let i = 0; i < input.data.length; i++) if (!(Math.abs(input.data[i]!) <= bound)) throw new InputBoundError(modelId, bound, i, input.data[i]!);
+      if (bound !== undefined) for (let i = 0; i < input.data.length; i++) if (!(Math.abs(input.data[i]!) <= bound)) throw new InputBoundError(label, bound, i, input.data[i]!);
     }
+    const sealedTo = byName === undefined ? modelId! : namedModelSubject(byName);
     const values = encodeFixed(Float64Array.from(input.data), this.fractionBits);
     const parties = await this.partyTrust();
     const keys = parties.agreement;
     const clientKey = generateAgreementKeyPair();
     const requestId = toHex(clientKey.publicKey);
     const shares = shareSecret(values, Prg.random(), input.shape);
-    const sealedInputs = shares.map((s, i) => toBase64(seal(keys[i], encodeSharePair(s.a, s.b), inferenceInputAad(modelId, requestId, i)))) as [string, string, string];
-    const body = { modelId, shape: [...input.shape], clientPublicKey: requestId, sealedInputs, ...(security === 'malicious' ? { security } : {}) };
+    const sealedInputs = shares.map((s, i) => toBase64(seal(keys[i], encodeSharePair(s.a, s.b), inferenceInputAad(sealedTo, requestId, i)))) as [string, string, string];
+    const body = { ...(byName === undefined ? { modelId } : { model: byName }), shape: [...input.shape], clientPublicKey: requestId, sealedInputs, ...(security === 'malicious' ? { security } : {}) };
     const submission = { body, idempotencyKey: opts.idempotencyKey ?? randomBytes(16).toString('hex') };
     const res = await this.#submit(submission);
-    return { job: res.job, created: res.created, modelId, requestId, clientKey, parties, security, submission };
+    if (byName === undefined) return { job: res.job, created: res.created, modelId: modelId!, requestId, clientKey, parties, security, submission };
+    // The version the coordinator resolved; the parties sign its id into their output statements (checked at opening).
+    const ran = res.job.model;
+    if (ran?.name !== byName) throw new InvalidArgumentError(`model.name: job ${res.job.id} runs ${ran ? `model ${JSON.stringify(ran.name)}` : 'no named model'}, not ${JSON.stringify(byName)}`);
+    return { job: res.job, created: res.created, modelId: ran.id, modelName: byName, requestId, clientKey, parties, security, submission };
   }
 
   /**
@@ -615,7 +638,7 @@ export class MpcClient {
       ...securityClaim(pending.security),
     }));
     const shares = result.sealedOutputs.map((b64, i) => {
-      const plain = openBox(pending.clientKey.secretKey, fromLargeBase64(b64, `sealedOutputs[${i}]`), inferenceOutputAad(pending.modelId, pending.requestId, i));
+      const plain = openBox(pending.clientKey.secretKey, fromLargeBase64(b64, `sealedOutputs[${i}]`), inferenceOutputAad(pending.modelName === undefined ? pending.modelId : namedModelSubject(pending.modelName), pending.requestId, i));
       const [a, b] = decodeSharePair(plain, n);
       return makeShare(a, b, result.shape);
     });

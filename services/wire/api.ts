@@ -87,7 +87,17 @@ export type JobState = 'created' | 'placed' | 'running' | 'finished' | 'verified
 export interface JobPayloads {
   /** Inference on a secret-shared model: inputs shared and sealed to each party by the SDK. */
   'mpc-inference': {
-    modelId: string;
+    /**
+     * The model id; or, instead of it, {@link model}. After submission the job holds the id the
+     * coordinator resolved (and `model` when the client named the model).
+     */
+    modelId?: string;
+    /**
+     * A published model name instead of `modelId`: the coordinator runs the name's active
+     * version (models.activate / models.rollback) and records which in the job status. The
+     * client seals its input boxes to the name (wire/sealed-share-pair `inferenceInputAad`).
+     */
+    model?: string;
     /** Input shape including batch, e.g. [1, 64]. */
     shape: number[];
     /** Client's ephemeral X25519 public key (hex): parties seal output shares to it. */
@@ -322,6 +332,17 @@ export interface JobStatus {
   stats?: { rounds: number; bytesPerParty: number; durationMs: number; cost?: JobCost };
   /** MPC jobs, from placement on: the security mode the parties were ordered to run (docs/protocols-malicious.md). */
   security?: 'semi-honest' | 'malicious';
+  /** `mpc-inference`: the model version the job runs (the name's active version at submission when named by name). */
+  model?: JobModel;
+}
+
+/** The model version an inference job runs, as the coordinator resolved it at submission. */
+export interface JobModel {
+  id: string;
+  name: string;
+  version: string;
+  /** SHA-256 (hex) of the parties' sealed views, from the owner-signed statement the parties checked at publication (absent for records made before they were kept). */
+  boxSha256?: [string, string, string];
 }
 
 /** Request and response types of each coordinator API method. */

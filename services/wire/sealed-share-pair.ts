@@ -77,6 +77,15 @@ export function decodeSharePair(bytes: Uint8Array, n: number): [BigUint64Array, 
   return [a, b];
 }
 
+/**
+ * What the inference boxes of a request naming its model by `name` are bound to (in place of a
+ * model id in {@link inferenceInputAad} and {@link inferenceOutputAad}): prefixed, so a name can
+ * never be taken for an id.
+ */
+export function namedModelSubject(name: string): string {
+  return `name:${name}`;
+}
+
 /** The associated data of an inference input box for party `partyIndex`. */
 export function inferenceInputAad(modelId: string, requestId: string, partyIndex: number): Uint8Array {
   return new TextEncoder().encode(`mpc-inference-input/v1\n${modelId}\n${requestId}\n${partyIndex}`);

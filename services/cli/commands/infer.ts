@@ -1,19 +1,23 @@
 /**
  * @module services/cli/commands/infer
- * `mpc infer --model <id> --input <file.json> [--mode mpc|he] [--security semi-honest|malicious]`: reads `{"shape": [...], "data": [...]}`
+ * `mpc infer --model <id|name> --input <file.json> [--mode mpc|he] [--security semi-honest|malicious]`: reads `{"shape": [...], "data": [...]}`
  * (row-major, batch first), runs the inference through the SDK (MPC: inputs shared and sealed,
  * output opened and checked locally; HE: keys made here, input encrypted, output decrypted
- * here) and prints the output in the same form.
+ * here) and prints the output in the same form. MPC: `--model` is a model id, or a published
+ * model name, for the name's active version (`mpc models activate|rollback`; the id the catalogue
+ * lists wins when both match; a string the catalogue lists as neither is sent as an id); with
+ * --json the output names the version that ran.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../usage-error.js';
-import { MpcClient } from '../../sdk/mpc-client.js';
+import { MpcClient, type ModelRef } from '../../sdk/mpc-client.js';
 import { jobProgressBar } from '../progress-bar.js';
 import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, resolveClientConfig, runClientCommand } from '../client-command.js';
 
-const HELP = `usage: mpc infer --model <id> --input <file.json> [--mode mpc|he] [--security semi-honest|malicious] [--timeout <ms>] [options]
-  --model <id>        published model id
+const HELP = `usage: mpc infer --model <id|name> --input <file.json> [--mode mpc|he] [--security semi-honest|malicious] [--timeout <ms>] [options]
+  --model <id|name>   published model id; mpc also a model name: its active version runs
+                      (mpc models activate|rollback choose it; the job says which ran)
   --input <file>      JSON {"shape": [batch, ...], "data": [numbers, row-major]}
   --mode mpc|he       mpc (default): secret-shared across the parties; he: CKKS-encrypted
                       ([N, ...]: one request per ciphertext, queries packed as the model's plan allows)
@@ -41,6 +45,14 @@ export function parseTensorFile(text: string, path: string): { shape: number[]; 
   return { shape: t.shape as number[], data: t.data as number[] };
 }
 
+/** `--model` as the SDK takes it: (MPC) the name of a published model when the catalogue lists that name and no model with that id; else an id. */
+async function modelRef(client: MpcClient, model: string, mode: 'mpc' | 'he'): Promise<ModelRef> {
+  if (mode === 'he') return model;
+  const listed = await client.models();
+  const isName = listed.some((m) => m.name === model && m.mode === 'mpc') && !listed.some((m) => m.id === model);
+  return isName ? { name: model } : model;
+}
+
 /** Runs `mpc infer`. */
 export async function run(args: string[]): Promise<number> {
   let parsed;
@@ -54,7 +66,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
-  if (!v.model) throw new UsageError('--model <id> is required');
+  if (!v.model) throw new UsageError('--model <id|name> is required');
   if (!v.input) throw new UsageError('--input <file.json> is required');
   if (v.mode !== 'mpc' && v.mode !== 'he') throw new UsageError(`--mode: expected mpc or he, got ${v.mode}`);
   if (v.security !== undefined && v.security !== 'semi-honest' && v.security !== 'malicious') throw new UsageError(`--security: expected semi-honest or malicious, got ${v.security}`);
@@ -71,14 +83,14 @@ export async function run(args: string[]): Promise<number> {
   return runClientCommand('infer', async () => {
     const client = new MpcClient(resolveClientConfig(v));
     const bar = jobProgressBar(`infer ${v.model}`, !v.json);
-    const out = await client
-      .infer(v.model!, input, { mode: v.mode as 'mpc' | 'he', ...(v.security === undefined ? {} : { security: v.security as 'semi-honest' | 'malicious' }), timeoutMs, onProgress: (job) => bar.update(job) })
+    const out = await modelRef(client, v.model!, v.mode as 'mpc' | 'he')
+      .then((model) => client.infer(model, input, { mode: v.mode as 'mpc' | 'he', ...(v.security === undefined ? {} : { security: v.security as 'semi-honest' | 'malicious' }), timeoutMs, onProgress: (job) => bar.update(job) }))
       .finally(() => {
         bar.done();
         return client.close();
       });
     const body: Record<string, unknown> = { shape: out.shape, data: Array.from(out.data), ...(out.security === undefined ? {} : { security: out.security }) };
-    if (v.json) body.job = { id: out.job.id, state: out.job.state, ...(out.job.stats ? { stats: out.job.stats } : {}) };
+    if (v.json) body.job = { id: out.job.id, state: out.job.state, ...(out.job.model ? { model: { id: out.job.model.id, name: out.job.model.name, version: out.job.model.version } } : {}), ...(out.job.stats ? { stats: out.job.stats } : {}) };
     process.stdout.write(JSON.stringify(body) + '\n');
   });
 }

@@ -1,7 +1,8 @@
 /**
  * @module services/coordinator/audit/job-audit
  * The audit policy of jobs: one entry per job state change (the verifier's verdict event when
- * it decided one), with the request fingerprint at creation and a reason, stripped of long
+ * it decided one), with the request fingerprint at creation (an inference's also with the model
+ * version it runs: id, name and version, the digests of the sealed views) and a reason, stripped of long
  * base64 runs, when a job fails. After a restart: a job the reloaded book failed gets its
  * terminal entry unless the trail already holds one, and the book takes a failure the trail
  * recorded (its write to the book may have been lost) rather than inventing one.
@@ -39,8 +40,20 @@ function jobEvent(rec: JobRecord, actor: string, parties?: string[]): AuditEvent
     ...(rec.status.state === 'placed' && parties ? { parties } : {}),
     ...(err ? { reason: `${err.code}: ${err.message}`.replace(/[A-Za-z0-9+/=_-]{40,}/g, '[...]').slice(0, 200) } : {}),
     ...(rec.status.state === 'finished' && rec.status.stats?.cost ? { cost: rec.status.stats.cost } : {}),
-    ...(rec.status.state === 'created' ? { hashes: { request: rec.fingerprint }, jobKind: rec.kind } : {}),
+    ...(rec.status.state === 'created' ? { hashes: { request: rec.fingerprint, ...modelHashes(rec) }, jobKind: rec.kind, ...modelNamed(rec) } : {}),
   };
+}
+
+/** `job.created` of an inference: the model id it runs and, in the reason, its name and version. */
+function modelNamed(rec: JobRecord): Pick<AuditEvent, 'modelId' | 'reason'> {
+  const m = rec.status.model;
+  return m ? { modelId: m.id, reason: `model ${m.name} ${m.version}`.slice(0, 200) } : {};
+}
+
+/** `job.created` of an inference: the digests of the sealed model views the parties hold for it (`modelBox0`..`modelBox2`). */
+function modelHashes(rec: JobRecord): Record<string, string> {
+  const d = rec.status.model?.boxSha256;
+  return d ? { modelBox0: d[0], modelBox1: d[1], modelBox2: d[2] } : {};
 }
 
 function appendLogged(audit: AuditSink, event: AuditEvent, log: ServiceLog): void {

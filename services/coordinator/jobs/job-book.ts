@@ -13,7 +13,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { JetStreamClient } from 'nats';
 import { canonicalJson } from '../../../crypto-core/canonical-json.js';
-import type { JobKind, JobState, JobStatus, Principal } from '../../wire/api.js';
+import type { JobKind, JobModel, JobState, JobStatus, Principal } from '../../wire/api.js';
 import { KvRecords } from '../kv-records.js';
 import { ApiFailure } from '../errors.js';
 import { canTransition, isTerminal, progressOf } from './job-state.js';
@@ -122,10 +122,14 @@ export class JobBook {
 
   /**
    * Creates a job, or returns the job an earlier request with the same idempotency key created.
+   * @param opts.request - the request as submitted, when `payload` is what the coordinator made of
+   *   it (an inference by model name holds the resolved id): the idempotency fingerprint is of the
+   *   request, so a retry after the name's active version changed returns the job already made.
+   * @param opts.model - the model version the job runs, into its status.
    * @throws ApiFailure `idempotency-conflict` when the key was used with a different request.
    */
-  submit(principal: Principal, kind: JobKind, payload: unknown, idempotencyKey?: string): { record: JobRecord; created: boolean } {
-    const fingerprint = createHash('sha256').update(canonicalJson({ kind, payload })).digest('hex');
+  submit(principal: Principal, kind: JobKind, payload: unknown, idempotencyKey?: string, opts: { request?: unknown; model?: JobModel } = {}): { record: JobRecord; created: boolean } {
+    const fingerprint = createHash('sha256').update(canonicalJson({ kind, payload: opts.request ?? payload })).digest('hex');
     const idemKey = idempotencyKey === undefined ? undefined : `${principal.tenant}\u0000${idempotencyKey}`;
     if (idemKey !== undefined) {
       const existing = this.#byIdempotency.get(idemKey);
@@ -138,7 +142,7 @@ export class JobBook {
     const id = `job-${randomBytes(12).toString('base64url')}`;
     const at = this.#now().toISOString();
     const record: JobRecord = {
-      status: { id, kind, state: 'created', progress: 0, createdAt: at, updatedAt: at },
+      status: { id, kind, state: 'created', progress: 0, createdAt: at, updatedAt: at, ...(opts.model ? { model: opts.model } : {}) },
       kind,
       tenant: principal.tenant,
       actor: principal.actor,

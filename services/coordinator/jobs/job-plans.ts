@@ -108,7 +108,9 @@ export const inferencePlan: JobPlan = {
   validate(payload) {
     const p = payload as JobPayloads['mpc-inference'];
     if (typeof p !== 'object' || p === null) invalid('payload: expected an object');
-    if (typeof p.modelId !== 'string' || !/^[A-Za-z0-9_.-]{1,128}$/.test(p.modelId)) invalid('payload.modelId: expected 1..128 characters of [A-Za-z0-9_.-]');
+    if ((p.modelId === undefined) === (p.model === undefined)) invalid('payload: expected exactly one of modelId (a model id) and model (a published model name)');
+    if (p.modelId !== undefined && (typeof p.modelId !== 'string' || !/^[A-Za-z0-9_.-]{1,128}$/.test(p.modelId))) invalid('payload.modelId: expected 1..128 characters of [A-Za-z0-9_.-]');
+    if (p.model !== undefined && (typeof p.model !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(p.model))) invalid('payload.model: expected a model name of 1..128 characters of [A-Za-z0-9_-]');
     if (!Array.isArray(p.shape) || p.shape.length === 0 || !p.shape.every((d) => Number.isInteger(d) && d > 0)) invalid('payload.shape: expected positive integer dimensions');
     checkClientKey(p.clientPublicKey, 'payload.clientPublicKey');
     checkSealedTriple(p.sealedInputs, 'payload.sealedInputs');
@@ -117,7 +119,8 @@ export const inferencePlan: JobPlan = {
   security: inferenceSecurity,
   partyPayload(payload, index) {
     const p = payload as JobPayloads['mpc-inference'];
-    return { modelId: p.modelId, shape: p.shape, clientPublicKey: p.clientPublicKey, sealedInput: p.sealedInputs[index] };
+    // By name: the parties get the resolved id to load and the name the client sealed its boxes to.
+    return { modelId: p.modelId, ...(p.model !== undefined ? { model: p.model } : {}), shape: p.shape, clientPublicKey: p.clientPublicKey, sealedInput: p.sealedInputs[index] };
   },
   combine(payload, results) {
     const shape = (results[0] as { shape?: unknown } | null)?.shape;

@@ -22,6 +22,8 @@ interface Entry {
   record: ModelRecord;
   fingerprint: string;
   outputShape?: number[];
+  /** MPC: SHA-256 of the three sealed views, from the owner-signed statement the parties checked. */
+  boxSha256?: [string, string, string];
 }
 
 /** Writes one entry to durable storage. */
@@ -84,8 +86,8 @@ export class ModelRegistry {
   }
 
   /** Records a model that its holders stored (and writes it through when durable). */
-  add(record: ModelRecord, fingerprint: string, outputShape?: number[]): void {
-    const entry: Entry = { record, fingerprint, ...(outputShape ? { outputShape } : {}) };
+  add(record: ModelRecord, fingerprint: string, outputShape?: number[], boxSha256?: [string, string, string]): void {
+    const entry: Entry = { record, fingerprint, ...(outputShape ? { outputShape } : {}), ...(boxSha256 ? { boxSha256 } : {}) };
     this.#remember(entry);
     if (this.#persist) void this.#persist(entry).catch(this.#onPersistError);
   }
@@ -104,6 +106,11 @@ export class ModelRegistry {
   /** The record of `id`. */
   get(id: string): ModelRecord | undefined {
     return this.#byId.get(id)?.record;
+  }
+
+  /** The digests of the sealed views of MPC model `id` the parties checked at publication, when kept. */
+  boxSha256(id: string): [string, string, string] | undefined {
+    return this.#byId.get(id)?.boxSha256;
   }
 
   /** All records, oldest first. */

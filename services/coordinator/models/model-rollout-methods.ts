@@ -12,6 +12,7 @@ import { ApiFailure } from '../errors.js';
 import { checkPrincipal } from '../principal-check.js';
 import type { ApiExtension } from '../coordinator-api.js';
 import type { ModelRegistry } from './model-registry.js';
+import { rolloutOf } from './active-model.js';
 import type { ModelRollout, RolloutState } from './model-rollout.js';
 
 const METHODS = new Set(['models.activate', 'models.rollback', 'models.rollout']);
@@ -55,15 +56,7 @@ export class ModelRolloutMethods implements ApiExtension {
 
   /** The rollout of `name`: its stored state, else its first published version active. */
   #state(name: string): RolloutState {
-    const s = this.rollout.state(name);
-    if (s) return s;
-    const first = this.models
-      .list()
-      .filter((m) => m.name === name)
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0];
-    if (!first) throw new ApiFailure('unknown-model', 404, `name: no published model ${JSON.stringify(name)}`);
-    this.rollout.published(first, 'coordinator');
-    return this.rollout.state(name)!;
+    return rolloutOf(this.models, name);
   }
 
   #version(id: string): string {

@@ -40,6 +40,7 @@ function safeStatus(job: JobStatus): JobStatus {
   if (job.error) safe.error = { code: job.error.code, message: job.error.message, ...(job.error.party === undefined ? {} : { party: job.error.party }) };
   if (job.stats) safe.stats = { rounds: job.stats.rounds, bytesPerParty: job.stats.bytesPerParty, durationMs: job.stats.durationMs };
   if (job.security === 'semi-honest' || job.security === 'malicious') safe.security = job.security;
+  if (job.model) safe.model = { id: job.model.id, name: job.model.name, version: job.model.version, ...(job.model.boxSha256 ? { boxSha256: [...job.model.boxSha256] } : {}) };
   return safe;
 }
 

@@ -58,7 +58,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: RouteContext, deny:
     c.call('registry.list', {}),
   );
 
-  app.post<{ Body: { modelId: string; shape: number[]; clientPublicKey: string; sealedInputs: [string, string, string]; security?: 'semi-honest' | 'malicious' } }>(
+  app.post<{ Body: { modelId?: string; model?: string; shape: number[]; clientPublicKey: string; sealedInputs: [string, string, string]; security?: 'semi-honest' | 'malicious' } }>(
     '/inference/mpc',
     {
       config: { roles: ['client', 'hospital', 'admin'] },
@@ -79,7 +79,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: RouteContext, deny:
         principal: principalOf(request),
         ...(key === undefined ? {} : { idempotencyKey: key }),
         kind: 'mpc-inference',
-        payload: { modelId: body.modelId, shape: body.shape, clientPublicKey: body.clientPublicKey, sealedInputs: body.sealedInputs, ...(body.security === undefined ? {} : { security: body.security }) },
+        payload: { ...(body.modelId === undefined ? {} : { modelId: body.modelId }), ...(body.model === undefined ? {} : { model: body.model }), shape: body.shape, clientPublicKey: body.clientPublicKey, sealedInputs: body.sealedInputs, ...(body.security === undefined ? {} : { security: body.security }) },
       });
       ctx.metrics.jobsSubmitted.inc({ kind: 'mpc-inference', created: String(res.created) });
       ctx.metrics.observeJob(res.job);

@@ -1,7 +1,8 @@
 /**
  * @module services/party/runners/inference-runner
  * The `mpc-inference` job: party i loads its view of the model from its share store, opens its
- * input share pair (sealed by the client's SDK, aad `inferenceInputAad(modelId, clientKey, i)`),
+ * input share pair (sealed by the client's SDK, aad `inferenceInputAad(modelId, clientKey, i)`, or
+ * the model name instead of the id when the client named the model by name),
  * evaluates the model with the other two parties (protocols/nn `evaluateSecureModel`), and
  * seals its output share pair to the client (`inferenceOutputAad`). The coordinator and the
  * broker see only sealed boxes; the client opens the three pairs with the checked open.
@@ -14,7 +15,7 @@ import { createProtocolContext } from '../../../protocols/rss/context.js';
 import { makeShare } from '../../../protocols/rss/replicated-share.js';
 import { evaluateSecureModel } from '../../../protocols/nn/evaluate-secure-model.js';
 import { decodeSharedModel } from '../../wire/shared-model-codec.js';
-import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad, shapeSize } from '../../wire/sealed-share-pair.js';
+import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad, namedModelSubject, shapeSize } from '../../wire/sealed-share-pair.js';
 import { fromLargeBase64 } from '../../wire/large-base64.js';
 import { JobPayloadError, SealedInputError } from '../errors.js';
 import type { JobRunContext, JobRunner, JobRunOutcome } from '../job-runner.js';
@@ -24,6 +25,8 @@ import { ModelViewCache } from '../model-view-cache.js';
 /** What party i receives. */
 export interface InferencePartyPayload {
   modelId: string;
+  /** The model name, when the client named the model by name: its boxes are sealed to the name, not the id the coordinator resolved. */
+  model?: string;
   /** Input shape with batch first. */
   shape: number[];
   clientPublicKey: string;
@@ -40,6 +43,9 @@ export class InferenceRunner implements JobRunner {
   async run(ctx: JobRunContext): Promise<JobRunOutcome> {
     const p = ctx.order.payload as InferencePartyPayload;
     if (typeof p !== 'object' || p === null || typeof p.modelId !== 'string' || typeof p.sealedInput !== 'string') throw new JobPayloadError('payload: expected modelId and sealedInput');
+    if (p.model !== undefined && (typeof p.model !== 'string' || p.model.length === 0)) throw new JobPayloadError('payload.model: expected a model name');
+    // What the client's boxes are bound to: the name it asked for, else the id.
+    const sealedTo = p.model !== undefined ? namedModelSubject(p.model) : p.modelId;
     let n: number;
     try {
       n = shapeSize(p.shape, 'payload.shape');
@@ -57,7 +63,7 @@ export class InferenceRunner implements JobRunner {
     }
     let pair: Uint8Array;
     try {
-      pair = openBox(ctx.identity.agreement.secretKey, fromLargeBase64(p.sealedInput, 'payload.sealedInput'), inferenceInputAad(p.modelId, p.clientPublicKey, self));
+      pair = openBox(ctx.identity.agreement.secretKey, fromLargeBase64(p.sealedInput, 'payload.sealedInput'), inferenceInputAad(sealedTo, p.clientPublicKey, self));
     } catch (cause) {
       throw new SealedInputError(`payload.sealedInput: party ${self}'s input box does not open (${(cause as Error).message})`, { cause });
     }
@@ -77,7 +83,7 @@ export class InferenceRunner implements JobRunner {
     // Malicious mode: every product and comparison is verified before the output share leaves.
     await verifyJob(protocol);
     const ms = performance.now() - t0;
-    const sealedOutput = toBase64(seal(fromHex(p.clientPublicKey, 'clientPublicKey', 32), encodeSharePair(out.output.a, out.output.b), inferenceOutputAad(p.modelId, p.clientPublicKey, self)));
+    const sealedOutput = toBase64(seal(fromHex(p.clientPublicKey, 'clientPublicKey', 32), encodeSharePair(out.output.a, out.output.b), inferenceOutputAad(sealedTo, p.clientPublicKey, self)));
     // The client checks this signature against the party's pinned key before opening the box.
     const statement: OutputStatement = {
       jobId: ctx.order.jobId,
