@@ -156,7 +156,7 @@ export class CoordinatorApi {
     const stored = done.result as { modelId: string; inputShape: number[]; outputShape: number[] };
     const model: ModelRecord = { id: stored.modelId, name, version, mode: 'mpc', inputShape: stored.inputShape, ...(precision ? { precision } : {}), createdAt: new Date().toISOString() };
     // The parties stored only boxes matching the statement's digests: kept so each job can name the views it ran on.
-    this.models.add(model, fingerprint, stored.outputShape, openModelVersion(r.statement)?.boxSha256.slice() as [string, string, string] | undefined);
+    this.models.add(model, fingerprint, stored.outputShape, openModelVersion(r.statement)?.boxSha256?.slice() as [string, string, string] | undefined);
     return { model, created: true };
   }
 

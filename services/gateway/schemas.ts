@@ -212,7 +212,7 @@ export const publishModelBody = {
     heBatch: { type: 'integer', minimum: 1, maximum: 65536 },
     /** MPC: the precision the owner's SDK encoded and checked the model with. */
     precision: { ...modelPrecision, required: ['fractionBits', 'inputBound', 'errorBound', 'errorBoundSource'] },
-    /** MPC: the owner-signed version statement (services/wire/model-version); the parties verify it. */
+    /** The owner-signed version statement (services/wire/model-version): the parties (MPC) or the HE workers (HE) verify it and pin its key per name. */
     statement: {
       type: 'object',
       additionalProperties: false,

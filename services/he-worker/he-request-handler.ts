@@ -9,6 +9,7 @@
  * An evaluation's reply carries the worker's signed output statement (wire/output-statement),
  * bound to the session's key digest, so the client checks which workers produced its result.
  */
+import { createHash } from 'node:crypto';
 import { inject, injectable } from 'tsyringe';
 import { MpcError } from '../../crypto-core/errors.js';
 import type { EvalKeyBundle } from '../../crypto-core/he/ckks-keys.js';
@@ -22,6 +23,7 @@ import { type HeReply, type HeReplyResults, type HeRequest, type HeRequestType }
 import { HeRequestRefusedError, HeUnknownSessionError } from './errors.js';
 import { signHeReply, verifyHeRequest } from '../wire/he-signing.js';
 import { planDigest } from '../wire/plan-digest.js';
+import { openModelVersion } from '../wire/model-version.js';
 import { HE_WORKER_IDENTITY, HE_WORKER_LOG, HE_WORKER_POOL, HE_WORKER_SETTINGS, type HeWorkerSettings } from './tokens.js';
 import { decodeEvalKeys, modelFromWire } from '../wire/he-codec.js';
 import { bytesDigest, heKeysDigest, signOutputStatement } from '../wire/output-statement.js';
@@ -49,6 +51,8 @@ function checkId(v: unknown, name: string): string {
 export class HeRequestHandler {
   /** Request ids seen within the acceptance window, with their issue time (replay protection). */
   readonly #seen = new Map<string, number>();
+  /** Owner keys pinned per model name at its first registered version (for the life of this process). */
+  readonly #ownerKeys = new Map<string, string>();
   /** SHA-256 of each registered session's keys, by session id (the statement names it). */
   readonly #keyDigests = new Map<string, string>();
   #active = 0;
@@ -101,13 +105,35 @@ export class HeRequestHandler {
     return req;
   }
 
+  /**
+   * The owner-signed version statement of a model registration: it must verify, be an HE
+   * statement, name the SHA-256 of the ONNX bytes given, and be signed by the key pinned at the
+   * name's first version (services/wire/model-version). Only ONNX is registered (its digest is
+   * what the owner signed). @throws HeRequestRefusedError `model-version-<reason>`.
+   */
+  #checkVersion(req: Extract<HeRequest, { type: 'register-model' }>): { name: string; publicKey: string } {
+    if (req.statement === undefined) throw new HeRequestRefusedError('model-version-unsigned', `request.statement: model ${req.modelId} has no owner-signed version statement; this worker registers only versions their owner signed`);
+    const body = openModelVersion(req.statement);
+    if (!body || body.mode !== 'he') throw new HeRequestRefusedError('model-version-bad-signature', `request.statement: the version statement of model ${req.modelId} is malformed, not an HE statement, or its signature does not verify`);
+    if (req.model?.format !== 'onnx') throw new HeRequestRefusedError('model-version-mismatch', `request.model: this worker registers owner-signed ONNX only, got format ${JSON.stringify((req.model as { format?: unknown } | undefined)?.format)}`);
+    const digest = createHash('sha256').update(fromLargeBase64(req.model.onnx, 'request.model.onnx')).digest('hex');
+    if (digest !== body.onnxSha256) throw new HeRequestRefusedError('model-version-mismatch', `request.model: the ONNX bytes of model ${req.modelId} differ from the owner-signed digest of ${body.name} ${body.version}`);
+    const pinned = this.#ownerKeys.get(body.name);
+    if (pinned !== undefined && pinned !== req.statement.publicKey) {
+      throw new HeRequestRefusedError('model-version-owner-key', `request.statement: model ${body.name} ${body.version} is signed by key ${req.statement.publicKey.slice(0, 16)}…, not the owner key ${pinned.slice(0, 16)}… pinned at the name's first version`);
+    }
+    return { name: body.name, publicKey: req.statement.publicKey };
+  }
+
   async #run(req: HeRequest): Promise<HeReplyResults[HeRequestType]> {
     switch (req.type) {
       case 'register-model': {
         const modelId = checkId(req.modelId, 'request.modelId');
         // The batch the coordinator planned for (the planner refuses one that is not a power of two or does not fit).
         if (req.batch !== undefined && !Number.isSafeInteger(req.batch)) throw new HeRequestRefusedError('malformed-request', `request.batch: expected an integer, got ${JSON.stringify(req.batch)}`);
+        const version = this.#checkVersion(req);
         const plan = planHeModel(modelFromWire(req.model, 'request.model'), req.batch === undefined ? {} : { batch: req.batch });
+        this.#ownerKeys.set(version.name, version.publicKey);
         this.pool.registerModel(modelId, plan);
         const digest = planDigest(plan);
         this.log.info('he-model-registered', { modelId, planDigest: digest });

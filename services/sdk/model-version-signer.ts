@@ -56,6 +56,22 @@ export function signMpcModelVersion(key: Uint8Array, v: { name: string; version:
   );
 }
 
+/** The signed statement of HE model `name` `version` whose ONNX file is `onnx` (the HE workers check it and pin the key). */
+export function signHeModelVersion(key: Uint8Array, v: { name: string; version: string; onnx: Uint8Array; owner?: { tenant: string } }): SignedModelVersion {
+  return signModelVersion(
+    {
+      format: MODEL_VERSION_DOMAIN,
+      name: v.name,
+      version: v.version,
+      mode: 'he',
+      onnxSha256: createHash('sha256').update(v.onnx).digest('hex'),
+      ...(v.owner ? { owner: { tenant: v.owner.tenant } } : {}),
+      createdAt: new Date().toISOString(),
+    },
+    key,
+  );
+}
+
 /**
  * Seals party i's view to `partyKeys[i]` under the owner's model key and signs the version
  * statement over the three boxes: the `sealedShares` and `statement` of a `models.publish`.

@@ -40,7 +40,7 @@ import { parseTrustBundle, type TrustBundle } from '../wire/trust-bundle.js';
 import { boxDigest, bytesDigest, jsonDigest, securityClaim, verifyOutputStatement, type OutputStatement } from '../wire/output-statement.js';
 import { waitForTerminal } from './job-wait.js';
 import { decodeSharePair, encodeSharePair, inferenceInputAad, inferenceOutputAad, namedModelSubject, shapeSize } from '../wire/sealed-share-pair.js';
-import { modelKeyFor, sealSignedModel } from './model-version-signer.js';
+import { modelKeyFor, sealSignedModel, signHeModelVersion } from './model-version-signer.js';
 import { HeSession } from './he-session.js';
 import { checkHeResult, type HeWorkerTrust } from './he-result-check.js';
 
@@ -362,12 +362,14 @@ export class MpcClient {
       body.statement = signed.statement;
       body.precision = precision;
     } else {
-      if (opts.residency !== undefined || opts.owner !== undefined) throw new InvalidArgumentError('opts.residency, opts.owner: signed versions are built for MPC models only (HE versions are not signed yet)');
+      if (opts.residency !== undefined) throw new InvalidArgumentError('opts.residency: HE workers carry no region yet (MPC models only)');
       if (opts.inputBound !== undefined || opts.errorBound !== undefined) throw new InvalidArgumentError('opts.inputBound, opts.errorBound: MPC only (an HE model\'s precision is set by the service)');
       if (opts.heBatch !== undefined && (!Number.isSafeInteger(opts.heBatch) || opts.heBatch < 1 || (opts.heBatch & (opts.heBatch - 1)) !== 0)) {
         throw new InvalidArgumentError(`opts.heBatch: expected a power of two >= 1, got ${JSON.stringify(opts.heBatch)}`);
       }
       body.onnx = toBase64(onnxBytes);
+      // Signed like an MPC version: the HE workers check the ONNX digest and pin the key per name.
+      body.statement = signHeModelVersion(this.#modelKey, { name: opts.name, version: opts.version, onnx: onnxBytes, ...(opts.owner ? { owner: opts.owner } : {}) });
       if (opts.heBatch !== undefined) body.heBatch = opts.heBatch;
     }
     const res = await this.http.json<{ model: ModelRecord; created: boolean }>({

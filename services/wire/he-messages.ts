@@ -12,6 +12,7 @@
  * services/transport/chunked-message; every reply ends with an empty message (sentinel), so
  * the requester reads pieces until the sentinel. Binary fields are base64.
  */
+import type { SignedModelVersion } from './model-version.js';
 import type { CkksParams } from '../../crypto-core/he/ckks-params.js';
 
 /**
@@ -60,7 +61,7 @@ interface RequestHead {
 /** Coordinator -> worker. */
 export type HeRequest =
   /** `batch`: queries per ciphertext the model is planned for (protocols/he planHeModel; absent: 1). */
-  | (RequestHead & { type: 'register-model'; modelId: string; model: WireModel; batch?: number })
+  | (RequestHead & { type: 'register-model'; modelId: string; model: WireModel; batch?: number; statement?: SignedModelVersion })
   | (RequestHead & { type: 'register-session'; sessionId: string; evalKeys: WireEvalKeys })
   | (RequestHead & { type: 'drop-session'; sessionId: string })
   | (RequestHead & { type: 'evaluate'; jobId: string; sessionId: string; modelId: string; ciphertext: string });

@@ -1,9 +1,10 @@
 /**
  * @module services/wire/model-version
  * The owner-signed statement of one model version: what the model owner states about a version
- * it publishes (name, version, mode, the SHA-256 of each party's sealed view, the owner tenant,
- * an optional residency constraint, the time), signed with the owner's Ed25519 model key. The
- * parties verify it before storing their view, check the digest of the box they received against
+ * it publishes (name, version, mode, the SHA-256 of each party's sealed view (MPC) or of the ONNX
+ * file (HE), the owner tenant, an optional residency constraint, the time), signed with the
+ * owner's Ed25519 model key. The parties (and, for HE versions, the HE workers) verify it before
+ * storing their view, check the digest of the box they received against
  * it, and pin the key at a model name's first version: a later version signed by another key is
  * refused, whatever the coordinator says. The sealed views' associated data names the key
  * ({@link signedModelShareAad}), so a coordinator cannot re-sign an owner's views under a key of
@@ -31,9 +32,11 @@ export interface ModelVersionBody {
   readonly format: typeof MODEL_VERSION_DOMAIN;
   readonly name: string;
   readonly version: string;
-  readonly mode: 'mpc';
-  /** SHA-256 (hex) of the three sealed views, by party index: what each party checks its box against. */
-  readonly boxSha256: readonly [string, string, string];
+  readonly mode: 'mpc' | 'he';
+  /** MPC: SHA-256 (hex) of the three sealed views, by party index: what each party checks its box against. */
+  readonly boxSha256?: readonly [string, string, string];
+  /** HE: SHA-256 (hex) of the ONNX bytes: what each HE worker checks the model it is given against. */
+  readonly onnxSha256?: string;
   /** The owner tenant, when the client names it; the parties compare it with the order's. */
   readonly owner?: { readonly tenant: string };
   /** Where the shares may be kept (a region code), when the owner says. */
@@ -84,6 +87,9 @@ export function openModelVersion(s: unknown): ModelVersionBody | undefined {
   try {
     body = JSON.parse(m.payload) as ModelVersionBody;
     if (typeof body !== 'object' || body === null || canonicalJson(body) !== m.payload || body.format !== MODEL_VERSION_DOMAIN) return undefined;
+    // One digest field per mode: an MPC statement names three boxes, an HE statement one ONNX file.
+    const hex = (v: unknown): boolean => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
+    if (body.mode === 'mpc' ? !(Array.isArray(body.boxSha256) && body.boxSha256.length === 3 && body.boxSha256.every(hex) && body.onnxSha256 === undefined) : !(body.mode === 'he' && hex(body.onnxSha256) && body.boxSha256 === undefined)) return undefined;
     if (!verifySignature(fromHex(m.signature, 'signature', 64), message(m.payload), fromHex(m.publicKey, 'publicKey', 32))) return undefined;
   } catch {
     return undefined;

@@ -45,6 +45,7 @@ import { fromLargeBase64 } from '../../services/wire/large-base64.js';
 import { MemoryLog } from '../../services/transport/service-log.js';
 import { NatsCoordinatorClient } from '../../services/gateway/coordinator-client.js';
 import { useNatsServer } from '../helpers/nats-server.js';
+import { signedHeModel } from '../helpers/signed-he-model.js';
 
 const TOL = 1e-4;
 const ONNX = readFileSync(new URL('../fixtures/models/digits_square_mlp.onnx', import.meta.url));
@@ -174,12 +175,12 @@ describe('HE worker services with dual execution', () => {
   });
 
   it('publishes the ONNX model on both workers and serves its public plan (no weights)', async () => {
-    const res = (await api('models.publish', { principal, name: 'digits-square', version: '1', mode: 'he', onnx: toBase64(ONNX) })) as { model: { id: string; mode: string; inputShape: number[] }; created: boolean };
+    const res = (await api('models.publish', { principal, name: 'digits-square', version: '1', mode: 'he', ...signedHeModel(ONNX, 'digits-square', '1') })) as { model: { id: string; mode: string; inputShape: number[] }; created: boolean };
     expect(res.created).toBe(true);
     expect(res.model.mode).toBe('he');
     expect(res.model.inputShape).toEqual([64]);
     modelId = res.model.id;
-    const again = (await api('models.publish', { principal, name: 'digits-square', version: '1', mode: 'he', onnx: toBase64(ONNX) })) as { model: { id: string }; created: boolean };
+    const again = (await api('models.publish', { principal, name: 'digits-square', version: '1', mode: 'he', ...signedHeModel(ONNX, 'digits-square', '1') })) as { model: { id: string }; created: boolean };
     expect(again).toMatchObject({ created: false, model: { id: modelId } });
     const published = audit.events.filter((e) => e.type === 'model.published' && e.modelId === modelId);
     expect(published).toHaveLength(1);
@@ -330,7 +331,7 @@ describe('HE worker services with dual execution', () => {
     // A second HE part over the same book and catalogue, as after a coordinator restart.
     const repeat = registerHeMethods(coordinator.parts.container.createChildContainer(), { link: new NatsHeWorkerLink(coordinator.nc), settings: { singleWorker: 'repeat' } });
     await expect(repeat.call('models.hePlan', { principal, modelId })).rejects.toMatchObject({ code: 'unknown-model' });
-    const again = (await repeat.call('models.publish', { principal, name: 'digits-square', version: '1', mode: 'he', onnx: toBase64(ONNX) })) as { model: { id: string }; created: boolean };
+    const again = (await repeat.call('models.publish', { principal, name: 'digits-square', version: '1', mode: 'he', ...signedHeModel(ONNX, 'digits-square', '1') })) as { model: { id: string }; created: boolean };
     expect(again).toMatchObject({ created: false, model: { id: modelId } });
     coordinator.parts.registry.markDown('he-2');
     let single: string;

@@ -26,6 +26,7 @@ import { encodeEvalKeys } from '../../services/wire/he-codec.js';
 import { NatsServerProcess } from '../../services/cluster/nats-server-process.js';
 import { fromLargeBase64 } from '../../services/wire/large-base64.js';
 import { MemoryLog } from '../../services/transport/service-log.js';
+import { signedHeModel } from '../helpers/signed-he-model.js';
 
 const TOL = 1e-4;
 const ONNX = readFileSync(new URL('../fixtures/models/digits_square_mlp.onnx', import.meta.url));
@@ -80,7 +81,7 @@ describe('HE workers under the generated NATS permissions', () => {
   });
 
   it('runs a dual-executed inference end to end and the client decrypts the float64 answer (<= 1e-4)', async () => {
-    const { model } = (await he.call('models.publish', { principal, name: 'digits', version: '1', mode: 'he', onnx: toBase64(ONNX) })) as { model: { id: string } };
+    const { model } = (await he.call('models.publish', { principal, name: 'digits', version: '1', mode: 'he', ...signedHeModel(ONNX, 'digits', '1') })) as { model: { id: string } };
     const { plan } = (await he.call('models.hePlan', { principal, modelId: model.id })) as { plan: unknown };
     client = HeClient.create(await loadSeal(), parsePublicPlan(JSON.parse(JSON.stringify(plan))));
     const { sessionId } = (await he.call('he.registerKeys', { principal, modelId: model.id, ...encodeEvalKeys(client.evalKeys) })) as { sessionId: string };

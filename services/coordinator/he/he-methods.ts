@@ -32,6 +32,7 @@ import { largestHeBatch, planHeModel, type HePlan } from '../../../protocols/he/
 import { publicPlan } from '../../../protocols/he/public-plan.js';
 import type { ModelIR } from '../../../protocols/model/model-ir.js';
 import { importOnnx } from '../../../protocols/onnx/import-onnx.js';
+import { openModelVersion, type SignedModelVersion } from '../../wire/model-version.js';
 import { HE_CAPABILITY, type HeReplyResults, type HeRequest, type HeRequestType, type WireEvalKeys } from '../../wire/he-messages.js';
 import { signHeRequest, verifyHeReply } from '../../wire/he-signing.js';
 import { planDigest } from '../../wire/plan-digest.js';
@@ -167,6 +168,8 @@ export class HeMethods {
       invalid((e as Error).message);
     }
     const onnxDigest = sha256Hex(bytes);
+    // The owner's signed statement: the workers check it and pin its key (checked here first for a clear answer).
+    const statement = checkHeStatement(r.statement, name, version, onnxDigest, principal.tenant);
     // A batch named in the request is part of it (records published without one keep their fingerprint).
     const fingerprint = createHash('sha256').update(canonicalJson({ name, version, mode: 'he', onnx: onnxDigest, ...(heBatch === undefined ? {} : { heBatch }) })).digest('hex');
     const existing = await this.models.existing(name, version, fingerprint);
@@ -190,9 +193,11 @@ export class HeMethods {
     }
     const workers = this.#upWorkers();
     if (workers.length === 0) throw new ApiFailure('no-he-workers', 503, 'no HE worker is up to hold the model');
-    const entry: HeModelEntry = { modelId: existing?.id ?? this.models.newId(), plan, wire: { format: 'onnx', onnx }, planDigest: planDigest(plan), batch, workers: new Set() };
+    const entry: HeModelEntry = { modelId: existing?.id ?? this.models.newId(), plan, wire: { format: 'onnx', onnx }, planDigest: planDigest(plan), batch, workers: new Set(), statement };
     const outcomes = await Promise.all(workers.map((w) => this.#ensureModel(w, entry)));
     const failed = outcomes.map((o, i) => (o.ok ? undefined : `${workers[i]}: ${o.code}: ${o.message}`)).filter((m) => m !== undefined);
+    const refusal = outcomes.find((o) => !o.ok && o.code.startsWith('model-version-'));
+    if (refusal && !refusal.ok) throw new ApiFailure('model-version-refused', 422, `${refusal.code}: model ${name} ${version} was refused by the HE workers: ${failed.join('; ')}`.slice(0, 1000));
     if (failed.length > 0) throw new ApiFailure('model-publish-failed', 502, `model ${name} ${version} was not registered on every HE worker: ${failed.join('; ')}`);
     await this.he.addModel(entry);
     if (existing) {
@@ -389,7 +394,7 @@ export class HeMethods {
 
   async #ensureModel(worker: string, entry: HeModelEntry): Promise<AskOutcome<'register-model'>> {
     if (entry.workers.has(worker)) return { ok: true, result: { planDigest: entry.planDigest } };
-    const out = await this.#ask<'register-model'>(worker, { type: 'register-model', modelId: entry.modelId, model: entry.wire, ...(entry.batch > 1 ? { batch: entry.batch } : {}) }, this.settings.registerTimeoutMs);
+    const out = await this.#ask<'register-model'>(worker, { type: 'register-model', modelId: entry.modelId, model: entry.wire, ...(entry.batch > 1 ? { batch: entry.batch } : {}), ...(entry.statement ? { statement: entry.statement } : {}) }, this.settings.registerTimeoutMs);
     if (!out.ok) return out;
     if (out.result.planDigest !== entry.planDigest) {
       return { ok: false, code: 'he-plan-mismatch', message: `${worker} planned model ${entry.modelId} as ${short(String(out.result.planDigest))}..., the coordinator as ${short(entry.planDigest)}...` };
@@ -479,4 +484,21 @@ export function registerHeMethods(container: DependencyContainer, parts: HeParts
   container.register(HE_WORKER_LINK, { useValue: parts.link });
   container.register(HE_MODEL_BOOK, { useValue: parts.book ?? new HeModelBook() });
   return container.resolve(HeMethods);
+}
+
+/**
+ * The owner-signed statement of HE version `name` `version` with ONNX digest `onnxSha256`.
+ * @throws ApiFailure `model-version-refused` (422) naming what is wrong: missing, not verifying, or stating something else.
+ */
+function checkHeStatement(statement: unknown, name: string, version: string, onnxSha256: string, tenant: string): SignedModelVersion {
+  const refuse = (reason: string, message: string): never => {
+    throw new ApiFailure('model-version-refused', 422, `model-version-${reason}: ${message}`);
+  };
+  if (statement === undefined || statement === null) refuse('unsigned', `statement: HE model ${name} ${version} has no owner-signed version statement; the HE workers register only versions their owner signed`);
+  const body = openModelVersion(statement);
+  if (!body) return refuse('bad-signature', `statement: the version statement of HE model ${name} ${version} is malformed or its signature does not verify`);
+  if (body.mode !== 'he' || body.name !== name || body.version !== version || body.onnxSha256 !== onnxSha256 || (body.owner !== undefined && body.owner.tenant !== tenant)) {
+    refuse('mismatch', `statement: differs from the request (mode ${body.mode}, name, version, owner or ONNX digest) of HE model ${name} ${version}`);
+  }
+  return statement as SignedModelVersion;
 }

@@ -22,6 +22,7 @@ import { importOnnx } from '../../../protocols/onnx/import-onnx.js';
 import type { WireModel } from '../../wire/he-messages.js';
 import { planDigest } from '../../wire/plan-digest.js';
 import { KvRecords } from '../kv-records.js';
+import type { SignedModelVersion } from '../../wire/model-version.js';
 
 /** An HE model as the coordinator holds it. */
 export interface HeModelEntry {
@@ -34,6 +35,8 @@ export interface HeModelEntry {
   batch: number;
   /** Workers known to hold the model. */
   workers: Set<string>;
+  /** The owner-signed version statement (services/wire/model-version, mode `he`) every worker checks. */
+  statement?: SignedModelVersion;
 }
 
 /** A registered key session. */
@@ -57,13 +60,14 @@ interface StoredHeModel {
   modelId: string;
   onnx: string;
   batch?: number;
+  statement?: SignedModelVersion;
 }
 
 /** The entry of a stored model: imported and planned as at publication (planning is deterministic). */
 export function planStoredHeModel(stored: StoredHeModel): HeModelEntry {
   const batch = stored.batch ?? 1;
   const plan = planHeModel(importOnnx(fromLargeBase64(stored.onnx, 'onnx')), { batch });
-  return { modelId: stored.modelId, plan, wire: { format: 'onnx', onnx: stored.onnx }, planDigest: planDigest(plan), batch, workers: new Set() };
+  return { modelId: stored.modelId, plan, wire: { format: 'onnx', onnx: stored.onnx }, planDigest: planDigest(plan), batch, workers: new Set(), ...(stored.statement ? { statement: stored.statement } : {}) };
 }
 
 /** HE models (durable when backed by a bucket) and key sessions (in memory). */
@@ -99,7 +103,7 @@ export class HeModelBook {
   /** Records a model; resolves once it is durable (when backed by a bucket). */
   async addModel(entry: HeModelEntry): Promise<void> {
     this.#models.set(entry.modelId, entry);
-    if (this.#store && entry.wire.format === 'onnx') await this.#store.write(entry.modelId, { modelId: entry.modelId, onnx: entry.wire.onnx, ...(entry.batch > 1 ? { batch: entry.batch } : {}) });
+    if (this.#store && entry.wire.format === 'onnx') await this.#store.write(entry.modelId, { modelId: entry.modelId, onnx: entry.wire.onnx, ...(entry.batch > 1 ? { batch: entry.batch } : {}), ...(entry.statement ? { statement: entry.statement } : {}) });
   }
 
   /** Resolves when every write made so far has landed. */

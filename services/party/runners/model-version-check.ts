@@ -36,6 +36,7 @@ export async function checkModelVersion(p: ModelVersionOrder, self: number, box:
   const differs = (what: string): never => {
     throw new ModelVersionRefusedError('mismatch', `payload.${what}: differs from the owner-signed statement of model ${p.name} ${p.version}`);
   };
+  if (body.mode !== 'mpc') throw new ModelVersionRefusedError('mismatch', `payload.statement: the statement of model ${p.name} ${p.version} is for mode ${body.mode}, not mpc`);
   if (body.name !== p.name) differs('name');
   if (body.version !== p.version) differs('version');
   if (body.owner && body.owner.tenant !== p.owner?.tenant) differs('owner');
