@@ -175,7 +175,7 @@ export function composeCoordinator(parts: CoordinatorParts, parent: DependencyCo
   // Trust-bundle rotations, recorded in the log once the parties signed them.
   api.extend(new TrustMethods(registry, parts.audit));
   // Model rollout: the active version per name, activation and rollback, in the log.
-  api.extend(new ModelRolloutMethods(models, models.rollout, parts.audit));
+  api.extend(new ModelRolloutMethods(models, models.rollout, parts.audit, { operators: parts.governance?.operators ?? [], quorum: parts.governance?.activationQuorum ?? 0 }));
   // What the parties hold against the catalogues (orphans reported, erasable by an admin).
   const storage = parts.inventory ? new StorageReconciliation({ identity: parts.identity, registry, datasets, models, book, audit: parts.audit, link: parts.inventory, log: parts.log }) : undefined;
   if (storage) api.extend(storage);

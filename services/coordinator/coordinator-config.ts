@@ -24,7 +24,8 @@
  * `"memory"` keeps events in memory (a cluster without JetStream).
  *
  * `governance` (docs/governance.md): `minScore`, `minGone` (reputation thresholds), `probes`
- * (probe incidents with a standby, default true), `quorum`
+ * (probe incidents with a standby, default true), `activationQuorum` (organisations whose operators
+ * must approve a model activation, default 0), `quorum`
  * (default 2) and `operators: [{ id, organisation, publicKey (Ed25519, 64 hex), runs: [service
  * id...] }]`, the keys that may sign reinstatements. Quarantines are enforced only when the
  * operators name at least `quorum` organisations.
@@ -61,7 +62,7 @@ export interface CoordinatorConfigFile {
   jobTimeoutMs?: number;
   probeIntervalMs?: number;
   /** Reputation thresholds and the operator keys that may sign reinstatements (docs/governance.md). */
-  governance?: { minScore?: number; minGone?: number; quorum?: number; probes?: boolean; operators?: { id: string; organisation: string; publicKey: string; runs?: string[] }[] };
+  governance?: { minScore?: number; minGone?: number; quorum?: number; probes?: boolean; activationQuorum?: number; operators?: { id: string; organisation: string; publicKey: string; runs?: string[] }[] };
   /** Tenants' credit budgets and pricing (docs/governance.md, "Credits"). */
   credits?: { budgets?: Record<string, number>; msPerCredit?: number; bytesPerCredit?: number };
 }
@@ -120,10 +121,15 @@ export function loadCoordinatorConfig(path: string): CoordinatorConfig {
     return { id: o.id, organisation: o.organisation, publicKey: o.publicKey, runs: Array.isArray(o.runs) ? o.runs.filter((r) => typeof r === 'string') : [] };
   });
   if (g.probes !== undefined && typeof g.probes !== 'boolean') throw new InvalidArgumentError('config.governance.probes: expected true or false');
+  const organisations = new Set(operators.map((o) => o.organisation)).size;
+  if (g.activationQuorum !== undefined && !(Number.isSafeInteger(g.activationQuorum) && g.activationQuorum >= 0 && g.activationQuorum <= organisations)) {
+    throw new InvalidArgumentError(`config.governance.activationQuorum: expected an integer from 0 to the ${organisations} organisations of governance.operators, got ${JSON.stringify(g.activationQuorum)}`);
+  }
   const governance: GovernanceSettings = {
     operators,
     ...(g.quorum !== undefined ? { quorum: g.quorum } : {}),
     ...(g.probes !== undefined ? { probes: g.probes } : {}),
+    ...(g.activationQuorum !== undefined ? { activationQuorum: g.activationQuorum } : {}),
     thresholds: (() => {
       try {
         return checkThresholds({ ...(g.minScore !== undefined ? { minScore: g.minScore } : {}), ...(g.minGone !== undefined ? { minGone: g.minGone } : {}) });

@@ -868,8 +868,25 @@ export const activateModelBody = {
   type: 'object',
   additionalProperties: false,
   required: ['version'],
-  properties: { version: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' } },
+  properties: { version: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,64}$' }, approvals: activationApprovals() },
 } as const;
+
+/** Body of POST /v1/models/by-name/{name}/rollback (optional: approvals when the deployment requires them). */
+export const rollbackModelBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { approvals: activationApprovals() },
+} as const;
+
+/** Operators' signed approvals of a model activation (services/wire/party-governance ActivationDecision). */
+function activationApprovals() {
+  return signedDecisions({
+    type: 'object',
+    additionalProperties: false,
+    required: ['type', 'name', 'version', 'modelId', 'issuedAt'],
+    properties: { type: { const: 'model-activation' }, name: { type: 'string' }, version: { type: 'string' }, modelId: { type: 'string' }, issuedAt: { type: 'integer' } },
+  } as const);
+}
 
 /** The rollout of one name (services/wire/api ModelRolloutState). */
 const modelRollout = {

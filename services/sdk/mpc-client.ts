@@ -387,17 +387,17 @@ export class MpcClient {
     return (await this.http.json<{ rollout: ModelRolloutState }>({ method: 'GET', path: `/v1/models/by-name/${name}/rollout` })).rollout;
   }
 
-  /** Makes published `version` of model `name` the active one; the service logs `model.activated`. */
-  async activateModel(name: string, version: string): Promise<{ rollout: ModelRolloutState; model: ModelRecord }> {
+  /** Makes published `version` of model `name` the active one; the service logs `model.activated`. `approvals`: operators' signed `model-activation` decisions, when the deployment requires them (coordinator `governance.activationQuorum`). */
+  async activateModel(name: string, version: string, opts: { approvals?: readonly unknown[] } = {}): Promise<{ rollout: ModelRolloutState; model: ModelRecord }> {
     checkId('name', name);
     if (typeof version !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(version)) throw new InvalidArgumentError(`version: expected 1-64 characters of [A-Za-z0-9._-], got ${JSON.stringify(version)}`);
-    return await this.http.json({ method: 'POST', path: `/v1/models/by-name/${name}/activation`, body: { version } });
+    return await this.http.json({ method: 'POST', path: `/v1/models/by-name/${name}/activation`, body: { version, ...(opts.approvals ? { approvals: opts.approvals } : {}) } });
   }
 
-  /** Returns model `name` to the version active before the current one; the service logs `model.rolled-back`. */
-  async rollbackModel(name: string): Promise<{ rollout: ModelRolloutState; model: ModelRecord }> {
+  /** Returns model `name` to the version active before the current one; the service logs `model.rolled-back`. `approvals`: as for {@link activateModel}, of that version. */
+  async rollbackModel(name: string, opts: { approvals?: readonly unknown[] } = {}): Promise<{ rollout: ModelRolloutState; model: ModelRecord }> {
     checkId('name', name);
-    return await this.http.json({ method: 'POST', path: `/v1/models/by-name/${name}/rollback` });
+    return await this.http.json({ method: 'POST', path: `/v1/models/by-name/${name}/rollback`, ...(opts.approvals ? { body: { approvals: opts.approvals } } : {}) });
   }
 
   #mpcPrecision(opts: { inputBound?: number; errorBound?: number }): Required<ModelPrecision> {

@@ -484,9 +484,9 @@ export interface CoordinatorMethods {
    */
   'parties.probe': { req: { principal: Principal; incident: string }; res: ProbeRound };
   /** Makes a published version of `name` the active one (services/coordinator/models/model-rollout-methods). */
-  'models.activate': { req: { principal: Principal; name: string; version: string }; res: { rollout: ModelRolloutState; model: ModelRecord } };
+  'models.activate': { req: { principal: Principal; name: string; version: string; approvals?: unknown[] }; res: { rollout: ModelRolloutState; model: ModelRecord } };
   /** Returns `name` to the version active before the current one. */
-  'models.rollback': { req: { principal: Principal; name: string }; res: { rollout: ModelRolloutState; model: ModelRecord } };
+  'models.rollback': { req: { principal: Principal; name: string; approvals?: unknown[] }; res: { rollout: ModelRolloutState; model: ModelRecord } };
   /** The active version of `name` and its rollout history. */
   'models.rollout': { req: { principal: Principal; name: string }; res: { rollout: ModelRolloutState } };
 }

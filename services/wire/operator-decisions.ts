@@ -66,3 +66,11 @@ export function checkOperatorQuorum<T>(decisions: readonly unknown[], check: Ope
   if (orgs.size < check.quorum) return { ok: false, organisations: orgs.size, refused };
   return { ok: true, signers: [...signers].sort() };
 }
+
+/** How old an operator's decision may be (the coordinator refuses older ones). */
+export const DECISION_MAX_AGE_MS = 24 * 3600_000;
+
+/** Whether a decision signed at `issuedAt` is recent at `now` (at most a day old, at most 5 minutes ahead). */
+export function isRecentDecision(issuedAt: unknown, now: number): boolean {
+  return typeof issuedAt === 'number' && issuedAt <= now + 300_000 && now - issuedAt <= DECISION_MAX_AGE_MS;
+}

@@ -80,3 +80,20 @@ export type GovernanceRecord = QuarantineRecord | PromotionRecord | ResharingRec
 export function promotionKey(standbyId: string): string {
   return `promotion.${standbyId}`;
 }
+
+/** Domain of a model-activation approval signature (signMessage, canonical JSON). */
+export const ACTIVATION_DOMAIN = 'mpc/model-activation/v1';
+
+/**
+ * One operator's approval that version `version` (model id `modelId`) of model `name` becomes
+ * the active one, by `models.activate` or `models.rollback` (coordinator config
+ * `governance.activationQuorum`: that many organisations must approve; docs/governance.md).
+ */
+export interface ActivationDecision {
+  type: 'model-activation';
+  name: string;
+  version: string;
+  modelId: string;
+  /** When the operator signed (ms since the epoch); refused when older than a day. */
+  issuedAt: number;
+}

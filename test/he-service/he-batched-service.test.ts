@@ -23,6 +23,7 @@ import type { ModelRecord } from '../../services/wire/api.js';
 import { readF32 } from '../helpers/read-f32.js';
 import { importOnnx } from '../../protocols/onnx/import-onnx.js';
 import { runOrt, splitRows, zooBytes } from '../onnx/zoo-fixture.js';
+import { generateSigningKeyPair } from '../../crypto-core/keys/signing.js';
 
 const ONNX = new Uint8Array(readFileSync('test/fixtures/models/digits_square_mlp.onnx'));
 const QUERIES = 40;
@@ -39,7 +40,9 @@ describe('batched HE queries through the gateway, coordinator and two HE workers
     sent.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`);
     return fetch(input, init);
   }) as typeof fetch;
-  const owner = () => new MpcClient({ gatewayUrl: cluster.gatewayUrl, apiKey: cluster.demoKeys['demo-model-owner']!, trust });
+  // One model key for every version of the name: the HE workers pin it at the first.
+  const modelKey = generateSigningKeyPair().secretKey;
+  const owner = () => new MpcClient({ gatewayUrl: cluster.gatewayUrl, apiKey: cluster.demoKeys['demo-model-owner']!, trust, modelKey });
   const client = () => new MpcClient({ gatewayUrl: cluster.gatewayUrl, apiKey: cluster.demoKeys['demo-client']!, trust, fetch: countingFetch, pollIntervalMs: 100 });
   const inferenceRequests = () => sent.filter((s) => s === 'POST /v1/inference/he').length;
 

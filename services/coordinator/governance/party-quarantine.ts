@@ -23,7 +23,7 @@ import { fromHex } from '../../../crypto-core/encoding.js';
 import { computeReputation, entryDigest, reputationJson, type ReputationReport, type ReputationThresholds } from '../../audit/reputation.js';
 import type { AuditEntry, AuditEvent } from '../../wire/audit-entry.js';
 import type { CoordinatorMethods } from '../../wire/api.js';
-import { checkOperatorQuorum, type OperatorKey } from '../../wire/operator-decisions.js';
+import { checkOperatorQuorum, isRecentDecision, type OperatorKey } from '../../wire/operator-decisions.js';
 import { PROMOTION_DOMAIN, REINSTATEMENT_DOMAIN, promotionKey, type GovernanceRecord, type PromotionDecision, type PromotionRecord, type QuarantineRecord, type ReinstatementDecision } from '../../wire/party-governance.js';
 import type { ServiceLog } from '../../transport/service-log.js';
 import { KvRecords } from '../kv-records.js';
@@ -45,6 +45,8 @@ export interface GovernanceSettings {
   recomputeMs?: number;
   /** Probe every incident with a standby in each seat (default true; governance/incident-probes). */
   probes?: boolean;
+  /** Organisations whose operators must approve a model activation or rollback (default 0: none; models/model-rollout-methods). */
+  activationQuorum?: number;
 }
 
 /** What the quarantine reads the log through (AuditLog and MemoryMerkleLog fit). */
@@ -54,12 +56,7 @@ export interface QuarantineLogReader {
 }
 
 const METHODS = ['parties.reputation', 'parties.reinstate', 'parties.promote'] as const;
-const DECISION_MAX_AGE_MS = 24 * 3600_000;
 
-/** Whether a decision signed at `issuedAt` is recent at `now` (at most a day old, at most 5 minutes ahead). */
-function recent(issuedAt: unknown, now: number): boolean {
-  return typeof issuedAt === 'number' && issuedAt <= now + 300_000 && now - issuedAt <= DECISION_MAX_AGE_MS;
-}
 
 /** The quarantine (an ApiExtension of CoordinatorApi). */
 export class PartyQuarantine {
@@ -193,7 +190,7 @@ export class PartyQuarantine {
       about: serviceId,
       mismatch: (body) => {
         if (body.type !== 'party-reinstatement' || body.serviceId !== serviceId || body.quarantine !== rec.id) return ` signed another decision (not the reinstatement of ${serviceId} from quarantine ${rec.id.slice(0, 12)})`;
-        return recent(body.issuedAt, now) ? undefined : "'s decision is not recent";
+        return isRecentDecision(body.issuedAt, now) ? undefined : "'s decision is not recent";
       },
     });
     if (!verdict.ok) {
@@ -238,7 +235,7 @@ export class PartyQuarantine {
       mismatch: (b) => {
         if (b.type !== 'party-promotion' || b.slot !== slot || b.standbyId !== standbyId || b.replaces !== serviceId || b.quarantine !== rec.id) return ` signed another decision (not the promotion of ${standbyId} into slot ${slot} of ${serviceId}, quarantine ${rec.id.slice(0, 12)})`;
         if (b.signingPublicKey !== standby.signingPublicKey || b.agreementPublicKey !== standby.agreementPublicKey) return ` signed other keys for ${standbyId} than the coordinator trusts`;
-        return recent(b.issuedAt, now) ? undefined : "'s decision is not recent";
+        return isRecentDecision(b.issuedAt, now) ? undefined : "'s decision is not recent";
       },
     });
     if (!verdict.ok) {
