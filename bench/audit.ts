@@ -26,6 +26,7 @@ import { encodeAuditEntry, type AuditEntry, type AuditEvent } from '../services/
 import { verifyExport } from '../services/audit/verify-export.js';
 import { computeReputation, entriesOfJsonl } from '../services/audit/reputation.js';
 import { NatsServerProcess } from '../services/cluster/nats-server-process.js';
+import { governanceLog } from './governance.js';
 
 const SUITE = 'audit';
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -36,24 +37,6 @@ function event(i: number): AuditEvent {
 
 function entry(i: number, t0: number): AuditEntry {
   return { ...event(i), v: 1, seq: i, time: new Date(t0 + i).toISOString() };
-}
-
-/** `n` entries of jobs as the coordinator logs them (see the reputation case). */
-function reputationLog(n: number, t0: number): AuditEntry[] {
-  const ids = Array.from({ length: 9 }, (_, k) => `party-${k}`);
-  const out: AuditEntry[] = [];
-  const add = (e: AuditEvent): void => void out.push({ ...e, v: 1, seq: out.length, time: new Date(t0 + out.length).toISOString() });
-  for (let j = 0; out.length < n; j++) {
-    const trio = [ids[j % 3]!, ids[3 + ((j >> 2) % 3)]!, ids[6 + ((j >> 4) % 3)]!];
-    const jobId = `job-${j}`;
-    add({ type: 'job.placed', actor: 'coordinator', jobId, parties: trio, security: 'malicious' });
-    if (j % 50 === 0) {
-      for (const p of [0, 1, 2]) add({ type: 'verification.failed', actor: trio[p]!, jobId, party: p, accused: [0, 1, 2].filter((q) => q !== p), reason: 'zero-test check failed', hashes: { report: sha(jobId + p) } });
-      add({ type: 'job.failed-verification', actor: 'coordinator', jobId, reason: 'verification-failed: party failed' });
-    } else if (j % 37 === 0) add({ type: 'job.failed', actor: 'coordinator', jobId, party: 1, reason: `party-gone: party 1 (${trio[1]!}) is no longer connected` });
-    else add({ type: 'job.verified', actor: 'coordinator', jobId });
-  }
-  return out.slice(0, n);
 }
 
 async function appendRun(log: AuditLog, n: number, offset: number): Promise<number> {
@@ -154,9 +137,9 @@ export const suite: BenchSuite = {
     if (!verdict.ok) throw new Error(`bench export did not verify: ${verdict.summary}`);
     opts.emit({ suite: SUITE, case: `verify export ${n}`, impl: 'ts', median_ms: vMs, ops_per_s: n / (vMs / 1000), baseline: null, ratio: null, bytes: entries.length, runs: 1 });
 
-    // Reputation over a log of jobs: trios over nine parties, an incident every 50 jobs, a
-    // coordinator-observed disappearance every 37.
-    const jobLog = reputationLog(n, t0);
+    // Reputation over a log of jobs (the governance suite's generator): trios over nine parties,
+    // an incident every 50 jobs, a coordinator-observed disappearance every 37.
+    const jobLog = governanceLog(n, t0);
     const rMs = await timeMedian(() => void computeReputation(jobLog), opts.quick ? 5 : 3);
     opts.emit({ suite: SUITE, case: `reputation ${n}`, impl: 'ts', median_ms: rMs, ops_per_s: n / (rMs / 1000), baseline: null, ratio: null, parties: computeReputation(jobLog).parties.length });
     const jsonl = new TextEncoder().encode(jobLog.map((e) => enc.decode(encodeAuditEntry(e))).join('\n') + '\n');

@@ -38,16 +38,21 @@ export interface SignedObject {
   keyId: string;
 }
 
-/** The exact bytes that are signed for `payload`; exported for independent verifiers. */
-export function signedObjectMessage(payload: string): Uint8Array {
+/** The bytes signed for `payload` under domain label `domain`: UTF-8(domain) || 0x00 || UTF-8(payload). */
+export function domainMessage(domain: string, payload: string): Uint8Array {
   if (typeof payload !== 'string') throw new InvalidArgumentError(`payload: expected string, got ${describe(payload)}`);
   const enc = new TextEncoder();
-  const domain = enc.encode(SIGNED_OBJECT_DOMAIN);
+  const label = enc.encode(domain);
   const body = enc.encode(payload);
-  const out = new Uint8Array(domain.length + 1 + body.length);
-  out.set(domain, 0);
-  out.set(body, domain.length + 1);
+  const out = new Uint8Array(label.length + 1 + body.length);
+  out.set(label, 0);
+  out.set(body, label.length + 1);
   return out;
+}
+
+/** The exact bytes that are signed for `payload`; exported for independent verifiers. */
+export function signedObjectMessage(payload: string): Uint8Array {
+  return domainMessage(SIGNED_OBJECT_DOMAIN, payload);
 }
 
 /**

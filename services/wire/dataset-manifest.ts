@@ -17,6 +17,7 @@
  * ({@link signedDatasetUploadAad}), so a box opens only next to a manifest signed by the key the
  * hospital chose: a coordinator cannot re-sign a hospital's boxes under a key of its own.
  */
+import { domainMessage } from '../../crypto-core/keys/signed-message.js';
 import { canonicalJson } from '../../crypto-core/canonical-json.js';
 import { fromHex, toHex } from '../../crypto-core/encoding.js';
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
@@ -53,13 +54,7 @@ export interface SignedDatasetManifest {
 }
 
 function message(payload: string): Uint8Array {
-  const enc = new TextEncoder();
-  const domain = enc.encode(DATASET_MANIFEST_DOMAIN);
-  const body = enc.encode(payload);
-  const out = new Uint8Array(domain.length + 1 + body.length);
-  out.set(domain, 0);
-  out.set(body, domain.length + 1);
-  return out;
+  return domainMessage(DATASET_MANIFEST_DOMAIN, payload);
 }
 
 /**

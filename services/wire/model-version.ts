@@ -19,6 +19,7 @@
  * The payload travels as the signed text (no re-serialisation before verifying); only its one
  * canonical text is accepted (pattern of services/wire/dataset-manifest).
  */
+import { domainMessage } from '../../crypto-core/keys/signed-message.js';
 import { canonicalJson } from '../../crypto-core/canonical-json.js';
 import { fromHex, toHex } from '../../crypto-core/encoding.js';
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
@@ -56,13 +57,7 @@ export interface SignedModelVersion {
 }
 
 function message(payload: string): Uint8Array {
-  const enc = new TextEncoder();
-  const domain = enc.encode(MODEL_VERSION_DOMAIN);
-  const body = enc.encode(payload);
-  const out = new Uint8Array(domain.length + 1 + body.length);
-  out.set(domain, 0);
-  out.set(body, domain.length + 1);
-  return out;
+  return domainMessage(MODEL_VERSION_DOMAIN, payload);
 }
 
 /**
