@@ -35,6 +35,7 @@ import { HeWorkerService } from '../../services/he-worker/he-worker-service.js';
 import { MemoryLog } from '../../services/transport/service-log.js';
 import { useNatsServer } from '../helpers/nats-server.js';
 import { bearer, startGateway, type GatewayFixture } from './gateway-fixture.js';
+import { signedHeModel } from '../helpers/signed-he-model.js';
 
 /** A syntactically valid SEAL object (16-byte header: magic, header size, declared length) of `size` bytes. */
 function fakeSealObject(size = 64): string {
@@ -157,14 +158,14 @@ describe('HE coordinator errors as problems (real coordinator and HE worker)', (
   });
 
   it('publish with no HE worker up: no-he-workers -> 503 service-unavailable', async () => {
-    const res = await app.inject({ method: 'POST', url: '/v1/models', headers: auth('owner'), payload: { name: 'digits', version: '1', mode: 'he', onnx: toBase64(ONNX) } });
+    const res = await app.inject({ method: 'POST', url: '/v1/models', headers: auth('owner'), payload: { name: 'digits', version: '1', mode: 'he', ...signedHeModel(ONNX, 'digits', '1') } });
     expectProblem(res, { status: 503, problem: 'service-unavailable' }, /no HE worker is up/);
   });
 
   it('with one worker: publishes, then refuses keys precisely (params, Galois steps, one worker) and unknown sessions', async () => {
     worker = await HeWorkerService.start({ nats: { servers: nats().url }, id: 'he-1', identity: ids['he-1']!, coordinatorKey: ids.coordinator!.signing.publicKey, pool: { workers: 1 }, log: new MemoryLog(), announceIntervalMs: 500 });
     for (let i = 0; i < 100 && !coordinator.parts.registry.list().some((s) => s.id === 'he-1' && s.status === 'up'); i++) await new Promise((r) => setTimeout(r, 50));
-    const pub = await app.inject({ method: 'POST', url: '/v1/models', headers: auth('owner'), payload: { name: 'digits', version: '1', mode: 'he', onnx: toBase64(ONNX) } });
+    const pub = await app.inject({ method: 'POST', url: '/v1/models', headers: auth('owner'), payload: { name: 'digits', version: '1', mode: 'he', ...signedHeModel(ONNX, 'digits', '1') } });
     expect(pub.statusCode).toBe(201);
     modelId = (pub.json() as { model: { id: string } }).model.id;
 
