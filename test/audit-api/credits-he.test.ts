@@ -8,7 +8,9 @@
  * the order of the result's `verification.workers`, rounded; the MPC numbers zero), `credits.get`
  * must charge the tenant those milliseconds at msPerCredit and equal computeCredits over the log,
  * the KPIs' cost per request must price them too, and once the budget is used the next HE
- * submission is refused `credits-exhausted` before a job exists.
+ * submission is refused `credits-exhausted` before a job exists. A worker whose signed reply
+ * states no usable milliseconds (its pool, wrapped for the test, reports -5 ms, which it signs)
+ * fails the job `he-bad-reply`, unpriced: no `job.finished`, nothing charged.
  */
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
@@ -31,6 +33,7 @@ import type { JobStatus } from '../../services/wire/api.js';
 import { MessageAssembler } from '../../services/wire/chunked-message.js';
 import { encodeEvalKeys } from '../../services/wire/he-codec.js';
 import type { HeReplyResults } from '../../services/wire/he-messages.js';
+import type { HeEvaluationPool } from '../../services/he-worker/he-request-handler.js';
 import { verifyHeReply } from '../../services/wire/he-signing.js';
 import { useNatsServer } from '../helpers/nats-server.js';
 import { signedHeModel } from '../helpers/signed-he-model.js';
@@ -60,6 +63,22 @@ describe('HE inference cost in the log and in credits', () => {
   const signedEvaluations: { from: string; ms: number }[] = [];
   /** Per HE job: its status and result, and the signed evaluations that arrived while it ran. */
   const jobs: { status: JobStatus; result: HeInferenceResult; signed: { from: string; ms: number }[] }[] = [];
+  /** While set, he-2's pool reports -5 milliseconds. */
+  let unpriced = false;
+  let unpricedJob: JobStatus | undefined;
+  const withoutMs = (pool: HeEvaluationPool): HeEvaluationPool =>
+    new Proxy(pool, {
+      get(target, key) {
+        if (key === 'evaluate') return async (req: Parameters<HeEvaluationPool['evaluate']>[0]) => ({ ...(await target.evaluate(req)), ...(unpriced ? { ms: -5 } : {}) });
+        const v = Reflect.get(target, key, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+  const submit = async (x: Float64Array): Promise<JobStatus> => {
+    const { job } = (await api('jobs.submit', { principal, kind: 'he-inference', payload: { modelId, sessionId, ciphertext: toBase64(client.encrypt(x)) } })) as { job: JobStatus };
+    await coordinator.he.idle();
+    return ((await api('jobs.get', { principal, jobId: job.id })) as { job: JobStatus }).job;
+  };
 
   const api = (method: string, req: unknown): Promise<unknown> => coordinator.parts.api.call(method, req);
 
@@ -92,22 +111,25 @@ describe('HE inference cost in the log and in credits', () => {
       },
     });
     await listener.flush();
-    workers = await Promise.all(['he-1', 'he-2'].map((id) => HeWorkerService.start({ nats: { servers: nats().url }, id, identity: ids[id]!, coordinatorKey: ids.coordinator!.signing.publicKey, pool: { workers: 1 }, log: new MemoryLog(), announceIntervalMs: 500 })));
+    workers = await Promise.all(['he-1', 'he-2'].map((id) => HeWorkerService.start({ nats: { servers: nats().url }, id, identity: ids[id]!, coordinatorKey: ids.coordinator!.signing.publicKey, pool: { workers: 1 }, log: new MemoryLog(), announceIntervalMs: 500, ...(id === 'he-2' ? { decoratePool: withoutMs } : {}) })));
     for (let i = 0; i < 100 && coordinator.parts.registry.list().filter((s) => s.status === 'up').length < 2; i++) await new Promise((r) => setTimeout(r, 50));
     const published = (await api('models.publish', { principal, name: 'digits-square', version: '1', mode: 'he', ...signedHeModel(ONNX, 'digits-square', '1') })) as { model: { id: string } };
     modelId = published.model.id;
     const { plan } = (await api('models.hePlan', { principal, modelId })) as { plan: unknown };
     client = HeClient.create(seal, parsePublicPlan(JSON.parse(JSON.stringify(plan))));
     sessionId = ((await api('he.registerKeys', { principal, modelId, ...encodeEvalKeys(client.evalKeys) })) as { sessionId: string }).sessionId;
-    // Inferences until the budget is used (each costs its two workers' milliseconds).
+    // First a job whose he-2 reply states no milliseconds (it costs nothing), then inferences until the budget is used.
+    unpriced = true;
+    unpricedJob = await submit(rows(1)[0]!);
+    unpriced = false;
+    await listener.flush();
+    signedEvaluations.length = 0;
     for (const x of rows(8)) {
       const balance = ((await api('credits.get', { principal })) as { credits: { balanceMillicredits: number } }).credits.balanceMillicredits;
       if (balance <= 0) break;
       const before = signedEvaluations.length;
-      const { job } = (await api('jobs.submit', { principal, kind: 'he-inference', payload: { modelId, sessionId, ciphertext: toBase64(client.encrypt(x)) } })) as { job: JobStatus };
-      await coordinator.he.idle();
-      const status = ((await api('jobs.get', { principal, jobId: job.id })) as { job: JobStatus }).job;
-      const result = ((await api('jobs.result', { principal, jobId: job.id })) as { result: HeInferenceResult }).result;
+      const status = await submit(x);
+      const result = ((await api('jobs.result', { principal, jobId: status.id })) as { result: HeInferenceResult }).result;
       await listener.flush();
       jobs.push({ status, result, signed: signedEvaluations.slice(before) });
     }
@@ -145,7 +167,17 @@ describe('HE inference cost in the log and in credits', () => {
     // One credit per worker-second: 1 millicredit per ms, a job's ceiling of an integer is itself.
     expect(credits).toEqual({ tenant: 'acme', jobs: jobs.length, computeMs: 0, bytesSent: 0, heMs, usedMillicredits: heMs, budgetMillicredits: BUDGET_CREDITS * 1000, balanceMillicredits: BUDGET_CREDITS * 1000 - heMs });
     expect(computeCredits(entries, {}, { acme: BUDGET_CREDITS }).tenants).toEqual([credits]);
-    expect(computeKpis(entries).costPerRequest).toEqual({ jobs: jobs.length, meanMillicredits: heMs / jobs.length });
+    // KPIs round the mean to 3 decimals.
+    const kpi = computeKpis(entries).costPerRequest;
+    expect(kpi.jobs).toBe(jobs.length);
+    expect(kpi.meanMillicredits).toBeCloseTo(heMs / jobs.length, 2);
+  });
+
+  it('a worker reply without its milliseconds fails the job he-bad-reply, unpriced', () => {
+    expect(unpricedJob).toMatchObject({ state: 'failed', error: { code: 'he-bad-reply', message: 'he-2: its reply states no valid evaluation milliseconds (-5)' } });
+    const entries = audit.entries({ from: 0 }).filter((e) => e.jobId === unpricedJob!.id);
+    expect(entries.map((e) => e.type)).not.toContain('job.finished');
+    expect(entries.at(-1)).toMatchObject({ type: 'job.failed', reason: 'he-bad-reply: he-2: its reply states no valid evaluation milliseconds (-5)' });
   });
 
   it('once the HE jobs have used the budget, the next HE submission is refused before a job exists', async () => {

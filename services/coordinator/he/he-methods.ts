@@ -359,7 +359,7 @@ export class HeMethods {
     // What each worker signed it spent evaluating: the job's cost (no MPC party ran it).
     const heMs = [ra.result.ms, rb.result.ms].map((ms) => (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 ? Math.round(ms) : undefined));
     const unpriced = heMs.findIndex((ms) => ms === undefined);
-    if (unpriced >= 0) return this.#fail(jobId, 'he-bad-reply', `${pair[unpriced]}: its reply states no evaluation milliseconds`);
+    if (unpriced >= 0) return this.#fail(jobId, 'he-bad-reply', `${pair[unpriced]}: its reply states no valid evaluation milliseconds (${String(JSON.stringify([ra.result.ms, rb.result.ms][unpriced])).slice(0, 40)})`);
     const signatures: [string, string] = [ra.result.statementSignature, rb.result.statementSignature];
     const result: HeInferenceResult = { ciphertext: ra.result.ciphertext, sha256: cmp.hashA, verification: { mode, workers: pair, hashes: [cmp.hashA, cmp.hashB], signatures } };
     const cost = { computeMs: [0, 0, 0], bytesSent: [0, 0, 0], heMs: heMs as number[] };
