@@ -7,15 +7,19 @@
  * `mpc credits --export <dir>` runs it over an export, so anyone holding an export recomputes
  * every tenant's usage and balance and gets the same canonical JSON.
  *
+ * An HE job's entry carries instead the two HE workers' signed evaluation milliseconds
+ * (`cost.heMs`, its MPC numbers are zeros); they are priced like the parties' compute
+ * milliseconds (`msPerCredit`: a compute-second is a credit whoever spent it).
+ *
  * Pricing is in integer millicredits so that the sum does not depend on the order of floating
- * additions: a job costs `ceil(1000 * ΣcomputeMs / msPerCredit + 1000 * ΣbytesSent / bytesPerCredit)`
- * millicredits (defaults: one credit per compute-second summed over the parties, and one per MiB
- * sent). A job is charged once, at its first `job.finished` entry (an outbox replay of the same
+ * additions: a job costs `ceil(1000 * (ΣcomputeMs + ΣheMs) / msPerCredit + 1000 * ΣbytesSent / bytesPerCredit)`
+ * millicredits (defaults: one credit per compute-second summed over the parties or HE workers,
+ * and one per MiB sent). A job is charged once, at its first `job.finished` entry (an outbox replay of the same
  * event is one entry, see services/wire/audit-entry `id`; a second `job.finished` for the same
  * job is ignored). Jobs that fail before finishing cost nothing: no party signed a result.
  */
 import { canonicalJson } from '../../crypto-core/canonical-json.js';
-import type { AuditEntry } from '../wire/audit-entry.js';
+import type { AuditEntry, JobCost } from '../wire/audit-entry.js';
 import type { CreditPricing, TenantCredits } from '../wire/governance-reports.js';
 
 export type { CreditPricing, TenantCredits } from '../wire/governance-reports.js';
@@ -48,6 +52,18 @@ export function jobMillicredits(computeMs: number, bytesSent: number, pricing: C
   return Math.ceil((1000 * computeMs) / pricing.msPerCredit + (1000 * bytesSent) / pricing.bytesPerCredit);
 }
 
+/** The sums of one job's cost: compute-ms over the three parties, bytes sent, and HE-worker ms over the two workers. */
+export function costSums(cost: JobCost): { computeMs: number; bytesSent: number; heMs: number } {
+  const sum = (v: readonly number[] | undefined): number => (v ?? []).reduce((a, b) => a + b, 0);
+  return { computeMs: sum(cost.computeMs), bytesSent: sum(cost.bytesSent), heMs: sum(cost.heMs) };
+}
+
+/** The millicredits of one job's logged cost (HE-worker ms priced as compute ms). */
+export function costMillicredits(cost: JobCost, pricing: CreditPricing): number {
+  const s = costSums(cost);
+  return jobMillicredits(s.computeMs + s.heMs, s.bytesSent, pricing);
+}
+
 /**
  * The running tally behind {@link computeCredits}: entries are folded in one at a time (in log
  * order), so the coordinator can keep it up to date as its log grows and still get exactly the
@@ -75,13 +91,13 @@ export class CreditsLedger {
     if (e.type !== 'job.finished' || e.cost === undefined || e.tenant === undefined || e.jobId === undefined) return;
     if (this.#charged.has(e.jobId)) return;
     this.#charged.add(e.jobId);
-    const ms = e.cost.computeMs[0]! + e.cost.computeMs[1]! + e.cost.computeMs[2]!;
-    const bytes = e.cost.bytesSent[0]! + e.cost.bytesSent[1]! + e.cost.bytesSent[2]!;
+    const s = costSums(e.cost);
     const t = this.#tenant(e.tenant);
     t.jobs++;
-    t.computeMs += ms;
-    t.bytesSent += bytes;
-    t.usedMillicredits += jobMillicredits(ms, bytes, this.pricing);
+    t.computeMs += s.computeMs;
+    t.bytesSent += s.bytesSent;
+    if (e.cost.heMs !== undefined) t.heMs = (t.heMs ?? 0) + s.heMs;
+    t.usedMillicredits += costMillicredits(e.cost, this.pricing);
   }
 
   /** How many entries were folded in. */
@@ -124,10 +140,10 @@ export function creditsJson(report: CreditsReport): string {
 
 /** The report as text, one line per tenant. */
 export function creditsText(report: CreditsReport): string {
-  const lines = [`${report.entries} entries; 1 credit = ${report.pricing.msPerCredit} compute-ms or ${report.pricing.bytesPerCredit} bytes sent (summed over the parties)`];
+  const lines = [`${report.entries} entries; 1 credit = ${report.pricing.msPerCredit} compute-ms (parties or HE workers) or ${report.pricing.bytesPerCredit} bytes sent (summed over the parties)`];
   for (const t of report.tenants) {
     const bal = t.balanceMillicredits === undefined ? '' : ` budget ${t.budgetMillicredits! / 1000} balance ${t.balanceMillicredits / 1000}${t.balanceMillicredits <= 0 ? ' EXHAUSTED' : ''}`;
-    lines.push(`${t.tenant}: jobs ${t.jobs} compute-ms ${t.computeMs} bytes-sent ${t.bytesSent} used ${t.usedMillicredits / 1000}${bal}`);
+    lines.push(`${t.tenant}: jobs ${t.jobs} compute-ms ${t.computeMs} bytes-sent ${t.bytesSent}${t.heMs === undefined ? '' : ` he-ms ${t.heMs}`} used ${t.usedMillicredits / 1000}${bal}`);
   }
   return lines.join('\n') + '\n';
 }

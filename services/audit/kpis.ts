@@ -15,7 +15,7 @@
 import { canonicalJson } from '../../crypto-core/canonical-json.js';
 import type { AuditEntry } from '../wire/audit-entry.js';
 import type { CreditPricing, KpiReport, KindKpis } from '../wire/governance-reports.js';
-import { checkPricing, jobMillicredits } from './credits.js';
+import { checkPricing, costMillicredits } from './credits.js';
 
 export type { KpiReport, KindKpis } from '../wire/governance-reports.js';
 
@@ -71,10 +71,8 @@ export class KpiTally {
     if (e.type === 'job.created' && !this.#created.has(e.jobId)) this.#created.set(e.jobId, { kind: e.jobKind ?? 'unknown', at: Date.parse(e.time) });
     else if (e.type === 'job.finished' && e.cost !== undefined && !this.#costed.has(e.jobId)) {
       this.#costed.add(e.jobId);
-      const ms = e.cost.computeMs.reduce((a, b) => a + b, 0);
-      const bytes = e.cost.bytesSent.reduce((a, b) => a + b, 0);
       this.#costJobs++;
-      this.#costSum += jobMillicredits(ms, bytes, this.pricing);
+      this.#costSum += costMillicredits(e.cost, this.pricing);
     } else if (TERMINAL.has(e.type) && !this.#ended.has(e.jobId)) {
       this.#ended.add(e.jobId);
       const created = this.#created.get(e.jobId);

@@ -81,7 +81,12 @@ export class CoordinatorApi {
    * @throws ApiFailure with the code and status the gateway maps to a problem.
    */
   async call(method: string, req: unknown): Promise<unknown> {
-    for (const x of this.#extensions) if (x.handles(method, req)) return await x.call(method, req);
+    for (const x of this.#extensions) {
+      if (!x.handles(method, req)) continue;
+      // A submission an extension answers (HE inference) passes the same admission checks first.
+      if (method === 'jobs.submit') for (const admit of this.#admissions) admit(checkPrincipal((req as { principal?: unknown } | null)?.principal));
+      return await x.call(method, req);
+    }
     const r = (req ?? {}) as Record<string, unknown>;
     switch (method) {
       case 'registry.list':

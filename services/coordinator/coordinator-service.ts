@@ -209,10 +209,12 @@ export class CoordinatorService {
    */
   async stop(opts: { waitForJobs?: boolean } = {}): Promise<void> {
     this.parts.quarantine?.stop();
-    this.parts.resharing.stop();
+    const resharingStopped = this.parts.resharing.stop();
     this.parts.probes.stop();
     if (!opts.waitForJobs) this.parts.dispatcher.failRunning({ code: 'coordinator-stopping', message: 'the coordinator is shutting down' });
     await this.parts.dispatcher.idle();
+    // A resharing's item job is run, not launched: wait for it (bounded) and for its record's write.
+    await Promise.race([resharingStopped, new Promise((r) => setTimeout(r, 10_000).unref())]);
     // The book's and the catalogue's last writes land before the connection goes (bounded: a broker that is away).
     await Promise.race([Promise.all([this.parts.book.settled(), this.parts.datasets.settled(), this.parts.heModels?.settled()]), new Promise((r) => setTimeout(r, 5000).unref())]);
     this.parts.book.close();

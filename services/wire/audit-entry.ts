@@ -91,7 +91,8 @@ export interface AuditEvent {
   /**
    * `job.finished`: what the job cost, from the three parties' signed result reports (their
    * `stats`, services/wire/job-messages PartyJobStats), by party index: protocol milliseconds
-   * (rounded) and bytes sent. Credits are computed from these (services/audit/credits.ts).
+   * (rounded) and bytes sent; for an HE job, from the two HE workers' signed evaluate replies
+   * (`heMs`). Credits are computed from these (services/audit/credits.ts).
    */
   cost?: JobCost;
   /** `job.created`: the job's kind (services/wire/job-kinds), so KPIs per kind come from the log alone. */
@@ -102,6 +103,13 @@ export interface AuditEvent {
 export interface JobCost {
   computeMs: number[];
   bytesSent: number[];
+  /**
+   * HE jobs only: each HE worker's evaluation milliseconds (rounded) as it signed them in its
+   * evaluate reply (wire/he-messages), in the order of the result's `verification.workers`
+   * (the same worker twice in repeated mode). No MPC party runs an HE job, so its
+   * `computeMs` and `bytesSent` are zeros.
+   */
+  heMs?: number[];
 }
 
 /** A stored entry: the event plus schema version, Merkle index and time. */
@@ -142,15 +150,17 @@ function checkFields(obj: Record<string, unknown>, allowed: Set<string>, what: s
 }
 
 function checkCost(c: unknown, what: string): JobCost {
-  if (typeof c !== 'object' || c === null || Array.isArray(c)) fail(`${what}: expected { computeMs, bytesSent }`);
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) fail(`${what}: expected { computeMs, bytesSent, heMs? }`);
   const o = c as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (k !== 'computeMs' && k !== 'bytesSent') fail(`${what}.${k}: unknown field`);
-  const list = (k: 'computeMs' | 'bytesSent'): number[] => {
+  for (const k of Object.keys(o)) if (k !== 'computeMs' && k !== 'bytesSent' && k !== 'heMs') fail(`${what}.${k}: unknown field`);
+  const list = (k: 'computeMs' | 'bytesSent' | 'heMs', n: number, of: string): number[] => {
     const v = o[k];
-    if (!Array.isArray(v) || v.length !== 3 || !v.every((x) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0)) fail(`${what}.${k}: expected three non-negative integers (parties 0, 1, 2), got ${JSON.stringify(v)?.slice(0, 80)}`);
+    if (!Array.isArray(v) || v.length !== n || !v.every((x) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0)) fail(`${what}.${k}: expected ${n === 3 ? 'three' : 'two'} non-negative integers (${of}), got ${JSON.stringify(v)?.slice(0, 80)}`);
     return [...(v as number[])];
   };
-  return { computeMs: list('computeMs'), bytesSent: list('bytesSent') };
+  const cost: JobCost = { computeMs: list('computeMs', 3, 'parties 0, 1, 2'), bytesSent: list('bytesSent', 3, 'parties 0, 1, 2') };
+  if (o.heMs !== undefined) cost.heMs = list('heMs', 2, 'the two HE workers');
+  return cost;
 }
 
 /**

@@ -7,7 +7,7 @@
 
 /** How cost turns into credits. */
 export interface CreditPricing {
-  /** Compute-milliseconds (summed over the three parties) per credit (default 1000). */
+  /** Compute-milliseconds (summed over the three parties, or over the two HE workers of an HE job) per credit (default 1000). */
   msPerCredit: number;
   /** Bytes sent (summed over the parties) per credit (default 1 MiB). */
   bytesPerCredit: number;
@@ -22,6 +22,8 @@ export interface TenantCredits {
   computeMs: number;
   /** Σ over its jobs and the three parties of bytes sent, as signed. */
   bytesSent: number;
+  /** Σ over its HE jobs and their two workers of evaluation milliseconds, as signed; present once it has an HE job charged. */
+  heMs?: number;
   /** Priced usage in millicredits. */
   usedMillicredits: number;
   /** The tenant's budget in millicredits, when one is configured. */

@@ -1,7 +1,8 @@
 /**
  * services/audit/credits: pricing in integer millicredits, one charge per job, budgets and
- * balances; the `cost` field's schema in audit entries (three non-negative integers per list,
- * nothing else); and `mpc credits` usage errors (precise message, UsageError = exit 2).
+ * balances; HE jobs' worker milliseconds (`heMs`) priced as compute ms; the `cost` field's
+ * schema in audit entries (three non-negative integers per party list, two for `heMs`, nothing
+ * else); and `mpc credits` usage errors (precise message, UsageError = exit 2).
  * End to end with real parties and their signed stats: test/audit-api/credits-cluster.test.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -42,6 +43,18 @@ describe('computeCredits', () => {
     expect(computeCredits(entries, { msPerCredit: 10, bytesPerCredit: 1 }).tenants[0]!.usedMillicredits).toBe(100_000 + 1000 * (1 << 20));
   });
 
+  it('charges an HE job for its two workers\' signed milliseconds, at msPerCredit, and reports them apart', () => {
+    const he = (jobId: string, tenant: string, heMs: number[]): AuditEvent => ({ type: 'job.finished', actor: 'coordinator', jobId, tenant, cost: { computeMs: [0, 0, 0], bytesSent: [0, 0, 0], heMs } });
+    const entries = log([fin('j1', 'a', [100, 100, 100], [0, 0, 0]), he('h1', 'a', [700, 650]), he('h1', 'a', [700, 650]), he('h2', 'b', [1, 0])]);
+    const r = computeCredits(entries);
+    expect(r.tenants).toEqual([
+      { tenant: 'a', jobs: 2, computeMs: 300, bytesSent: 0, heMs: 1350, usedMillicredits: 300 + 1350 },
+      { tenant: 'b', jobs: 1, computeMs: 0, bytesSent: 0, heMs: 1, usedMillicredits: 1 },
+    ]);
+    expect(creditsText(r)).toMatch(/^a: jobs 2 compute-ms 300 bytes-sent 0 he-ms 1350 used 1.65$/m);
+    expect(computeCredits(entries, { msPerCredit: 10 }).tenants[1]!.usedMillicredits).toBe(100);
+  });
+
   it('rounds a job up to the next millicredit and rejects bad pricing and budgets', () => {
     expect(jobMillicredits(1, 0, checkPricing())).toBe(1);
     expect(jobMillicredits(0, 0, checkPricing())).toBe(0);
@@ -52,14 +65,20 @@ describe('computeCredits', () => {
 });
 
 describe('the cost field of audit entries', () => {
-  it('takes three non-negative integers per list and nothing else', () => {
+  it('takes three non-negative integers per party list, two HE-worker ms, and nothing else', () => {
     const ok = validateAuditEvent(fin('j', 't', [1, 2, 3], [4, 5, 6]));
     expect(ok.cost).toEqual({ computeMs: [1, 2, 3], bytesSent: [4, 5, 6] });
+    const he = validateAuditEvent({ type: 'job.finished', actor: 'c', jobId: 'j', cost: { computeMs: [0, 0, 0], bytesSent: [0, 0, 0], heMs: [7, 8] } });
+    expect(he.cost).toEqual({ computeMs: [0, 0, 0], bytesSent: [0, 0, 0], heMs: [7, 8] });
     for (const [cost, msg] of [
       [{ computeMs: [1, 2], bytesSent: [1, 2, 3] }, /cost.computeMs: expected three/],
       [{ computeMs: [1, 2, -3], bytesSent: [1, 2, 3] }, /cost.computeMs/],
       [{ computeMs: [1, 2, 3], bytesSent: [1, 2, 0.5] }, /cost.bytesSent/],
       [{ computeMs: [1, 2, 3], bytesSent: [1, 2, 3], data: [1] }, /cost.data: unknown field/],
+      [{ computeMs: [0, 0, 0], bytesSent: [0, 0, 0], heMs: [1, 2, 3] }, /cost.heMs: expected two non-negative integers \(the two HE workers\)/],
+      [{ computeMs: [0, 0, 0], bytesSent: [0, 0, 0], heMs: [1.5, 2] }, /cost.heMs/],
+      [{ computeMs: [0, 0, 0], bytesSent: [0, 0, 0], heMs: 3 }, /cost.heMs/],
+      [{ heMs: [1, 2] }, /cost.computeMs/],
       [[1, 2, 3], /cost: expected/],
     ] as const) {
       expect(() => validateAuditEvent({ type: 'job.finished', actor: 'c', jobId: 'j', cost })).toThrow(AuditEntryError);

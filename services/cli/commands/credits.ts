@@ -75,7 +75,7 @@ export async function run(args: string[], io: CommandIo = defaultIo): Promise<nu
     else {
       const t = res.credits;
       const bal = t.balanceMillicredits === undefined ? ' (no budget)' : ` budget ${t.budgetMillicredits! / 1000} balance ${t.balanceMillicredits / 1000}${t.balanceMillicredits <= 0 ? ' EXHAUSTED' : ''}`;
-      io.out(`${t.tenant}: jobs ${t.jobs} compute-ms ${t.computeMs} bytes-sent ${t.bytesSent} used ${t.usedMillicredits / 1000}${bal}\n`);
+      io.out(`${t.tenant}: jobs ${t.jobs} compute-ms ${t.computeMs} bytes-sent ${t.bytesSent}${t.heMs === undefined ? '' : ` he-ms ${t.heMs}`} used ${t.usedMillicredits / 1000}${bal}\n`);
     }
     return 0;
   }

@@ -4,9 +4,11 @@
  * "Standby parties"): one `reshare-standby` job per item, in catalogue order, then one final
  * job in which the remaining parties erase the copies of their old shares they kept. Progress is
  * a {@link ResharingRecord} written to KV (`mpc_quarantine`, key `reshare.<standby>`) after every
- * item, so a restarted coordinator continues with the items not done (`start`), and an item
- * whose job failed pauses the resharing until `parties.reshare` is called again (the parties'
- * kept copies make a repeated item start from the old sharing).
+ * item, so a restarted coordinator continues with the items not done (`start`, which first
+ * waits for the new trio to announce itself), and an item whose job failed pauses the resharing
+ * until `parties.reshare` is called again (the parties' kept copies make a repeated item start
+ * from the old sharing). An item whose job ends because this coordinator stops is not a failure:
+ * the record stays `running` with the item pending, for the next coordinator.
  *
  * Methods: `parties.reshare` (admin: start or resume), `parties.resharing` (auditor or admin:
  * progress and the promotions in force).
@@ -44,6 +46,8 @@ export interface StandbyResharingOptions {
   store?: KvRecords<GovernanceRecord>;
   /** What the store held at start (resharings are the `reshare.` keys). */
   records?: Map<string, GovernanceRecord>;
+  /** How long a continued resharing (`start`) waits for the new trio to be up before its next job (default 15 s). */
+  partiesWaitMs?: number;
 }
 
 /** The resharings (an ApiExtension of CoordinatorApi). */
@@ -58,14 +62,23 @@ export class StandbyResharing {
     for (const [key, rec] of opts.records ?? []) if (key.startsWith(KEY_PREFIX)) this.#records.set((rec as ResharingRecord).standbyId, rec as ResharingRecord);
   }
 
-  /** Continues every resharing a previous coordinator left running. */
+  /**
+   * Continues every resharing a previous coordinator left running, once the new trio has
+   * announced itself (a coordinator that just started knows no party yet).
+   */
   start(): void {
-    for (const rec of this.#records.values()) if (rec.state === 'running') this.#launch(rec);
+    for (const rec of this.#records.values()) if (rec.state === 'running') this.#launch(rec, true);
   }
 
-  /** Stops launching item jobs (the one running ends on its own). */
-  stop(): void {
+  /**
+   * Stops launching item jobs; resolves when every running resharing has ended (its item job
+   * ends on its own or is failed by the coordinator's stop, and is then left pending) and its
+   * last record has landed in the store.
+   */
+  async stop(): Promise<void> {
     this.#stopped = true;
+    await Promise.allSettled([...this.#running.values()]);
+    await this.#o.store?.settled();
   }
 
   /** The resharings, by standby id. */
@@ -132,11 +145,18 @@ export class StandbyResharing {
     return rec;
   }
 
-  #launch(rec: ResharingRecord): void {
-    const p = this.#run(rec.standbyId)
+  #launch(rec: ResharingRecord, continued = false): void {
+    const p = (continued ? this.#partiesUp() : Promise.resolve())
+      .then(() => this.#run(rec.standbyId))
       .catch((e: unknown) => this.#o.logger.warn('reshare-error', { standbyId: rec.standbyId, message: String(e) }))
       .finally(() => this.#running.delete(rec.standbyId));
     this.#running.set(rec.standbyId, p);
+  }
+
+  /** Waits (bounded, and not past stop) until a `reshare-standby` job could be placed. */
+  async #partiesUp(): Promise<void> {
+    const until = Date.now() + (this.#o.partiesWaitMs ?? 15_000);
+    while (!this.#stopped && Date.now() < until && 'missing' in this.#o.registry.partiesFor('reshare-standby')) await new Promise((r) => setTimeout(r, 100));
   }
 
   async #run(standbyId: string): Promise<void> {
@@ -150,6 +170,8 @@ export class StandbyResharing {
       if (item.state === 'done') continue;
       const payload: StandbyResharePayload = { ...base, item: { kind: item.kind, id: item.id } };
       const outcome = await this.#job(principal, payload);
+      // Stopped meanwhile: the job was failed by the stop (or finished), and the next coordinator repeats it from the kept copies.
+      if (this.#stopped && !outcome.ok) return;
       const next = { ...item, attempts: item.attempts + 1, jobId: outcome.jobId, state: outcome.ok ? ('done' as const) : ('failed' as const), ...(outcome.ok ? {} : { error: outcome.error }) };
       if (outcome.ok) delete next.error;
       const items = rec.items.map((x, i) => (i === k ? next : x));
@@ -165,6 +187,7 @@ export class StandbyResharing {
     const rec = this.#records.get(standbyId)!;
     if (!rec.discarded) {
       const outcome = await this.#job(principal, { ...base, discard: true });
+      if (this.#stopped && !outcome.ok) return;
       if (!outcome.ok) {
         this.#save({ ...rec, state: 'paused', error: `erasing the kept copies: ${outcome.error}`.slice(0, 500) });
         return;

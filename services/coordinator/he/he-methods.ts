@@ -14,7 +14,8 @@
  *   against its pinned keys (services/sdk/he-result-check). Evaluation is deterministic, so the hashes of honest
  *   workers are equal: `verified` when they are, `failed-verification` (with both hashes) when
  *   not. The coordinator checks an output it cannot read; the verdict, both hashes, the input
- *   hash and the plan digest go to the audit log.
+ *   hash and the plan digest go to the audit log, and the job's `job.finished` entry carries
+ *   each worker's signed evaluation milliseconds (`cost.heMs`, what credits charge).
  *
  * With one worker only, see {@link HeSettings.singleWorker}: by default registration refuses
  * (`he-unverifiable`, 503), because a single worker's output cannot be checked.
@@ -355,9 +356,14 @@ export class HeMethods {
     const inputDigest = sha256Hex(fromLargeBase64(p.ciphertext, 'payload.ciphertext'));
     const unsigned = pair.findIndex((w, i) => !this.#signedStatement(w, [ra, rb][i]!.result, { jobId, kind: 'he-inference', subject: p.modelId, party: w, inputDigest, outputDigest: [ra, rb][i]!.result.sha256, clientPublicKey: session.keysDigest }));
     if (unsigned >= 0) return this.#fail(jobId, 'he-bad-reply', `${pair[unsigned]}: its output statement is not signed by it for this job, input and session`);
+    // What each worker signed it spent evaluating: the job's cost (no MPC party ran it).
+    const heMs = [ra.result.ms, rb.result.ms].map((ms) => (typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 ? Math.round(ms) : undefined));
+    const unpriced = heMs.findIndex((ms) => ms === undefined);
+    if (unpriced >= 0) return this.#fail(jobId, 'he-bad-reply', `${pair[unpriced]}: its reply states no valid evaluation milliseconds (${String(JSON.stringify([ra.result.ms, rb.result.ms][unpriced])).slice(0, 40)})`);
     const signatures: [string, string] = [ra.result.statementSignature, rb.result.statementSignature];
     const result: HeInferenceResult = { ciphertext: ra.result.ciphertext, sha256: cmp.hashA, verification: { mode, workers: pair, hashes: [cmp.hashA, cmp.hashB], signatures } };
-    this.book.transition(jobId, 'finished', { stats: { rounds: 1, bytesPerParty: a.length, durationMs: performance.now() - t0 } }, result);
+    const cost = { computeMs: [0, 0, 0], bytesSent: [0, 0, 0], heMs: heMs as number[] };
+    this.book.transition(jobId, 'finished', { stats: { rounds: 1, bytesPerParty: a.length, durationMs: performance.now() - t0, cost } }, result);
     const hashes = { input: inputDigest, resultA: cmp.hashA, resultB: cmp.hashB, plan: entry.planDigest };
     const who = mode === 'dual' ? `${pair[0]} and ${pair[1]}` : `${pair[0]} twice (single worker)`;
     if (cmp.verified) {
