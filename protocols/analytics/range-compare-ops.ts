@@ -6,14 +6,15 @@
  * [-2^k, 2^k) with k = log2 of the column's span at the query's fractional bits (about F + 1
  * bits for a column in [0, 1]); protocols/rss/bounded-msb then runs a carry tree over k + 1 bits
  * instead of 64: 2 + log2(L) rounds (L = next power of two >= k + 1, at most 32) instead of 8,
- * about 2L + L/8 bits of input and first AND from party 0 instead of 128, plus the 1-round bit
- * injection of `ltz`.
+ * about 2L + L/8 bits of input and first AND from party 0 instead of 128. The bit becomes
+ * arithmetic with a daBit (rss/dabit: 16 bytes from every party, made alongside the carry tree,
+ * then one round of n/8 bytes) instead of `ltz`'s OT-based bit injection (32 bytes from party 0).
  *
  * On a malicious context `ltzBounded` is the verified 64-bit `ltz` (rss/malicious/compare-
  * malicious): the bounded boolean circuit has no verified counterpart yet, and using the
  * unverified one there would let party 0 choose comparison results.
  */
-import { bitInjection } from '../rss/conversion.js';
+import { b2aWithDaBits, randomDaBits } from '../rss/dabit.js';
 import { ltz } from '../rss/comparison.js';
 import { ltzBoundedBit } from '../rss/bounded-msb.js';
 import type { ProtocolContext } from '../rss/context.js';
@@ -27,6 +28,8 @@ export const rangeCompareOps: CompareOps = Object.freeze({
   async ltzBounded(parent: ProtocolContext, x: ReplicatedShare, bits: number): Promise<ReplicatedShare> {
     if (parent.security === 'malicious' || bits >= 63) return ltz(parent, x);
     const ctx = parent.scope('ltz-bounded');
-    return bitInjection(ctx, await ltzBoundedBit(ctx, x, bits));
+    // The daBits need no input: made alongside the carry tree, then one round to convert.
+    const [bit, daBits] = await Promise.all([ltzBoundedBit(ctx.scope('msb'), x, bits), randomDaBits(ctx.scope('dabits'), x.a.length)]);
+    return b2aWithDaBits(ctx, bit, daBits);
   },
 });

@@ -79,6 +79,13 @@ export function seeded(label: string): Prg {
 export interface SecureRunResult {
   readonly result: QueryResult;
   readonly rounds: number;
+  /**
+   * The latency in rounds: the longest chain of dependent messages (Lamport depth of the
+   * in-memory network). The channels' `rounds` counters count a send after any receive as a new
+   * round, so sub-protocols that run side by side (a comparison's daBits and its carry tree)
+   * read as more rounds there than they take.
+   */
+  readonly depth: number;
   readonly bytesSent: number;
 }
 
@@ -120,6 +127,7 @@ export async function runSecure(
   return {
     result,
     rounds: Math.max(...parties.contexts.map((c) => c.channel.stats.rounds)),
+    depth: parties.network.depth(),
     bytesSent: Math.max(...parties.contexts.map((c) => c.channel.stats.bytesSent)),
   };
 }

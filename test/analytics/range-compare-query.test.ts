@@ -85,7 +85,7 @@ describe('range-aware comparisons in secure queries', () => {
       const previous = await runSecure(schema, hospitals, q, 1, `prev-${i}-${stored}`, undefined, stored, 'semi-honest', false, defaultCompareOps);
       expectMatches(previous.result, clear, q);
       expect(range.bytesSent).toBeLessThan(previous.bytesSent);
-      expect(range.rounds).toBeLessThanOrEqual(previous.rounds);
+      expect(range.depth).toBeLessThanOrEqual(previous.depth);
     }
   });
 

@@ -20,6 +20,7 @@ import {
   type BinaryShare,
 } from '../../protocols/rss/binary-share.js';
 import { a2b, addBinary, bitInjection } from '../../protocols/rss/conversion.js';
+import { b2aWithDaBits, randomDaBits } from '../../protocols/rss/dabit.js';
 import { abs, equal, equalZero, lessThan, ltz, max, min, relu, select } from '../../protocols/rss/comparison.js';
 import { argmax, maxLastAxis } from '../../protocols/rss/argmax.js';
 import { msbBit } from '../../protocols/rss/msb.js';
@@ -148,6 +149,26 @@ for (const ring of ringsUnderTest()) {
       expect(rounds).toBe(1);
       expect(p.contexts.map((c) => c.channel.stats.bytesSent)).toEqual([32 * N, 8 * N, 8 * N]);
       expect(await openA(p, out)).toEqual(mapU64(N, (t) => words[t]! & 1n));
+    });
+
+    it('daBits: made in 2 rounds at 16 bytes per bit from every party; b2a with one is 1 round and n/8 bytes; same bits as bitInjection', async () => {
+      const words = rng.u64(N);
+      const sb = shareBinary(words, rng);
+      const p = parties('dabits');
+      const made = await measured(p, (ctx) => randomDaBits(ctx, N));
+      expect(made.rounds).toBe(2);
+      expect(p.contexts.map((c) => c.channel.stats.bytesSent)).toEqual([16 * N, 16 * N, 16 * N]);
+      // The two sharings hold the same random bit.
+      const rB = mapU64(N, (t) => reconstructBinary(made.out.map((d) => d.bool) as [BinaryShare, BinaryShare, BinaryShare])[t]! & 1n);
+      expect(await openA(p, made.out.map((d) => d.arith))).toEqual(rB);
+      const before = p.contexts.map((c) => c.channel.stats.bytesSent);
+      const used = await measured(p, (ctx, i) => b2aWithDaBits(ctx, sb[i]!, made.out[i]!));
+      expect(used.rounds).toBe(1);
+      expect(p.contexts.map((c, i) => c.channel.stats.bytesSent - before[i]!)).toEqual([3, 3, 3].map(() => 8 * Math.ceil(N / 64)));
+      const want = mapU64(N, (t) => words[t]! & 1n);
+      expect(await openA(p, used.out)).toEqual(want);
+      const ot = await p.run((ctx, i) => bitInjection(ctx, sb[i]!));
+      expect(await openA(p, ot)).toEqual(want);
     });
 
     it('ltz / lessThan on random and edge values, 9 rounds', async () => {
