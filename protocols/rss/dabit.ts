@@ -22,12 +22,43 @@
  * [b] = c + (1 - 2c)[r] is local.
  */
 import type { ProtocolContext } from './context.js';
-import { andPublicB, checkBinaryShare, makeBinaryShare, openBinary, xorB, type BinaryShare } from './binary-share.js';
+import { checkBinaryShare, makeBinaryShare, openBinary, xorB, type BinaryShare } from './binary-share.js';
 import { pack, unpack } from './bit-packing.js';
 import { add, addPublic, mulPublic, mulPublicVector, sub } from './local-ops.js';
 import { requireSemiHonest } from './malicious/guard.js';
 import { mul } from './mul.js';
 import { makeShare, type ReplicatedShare } from './replicated-share.js';
+
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The lowest bit of each word, as numbers (no BigInt per element: the low 32-bit lane on little-endian hosts). */
+function lowBits(v: BigUint64Array): Uint32Array {
+  const out = new Uint32Array(v.length);
+  if (HOST_LITTLE_ENDIAN) {
+    const lanes = new Uint32Array(v.buffer, v.byteOffset, 2 * v.length);
+    for (let t = 0; t < v.length; t++) out[t] = lanes[2 * t]! & 1;
+  } else for (let t = 0; t < v.length; t++) out[t] = Number(v[t]! & 1n);
+  return out;
+}
+
+/** One word per bit: `ifOne` where the bit is 1, `ifZero` where it is 0 (lane writes on little-endian hosts). */
+function wordsOf(bits: Uint32Array, ifZero: bigint, ifOne: bigint): BigUint64Array {
+  const out = new BigUint64Array(bits.length);
+  if (!HOST_LITTLE_ENDIAN) {
+    for (let t = 0; t < bits.length; t++) out[t] = bits[t] === 0 ? ifZero : ifOne;
+    return out;
+  }
+  const lanes = new Uint32Array(out.buffer);
+  const split = (v: bigint): [number, number] => [Number(v & 0xffffffffn), Number(v >> 32n)];
+  const [z0, z1] = split(ifZero);
+  const [o0, o1] = split(ifOne);
+  for (let t = 0; t < bits.length; t++) {
+    const one = bits[t] !== 0;
+    lanes[2 * t] = one ? o0 : z0;
+    lanes[2 * t + 1] = one ? o1 : z1;
+  }
+  return out;
+}
 
 /** n random bits, shared in Z_2 (lowest bit of each word of `bool`) and in Z_2^64 (`arith`). */
 export interface DaBits {
@@ -40,8 +71,8 @@ export async function randomDaBits(ctx: ProtocolContext, n: number): Promise<DaB
   requireSemiHonest(ctx, 'randomDaBits');
   const tag = ctx.nextTag('dabits');
   const r = ctx.randomness.randomShare(`${tag}/r`, n);
-  const a = r.a.map((v) => v & 1n);
-  const b = r.b.map((v) => v & 1n);
+  const a = wordsOf(lowBits(r.a), 0n, 1n);
+  const b = wordsOf(lowBits(r.b), 0n, 1n);
   const zero = new BigUint64Array(n);
   // Party i holds (r_i, r_{i+1}): component c is its `a` when c = i and its `b` when c = i + 1.
   const component = (c: number): ReplicatedShare => makeShare(ctx.self === c ? a : zero, (ctx.self + 1) % 3 === c ? b : zero);
@@ -58,11 +89,10 @@ export async function b2aWithDaBits(ctx: ProtocolContext, bit: BinaryShare, daBi
   requireSemiHonest(ctx, 'b2aWithDaBits');
   const n = checkBinaryShare('bit', bit);
   if (daBits.arith.a.length !== n) throw new RangeError(`daBits: ${daBits.arith.a.length} for ${n} bits`);
-  const masked = andPublicB(ctx, xorB(ctx, bit, daBits.bool), 1n);
-  const lanes = (v: BigUint64Array): Uint32Array => Uint32Array.from(v, (x) => Number(x));
-  const words = await openBinary(ctx, makeBinaryShare(pack(lanes(masked.a), 1), pack(lanes(masked.b), 1)), { checked: false });
-  const c = BigUint64Array.from(unpack(words, n, 1), (x) => BigInt(x));
-  const coef = c.map((x) => BigInt.asUintN(64, 1n - 2n * x));
-  const out = addPublic(ctx, mulPublicVector(ctx, daBits.arith, coef), c);
+  const masked = xorB(ctx, bit, daBits.bool);
+  const words = await openBinary(ctx, makeBinaryShare(pack(lowBits(masked.a), 1), pack(lowBits(masked.b), 1)), { checked: false });
+  const c = unpack(words, n, 1);
+  // [b] = c + (1 - 2c)[r]: the coefficient is 1 where c = 0 and -1 where c = 1.
+  const out = addPublic(ctx, mulPublicVector(ctx, daBits.arith, wordsOf(c, 1n, 0xffffffffffffffffn)), wordsOf(c, 0n, 1n));
   return bit.shape === undefined ? out : makeShare(out.a, out.b, bit.shape);
 }
