@@ -21,9 +21,10 @@ const HELP = `usage: mpc models publish <file.onnx> --mode mpc|he [--name <name>
                       and clients' SDKs refuse larger inputs (the parties cannot check sealed inputs)
   --error-bound <e>   mpc: the error bound you measured (default: the documented 5e-3)
   --he-batch <q>      he: queries per ciphertext, a power of two (default: the largest that fits)
-  --model-key <file>  mpc: the owner key file that signs the version (created with a fresh key when
-                      missing); the parties pin the key at a name's first version, so publish every
-                      version of a name with the same file (default: a fresh key per run)
+  --model-key <file>  the owner key file that signs the version (created with a fresh key when
+                      missing); the parties (mpc) or HE workers (he) pin the key at a name's first
+                      version, so publish every version of a name with the same file (default: a
+                      fresh key per run)
   --residency <r>     mpc: where the shares may be kept (a region code), signed into the version
   prints the model id; with --json an object {"id", "name", "version", "mode", "created"} (and
   "precision", "heBatch" when the record states them)
@@ -61,7 +62,7 @@ export async function run(args: string[]): Promise<number> {
   if (mode === 'he' && (inputBound !== undefined || errorBound !== undefined)) throw new UsageError('--input-bound, --error-bound: for --mode mpc only');
   if (mode === 'mpc' && heBatch !== undefined) throw new UsageError('--he-batch: for --mode he only');
   if (heBatch !== undefined && !Number.isInteger(heBatch)) throw new UsageError(`--he-batch: expected an integer, got ${v['he-batch']}`);
-  if (mode === 'he' && (v['model-key'] !== undefined || v.residency !== undefined)) throw new UsageError('--model-key, --residency: for --mode mpc only (HE versions are not signed yet)');
+  if (mode === 'he' && v.residency !== undefined) throw new UsageError('--residency: for --mode mpc only (HE workers carry no region)');
   if (v.residency !== undefined && !/^.{1,64}$/.test(v.residency)) throw new UsageError('--residency: expected 1..64 characters');
   let modelKey: Uint8Array | undefined;
   if (v['model-key'] !== undefined) {
