@@ -18,12 +18,12 @@ export interface CommandEntry {
 /** Every subcommand, by name (two-word commands keyed with a space). */
 export const commands: Record<string, CommandEntry> = {
   up: { summary: 'start a local cluster (nats-server, parties, coordinator, gateway) until Ctrl-C', load: () => import('./commands/up.js') },
-  demo: { summary: 'run the three user stories on a local cluster it starts and stops (the main job)', load: () => import('./commands/demo.js') },
+  demo: { summary: 'run the three user stories and the governance story on local clusters it starts and stops (the main job)', load: () => import('./commands/demo.js') },
   party: { summary: 'run one compute party (--config <file>)', load: () => import('./commands/party.js') },
   coordinator: { summary: 'run the coordinator (--config <file>)', load: () => import('./commands/coordinator-process.js') },
   'he-worker': { summary: 'run one HE worker service (--config <file>)', load: () => import('./commands/he-worker.js') },
   gateway: { summary: 'run the HTTP gateway (--config <file>)', load: () => import('./commands/gateway.js') },
-  infer: { summary: 'run an inference: --model <id> --input <file.json> --mode mpc|he', load: () => import('./commands/infer.js') },
+  infer: { summary: 'run an inference: --model <id|name> --input <file.json> --mode mpc|he', load: () => import('./commands/infer.js') },
   'models publish': { summary: 'publish an ONNX model: <file.onnx> --mode mpc|he', load: () => import('./commands/models-publish.js') },
   'models activate': { summary: 'make a published version the active one: <name> <version>', load: () => import('./commands/models-activate.js') },
   'models rollback': { summary: 'return a model name to the version active before: <name>', load: () => import('./commands/models-rollback.js') },
