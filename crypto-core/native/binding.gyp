@@ -4,7 +4,7 @@
   "targets": [
     {
       "target_name": "mpc_ring",
-      "sources": ["src/addon.cc", "src/dispatch.cc", "src/elementwise.cc", "src/ring128.cc"],
+      "sources": ["src/addon.cc", "src/dispatch.cc", "src/elementwise.cc", "src/ring128.cc", "src/galois.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags!": ["-fno-exceptions"],

@@ -84,6 +84,10 @@ export interface NativeRingAddon {
   scalarMul128(aLo: BigUint64Array, aHi: BigUint64Array, sLo: bigint, sHi: bigint, outLo: BigUint64Array, outHi: BigUint64Array): void;
   matmul128(aLo: BigUint64Array, aHi: BigUint64Array, bLo: BigUint64Array, bHi: BigUint64Array, m: number, k: number, n: number, outLo: BigUint64Array, outHi: BigUint64Array): void;
   groupSums128(aLo: BigUint64Array, aHi: BigUint64Array, g: number, outLo: BigUint64Array, outHi: BigUint64Array): void;
+  /** GR(2^64, 56) (crypto-core/ring/galois-ring.ts): elementwise products, scaling by one element, dot product. */
+  mulGr(a: BigUint64Array, b: BigUint64Array, out: BigUint64Array): void;
+  scaleGr(a: BigUint64Array, s: BigUint64Array, out: BigUint64Array): void;
+  dotGr(a: BigUint64Array, b: BigUint64Array, out: BigUint64Array): void;
   interleave128(lo: BigUint64Array, hi: BigUint64Array, words: BigUint64Array): void;
   deinterleave128(words: BigUint64Array, lo: BigUint64Array, hi: BigUint64Array): void;
 }

@@ -42,7 +42,7 @@ export class ShapeError extends MpcError {
 }
 
 /** Which check of the malicious mode failed (docs/protocols-malicious.md). */
-export type VerificationCheck = 'open' | 'zero-test' | 'verdict' | 'consistency' | 'claims';
+export type VerificationCheck = 'open' | 'zero-test' | 'proof' | 'verdict' | 'consistency' | 'claims';
 
 /**
  * A check of the malicious mode failed: some party deviated from the protocol. Thrown before any

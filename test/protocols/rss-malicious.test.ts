@@ -65,7 +65,7 @@ describe('malicious mode, honest parties', () => {
     expect([...d.mal]).toEqual([0, 1, 2].map((r) => u([0, 1, 2, 3].reduce((acc, k) => acc + xs[4 * r + k]! * ys[4 * r + k]!, 0n))));
   });
 
-  it('matmul is exact, narrow and wide (Freivalds above 42 columns)', async () => {
+  it('matmul is exact, narrow and wide (the proof pads odd lengths)', async () => {
     for (const [m, k, cols] of [
       [2, 3, 4],
       [2, 3, 50],
@@ -301,6 +301,12 @@ describe('malicious mode, one cheating party', () => {
     ['triple reshare', /\/triples#\d+$/],
     ['coin open', /\/coin#\d+$/],
     ['masked open', /\/masked-open#\d+$/],
+    ['matrix-claim W', /\/matrix-proof#\d+\/w$/],
+    ['matrix proof round message', /\/matrix-proof#\d+\/round\d+\/h$/],
+    ['matrix proof challenge seed', /\/matrix-proof#\d+\/round\d+\/r$/],
+    ['matrix proof last message', /\/matrix-proof#\d+\/last\/h$/],
+    ['matrix proof revealed g(r)', /\/matrix-proof#\d+\/last\/g$/],
+    ['matrix proof check digest', /\/matrix-proof#\d+\/last\/check$/, true],
     ['zero-test digest', /\/zero-test#\d+$/, true],
     ['verdict', /\/verdict#\d+$/, true],
     ['final claim list', /^verify-job#\d+\/verify#\d+\/claims#\d+$/, true],

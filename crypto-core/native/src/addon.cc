@@ -8,6 +8,7 @@
 #include <exception>
 #include <string>
 
+#include "galois.h"
 #include "ring128.h"
 #include "ring_core.h"
 
@@ -380,6 +381,31 @@ Napi::Value Deinterleave128(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// --- GR(2^64, 56) (galois.h): vectors of 56-word elements. ----------------------------------
+
+size_t gr_count(Napi::Env env, const char* name, size_t words) {
+  if (words % galois::kDegree != 0) fail_range(env, std::string(name) + ": expected a multiple of 56 words");
+  return words / galois::kDegree;
+}
+
+// mulGr(a, b, out): elementwise; scaleGr(a, s, out): every element times s; dotGr(a, b, out).
+template <int Kind>
+Napi::Value GaloisOp(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  U64Arg a = u64(info, 0, "a");
+  U64Arg b = u64(info, 1, Kind == 1 ? "s" : "b");
+  U64Arg out = u64(info, 2, "out");
+  const size_t n = gr_count(env, "a", a.len);
+  expect_len(env, Kind == 1 ? "s" : "b", b.len, Kind == 1 ? galois::kDegree : a.len);
+  expect_len(env, "out", out.len, Kind == 2 ? galois::kDegree : a.len);
+  out_disjoint(env, out.data, out.len * 8, a.data, a.len * 8, "a");
+  out_disjoint(env, out.data, out.len * 8, b.data, b.len * 8, Kind == 1 ? "s" : "b");
+  if (Kind == 0) galois::mul(a.data, b.data, out.data, n);
+  if (Kind == 1) galois::scale(a.data, b.data, out.data, n);
+  if (Kind == 2) galois::dot(a.data, b.data, out.data, n);
+  return env.Undefined();
+}
+
 // { best: "avx512", supported: ["scalar", "sse2", ...], threadMinWork } for the benchmark report.
 Napi::Value Levels(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -426,6 +452,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("groupSums128", Napi::Function::New(env, Guarded<GroupSums128>, "groupSums128"));
   exports.Set("interleave128", Napi::Function::New(env, Guarded<Interleave128>, "interleave128"));
   exports.Set("deinterleave128", Napi::Function::New(env, Guarded<Deinterleave128>, "deinterleave128"));
+  exports.Set("mulGr", Napi::Function::New(env, Guarded<GaloisOp<0>>, "mulGr"));
+  exports.Set("scaleGr", Napi::Function::New(env, Guarded<GaloisOp<1>>, "scaleGr"));
+  exports.Set("dotGr", Napi::Function::New(env, Guarded<GaloisOp<2>>, "dotGr"));
   return exports;
 }
 

@@ -4,13 +4,15 @@
  * (docs/protocols-malicious.md, "The protocol"):
  *
  *   1. triples: random a, a', b in Z_2^128 (PRF, no messages); c = a∘b, c' = a'∘b by one
- *      replicated reshare in Z_2^128 (matrix triples (m×k)(k×λ') for matrix claims);
+ *      replicated reshare in Z_2^128, for the elementwise and dot-product claims;
  *   2. coin: a random sharing opened with the digest check: t ∈ Z_2^64 and a seed;
- *   3. masked opens: rho = t·a - a' (Z_2^128), P = x - a, S = y - b (Z_2^64; y·R and z·R for a
- *      public random R with 42 columns when a matrix claim has more columns: Freivalds);
+ *   3. masked opens: rho = t·a - a' (Z_2^128), P = x - a, S = y - b (Z_2^64, a and b reduced);
+ *      at the same time each party sends its W of the matrix claims (malicious/matrix-claim-proof);
  *   4. zero test: V = t·c - c' - rho∘b (the sacrifice, Z_2^128) and W = z - c - P∘b - a∘S - P∘S
- *      (the Beaver check, Z_2^64), with the `zero` claims appended to W; party j sends
- *      SHA-256(-(its two components)) to both peers, who compare with their copy of the third.
+ *      (the Beaver check, Z_2^64), with the `zero` claims and the matrix claims' W appended;
+ *      party j sends SHA-256(-(its two components)) to both peers, who compare with their copy
+ *      of the third; beside it, the matrix claims' distributed proofs
+ *      (malicious/inner-product-proof), sublinear in the matrices' sizes.
  *
  * `verifyJob` adds the verdict round: a party returns only when both peers said their checks
  * passed, so an honest party that caught a deviation keeps the other honest party from
@@ -25,13 +27,12 @@ import type { ProtocolContext } from '../context.js';
 import { VerificationFailedError } from '../errors.js';
 import { recvVector, sendVector } from '../exchange.js';
 import { groupSums } from '../local-ops.js';
-import type { ReplicatedShare } from '../replicated-share.js';
+import { makeShare, type ReplicatedShare } from '../replicated-share.js';
 import { openMissingComponent, wordsDigest } from './digest-open.js';
+import { proveInnerProducts } from './inner-product-proof.js';
+import { exchangeW, matrixStatements } from './matrix-claim-proof.js';
 import { keepZeroTest, type ProductClaim } from './state.js';
 import { sha256 } from './transcript.js';
-
-/** Columns of the Freivalds compression of a matrix claim (error ≤ 2^-42 per job). */
-export const FREIVALDS_COLUMNS = 42;
 
 /** The Z_2^128 kernels that go with the context's ring backend. */
 const R = (ctx: ProtocolContext): Ring128 => ring128For(ctx.ring);
@@ -42,19 +43,17 @@ interface Share128 {
   readonly b: Vec128;
 }
 
+/** An elementwise, dot-product or zero claim (matrix claims go to the proof). */
+type BeaverClaim = Exclude<ProductClaim, { kind: 'matmul' }>;
+
 /** One claim with its triple and, after the opens, its public differences. */
 interface Work {
-  readonly claim: ProductClaim;
-  /** Matrix claims: the triple's column count. */
-  readonly cols: number;
+  readonly claim: BeaverClaim;
   a?: Share128;
   a2?: Share128;
   b?: Share128;
   c?: Share128;
   c2?: Share128;
-  /** The claim's y and z after Freivalds (matrix claims), else y and z. */
-  y?: ReplicatedShare;
-  z?: ReplicatedShare;
   rho?: Vec128;
   p?: BigUint64Array;
   s?: BigUint64Array;
@@ -70,10 +69,6 @@ function random128(ctx: ProtocolContext, label: string, n: number): Share128 {
 function localTerms128(ctx: ProtocolContext, w: Work, x: Share128, y: Share128): Vec128 {
   const r = R(ctx);
   const cl = w.claim;
-  if (cl.kind === 'matmul') {
-    const mm = (u: Vec128, v: Vec128): Vec128 => r.matmul(u, v, cl.m, cl.k, w.cols);
-    return r.add(r.add(mm(x.a, y.a), mm(x.a, y.b)), mm(x.b, y.a));
-  }
   const g = cl.kind === 'hadamard' ? cl.group : 1;
   return r.groupSums(r.add(r.add(r.mul(x.a, y.a), r.mul(x.a, y.b)), r.mul(x.b, y.a)), g);
 }
@@ -111,11 +106,10 @@ function step1Triples(ctx: ProtocolContext, work: Work[], tag: string): Vec128[]
   work.forEach((w, j) => {
     const cl = w.claim;
     if (cl.kind === 'zero') return;
-    const xLen = cl.x.a.length;
-    const yLen = cl.kind === 'matmul' ? cl.k * w.cols : cl.y.a.length;
-    w.a = random128(ctx, `${tag}/${j}/a`, xLen);
-    w.a2 = random128(ctx, `${tag}/${j}/a2`, xLen);
-    w.b = random128(ctx, `${tag}/${j}/b`, yLen);
+    const len = cl.x.a.length;
+    w.a = random128(ctx, `${tag}/${j}/a`, len);
+    w.a2 = random128(ctx, `${tag}/${j}/a2`, len);
+    w.b = random128(ctx, `${tag}/${j}/b`, len);
     local.push(localTerms128(ctx, w, w.a, w.b), localTerms128(ctx, w, w.a2, w.b));
   });
   return local;
@@ -142,30 +136,13 @@ async function makeTriples(ctx: ProtocolContext, work: Work[]): Promise<void> {
   }
 }
 
-/** The coin: t and a PRG for the Freivalds matrices, from a digest-checked open of a random sharing. */
+/** The coin: t and a PRG for the matrix claims' ψ and φ, from a digest-checked open of a random sharing. */
 async function tossCoin(ctx: ProtocolContext): Promise<{ t: bigint; prg: Prg }> {
   const tag = ctx.nextTag('coin');
   const r = ctx.randomness.randomShare(tag, 4);
   const missing = await openMissingComponent(ctx, tag, r.a, r.b);
   const coin = ctx.ring.add(ctx.ring.add(r.a, r.b), missing);
   return { t: coin[0]!, prg: Prg.fromSeed(sha256(u64ToBytes(coin))) };
-}
-
-/** Freivalds: replaces a wide matrix claim's y and z by y·R and z·R. */
-function compress(ctx: ProtocolContext, work: Work[], prg: Prg): void {
-  work.forEach((w, j) => {
-    const cl = w.claim;
-    if (cl.kind === 'zero') return;
-    if (cl.kind === 'hadamard' || w.cols === cl.n) {
-      w.y = cl.y;
-      w.z = cl.z;
-      return;
-    }
-    const r = prg.fork(`freivalds/${j}`).u64(cl.n * w.cols);
-    const times = (v: BigUint64Array, rows: number): BigUint64Array => ctx.ring.matmul(v, r, rows, cl.n, w.cols);
-    w.y = { a: times(cl.y.a, cl.k), b: times(cl.y.b, cl.k) };
-    w.z = { a: times(cl.z.a, cl.m), b: times(cl.z.b, cl.m) };
-  });
 }
 
 /** Opens rho, P and S of every claim in one digest-checked message. */
@@ -178,8 +155,8 @@ async function maskedOpens(ctx: ProtocolContext, work: Work[], t: bigint): Promi
   for (const w of work) {
     if (w.claim.kind === 'zero') continue;
     const x = w.claim.x;
-    partsA.push(r.toWords(r.sub(r.scalarMul(w.a!.a, t), w.a2!.a)), ring.sub(x.a, w.a!.a.lo), ring.sub(w.y!.a, w.b!.a.lo));
-    partsB.push(r.toWords(r.sub(r.scalarMul(w.a!.b, t), w.a2!.b)), ring.sub(x.b, w.a!.b.lo), ring.sub(w.y!.b, w.b!.b.lo));
+    partsA.push(r.toWords(r.sub(r.scalarMul(w.a!.a, t), w.a2!.a)), ring.sub(x.a, w.a!.a.lo), ring.sub(w.claim.y.a, w.b!.a.lo));
+    partsB.push(r.toWords(r.sub(r.scalarMul(w.a!.b, t), w.a2!.b)), ring.sub(x.b, w.a!.b.lo), ring.sub(w.claim.y.b, w.b!.b.lo));
   }
   const a = concatWords(partsA);
   const b = concatWords(partsB);
@@ -197,7 +174,7 @@ async function maskedOpens(ctx: ProtocolContext, work: Work[], t: bigint): Promi
 }
 
 /** This party's components (a, b) of the Beaver values W and the sacrifice values V. */
-function checkValues(ctx: ProtocolContext, work: Work[], t: bigint): { w: [BigUint64Array, BigUint64Array]; v: [Vec128, Vec128] } {
+function checkValues(ctx: ProtocolContext, work: Work[], t: bigint, extra: ReplicatedShare): { w: [BigUint64Array, BigUint64Array]; v: [Vec128, Vec128] } {
   const r = R(ctx);
   const ring = ctx.ring;
   const wa: BigUint64Array[] = [];
@@ -211,28 +188,29 @@ function checkValues(ctx: ProtocolContext, work: Work[], t: bigint): { w: [BigUi
       wb.push(cl.w.b);
       continue;
     }
-    const mat = cl.kind === 'matmul';
-    const g = cl.kind === 'hadamard' ? cl.group : 1;
-    const prod = (u: BigUint64Array, v: BigUint64Array): BigUint64Array => (mat ? ring.matmul(u, v, cl.m, cl.k, w.cols) : groupSums(ring, ring.mul(u, v), g));
-    const rhoB = (v: Vec128): Vec128 => (mat ? r.matmul(w.rho!, v, cl.m, cl.k, w.cols) : r.groupSums(r.mul(w.rho!, v), g));
+    const g = cl.group;
+    const prod = (u: BigUint64Array, v: BigUint64Array): BigUint64Array => groupSums(ring, ring.mul(u, v), g);
+    const rhoB = (v: Vec128): Vec128 => r.groupSums(r.mul(w.rho!, v), g);
     const sacrifice = (c: Vec128, c2: Vec128, b: Vec128): Vec128 => r.sub(r.sub(r.scalarMul(c, t), c2), rhoB(b));
     va.push(sacrifice(w.c!.a, w.c2!.a, w.b!.a));
     vb.push(sacrifice(w.c!.b, w.c2!.b, w.b!.b));
     const beaver = (z: BigUint64Array, c: Vec128, a: Vec128, b: Vec128): BigUint64Array =>
       ring.sub(ring.sub(ring.sub(z, c.lo), prod(w.p!, b.lo)), prod(a.lo, w.s!));
-    const [ua, ub] = subPublic(ctx, beaver(w.z!.a, w.c!.a, w.a!.a, w.b!.a), beaver(w.z!.b, w.c!.b, w.a!.b, w.b!.b), prod(w.p!, w.s!));
+    const [ua, ub] = subPublic(ctx, beaver(cl.z.a, w.c!.a, w.a!.a, w.b!.a), beaver(cl.z.b, w.c!.b, w.a!.b, w.b!.b), prod(w.p!, w.s!));
     wa.push(ua);
     wb.push(ub);
   }
+  wa.push(extra.a);
+  wb.push(extra.b);
   const cat128 = (vs: Vec128[]): Vec128 => r.fromWords(concatWords(vs.map((v) => r.toWords(v))));
   return { w: [concatWords(wa), concatWords(wb)], v: [cat128(va), cat128(vb)] };
 }
 
 /** The zero test of W and V (see the module doc). */
-async function zeroTest(ctx: ProtocolContext, work: Work[], t: bigint): Promise<void> {
+async function zeroTest(ctx: ProtocolContext, work: Work[], t: bigint, extra: ReplicatedShare): Promise<void> {
   const r = R(ctx);
   const tag = ctx.nextTag('zero-test');
-  const { w, v } = checkValues(ctx, work, t);
+  const { w, v } = checkValues(ctx, work, t, extra);
   const mineA = concatWords([w[0], r.toWords(v[0])]);
   const mineB = concatWords([w[1], r.toWords(v[1])]);
   keepZeroTest(ctx.malicious!, tag, { a: mineA, b: mineB });
@@ -292,6 +270,16 @@ async function agreeOnClaims(ctx: ProtocolContext, final: boolean): Promise<stri
 }
 
 /**
+ * Waits for all of `checks`; rethrows a failed check's VerificationFailedError in preference to
+ * other errors (a peer that aborted on its own finding closes the channel under the other check).
+ */
+async function firstFailure(checks: readonly Promise<void>[]): Promise<void> {
+  const settled = await Promise.allSettled(checks);
+  const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
+  if (failures.length > 0) throw failures.find((e) => e instanceof VerificationFailedError) ?? failures[0];
+}
+
+/**
  * Verifies the claims registered so far on `parent`'s job that all three parties hold (no-op
  * on a semi-honest context). Takes its scope synchronously, so call it where the three parties
  * are at the same point of the program (every open and reveal does).
@@ -307,13 +295,20 @@ export function verifyPending(parent: ProtocolContext, final = false): Promise<v
     const claims = ids.map((id) => st.pending.get(id)!);
     for (const id of ids) st.pending.delete(id);
     const resolved = await Promise.all(claims);
-    const work: Work[] = resolved.map((claim) => ({ claim, cols: claim.kind === 'matmul' ? Math.min(claim.n, FREIVALDS_COLUMNS) : 0 }));
-    // Every z is fixed (resolved and sent) before the coin that draws t and the Freivalds R.
+    const work: Work[] = resolved.filter((c): c is BeaverClaim => c.kind !== 'matmul').map((claim) => ({ claim }));
+    const matrices = resolved.filter((c) => c.kind === 'matmul');
+    // Every z is fixed (resolved and sent) before the coin that draws t, ψ and φ.
     await makeTriples(ctx, work);
     const { t, prg } = await tossCoin(ctx);
-    compress(ctx, work, prg);
-    await maskedOpens(ctx, work, t);
-    await zeroTest(ctx, work, t);
+    if (matrices.length === 0) {
+      await maskedOpens(ctx, work, t);
+      await zeroTest(ctx, work, t, makeShare(new BigUint64Array(0), new BigUint64Array(0)));
+      return;
+    }
+    const proofTag = ctx.nextTag('matrix-proof');
+    const statements = matrixStatements(ctx, proofTag, matrices, prg);
+    const [, wNext] = await Promise.all([maskedOpens(ctx, work, t), exchangeW(ctx, proofTag, statements.w)]);
+    await firstFailure([zeroTest(ctx, work, t, makeShare(statements.w, wNext)), proveInnerProducts(ctx, proofTag, statements.length, statements.roles(wNext))]);
   })();
 }
 
