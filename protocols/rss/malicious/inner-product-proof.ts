@@ -30,6 +30,7 @@
 import { bytesEqual } from '../../../crypto-core/keys/byte-checks.js';
 import { Prg } from '../../../crypto-core/prg.js';
 import { galoisRingFor, grBinary, grInverse, grIsUnit, grMul, GR_DEGREE, type GaloisRing } from '../../../crypto-core/ring/galois-ring.js';
+import type { Ring64 } from '../../../crypto-core/ring/ring64.js';
 import { nextParty, prevParty } from '../../channel/channel.js';
 import { u64ToBytes } from '../../wire.js';
 import type { ProtocolContext } from '../context.js';
@@ -53,21 +54,10 @@ export interface ProofRoles {
 
 const elem = (v: BigUint64Array, t: number): BigUint64Array => v.subarray(t * D, (t + 1) * D);
 
-function addW(a: BigUint64Array, b: BigUint64Array): BigUint64Array {
-  const out = new BigUint64Array(a.length);
-  for (let w = 0; w < a.length; w++) out[w] = a[w]! + b[w]!;
-  return out;
-}
-
+/** Word-wise difference of single elements (constants; vectors use the ring's kernels). */
 function subW(a: BigUint64Array, b: BigUint64Array): BigUint64Array {
   const out = new BigUint64Array(a.length);
   for (let w = 0; w < a.length; w++) out[w] = a[w]! - b[w]!;
-  return out;
-}
-
-function negW(a: BigUint64Array): BigUint64Array {
-  const out = new BigUint64Array(a.length);
-  for (let w = 0; w < a.length; w++) out[w] = -a[w]!;
   return out;
 }
 
@@ -90,11 +80,12 @@ function padTo(v: BigUint64Array, n: number): BigUint64Array {
 }
 
 /** Lagrange basis at r for the given points: l_j(r) = prod_{m≠j} (r - p_m) / (p_j - p_m). */
-function lagrange(points: readonly BigUint64Array[], denInv: readonly BigUint64Array[], r: BigUint64Array): BigUint64Array[] {
+function lagrange(gr: GaloisRing, points: readonly BigUint64Array[], denInv: readonly BigUint64Array[], r: BigUint64Array): BigUint64Array[] {
+  const diffs = points.map((p) => subW(r, p));
   return points.map((_, j) => {
     let num = denInv[j]!;
-    points.forEach((p, m) => {
-      if (m !== j) num = grMul(num, subW(r, p));
+    diffs.forEach((d, m) => {
+      if (m !== j) num = gr.mul(num, d);
     });
     return num;
   });
@@ -118,8 +109,8 @@ const P3 = [grBinary(0), grBinary(1), X];
 const P5 = [grBinary(0), grBinary(1), X, grBinary(0b11), grBinary(0b100)];
 let den3: BigUint64Array[] | undefined;
 let den5: BigUint64Array[] | undefined;
-const l3 = (r: BigUint64Array): BigUint64Array[] => lagrange(P3, (den3 ??= denominators(P3)), r);
-const l5 = (r: BigUint64Array): BigUint64Array[] => lagrange(P5, (den5 ??= denominators(P5)), r);
+const l3 = (gr: GaloisRing, r: BigUint64Array): BigUint64Array[] => lagrange(gr, P3, (den3 ??= denominators(P3)), r);
+const l5 = (gr: GaloisRing, r: BigUint64Array): BigUint64Array[] => lagrange(gr, P5, (den5 ??= denominators(P5)), r);
 
 /** sum_j c_j e_j for single elements e_j. */
 function combine(gr: GaloisRing, coeffs: readonly BigUint64Array[], elems: readonly BigUint64Array[]): BigUint64Array {
@@ -127,17 +118,34 @@ function combine(gr: GaloisRing, coeffs: readonly BigUint64Array[], elems: reado
 }
 
 /** c_0 a + c_1 b + c_2 e for vectors a, b, e. */
-function combineVectors(gr: GaloisRing, c: readonly BigUint64Array[], vs: readonly BigUint64Array[]): BigUint64Array {
+function combineVectors(ring: Ring64, gr: GaloisRing, c: readonly BigUint64Array[], vs: readonly BigUint64Array[]): BigUint64Array {
   let acc = gr.scale(vs[0]!, c[0]!);
-  for (let j = 1; j < vs.length; j++) acc = addW(acc, gr.scale(vs[j]!, c[j]!));
+  for (let j = 1; j < vs.length; j++) acc = ring.add(acc, gr.scale(vs[j]!, c[j]!));
   return acc;
 }
 
 /** lo + r (hi - lo) of the two halves of v. */
-function fold(gr: GaloisRing, v: BigUint64Array, r: BigUint64Array): BigUint64Array {
+function fold(ring: Ring64, gr: GaloisRing, v: BigUint64Array, r: BigUint64Array): BigUint64Array {
   const half = v.length / 2;
   const lo = v.subarray(0, half);
-  return addW(lo, gr.scale(subW(v.subarray(half), lo), r));
+  return ring.add(lo, gr.scale(ring.sub(v.subarray(half), lo), r));
+}
+
+/**
+ * X·a for every element of a: the coefficients move up by one and the top one comes back as
+ * X^56 = -(X^7 + X^4 + X^2 + 1) (no product needed).
+ */
+function timesX(a: BigUint64Array): BigUint64Array {
+  const out = new BigUint64Array(a.length);
+  out.set(a.subarray(0, a.length - 1), 1);
+  for (let t = 0; t < a.length; t += D) {
+    const top = a[t + D - 1]!;
+    out[t] = -top;
+    out[t + 2] = out[t + 2]! - top;
+    out[t + 4] = out[t + 4]! - top;
+    out[t + 7] = out[t + 7]! - top;
+  }
+  return out;
 }
 
 /** The round challenge from a 32-byte seed. */
@@ -166,7 +174,8 @@ function rounds(n: number): number {
  * verifier deviated.
  */
 export async function proveInnerProducts(ctx: ProtocolContext, tag: string, n: number, roles: ProofRoles): Promise<void> {
-  const gr = galoisRingFor(ctx.ring);
+  const ring = ctx.ring;
+  const gr = galoisRingFor(ring);
   const next = nextParty(ctx.self);
   const prev = prevParty(ctx.self);
   const total = rounds(n);
@@ -189,8 +198,9 @@ export async function proveInnerProducts(ctx: ProtocolContext, tag: string, n: n
     const t = `${tag}/round${k}`;
     // Prover: h(1) and h(X), minus the u-holder's PRF share, to the v-holder.
     const h1 = gr.dot(pu.subarray(half), pv.subarray(half));
-    const hx = gr.dot(addW(pu.subarray(0, half), gr.scale(subW(pu.subarray(half), pu.subarray(0, half)), X)), addW(pv.subarray(0, half), gr.scale(subW(pv.subarray(half), pv.subarray(0, half)), X)));
-    const toV = subW(concatW([h1, hx]), ctx.randomness.sharedWithPrev(`${t}/h`, 2 * D));
+    const atX = (v: BigUint64Array): BigUint64Array => ring.add(v.subarray(0, half), timesX(ring.sub(v.subarray(half), v.subarray(0, half))));
+    const hx = gr.dot(atX(pu), atX(pv));
+    const toV = ring.sub(concatW([h1, hx]), ctx.randomness.sharedWithPrev(`${t}/h`, 2 * D));
     // u-holder of party i+1's proof: its share from the PRF with that prover (its next).
     const hU = ctx.randomness.sharedWithNext(`${t}/h`, 2 * D);
     const [, hV, seed] = await Promise.all([
@@ -207,15 +217,14 @@ export async function proveInnerProducts(ctx: ProtocolContext, tag: string, n: n
     const rV = challenge(ctx.randomness.sharedWithNext(`${t}/r`, 4));
     // New claims h(r) = l0 (c - h(1)) + l1 h(1) + l2 h(X), on each verifier's shares.
     const nextClaim = (c: BigUint64Array, h: BigUint64Array, r: BigUint64Array): BigUint64Array => {
-      const l = l3(r);
-      return combine(gr, l, [subW(c, elem(h, 0)), elem(h, 0), elem(h, 1)]);
+      return combine(gr, l3(gr, r), [subW(c, elem(h, 0)), elem(h, 0), elem(h, 1)]);
     };
     cU = nextClaim(cU, hU, rU);
     cV = nextClaim(cV, hV, rV);
-    pu = fold(gr, pu, rProver);
-    pv = fold(gr, pv, rProver);
-    uu = fold(gr, uu, rU);
-    vv = fold(gr, vv, rV);
+    pu = fold(ring, gr, pu, rProver);
+    pv = fold(ring, gr, pv, rProver);
+    uu = fold(ring, gr, uu, rU);
+    vv = fold(ring, gr, vv, rV);
   }
   // Last round: two elements each, masked by a random third point of f and g. The masks of
   // the two pairs a party shares with a peer get their own labels (rho-u: prover and u-holder,
@@ -223,9 +232,9 @@ export async function proveInnerProducts(ctx: ProtocolContext, tag: string, n: n
   const t = `${tag}/last`;
   const rhoP = ctx.randomness.sharedWithPrev(`${t}/rho-u`, D);
   const rhoN = ctx.randomness.sharedWithNext(`${t}/rho-v`, D);
-  const fAt = (u: BigUint64Array, rho: BigUint64Array, p: BigUint64Array): BigUint64Array => combineVectors(gr, l3(p), [elem(u, 0), elem(u, 1), rho]);
+  const fAt = (u: BigUint64Array, rho: BigUint64Array, p: BigUint64Array): BigUint64Array => combineVectors(ring, gr, l3(gr, p), [elem(u, 0), elem(u, 1), rho]);
   const hAt = (p: BigUint64Array): BigUint64Array => gr.dot(fAt(pu, rhoP, p), fAt(pv, rhoN, p));
-  const toV = subW(concatW(P5.slice(1).map(hAt)), ctx.randomness.sharedWithPrev(`${t}/h`, 4 * D));
+  const toV = ring.sub(concatW(P5.slice(1).map(hAt)), ctx.randomness.sharedWithPrev(`${t}/h`, 4 * D));
   const hU = ctx.randomness.sharedWithNext(`${t}/h`, 4 * D);
   const rU = lastChallenge(ctx.randomness.sharedWithPrev(`${t}/r`, 4));
   const rV = lastChallenge(ctx.randomness.sharedWithNext(`${t}/r`, 4));
@@ -238,12 +247,12 @@ export async function proveInnerProducts(ctx: ProtocolContext, tag: string, n: n
     recvVector(ctx, prev, `${t}/h`, 4 * D),
     recvVector(ctx, prev, `${t}/g`, D),
   ]);
-  const lastAt = (c: BigUint64Array, h: BigUint64Array, r: BigUint64Array): BigUint64Array => combine(gr, l5(r), [subW(c, elem(h, 0)), elem(h, 0), elem(h, 1), elem(h, 2), elem(h, 3)]);
-  checksU.push(subW(lastAt(cU, hU, rU), gr.dot(fU, gFromPartner)));
+  const lastAt = (c: BigUint64Array, h: BigUint64Array, r: BigUint64Array): BigUint64Array => combine(gr, l5(gr, r), [subW(c, elem(h, 0)), elem(h, 0), elem(h, 1), elem(h, 2), elem(h, 3)]);
+  checksU.push(ring.sub(lastAt(cU, hU, rU), gr.dot(fU, gFromPartner)));
   checksV.push(lastAt(cV, hV, rV));
   // The checks: this party's u-holder shares against the negated v-holder shares of its partner.
   const dU = sha256(u64ToBytes(concatW(checksU)));
-  const dV = sha256(u64ToBytes(negW(concatW(checksV))));
+  const dV = sha256(u64ToBytes(ring.neg(concatW(checksV))));
   const [, , fromV, fromU] = await Promise.all([
     ctx.channel.send(prev, `${t}/check`, dU),
     ctx.channel.send(next, `${t}/check`, dV),
