@@ -56,7 +56,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { connect, type NatsConnection, type Subscription } from 'nats';
 import { connectionOptions, type NatsEndpoint } from '../services/transport/nats-connection.js';
 import { bindPrincipalSigner } from '../services/transport/connection-signer.js';
-import { boxDigest, signOutputStatement, verifyOutputStatement, type OutputStatement } from '../services/wire/output-statement.js';
+import { boxDigest, securityClaim, signOutputStatement, verifyOutputStatement, type OutputStatement } from '../services/wire/output-statement.js';
 import { signRequestEnvelope, verifyRequestEnvelope, type PrincipalSigner } from '../services/wire/principal-envelope.js';
 import { generateIdentity } from '../crypto-core/keys/identity.js';
 import { signingPublicKey } from '../crypto-core/keys/signing.js';
@@ -473,7 +473,7 @@ class JobPathClient {
   }
 
   /** Runs one inference the way the SDK does (services/sdk/mpc-client), over NATS instead of HTTP. */
-  async infer(modelId: string, input: Float64Array, shape: number[]): Promise<JobSample> {
+  async infer(modelId: string, input: Float64Array, shape: number[], security: SecurityMode = 'semi-honest'): Promise<JobSample> {
     const t0 = performance.now();
     const clientKey: AgreementKeyPair = generateAgreementKeyPair();
     const requestId = toHex(clientKey.publicKey);
@@ -481,7 +481,7 @@ class JobPathClient {
     const sealedInputs = shares.map((s, i) => toBase64(seal(this.partyKeys[i]!, encodeSharePair(s.a, s.b), inferenceInputAad(modelId, requestId, i)))) as [string, string, string];
     const t1 = performance.now();
     tracePoint('K.submit');
-    const { job } = await callCoordinator(this.nc, 'jobs.submit', { principal: PRINCIPAL, kind: 'mpc-inference', payload: { modelId, shape, clientPublicKey: requestId, sealedInputs } }, 60_000);
+    const { job } = await callCoordinator(this.nc, 'jobs.submit', { principal: PRINCIPAL, kind: 'mpc-inference', payload: { modelId, shape, clientPublicKey: requestId, sealedInputs, security } }, 60_000);
     const t2 = performance.now();
     tracePoint('K.submitted', job.id);
     const done = await this.events.ended(job.id, 300_000, async () => (await callCoordinator(this.nc, 'jobs.get', { principal: PRINCIPAL, jobId: job.id }, 5000)).job);
@@ -494,7 +494,7 @@ class JobPathClient {
     const r = result as JobResults['mpc-inference'];
     const tc = performance.now();
     for (const i of [0, 1, 2]) {
-      const statement: OutputStatement = { jobId: job.id, kind: 'mpc-inference', subject: modelId, party: i, inputDigest: boxDigest(sealedInputs[i]!), outputDigest: boxDigest(r.sealedOutputs[i]!), clientPublicKey: requestId };
+      const statement: OutputStatement = { jobId: job.id, kind: 'mpc-inference', subject: modelId, party: i, inputDigest: boxDigest(sealedInputs[i]!), outputDigest: boxDigest(r.sealedOutputs[i]!), clientPublicKey: requestId, ...securityClaim(security) };
       if (!verifyOutputStatement(statement, r.outputSignatures[i], this.partySigning[i]!)) throw new Error(`job ${job.id}: party ${i}'s output signature does not verify`);
     }
     const checkMs = performance.now() - tc;
@@ -554,13 +554,14 @@ async function runJobPath(
   c: Case,
   reps: number,
   plain: (x: Float64Array) => Float64Array,
+  security: SecurityMode = 'semi-honest',
 ): Promise<{ samples: JobSample[]; agreement: Agreement }> {
   const shape = [c.batch, ...m.ir.inputShape];
   const samples: JobSample[] = [];
   const agreements: Agreement[] = [];
   for (let k = 0; k < WARMUP + reps; k++) {
     const x = batchAt(m, k, c.batch);
-    const s = await client.infer(modelId, x, shape);
+    const s = await client.infer(modelId, x, shape, security);
     agreements.push(compareOutputs(s.output, plain(x), c.batch));
     if (k >= WARMUP) samples.push(s);
   }
@@ -1065,6 +1066,35 @@ async function runSuite(opts: BenchOptions): Promise<void> {
           });
         } catch (e) {
           emit(errorLine(c, 'mpc-nats', base, e));
+        }
+        // Malicious with abort through the services, against the semi-honest line of this run.
+        const semi = natsLines.get(c);
+        if (c.batch === 1 && modelId && semi && (!opts.quick || c.model === 'mlp')) {
+          try {
+            const { samples, agreement } = await runJobPath(client, modelId, m, c, opts.quick ? 2 : Math.min(c.reps, 8), plain, 'malicious');
+            const ms = median(samples.map((s) => s.totalMs));
+            const bytes = median(samples.map((s) => s.job.stats?.bytesPerParty ?? NaN));
+            emit({
+              suite: 'inference',
+              case: c.name,
+              impl: 'mpc-nats-malicious',
+              median_ms: ms,
+              ops_per_s: c.batch / (ms / 1000),
+              baseline: 'mpc-nats',
+              ratio: semi.median_ms / ms,
+              baseline_ms: semi.median_ms,
+              batch: c.batch,
+              rounds: median(samples.map((s) => s.job.stats?.rounds ?? NaN)),
+              baseline_rounds: semi.rounds,
+              bytes_per_party: bytes,
+              baseline_bytes_per_party: semi.bytes_per_party,
+              bytes_ratio: bytes / Number(semi.bytes_per_party),
+              ...agreementFields(agreement),
+              reps: samples.length,
+            });
+          } catch (e) {
+            emit(errorLine(c, 'mpc-nats-malicious', semi.median_ms, e));
+          }
         }
         // Throughput of the batch-1 MLP at 1, 4 and 16 concurrent clients; baseline: 1 client.
         if (c.model === 'mlp' && c.batch === 1 && modelId) {
