@@ -171,7 +171,7 @@ interface RunResult {
 async function runClients(cluster: FullCluster, trust: TrustBundle, w: Workload, clients: number, windowMs: number, procs: ReadonlyMap<string, number>): Promise<RunResult> {
   const sdk = Array.from({ length: clients }, () => new MpcClient({ gatewayUrl: cluster.gatewayUrl, apiKey: cluster.demoKeys['demo-client']!, trust, pollIntervalMs: 20 }));
   try {
-    // Sequenced by client so k never repeats across clients: inputs differ, outputs are checkable.
+    // Warm-up inputs from k values no timed inference draws (the timed ones count up from 0 across clients).
     await Promise.all(sdk.map((c, i) => w.infer(c, 1_000_000 + i)));
     const samples: Sample[] = [];
     let failures = 0;
