@@ -6,8 +6,14 @@
  *
  * fork(label) derives an independent child seed as HMAC-SHA256(seed, label), so streams for
  * different purposes (a job, a protocol step) never overlap and need no coordination of offsets.
+ *
+ * The seed is held as one secret KeyObject that keys both the cipher and the fork's HMAC: on
+ * Node 24, `createCipheriv` and `createHmac` given raw key bytes spend ~10 us each turning them
+ * into a key (measured on the 2-core project machine), against ~1 us for `createSecretKey` plus
+ * ~2 us each with the KeyObject, and a secure inference forks a few hundred generators per
+ * party (bench/throughput). Same bytes in, same keystream out.
  */
-import { createCipheriv, createHmac, randomBytes, type Cipheriv } from 'node:crypto';
+import { createCipheriv, createHmac, createSecretKey, randomBytes, type Cipheriv, type KeyObject } from 'node:crypto';
 import { InvalidArgumentError } from './errors.js';
 
 const ZERO_IV = new Uint8Array(16);
@@ -16,15 +22,18 @@ const ZEROS = new Uint8Array(CHUNK);
 
 /** Seeded AES-256-CTR generator. Not thread-safe; fork one per consumer. */
 export class Prg {
-  readonly #seed: Uint8Array;
+  /** The seed as a secret key (the cipher's key and the fork's HMAC key). */
+  readonly #key: KeyObject;
   readonly #cipher: Cipheriv;
 
   /** The largest draw of {@link Prg.bytes} / {@link Prg.u64} served without a copy (64 KiB). */
   static readonly CHUNK_BYTES = CHUNK;
 
+  /** @param seed - 32 bytes this instance owns: copied into the key, then zeroed. */
   private constructor(seed: Uint8Array) {
-    this.#seed = seed;
-    this.#cipher = createCipheriv('aes-256-ctr', seed, ZERO_IV);
+    this.#key = createSecretKey(seed);
+    seed.fill(0);
+    this.#cipher = createCipheriv('aes-256-ctr', this.#key, ZERO_IV);
   }
 
   /** A generator from a 32-byte seed (copied). */
@@ -43,7 +52,7 @@ export class Prg {
   /** An independent generator for `label`, derived from this one's seed (not its position). */
   fork(label: string): Prg {
     if (typeof label !== 'string') throw new InvalidArgumentError(`label: expected string, got ${typeof label}`);
-    return new Prg(new Uint8Array(createHmac('sha256', this.#seed).update(label, 'utf8').digest()));
+    return new Prg(createHmac('sha256', this.#key).update(label, 'utf8').digest());
   }
 
   /**

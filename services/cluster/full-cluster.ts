@@ -10,6 +10,7 @@ import { freePort } from './nats-server-process.js';
 import { writeDemoKeyFiles } from '../gateway/api-key-store.js';
 import { LocalClusterError, startLocalCluster, type ClusterFile, type LocalCluster, type LocalClusterOptions, type LocalServiceSpec } from './local-cluster.js';
 import { gatewayPermissions } from './nats-permissions.js';
+import type { GatewayHttpConfig } from '../gateway/gateway-config.js';
 
 /** Options of {@link startFullCluster}. */
 export interface FullClusterOptions extends LocalClusterOptions {
@@ -17,6 +18,8 @@ export interface FullClusterOptions extends LocalClusterOptions {
   gatewayPort?: number;
   /** Milliseconds to wait for the gateway's /readyz (default 60000). */
   gatewayReadyTimeoutMs?: number;
+  /** Gateway HTTP settings other than the defaults (benchmarks: a request rate above what one identity may send in production). */
+  gatewayHttp?: Partial<GatewayHttpConfig>;
 }
 
 /** A running full cluster. */
@@ -30,12 +33,13 @@ export interface FullCluster extends LocalCluster {
 }
 
 /** The gateway as a service of the local cluster. */
-function gatewaySpec(port: number, apiKeysFile: string): LocalServiceSpec {
+function gatewaySpec(port: number, apiKeysFile: string, http: Partial<GatewayHttpConfig> = {}): LocalServiceSpec {
   return {
     name: 'gateway',
     command: 'gateway',
     permissions: gatewayPermissions(),
     config: ({ dir, natsServers, credentialsFile }) => ({
+      ...http,
       host: '127.0.0.1',
       port,
       nats: { servers: natsServers, credentialsFile },
@@ -91,7 +95,7 @@ export async function startFullCluster(opts: FullClusterOptions = {}): Promise<F
   const cluster = await startLocalCluster({
     ...opts,
     dir,
-    extraServices: (ctx) => [...(opts.extraServices?.(ctx) ?? []), gatewaySpec(port, gatewayKeysPath)],
+    extraServices: (ctx) => [...(opts.extraServices?.(ctx) ?? []), gatewaySpec(port, gatewayKeysPath, opts.gatewayHttp)],
   });
   const gatewayUrl = `http://127.0.0.1:${port}`;
   try {

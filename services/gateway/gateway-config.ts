@@ -19,6 +19,11 @@ export interface GatewayHttpConfig {
    * modulus N = 16384 are ~80 MB as base64 (12 Galois keys, seeded and zstd-compressed).
    */
   heSessionBodyLimit: number;
+  /**
+   * HE key registrations forwarded to the coordinator at once; more wait in the gateway
+   * (services/gateway/concurrency-limit: many at once overran the coordinator's broker connection).
+   */
+  heSessionConcurrency: number;
   /** Body limit of every other route. */
   bodyLimit: number;
   /** Requests per identity (or per address before authentication) per window. */
@@ -72,6 +77,7 @@ export interface GatewayServiceConfig extends GatewayHttpConfig {
 export const DEFAULT_HTTP_CONFIG: GatewayHttpConfig = {
   publishBodyLimit: 32 * 1024 * 1024,
   heSessionBodyLimit: 128 * 1024 * 1024,
+  heSessionConcurrency: 2,
   bodyLimit: 1024 * 1024,
   rateLimitMax: 300,
   rateLimitWindowMs: 60_000,
@@ -93,7 +99,7 @@ export const DEFAULT_SERVICE_CONFIG: Omit<GatewayServiceConfig, 'apiKeysFile'> =
   logLevel: 'info',
 };
 
-const POSITIVE_INT_FIELDS = ['publishBodyLimit', 'heSessionBodyLimit', 'bodyLimit', 'rateLimitMax', 'rateLimitWindowMs', 'authFailureMax', 'signatureSkewMs', 'requestTimeoutMs', 'sseHeartbeatMs', 'sseStatusCheckMs', 'coordinatorTimeoutMs'] as const;
+const POSITIVE_INT_FIELDS = ['publishBodyLimit', 'heSessionBodyLimit', 'heSessionConcurrency', 'bodyLimit', 'rateLimitMax', 'rateLimitWindowMs', 'authFailureMax', 'signatureSkewMs', 'requestTimeoutMs', 'sseHeartbeatMs', 'sseStatusCheckMs', 'coordinatorTimeoutMs'] as const;
 
 /**
  * Checks a partial config and fills in defaults. Relative `apiKeysFile` paths are resolved

@@ -29,9 +29,12 @@ const contexts = new Map<string, CkksContext>();
 const sessions = new Map<string, CkksEvalKeys>();
 const models = new Map<string, HeModelEvaluator>();
 let evaluateCount = 0;
+/** Sessions evicted since the last reply: the next done/failed message tells the pool. */
+const evicted: string[] = [];
 
 function post(m: FromWorker, transfer: ArrayBuffer[] = []): void {
-  port!.postMessage(m, transfer);
+  const tell = (m.type === 'done' || m.type === 'failed') && evicted.length > 0 ? { ...m, evicted: evicted.splice(0) } : m;
+  port!.postMessage(tell, transfer);
 }
 
 function contextFor(params: CkksParams): CkksContext {
@@ -53,6 +56,7 @@ function loadSession(sessionId: string, bundle: EvalKeyBundle): CkksEvalKeys {
     const [oldest, k] = sessions.entries().next().value as [string, CkksEvalKeys];
     k.dispose();
     sessions.delete(oldest);
+    evicted.push(oldest);
   }
   return keys;
 }

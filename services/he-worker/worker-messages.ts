@@ -44,9 +44,13 @@ export type ToWorker =
   | { readonly type: 'drop-session'; readonly sessionId: string }
   | { readonly type: 'drop-model'; readonly modelId: string };
 
-/** Worker -> pool. */
+/**
+ * Worker -> pool. `evicted`: the sessions whose keys the worker dropped while running the task
+ * (least recently used, beyond its capacity), so the pool sends their keys again with their next
+ * task on this worker instead of a task the worker cannot run.
+ */
 export type FromWorker =
   | { readonly type: 'ready' }
-  | { readonly type: 'done'; readonly taskId: number; readonly bytes?: Uint8Array; readonly sha256?: string; readonly ms: number }
+  | { readonly type: 'done'; readonly taskId: number; readonly bytes?: Uint8Array; readonly sha256?: string; readonly ms: number; readonly evicted?: readonly string[] }
   /** `fatal`: the worker's SEAL instance is unusable and the thread exits right after. */
-  | { readonly type: 'failed'; readonly taskId: number; readonly error: WireError; readonly fatal: boolean };
+  | { readonly type: 'failed'; readonly taskId: number; readonly error: WireError; readonly fatal: boolean; readonly evicted?: readonly string[] };

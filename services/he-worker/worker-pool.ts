@@ -288,6 +288,8 @@ export class HeWorkerPool {
       this.#retire(slot);
       return;
     }
+    // Keys the thread dropped to make room: the next task of those sessions carries them again.
+    for (const id of m.evicted ?? []) slot.sessions.delete(id);
     slot.task = null;
     if (m.type === 'done') {
       slot.sessions.add(task.sessionId);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCipheriv } from 'node:crypto';
+import { createCipheriv, createHmac } from 'node:crypto';
 import { Prg } from '../../crypto-core/prg.js';
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
 
@@ -61,6 +61,19 @@ describe('Prg', () => {
     const c = Prg.fromSeed(seed).fork('job-2').u64(4);
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
+  });
+  it('forks to the AES-256-CTR keystream of HMAC-SHA256(seed, label), at any depth', () => {
+    const keystream = (key: Uint8Array, n: number): Buffer => createCipheriv('aes-256-ctr', key, new Uint8Array(16)).update(new Uint8Array(n));
+    const child = createHmac('sha256', seed).update('job-1', 'utf8').digest();
+    const grandchild = createHmac('sha256', child).update('relu#0/ltz#0', 'utf8').digest();
+    const p = Prg.fromSeed(seed);
+    expect(Buffer.from(p.fork('job-1').bytes(100)).equals(keystream(child, 100))).toBe(true);
+    expect(Buffer.from(p.fork('job-1').fork('relu#0/ltz#0').bytes(70_000)).equals(keystream(grandchild, 70_000))).toBe(true);
+  });
+  it('leaves the caller\'s seed as it was', () => {
+    const mine = seed.slice();
+    Prg.fromSeed(mine).fork('a');
+    expect(mine).toEqual(seed);
   });
   it('forks from the seed, not the position', () => {
     const p = Prg.fromSeed(seed);

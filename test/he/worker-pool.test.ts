@@ -137,6 +137,24 @@ describe('HeWorkerPool: sessions expire', () => {
   });
 });
 
+describe('HeWorkerPool: more sessions than a worker keeps loaded', () => {
+  it('a session the worker evicted gets its keys again with its next task', async () => {
+    // Capacity 2: loading the third session makes the thread drop the first.
+    const pool = await HeWorkerPool.start({ workers: 1, workerSessionCapacity: 2 });
+    try {
+      pool.registerModel('mnist', plan);
+      const sessions = [];
+      for (let i = 0; i < 3; i++) sessions.push(await pool.registerSession(client.evalKeys));
+      for (const [i, s] of [sessions[0]!, sessions[2]!, sessions[1]!, sessions[0]!].entries()) {
+        const x = sampleInput(`evicted-${i}`, 784);
+        checkResult((await pool.evaluate({ sessionId: s, modelId: 'mnist', ciphertext: client.encrypt(x) })).bytes, x);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
 describe('HeWorkerPool: dying workers are replaced, requests are not lost', () => {
   async function runBatch(pool: HeWorkerPool, labels: string[]): Promise<void> {
     pool.registerModel('mnist', plan);

@@ -17,6 +17,7 @@ const suites: Record<string, () => Promise<{ suite: BenchSuite }>> = {
   reshare: () => import('../../../bench/reshare.js'),
   console: () => import('../../../bench/console.js'),
   governance: () => import('../../../bench/governance.js'),
+  throughput: () => import('../../../bench/throughput.js'),
 };
 
 function formatRow(c: BenchCase): string {

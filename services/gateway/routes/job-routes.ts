@@ -25,6 +25,7 @@ import {
 import { problemResponses } from './problem-responses.js';
 import { idempotencyHeaderSchema, idempotencyKey } from './idempotency-key.js';
 import { streamJobEvents } from './job-event-stream.js';
+import { ConcurrencyLimit } from '../concurrency-limit.js';
 
 /** How long the HE key registration route waits for the coordinator: a little beyond its 60 s for the workers. */
 const HE_REGISTER_REPLY_MS = 65_000;
@@ -40,6 +41,8 @@ function principalOf(request: FastifyRequest): Principal {
 /** Registers the registry, inference, HE session and job routes (inside the /v1 scope). */
 export function registerJobRoutes(app: FastifyInstance, ctx: RouteContext, deny: Deny): void {
   const c = ctx.coordinator;
+  /** Evaluation keys are megabytes each: a few registrations at a time reach the coordinator. */
+  const heRegistrations = new ConcurrencyLimit(ctx.config.heSessionConcurrency);
 
   /** A not-found from the coordinator on a job route is logged as an access denial. */
   const guarded = async <T>(request: FastifyRequest, f: () => Promise<T>): Promise<T> => {
@@ -131,7 +134,8 @@ export function registerJobRoutes(app: FastifyInstance, ctx: RouteContext, deny:
       for (const f of ['publicKey', 'relinKeys', 'galoisKeys'] as const) checkSealObject(f, b[f]);
       // The coordinator gives the HE workers up to 60 s (he-tokens registerTimeoutMs) to load the
       // keys: wait for its answer (or its he-register-failed), not a 504 while they still load.
-      const res = await c.call('he.registerKeys', { principal: principalOf(request), ...b }, { unavailable: 'not-available', timeoutMs: HE_REGISTER_REPLY_MS, requestPieces: true });
+      const principal = principalOf(request);
+      const res = await heRegistrations.run(() => c.call('he.registerKeys', { principal, ...b }, { unavailable: 'not-available', timeoutMs: HE_REGISTER_REPLY_MS, requestPieces: true }));
       return reply.code(201).send(res);
     },
   );
