@@ -67,18 +67,21 @@ function digestsOf(p: DatasetUploadJobPayload): [string, string, string] {
   return d;
 }
 
-/** Plan of `dataset-upload` (create or append). */
 /**
- * Uploads and queries run semi-honest for now: in malicious mode their comparisons (column
- * validity, filters, histograms, min/max) cost ~190 verified products per compared value
- * (docs/protocols-malicious.md, "Cost"), about 60x the semi-honest time on the breast-cancer
- * queries, until verified boolean products replace the arithmetic bits. The protocols run
- * malicious-secure when an order says so (test/analytics/secure-query-malicious).
+ * The security of an upload or query whose request names none. DEFAULT_NOTE
  */
-function analyticsSecurity(): SecurityMode {
-  return 'semi-honest';
+export const DEFAULT_ANALYTICS_SECURITY: SecurityMode = 'semi-honest';
+
+/** The security a request asked for (`security` of the payload), else {@link DEFAULT_ANALYTICS_SECURITY}. */
+function analyticsSecurity(payload: unknown): SecurityMode {
+  return (payload as { security?: SecurityMode }).security ?? DEFAULT_ANALYTICS_SECURITY;
 }
 
+function checkSecurity(p: { security?: unknown }): void {
+  if (p.security !== undefined && p.security !== 'semi-honest' && p.security !== 'malicious') invalid(`payload.security: expected 'semi-honest' or 'malicious', got ${JSON.stringify(p.security)}`);
+}
+
+/** Plan of `dataset-upload` (create or append). */
 export const datasetUploadPlan: AnalyticsJobPlan = {
   kind: 'dataset-upload',
   partyKind: 'dataset-upload',
@@ -114,11 +117,12 @@ export const datasetUploadPlan: AnalyticsJobPlan = {
     } catch (e) {
       invalid(`payload.${(e as Error).message}`, e);
     }
+    checkSecurity(p);
   },
   partyPayload(payload, index) {
     const p = payload as DatasetUploadJobPayload;
     const boxSha256 = digestsOf(p);
-    const { sealedShares, ...rest } = p;
+    const { sealedShares, security: _security, ...rest } = p;
     const out: DatasetUploadPartyPayload = { ...rest, sealedShare: sealedShares[index]!, boxSha256, sha256: uploadDigest(boxSha256) };
     return out;
   },
@@ -160,6 +164,7 @@ export const analyticsQueryPlan: AnalyticsJobPlan = {
     } catch (e) {
       invalid((e as Error).message, e);
     }
+    checkSecurity(p);
   },
   partyPayload(payload) {
     const p = payload as AnalyticsQueryPayload;

@@ -1,0 +1,49 @@
+/**
+ * @module protocols/analytics/range-compare-malicious
+ * The {@link CompareOps} the analytics engine uses in both security modes: on a semi-honest
+ * context exactly {@link rangeCompareOps}; on a malicious context its range-aware `ltzBounded`
+ * is the verified k-bit comparison of rss/malicious/bounded-compare-malicious (party 0 inputs
+ * k + 1 bits per value instead of 64, carry tree over k bits: ~3(k + 1) verified products per
+ * compared value instead of ~190, 7 rounds for k = 12 instead of 9), and `ltzThresholds`
+ * compares one value against several public thresholds on one verified decomposition.
+ *
+ * The bound it relies on: the callers (secure-query filter leaves, secure-histogram) use the
+ * bounded result only on rows whose column validity bit is 1, and that bit comes from the
+ * exact 64-bit checks (`ltz`, `eqz`), verified when the upload or the query ran malicious. A
+ * row outside its column's range gets a bit that is a fixed function of its value (no party
+ * chooses it), which the validity bit 0 then cancels, so it never reaches a result. Validity
+ * bits stored by a semi-honest upload were not verified; the runner ignores them in a malicious
+ * query (services/party/runners/analytics-query-runner), which then checks the ranges itself.
+ */
+import { ltz } from '../rss/comparison.js';
+import type { ProtocolContext } from '../rss/context.js';
+import { ltzBoundedMalicious, ltzThresholdsMalicious } from '../rss/malicious/bounded-compare-malicious.js';
+import { addPublic, split, concat } from '../rss/local-ops.js';
+import type { ReplicatedShare } from '../rss/replicated-share.js';
+import type { CompareOps } from './compare-ops.js';
+import { rangeCompareOps } from './range-compare-ops.js';
+
+/** Widest range exponent the verified bounded comparison takes; wider ones use the 64-bit `ltz`. */
+const MAX_BOUNDED_BITS = 62;
+
+/**
+ * [x < t] for each public threshold t (signed ring integers), for x - t known to lie in
+ * [-2^bits, 2^bits) on the rows that matter: one verified decomposition of x in malicious mode;
+ * semi-honest, one batched `ltzBounded` of the differences.
+ */
+export async function ltzThresholds(ctx: ProtocolContext, x: ReplicatedShare, thresholds: readonly bigint[], bits: number): Promise<ReplicatedShare[]> {
+  if (thresholds.length === 0) return [];
+  if (ctx.security === 'malicious' && bits <= MAX_BOUNDED_BITS) return ltzThresholdsMalicious(ctx, x, thresholds, bits);
+  const n = x.a.length;
+  const diffs = concat(thresholds.map((t) => addPublic(ctx, x, BigInt.asUintN(64, -t))));
+  return split(await analyticsCompareOps.ltzBounded(ctx, diffs, bits), thresholds.map(() => n));
+}
+
+/** Range-aware {@link CompareOps} for both modes (see the module doc); frozen, safe to share between jobs. */
+export const analyticsCompareOps: CompareOps = Object.freeze({
+  ...rangeCompareOps,
+  ltzBounded(ctx: ProtocolContext, x: ReplicatedShare, bits: number): Promise<ReplicatedShare> {
+    if (ctx.security !== 'malicious') return rangeCompareOps.ltzBounded(ctx, x, bits);
+    return bits <= MAX_BOUNDED_BITS ? ltzBoundedMalicious(ctx, x, bits) : ltz(ctx, x);
+  },
+});
