@@ -5,7 +5,13 @@
  * reads (a product tree, no comparison). The checks are the ones runSecureQuery makes when no
  * stored bits exist, on shares, nothing opened:
  * - numeric: [x < min] and [x > max] on the column's own encoding (one batched ltz over all
- *   numeric columns); valid = 1 - lo - hi (both cannot hold, min <= max);
+ *   numeric columns); valid = (1 - lo)(1 - hi), one product: both bits are 1 for a value about
+ *   2^63 away from the range (x - min and max - x both wrap negative), where 1 - lo - hi would
+ *   give -1 and let a poisoned row subtract itself from every count. With
+ *   `ops.ltzThresholds` (range-compare-malicious) the two are [x < min] and [x < max + 1] of
+ *   one call, valid = the second minus the first (the same bit for every ring element, since
+ *   [max - x < 0] = 1 - [x - max - 1 < 0]), which in malicious mode shares one verified bit
+ *   decomposition of x between the two;
  * - one-hot / boolean: [e (e - 1) = 0] per element (only 0 and 1 satisfy it mod 2^64) and
  *   [sum - 1 = 0] per one-hot group (one product round, one batched eqz);
  * and a column's bit is the AND of its element bits.
@@ -81,10 +87,32 @@ async function validityOfColumns(
     const zero = [...squares, ...sumsMinusOne];
     return split(await ops.eqz(eqCtx, concat(zero)), zero.map(() => n));
   };
-  const [bits, eq] = await Promise.all([cmp.length ? ops.ltz(ltzCtx, concat(cmp)).then((b) => split(b, cmp.map(() => n))) : Promise.resolve([]), encodingOk()]);
+  const rangeBits = async (): Promise<ReplicatedShare[]> => {
+    if (cmp.length === 0) return [];
+    if (!ops.ltzThresholds) return split(await ops.ltz(ltzCtx, concat(cmp)), cmp.map(() => n));
+    // [x < min] and [x < max + 1] of every numeric column in one call; out[2i] lo, out[2i+1] 1 - hi.
+    const numeric = columns.filter((c) => c.type === 'numeric');
+    const lo = new BigUint64Array(numeric.length * n);
+    const hiPlus1 = new BigUint64Array(numeric.length * n);
+    numeric.forEach((c, i) => {
+      const f = c.fractionBits ?? DEFAULT_COLUMN_FRACTION_BITS;
+      lo.fill(BigInt.asUintN(64, -enc(-c.min, f)), i * n, (i + 1) * n);
+      hiPlus1.fill(BigInt.asUintN(64, enc(c.max, f) + 1n), i * n, (i + 1) * n);
+    });
+    const [below, belowTop] = await ops.ltzThresholds(ltzCtx, concat(numeric.map((c) => col(c.name))), [lo, hiPlus1], 64);
+    const [b, t] = [split(below!, numeric.map(() => n)), split(belowTop!, numeric.map(() => n))];
+    return numeric.flatMap((_, i) => [b[i]!, subFromPublic(ctx, 1n, t[i]!)]);
+  };
+  const [bits, eq] = await Promise.all([rangeBits(), encodingOk()]);
+  const numericSteps = steps.filter((s) => s.kind === 'numeric');
+  const inRange = await mulPairs(
+    ctx,
+    numericSteps.map((s) => subFromPublic(ctx, 1n, bits[s.at]!)),
+    numericSteps.map((s) => subFromPublic(ctx, 1n, bits[s.at + 1]!)),
+  );
   const out: ReplicatedShare[] = [];
   for (const s of steps) {
-    if (s.kind === 'numeric') out.push(subFromPublic(ctx, 1n, add(ctx, bits[s.at]!, bits[s.at + 1]!)));
+    if (s.kind === 'numeric') out.push(inRange[numericSteps.indexOf(s)]!);
     else {
       const parts = eq.slice(s.at, s.at + s.width);
       if (s.sumAt >= 0) parts.push(eq[elems.length + s.sumAt]!);

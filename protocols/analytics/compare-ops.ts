@@ -18,6 +18,14 @@ export interface CompareOps {
    * all 64 bits, as the previous default does.
    */
   ltzBounded(ctx: ProtocolContext, x: ReplicatedShare, bits: number): Promise<ReplicatedShare>;
+  /**
+   * Optional: [x < t] for each public threshold t (a signed ring integer, or one per element),
+   * for x - t in [-2^bits, 2^bits) on the rows that matter (bits >= 63: exact for every ring
+   * element, as `ltz` of x - t). An implementation may share work between the thresholds
+   * (range-compare-malicious: one verified bit decomposition of x); callers without it compare
+   * the differences.
+   */
+  ltzThresholds?(ctx: ProtocolContext, x: ReplicatedShare, thresholds: readonly (bigint | BigUint64Array)[], bits: number): Promise<ReplicatedShare[]>;
   /** Arithmetic shares of the bit [x = 0] (exact, any ring element), elementwise. */
   eqz(ctx: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare>;
   /** The maximum of each consecutive group of `groupSize` elements (signed). */

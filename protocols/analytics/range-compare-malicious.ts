@@ -5,7 +5,8 @@
  * is the verified k-bit comparison of rss/malicious/bounded-compare-malicious (party 0 inputs
  * k + 1 bits per value instead of 64, carry tree over k bits: ~3(k + 1) verified products per
  * compared value instead of ~190, 7 rounds for k = 12 instead of 9), and `ltzThresholds`
- * compares one value against several public thresholds on one verified decomposition.
+ * compares one value against several public thresholds on one verified decomposition (the
+ * upload's range checks x < min and x < max + 1: 64 bit claims per value instead of 128).
  *
  * The bound it relies on: the callers (secure-query filter leaves, secure-histogram) use the
  * bounded result only on rows whose column validity bit is 1, and that bit comes from the
@@ -23,20 +24,21 @@ import type { ReplicatedShare } from '../rss/replicated-share.js';
 import type { CompareOps } from './compare-ops.js';
 import { rangeCompareOps } from './range-compare-ops.js';
 
-/** Widest range exponent the verified bounded comparison takes; wider ones use the 64-bit `ltz`. */
+/** Widest range exponent the verified bounded comparison takes as such; 63 and above is the exact 64-bit comparison. */
 const MAX_BOUNDED_BITS = 62;
 
 /**
- * [x < t] for each public threshold t (signed ring integers), for x - t known to lie in
- * [-2^bits, 2^bits) on the rows that matter: one verified decomposition of x in malicious mode;
- * semi-honest, one batched `ltzBounded` of the differences.
+ * [x < t] for each public threshold t (a signed ring integer, or one per element), for x - t
+ * known to lie in [-2^bits, 2^bits) on the rows that matter (bits >= 63: exact for every ring
+ * element, as `ltz` of x - t). Malicious: one verified decomposition of x for all thresholds;
+ * semi-honest: one batched `ltzBounded` (or `ltz`) of the differences.
  */
-export async function ltzThresholds(ctx: ProtocolContext, x: ReplicatedShare, thresholds: readonly bigint[], bits: number): Promise<ReplicatedShare[]> {
+export async function ltzThresholds(ctx: ProtocolContext, x: ReplicatedShare, thresholds: readonly (bigint | BigUint64Array)[], bits: number): Promise<ReplicatedShare[]> {
   if (thresholds.length === 0) return [];
-  if (ctx.security === 'malicious' && bits <= MAX_BOUNDED_BITS) return ltzThresholdsMalicious(ctx, x, thresholds, bits);
+  if (ctx.security === 'malicious') return ltzThresholdsMalicious(ctx, x, thresholds, Math.min(bits, 63));
   const n = x.a.length;
-  const diffs = concat(thresholds.map((t) => addPublic(ctx, x, BigInt.asUintN(64, -t))));
-  return split(await analyticsCompareOps.ltzBounded(ctx, diffs, bits), thresholds.map(() => n));
+  const diffs = concat(thresholds.map((t) => addPublic(ctx, x, typeof t === 'bigint' ? BigInt.asUintN(64, -t) : ctx.ring.neg(t))));
+  return split(await (bits > MAX_BOUNDED_BITS ? ltz(ctx, diffs) : analyticsCompareOps.ltzBounded(ctx, diffs, bits)), thresholds.map(() => n));
 }
 
 /** Range-aware {@link CompareOps} for both modes (see the module doc); frozen, safe to share between jobs. */
@@ -46,4 +48,5 @@ export const analyticsCompareOps: CompareOps = Object.freeze({
     if (ctx.security !== 'malicious') return rangeCompareOps.ltzBounded(ctx, x, bits);
     return bits <= MAX_BOUNDED_BITS ? ltzBoundedMalicious(ctx, x, bits) : ltz(ctx, x);
   },
+  ltzThresholds,
 });

@@ -252,7 +252,9 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
   const bitAt = (i: number): ReplicatedShare => (i >= 0 ? bits[i]! : publicShare(ctx, new BigUint64Array(n).fill(i === CONST1 ? 1n : 0n)));
 
   // Phase 2: validity, filter, selection, groups.
-  const validBits = [...ranges.map((r) => subFromPublic(ctx, 1n, add(ctx, bits[r.lo]!, bits[r.hi]!))), ...encodingOk, ...storedValid];
+  // 1 - lo and 1 - hi as two inputs of the AND (not 1 - lo - hi: both are 1 for a value about
+  // 2^63 away from the range, where the difference would be -1 and subtract the row from counts).
+  const validBits = [...ranges.flatMap((r) => [subFromPublic(ctx, 1n, bits[r.lo]!), subFromPublic(ctx, 1n, bits[r.hi]!)]), ...encodingOk, ...storedValid];
   const valid = await andAll(ctx, validBits, n);
   const evalFilter = async (f: Filter): Promise<ReplicatedShare> => {
     if ('and' in f || 'or' in f) {

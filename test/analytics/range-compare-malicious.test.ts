@@ -15,6 +15,12 @@ import { plaintextQuery } from '../../protocols/analytics/plaintext-query.js';
 import { checkQuery, type Query } from '../../protocols/analytics/query.js';
 import { analyticsCompareOps } from '../../protocols/analytics/range-compare-malicious.js';
 import { rangeCompareOps } from '../../protocols/analytics/range-compare-ops.js';
+import { computeColumnValidity } from '../../protocols/analytics/column-validity.js';
+import { defaultCompareOps } from '../../protocols/analytics/default-compare-ops.js';
+import { shareEncodedRows } from '../../protocols/analytics/share-dataset.js';
+import { verifyJob } from '../../protocols/rss/malicious/verify-products.js';
+import { open } from '../../protocols/rss/open.js';
+import { createLocalParties } from '../../protocols/testing/local-parties.js';
 import { expectMatches } from './compare-results.js';
 import { loadRows, makeSchema, runSecure, splitHospitals } from './breast-cancer-fixture.js';
 
@@ -80,6 +86,7 @@ describe('range-aware comparisons in malicious mode', { timeout: 600_000 }, () =
   poison(4, 't', -1e9); // far below min
   poison(5, 'u', 2 ** 40);
   poison(6, 'v', -3.000244140625, 12);
+  poison(2, 't', 2 ** 47); // the ring element 2^63: x - min and max - x both wrap negative
   const badRows = [...parts[0]!, ...bad, ...parts[2]!];
   const hospitals = [encodeRows(schema, parts[0]!), { rows: enc.rows, width: enc.width, data }, encodeRows(schema, parts[2]!)];
 
@@ -98,6 +105,29 @@ describe('range-aware comparisons in malicious mode', { timeout: 600_000 }, () =
       // (Both runs include the exact 64-bit range checks, in the query or in the upload's validity.)
       expect(mal.bytesSent).toBeLessThan(prev.bytesSent);
     }
+  });
+
+  it('column validity at upload: the shared-decomposition range checks give the 64-bit bits on every ring element', async () => {
+    const table = BigUint64Array.from(data);
+    const tCol = columnOffset(schema, 't') * enc.rows;
+    // Ring extremes and the values next to the encoded bounds (t in [-50, 50] at 16 bits).
+    const edge = [2n ** 63n - 1n, 2n ** 63n, 2n ** 64n - 1n, 0n, BigInt(50 * 2 ** 16), BigInt(50 * 2 ** 16 + 1), BigInt.asUintN(64, BigInt(-50 * 2 ** 16)), BigInt.asUintN(64, BigInt(-50 * 2 ** 16 - 1))];
+    const at = [0, 1, 2, 7, 8, 9, 10, 11]; // rows 3..6 are poisoned already
+    edge.forEach((v, i) => (table[tCol + at[i]!] = v));
+    const shared = shareEncodedRows({ rows: enc.rows, width: enc.width, data: table }, Prg.fromSeed(new Uint8Array(32).fill(4)));
+    const validity = async (security: 'semi-honest' | 'malicious', ops: typeof defaultCompareOps): Promise<BigUint64Array> => {
+      const out = await createLocalParties({ security, rng: Prg.fromSeed(new Uint8Array(32).fill(6)) }).run(async (ctx, self) => {
+        const v = await computeColumnValidity(ctx, ops, schema, shared[self]!);
+        await verifyJob(ctx);
+        return open(ctx, v);
+      });
+      return out[0];
+    };
+    const want = await validity('semi-honest', defaultCompareOps);
+    // The t column's bits at those rows (validity is column-major, like the table).
+    expect(at.map((r) => want[r]!)).toEqual([0n, 0n, 1n, 1n, 1n, 0n, 1n, 0n]);
+    expect(await validity('malicious', analyticsCompareOps)).toEqual(want);
+    expect(await validity('semi-honest', analyticsCompareOps)).toEqual(want);
   });
 
   it('breast-cancer filter and group-by with stored validity: equal to semi-honest', async () => {

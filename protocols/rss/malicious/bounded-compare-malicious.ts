@@ -78,13 +78,15 @@ export async function inputLowBitsOfA(ctx: ProtocolContext, x: ReplicatedShare, 
 }
 
 /**
- * [x < t] for every public threshold t of `thresholds` (signed ring integers), as arithmetic
- * 0/1 sharings of x's shape, one per threshold, on a malicious context: exact for every element
- * with -2^bits <= x - t < 2^bits (see the module doc for the others).
- * @param bits the range exponent k, an integer in 1..62.
+ * [x < t] for every public threshold t of `thresholds` (a signed ring integer for every element,
+ * or one per element), as arithmetic 0/1 sharings of x's shape, one per threshold, on a
+ * malicious context: exact for every element with -2^bits <= x - t < 2^bits (see the module doc
+ * for the others). At bits = 63 (W = 64) the result is msb(x - t mod 2^64) for every element,
+ * the 64-bit `ltz` of x - t, with the decomposition still shared between thresholds.
+ * @param bits the range exponent k, an integer in 1..63.
  */
-export async function ltzThresholdsMalicious(parent: ProtocolContext, x: ReplicatedShare, thresholds: readonly bigint[], bits: number): Promise<ReplicatedShare[]> {
-  if (!Number.isInteger(bits) || bits < 1 || bits > 62) throw new InvalidArgumentError(`bits: expected an integer in 1..62, got ${String(bits)}`);
+export async function ltzThresholdsMalicious(parent: ProtocolContext, x: ReplicatedShare, thresholds: readonly (bigint | BigUint64Array)[], bits: number): Promise<ReplicatedShare[]> {
+  if (!Number.isInteger(bits) || bits < 1 || bits > 63) throw new InvalidArgumentError(`bits: expected an integer in 1..63, got ${String(bits)}`);
   if (thresholds.length === 0) return [];
   const ctx = parent.scope('ltz-bounded-mal');
   const n = checkShare('x', x);
@@ -99,7 +101,10 @@ export async function ltzThresholdsMalicious(parent: ProtocolContext, x: Replica
     B === undefined
       ? undefined
       : (() => {
-          const perT = thresholds.map((t) => lowBitsOfWords(ctx, ring.sub(B, new BigUint64Array(n).fill(BigInt.asUintN(64, t))), W));
+          const perT = thresholds.map((t) => {
+            if (typeof t !== 'bigint' && t.length !== n) throw new InvalidArgumentError(`thresholds: expected a bigint or ${n} elements, got ${t.length}`);
+            return lowBitsOfWords(ctx, ring.sub(B, typeof t === 'bigint' ? new BigUint64Array(n).fill(BigInt.asUintN(64, t)) : t), W);
+          });
           const out = new BigUint64Array(W * m * n);
           for (let j = 0; j < W; j++) perT.forEach((bt, i) => out.set(bt.subarray(j * n, (j + 1) * n), (j * m + i) * n));
           return out;
@@ -116,7 +121,7 @@ export async function ltzThresholdsMalicious(parent: ProtocolContext, x: Replica
   return split(msb, thresholds.map(() => n)).map((s) => makeShare(s.a, s.b, x.shape));
 }
 
-/** [x < 0] for x known to satisfy -2^bits <= x < 2^bits, on a malicious context (bits in 1..62). */
+/** [x < 0] for x known to satisfy -2^bits <= x < 2^bits, on a malicious context (bits in 1..63). */
 export async function ltzBoundedMalicious(parent: ProtocolContext, x: ReplicatedShare, bits: number): Promise<ReplicatedShare> {
   const [out] = await ltzThresholdsMalicious(parent, x, [0n], bits);
   return out!;

@@ -16,7 +16,7 @@ import { verifyJob } from '../../../protocols/rss/malicious/verify-products.js';
 import { open as openBox } from '../../../crypto-core/sealed-box.js';
 import { computeColumnValidity } from '../../../protocols/analytics/column-validity.js';
 import { checkPolicy, checkSchema, encodedWidth, sameSchema } from '../../../protocols/analytics/dataset-schema.js';
-import { defaultCompareOps } from '../../../protocols/analytics/default-compare-ops.js';
+import { analyticsCompareOps } from '../../../protocols/analytics/range-compare-malicious.js';
 import { nextParty, prevParty } from '../../../protocols/channel/channel.js';
 import { makeShare } from '../../../protocols/rss/replicated-share.js';
 import { checkResidency, JobPayloadError, PeerRefusalError, SealedInputError } from '../errors.js';
@@ -89,7 +89,8 @@ export class DatasetUploadRunner implements JobRunner {
     // Malicious mode: the three share pairs must be one sharing (each
     // component's two copies agree), and the validity bits are verified before anything is stored.
     if (ctx.protocol.security === 'malicious') await checkConsistent(ctx.protocol, share);
-    const validity = await computeColumnValidity(ctx.protocol, defaultCompareOps, p.schema, { rows: p.rows, share });
+    // analyticsCompareOps: in malicious mode the two range checks of a value share one verified decomposition.
+    const validity = await computeColumnValidity(ctx.protocol, analyticsCompareOps, p.schema, { rows: p.rows, share });
     await verifyJob(ctx.protocol);
     await writePart(ctx.shares, p.datasetId, p.uploadId, { rows: p.rows, share, validity });
     await markUploadSeen(ctx.shares, p.uploadId);
