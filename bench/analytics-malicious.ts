@@ -5,7 +5,9 @@
  * over the in-memory network, one running every job semi-honest and one malicious, each upload
  * the same three hospitals (3 x 2,000 rows; quick: 3 x 300) through the `dataset-upload` runner
  * (the malicious set verifies share consistency and the column validity bits), then run the
- * same queries through the `analytics-query` runner, interleaved rep by rep.
+ * same queries through the `analytics-query` runner, interleaved rep by rep. Uploads go in parts
+ * of 250 rows (a malicious upload keeps a part's verified products pending until its checks);
+ * the logistic-regression case runs on three smaller data sets of 100 rows per hospital.
  *
  * Per case one line, `baseline: "semi-honest"`: median_ms of the malicious run, the semi-honest
  * one (`semi_honest_ms`), `time_overhead` = malicious / semi-honest (`ratio` = its inverse, as
@@ -17,6 +19,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateSigningKeyPair } from '../crypto-core/keys/signing.js';
 import { DEFAULT_POLICY, type DatasetSchema } from '../protocols/analytics/dataset-schema.js';
 import type { Row } from '../protocols/analytics/encode-rows.js';
 import { plaintextQuery } from '../protocols/analytics/plaintext-query.js';
@@ -48,7 +51,10 @@ interface Measured {
   readonly result?: QueryResult;
 }
 
-const QUERIES: { name: string; query: (f: readonly string[]) => Query; versus64?: boolean }[] = [
+/** Rows per hospital of the logistic-regression case (its verified truncations keep ~1,000 products per row and epoch pending). */
+const LOGISTIC_ROWS = 100;
+
+const QUERIES: { name: string; query: (f: readonly string[]) => Query; versus64?: boolean; small?: boolean }[] = [
   {
     name: 'mean+variance+hist10',
     query: (f) => ({ datasets: [], aggregates: [{ op: 'mean', column: f[0]! }, { op: 'variance', column: f[0]! }, { op: 'histogram', column: f[0]!, bins: Array.from({ length: 11 }, (_, i) => i / 10) }] }),
@@ -65,6 +71,7 @@ const QUERIES: { name: string; query: (f: readonly string[]) => Query; versus64?
   {
     name: 'logistic 6 features x 3 epochs',
     query: (f) => ({ datasets: [], aggregates: [{ op: 'logisticRegression', features: f.slice(0, 6), label: 'diagnosis', epochs: 3, learningRate: 0.5 }] }),
+    small: true,
   },
 ];
 
@@ -94,14 +101,22 @@ const statsOf = (out: { ms: number; stats: readonly { rounds: number; bytesSent:
   bytes: Math.max(...out.stats.map((s) => s.bytesSent)),
 });
 
-/** Uploads the hospitals (ids `<prefix>1..3`); the measures of each upload. */
-async function uploadAll(parties: AnalyticsPartySet, schema: DatasetSchema, hospitals: readonly (readonly Row[])[], prefix: string): Promise<Measured[]> {
-  const out: Measured[] = [];
+/** Rows per uploaded part: a malicious upload keeps its verified products of a part pending until its checks (~250 per checked value). */
+const PART_ROWS = 250;
+
+/** Uploads the hospitals (ids `<prefix>1..3`) in parts of {@link PART_ROWS}; the measures of each part. */
+async function uploadAll(parties: AnalyticsPartySet, schema: DatasetSchema, hospitals: readonly (readonly Row[])[], prefix: string): Promise<(Measured & { rows: number })[]> {
+  const out: (Measured & { rows: number })[] = [];
   for (const [i, rows] of hospitals.entries()) {
-    // releaseExtremes: the min/max case needs it.
-    const up = prepareDatasetUpload(schema, rows, parties.agreementKeys, { name: `${prefix}${i + 1}`, policy: { ...DEFAULT_POLICY, releaseExtremes: true } });
-    const payload = { ...up.request, datasetId: `${prefix}${i + 1}`, mode: 'create' as const, owner: { tenant: `hospital-${i + 1}`, actor: 'bench' } };
-    out.push(statsOf(await parties.run('dataset-upload', [0, 1, 2].map((j) => datasetUploadPlan.partyPayload(payload, j)) as [unknown, unknown, unknown])));
+    // One manifest key per hospital: the parties pin it at creation and check every append against it.
+    const manifestKey = generateSigningKeyPair().secretKey;
+    for (let at = 0; at < rows.length; at += PART_ROWS) {
+      const part = rows.slice(at, at + PART_ROWS);
+      // releaseExtremes: the min/max case needs it.
+      const up = prepareDatasetUpload(schema, part, parties.agreementKeys, { name: `${prefix}${i + 1}`, manifestKey, policy: { ...DEFAULT_POLICY, releaseExtremes: true } });
+      const payload = { ...up.request, datasetId: `${prefix}${i + 1}`, mode: at === 0 ? ('create' as const) : ('append' as const), owner: { tenant: `hospital-${i + 1}`, actor: 'bench' } };
+      out.push({ ...statsOf(await parties.run('dataset-upload', [0, 1, 2].map((j) => datasetUploadPlan.partyPayload(payload, j)) as [unknown, unknown, unknown])), rows: part.length });
+    }
   }
   return out;
 }
@@ -130,29 +145,38 @@ export async function runMaliciousCases(emit: (c: BenchCase) => void, data: Mali
     }
     const [semi, mal] = [sets.get('semi-honest')!, sets.get('malicious')!];
     const base = { suite: 'analytics', impl: 'memory', rows: all.length, hospitals: 3, reps };
-    // Uploads: one per hospital in each mode.
+    // Uploads: every hospital in parts, in each mode; the small data sets of the logistic case.
     const up = { semi: await uploadAll(semi, data.schema, hospitals, 'h'), mal: await uploadAll(mal, data.schema, hospitals, 'h') };
-    const [us, um] = [median(up.semi.map((m) => m.ms)), median(up.mal.map((m) => m.ms))];
+    const smallHospitals = hospitals.map((h) => h.slice(0, LOGISTIC_ROWS));
+    for (const s of [semi, mal]) await uploadAll(s, data.schema, smallHospitals, 's');
+    const full = (m: (Measured & { rows: number })[]): (Measured & { rows: number })[] => m.filter((x) => x.rows === Math.min(PART_ROWS, perHospital));
+    const [us, um] = [median(full(up.semi).map((m) => m.ms)), median(full(up.mal).map((m) => m.ms))];
+    const [bs, bm] = [median(full(up.semi).map((m) => m.bytes)), median(full(up.mal).map((m) => m.bytes))];
+    const partRows = Math.min(PART_ROWS, perHospital);
     emit({
       ...base,
-      case: `upload ${perHospital} rows, malicious vs semi-honest`,
+      case: `upload (parts of ${partRows} rows), malicious vs semi-honest`,
       median_ms: um,
       ops_per_s: 1000 / um,
       baseline: 'semi-honest',
       ratio: us / um,
       semi_honest_ms: us,
       time_overhead: um / us,
-      rows: perHospital,
+      rows: partRows,
+      parts: up.mal.length,
       rounds: up.mal[0]!.rounds,
       semi_honest_rounds: up.semi[0]!.rounds,
-      bytes_per_row: up.mal[0]!.bytes / perHospital,
-      semi_honest_bytes_per_row: up.semi[0]!.bytes / perHospital,
-      bytes_overhead: up.mal[0]!.bytes / up.semi[0]!.bytes,
-      reps: 3,
+      ms_per_row: um / partRows,
+      semi_honest_ms_per_row: us / partRows,
+      bytes_per_row: bm / partRows,
+      semi_honest_bytes_per_row: bs / partRows,
+      bytes_overhead: bm / bs,
+      reps: full(up.mal).length,
     });
     for (const c of QUERIES) {
-      const q = checkQuery({ ...c.query(data.features), datasets: ['h1', 'h2', 'h3'] }, data.schema);
-      const clear = plaintextQuery(data.schema, all, q, 10);
+      const q = checkQuery({ ...c.query(data.features), datasets: c.small ? ['s1', 's2', 's3'] : ['h1', 'h2', 'h3'] }, data.schema);
+      const rowsOf = c.small ? smallHospitals.flat() : all;
+      const clear = plaintextQuery(data.schema, rowsOf, q, 10);
       const runs: { semi: Measured[]; mal: Measured[]; mal64: Measured[] } = { semi: [], mal: [], mal64: [] };
       // Interleaved, the order alternating by rep, so neither mode alone pays a drift of the machine's load.
       for (let r = 0; r < reps; r++) {
@@ -165,6 +189,7 @@ export async function runMaliciousCases(emit: (c: BenchCase) => void, data: Mali
       emit({
         ...base,
         case: `${c.name}, malicious vs semi-honest`,
+        rows: rowsOf.length,
         median_ms: mm,
         ops_per_s: 1000 / mm,
         baseline: 'semi-honest',
@@ -173,8 +198,8 @@ export async function runMaliciousCases(emit: (c: BenchCase) => void, data: Mali
         time_overhead: mm / ms,
         rounds: lm.rounds,
         semi_honest_rounds: ls.rounds,
-        bytes_per_row: lm.bytes / all.length,
-        semi_honest_bytes_per_row: ls.bytes / all.length,
+        bytes_per_row: lm.bytes / rowsOf.length,
+        semi_honest_bytes_per_row: ls.bytes / rowsOf.length,
         bytes_overhead: lm.bytes / ls.bytes,
         max_deviation: deviation(lm.result!, clear, q),
         semi_honest_max_deviation: deviation(ls.result!, clear, q),
@@ -185,6 +210,7 @@ export async function runMaliciousCases(emit: (c: BenchCase) => void, data: Mali
       emit({
         ...base,
         case: `${c.name}, malicious range-aware vs malicious 64-bit`,
+        rows: rowsOf.length,
         median_ms: mm,
         ops_per_s: 1000 / mm,
         baseline: 'malicious-64-bit',
@@ -193,8 +219,8 @@ export async function runMaliciousCases(emit: (c: BenchCase) => void, data: Mali
         previous_ms: m64,
         rounds: lm.rounds,
         previous_rounds: l64.rounds,
-        bytes_per_row: lm.bytes / all.length,
-        previous_bytes_per_row: l64.bytes / all.length,
+        bytes_per_row: lm.bytes / rowsOf.length,
+        previous_bytes_per_row: l64.bytes / rowsOf.length,
         bytes_ratio: lm.bytes / l64.bytes,
         max_deviation: deviation(lm.result!, clear, q),
         previous_max_deviation: deviation(l64.result!, clear, q),

@@ -24,23 +24,33 @@ import type { CompareOps } from './compare-ops.js';
 import { columnOffset, DEFAULT_COLUMN_FRACTION_BITS, type DatasetSchema } from './dataset-schema.js';
 import { andAll, mulPairs } from './secure-bits.js';
 import { sliceShare, type SharedDataset } from './share-columns.js';
+import { verifyPending } from '../rss/malicious/verify-products.js';
 
 /** Elements per batched comparison: bounds the size of one message (a transport's pending-bytes limit). */
 const MAX_BATCH_ELEMENTS = 1 << 20;
 
 /**
+ * In malicious mode: elements per batch, each batch's products verified before the next starts
+ * (a checked element leaves ~250 verified products, ~200 bytes each, pending until verified).
+ */
+const MALICIOUS_BATCH_ELEMENTS = 1 << 14;
+
+/**
  * Shares of the validity bits of every column of `table` (see the module doc). Columns are
  * processed in groups of at most 2^20 checked elements, so no single message grows with the
- * table's width.
+ * table's width; in malicious mode groups of 2^14, each verified (`verifyPending`) before the
+ * next, so the pending claims stay bounded too (a single column of more than 2^13 rows is still
+ * one group).
  */
 export async function computeColumnValidity(parent: ProtocolContext, ops: CompareOps, schema: DatasetSchema, table: SharedDataset): Promise<ReplicatedShare> {
   const ctx = parent.scope('column-validity');
   const checks = (c: DatasetSchema['columns'][number]): number => (c.type === 'numeric' ? 2 : c.type === 'categorical' ? c.categories.length + 1 : 1);
+  const limit = ctx.security === 'malicious' ? MALICIOUS_BATCH_ELEMENTS : MAX_BATCH_ELEMENTS;
   const groups: DatasetSchema['columns'][number][][] = [[]];
   let load = 0;
   for (const c of schema.columns) {
     const cost = checks(c) * table.rows;
-    if (load > 0 && load + cost > MAX_BATCH_ELEMENTS) {
+    if (load > 0 && load + cost > limit) {
       groups.push([]);
       load = 0;
     }
@@ -48,7 +58,10 @@ export async function computeColumnValidity(parent: ProtocolContext, ops: Compar
     load += cost;
   }
   const out: ReplicatedShare[] = [];
-  for (const g of groups) out.push(await validityOfColumns(ctx, ops, schema, table, g));
+  for (const g of groups) {
+    out.push(await validityOfColumns(ctx, ops, schema, table, g));
+    await verifyPending(ctx);
+  }
   return concat(out);
 }
 

@@ -206,6 +206,37 @@ describe('bounded comparisons in malicious mode, one cheating party', { timeout:
     });
   }
 
+  it('a party 0 that decomposes another value than the shared one (its own x0 shifted by 2^j) is caught by the sum claim', async () => {
+    for (const j of [0, 5, 12]) {
+      const p = parties({ security: 'malicious' });
+      const results = await Promise.allSettled(
+        p.contexts.map(async (ctx) => {
+          try {
+            const x = X(ctx.self);
+            // Party 0 alone computes on x0 + 2^j: the bits it inputs are those of A + 2^j, and its
+            // components of the sum claim use that A; party 2's copy of x0 is the true one.
+            const lied = ctx.self === 0 ? { ...x, a: BigUint64Array.from(x.a, (v, t) => (t === 3 ? BigInt.asUintN(64, v + (1n << BigInt(j))) : v)) } : x;
+            const z = concat(await ltzThresholdsMalicious(ctx, lied, THRESHOLDS, K));
+            await verifyJob(ctx);
+            return (await revealTo(ctx, z, 0)) ?? new BigUint64Array(0);
+          } catch (e) {
+            p.network.kill(ctx.self);
+            throw e;
+          }
+        }),
+      );
+      for (const h of [1, 2]) {
+        const r = results[h]!;
+        expect(r.status, `j=${j}: honest party ${h}`).toBe('rejected');
+      }
+      const named = [1, 2].some((h) => {
+        const r = results[h]!;
+        return r.status === 'rejected' && r.reason instanceof VerificationFailedError && r.reason.suspects.includes(0);
+      });
+      expect(named, `j=${j}: an honest party names a set containing party 0`).toBe(true);
+    }
+  });
+
   const RUNS = Number(process.env.MPC_PERTURBATION_RUNS ?? 40);
   it(`randomized perturbations of any message of any party (${RUNS} runs): none undetected`, async () => {
     const tagsOf = await Promise.all(([0, 1, 2] as PartyIndex[]).map(sentTags));
