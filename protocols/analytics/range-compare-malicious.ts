@@ -6,7 +6,9 @@
  * k + 1 bits per value instead of 64, carry tree over k bits: ~3(k + 1) verified products per
  * compared value instead of ~190, 7 rounds for k = 12 instead of 9), and `ltzThresholds`
  * compares one value against several public thresholds on one verified decomposition (the
- * upload's range checks x < min and x < max + 1: 64 bit claims per value instead of 128).
+ * upload's range checks x < min and x < max + 1: 64 bit claims per value instead of 128), and
+ * `maxGroups` with a bound (min/max: masked values sel (x - min) lie in the column's span on
+ * every row) runs its tournament on the verified k-bit comparison.
  *
  * The bound it relies on: the callers (secure-query filter leaves, secure-histogram) use the
  * bounded result only on rows whose column validity bit is 1, and that bit comes from the
@@ -17,9 +19,12 @@
  * query (services/party/runners/analytics-query-runner), which then checks the ranges itself.
  */
 import { ltz } from '../rss/comparison.js';
+import { add, gather, sub } from '../rss/local-ops.js';
+import { mul } from '../rss/mul.js';
 import type { ProtocolContext } from '../rss/context.js';
 import { ltzBoundedMalicious, ltzThresholdsMalicious } from '../rss/malicious/bounded-compare-malicious.js';
 import { addPublic, split, concat } from '../rss/local-ops.js';
+import { makeShare } from '../rss/replicated-share.js';
 import type { ReplicatedShare } from '../rss/replicated-share.js';
 import type { CompareOps } from './compare-ops.js';
 import { rangeCompareOps } from './range-compare-ops.js';
@@ -41,6 +46,39 @@ export async function ltzThresholds(ctx: ProtocolContext, x: ReplicatedShare, th
   return split(await (bits > MAX_BOUNDED_BITS ? ltz(ctx, diffs) : analyticsCompareOps.ltzBounded(ctx, diffs, bits)), thresholds.map(() => n));
 }
 
+/**
+ * The maximum of each group of `groupSize` consecutive elements on a malicious context, for
+ * elements that differ pairwise by less than 2^bits: the tournament of rss/argmax (pairs
+ * (0,1), (2,3), ... per layer, the left one on a tie, an odd one carried), with the verified
+ * k-bit comparison; winners are inputs, so the bound holds at every layer.
+ */
+async function maxGroupsBoundedMalicious(parent: ProtocolContext, x: ReplicatedShare, groupSize: number, bits: number): Promise<ReplicatedShare> {
+  const ctx = parent.scope('max-bounded');
+  const rows = x.a.length / groupSize;
+  let vals = x;
+  let width = groupSize;
+  while (width > 1) {
+    const pairs = Math.floor(width / 2);
+    const [left, right, order]: number[][] = [[], [], []];
+    for (let r = 0; r < rows; r++) {
+      for (let p = 0; p < pairs; p++) {
+        left.push(r * width + 2 * p);
+        right.push(r * width + 2 * p + 1);
+        order.push(r * pairs + p);
+      }
+      if (width % 2 === 1) order.push(rows * pairs + r);
+    }
+    const carried = Array.from({ length: width % 2 === 1 ? rows : 0 }, (_, r) => r * width + width - 1);
+    const lv = gather(vals, left);
+    const rv = gather(vals, right);
+    const leftLess = await ltzBoundedMalicious(ctx, sub(ctx, lv, rv), bits);
+    const won = add(ctx, lv, await mul(ctx, leftLess, sub(ctx, rv, lv)));
+    vals = gather(concat([won, gather(vals, carried)]), order);
+    width = pairs + (width % 2);
+  }
+  return makeShare(vals.a, vals.b, [rows]);
+}
+
 /** Range-aware {@link CompareOps} for both modes (see the module doc); frozen, safe to share between jobs. */
 export const analyticsCompareOps: CompareOps = Object.freeze({
   ...rangeCompareOps,
@@ -49,4 +87,10 @@ export const analyticsCompareOps: CompareOps = Object.freeze({
     return bits <= MAX_BOUNDED_BITS ? ltzBoundedMalicious(ctx, x, bits) : ltz(ctx, x);
   },
   ltzThresholds,
+  maxGroups(ctx: ProtocolContext, x: ReplicatedShare, groupSize: number, bits?: number): Promise<ReplicatedShare> {
+    if (ctx.security !== 'malicious' || bits === undefined || bits > MAX_BOUNDED_BITS || !Number.isSafeInteger(groupSize) || groupSize <= 0 || x.a.length % groupSize !== 0) {
+      return rangeCompareOps.maxGroups(ctx, x, groupSize);
+    }
+    return maxGroupsBoundedMalicious(ctx, x, groupSize, bits);
+  },
 });

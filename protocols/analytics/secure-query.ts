@@ -368,7 +368,10 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
       }
     }
     const masked = await mulPairs(ctx, xs, ys);
-    const best = split(await ops.maxGroups(ctx, concat(masked), n), masked.map(() => 1));
+    // Every masked value lies in [0, span] (sel = 0 gives 0, sel = 1 only on valid rows), up to
+    // the +-1 of a rescaling truncation: a bound on every element, which the tournament may use.
+    const span = Math.max(...extremes.map((e) => Math.ceil((numericCol(e.col).max - numericCol(e.col).min) * 2 ** F) + 4));
+    const best = split(await ops.maxGroups(ctx, concat(masked), n, Math.ceil(Math.log2(span + 1))), masked.map(() => 1));
     best.forEach((r, i) => {
       const c = numericCol(extremes[i % extremes.length]!.col);
       extremeVals.push(extremes[i % extremes.length]!.op === 'max' ? addPublic(ctx, r, encode(c.min, F)) : subFromPublic(ctx, encode(c.max, F), r));

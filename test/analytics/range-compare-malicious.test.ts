@@ -4,7 +4,8 @@
  * (the decoded results are equal), and the plaintext reference, on rows at the range ends and
  * bin edges, with out-of-range rows injected as shares (their bounded comparisons give a bit
  * the validity bit must cancel), with and without validity stored at upload; fewer bytes than
- * the previous malicious engine (verified 64-bit comparisons everywhere). The breast-cancer
+ * the previous malicious engine (verified 64-bit comparisons everywhere); min/max by the
+ * bounded tournament (masked values lie in the column's span on every row). The breast-cancer
  * filter and group-by of secure-query-malicious.test.ts agree with semi-honest too.
  */
 import { describe, expect, it } from 'vitest';
@@ -67,7 +68,7 @@ const QUERIES: Query[] = [
     datasets: ['h1', 'h2', 'h3'],
     filter: { and: [{ column: 't', op: '>=', value: -25 }, { column: 't', op: '<', value: 25 }, { or: [{ column: 'u', op: '<', value: 0.5 }, { not: { column: 'v', op: '>', value: 2.5 } }] }] },
     groupBy: ['g'],
-    aggregates: [{ op: 'count' }, { op: 'sum', column: 't' }],
+    aggregates: [{ op: 'count' }, { op: 'sum', column: 't' }, { op: 'min', column: 'v' }, { op: 'max', column: 't' }, { op: 'max', column: 'u' }],
   },
 ];
 
