@@ -72,10 +72,10 @@ function digestsOf(p: DatasetUploadJobPayload): [string, string, string] {
  * the SDK's `opts.security`, the CLI's `--security`). Still semi-honest, against issue 13's wish,
  * because of what malicious mode costs now (`npx mpc bench analytics`, cases "malicious vs
  * semi-honest", docs/protocols-malicious.md; 3 x 2,000 rows): an upload's exact range checks
- * verify ~430 items per numeric value, ~100 ms per 30-column row against 0.6 ms (164x, 230x the
- * bytes), which would add about a minute to every 569-row upload of the tests and the demo;
- * queries over stored, verified validity cost ~17x semi-honest, logistic regression ~80x (its
- * truncations). Asked for explicitly, both modes run through the whole service path, and the
+ * verify ~430 items per numeric value, 80-100 ms per 30-column row against 0.7 ms (120-160x,
+ * 230x the bytes), which would add about a minute to every 569-row upload of the tests and the
+ * demo; queries over stored, verified validity cost ~14x semi-honest, logistic regression ~40x
+ * (its truncations). Asked for explicitly, both modes run through the whole service path, and the
  * mode is audited and signed.
  */
 export const DEFAULT_ANALYTICS_SECURITY: SecurityMode = 'semi-honest';
