@@ -16,13 +16,14 @@
  *    over positions 0..W-2 (ceil(log2(W-1)) rounds) and msb = p_{W-1} xor carry (1 round).
  *
  * Rounds: 3 + ceil(log2(W - 1)) (7 for W = 13 against 9 for the 64-bit `ltz`); per value and
- * threshold about 3W verified products (W + 2(W - 1) - ... + 1) against ~190; the W bit claims
+ * threshold under 3W verified products (W generate products, under 2(W - 1) in the tree, one
+ * xor) against ~190; the W bit claims
  * and the input are paid once per value, not once per threshold.
  *
  * What the bound means here: the result is bit W-1 of (x - t) mod 2^W, a fixed function of the
  * shared value that no party can choose (every bit and product is verified). It is the true
  * sign when the bound holds; for a value outside it the bit is that function of the wrong
- * value, exactly as the semi-honest bounded comparison (rss/bounded-msb), so callers must use it
+ * value, as the semi-honest bounded comparison's (rss/bounded-msb, W <= 32), so callers must use it
  * only on rows whose bound was itself established by verified checks (analytics: the column
  * validity bit, computed in malicious mode, gates every such row).
  */
