@@ -41,6 +41,7 @@ import type { CompareOps } from '../protocols/analytics/compare-ops.js';
 import { defaultCompareOps } from '../protocols/analytics/default-compare-ops.js';
 import type { BenchCase, BenchSuite } from './bench-case.js';
 import { median } from './bench-case.js';
+import { runMaliciousCases } from './analytics-malicious.js';
 
 /**
  * The bundled CSV: this file runs from bench/ (sources) or dist/bench/ (build), so look for
@@ -265,6 +266,8 @@ export const suite: BenchSuite = {
     const { rows, features } = syntheticRows(3 * perHospital, Prg.fromSeed(new Uint8Array(32).fill(3)));
     const data = { schema: schemaFor(features), features, hospitals: [rows.slice(0, perHospital), rows.slice(perHospital, 2 * perHospital), rows.slice(2 * perHospital)], all: rows };
     await runTransport(opts.emit, { kind: 'memory' }, 'memory', data, opts.quick);
+    // Malicious vs semi-honest side by side (bench/analytics-malicious), at 3 x 2,000 rows.
+    await runMaliciousCases(opts.emit, { schema: data.schema, features, rows }, opts.quick ? 300 : 2_000, opts.quick ? 1 : 3);
     let server: NatsServerProcess | undefined;
     try {
       server = await NatsServerProcess.start();

@@ -5,7 +5,13 @@
  * reads (a product tree, no comparison). The checks are the ones runSecureQuery makes when no
  * stored bits exist, on shares, nothing opened:
  * - numeric: [x < min] and [x > max] on the column's own encoding (one batched ltz over all
- *   numeric columns); valid = 1 - lo - hi (both cannot hold, min <= max);
+ *   numeric columns); valid = (1 - lo)(1 - hi), one product: both bits are 1 for a value about
+ *   2^63 away from the range (x - min and max - x both wrap negative), where 1 - lo - hi would
+ *   give -1 and let a poisoned row subtract itself from every count. With
+ *   `ops.ltzThresholds` (range-compare-malicious) the two are [x < min] and [x < max + 1] of
+ *   one call, valid = the second minus the first (the same bit for every ring element, since
+ *   [max - x < 0] = 1 - [x - max - 1 < 0]), which in malicious mode shares one verified bit
+ *   decomposition of x between the two;
  * - one-hot / boolean: [e (e - 1) = 0] per element (only 0 and 1 satisfy it mod 2^64) and
  *   [sum - 1 = 0] per one-hot group (one product round, one batched eqz);
  * and a column's bit is the AND of its element bits.
@@ -18,23 +24,33 @@ import type { CompareOps } from './compare-ops.js';
 import { columnOffset, DEFAULT_COLUMN_FRACTION_BITS, type DatasetSchema } from './dataset-schema.js';
 import { andAll, mulPairs } from './secure-bits.js';
 import { sliceShare, type SharedDataset } from './share-columns.js';
+import { verifyPending } from '../rss/malicious/verify-products.js';
 
 /** Elements per batched comparison: bounds the size of one message (a transport's pending-bytes limit). */
 const MAX_BATCH_ELEMENTS = 1 << 20;
 
 /**
+ * In malicious mode: elements per batch, each batch's products verified before the next starts
+ * (a checked element leaves ~250 verified products, ~200 bytes each, pending until verified).
+ */
+const MALICIOUS_BATCH_ELEMENTS = 1 << 14;
+
+/**
  * Shares of the validity bits of every column of `table` (see the module doc). Columns are
  * processed in groups of at most 2^20 checked elements, so no single message grows with the
- * table's width.
+ * table's width; in malicious mode groups of 2^14, each verified (`verifyPending`) before the
+ * next, so the pending claims stay bounded too (a single column of more than 2^13 rows is still
+ * one group).
  */
 export async function computeColumnValidity(parent: ProtocolContext, ops: CompareOps, schema: DatasetSchema, table: SharedDataset): Promise<ReplicatedShare> {
   const ctx = parent.scope('column-validity');
   const checks = (c: DatasetSchema['columns'][number]): number => (c.type === 'numeric' ? 2 : c.type === 'categorical' ? c.categories.length + 1 : 1);
+  const limit = ctx.security === 'malicious' ? MALICIOUS_BATCH_ELEMENTS : MAX_BATCH_ELEMENTS;
   const groups: DatasetSchema['columns'][number][][] = [[]];
   let load = 0;
   for (const c of schema.columns) {
     const cost = checks(c) * table.rows;
-    if (load > 0 && load + cost > MAX_BATCH_ELEMENTS) {
+    if (load > 0 && load + cost > limit) {
       groups.push([]);
       load = 0;
     }
@@ -42,7 +58,10 @@ export async function computeColumnValidity(parent: ProtocolContext, ops: Compar
     load += cost;
   }
   const out: ReplicatedShare[] = [];
-  for (const g of groups) out.push(await validityOfColumns(ctx, ops, schema, table, g));
+  for (const g of groups) {
+    out.push(await validityOfColumns(ctx, ops, schema, table, g));
+    await verifyPending(ctx);
+  }
   return concat(out);
 }
 
@@ -81,10 +100,32 @@ async function validityOfColumns(
     const zero = [...squares, ...sumsMinusOne];
     return split(await ops.eqz(eqCtx, concat(zero)), zero.map(() => n));
   };
-  const [bits, eq] = await Promise.all([cmp.length ? ops.ltz(ltzCtx, concat(cmp)).then((b) => split(b, cmp.map(() => n))) : Promise.resolve([]), encodingOk()]);
+  const rangeBits = async (): Promise<ReplicatedShare[]> => {
+    if (cmp.length === 0) return [];
+    if (!ops.ltzThresholds) return split(await ops.ltz(ltzCtx, concat(cmp)), cmp.map(() => n));
+    // [x < min] and [x < max + 1] of every numeric column in one call; out[2i] lo, out[2i+1] 1 - hi.
+    const numeric = columns.filter((c) => c.type === 'numeric');
+    const lo = new BigUint64Array(numeric.length * n);
+    const hiPlus1 = new BigUint64Array(numeric.length * n);
+    numeric.forEach((c, i) => {
+      const f = c.fractionBits ?? DEFAULT_COLUMN_FRACTION_BITS;
+      lo.fill(BigInt.asUintN(64, -enc(-c.min, f)), i * n, (i + 1) * n);
+      hiPlus1.fill(BigInt.asUintN(64, enc(c.max, f) + 1n), i * n, (i + 1) * n);
+    });
+    const [below, belowTop] = await ops.ltzThresholds(ltzCtx, concat(numeric.map((c) => col(c.name))), [lo, hiPlus1], 64);
+    const [b, t] = [split(below!, numeric.map(() => n)), split(belowTop!, numeric.map(() => n))];
+    return numeric.flatMap((_, i) => [b[i]!, subFromPublic(ctx, 1n, t[i]!)]);
+  };
+  const [bits, eq] = await Promise.all([rangeBits(), encodingOk()]);
+  const numericSteps = steps.filter((s) => s.kind === 'numeric');
+  const inRange = await mulPairs(
+    ctx,
+    numericSteps.map((s) => subFromPublic(ctx, 1n, bits[s.at]!)),
+    numericSteps.map((s) => subFromPublic(ctx, 1n, bits[s.at + 1]!)),
+  );
   const out: ReplicatedShare[] = [];
   for (const s of steps) {
-    if (s.kind === 'numeric') out.push(subFromPublic(ctx, 1n, add(ctx, bits[s.at]!, bits[s.at + 1]!)));
+    if (s.kind === 'numeric') out.push(inRange[numericSteps.indexOf(s)]!);
     else {
       const parts = eq.slice(s.at, s.at + s.width);
       if (s.sumAt >= 0) parts.push(eq[elems.length + s.sumAt]!);

@@ -18,10 +18,22 @@ export interface CompareOps {
    * all 64 bits, as the previous default does.
    */
   ltzBounded(ctx: ProtocolContext, x: ReplicatedShare, bits: number): Promise<ReplicatedShare>;
+  /**
+   * Optional: [x < t] for each public threshold t (a signed ring integer, or one per element),
+   * for x - t in [-2^bits, 2^bits) on the rows that matter (bits >= 63: exact for every ring
+   * element, as `ltz` of x - t). An implementation may share work between the thresholds
+   * (range-compare-malicious: one verified bit decomposition of x); callers without it compare
+   * the differences.
+   */
+  ltzThresholds?(ctx: ProtocolContext, x: ReplicatedShare, thresholds: readonly (bigint | BigUint64Array)[], bits: number): Promise<ReplicatedShare[]>;
   /** Arithmetic shares of the bit [x = 0] (exact, any ring element), elementwise. */
   eqz(ctx: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare>;
-  /** The maximum of each consecutive group of `groupSize` elements (signed). */
-  maxGroups(ctx: ProtocolContext, x: ReplicatedShare, groupSize: number): Promise<ReplicatedShare>;
+  /**
+   * The maximum of each consecutive group of `groupSize` elements (signed). With `bits`, the
+   * caller promises that any two elements differ by less than 2^bits (all of them, not only
+   * valid rows), so an implementation may compare on bits + 1 bits; without it, 64 bits.
+   */
+  maxGroups(ctx: ProtocolContext, x: ReplicatedShare, groupSize: number, bits?: number): Promise<ReplicatedShare>;
   /** Fixed-point sigmoid (ctx.fractionBits), elementwise. */
   sigmoid(ctx: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare>;
   /** Fixed-point 1/x for x in [2^-12, 2^14) (ctx.fractionBits), elementwise. */

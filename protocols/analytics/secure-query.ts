@@ -252,7 +252,9 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
   const bitAt = (i: number): ReplicatedShare => (i >= 0 ? bits[i]! : publicShare(ctx, new BigUint64Array(n).fill(i === CONST1 ? 1n : 0n)));
 
   // Phase 2: validity, filter, selection, groups.
-  const validBits = [...ranges.map((r) => subFromPublic(ctx, 1n, add(ctx, bits[r.lo]!, bits[r.hi]!))), ...encodingOk, ...storedValid];
+  // 1 - lo and 1 - hi as two inputs of the AND (not 1 - lo - hi: both are 1 for a value about
+  // 2^63 away from the range, where the difference would be -1 and subtract the row from counts).
+  const validBits = [...ranges.flatMap((r) => [subFromPublic(ctx, 1n, bits[r.lo]!), subFromPublic(ctx, 1n, bits[r.hi]!)]), ...encodingOk, ...storedValid];
   const valid = await andAll(ctx, validBits, n);
   const evalFilter = async (f: Filter): Promise<ReplicatedShare> => {
     if ('and' in f || 'or' in f) {
@@ -366,7 +368,10 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
       }
     }
     const masked = await mulPairs(ctx, xs, ys);
-    const best = split(await ops.maxGroups(ctx, concat(masked), n), masked.map(() => 1));
+    // Every masked value lies in [0, span] (sel = 0 gives 0, sel = 1 only on valid rows), up to
+    // the +-1 of a rescaling truncation: a bound on every element, which the tournament may use.
+    const span = Math.max(...extremes.map((e) => Math.ceil((numericCol(e.col).max - numericCol(e.col).min) * 2 ** F) + 4));
+    const best = split(await ops.maxGroups(ctx, concat(masked), n, Math.ceil(Math.log2(span + 1))), masked.map(() => 1));
     best.forEach((r, i) => {
       const c = numericCol(extremes[i % extremes.length]!.col);
       extremeVals.push(extremes[i % extremes.length]!.op === 'max' ? addPublic(ctx, r, encode(c.min, F)) : subFromPublic(ctx, encode(c.max, F), r));

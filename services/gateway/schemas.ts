@@ -287,6 +287,8 @@ export const uploadDatasetBody = {
       required: ['payload', 'publicKey', 'signature'],
       properties: { payload: { type: 'string', maxLength: 262_144 }, publicKey: { type: 'string', pattern: '^[0-9a-f]{64}$' }, signature: { type: 'string', pattern: '^[0-9a-f]{128}$' } },
     },
+    // The protocols' security of the upload (docs/protocols-malicious.md); the coordinator's default when absent.
+    security: { type: 'string', enum: ['semi-honest', 'malicious'] },
   },
 } as const;
 
@@ -309,6 +311,8 @@ export const uploadDatasetResponse = {
   properties: {
     dataset: datasetRecordSchema,
     created: { type: 'boolean' },
+    /** The mode the three parties stored the part in. */
+    security: { type: 'string', enum: ['semi-honest', 'malicious'] },
   },
 } as const;
 
@@ -341,6 +345,8 @@ export const queryBody = {
   properties: {
     query: (({ definitions: _definitions, ...rest }) => rest)(QUERY_JSON_SCHEMA),
     clientPublicKey: { type: 'string', pattern: HEX32_PATTERN },
+    // The protocols' security (docs/protocols-malicious.md), signed into the parties' output statements; the coordinator's default when absent.
+    security: { type: 'string', enum: ['semi-honest', 'malicious'] },
   },
 } as const;
 

@@ -181,6 +181,11 @@ function checkId(name: string, v: unknown): string {
   return v;
 }
 
+/** @throws InvalidArgumentError unless `security` is absent, `semi-honest` or `malicious`. */
+function checkSecurityOption(security: unknown): void {
+  if (security !== undefined && security !== 'semi-honest' && security !== 'malicious') throw new InvalidArgumentError(`opts.security: expected 'semi-honest' or 'malicious', got ${JSON.stringify(security)}`);
+}
+
 /**
  * Checks each party's signature of its output statement (`statement(i)` plus the digest of box
  * i) against `parties`' signing keys; nothing is opened before all three pass.
@@ -680,20 +685,29 @@ export class MpcClient {
    * Uploads a table: rows are checked and encoded against `schema`, shared, and each party's
    * pair sealed to it (services/analytics `prepareDatasetUpload`, on this machine), with a
    * manifest signed by this client's manifest key (see {@link MpcClientOptions.manifestKey}).
+   * `opts.security` asks for the protocols' mode (`malicious`: the parties verify the shares'
+   * consistency and the column validity bits; default: the coordinator's); the answer's
+   * `security` says which mode the three parties stored the part in.
    */
-  async uploadDataset(name: string, schema: DatasetSchema, rows: readonly Row[], opts: { policy?: DisclosurePolicy; idempotencyKey?: string; residency?: string } = {}): Promise<DatasetRecord & { created: boolean }> {
+  async uploadDataset(
+    name: string,
+    schema: DatasetSchema,
+    rows: readonly Row[],
+    opts: { policy?: DisclosurePolicy; idempotencyKey?: string; residency?: string; security?: 'semi-honest' | 'malicious' } = {},
+  ): Promise<DatasetRecord & { created: boolean; security?: 'semi-honest' | 'malicious' }> {
     checkId('name', name);
     checkSchema(schema);
     if (!Array.isArray(rows) || rows.length === 0) throw new InvalidArgumentError('rows: expected a non-empty array of row objects');
+    checkSecurityOption(opts.security);
     const keys = (await this.partyKeys()).map((k) => toHex(k)) as [string, string, string];
     const up = prepareDatasetUpload(schema, rows, keys, { name, manifestKey: this.#manifestKey, ...(opts.policy ? { policy: opts.policy } : {}), ...(opts.residency !== undefined ? { residency: opts.residency } : {}) });
-    const res = await this.http.json<{ dataset: DatasetRecord; created: boolean }>({
+    const res = await this.http.json<{ dataset: DatasetRecord; created: boolean; security?: 'semi-honest' | 'malicious' }>({
       method: 'POST',
       path: '/v1/datasets',
-      body: up.request,
+      body: { ...up.request, ...(opts.security === undefined ? {} : { security: opts.security }) },
       headers: { 'idempotency-key': opts.idempotencyKey ?? up.request.uploadId },
     });
-    return { ...res.dataset, created: res.created };
+    return { ...res.dataset, created: res.created, ...(res.security === undefined ? {} : { security: res.security }) };
   }
 
   /** The data sets this identity's roles may query (id, name, row count, schema; never values). */
@@ -714,32 +728,51 @@ export class MpcClient {
   /**
    * Submits an analytics query with a fresh key for its result; keep the returned request to
    * open the result with {@link MpcClient.queryResult}. A deployment without analytics answers
-   * the `not-available` problem (501).
+   * the `not-available` problem (501). `opts.security` asks for the protocols' mode (default:
+   * the coordinator's); the parties sign the mode they ran into their output statements.
    */
-  async query(query: Query, opts: { idempotencyKey?: string } = {}): Promise<{ jobId: string; created: boolean; request: QueryRequest }> {
+  async query(query: Query, opts: { idempotencyKey?: string; security?: 'semi-honest' | 'malicious' } = {}): Promise<{ jobId: string; created: boolean; request: QueryRequest; security?: 'semi-honest' | 'malicious' }> {
+    checkSecurityOption(opts.security);
     const request = prepareQueryRequest(query);
     const res = await this.http.json<{ jobId: string; created: boolean }>({
       method: 'POST',
       path: '/v1/queries',
-      body: { query, clientPublicKey: request.clientPublicKey },
+      body: { query, clientPublicKey: request.clientPublicKey, ...(opts.security === undefined ? {} : { security: opts.security }) },
       headers: { 'idempotency-key': opts.idempotencyKey ?? randomBytes(16).toString('hex') },
     });
-    return { ...res, request };
+    return { ...res, request, ...(opts.security === undefined ? {} : { security: opts.security }) };
   }
 
   /**
    * Waits for a query job and opens its result: the three sealed output pairs are opened with
    * the query's key and reconstructed with the consistency check, then decoded by the layout.
+   * The result's `security` is the mode the job ran in: the one asked for (`submitted.security`),
+   * else the job status's; the three parties' signed statements must name it, so a coordinator
+   * that ran another mode than asked or reports another than ran gets ResultSignatureError.
    * @param schema - the common schema of the queried data sets (public).
    */
-  async queryResult(submitted: { jobId: string; request: QueryRequest }, schema: DatasetSchema, opts: { timeoutMs?: number; onProgress?: (job: JobStatus) => void } = {}): Promise<QueryResult> {
-    await this.waitForJob(submitted.jobId, opts);
+  async queryResult(
+    submitted: { jobId: string; request: QueryRequest; security?: 'semi-honest' | 'malicious' },
+    schema: DatasetSchema,
+    opts: { timeoutMs?: number; onProgress?: (job: JobStatus) => void } = {},
+  ): Promise<QueryResult & { security: 'semi-honest' | 'malicious' }> {
+    const job = await this.waitForJob(submitted.jobId, opts);
     const res = await this.jobResult(submitted.jobId);
     if (res.kind !== 'analytics-query') throw new InvalidArgumentError(`job ${submitted.jobId}: expected an analytics-query result, got ${res.kind}`);
     const result = res.result as AnalyticsQueryResult;
     const layoutDigest = jsonDigest(result.layout);
-    checkOutputSignatures(await this.partyTrust(), result, (i) => ({ jobId: submitted.jobId, kind: 'analytics-query', subject: jsonDigest(submitted.request.query), party: i, inputDigest: layoutDigest, clientPublicKey: submitted.request.clientPublicKey }));
-    return openQueryResult(submitted.request, schema, result);
+    // The mode asked for, else the one the job status reports: the parties' signatures must cover it.
+    const security = submitted.security ?? job.security ?? 'semi-honest';
+    checkOutputSignatures(await this.partyTrust(), result, (i) => ({
+      jobId: submitted.jobId,
+      kind: 'analytics-query',
+      subject: jsonDigest(submitted.request.query),
+      party: i,
+      inputDigest: layoutDigest,
+      clientPublicKey: submitted.request.clientPublicKey,
+      ...securityClaim(security),
+    }));
+    return { ...openQueryResult(submitted.request, schema, result), security };
   }
 
   /** The latest signed checkpoint (C2SP signed-note text), or null before the first. */

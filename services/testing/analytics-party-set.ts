@@ -59,7 +59,8 @@ export interface AnalyticsPartySet {
   /** Runs one job of `kind` with party i's payload `payloads[i]`. Rejects with the first party's error. */
   /** Runs one job; `jobId` (default: a fresh one) is what the parties sign their outputs under. */
   /** `compareOps` (analytics-query only, default range-aware) selects the engine's comparisons. */
-  run(kind: AnalyticsJobKind, payloads: readonly [unknown, unknown, unknown], jobId?: string, compareOps?: CompareOps): Promise<PartySetJobOutcome>;
+  /** `security` (default: the set's) is this job's order's mode. */
+  run(kind: AnalyticsJobKind, payloads: readonly [unknown, unknown, unknown], jobId?: string, compareOps?: CompareOps, security?: SecurityMode): Promise<PartySetJobOutcome>;
   close(): Promise<void>;
 }
 
@@ -80,9 +81,9 @@ export async function startAnalyticsParties(opts: AnalyticsPartySetOptions): Pro
     for (let i = 0; i < 3; i++) conns.push(await connectService({ servers: opts.transport.servers }, `analytics-party-${i}`));
   }
   let counter = 0;
-  const security = opts.security ?? 'semi-honest';
+  const setSecurity = opts.security ?? 'semi-honest';
 
-  const order = (kind: AnalyticsJobKind, jobId: string, i: number, payload: unknown): JobOrder => ({
+  const order = (kind: AnalyticsJobKind, jobId: string, i: number, payload: unknown, security: SecurityMode): JobOrder => ({
     jobId,
     kind: kind as unknown as PartyJobKind,
     to: `party-${i}`,
@@ -93,7 +94,7 @@ export async function startAnalyticsParties(opts: AnalyticsPartySetOptions): Pro
     ...(security === 'malicious' ? { security } : {}),
   });
 
-  const natsContexts = async (orders: JobOrder[]): Promise<{ contexts: ProtocolContext[]; close: () => void }> => {
+  const natsContexts = async (orders: JobOrder[], security: SecurityMode): Promise<{ contexts: ProtocolContext[]; close: () => void }> => {
     const channels = await Promise.all(orders.map((o, i) => new NatsJobChannelOpener(conns[i]!, identities[i]!, logs[i]!).open(o, i as PartyIndex)));
     // The seeds of this run come from the channel's job nonces, as in the party runtime.
     const seeds = await Promise.all(channels.map((c) => c.pairwiseSeeds()));
@@ -106,12 +107,13 @@ export async function startAnalyticsParties(opts: AnalyticsPartySetOptions): Pro
     identities,
     stores,
     logs,
-    async run(kind, payloads, given, compareOps) {
+    async run(kind, payloads, given, compareOps, jobSecurity) {
       const runner = kind === 'analytics-query' && compareOps ? new AnalyticsQueryRunner(compareOps) : RUNNERS[kind];
       const jobId = given ?? `analytics-${Date.now()}-${counter++}-${randomBytes(4).toString('hex')}`;
-      const orders = [0, 1, 2].map((i) => order(kind, jobId, i, payloads[i]));
+      const security = jobSecurity ?? setSecurity;
+      const orders = [0, 1, 2].map((i) => order(kind, jobId, i, payloads[i], security));
       const { contexts, close } =
-        opts.transport.kind === 'nats' ? await natsContexts(orders) : { contexts: [...createLocalParties({ jobId, recvTimeoutMs: 60_000, security }).contexts], close: () => undefined };
+        opts.transport.kind === 'nats' ? await natsContexts(orders, security) : { contexts: [...createLocalParties({ jobId, recvTimeoutMs: 60_000, security }).contexts], close: () => undefined };
       const t0 = performance.now();
       try {
         // allSettled: a party that fails must not leave the others' promises unobserved.

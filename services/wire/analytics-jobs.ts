@@ -38,6 +38,12 @@ export interface DatasetPart {
   readonly sha256: string;
   /** The three boxes' own SHA-256 digests (hex), by party index. */
   readonly boxSha256: readonly [string, string, string];
+  /**
+   * `malicious` when the part was uploaded in malicious mode: its share consistency and its
+   * column validity bits were verified. Absent: semi-honest, so a malicious query checks the
+   * part's shares and ranges again instead of trusting them (analytics-query-runner).
+   */
+  readonly security?: 'malicious';
 }
 
 /** What a party keeps about a data set (encrypted at rest next to the shares; never values). */
@@ -72,6 +78,8 @@ export interface DatasetUploadJobPayload {
   readonly sealedShares: readonly [string, string, string];
   /** The hospital-signed manifest of this upload (services/wire/dataset-manifest); parties refuse an upload without one. */
   readonly manifest?: SignedDatasetManifest;
+  /** The protocols' security asked for (coordinator default when absent); goes into the job orders, not the party payloads. */
+  readonly security?: 'semi-honest' | 'malicious';
 }
 
 /** What party i receives for `dataset-upload`: its own box and the digests of all three. */
@@ -88,6 +96,8 @@ export interface DatasetUploadPartyResult {
   readonly parts: number;
   /** SHA-256 (hex) of the manifest's canonical JSON. */
   readonly manifestSha256: string;
+  /** The mode the parties stored the part in (absent in results of older parties: semi-honest). */
+  readonly security?: 'semi-honest' | 'malicious';
 }
 
 /** Payload (submission and party) of `dataset-delete`. */
@@ -112,6 +122,8 @@ export interface AnalyticsQueryPayload {
   readonly clientPublicKey: string;
   /** Fixed-point fractional bits of the job (default 16). */
   readonly fractionBits?: number;
+  /** The protocols' security asked for (coordinator default when absent); goes into the job orders, not the party payloads. */
+  readonly security?: 'semi-honest' | 'malicious';
 }
 
 /** Party result of `analytics-query`. */

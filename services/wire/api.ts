@@ -406,8 +406,11 @@ export interface CoordinatorMethods {
       sealedShares: [string, string, string];
       /** The hospital-signed manifest of the upload (services/wire/dataset-manifest). */
       manifest?: SignedDatasetManifest;
+      /** `malicious` (verified shares and validity bits) or `semi-honest`; the coordinator's default when absent (docs/protocols-malicious.md). */
+      security?: 'semi-honest' | 'malicious';
     };
-    res: { dataset: DatasetRecord; created: boolean };
+    /** `security`: the mode the three parties stored the part in. */
+    res: { dataset: DatasetRecord; created: boolean; security?: 'semi-honest' | 'malicious' };
   };
   /** The data sets the principal's roles may query, in catalogue order (metadata only). */
   'datasets.list': { req: { principal: Principal }; res: { datasets: DatasetRecord[] } };
@@ -415,7 +418,7 @@ export interface CoordinatorMethods {
   'datasets.delete': { req: { principal: Principal; datasetId: string }; res: { deleted: string } };
   'analytics.query': {
     /** `clientPublicKey`: the analyst's ephemeral X25519 key (hex); the output pairs are sealed to it (services/sdk query-client). */
-    req: { principal: Principal; idempotencyKey?: string; query: Query; clientPublicKey: string };
+    req: { principal: Principal; idempotencyKey?: string; query: Query; clientPublicKey: string; security?: 'semi-honest' | 'malicious' };
     res: { jobId: string; created: boolean };
   };
   /** The latest signed checkpoint: C2SP signed-note text (crypto-core/checkpoint), null before the first. */

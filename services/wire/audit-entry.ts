@@ -80,7 +80,7 @@ export interface AuditEvent {
   parties?: string[];
   /** `party.reinstated`, `party.promoted`: the operator key ids whose signatures made the decision. */
   signers?: string[];
-  /** Job events from placement on: the security mode the parties ran the job in. */
+  /** Job events from placement on, `query.run` and `dataset.uploaded`: the security mode the parties ran the job in. */
   security?: 'semi-honest' | 'malicious';
   /** Model or key version number. */
   version?: number;

@@ -21,20 +21,20 @@ import { makeShare, type ReplicatedShare } from '../replicated-share.js';
 import { bitsKnownTo12, halfB, inputBitsOfA, WORD } from './verified-bits.js';
 
 /** Rows lo..hi-1 of a bit-major sharing (row j: bit j of the n elements). */
-function bitRows(x: ReplicatedShare, lo: number, hi: number, n: number): ReplicatedShare {
+export function bitRows(x: ReplicatedShare, lo: number, hi: number, n: number): ReplicatedShare {
   return makeShare(x.a.subarray(lo * n, hi * n), x.b.subarray(lo * n, hi * n));
 }
 
 /** Bit j (0-based) of a bit-major sharing. */
-const bitRow = (x: ReplicatedShare, j: number, n: number): ReplicatedShare => bitRows(x, j, j + 1, n);
+export const bitRow = (x: ReplicatedShare, j: number, n: number): ReplicatedShare => bitRows(x, j, j + 1, n);
 
 /** u xor v = u + v - 2 uv for 0/1 sharings, given uv. */
-function xorWith(ctx: ProtocolContext, u: ReplicatedShare, v: ReplicatedShare, uv: ReplicatedShare): ReplicatedShare {
+export function xorWith(ctx: ProtocolContext, u: ReplicatedShare, v: ReplicatedShare, uv: ReplicatedShare): ReplicatedShare {
   return sub(ctx, add(ctx, u, v), mulPublic(ctx, uv, 2n));
 }
 
 /** The carry out of a sum whose per-bit generate/propagate rows are g, p (`rows` rows of n). */
-async function carryTree(ctx: ProtocolContext, g: ReplicatedShare[], p: ReplicatedShare[]): Promise<ReplicatedShare> {
+export async function carryTree(ctx: ProtocolContext, g: ReplicatedShare[], p: ReplicatedShare[]): Promise<ReplicatedShare> {
   while (g.length > 1) {
     const pairs = Math.floor(g.length / 2);
     // One product round for every pair: P_hi * G_lo and P_hi * P_lo (the lowest group's P is never needed).

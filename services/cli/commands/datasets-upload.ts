@@ -17,12 +17,14 @@ import type { Row } from '../../../protocols/analytics/encode-rows.js';
 import type { Role } from '../../wire/api.js';
 import { ROLES } from '../../gateway/api-key-store.js';
 
-const HELP = `usage: mpc datasets upload <rows.json|rows.csv> --name <name> --schema <schema.json> [--min-cell <k>] [--roles <r,...>] [options]
+const HELP = `usage: mpc datasets upload <rows.json|rows.csv> --name <name> --schema <schema.json> [--min-cell <k>] [--roles <r,...>] [--security semi-honest|malicious] [options]
   --name <name>       dataset name ([A-Za-z0-9_-]); a name you already own is appended to
   --schema <file>     {"columns": [{"name","type":"numeric","min","max"} | {"name","type":"categorical","categories"} | {"name","type":"boolean"}]}
   --min-cell <k>      minimum released cell size (default: the service's, 10)
   --roles <r,...>     roles that may list and query it (default: analyst); with --roles, --min-cell defaults to 10
-  prints the dataset id; with --json the dataset record
+  --security <mode>   semi-honest or malicious (the parties verify the shares' consistency and the column
+                      validity bits, so malicious queries may rely on them); default: the service's
+  prints the dataset id; with --json the dataset record (with the "security" it was stored in)
 ${CLIENT_OPTIONS_HELP}
 `;
 
@@ -65,7 +67,7 @@ async function readText(path: string, what: string): Promise<string> {
 export async function run(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { ...CLIENT_OPTIONS, name: { type: 'string' }, schema: { type: 'string' }, 'min-cell': { type: 'string' }, roles: { type: 'string' } } });
+    parsed = parseArgs({ args, allowPositionals: true, options: { ...CLIENT_OPTIONS, name: { type: 'string' }, schema: { type: 'string' }, 'min-cell': { type: 'string' }, roles: { type: 'string' }, security: { type: 'string' } } });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -77,6 +79,8 @@ export async function run(args: string[]): Promise<number> {
   const file = parsed.positionals[0];
   if (!file || parsed.positionals.length > 1) throw new UsageError('expected exactly one <rows.json|rows.csv>');
   if (!v.name) throw new UsageError('--name <name> is required');
+  if (v.security !== undefined && v.security !== 'semi-honest' && v.security !== 'malicious') throw new UsageError(`--security: expected semi-honest or malicious, got ${v.security}`);
+  const security = v.security as 'semi-honest' | 'malicious' | undefined;
   if (!v.schema) throw new UsageError('--schema <schema.json> is required');
   let schema: DatasetSchema;
   try {
@@ -105,7 +109,7 @@ export async function run(args: string[]): Promise<number> {
   return runClientCommand('datasets upload', async () => {
     const client = new MpcClient(resolveClientConfig(v));
     const policy = minCell === undefined && roles === undefined ? undefined : { roles: (roles ?? DEFAULT_POLICY.roles) as Role[], minCellSize: minCell ?? DEFAULT_POLICY.minCellSize };
-    const ds = await client.uploadDataset(v.name!, schema, rows, policy === undefined ? {} : { policy });
+    const ds = await client.uploadDataset(v.name!, schema, rows, { ...(policy === undefined ? {} : { policy }), ...(security === undefined ? {} : { security }) });
     process.stdout.write(v.json ? JSON.stringify(ds) + '\n' : `${ds.id}\n`);
   });
 }

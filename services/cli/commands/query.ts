@@ -1,6 +1,6 @@
 /**
  * @module services/cli/commands/query
- * `mpc query <query.json>` (or `--query '<json>'`) `[--schema <schema.json>]`: submits an
+ * `mpc query <query.json>` (or `--query '<json>'`) `[--schema <schema.json>] [--security semi-honest|malicious]`: submits an
  * analytics query (the document of protocols/analytics/query) with a fresh key for its result.
  * Without `--schema` it prints the job id; with the data sets' schema it waits, opens the sealed
  * result on this machine and prints it as JSON. When the deployment has no analytics service the
@@ -15,9 +15,12 @@ import { CLIENT_OPTIONS, CLIENT_OPTIONS_HELP, resolveClientConfig, runClientComm
 import type { Query } from '../../../protocols/analytics/query.js';
 import { checkSchema, type DatasetSchema } from '../../../protocols/analytics/dataset-schema.js';
 
-const HELP = `usage: mpc query <query.json> | --query '<json>' [--schema <schema.json>] [--timeout <ms>] [options]
+const HELP = `usage: mpc query <query.json> | --query '<json>' [--schema <schema.json>] [--security semi-honest|malicious] [--timeout <ms>] [options]
   the query document: {"datasets": [...], "filter"?: ..., "groupBy"?: [...], "aggregates": [{"op": "count"}, ...]}
-  --schema <file>     the data sets' schema: wait for the job, open and print the result (JSON)
+  --schema <file>     the data sets' schema: wait for the job, open and print the result (JSON, with the
+                      "security" the three parties signed they ran)
+  --security <mode>   semi-honest or malicious (every product and comparison verified before any output
+                      leaves a party); default: the service's
   without --schema prints the job id (with --json {"jobId", "created"}); the result key stays in this process
 ${CLIENT_OPTIONS_HELP}
 `;
@@ -26,7 +29,7 @@ ${CLIENT_OPTIONS_HELP}
 export async function run(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { ...CLIENT_OPTIONS, query: { type: 'string' }, schema: { type: 'string' }, timeout: { type: 'string' } } });
+    parsed = parseArgs({ args, allowPositionals: true, options: { ...CLIENT_OPTIONS, query: { type: 'string' }, schema: { type: 'string' }, security: { type: 'string' }, timeout: { type: 'string' } } });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -35,6 +38,8 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  if (v.security !== undefined && v.security !== 'semi-honest' && v.security !== 'malicious') throw new UsageError(`--security: expected semi-honest or malicious, got ${v.security}`);
+  const security = v.security as 'semi-honest' | 'malicious' | undefined;
   const file = parsed.positionals[0];
   if ((file === undefined) === (v.query === undefined) || parsed.positionals.length > 1) throw new UsageError("give exactly one of <query.json> and --query '<json>'");
   let text: string;
@@ -63,7 +68,7 @@ export async function run(args: string[]): Promise<number> {
   if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs <= 0)) throw new UsageError(`--timeout: expected a positive integer of milliseconds, got ${v.timeout}`);
   return runClientCommand('query', async () => {
     const client = new MpcClient(resolveClientConfig(v));
-    const submitted = await client.query(query);
+    const submitted = await client.query(query, security === undefined ? {} : { security });
     if (!schema) {
       process.stdout.write(v.json ? JSON.stringify({ jobId: submitted.jobId, created: submitted.created }) + '\n' : `${submitted.jobId}\n`);
       return;

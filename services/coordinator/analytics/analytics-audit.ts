@@ -27,8 +27,8 @@ function reason(text: string): string {
 }
 
 /** `dataset.uploaded` for a create or an append. */
-export function datasetUploadedEvent(who: AuditActor, datasetId: string, mode: 'create' | 'append', rows: number, uploadSha256: string): AuditEvent {
-  return { type: 'dataset.uploaded', actor: who.actor, tenant: who.tenant, datasetId, reason: reason(`${mode}: ${rows} rows`), hashes: { upload: uploadSha256 } };
+export function datasetUploadedEvent(who: AuditActor, datasetId: string, mode: 'create' | 'append', rows: number, uploadSha256: string, security?: 'semi-honest' | 'malicious'): AuditEvent {
+  return { type: 'dataset.uploaded', actor: who.actor, tenant: who.tenant, datasetId, reason: reason(`${mode}: ${rows} rows`), hashes: { upload: uploadSha256 }, ...(security === undefined ? {} : { security }) };
 }
 
 /** `dataset.deleted` once the parties have erased their shares. */
@@ -42,12 +42,13 @@ export function queryDigest(query: Query): string {
 }
 
 /** `query.run`: an allowed query placed as job `jobId`, its k and the data sets it touches. */
-export function queryRunEvent(who: AuditActor, jobId: string, query: Query, datasetIds: readonly string[], minCellSize: number): AuditEvent {
+export function queryRunEvent(who: AuditActor, jobId: string, query: Query, datasetIds: readonly string[], minCellSize: number, security?: 'semi-honest' | 'malicious'): AuditEvent {
   return {
     type: 'query.run',
     actor: who.actor,
     tenant: who.tenant,
     jobId,
+    ...(security === undefined ? {} : { security }),
     reason: reason(`allowed k=${minCellSize} datasets=${datasetIds.join(',')}`),
     hashes: { query: queryDigest(query), datasets: sha256Hex(datasetIds.join('\n')) },
   };

@@ -35,7 +35,7 @@ import { checkPrincipal, requireRole } from '../principal-check.js';
 import type { JobBook } from '../jobs/job-book.js';
 import type { JobDispatcher } from '../jobs/job-dispatcher.js';
 import { AUDIT_SINK, DATASET_CATALOG, JOB_BOOK, JOB_DISPATCHER } from '../tokens.js';
-import type { DatasetCatalog } from './dataset-catalog.js';
+import type { DatasetCatalog, UploadAnswer } from './dataset-catalog.js';
 
 /** The methods this module answers. */
 const ANALYTICS_METHODS = ['datasets.upload', 'datasets.list', 'datasets.delete', 'analytics.query'] as const satisfies readonly CoordinatorMethod[];
@@ -112,11 +112,11 @@ export class AnalyticsMethods implements ApiExtension {
     return done.result;
   }
 
-  async #upload(principal: Principal, r: Record<string, unknown>): Promise<{ dataset: DatasetRecord; created: boolean }> {
+  async #upload(principal: Principal, r: Record<string, unknown>): Promise<UploadAnswer> {
     requireRole(principal, 'hospital', 'uploading a data set');
     const retryKey = typeof r.idempotencyKey === 'string' ? r.idempotencyKey : undefined;
     const done = retryKey === undefined ? undefined : this.catalog.answer(principal.tenant, retryKey);
-    if (done) return { dataset: done.dataset, created: false };
+    if (done) return { dataset: done.dataset, created: false, ...(done.security === undefined ? {} : { security: done.security }) };
     const { name, uploadId, rows, sealedShares } = r as { name?: unknown; uploadId?: unknown; rows?: unknown; sealedShares?: unknown };
     if (typeof name !== 'string' || !NAME_RE.test(name)) throw new ApiFailure('invalid-request', 400, 'name: expected 1..64 characters of [A-Za-z0-9_-]');
     let schema: DatasetSchema;
@@ -145,15 +145,18 @@ export class AnalyticsMethods implements ApiExtension {
       sealedShares: sealedShares as [string, string, string],
       // The hospital's signed manifest goes to the parties untouched: they verify and enforce it.
       ...(r.manifest !== undefined ? { manifest: r.manifest as SignedDatasetManifest } : {}),
+      ...(r.security !== undefined ? { security: r.security as 'semi-honest' | 'malicious' } : {}),
     };
     const result = (await this.#runToEnd(principal, 'dataset-upload', payload, r.idempotencyKey as string | undefined)) as DatasetUploadPartyResult;
     const entry: CatalogEntry = { datasetId, name, owner: payload.owner, schema, policy: payload.policy, rows: (existing?.rows ?? 0) + payload.rows };
     const createdAt = this.catalog.get(datasetId)?.createdAt ?? new Date().toISOString();
-    const answer = { dataset: record(entry, createdAt), created: !existing };
+    // The mode the three parties said they stored the part in (they agree: combine compares their results).
+    const security = result.security ?? 'semi-honest';
+    const answer = { dataset: record(entry, createdAt), created: !existing, security };
     // Durable before the audit entry and the answer: a retry after a restart finds it.
     await this.catalog.recordUpload(entry, answer, retryKey);
     const boxes = payload.sealedShares.map((b, i) => sha256Hex(fromLargeBase64(b, `sealedShares[${i}]`))) as [string, string, string];
-    await this.audit.append({ ...datasetUploadedEvent(principal, datasetId, payload.mode, payload.rows, uploadDigest(boxes)), hashes: { upload: uploadDigest(boxes), manifest: result.manifestSha256 } });
+    await this.audit.append({ ...datasetUploadedEvent(principal, datasetId, payload.mode, payload.rows, uploadDigest(boxes), security), hashes: { upload: uploadDigest(boxes), manifest: result.manifestSha256 } });
     return answer;
   }
 
@@ -180,11 +183,17 @@ export class AnalyticsMethods implements ApiExtension {
     }
     const plan = this.dispatcher.plan('analytics-query');
     if (!plan) throw new ApiFailure('not-available', 501, 'analytics queries are not run by this coordinator');
-    const payload: AnalyticsQueryPayload = { query: decision.query, datasetIds: decision.datasetIds, minCellSize: decision.minCellSize, clientPublicKey: r.clientPublicKey as string };
+    const payload: AnalyticsQueryPayload = {
+      query: decision.query,
+      datasetIds: decision.datasetIds,
+      minCellSize: decision.minCellSize,
+      clientPublicKey: r.clientPublicKey as string,
+      ...(r.security !== undefined ? { security: r.security as 'semi-honest' | 'malicious' } : {}),
+    };
     plan.validate(payload);
     const { record: rec, created } = this.book.submit(principal, 'analytics-query', payload, r.idempotencyKey as string | undefined);
     if (created) {
-      await this.audit.append(queryRunEvent(principal, rec.status.id, decision.query, decision.datasetIds, decision.minCellSize));
+      await this.audit.append(queryRunEvent(principal, rec.status.id, decision.query, decision.datasetIds, decision.minCellSize, plan.security?.(payload)));
       this.dispatcher.launch(rec.status.id);
     }
     return { jobId: rec.status.id, created };

@@ -21,6 +21,8 @@ import type { CatalogEntry } from './query-policy.js';
 export interface UploadAnswer {
   dataset: DatasetRecord;
   created: boolean;
+  /** The mode the parties stored the part in (absent in answers recorded before the option existed). */
+  security?: 'semi-honest' | 'malicious';
 }
 
 /** One data set as stored: its entry (absent once deleted) and the answers of its uploads by hashed key. */

@@ -92,7 +92,7 @@ export function registerDataRoutes(app: FastifyInstance, ctx: RouteContext): voi
     },
   );
 
-  app.post<{ Body: { query: Query; clientPublicKey: string } }>(
+  app.post<{ Body: { query: Query; clientPublicKey: string; security?: 'semi-honest' | 'malicious' } }>(
     '/queries',
     {
       config: { roles: ['analyst', 'hospital', 'admin'] },
@@ -113,7 +113,13 @@ export function registerDataRoutes(app: FastifyInstance, ctx: RouteContext): voi
       if (!principal) throw new ProblemError('unauthenticated', 'no authenticated identity on this request');
       const res = await ctx.coordinator.call(
         'analytics.query',
-        { principal, ...(key === undefined ? {} : { idempotencyKey: key }), query: request.body.query, clientPublicKey: request.body.clientPublicKey },
+        {
+          principal,
+          ...(key === undefined ? {} : { idempotencyKey: key }),
+          query: request.body.query,
+          clientPublicKey: request.body.clientPublicKey,
+          ...(request.body.security === undefined ? {} : { security: request.body.security }),
+        },
         { unavailable: 'not-available' },
       );
       return reply.code(res.created ? 202 : 200).header('location', `/v1/jobs/${res.jobId}`).send(res);

@@ -17,7 +17,8 @@ import { fromHex, toBase64 } from '../../../crypto-core/encoding.js';
 import { seal } from '../../../crypto-core/sealed-box.js';
 import { sameSchema } from '../../../protocols/analytics/dataset-schema.js';
 import type { CompareOps } from '../../../protocols/analytics/compare-ops.js';
-import { rangeCompareOps } from '../../../protocols/analytics/range-compare-ops.js';
+import { analyticsCompareOps } from '../../../protocols/analytics/range-compare-malicious.js';
+import { checkConsistent } from '../../../protocols/rss/malicious/consistency.js';
 import { QueryError } from '../../../protocols/analytics/errors.js';
 import { checkQuery } from '../../../protocols/analytics/query.js';
 import { runSecureQuery } from '../../../protocols/analytics/secure-query.js';
@@ -52,22 +53,32 @@ export class AnalyticsQueryRunner implements JobRunner {
   readonly kind = 'analytics-query';
 
   /**
-   * @param compareOps the comparison primitives of the engine: range-aware by default; the bench
-   *   passes `defaultCompareOps` (64-bit comparisons everywhere) to measure the previous code.
+   * @param compareOps the comparison primitives of the engine: range-aware in both modes by default
+   *   (verified k-bit comparisons in malicious mode); the bench passes `defaultCompareOps` (64-bit
+   *   comparisons everywhere) or `rangeCompareOps` to measure the previous code.
    */
-  constructor(private readonly compareOps: CompareOps = rangeCompareOps) {}
+  constructor(private readonly compareOps: CompareOps = analyticsCompareOps) {}
 
   async run(ctx: JobRunContext): Promise<JobRunOutcome> {
     const p = checkQueryPayload(ctx.order.payload);
     const manifests: DatasetManifest[] = [];
     const datasets: SharedDataset[] = [];
+    const malicious = ctx.protocol.security === 'malicious';
     for (const id of p.datasetIds) {
       const { manifest, parts } = await loadDataset(ctx.shares, id);
       if (manifests.length > 0 && !sameSchema(manifests[0]!.schema, manifest.schema)) {
         throw new QueryError('/datasets', `data set '${manifest.name}' has another schema than '${manifests[0]!.name}'; a query runs over data sets of one schema`);
       }
       manifests.push(manifest);
-      datasets.push(...parts);
+      for (const [i, part] of parts.entries()) {
+        // A malicious query trusts only what was verified: a part stored by a semi-honest upload
+        // has its shares' consistency checked here, and its validity bits (unverified) are
+        // dropped, so the engine runs the exact range and encoding checks itself.
+        if (malicious && manifest.parts[i]!.security !== 'malicious') {
+          await checkConsistent(ctx.protocol, part.share);
+          datasets.push({ rows: part.rows, share: part.share });
+        } else datasets.push(part);
+      }
     }
     const schema = manifests[0]!.schema;
     const query = checkQuery(p.query, schema);
@@ -75,7 +86,7 @@ export class AnalyticsQueryRunner implements JobRunner {
     const t0 = performance.now();
     const disclosure = await prepareQueryDisclosure(ctx.shares, ctx.order.jobId, query, manifests);
     const out = await runSecureQuery(ctx.protocol, { schema, datasets, query, minCellSize, disclosure: { history: disclosure.history } }, this.compareOps);
-    // Malicious mode (the default of analytics): every product and comparison is verified before
+    // Malicious mode: every product and comparison is verified before
     // the output share leaves and before the disclosure ledger records the query.
     await verifyJob(ctx.protocol);
     await disclosure.record(out.selection!);

@@ -16,7 +16,7 @@ import { verifyJob } from '../../../protocols/rss/malicious/verify-products.js';
 import { open as openBox } from '../../../crypto-core/sealed-box.js';
 import { computeColumnValidity } from '../../../protocols/analytics/column-validity.js';
 import { checkPolicy, checkSchema, encodedWidth, sameSchema } from '../../../protocols/analytics/dataset-schema.js';
-import { defaultCompareOps } from '../../../protocols/analytics/default-compare-ops.js';
+import { analyticsCompareOps } from '../../../protocols/analytics/range-compare-malicious.js';
 import { nextParty, prevParty } from '../../../protocols/channel/channel.js';
 import { makeShare } from '../../../protocols/rss/replicated-share.js';
 import { checkResidency, JobPayloadError, PeerRefusalError, SealedInputError } from '../errors.js';
@@ -86,16 +86,17 @@ export class DatasetUploadRunner implements JobRunner {
     // Range and encoding checks of every column, once per part, on shares: queries then AND
     // these bits instead of comparing (column-validity.ts).
     const share = makeShare(pair[0], pair[1]);
-    // Malicious mode (the default of uploads): the three share pairs must be one sharing (each
+    // Malicious mode: the three share pairs must be one sharing (each
     // component's two copies agree), and the validity bits are verified before anything is stored.
     if (ctx.protocol.security === 'malicious') await checkConsistent(ctx.protocol, share);
-    const validity = await computeColumnValidity(ctx.protocol, defaultCompareOps, p.schema, { rows: p.rows, share });
+    // analyticsCompareOps: in malicious mode the two range checks of a value share one verified decomposition.
+    const validity = await computeColumnValidity(ctx.protocol, analyticsCompareOps, p.schema, { rows: p.rows, share });
     await verifyJob(ctx.protocol);
     await writePart(ctx.shares, p.datasetId, p.uploadId, { rows: p.rows, share, validity });
     await markUploadSeen(ctx.shares, p.uploadId);
     const manifestSha256 = await writeManifest(ctx.shares, manifest);
     ctx.log.info('dataset-stored', { datasetId: p.datasetId, uploadId: p.uploadId, rows: p.rows, parts: manifest.parts.length });
-    const result: DatasetUploadPartyResult = { datasetId: p.datasetId, rows: manifest.rows, parts: manifest.parts.length, manifestSha256 };
+    const result: DatasetUploadPartyResult = { datasetId: p.datasetId, rows: manifest.rows, parts: manifest.parts.length, manifestSha256, security: ctx.protocol.security };
     return { result };
   }
 
@@ -129,7 +130,8 @@ export class DatasetUploadRunner implements JobRunner {
       if (existing.owner.tenant !== p.owner.tenant) throw new DatasetConflictError(p.datasetId, `owner: tenant '${p.owner.tenant}' does not own data set '${p.datasetId}'`);
       if (existing.parts.some((x) => x.uploadId === p.uploadId)) throw new DatasetConflictError(p.datasetId, `uploadId: part ${p.uploadId} is already stored`);
     }
-    const part = { uploadId: p.uploadId, rows: p.rows, sha256: p.sha256, boxSha256: [...p.boxSha256] as [string, string, string] };
+    // A malicious upload verifies the shares' consistency and the validity bits: recorded, so a malicious query may trust them.
+    const part = { uploadId: p.uploadId, rows: p.rows, sha256: p.sha256, boxSha256: [...p.boxSha256] as [string, string, string], ...(ctx.protocol.security === 'malicious' ? { security: 'malicious' as const } : {}) };
     const signedManifests = [...(existing?.signedManifests ?? []), p.manifest!];
     const manifest: DatasetManifest = existing
       ? { ...existing, parts: [...existing.parts, part], rows: existing.rows + p.rows, signedManifests }
