@@ -37,6 +37,7 @@ import type { ProtocolContext } from '../context.js';
 import { VerificationFailedError } from '../errors.js';
 import { recvVector, sendVector } from '../exchange.js';
 import { sha256 } from './transcript.js';
+import { concatWords } from './word-vectors.js';
 
 const D = GR_DEGREE;
 
@@ -58,16 +59,6 @@ const elem = (v: BigUint64Array, t: number): BigUint64Array => v.subarray(t * D,
 function subW(a: BigUint64Array, b: BigUint64Array): BigUint64Array {
   const out = new BigUint64Array(a.length);
   for (let w = 0; w < a.length; w++) out[w] = a[w]! - b[w]!;
-  return out;
-}
-
-function concatW(parts: readonly BigUint64Array[]): BigUint64Array {
-  const out = new BigUint64Array(parts.reduce((s, p) => s + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
   return out;
 }
 
@@ -114,7 +105,7 @@ const l5 = (gr: GaloisRing, r: BigUint64Array): BigUint64Array[] => lagrange(gr,
 
 /** sum_j c_j e_j for single elements e_j. */
 function combine(gr: GaloisRing, coeffs: readonly BigUint64Array[], elems: readonly BigUint64Array[]): BigUint64Array {
-  return gr.dot(concatW(coeffs), concatW(elems));
+  return gr.dot(concatWords(coeffs), concatWords(elems));
 }
 
 /** c_0 a + c_1 b + c_2 e for vectors a, b, e. */
@@ -200,7 +191,7 @@ export async function proveInnerProducts(ctx: ProtocolContext, tag: string, n: n
     const h1 = gr.dot(pu.subarray(half), pv.subarray(half));
     const atX = (v: BigUint64Array): BigUint64Array => ring.add(v.subarray(0, half), timesX(ring.sub(v.subarray(half), v.subarray(0, half))));
     const hx = gr.dot(atX(pu), atX(pv));
-    const toV = ring.sub(concatW([h1, hx]), ctx.randomness.sharedWithPrev(`${t}/h`, 2 * D));
+    const toV = ring.sub(concatWords([h1, hx]), ctx.randomness.sharedWithPrev(`${t}/h`, 2 * D));
     // u-holder of party i+1's proof: its share from the PRF with that prover (its next).
     const hU = ctx.randomness.sharedWithNext(`${t}/h`, 2 * D);
     const [, hV, seed] = await Promise.all([
@@ -234,7 +225,7 @@ export async function proveInnerProducts(ctx: ProtocolContext, tag: string, n: n
   const rhoN = ctx.randomness.sharedWithNext(`${t}/rho-v`, D);
   const fAt = (u: BigUint64Array, rho: BigUint64Array, p: BigUint64Array): BigUint64Array => combineVectors(ring, gr, l3(gr, p), [elem(u, 0), elem(u, 1), rho]);
   const hAt = (p: BigUint64Array): BigUint64Array => gr.dot(fAt(pu, rhoP, p), fAt(pv, rhoN, p));
-  const toV = ring.sub(concatW(P5.slice(1).map(hAt)), ctx.randomness.sharedWithPrev(`${t}/h`, 4 * D));
+  const toV = ring.sub(concatWords(P5.slice(1).map(hAt)), ctx.randomness.sharedWithPrev(`${t}/h`, 4 * D));
   const hU = ctx.randomness.sharedWithNext(`${t}/h`, 4 * D);
   const rU = lastChallenge(ctx.randomness.sharedWithPrev(`${t}/r`, 4));
   const rV = lastChallenge(ctx.randomness.sharedWithNext(`${t}/r`, 4));
@@ -251,8 +242,8 @@ export async function proveInnerProducts(ctx: ProtocolContext, tag: string, n: n
   checksU.push(ring.sub(lastAt(cU, hU, rU), gr.dot(fU, gFromPartner)));
   checksV.push(lastAt(cV, hV, rV));
   // The checks: this party's u-holder shares against the negated v-holder shares of its partner.
-  const dU = sha256(u64ToBytes(concatW(checksU)));
-  const dV = sha256(u64ToBytes(ring.neg(concatW(checksV))));
+  const dU = sha256(u64ToBytes(concatWords(checksU)));
+  const dV = sha256(u64ToBytes(ring.neg(concatWords(checksV))));
   const [, , fromV, fromU] = await Promise.all([
     ctx.channel.send(prev, `${t}/check`, dU),
     ctx.channel.send(next, `${t}/check`, dV),

@@ -27,6 +27,7 @@ import type { ProtocolContext } from '../context.js';
 import { recvVector, sendVector } from '../exchange.js';
 import type { ReplicatedShare } from '../replicated-share.js';
 import type { ProofRoles } from './inner-product-proof.js';
+import { concatWords } from './word-vectors.js';
 
 const D = GR_DEGREE;
 
@@ -53,16 +54,6 @@ export interface MatrixStatements {
 function transpose(x: BigUint64Array, m: number, k: number): BigUint64Array {
   const out = new BigUint64Array(m * k);
   for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) out[p * m + i] = x[i * k + p]!;
-  return out;
-}
-
-function concat(parts: readonly BigUint64Array[]): BigUint64Array {
-  const out = new BigUint64Array(parts.reduce((s, p) => s + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
   return out;
 }
 
@@ -93,7 +84,7 @@ export function matrixStatements(ctx: ProtocolContext, tag: string, claims: read
     sA = ring.add(sA, local(c.z.a, c.x.a, c.y.a));
     sB = ring.add(sB, local(c.z.b, c.x.b, c.y.b));
   });
-  const interleave = (first: BigUint64Array[], second: BigUint64Array[]): BigUint64Array => concat(first.flatMap((f, j) => [f, second[j]!]));
+  const interleave = (first: BigUint64Array[], second: BigUint64Array[]): BigUint64Array => concatWords(first.flatMap((f, j) => [f, second[j]!]));
   const proverU = interleave(xaPsi, yaPhi);
   const proverV = interleave(ybPhi, xbPsi);
   const length = proverU.length / D;

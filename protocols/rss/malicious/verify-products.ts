@@ -32,6 +32,7 @@ import { openMissingComponent, wordsDigest } from './digest-open.js';
 import { proveInnerProducts } from './inner-product-proof.js';
 import { exchangeW, matrixStatements } from './matrix-claim-proof.js';
 import { keepZeroTest, type ProductClaim } from './state.js';
+import { concatWords, cutWords } from './word-vectors.js';
 import { sha256 } from './transcript.js';
 
 /** The Z_2^128 kernels that go with the context's ring backend. */
@@ -73,27 +74,6 @@ function localTerms128(ctx: ProtocolContext, w: Work, x: Share128, y: Share128):
   return r.groupSums(r.add(r.add(r.mul(x.a, y.a), r.mul(x.a, y.b)), r.mul(x.b, y.a)), g);
 }
 
-function concatWords(parts: readonly BigUint64Array[]): BigUint64Array {
-  const out = new BigUint64Array(parts.reduce((s, p) => s + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
-
-/** Cuts `v` into consecutive pieces of the given lengths. */
-function cut(v: BigUint64Array, lengths: readonly number[]): BigUint64Array[] {
-  const out: BigUint64Array[] = [];
-  let off = 0;
-  for (const len of lengths) {
-    out.push(v.subarray(off, off + len));
-    off += len;
-  }
-  return out;
-}
-
 /** Subtracts a public vector from component 0 (party 0's `a`, party 2's `b`). */
 function subPublic(ctx: ProtocolContext, a: BigUint64Array, b: BigUint64Array, c: BigUint64Array): [BigUint64Array, BigUint64Array] {
   if (ctx.self === 0) return [ctx.ring.sub(a, c), b];
@@ -125,8 +105,8 @@ async function makeTriples(ctx: ProtocolContext, work: Work[]): Promise<void> {
   const mine = r.toWords(r.add(r.fromWords(words), zero));
   const [, theirs] = await Promise.all([sendVector(ctx, prevParty(ctx.self), tag, mine), recvVector(ctx, nextParty(ctx.self), tag, mine.length)]);
   const lengths = local.map((v) => 2 * v.lo.length);
-  const minePieces = cut(mine, lengths);
-  const theirPieces = cut(theirs, lengths);
+  const minePieces = cutWords(mine, lengths);
+  const theirPieces = cutWords(theirs, lengths);
   let q = 0;
   for (const w of work) {
     if (w.claim.kind === 'zero') continue;
@@ -162,7 +142,7 @@ async function maskedOpens(ctx: ProtocolContext, work: Work[], t: bigint): Promi
   const b = concatWords(partsB);
   const missing = await openMissingComponent(ctx, tag, a, b);
   const lengths = partsA.map((p) => p.length);
-  const [pa, pb, pm] = [cut(a, lengths), cut(b, lengths), cut(missing, lengths)];
+  const [pa, pb, pm] = [cutWords(a, lengths), cutWords(b, lengths), cutWords(missing, lengths)];
   let q = 0;
   for (const w of work) {
     if (w.claim.kind === 'zero') continue;
