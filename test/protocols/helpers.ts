@@ -5,6 +5,7 @@
  */
 import { Prg } from '../../crypto-core/prg.js';
 import { loadNativeRing, tsRing, type Ring64 } from '../../crypto-core/ring/index.js';
+import type { Channel } from '../../protocols/channel/channel.js';
 import { shareSecret, type ReplicatedShare } from '../../protocols/rss/replicated-share.js';
 
 /** The TypeScript ring always; the native ring too when the addon loads. */
@@ -44,4 +45,20 @@ export function mapU64(n: number, f: (i: number) => bigint): BigUint64Array {
   const out = new BigUint64Array(n);
   for (let i = 0; i < n; i++) out[i] = f(i);
   return out;
+}
+
+/** `ch` with every tag it sends appended to `tags`, in order (to list a party's message kinds). */
+export function recordingChannel(ch: Channel, tags: string[]): Channel {
+  return {
+    self: ch.self,
+    jobId: ch.jobId,
+    get stats() {
+      return ch.stats;
+    },
+    send: (to, tag, payload) => {
+      tags.push(tag);
+      return ch.send(to, tag, payload);
+    },
+    recv: (from, tag) => ch.recv(from, tag),
+  };
 }

@@ -22,7 +22,7 @@ import { open, revealTo } from '../../protocols/rss/open.js';
 import type { ReplicatedShare } from '../../protocols/rss/replicated-share.js';
 import { createLocalParties, type LocalPartiesOptions } from '../../protocols/testing/local-parties.js';
 import { PerturbingChannel, type Perturbation } from '../../protocols/testing/perturbing-channel.js';
-import { dealt, seeded, signed, smallSigned } from './helpers.js';
+import { dealt, recordingChannel, seeded, signed, smallSigned } from './helpers.js';
 
 function parties(opts: LocalPartiesOptions = {}) {
   return createLocalParties({ ring: tsRing, rng: Prg.fromSeed(new Uint8Array(32).fill(5)), recvTimeoutMs: 10_000, ...opts });
@@ -133,21 +133,7 @@ async function sentTags(cheater: PartyIndex): Promise<string[]> {
   const tags: string[] = [];
   const p = parties({
     security: 'malicious',
-    wrapChannel: (ch, self) =>
-      self !== cheater
-        ? ch
-        : {
-            self: ch.self,
-            jobId: ch.jobId,
-            get stats() {
-              return ch.stats;
-            },
-            send: (to, tag, payload) => {
-              tags.push(tag);
-              return ch.send(to, tag, payload);
-            },
-            recv: (from, tag) => ch.recv(from, tag),
-          },
+    wrapChannel: (ch, self) => (self !== cheater ? ch : recordingChannel(ch, tags)),
   });
   await p.run((ctx, s) => job(ctx, s));
   return tags;

@@ -22,7 +22,7 @@ import type { ReplicatedShare } from '../../protocols/rss/replicated-share.js';
 import { matmulFixed, mulFixed, truncate } from '../../protocols/rss/truncate.js';
 import { createLocalParties, type LocalPartiesOptions } from '../../protocols/testing/local-parties.js';
 import { PerturbingChannel, type Perturbation } from '../../protocols/testing/perturbing-channel.js';
-import { dealt, seeded, signed, smallSigned } from './helpers.js';
+import { dealt, recordingChannel, seeded, signed, smallSigned } from './helpers.js';
 
 const MASK = (1n << 64n) - 1n;
 const u = (v: bigint): bigint => v & MASK;
@@ -216,21 +216,7 @@ async function sentTags(cheater: PartyIndex): Promise<string[]> {
   const tags: string[] = [];
   const p = parties({
     security: 'malicious',
-    wrapChannel: (ch, self) =>
-      self !== cheater
-        ? ch
-        : {
-            self: ch.self,
-            jobId: ch.jobId,
-            get stats() {
-              return ch.stats;
-            },
-            send: (to, tag, payload) => {
-              tags.push(tag);
-              return ch.send(to, tag, payload);
-            },
-            recv: (from, tag) => ch.recv(from, tag),
-          },
+    wrapChannel: (ch, self) => (self !== cheater ? ch : recordingChannel(ch, tags)),
   });
   const body = job(seeded('job'));
   await p.run((ctx) => body(ctx, ctx.self));
