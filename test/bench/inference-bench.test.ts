@@ -22,6 +22,7 @@ const ALL_LINES = [
   'mlp 784-128-128-10 relu batch1 / mpc-memory-malicious',
   'mlp 784-128-128-10 relu batch1 / mpc-nats-concurrent-1',
   'mlp 784-128-128-10 relu batch1 / mpc-nats-concurrent-4',
+  'mlp 784-128-128-10 relu batch1 / mpc-nats-malicious',
   'nats sealed hop 1KiB (3-process ring) / nats-3proc',
 ];
 const lines: BenchCase[] = [];
