@@ -23,8 +23,8 @@ import { generateSigningKeyPair } from '../crypto-core/keys/signing.js';
 import { DEFAULT_POLICY, type DatasetSchema } from '../protocols/analytics/dataset-schema.js';
 import type { Row } from '../protocols/analytics/encode-rows.js';
 import { plaintextQuery } from '../protocols/analytics/plaintext-query.js';
-import { aggregateName, checkQuery, type Query } from '../protocols/analytics/query.js';
-import type { HistogramValue, LogisticRegressionValue, QueryResult } from '../protocols/analytics/query-result.js';
+import { checkQuery, type Query } from '../protocols/analytics/query.js';
+import type { QueryResult } from '../protocols/analytics/query-result.js';
 import { rangeCompareOps } from '../protocols/analytics/range-compare-ops.js';
 import type { CompareOps } from '../protocols/analytics/compare-ops.js';
 import type { SecurityMode } from '../protocols/rss/context.js';
@@ -35,6 +35,7 @@ import { prepareDatasetUpload } from '../services/sdk/dataset-upload-client.js';
 import { openQueryResult, prepareQueryRequest } from '../services/sdk/query-client.js';
 import type { BenchCase } from './bench-case.js';
 import { median } from './bench-case.js';
+import { deviation } from './query-deviation.js';
 
 /** The data of the analytics suite: schema, the 30 scaled feature names, and rows to draw hospitals from. */
 export interface MaliciousBenchData {
@@ -75,25 +76,6 @@ const QUERIES: { name: string; query: (f: readonly string[]) => Query; versus64?
   },
 ];
 
-/** Largest relative deviation of numeric values, Infinity for a histogram count or suppression that differs. */
-function deviation(got: QueryResult, want: QueryResult, q: Query): number {
-  let worst = 0;
-  want.groups.forEach((wg, g) => {
-    const gg = got.groups[g]!;
-    if (gg.suppressed !== wg.suppressed) worst = Infinity;
-    if (wg.suppressed) return;
-    for (const a of q.aggregates) {
-      const [w, v] = [wg.values[aggregateName(a)], gg.values[aggregateName(a)]];
-      if (typeof w === 'number' && typeof v === 'number') worst = Math.max(worst, Math.abs(v - w) / Math.max(1, Math.abs(w)));
-      else if (a.op === 'histogram') (w as HistogramValue).counts.forEach((c, j) => (worst = Math.max(worst, c === (v as HistogramValue).counts[j] ? 0 : Infinity)));
-      else if (a.op === 'logisticRegression') {
-        const [wl, vl] = [w as LogisticRegressionValue, v as LogisticRegressionValue];
-        worst = Math.max(worst, Math.abs(vl.intercept - wl.intercept), ...wl.coefficients.map((c, j) => Math.abs(c - vl.coefficients[j]!)));
-      }
-    }
-  });
-  return worst;
-}
 
 const statsOf = (out: { ms: number; stats: readonly { rounds: number; bytesSent: number }[] }): Measured => ({
   ms: out.ms,

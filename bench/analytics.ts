@@ -29,8 +29,8 @@ import { Prg } from '../crypto-core/prg.js';
 import { checkSchema, type DatasetSchema } from '../protocols/analytics/dataset-schema.js';
 import type { Row } from '../protocols/analytics/encode-rows.js';
 import { plaintextQuery } from '../protocols/analytics/plaintext-query.js';
-import { aggregateName, checkQuery, type Query } from '../protocols/analytics/query.js';
-import type { HistogramValue, LogisticRegressionValue, QueryResult } from '../protocols/analytics/query-result.js';
+import { checkQuery, type Query } from '../protocols/analytics/query.js';
+import type { QueryResult } from '../protocols/analytics/query-result.js';
 import { analyticsQueryPlan, datasetUploadPlan } from '../services/coordinator/analytics/analytics-job-plans.js';
 import type { AnalyticsQueryResult } from '../services/wire/analytics-jobs.js';
 import { startAnalyticsParties, type AnalyticsPartySet, type PartySetTransport } from '../services/testing/analytics-party-set.js';
@@ -40,6 +40,7 @@ import { NatsServerProcess } from '../services/cluster/nats-server-process.js';
 import type { CompareOps } from '../protocols/analytics/compare-ops.js';
 import { defaultCompareOps } from '../protocols/analytics/default-compare-ops.js';
 import type { BenchCase, BenchSuite } from './bench-case.js';
+import { deviation } from './query-deviation.js';
 import { median } from './bench-case.js';
 import { runMaliciousCases } from './analytics-malicious.js';
 
@@ -90,29 +91,6 @@ function schemaFor(features: readonly string[]): DatasetSchema {
   });
 }
 
-/** Largest relative (sums, means, variances) or absolute (others) deviation from the reference. */
-function deviation(got: QueryResult, want: QueryResult, q: Query): number {
-  let worst = 0;
-  want.groups.forEach((wg, g) => {
-    const gg = got.groups[g]!;
-    if (gg.suppressed !== wg.suppressed) worst = Infinity;
-    if (wg.suppressed) return;
-    for (const a of q.aggregates) {
-      const name = aggregateName(a);
-      const w = wg.values[name];
-      const v = gg.values[name];
-      if (typeof w === 'number' && typeof v === 'number') worst = Math.max(worst, Math.abs(v - w) / Math.max(1, Math.abs(w)));
-      else if (a.op === 'histogram') {
-        const [wc, vc] = [(w as HistogramValue).counts, (v as HistogramValue).counts];
-        wc.forEach((c, j) => (worst = Math.max(worst, c === vc[j] ? 0 : Infinity)));
-      } else if (a.op === 'logisticRegression') {
-        const [wl, vl] = [w as LogisticRegressionValue, v as LogisticRegressionValue];
-        worst = Math.max(worst, Math.abs(vl.intercept - wl.intercept), ...wl.coefficients.map((c, j) => Math.abs(c - vl.coefficients[j]!)));
-      }
-    }
-  });
-  return worst;
-}
 
 interface QueryCase {
   readonly name: string;
