@@ -151,7 +151,7 @@ function lastChallenge(seed: BigUint64Array): BigUint64Array {
   }
 }
 
-/** Number of elements after padding: the proof halves an even count down to 2. */
+/** Halving rounds for n elements: each pads an odd count by one and halves it, down to 2. */
 function rounds(n: number): number {
   let k = 0;
   for (let len = Math.max(n, 2); len > 2; len = Math.ceil(len / 2)) k++;
@@ -178,8 +178,6 @@ export async function proveInnerProducts(ctx: ProtocolContext, tag: string, n: n
   let vv = padTo(roles.vHolder.v, Math.max(n, 2));
   let cU = roles.uHolder.c;
   let cV = roles.vHolder.c;
-  const checksU: BigUint64Array[] = [];
-  const checksV: BigUint64Array[] = [];
   for (let k = 0; k < total; k++) {
     const len = pu.length / D;
     if (len % 2 === 1) {
@@ -239,11 +237,11 @@ export async function proveInnerProducts(ctx: ProtocolContext, tag: string, n: n
     recvVector(ctx, prev, `${t}/g`, D),
   ]);
   const lastAt = (c: BigUint64Array, h: BigUint64Array, r: BigUint64Array): BigUint64Array => combine(gr, l5(gr, r), [subW(c, elem(h, 0)), elem(h, 0), elem(h, 1), elem(h, 2), elem(h, 3)]);
-  checksU.push(ring.sub(lastAt(cU, hU, rU), gr.dot(fU, gFromPartner)));
-  checksV.push(lastAt(cV, hV, rV));
+  const checkU = ring.sub(lastAt(cU, hU, rU), gr.dot(fU, gFromPartner));
+  const checkV = lastAt(cV, hV, rV);
   // The checks: this party's u-holder shares against the negated v-holder shares of its partner.
-  const dU = sha256(u64ToBytes(concatWords(checksU)));
-  const dV = sha256(u64ToBytes(ring.neg(concatWords(checksV))));
+  const dU = sha256(u64ToBytes(checkU));
+  const dV = sha256(u64ToBytes(ring.neg(checkV)));
   const [, , fromV, fromU] = await Promise.all([
     ctx.channel.send(prev, `${t}/check`, dU),
     ctx.channel.send(next, `${t}/check`, dV),
