@@ -11,6 +11,7 @@ import type { LocalServiceSpec } from './local-service-spec.js';
 import { ensureIdentity } from './service-identity.js';
 import type { SubjectPermissions } from './nats-permissions.js';
 import { subjects } from '../wire/api.js';
+import { HE_REPLY_MAX_MESSAGES } from '../wire/he-messages.js';
 import type { CoordinatorConfigFile } from '../coordinator/coordinator-config.js';
 import type { HeWorkerConfigFile } from '../he-worker/he-worker-config.js';
 
@@ -28,6 +29,7 @@ export function heWorkerPermissions(id: string): SubjectPermissions {
   return {
     publish: [subjects.announce],
     subscribe: [subjects.jobDispatch(id), subjects.health(id)],
+    maxResponses: HE_REPLY_MAX_MESSAGES,
   };
 }
 

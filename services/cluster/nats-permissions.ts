@@ -14,6 +14,12 @@ import { InvalidArgumentError } from '../../crypto-core/errors.js';
 export interface SubjectPermissions {
   publish: string[];
   subscribe: string[];
+  /**
+   * Messages the user may publish to the reply subject of each request it received (the
+   * server's `allow_responses.max`; default 1). A service whose replies come in pieces needs
+   * its largest reply's piece count plus the empty end message.
+   */
+  maxResponses?: number;
 }
 
 /** One NATS user: with an nkey (the server holds only its public key) or, for simple test servers, a password. */
@@ -62,7 +68,7 @@ export function clientPermissions(): SubjectPermissions {
 /** The `permissions: { ... }` text of one user's allow lists (strings quoted as JSON). */
 export function permissionsText(p: SubjectPermissions): string {
   const list = (xs: readonly string[]): string => `[${xs.map((s) => JSON.stringify(s)).join(', ')}]`;
-  return `permissions: { publish: { allow: ${list(p.publish)} }, subscribe: { allow: ${list(p.subscribe)} }, allow_responses: true }`;
+  return `permissions: { publish: { allow: ${list(p.publish)} }, subscribe: { allow: ${list(p.subscribe)} }, allow_responses: ${p.maxResponses === undefined ? 'true' : `{ max: ${p.maxResponses} }`} }`;
 }
 
 /**

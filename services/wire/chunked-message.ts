@@ -21,12 +21,17 @@ export function isPiece(data: Uint8Array): boolean {
   return data.length >= PIECE_HEADER && MAGIC.every((b, i) => data[i] === b);
 }
 
+/** How many pieces a message of `bytes` bytes is cut into when it does not fit in `maxPayload`. */
+export function piecesFor(bytes: number, maxPayload: number): number {
+  return Math.ceil(bytes / (maxPayload - MARGIN - PIECE_HEADER));
+}
+
 /** `bytes` unchanged when it fits in `maxPayload`, else its pieces. */
 export function splitMessage(bytes: Uint8Array, maxPayload: number): Uint8Array[] {
   if (!Number.isInteger(maxPayload) || maxPayload < 4 * MARGIN) throw new InvalidArgumentError(`maxPayload: expected an integer of at least ${4 * MARGIN}, got ${maxPayload}`);
   if (bytes.length <= maxPayload - MARGIN && !isPiece(bytes)) return [bytes];
   const body = maxPayload - MARGIN - PIECE_HEADER;
-  const count = Math.ceil(bytes.length / body);
+  const count = piecesFor(bytes.length, maxPayload);
   const id = randomBytes(8);
   const out: Uint8Array[] = [];
   for (let i = 0; i < count; i++) {

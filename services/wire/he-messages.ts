@@ -14,6 +14,7 @@
  */
 import type { SignedModelVersion } from './model-version.js';
 import type { CkksParams } from '../../crypto-core/he/ckks-params.js';
+import { piecesFor } from './chunked-message.js';
 
 /**
  * Largest `he.registerKeys` request (gateway -> coordinator) and HE worker request, reassembled
@@ -21,6 +22,16 @@ import type { CkksParams } from '../../crypto-core/he/ckks-params.js';
  * heSessionBodyLimit is 128 MiB), with room for the JSON and signature around them.
  */
 export const HE_SESSION_REQUEST_MAX_BYTES = 192 << 20;
+
+/** Largest reply the coordinator reassembles from a worker's pieces (a result ciphertext is a few MB). */
+export const HE_REPLY_MAX_BYTES = 64 << 20;
+/**
+ * Messages a worker may send to one request's reply subject (its NATS `allow_responses.max`):
+ * the pieces of a {@link HE_REPLY_MAX_BYTES} reply on a server whose max_payload is 64 KiB or
+ * more, plus the empty end message. nats-server's default of one response would drop every
+ * piece after the first and the end message ("Publish Violation").
+ */
+export const HE_REPLY_MAX_MESSAGES = piecesFor(HE_REPLY_MAX_BYTES, 64 << 10) + 1;
 
 /** Domain of coordinator -> worker requests. */
 export const HE_REQUEST_DOMAIN = 'mpc-he-request/v1';

@@ -7,7 +7,7 @@
  * Transport failures come back as `{ unreachable }`; nothing here throws.
  */
 import { RequestStrategy, type NatsConnection } from 'nats';
-import type { HeRequest } from '../../wire/he-messages.js';
+import { HE_REPLY_MAX_BYTES, type HeRequest } from '../../wire/he-messages.js';
 import { MessageAssembler, splitMessage } from '../../wire/chunked-message.js';
 import { subjects } from '../../wire/api.js';
 import type { Signed } from '../../wire/job-messages.js';
@@ -37,7 +37,7 @@ export class NatsHeWorkerLink implements HeWorkerLink {
       // A broker that drops while the worker evaluates fails the request at once (not after timeoutMs).
       return await guardedRequest(this.nc, `request to ${serviceId}`, timeoutMs, async (ms): Promise<HeLinkOutcome> => {
         const replies = await this.nc.requestMany(subject, pieces[pieces.length - 1]!, { strategy: RequestStrategy.SentinelMsg, maxWait: ms });
-        const assembler = new MessageAssembler(64 << 20);
+        const assembler = new MessageAssembler(HE_REPLY_MAX_BYTES);
         for await (const m of replies) {
           if (m.data.length === 0) break;
           const whole = assembler.push(m.data);
