@@ -5,18 +5,29 @@
  * in each zero test (kept for its evidence).
  */
 import type { Channel } from '../../channel/channel.js';
+import type { BinaryShare } from '../binary-share.js';
 import type { ReplicatedShare } from '../replicated-share.js';
 import { TranscriptChannel } from './transcript.js';
 
 /**
  * A claim to verify. `hadamard`: z = sum over groups of `group` consecutive elements of x∘y
  * (group 1: elementwise product; group L: dot products of length L). `matmul`: z = x·y with
- * x m×k, y k×n. `zero`: the shared vector w is zero (a linear relation).
+ * x m×k, y k×n. `zero`: the shared vector w is zero (a linear relation). `and`: z = x & y on
+ * boolean shares, every bit of every word one AND gate (malicious/verify-ands).
  */
 export type ProductClaim =
   | { readonly kind: 'hadamard'; readonly x: ReplicatedShare; readonly y: ReplicatedShare; readonly z: ReplicatedShare; readonly group: number }
   | { readonly kind: 'matmul'; readonly x: ReplicatedShare; readonly y: ReplicatedShare; readonly z: ReplicatedShare; readonly m: number; readonly k: number; readonly n: number }
-  | { readonly kind: 'zero'; readonly w: ReplicatedShare };
+  | { readonly kind: 'zero'; readonly w: ReplicatedShare }
+  | AndClaim;
+
+/** A claim z = x & y on boolean shares (64 AND gates per word). */
+export interface AndClaim {
+  readonly kind: 'and';
+  readonly x: BinaryShare;
+  readonly y: BinaryShare;
+  readonly z: BinaryShare;
+}
 
 /** This party's two components of a zero test's check vectors (u64 words, little-endian order of the check). */
 export interface ZeroTestComponents {

@@ -31,7 +31,8 @@ import { makeShare, type ReplicatedShare } from '../replicated-share.js';
 import { openMissingComponent, wordsDigest } from './digest-open.js';
 import { proveInnerProducts } from './inner-product-proof.js';
 import { exchangeW, matrixStatements } from './matrix-claim-proof.js';
-import { keepZeroTest, type ProductClaim } from './state.js';
+import { keepZeroTest, type AndClaim, type ProductClaim } from './state.js';
+import { andZeroTest, makeAndTriples, openAndDifferences, shuffleTriples, type AndWork } from './verify-ands.js';
 import { concatWords, cutWords } from './word-vectors.js';
 import { sha256 } from './transcript.js';
 
@@ -44,8 +45,8 @@ interface Share128 {
   readonly b: Vec128;
 }
 
-/** An elementwise, dot-product or zero claim (matrix claims go to the proof). */
-type BeaverClaim = Exclude<ProductClaim, { kind: 'matmul' }>;
+/** An elementwise, dot-product or zero claim (matrix claims go to the proof, AND claims to malicious/verify-ands). */
+type BeaverClaim = Exclude<ProductClaim, { kind: 'matmul' } | { kind: 'and' }>;
 
 /** One claim with its triple and, after the opens, its public differences. */
 interface Work {
@@ -275,20 +276,37 @@ export function verifyPending(parent: ProtocolContext, final = false): Promise<v
     const claims = ids.map((id) => st.pending.get(id)!);
     for (const id of ids) st.pending.delete(id);
     const resolved = await Promise.all(claims);
-    const work: Work[] = resolved.filter((c): c is BeaverClaim => c.kind !== 'matmul').map((claim) => ({ claim }));
+    const work: Work[] = resolved.filter((c): c is BeaverClaim => c.kind !== 'matmul' && c.kind !== 'and').map((claim) => ({ claim }));
     const matrices = resolved.filter((c) => c.kind === 'matmul');
-    // Every z is fixed (resolved and sent) before the coin that draws t, ψ and φ.
-    await makeTriples(ctx, work);
+    const ands = resolved.filter((c): c is AndClaim => c.kind === 'and');
+    // The AND check runs on its own scope beside the arithmetic one (its steps interleave with
+    // the arithmetic steps in message-arrival order, so it must not draw tags from ctx).
+    const andCtx = ands.length > 0 ? ctx.scope('ands') : undefined;
+    // Every z is fixed (resolved and sent) before the coin that draws t, ψ, φ and the AND shuffle.
+    const [, andWork] = await Promise.all([makeTriples(ctx, work), andCtx === undefined ? undefined : makeAndTriples(andCtx, ands)]);
     const { t, prg } = await tossCoin(ctx);
+    const andCheck = async (w: AndWork): Promise<void> => {
+      shuffleTriples(w, prg.fork('and-shuffle'));
+      await andZeroTest(andCtx!, w, await openAndDifferences(andCtx!, w));
+    };
+    const andChecks = andWork === undefined ? [] : [andCheck(andWork)];
     if (matrices.length === 0) {
-      await maskedOpens(ctx, work, t);
-      await zeroTest(ctx, work, t, makeShare(new BigUint64Array(0), new BigUint64Array(0)));
+      await firstFailure([
+        (async () => {
+          await maskedOpens(ctx, work, t);
+          await zeroTest(ctx, work, t, makeShare(new BigUint64Array(0), new BigUint64Array(0)));
+        })(),
+        ...andChecks,
+      ]);
       return;
     }
     const proofTag = ctx.nextTag('matrix-proof');
     const statements = matrixStatements(ctx, proofTag, matrices, prg);
-    const [, wNext] = await Promise.all([maskedOpens(ctx, work, t), exchangeW(ctx, proofTag, statements.w)]);
-    await firstFailure([zeroTest(ctx, work, t, makeShare(statements.w, wNext)), proveInnerProducts(ctx, proofTag, statements.length, statements.roles(wNext))]);
+    const arithmetic = (async () => {
+      const [, wNext] = await Promise.all([maskedOpens(ctx, work, t), exchangeW(ctx, proofTag, statements.w)]);
+      await firstFailure([zeroTest(ctx, work, t, makeShare(statements.w, wNext)), proveInnerProducts(ctx, proofTag, statements.length, statements.roles(wNext))]);
+    })();
+    await firstFailure([arithmetic, ...andChecks]);
   })();
 }
 

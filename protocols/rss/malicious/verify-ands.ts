@@ -1,0 +1,232 @@
+/**
+ * @module protocols/rss/malicious/verify-ands
+ * The batch check of the AND claims of a malicious-mode job (docs/protocols-malicious.md,
+ * "Verified boolean ANDs"): cut-and-choose and bucketing of random AND triples, after
+ * Furukawa, Lindell, Nof and Weinstein (Eurocrypt 2017) and Araki et al. (IEEE S&P 2017).
+ * Every bit of every claimed word is one gate; N gates (rounded up, see {@link bucketParameters}):
+ *
+ *   1. triples: M = B N' + C random triples, a and b random boolean sharings (PRF, no message),
+ *      c = a & b by the semi-honest replicated AND (one message, concurrent with the arithmetic
+ *      triples of malicious/verify-products);
+ *   2. after the job's coin (drawn once every claim and triple is fixed): a uniformly random
+ *      permutation of the M triples (Fisher-Yates on the coin's PRG, rejection sampling);
+ *      the first C = 64 are opened, the rest form N' buckets of B;
+ *   3. one digest-checked open (malicious/digest-open) of the C triples, of
+ *      rho = x ^ a_0, sigma = y ^ b_0 (each real gate against its bucket's first triple) and of
+ *      rho_k = a_0 ^ a_k, sigma_k = b_0 ^ b_k (the first triple against the k-th, k = 1..B-1);
+ *   4. the opened triples must satisfy c = a & b, and a zero test (the hash comparison of
+ *      malicious/verify-products) of
+ *        z ^ c_0 ^ sigma & a_0 ^ rho & b_0 ^ rho & sigma           (real gate)
+ *        c_0 ^ c_k ^ sigma_k & a_k ^ rho_k & b_k ^ rho_k & sigma_k  (sacrifice of triple k).
+ * A bucket passes with a bad first triple only if all its triples are bad in the same way; with
+ * B and N' chosen below the cheating probability is at most N'^-(B-1) <= 2^-40.
+ */
+import { bytesEqual } from '../../../crypto-core/keys/byte-checks.js';
+import type { Prg } from '../../../crypto-core/prg.js';
+import { nextParty, prevParty } from '../../channel/channel.js';
+import { toLanes, toWords } from '../bit-packing.js';
+import type { ProtocolContext } from '../context.js';
+import { VerificationFailedError } from '../errors.js';
+import { recvVector, sendVector } from '../exchange.js';
+import { openMissingComponent, wordsDigest } from './digest-open.js';
+import { keepZeroTest, type AndClaim } from './state.js';
+import { concatWords, cutWords } from './word-vectors.js';
+
+/** The statistical security of the bucket check, in bits. */
+export const AND_SECURITY_BITS = 40;
+
+/** Triples opened by the cut-and-choose (one word). */
+export const OPENED_TRIPLES = 64;
+
+/**
+ * The bucket size B and the number of buckets N' (a multiple of 64, at least `gates`) of a
+ * batch of `gates` AND gates: N'^(B-1) >= 2^40, at the least B N' (padding N' up to
+ * 2^ceil(40/(B-1)) buys a smaller B for small batches). B = 3 from 2^20 gates, 4 from 2^14.
+ */
+export function bucketParameters(gates: number): { bucket: number; buckets: number } {
+  let best = { bucket: 0, buckets: 0 };
+  for (let b = 3; b <= AND_SECURITY_BITS + 1; b++) {
+    const buckets = Math.ceil(Math.max(gates, 2 ** Math.ceil(AND_SECURITY_BITS / (b - 1))) / 64) * 64;
+    if (best.bucket === 0 || b * buckets < best.bucket * best.buckets) best = { bucket: b, buckets };
+  }
+  return best;
+}
+
+/** A party's two components of a boolean sharing of words. */
+interface Words2 {
+  a: BigUint64Array;
+  b: BigUint64Array;
+}
+
+/** One batch: the claims' concatenated x, y, z, the triples, and after the opens their public differences. */
+export interface AndWork {
+  readonly x: Words2;
+  readonly y: Words2;
+  readonly z: Words2;
+  readonly bucket: number;
+  /** Words per bucket row (N' / 64). */
+  readonly rowWords: number;
+  ta: Words2;
+  tb: Words2;
+  tc: Words2;
+}
+
+const cat2 = (parts: readonly Words2[]): Words2 => ({ a: concatWords(parts.map((p) => p.a)), b: concatWords(parts.map((p) => p.b)) });
+
+/** Step 1: the claims' vectors and the M random triples (one reshare). */
+export async function makeAndTriples(ctx: ProtocolContext, claims: readonly AndClaim[]): Promise<AndWork> {
+  const x = cat2(claims.map((c) => c.x));
+  const y = cat2(claims.map((c) => c.y));
+  const z = cat2(claims.map((c) => c.z));
+  const { bucket, buckets } = bucketParameters(64 * x.a.length);
+  const rowWords = buckets / 64;
+  const total = OPENED_TRIPLES / 64 + bucket * rowWords;
+  const tag = ctx.nextTag('and-triples');
+  const ring = ctx.ring;
+  const ta = ctx.randomness.randomShare(`${tag}/a`, total);
+  const tb = ctx.randomness.randomShare(`${tag}/b`, total);
+  const local = ring.xor(ring.and(ta.a, ring.xor(tb.a, tb.b)), ring.and(ta.b, tb.a));
+  ring.xor(local, ctx.randomness.zeroShareBinary(`${tag}/zero`, total), local);
+  const [, next] = await Promise.all([sendVector(ctx, prevParty(ctx.self), tag, local), recvVector(ctx, nextParty(ctx.self), tag, total)]);
+  return { x, y, z, bucket, rowWords, ta: { a: ta.a, b: ta.b }, tb: { a: tb.a, b: tb.b }, tc: { a: local, b: next } };
+}
+
+/** A uniformly random permutation of 0..m-1 from `prg` (Fisher-Yates, unbiased by rejection). */
+export function randomPermutation(prg: Prg, m: number): Uint32Array {
+  const perm = new Uint32Array(m);
+  for (let i = 0; i < m; i++) perm[i] = i;
+  let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  let k = 0;
+  const next = (): number => {
+    if (k >= view.byteLength) {
+      const bytes = prg.bytes(1 << 14);
+      view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      k = 0;
+    }
+    const r = view.getUint32(k, true);
+    k += 4;
+    return r;
+  };
+  for (let i = m - 1; i > 0; i--) {
+    const bound = i + 1;
+    const limit = 2 ** 32 - (2 ** 32 % bound);
+    let r = next();
+    while (r >= limit) r = next();
+    const j = r % bound;
+    const t = perm[i]!;
+    perm[i] = perm[j]!;
+    perm[j] = t;
+  }
+  return perm;
+}
+
+/** Bit i of the result is bit perm[i] of `src` (bit i of words: lane i >> 5, bit i & 31). */
+function permuteBits(src: BigUint64Array, perm: Uint32Array): BigUint64Array {
+  const s = toLanes(src);
+  const d = new Uint32Array(s.length);
+  for (let i = 0; i < perm.length; i++) {
+    const k = perm[i]!;
+    if (((s[k >>> 5]! >>> (k & 31)) & 1) === 1) d[i >>> 5] = d[i >>> 5]! | (1 << (i & 31));
+  }
+  return toWords(d);
+}
+
+/** Step 2: permutes the triples with the coin's PRG (the same permutation at the three parties). */
+export function shuffleTriples(work: AndWork, prg: Prg): void {
+  const perm = randomPermutation(prg, 64 * work.ta.a.length);
+  for (const t of [work.ta, work.tb, work.tc]) {
+    t.a = permuteBits(t.a, perm);
+    t.b = permuteBits(t.b, perm);
+  }
+}
+
+/** Row k (bucket position k of every bucket) of a permuted triple vector. */
+const row = (v: BigUint64Array, w: AndWork, k: number): BigUint64Array => v.subarray(OPENED_TRIPLES / 64 + k * w.rowWords, OPENED_TRIPLES / 64 + (k + 1) * w.rowWords);
+
+/** The public differences of step 3: rho and sigma of the real gates, rho_k and sigma_k of each bucket row k >= 1. */
+export interface AndOpened {
+  readonly rho: BigUint64Array;
+  readonly sigma: BigUint64Array;
+  readonly rhoK: BigUint64Array[];
+  readonly sigmaK: BigUint64Array[];
+}
+
+/**
+ * Step 3: one digest-checked open of the C triples and every difference; checks the opened
+ * triples (step 4, first half).
+ * @throws VerificationFailedError (check `zero-test`) when an opened triple is not an AND.
+ */
+export async function openAndDifferences(ctx: ProtocolContext, work: AndWork): Promise<AndOpened> {
+  const ring = ctx.ring;
+  const tag = ctx.nextTag('and-open');
+  const n = work.x.a.length;
+  const c = OPENED_TRIPLES / 64;
+  const parts = (side: 'a' | 'b'): BigUint64Array[] => {
+    const a0 = row(work.ta[side], work, 0);
+    const b0 = row(work.tb[side], work, 0);
+    const out = [work.ta[side].subarray(0, c), work.tb[side].subarray(0, c), work.tc[side].subarray(0, c), ring.xor(work.x[side], a0.subarray(0, n)), ring.xor(work.y[side], b0.subarray(0, n))];
+    for (let k = 1; k < work.bucket; k++) out.push(ring.xor(a0, row(work.ta[side], work, k)), ring.xor(b0, row(work.tb[side], work, k)));
+    return out;
+  };
+  const pa = parts('a');
+  const pb = parts('b');
+  const lengths = pa.map((p) => p.length);
+  const A = concatWords(pa);
+  const missing = await openMissingComponent(ctx, tag, A, concatWords(pb));
+  const open = cutWords(ring.xor(ring.xor(A, concatWords(pb)), missing), lengths);
+  const [oa, ob, oc] = open;
+  if (!ring.xor(ring.and(oa!, ob!), oc!).every((v) => v === 0n)) {
+    throw new VerificationFailedError(`${tag}: an opened AND triple at party ${ctx.self} is not an AND (a triple reshare was not what the protocol computes)`, {
+      step: tag,
+      check: 'zero-test',
+      suspects: [prevParty(ctx.self), nextParty(ctx.self)],
+    });
+  }
+  const rhoK: BigUint64Array[] = [];
+  const sigmaK: BigUint64Array[] = [];
+  for (let k = 1; k < work.bucket; k++) {
+    rhoK.push(open[3 + 2 * k]!);
+    sigmaK.push(open[4 + 2 * k]!);
+  }
+  return { rho: open[3]!, sigma: open[4]!, rhoK, sigmaK };
+}
+
+/** This party's components of the zero-test values of step 4. */
+function zeroValues(ctx: ProtocolContext, work: AndWork, o: AndOpened): Words2 {
+  const ring = ctx.ring;
+  const n = work.x.a.length;
+  const side = (s: 'a' | 'b'): BigUint64Array => {
+    // The public term rho & sigma goes into component 0 (party 0's a, party 2's b).
+    const withPublic = (v: BigUint64Array, p: BigUint64Array): BigUint64Array => ((s === 'a' && ctx.self === 0) || (s === 'b' && ctx.self === 2) ? ring.xor(v, p) : v);
+    const check = (z: BigUint64Array, c0: BigUint64Array, a: BigUint64Array, b: BigUint64Array, rho: BigUint64Array, sigma: BigUint64Array): BigUint64Array =>
+      withPublic(ring.xor(ring.xor(ring.xor(z, c0), ring.and(sigma, a)), ring.and(rho, b)), ring.and(rho, sigma));
+    const c0 = row(work.tc[s], work, 0);
+    const out = [check(work.z[s], c0.subarray(0, n), row(work.ta[s], work, 0).subarray(0, n), row(work.tb[s], work, 0).subarray(0, n), o.rho, o.sigma)];
+    for (let k = 1; k < work.bucket; k++) out.push(check(c0, row(work.tc[s], work, k), row(work.ta[s], work, k), row(work.tb[s], work, k), o.rhoK[k - 1]!, o.sigmaK[k - 1]!));
+    return concatWords(out);
+  };
+  return { a: side('a'), b: side('b') };
+}
+
+/**
+ * Step 4, second half: the zero test of every real gate and every sacrifice. Party i sends
+ * SHA-256(w_i ^ w_{i+1}) (= SHA-256(w_{i-1}) when w is zero) to both peers, who compare it
+ * with their copy of w_{i-1}.
+ * @throws VerificationFailedError (check `zero-test`) naming both peers.
+ */
+export async function andZeroTest(ctx: ProtocolContext, work: AndWork, o: AndOpened): Promise<void> {
+  const tag = ctx.nextTag('and-zero-test');
+  const w = zeroValues(ctx, work, o);
+  keepZeroTest(ctx.malicious!, tag, { a: w.a, b: w.b });
+  const claim = wordsDigest(ctx.ring.xor(w.a, w.b));
+  const next = nextParty(ctx.self);
+  const prev = prevParty(ctx.self);
+  const [, , fromNext, fromPrev] = await Promise.all([ctx.channel.send(next, tag, claim), ctx.channel.send(prev, tag, claim), ctx.channel.recv(next, tag), ctx.channel.recv(prev, tag)]);
+  if (!bytesEqual(fromNext, wordsDigest(w.a)) || !bytesEqual(fromPrev, wordsDigest(w.b))) {
+    throw new VerificationFailedError(`${tag}: the AND check failed at party ${ctx.self} (an AND or triple reshare was not what the protocol computes)`, {
+      step: tag,
+      check: 'zero-test',
+      suspects: [prev, next],
+    });
+  }
+}
