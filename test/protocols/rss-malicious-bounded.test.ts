@@ -1,10 +1,10 @@
 /**
  * Range-aware comparisons in malicious mode (rss/malicious/bounded-compare-malicious): [x < t]
- * for several public thresholds on one verified k + 1 bit decomposition. Honest runs give the
+ * for several public thresholds on k + 1 bit fields of verified boolean ANDs. Honest runs give the
  * clear sign on every in-range element and, on out-of-range elements, the same bit as the
  * semi-honest bounded comparison (bit k of (x - t) mod 2^(k+1)), never a bit a party chose;
- * a party that alters any message of the comparison (party 0's bit input, the generate
- * products, the carry tree, the final xor, the verification's messages) is caught before
+ * a party that alters any message of the comparison (the input consistency digest, the carry-save,
+ * generate and carry-tree ANDs, the B2A products, the verification's messages) is caught before
  * anything is opened.
  */
 import { describe, expect, it } from 'vitest';
@@ -53,7 +53,7 @@ async function opened(security: 'semi-honest' | 'malicious', body: (ctx: Protoco
 }
 
 describe('bounded comparisons in malicious mode, honest parties', () => {
-  it('several thresholds on one decomposition: the clear sign in range, the semi-honest bit outside', async () => {
+  it('several thresholds on one input: the clear sign in range, the semi-honest bit outside', async () => {
     const mal = await opened('malicious', async (ctx, s) => concat(await ltzThresholdsMalicious(ctx, X(s), THRESHOLDS, K)));
     const semi = await opened('semi-honest', async (ctx, s) => rangeCompareOps.ltzBounded(ctx, concat(THRESHOLDS.map((t) => addPublic(ctx, X(s), BigInt.asUintN(64, -t)))), K));
     expect(mal).toEqual(semi);
@@ -95,7 +95,9 @@ describe('bounded comparisons in malicious mode, honest parties', () => {
     const { ltz } = await import('../../protocols/rss/comparison.js');
     const bounded = await bytes(async (ctx, s) => concat(await ltzThresholdsMalicious(ctx, X(s), THRESHOLDS, K)));
     const full = await bytes((ctx, s) => ltz(ctx, concat(THRESHOLDS.map((t) => addPublic(ctx, X(s), BigInt.asUintN(64, -t))))));
-    expect(bounded * 3).toBeLessThan(full);
+    // The AND gates are ~4x fewer (16-bit fields against 64-bit words); the two B2A products
+    // per value and threshold (~72 bytes each with their verification) are the same in both.
+    expect(bounded * 2).toBeLessThan(full);
   });
 });
 
@@ -169,21 +171,22 @@ describe('bounded comparisons in malicious mode, one cheating party', { timeout:
       return (o.results[0] as PromiseFulfilledResult<BigUint64Array>).value;
     }));
 
-  // Step tags: input#0, the two claims (#1, #2), the generate products mul#3, the carry tree
-  // mul#4..#7 (12 positions: 4 levels), the final xor mul#8.
-  const kinds: [string, RegExp][] = [
-    ['low-bit input', /ltz-bounded-mal#\d+\/input#\d+$/],
-    ['generate product', /ltz-bounded-mal#\d+\/mul#3$/],
-    ['carry-tree product', /ltz-bounded-mal#\d+\/mul#[4-7]$/],
-    ['final xor product', /ltz-bounded-mal#\d+\/mul#8$/],
+  // Step tags: consistency#0, the carry-save AND and#1, the generate AND and#2, the carry tree
+  // and#3..#6 (16-bit fields: 4 levels), the two B2A products mul#7, mul#8.
+  const kinds: [string, RegExp, boolean?][] = [
+    ['input consistency digest', /ltz-bounded-mal#\d+\/consistency#\d+$/, true],
+    ['carry-save AND', /ltz-bounded-mal#\d+\/and#1$/],
+    ['generate AND', /ltz-bounded-mal#\d+\/and#2$/],
+    ['carry-tree AND', /ltz-bounded-mal#\d+\/and#[3-6]$/],
+    ['B2A product', /ltz-bounded-mal#\d+\/mul#[78]$/],
   ];
-  for (const [name, tag] of kinds) {
+  for (const [name, tag, flipByte] of kinds) {
     it(`an altered ${name} is caught, whichever party sends it`, async () => {
       let applied = 0;
       for (const cheater of [0, 1, 2] as PartyIndex[]) {
         for (const occurrence of [0, 1]) {
-          const o = await runCheating(cheater, [{ tag, occurrence, index: 3 }], cheater + 11 + occurrence);
-          if (o.altered.length === 0) continue; // this party sends no such message (only party 0 inputs bits)
+          const o = await runCheating(cheater, [{ tag, occurrence, index: 3, flipByte: flipByte ?? false }], cheater + 11 + occurrence);
+          if (o.altered.length === 0) continue; // this party sends no such message
           applied++;
           expectCaught(o, cheater, `${name} #${occurrence} by party ${cheater}`, false, await correct());
         }
@@ -192,15 +195,15 @@ describe('bounded comparisons in malicious mode, one cheating party', { timeout:
     });
   }
 
-  it('a party 0 that decomposes another value than the shared one (its own x0 shifted by 2^j) is caught by the sum claim', async () => {
+  it('a party 0 that decomposes another value than the shared one (its own x0 shifted by 2^j) is caught by the consistency check', async () => {
     for (const j of [0, 5, 12]) {
       const p = parties({ security: 'malicious' });
       const results = await Promise.allSettled(
         p.contexts.map(async (ctx) => {
           try {
             const x = X(ctx.self);
-            // Party 0 alone computes on x0 + 2^j: the bits it inputs are those of A + 2^j, and its
-            // components of the sum claim use that A; party 2's copy of x0 is the true one.
+            // Party 0 alone computes on x0 + 2^j (its carry-save input and everything after);
+            // party 2's copy of x0 is the true one, which the consistency digests compare.
             const lied = ctx.self === 0 ? { ...x, a: BigUint64Array.from(x.a, (v, t) => (t === 3 ? BigInt.asUintN(64, v + (1n << BigInt(j))) : v)) } : x;
             const z = concat(await ltzThresholdsMalicious(ctx, lied, THRESHOLDS, K));
             await verifyJob(ctx);

@@ -2,8 +2,8 @@
  * Malicious-with-abort mode of protocols/rss (docs/protocols-malicious.md), over the in-memory
  * channel: honest runs give the semi-honest results (exact protocols bit for bit against the
  * clear computation, truncations within the same bound); one party that alters any message it
- * sends (a product's reshare, a truncation or comparison input, an open, a triple, the coin, a
- * masked open, a zero-test digest, a verdict) is caught before any output is opened: no honest
+ * sends (a product's reshare, a truncation input, a comparison's consistency digest or AND, an
+ * open, a triple, an AND triple or AND open, the coin, a masked open, a zero-test digest, a verdict) is caught before any output is opened: no honest
  * party returns the output, and the parties that catch it name a set containing the cheater.
  */
 import { describe, expect, it } from 'vitest';
@@ -279,9 +279,16 @@ describe('malicious mode, one cheating party', () => {
     ['truncation input', /trunc-mal#\d+\/input#\d+$/],
     ['wrap-corrected truncation input', /trunc-wrap-mal#\d+\/input#\d+$/],
     ['wrap bit product', /trunc-wrap-mal#\d+\/mul#\d+$/],
-    ['ltz input', /ltz-mal#\d+\/input#\d+$/],
-    ['equalZero input', /eqz-mal#\d+\/input#\d+$/],
-    ['carry-tree product', /ltz-mal#\d+\/mul#[3-9]$/],
+    ['ltz input consistency digest', /ltz-mal#\d+\/consistency#\d+$/, true],
+    ['equalZero input consistency digest', /eqz-mal#\d+\/consistency#\d+$/, true],
+    ['ltz carry-save AND', /ltz-mal#\d+\/and#1$/],
+    ['ltz generate AND', /ltz-mal#\d+\/and#2$/],
+    ['ltz carry-tree AND', /ltz-mal#\d+\/and#[3-8]$/],
+    ['equalZero AND', /eqz-mal#\d+\/and#\d+$/],
+    ['B2A product', /(ltz|eqz)-mal#\d+\/mul#\d+$/],
+    ['AND triple reshare', /\/ands#\d+\/and-triples#\d+$/],
+    ['AND open (cut-and-choose and bucket differences)', /\/ands#\d+\/and-open#\d+$/],
+    ['AND zero-test digest', /\/ands#\d+\/and-zero-test#\d+$/, true],
     ['open value', /^open#\d+$/],
     ['reveal value', /^reveal#\d+$/],
     ['triple reshare', /\/triples#\d+$/],

@@ -24,7 +24,7 @@ import { InvalidArgumentError } from '../../../crypto-core/errors.js';
 import type { ProtocolContext } from '../context.js';
 import { split } from '../local-ops.js';
 import { checkShare, makeShare, type ReplicatedShare } from '../replicated-share.js';
-import { bitToArithmetic, signBitOfSum } from './compare-malicious.js';
+import { besideCheck, bitToArithmetic, signBitOfSum } from './compare-malicious.js';
 import { checkConsistent } from './consistency.js';
 
 /**
@@ -54,7 +54,7 @@ export async function ltzThresholdsMalicious(parent: ProtocolContext, x: Replica
     for (let i = 0; i < m; i++) out.set(v, i * n);
     return out;
   };
-  const [, [mine, theirs]] = await Promise.all([checkConsistent(ctx, x), signBitOfSum(ctx, repeat(x.a), repeat(x.b), t2, bits + 1)]);
+  const [mine, theirs] = await besideCheck(checkConsistent(ctx, x), signBitOfSum(ctx, repeat(x.a), repeat(x.b), t2, bits + 1));
   const out = await bitToArithmetic(ctx, mine, theirs);
   return split(out, thresholds.map(() => n)).map((s) => makeShare(s.a, s.b, x.shape));
 }

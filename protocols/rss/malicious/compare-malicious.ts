@@ -31,6 +31,17 @@ import { allOnesWith, groupGenerateWith, splitWords } from './packed-carry.js';
 import { splitLanes } from '../msb.js';
 import { andVerified } from './verified-and.js';
 
+/**
+ * Awaits the input check and the circuit that runs beside it; the check's failure wins (a peer
+ * that caught the same deviation may abort first and fail the circuit's messages).
+ */
+export async function besideCheck<T>(check: Promise<void>, work: Promise<T>): Promise<T> {
+  const [c, w] = await Promise.allSettled([check, work]);
+  if (c.status === 'rejected') throw c.reason;
+  if (w.status === 'rejected') throw w.reason;
+  return w.value;
+}
+
 /** u xor v = u + v - 2uv for 0/1 sharings, given uv. */
 export function xorWith(ctx: ProtocolContext, u: ReplicatedShare, v: ReplicatedShare, uv: ReplicatedShare): ReplicatedShare {
   return sub(ctx, add(ctx, u, v), mulPublic(ctx, uv, 2n));
@@ -138,7 +149,7 @@ export async function signBitOfSum(ctx: ProtocolContext, a: BigUint64Array, b: B
 export async function ltzMalicious(parent: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare> {
   const ctx = parent.scope('ltz-mal');
   const n = checkShare('x', x);
-  const [, [mine, theirs]] = await Promise.all([checkConsistent(ctx, x), signBitOfSum(ctx, x.a, x.b, new BigUint64Array(n), 64)]);
+  const [mine, theirs] = await besideCheck(checkConsistent(ctx, x), signBitOfSum(ctx, x.a, x.b, new BigUint64Array(n), 64));
   return bitToArithmetic(ctx, mine, theirs, x.shape);
 }
 
@@ -150,11 +161,12 @@ export async function equalZeroMalicious(parent: ProtocolContext, x: ReplicatedS
   const one = new BigUint64Array(x.a.length).fill(1n);
   const a = ctx.self === 2 ? ring.sub(x.a, one) : x.a;
   const b = ctx.self === 1 ? ring.sub(x.b, one) : x.b;
+  const check = checkConsistent(ctx, x);
   const e = (async (): Promise<Uint32Array[]> => {
     const { s, c } = await carrySave(ctx, a, b, 64);
     return allOnesWith(andVerified, ctx, xorB(ctx, s, c));
   })();
-  const [, bits] = await Promise.all([checkConsistent(ctx, x), e]);
+  const bits = await besideCheck(check, e);
   const asWords = (v: Uint32Array): BigUint64Array => BigUint64Array.from(v, (t) => BigInt(t & 1));
   return bitToArithmetic(ctx, asWords(bits[0]!), asWords(bits[1]!), x.shape);
 }
