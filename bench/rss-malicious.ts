@@ -36,6 +36,8 @@ const CASES: MaliciousCase[] = [
   { name: 'matmul 1x784x128', sizes: [784, 784 * 128], ops: 784 * 128, reps: 5, quick: true, body: (ctx, x, y) => matmul(ctx, x, y, 1, 784, 128) },
   { name: 'matmul 64x784x128 (batch-64 dense)', sizes: [64 * 784, 784 * 128], ops: 64 * 784 * 128, reps: 3, quick: false, body: (ctx, x, y) => matmul(ctx, x, y, 64, 784, 128) },
   { name: 'matmul 128x128x128', sizes: [128 * 128, 128 * 128], ops: 128 ** 3, reps: 3, quick: false, body: (ctx, x, y) => matmul(ctx, x, y, 128, 128, 128) },
+  // The comparison alone: one ReLU per element (ltz on verified boolean ANDs, B2A, one product).
+  { name: 'relu 1e3', sizes: [1000, 1000], ops: 1e3, reps: 5, quick: true, body: (ctx, x) => relu(ctx, x) },
   // A dense layer of the batch-1 MLP: fixed-point product with truncation, then ReLU.
   { name: 'dense+relu 1x784x128', sizes: [784, 784 * 128], ops: 784 * 128, reps: 3, quick: true, body: async (ctx, x, y) => relu(ctx, await matmulFixed(ctx, x, y, 1, 784, 128)) },
 ];

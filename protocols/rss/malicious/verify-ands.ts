@@ -9,7 +9,7 @@
  *      c = a & b by the semi-honest replicated AND (one message, concurrent with the arithmetic
  *      triples of malicious/verify-products);
  *   2. after the job's coin (drawn once every claim and triple is fixed): a uniformly random
- *      permutation of the M triples (Fisher-Yates on the coin's PRG, rejection sampling);
+ *      permutation of the M triples (Fisher-Yates on the coin's PRG, Lemire's unbiased draws);
  *      the first C = 64 are opened, the rest form N' buckets of B;
  *   3. one digest-checked open (malicious/digest-open) of the C triples, of
  *      rho = x ^ a_0, sigma = y ^ b_0 (each real gate against its bucket's first triple) and of
@@ -95,24 +95,29 @@ export async function makeAndTriples(ctx: ProtocolContext, claims: readonly AndC
 export function randomPermutation(prg: Prg, m: number): Uint32Array {
   const perm = new Uint32Array(m);
   for (let i = 0; i < m; i++) perm[i] = i;
-  let view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+  // One 32-bit draw per step (little-endian words of the PRG stream), more if a draw is rejected.
+  let words = new Uint32Array(0);
   let k = 0;
-  const next = (): number => {
-    if (k >= view.byteLength) {
-      const bytes = prg.bytes(1 << 14);
-      view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      k = 0;
-    }
-    const r = view.getUint32(k, true);
-    k += 4;
-    return r;
+  const refill = (count: number): void => {
+    const bytes = prg.fill(new Uint8Array(4 * count));
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    words = new Uint32Array(count);
+    for (let t = 0; t < count; t++) words[t] = view.getUint32(4 * t, true);
+    k = 0;
   };
+  refill(Math.max(m, 1));
   for (let i = m - 1; i > 0; i--) {
+    // Lemire's multiply-and-reject: j = floor(r bound / 2^32), exact for r bound < 2^53,
+    // uniform on 0..bound-1 once the low 32 bits of r bound below 2^32 mod bound are rejected.
     const bound = i + 1;
-    const limit = 2 ** 32 - (2 ** 32 % bound);
-    let r = next();
-    while (r >= limit) r = next();
-    const j = r % bound;
+    let prod: number;
+    let low: number;
+    do {
+      if (k === words.length) refill(1024);
+      prod = words[k++]! * bound;
+      low = prod % 4294967296;
+    } while (low < bound && low < 4294967296 % bound);
+    const j = Math.floor(prod / 4294967296);
     const t = perm[i]!;
     perm[i] = perm[j]!;
     perm[j] = t;
@@ -120,24 +125,34 @@ export function randomPermutation(prg: Prg, m: number): Uint32Array {
   return perm;
 }
 
-/** Bit i of the result is bit perm[i] of `src` (bit i of words: lane i >> 5, bit i & 31). */
-function permuteBits(src: BigUint64Array, perm: Uint32Array): BigUint64Array {
-  const s = toLanes(src);
-  const d = new Uint32Array(s.length);
-  for (let i = 0; i < perm.length; i++) {
-    const k = perm[i]!;
-    if (((s[k >>> 5]! >>> (k & 31)) & 1) === 1) d[i >>> 5] = d[i >>> 5]! | (1 << (i & 31));
-  }
-  return toWords(d);
+/**
+ * Applies `perm` to the bits of several vectors at once: bit i of output v is bit perm[i] of
+ * input v (bit i of words: lane i >> 5, bit i & 31). At most 8 vectors: their bits are gathered
+ * into one byte per position first, so each position is read at random once.
+ */
+function permuteBits(src: readonly BigUint64Array[], perm: Uint32Array): BigUint64Array[] {
+  const m = perm.length;
+  const packed = new Uint8Array(m);
+  src.forEach((v, q) => {
+    const lanes = toLanes(v);
+    for (let i = 0; i < m; i++) packed[i] = packed[i]! | (((lanes[i >>> 5]! >>> (i & 31)) & 1) << q);
+  });
+  const moved = new Uint8Array(m);
+  for (let i = 0; i < m; i++) moved[i] = packed[perm[i]!]!;
+  return src.map((v, q) => {
+    const d = new Uint32Array(2 * v.length);
+    for (let i = 0; i < m; i++) d[i >>> 5] = d[i >>> 5]! | (((moved[i]! >>> q) & 1) << (i & 31));
+    return toWords(d);
+  });
 }
 
 /** Step 2: permutes the triples with the coin's PRG (the same permutation at the three parties). */
 export function shuffleTriples(work: AndWork, prg: Prg): void {
   const perm = randomPermutation(prg, 64 * work.ta.a.length);
-  for (const t of [work.ta, work.tb, work.tc]) {
-    t.a = permuteBits(t.a, perm);
-    t.b = permuteBits(t.b, perm);
-  }
+  const [aa, ab, ba, bb, ca, cb] = permuteBits([work.ta.a, work.ta.b, work.tb.a, work.tb.b, work.tc.a, work.tc.b], perm);
+  work.ta = { a: aa!, b: ab! };
+  work.tb = { a: ba!, b: bb! };
+  work.tc = { a: ca!, b: cb! };
 }
 
 /** Row k (bucket position k of every bucket) of a permuted triple vector. */
