@@ -19,7 +19,7 @@
  *        z ^ c_0 ^ sigma & a_0 ^ rho & b_0 ^ rho & sigma           (real gate)
  *        c_0 ^ c_k ^ sigma_k & a_k ^ rho_k & b_k ^ rho_k & sigma_k  (sacrifice of triple k).
  * A bucket passes with a bad first triple only if all its triples are bad in the same way; with
- * B and N' chosen below the cheating probability is at most N'^-(B-1) <= 2^-40.
+ * B and N' chosen below the cheating probability is at most N'^-(B-1) <= 2^-48.
  */
 import { bytesEqual } from '../../../crypto-core/keys/byte-checks.js';
 import type { Prg } from '../../../crypto-core/prg.js';
@@ -32,16 +32,20 @@ import { openMissingComponent, wordsDigest } from './digest-open.js';
 import { keepZeroTest, type AndClaim } from './state.js';
 import { concatWords, cutWords } from './word-vectors.js';
 
-/** The statistical security of the bucket check, in bits. */
-export const AND_SECURITY_BITS = 40;
+/**
+ * The statistical security of one batch's bucket check, in bits: 48, so that a job of up to
+ * 128 verification batches stays below 2^-40 with the arithmetic checks (docs/protocols-malicious.md).
+ */
+export const AND_SECURITY_BITS = 48;
 
 /** Triples opened by the cut-and-choose (one word). */
 export const OPENED_TRIPLES = 64;
 
 /**
  * The bucket size B and the number of buckets N' (a multiple of 64, at least `gates`) of a
- * batch of `gates` AND gates: N'^(B-1) >= 2^40, at the least B N' (padding N' up to
- * 2^ceil(40/(B-1)) buys a smaller B for small batches). B = 3 from 2^20 gates, 4 from 2^14.
+ * batch of `gates` AND gates: N'^(B-1) >= 2^48, at the least B N' (padding N' up to
+ * 2^ceil(48/(B-1)) buys a smaller B for small batches). B = 3 from 2^24 gates, 4 from 2^16,
+ * 5 from 2^12.
  */
 export function bucketParameters(gates: number): { bucket: number; buckets: number } {
   let best = { bucket: 0, buckets: 0 };
