@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Prg } from '../../crypto-core/prg.js';
-import { tsRing } from '../../crypto-core/ring/index.js';
+import { getRing, tsRing } from '../../crypto-core/ring/index.js';
 import type { PartyIndex } from '../../protocols/channel/channel.js';
 import { makeBinaryShare, reconstructBinary, shareBinary, type BinaryShare } from '../../protocols/rss/binary-share.js';
 import { VerificationFailedError } from '../../protocols/rss/errors.js';
@@ -17,7 +17,7 @@ import { andVerified } from '../../protocols/rss/malicious/verified-and.js';
 import { AND_SECURITY_BITS, bucketParameters, OPENED_TRIPLES, randomPermutation } from '../../protocols/rss/malicious/verify-ands.js';
 import { verifyJob } from '../../protocols/rss/malicious/verify-products.js';
 import { createLocalParties } from '../../protocols/testing/local-parties.js';
-import { seeded } from './helpers.js';
+import { recordingChannel, seeded } from './helpers.js';
 
 function parties() {
   return createLocalParties({ ring: tsRing, rng: Prg.fromSeed(new Uint8Array(32).fill(9)), recvTimeoutMs: 10_000, security: 'malicious' });
@@ -41,6 +41,33 @@ describe('verified boolean ANDs', () => {
     const z = reconstructBinary(res as [BinaryShare, BinaryShare, BinaryShare]);
     expect([...z]).toEqual([...xv].map((v, i) => v & yv[i]!));
   });
+
+  it('a batch over 2^16 words is checked in groups, each passing on honest ANDs', async () => {
+    const big = 36_000;
+    const bx = shareBinary(rng.u64(2 * big), rng);
+    const by = shareBinary(rng.u64(2 * big), rng);
+    const part = (v: BinaryShare, k: number): BinaryShare => makeBinaryShare(v.a.subarray(k * big, (k + 1) * big), v.b.subarray(k * big, (k + 1) * big));
+    const tags: string[] = [];
+    const p = createLocalParties({
+      ring: getRing(),
+      rng: Prg.fromSeed(new Uint8Array(32).fill(9)),
+      recvTimeoutMs: 60_000,
+      security: 'malicious',
+      wrapChannel: (ch, self) => (self === 0 ? recordingChannel(ch, tags) : ch),
+    });
+    const res = await p.run(async (ctx, s) => {
+      const z = await Promise.all([0, 1].map((k) => andVerified(ctx.scope(`g${k}`), part(bx[s]!, k), part(by[s]!, k))));
+      await verifyJob(ctx);
+      return z;
+    });
+    for (const k of [0, 1]) {
+      const z = reconstructBinary([res[0][k]!, res[1][k]!, res[2][k]!]);
+      const x = reconstructBinary(bx.map((v) => part(v, k)) as [BinaryShare, BinaryShare, BinaryShare]);
+      const y = reconstructBinary(by.map((v) => part(v, k)) as [BinaryShare, BinaryShare, BinaryShare]);
+      expect(z.every((v, i) => v === (x[i]! & y[i]!))).toBe(true);
+    }
+    expect(new Set(tags.filter((t) => /\/and-triples#\d+$/.test(t))).size).toBe(2);
+  }, 120_000);
 
   it('bucket parameters: N^(B-1) >= 2^48 with at least as many buckets as gates and C >= B', () => {
     for (const gates of [1, 64, 1000, 4096, 6464, 70_000, 1 << 16, 1 << 20, 1 << 24, 3_000_000]) {

@@ -250,6 +250,24 @@ async function agreeOnClaims(ctx: ProtocolContext, final: boolean): Promise<stri
   return common;
 }
 
+/** AND claims per bucket check, at most: 2^16 words (2^22 gates, B = 4; ~70 MB of shuffle state). */
+const AND_GROUP_WORDS = 1 << 16;
+
+/** The batch's AND claims in order, cut into groups of at most {@link AND_GROUP_WORDS} words (a larger claim alone). */
+function andGroups(ands: readonly AndClaim[]): AndClaim[][] {
+  const groups: AndClaim[][] = [];
+  let words = Infinity;
+  for (const c of ands) {
+    if (words + c.x.a.length > AND_GROUP_WORDS) {
+      groups.push([]);
+      words = 0;
+    }
+    groups[groups.length - 1]!.push(c);
+    words += c.x.a.length;
+  }
+  return groups;
+}
+
 /**
  * Waits for all of `checks`; rethrows a failed check's VerificationFailedError in preference to
  * other errors (a peer that aborted on its own finding closes the channel under the other check).
@@ -281,15 +299,18 @@ export function verifyPending(parent: ProtocolContext, final = false): Promise<v
     const ands = resolved.filter((c): c is AndClaim => c.kind === 'and');
     // The AND check runs on its own scope beside the arithmetic one (its steps interleave with
     // the arithmetic steps in message-arrival order, so it must not draw tags from ctx).
-    const andCtx = ands.length > 0 ? ctx.scope('ands') : undefined;
+    // Large batches are cut into groups of at most AND_GROUP_WORDS words, each with its own
+    // triples, shuffle and bucket check (bounded memory; each group counts as a batch in the bound).
+    const groups = andGroups(ands);
+    const andCtxs = groups.map(() => ctx.scope('ands'));
     // Every z is fixed (resolved and sent) before the coin that draws t, ψ, φ and the AND shuffle.
-    const [, andWork] = await Promise.all([makeTriples(ctx, work), andCtx === undefined ? undefined : makeAndTriples(andCtx, ands)]);
+    const [, andWorks] = await Promise.all([makeTriples(ctx, work), Promise.all(groups.map((g, k) => makeAndTriples(andCtxs[k]!, g)))]);
     const { t, prg } = await tossCoin(ctx);
-    const andCheck = async (w: AndWork): Promise<void> => {
-      shuffleTriples(w, prg.fork('and-shuffle'));
-      await andZeroTest(andCtx!, w, await openAndDifferences(andCtx!, w));
+    const andCheck = async (w: AndWork, k: number): Promise<void> => {
+      shuffleTriples(w, prg.fork(`and-shuffle/${k}`));
+      await andZeroTest(andCtxs[k]!, w, await openAndDifferences(andCtxs[k]!, w));
     };
-    const andChecks = andWork === undefined ? [] : [andCheck(andWork)];
+    const andChecks = andWorks.map((w, k) => andCheck(w, k));
     if (matrices.length === 0) {
       await firstFailure([
         (async () => {
