@@ -20,7 +20,7 @@ import type { CompareOps } from '../../../protocols/analytics/compare-ops.js';
 import { countingCompareOps } from '../../../protocols/analytics/counting-compare-ops.js';
 import { checkConsistent } from '../../../protocols/rss/malicious/consistency.js';
 import { QueryError } from '../../../protocols/analytics/errors.js';
-import { checkQuery } from '../../../protocols/analytics/query.js';
+import { checkQuery, usedColumns } from '../../../protocols/analytics/query.js';
 import { runSecureQuery } from '../../../protocols/analytics/secure-query.js';
 import type { SharedDataset } from '../../../protocols/analytics/share-columns.js';
 import { JobPayloadError } from '../errors.js';
@@ -67,7 +67,15 @@ export class AnalyticsQueryRunner implements JobRunner {
     const datasets: SharedDataset[] = [];
     const malicious = ctx.protocol.security === 'malicious';
     for (const id of p.datasetIds) {
-      const { manifest, parts } = await loadDataset(ctx.shares, id);
+      // Only the columns the query reads are decrypted (a query that does not fit the stored
+      // schema loads every column and fails below with the error that says why).
+      const { manifest, parts } = await loadDataset(ctx.shares, id, (schema) => {
+        try {
+          return usedColumns(checkQuery(p.query, schema), schema);
+        } catch {
+          return schema.columns.map((c) => c.name);
+        }
+      });
       if (manifests.length > 0 && !sameSchema(manifests[0]!.schema, manifest.schema)) {
         throw new QueryError('/datasets', `data set '${manifest.name}' has another schema than '${manifests[0]!.name}'; a query runs over data sets of one schema`);
       }
