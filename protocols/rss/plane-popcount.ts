@@ -76,7 +76,10 @@ export async function popcountVectors(parent: ProtocolContext, bits: BinaryShare
     const out = new BigUint64Array(V * total);
     for (let q = 0; q < V; q++) {
       let at = q * total;
-      for (const p of parts) (out.set(p.v.subarray(q * p.m, (q + 1) * p.m), at), (at += p.m));
+      for (const p of parts) {
+        out.set(p.v.subarray(q * p.m, (q + 1) * p.m), at);
+        at += p.m;
+      }
     }
     return out;
   };
