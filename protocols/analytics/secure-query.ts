@@ -9,9 +9,12 @@
  *    carries validity bits computed at upload (column-validity.ts), range checks of every
  *    numeric column the query reads (x < min, x > max) with, concurrently, the encoding checks
  *    of one-hot and boolean columns: [e (e - 1) = 0] per element and [s - 1 = 0] per one-hot
- *    group sum s (one product round, one batched equality test). Histograms then find each
- *    row's bin by a secret binary search over the edges (secure-histogram.ts:
- *    ceil(log2(m + 2)) comparisons per row for m bins).
+ *    group sum s (one product round, one batched equality test). Histograms, on a semi-honest
+ *    context with `ops.thresholdCounts` (the runner's default), need no per-row bin: phase 3
+ *    counts the selected rows below each edge from bit planes of the column decomposed once
+ *    (threshold-counts.ts), bin j = count(x < T_{j+1}) - count(x < T_j); otherwise each row's
+ *    bin comes from a secret binary search over the edges (secure-histogram.ts:
+ *    ceil(log2(m + 2)) comparisons per row for m bins) and the matrix product below.
  * 2. Bits: valid = AND over the columns read of their validity bits (stored, or 1 - lo - hi and
  *    the encoding checks); filter tree (AND/OR/NOT by products);
  *    selection s = valid * filter; group indicators from one-hot columns; sel_g = s * ind_g.
