@@ -42,11 +42,18 @@ export function toPlanes(values: BigUint64Array, k: number): BigUint64Array {
   const W = planeWords(n);
   const lanes = new Uint32Array(2 * W * k); // plane j, lane l: lanes[j 2W + l]; lane l holds rows 32l .. 32l + 31
   const v = low32(values);
-  for (let r = 0; r < n; r++) {
-    let x = v[r]!;
-    const lane = r >>> 5;
-    const bit = 1 << (r & 31);
-    for (let j = 0; x !== 0 && j < k; j++, x >>>= 1) if (x & 1) lanes[j * 2 * W + lane]! |= bit;
+  const full = n >>> 5;
+  for (let j = 0; j < k; j++) {
+    const base = j * 2 * W;
+    for (let l = 0; l < full; l++) {
+      let w = 0;
+      const r0 = l << 5;
+      for (let b = 0; b < 32; b++) w |= ((v[r0 + b]! >>> j) & 1) << b;
+      lanes[base + l] = w >>> 0;
+    }
+    let w = 0;
+    for (let r = full << 5; r < n; r++) w |= ((v[r]! >>> j) & 1) << (r & 31);
+    if (n & 31) lanes[base + full] = w >>> 0;
   }
   return toWords(lanes);
 }
