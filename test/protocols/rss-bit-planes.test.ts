@@ -40,7 +40,7 @@ for (const ring of ringsUnderTest()) {
     it.each([1, 2, 5, 17, 32])('decomposeToPlanes gives the low %i bits, for two columns at once', async (k) => {
       const n = 70;
       const K = 1n << BigInt(k);
-      const x = mapU64(n, (r) => BigInt.asUintN(64, rng.u64(1)[0]!));
+      const x = rng.u64(n);
       const y = mapU64(n, (r) => (r === 0 ? 0n : r === 1 ? K - 1n : rng.u64(1)[0]! % K));
       const X = dealt(x, rng);
       const Y = dealt(y, rng);
