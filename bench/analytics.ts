@@ -17,9 +17,12 @@
  * output), rounds and bytes sent by the busiest party (ChannelStats), bytes sent by all three,
  * the largest deviation from the plaintext reference, and the plaintext reference's own time
  * as baseline (ratio = plaintext / secure), and bytes per row. The mean + variance + histogram
- * (no filter, hence no disclosure history growing between runs) also runs with the previous
- * comparisons (`defaultCompareOps`: 64-bit `ltz`
- * for filter leaves and histogram edges) in the same run: `baseline: "previous"`, `speedup`.
+ * (no filter, hence no disclosure history growing between runs) also runs, in the same run and
+ * process, with the previous code paths: `baseline: "previous"` is `analyticsCompareOps` (the
+ * range-aware comparisons with per-row histogram bins by a secret binary search, the default
+ * before the plane-based `thresholdCounts` of counting-compare-ops), `baseline: "64-bit"` is
+ * `defaultCompareOps` (64-bit `ltz` for filter leaves and histogram edges); each line has
+ * `speedup`, rounds and bytes per row of both.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,6 +42,7 @@ import { openQueryResult, prepareQueryRequest } from '../services/sdk/query-clie
 import { NatsServerProcess } from '../services/cluster/nats-server-process.js';
 import type { CompareOps } from '../protocols/analytics/compare-ops.js';
 import { defaultCompareOps } from '../protocols/analytics/default-compare-ops.js';
+import { analyticsCompareOps } from '../protocols/analytics/range-compare-malicious.js';
 import type { BenchCase, BenchSuite } from './bench-case.js';
 import { deviation } from './query-deviation.js';
 import { median } from './bench-case.js';
@@ -96,7 +100,7 @@ interface QueryCase {
   readonly name: string;
   readonly query: (features: readonly string[]) => Query;
   readonly reps: number;
-  /** Also run with the previous 64-bit comparisons (defaultCompareOps) and report the speed-up. */
+  /** Also run with the previous code paths (analyticsCompareOps, defaultCompareOps) and report the speed-ups. */
   readonly againstPrevious?: boolean;
 }
 
@@ -171,18 +175,21 @@ async function runTransport(
       const clear = plaintextQuery(data.schema, c.rows, q, 10);
       const plainMs = performance.now() - t0;
       const runs = [];
-      const prev = [];
-      // Against the previous comparisons: one unmeasured warm-up of each, then the two
-      // interleaved (previous first on even reps), so neither pays the process's JIT warm-up
-      // or a drift of the machine's load alone.
+      const baselines = [
+        { name: 'previous', ops: analyticsCompareOps, runs: [] as Awaited<ReturnType<typeof runQuery>>[] },
+        { name: '64-bit', ops: defaultCompareOps, runs: [] as Awaited<ReturnType<typeof runQuery>>[] },
+      ];
+      // Against the previous code paths: one unmeasured warm-up of each, then interleaved (the
+      // baselines first on even reps), so none pays the process's JIT warm-up or a drift of the
+      // machine's load alone.
       if (c.againstPrevious) {
-        await runQuery(parties, data.schema, q, c.ids, defaultCompareOps);
+        for (const b of baselines) await runQuery(parties, data.schema, q, c.ids, b.ops);
         await runQuery(parties, data.schema, q, c.ids);
       }
       for (let r = 0; r < c.reps; r++) {
-        if (c.againstPrevious && r % 2 === 0) prev.push(await runQuery(parties, data.schema, q, c.ids, defaultCompareOps));
+        if (c.againstPrevious && r % 2 === 0) for (const b of baselines) b.runs.push(await runQuery(parties, data.schema, q, c.ids, b.ops));
         runs.push(await runQuery(parties, data.schema, q, c.ids));
-        if (c.againstPrevious && r % 2 === 1) prev.push(await runQuery(parties, data.schema, q, c.ids, defaultCompareOps));
+        if (c.againstPrevious && r % 2 === 1) for (const b of baselines) b.runs.push(await runQuery(parties, data.schema, q, c.ids, b.ops));
       }
       const ms = median(runs.map((r) => r.ms));
       const last = runs[runs.length - 1]!;
@@ -205,29 +212,31 @@ async function runTransport(
         reps: c.reps,
       });
       if (!c.againstPrevious) continue;
-      // The same query, same data, same process, with the previous comparisons (64 bits everywhere).
-      const prevMs = median(prev.map((r) => r.ms));
-      const prevLast = prev[prev.length - 1]!;
-      emit({
-        suite: 'analytics',
-        case: `${c.name} vs previous`,
-        impl,
-        median_ms: ms,
-        ops_per_s: 1000 / ms,
-        baseline: 'previous',
-        ratio: prevMs / ms,
-        speedup: prevMs / ms,
-        previous_ms: prevMs,
-        rows: c.rows.length,
-        rounds: last.rounds,
-        previous_rounds: prevLast.rounds,
-        bytes_per_row: last.bytes / c.rows.length,
-        previous_bytes_per_row: prevLast.bytes / c.rows.length,
-        bytes_ratio: last.bytes / prevLast.bytes,
-        max_deviation: deviation(last.result, clear, q),
-        previous_max_deviation: deviation(prevLast.result, clear, q),
-        reps: c.reps,
-      });
+      // The same query, same data, same process, with each previous code path.
+      for (const b of baselines) {
+        const prevMs = median(b.runs.map((r) => r.ms));
+        const prevLast = b.runs[b.runs.length - 1]!;
+        emit({
+          suite: 'analytics',
+          case: `${c.name} vs ${b.name}`,
+          impl,
+          median_ms: ms,
+          ops_per_s: 1000 / ms,
+          baseline: b.name,
+          ratio: prevMs / ms,
+          speedup: prevMs / ms,
+          previous_ms: prevMs,
+          rows: c.rows.length,
+          rounds: last.rounds,
+          previous_rounds: prevLast.rounds,
+          bytes_per_row: last.bytes / c.rows.length,
+          previous_bytes_per_row: prevLast.bytes / c.rows.length,
+          bytes_ratio: last.bytes / prevLast.bytes,
+          max_deviation: deviation(last.result, clear, q),
+          previous_max_deviation: deviation(prevLast.result, clear, q),
+          reps: c.reps,
+        });
+      }
     }
   } finally {
     await parties.close();

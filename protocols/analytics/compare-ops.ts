@@ -7,6 +7,17 @@
 import type { ProtocolContext } from '../rss/context.js';
 import type { ReplicatedShare } from '../rss/replicated-share.js';
 
+/** One column of {@link CompareOps.thresholdCounts}. */
+export interface ThresholdColumn {
+  /** The values (n elements, like every gate). */
+  readonly x: ReplicatedShare;
+  /** lo <= x <= hi (signed ring integers) on every row whose gate is 1; other rows may hold anything. */
+  readonly lo: bigint;
+  readonly hi: bigint;
+  /** Public thresholds t (signed ring integers). */
+  readonly thresholds: readonly bigint[];
+}
+
 /** Comparison and function primitives on arithmetic shares. */
 export interface CompareOps {
   /** Arithmetic shares of the bit [x < 0] (two's complement), elementwise. */
@@ -26,6 +37,12 @@ export interface CompareOps {
    * the differences.
    */
   ltzThresholds?(ctx: ProtocolContext, x: ReplicatedShare, thresholds: readonly (bigint | BigUint64Array)[], bits: number): Promise<ReplicatedShare[]>;
+  /**
+   * Optional, semi-honest only: for every gate g (arithmetic 0/1 shares, n each), column c and
+   * threshold t of c, one-element shares of the count sum_r g[r] [x_c[r] < t], exact. Out:
+   * out[g][c][j]. Callers without it (or on a malicious context) compare per row and sum.
+   */
+  thresholdCounts?(ctx: ProtocolContext, columns: readonly ThresholdColumn[], gates: readonly ReplicatedShare[]): Promise<ReplicatedShare[][][]>;
   /** Arithmetic shares of the bit [x = 0] (exact, any ring element), elementwise. */
   eqz(ctx: ProtocolContext, x: ReplicatedShare): Promise<ReplicatedShare>;
   /**

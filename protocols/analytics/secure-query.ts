@@ -9,9 +9,12 @@
  *    carries validity bits computed at upload (column-validity.ts), range checks of every
  *    numeric column the query reads (x < min, x > max) with, concurrently, the encoding checks
  *    of one-hot and boolean columns: [e (e - 1) = 0] per element and [s - 1 = 0] per one-hot
- *    group sum s (one product round, one batched equality test). Histograms then find each
- *    row's bin by a secret binary search over the edges (secure-histogram.ts:
- *    ceil(log2(m + 2)) comparisons per row for m bins).
+ *    group sum s (one product round, one batched equality test). Histograms, on a semi-honest
+ *    context with `ops.thresholdCounts` (the runner's default), need no per-row bin: phase 3
+ *    counts the selected rows below each edge from bit planes of the column decomposed once
+ *    (threshold-counts.ts), bin j = count(x < T_{j+1}) - count(x < T_j); otherwise each row's
+ *    bin comes from a secret binary search over the edges (secure-histogram.ts:
+ *    ceil(log2(m + 2)) comparisons per row for m bins) and the matrix product below.
  * 2. Bits: valid = AND over the columns read of their validity bits (stored, or 1 - lo - hi and
  *    the encoding checks); filter tree (AND/OR/NOT by products);
  *    selection s = valid * filter; group indicators from one-hot columns; sel_g = s * ind_g.
@@ -33,7 +36,7 @@
  * 2F - sx - sy bits (see `factorShifts`).
  */
 import type { ProtocolContext } from '../rss/context.js';
-import { add, addPublic, concat, mulPublic, publicShare, split, subFromPublic, sum } from '../rss/local-ops.js';
+import { add, addPublic, concat, mulPublic, publicShare, split, sub, subFromPublic, sum } from '../rss/local-ops.js';
 import { matmul } from '../rss/mul.js';
 import type { ReplicatedShare } from '../rss/replicated-share.js';
 import { truncate } from '../rss/truncate.js';
@@ -233,11 +236,11 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
     else if ('op' in f) leaves.set(f, f.op === '<' || f.op === '>=' ? await ltOnValid(f.column, f.value) : await gtOnValid(f.column, f.value));
   };
   if (query.filter) await collect(query.filter);
-  const histSpecs: { ai: number; spec: HistogramSpec }[] = [];
+  const histSpecs: { ai: number; column: string; spec: HistogramSpec }[] = [];
   for (const [ai, a] of query.aggregates.entries()) {
     if (a.op !== 'histogram') continue;
     const t = histogramThresholds(a.bins, numericCol(a.column).max, F);
-    histSpecs.push({ ai, spec: { x: await numeric(a.column), ...t, bits: rangeExponent(numericCol(a.column), [...t.thresholds, t.pad], F) } });
+    histSpecs.push({ ai, column: a.column, spec: { x: await numeric(a.column), ...t, bits: rangeExponent(numericCol(a.column), [...t.thresholds, t.pad], F) } });
   }
   // The comparisons and the encoding checks run concurrently, each on its own scope (taken
   // synchronously here, in the same order at every party, so the step tags line up).
@@ -292,7 +295,7 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
   const counts = sel.map((s) => sum(s));
 
   // Phase 3a: sum-like aggregates as one matrix product [Sel] @ [V].
-  const vecs: { slot: (g: number) => OutputSlot; v: ReplicatedShare; isBin?: { ai: number; bin: number } }[] = [];
+  const vecs: { slot: (g: number) => OutputSlot; v?: ReplicatedShare; pre?: ReplicatedShare[]; isBin?: { ai: number; bin: number } }[] = [];
   const sumCols = new Set<string>();
   const sqCols = new Set<string>();
   const pairs: [string, string][] = [];
@@ -342,15 +345,46 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
       vecs.push({ slot: (g) => (p.sq ? { kind: 'sumsq', group: g, column: p.x, scale } : { kind: 'sumxy', group: g, column: p.x, column2: p.y, scale }), v: prods[i]! });
     });
   }
-  const binSets = await histogramBins(ctx, ops, histSpecs.map((h) => h.spec), n);
-  histSpecs.forEach(({ ai }, h) => {
-    binSets[h]!.forEach((v, j) => vecs.push({ slot: (g) => ({ kind: 'bin', group: g, aggregate: ai, bin: j }), v, isBin: { ai, bin: j } }));
-  });
+  if (histSpecs.length && ops.thresholdCounts && ctx.security !== 'malicious') {
+    // Counts, not per-row bins: bin j of group g is count_g(x < T_{j+1}) - count_g(x < T_j),
+    // from bit planes of each histogram column decomposed once (threshold-counts.ts).
+    const cols = [...new Set(histSpecs.map((h) => h.column))];
+    const edges = cols.map((c) => [...new Set(histSpecs.filter((h) => h.column === c).flatMap((h) => h.spec.thresholds))]);
+    const columns = [];
+    for (const [i, c] of cols.entries()) {
+      // The rows that count are valid (sel = 1), where x is in [min, max] at F bits, up to the +-1 of a rescaling truncation.
+      const col = numericCol(c);
+      columns.push({ x: await numeric(c), lo: BigInt(Math.floor(col.min * 2 ** F)) - 2n, hi: BigInt(Math.ceil(col.max * 2 ** F)) + 2n, thresholds: edges[i]! });
+    }
+    const below = await ops.thresholdCounts(ctx, columns, sel);
+    histSpecs.forEach(({ ai, column, spec }) => {
+      const c = cols.indexOf(column);
+      const at = (g: number, t: bigint): ReplicatedShare => below[g]![c]![edges[c]!.indexOf(t)]!;
+      for (let j = 0; j + 1 < spec.thresholds.length; j++) {
+        const pre = sel.map((_, g) => sub(ctx, at(g, spec.thresholds[j + 1]!), at(g, spec.thresholds[j]!)));
+        vecs.push({ slot: (g) => ({ kind: 'bin', group: g, aggregate: ai, bin: j }), pre, isBin: { ai, bin: j } });
+      }
+    });
+  } else {
+    const binSets = await histogramBins(ctx, ops, histSpecs.map((h) => h.spec), n);
+    histSpecs.forEach(({ ai }, h) => {
+      binSets[h]!.forEach((v, j) => vecs.push({ slot: (g) => ({ kind: 'bin', group: g, aggregate: ai, bin: j }), v, isBin: { ai, bin: j } }));
+    });
+  }
   const m = vecs.length;
-  // [V] (m x n) @ [Sel]^T (n x G): transposing the G selection rows is cheaper than the m value
-  // rows; the product's element (j, g) is the sum of vector j over group g.
-  const vg = m ? split(await matmul(ctx, concat(vecs.map((x) => x.v)), transposeShare(concat(sel), G, n), m, n, G), new Array<number>(G * m).fill(1)) : [];
-  const sums = Array.from({ length: G * m }, (_, i) => vg[(i % m) * G + Math.floor(i / m)]!); // sums[g * m + j]
+  // [V] (m' x n) @ [Sel]^T (n x G) for the m' vectors without precomputed sums: transposing the
+  // G selection rows is cheaper than the value rows; the product's element (j, g) is the sum of
+  // vector j over group g.
+  const mat = vecs.flatMap((x, j) => (x.v ? [j] : []));
+  const mm = mat.length;
+  const vg = mm ? split(await matmul(ctx, concat(mat.map((j) => vecs[j]!.v!)), transposeShare(concat(sel), G, n), mm, n, G), new Array<number>(G * mm).fill(1)) : [];
+  const rowOf = new Map(mat.map((j, r) => [j, r]));
+  const sums = Array.from({ length: G * m }, (_, i) => {
+    const g = Math.floor(i / m);
+    const j = i % m;
+    const v = vecs[j]!;
+    return v.pre ? v.pre[g]! : vg[rowOf.get(j)! * G + g]!;
+  }); // sums[g * m + j]
 
   // Phase 3b: min / max by a masked tournament: max over rows of sel*(x - min) (resp. sel*(max - x)).
   const extremes: { op: 'max' | 'min'; col: string }[] = [];

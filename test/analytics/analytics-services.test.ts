@@ -98,8 +98,9 @@ describe('analytics services over three in-process parties', () => {
     // At rest: object files only, no manifest text or schema names in the clear.
     const files = readdirSync(join(dir, 'party-0', 'shares'));
     expect(files.filter((f) => f.endsWith('.manifest.share')).sort()).toEqual(['dataset-h1.manifest.share', 'dataset-h2.manifest.share', 'dataset-h3.manifest.share']);
-    expect(files.filter((f) => /^dataset-h[123]\.part-[0-9a-f]{32}\.share$/.test(f))).toHaveLength(4);
-    expect(files.filter((f) => /^dataset-h[123]\.part-[0-9a-f]{32}\.valid\.share$/.test(f))).toHaveLength(4);
+    // Four parts, one object per schema column for the shares and one for the validity bits.
+    expect(files.filter((f) => /^dataset-h[123]\.part-[0-9a-f]{32}\.col-\d+\.share$/.test(f))).toHaveLength(4 * schema.columns.length);
+    expect(files.filter((f) => /^dataset-h[123]\.part-[0-9a-f]{32}\.valid\.col-\d+\.share$/.test(f))).toHaveLength(4 * schema.columns.length);
     for (const f of files) expect(readFileSync(join(dir, 'party-0', 'shares', f)).toString('latin1')).not.toMatch(/mean_radius|hospital-1/);
   });
 

@@ -2,7 +2,7 @@
  * @module services/party/runners/analytics-query-runner
  * Party side of `analytics-query`: load this party's shares of every part of the chosen data
  * sets, check that they share one schema and that the query fits it, run the secure query
- * (protocols/analytics, the range-aware CompareOps unless the runner was built with others) over
+ * (protocols/analytics, the range-aware counting CompareOps unless the runner was built with others) over
  * the job's channel, and seal the output pair to
  * the analyst's ephemeral key. The party applies the larger of the job's minimum cell size and
  * every chosen data set's own policy k, so a coordinator cannot lower the suppression threshold.
@@ -17,10 +17,10 @@ import { fromHex, toBase64 } from '../../../crypto-core/encoding.js';
 import { seal } from '../../../crypto-core/sealed-box.js';
 import { sameSchema } from '../../../protocols/analytics/dataset-schema.js';
 import type { CompareOps } from '../../../protocols/analytics/compare-ops.js';
-import { analyticsCompareOps } from '../../../protocols/analytics/range-compare-malicious.js';
+import { countingCompareOps } from '../../../protocols/analytics/counting-compare-ops.js';
 import { checkConsistent } from '../../../protocols/rss/malicious/consistency.js';
 import { QueryError } from '../../../protocols/analytics/errors.js';
-import { checkQuery } from '../../../protocols/analytics/query.js';
+import { checkQuery, usedColumns } from '../../../protocols/analytics/query.js';
 import { runSecureQuery } from '../../../protocols/analytics/secure-query.js';
 import type { SharedDataset } from '../../../protocols/analytics/share-columns.js';
 import { JobPayloadError } from '../errors.js';
@@ -54,10 +54,12 @@ export class AnalyticsQueryRunner implements JobRunner {
 
   /**
    * @param compareOps the comparison primitives of the engine: range-aware in both modes by default
-   *   (verified k-bit comparisons in malicious mode); the bench passes `defaultCompareOps` (64-bit
-   *   comparisons everywhere) or `rangeCompareOps` to measure the previous code.
+   *   (verified k-bit comparisons in malicious mode) with plane-based histogram counts on
+   *   semi-honest contexts (`countingCompareOps`); the bench passes `analyticsCompareOps` (per-row
+   *   bins), `defaultCompareOps` (64-bit comparisons everywhere) or `rangeCompareOps` to measure
+   *   the previous code.
    */
-  constructor(private readonly compareOps: CompareOps = analyticsCompareOps) {}
+  constructor(private readonly compareOps: CompareOps = countingCompareOps) {}
 
   async run(ctx: JobRunContext): Promise<JobRunOutcome> {
     const p = checkQueryPayload(ctx.order.payload);
@@ -65,7 +67,15 @@ export class AnalyticsQueryRunner implements JobRunner {
     const datasets: SharedDataset[] = [];
     const malicious = ctx.protocol.security === 'malicious';
     for (const id of p.datasetIds) {
-      const { manifest, parts } = await loadDataset(ctx.shares, id);
+      // Only the columns the query reads are decrypted (a query that does not fit the stored
+      // schema loads every column and fails below with the error that says why).
+      const { manifest, parts } = await loadDataset(ctx.shares, id, (schema) => {
+        try {
+          return usedColumns(checkQuery(p.query, schema), schema);
+        } catch {
+          return schema.columns.map((c) => c.name);
+        }
+      });
       if (manifests.length > 0 && !sameSchema(manifests[0]!.schema, manifest.schema)) {
         throw new QueryError('/datasets', `data set '${manifest.name}' has another schema than '${manifests[0]!.name}'; a query runs over data sets of one schema`);
       }

@@ -92,7 +92,7 @@ export class DatasetUploadRunner implements JobRunner {
     // analyticsCompareOps: in malicious mode the two range checks of a value share one verified decomposition.
     const validity = await computeColumnValidity(ctx.protocol, analyticsCompareOps, p.schema, { rows: p.rows, share });
     await verifyJob(ctx.protocol);
-    await writePart(ctx.shares, p.datasetId, p.uploadId, { rows: p.rows, share, validity });
+    await writePart(ctx.shares, p.datasetId, p.uploadId, { rows: p.rows, share, validity }, p.schema);
     await markUploadSeen(ctx.shares, p.uploadId);
     const manifestSha256 = await writeManifest(ctx.shares, manifest);
     ctx.log.info('dataset-stored', { datasetId: p.datasetId, uploadId: p.uploadId, rows: p.rows, parts: manifest.parts.length });

@@ -1,0 +1,14 @@
+/**
+ * @module protocols/analytics/counting-compare-ops
+ * The {@link CompareOps} the analytics engine uses by default: {@link analyticsCompareOps}
+ * (range-aware comparisons, verified in malicious mode) with `thresholdCounts`
+ * (threshold-counts.ts: histogram bin counts from bit planes decomposed once per column, no
+ * per-row comparison bit), which the engine uses on semi-honest contexts only; a malicious
+ * query keeps the verified per-row path of analyticsCompareOps.
+ */
+import type { CompareOps } from './compare-ops.js';
+import { analyticsCompareOps } from './range-compare-malicious.js';
+import { thresholdCounts } from './threshold-counts.js';
+
+/** Range-aware {@link CompareOps} with plane-based threshold counts; frozen, safe to share between jobs. */
+export const countingCompareOps: CompareOps = Object.freeze({ ...analyticsCompareOps, thresholdCounts });
