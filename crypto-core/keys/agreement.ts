@@ -14,7 +14,7 @@
  * we also check the output, so the guarantee does not depend on the library version.
  */
 import { createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from 'node:crypto';
-import { checkBytes, checkRng, drawRandom, type RandomSource } from './byte-checks.js';
+import { bytesEqual, checkBytes, checkRng, drawRandom, type RandomSource } from './byte-checks.js';
 import { LowOrderPointError } from './errors.js';
 
 /** Length in bytes of an X25519 secret key, public key and shared secret. */
@@ -30,10 +30,22 @@ export interface AgreementKeyPair {
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 const SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
 
+/**
+ * Imported private keys by the caller's array, with a copy of the bytes they were imported from:
+ * the import is half the cost of an agreement, and a service agrees with the same long-term key
+ * at every channel and every sealed input. A hit is used only while the array still holds those
+ * bytes, so an array overwritten in place is imported again.
+ */
+const privateKeys = new WeakMap<Uint8Array, { secret: Uint8Array; key: KeyObject }>();
+
 function privateKeyObject(secretKey: Uint8Array): KeyObject {
+  const hit = privateKeys.get(secretKey);
+  if (hit !== undefined && bytesEqual(hit.secret, secretKey)) return hit.key;
   const der = Buffer.concat([PKCS8_PREFIX, secretKey]);
   try {
-    return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    const key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    privateKeys.set(secretKey, { secret: Uint8Array.from(secretKey), key });
+    return key;
   } finally {
     der.fill(0);
   }
