@@ -17,17 +17,9 @@ import type { ProtocolContext } from './context.js';
 import { InconsistentShareError, ShapeError } from './errors.js';
 import { recvVector, sendVector } from './exchange.js';
 import { requireSemiHonest } from './malicious/guard.js';
+import type { BinaryShare } from './binary-share-type.js';
 
-/** One party's half of a boolean (XOR) replicated sharing of 64-bit words. */
-export interface BinaryShare {
-  /** Distinguishes boolean from arithmetic shares at the type level. */
-  readonly kind: 'binary';
-  /** x_i. */
-  readonly a: BigUint64Array;
-  /** x_{i+1}. */
-  readonly b: BigUint64Array;
-  readonly shape?: readonly number[];
-}
+export type { BinaryShare } from './binary-share-type.js';
 
 /** Builds a boolean share. */
 export function makeBinaryShare(a: BigUint64Array, b: BigUint64Array, shape?: readonly number[]): BinaryShare {

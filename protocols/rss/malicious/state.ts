@@ -5,7 +5,7 @@
  * in each zero test (kept for its evidence).
  */
 import type { Channel } from '../../channel/channel.js';
-import type { BinaryShare } from '../binary-share.js';
+import type { BinaryShare } from '../binary-share-type.js';
 import type { ReplicatedShare } from '../replicated-share.js';
 import { TranscriptChannel } from './transcript.js';
 
