@@ -36,8 +36,11 @@ export interface Halves {
   pEven: Uint32Array;
 }
 
+/** An AND gate on shared words: `andB`, or malicious/verified-and's checked gate. */
+export type AndGate = (ctx: ProtocolContext, x: BinaryShare, y: BinaryShare) => Promise<BinaryShare>;
+
 /** Splits 64-bit G and P words (one component) into odd and even 32-bit halves. */
-function splitWords(g: BigUint64Array, p: BigUint64Array): Halves {
+export function splitWords(g: BigUint64Array, p: BigUint64Array): Halves {
   const gs = evenOddOfWords(g);
   const ps = evenOddOfWords(p);
   return { gOdd: gs.odd, gEven: gs.even, pOdd: ps.odd, pEven: ps.even };
@@ -55,9 +58,10 @@ export function splitLanes(level: Level): Halves {
  * entry of `first`: the odd/even halves of the lowest level, each `firstWidth` bits wide (a power
  * of two, 1..32). One `andB` per level, log2(2 firstWidth) rounds; the operands of a level are
  * packed so that the bytes sent shrink with the live bits. Returns the carry in bit 0 of a lane
- * per element, per component.
+ * per element, per component. `and` is the gate (default `andB`; the malicious comparisons
+ * pass their verified gate, so both modes run the same circuit).
  */
-export async function groupGenerate(ctx: ProtocolContext, first: Halves[], firstWidth: number, n: number): Promise<Uint32Array[]> {
+export async function groupGenerate(ctx: ProtocolContext, first: Halves[], firstWidth: number, n: number, and: AndGate = andB): Promise<Uint32Array[]> {
   let halves = first;
   let width = firstWidth; // width of the halves, in bits
   let levels: Level[] = [];
@@ -95,7 +99,7 @@ export async function groupGenerate(ctx: ProtocolContext, first: Halves[], first
     const packedLen = operandBits === 64 ? 2 * n : n;
     const X = makeBinaryShare(pack(xs[0]!, packBits), pack(xs[1]!, packBits));
     const Y = makeBinaryShare(pack(ys[0]!, packBits), pack(ys[1]!, packBits));
-    const prod = await andB(ctx, X, Y);
+    const prod = await and(ctx, X, Y);
     const prodLanes = [unpack(prod.a, packedLen, packBits), unpack(prod.b, packedLen, packBits)];
     levels = halves.map((h, c) => {
       const r = prodLanes[c]!;

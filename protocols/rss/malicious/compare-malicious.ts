@@ -27,8 +27,8 @@ import { add, mulPublic, sub } from '../local-ops.js';
 import { mul } from '../mul.js';
 import { checkShare, makeShare, type ReplicatedShare } from '../replicated-share.js';
 import { checkConsistent } from './consistency.js';
-import { allOnesWith, groupGenerateWith, splitWords } from './packed-carry.js';
-import { splitLanes } from '../msb.js';
+import { allOnesLanes } from '../and-tree.js';
+import { groupGenerate, splitLanes, splitWords } from '../msb.js';
 import { andVerified } from './verified-and.js';
 
 /**
@@ -131,7 +131,7 @@ export async function signBitOfSum(ctx: ProtocolContext, a: BigUint64Array, b: B
     width === 64
       ? [splitWords(gs.a, ps.a), splitWords(gs.b, ps.b)]
       : [splitLanes({ g: unpack(gs.a, n, width), p: unpack(ps.a, n, width) }), splitLanes({ g: unpack(gs.b, n, width), p: unpack(ps.b, n, width) })];
-  const carries = await groupGenerateWith(andVerified, ctx, halves, width / 2, n);
+  const carries = await groupGenerate(ctx, halves, width / 2, n, andVerified);
   const top = (pw: BigUint64Array, carry: Uint32Array): BigUint64Array => {
     const out = new BigUint64Array(n);
     if (width === 64) {
@@ -164,7 +164,7 @@ export async function equalZeroMalicious(parent: ProtocolContext, x: ReplicatedS
   const check = checkConsistent(ctx, x);
   const e = (async (): Promise<Uint32Array[]> => {
     const { s, c } = await carrySave(ctx, a, b, 64);
-    return allOnesWith(andVerified, ctx, xorB(ctx, s, c));
+    return allOnesLanes(ctx, xorB(ctx, s, c), andVerified);
   })();
   const bits = await besideCheck(check, e);
   const asWords = (v: Uint32Array): BigUint64Array => BigUint64Array.from(v, (t) => BigInt(t & 1));
