@@ -21,7 +21,7 @@ import { addPublic, concat, split, subFromPublic, add } from '../rss/local-ops.j
 import type { ProtocolContext } from '../rss/context.js';
 import type { ReplicatedShare } from '../rss/replicated-share.js';
 import type { CompareOps } from './compare-ops.js';
-import { columnOffset, DEFAULT_COLUMN_FRACTION_BITS, type DatasetSchema } from './dataset-schema.js';
+import { columnOffset, columnWidth, DEFAULT_COLUMN_FRACTION_BITS, type DatasetSchema } from './dataset-schema.js';
 import { andAll, mulPairs } from './secure-bits.js';
 import { sliceShare, type SharedDataset } from './share-columns.js';
 import { verifyPending } from '../rss/malicious/verify-products.js';
@@ -86,7 +86,7 @@ async function validityOfColumns(
       steps.push({ kind: 'numeric', at: cmp.length });
       cmp.push(addPublic(ctx, x, enc(-c.min, f)), subFromPublic(ctx, enc(c.max, f), x));
     } else {
-      const width = c.type === 'categorical' ? c.categories.length : 1;
+      const width = columnWidth(c);
       const es = Array.from({ length: width }, (_, j) => col(c.name, j));
       steps.push({ kind: 'encoded', at: elems.length, width, sumAt: c.type === 'categorical' ? sumsMinusOne.length : -1 });
       elems.push(...es);

@@ -124,9 +124,14 @@ export function checkPolicy(policy: unknown): DisclosurePolicy {
   return p;
 }
 
+/** Number of ring elements one column takes in a row (a one-hot categorical: one per category). */
+export function columnWidth(c: Column): number {
+  return c.type === 'categorical' ? c.categories.length : 1;
+}
+
 /** Number of ring elements one row takes (one-hot categoricals take one per category). */
 export function encodedWidth(schema: DatasetSchema): number {
-  return schema.columns.reduce((w, c) => w + (c.type === 'categorical' ? c.categories.length : 1), 0);
+  return schema.columns.reduce((w, c) => w + columnWidth(c), 0);
 }
 
 /** Offset of a column's first ring element within an encoded row. */
@@ -134,7 +139,7 @@ export function columnOffset(schema: DatasetSchema, name: string): number {
   let off = 0;
   for (const c of schema.columns) {
     if (c.name === name) return off;
-    off += c.type === 'categorical' ? c.categories.length : 1;
+    off += columnWidth(c);
   }
   throw new SchemaError(`column '${name}' is not in the schema`);
 }

@@ -41,7 +41,7 @@ import { matmul } from '../rss/mul.js';
 import type { ReplicatedShare } from '../rss/replicated-share.js';
 import { truncate } from '../rss/truncate.js';
 import type { CompareOps } from './compare-ops.js';
-import { DEFAULT_COLUMN_FRACTION_BITS, columnOffset, findColumn, type DatasetSchema, type NumericColumn } from './dataset-schema.js';
+import { DEFAULT_COLUMN_FRACTION_BITS, columnOffset, columnWidth, findColumn, type DatasetSchema, type NumericColumn } from './dataset-schema.js';
 import { QueryError } from './errors.js';
 import type { OutputLayout, OutputSlot } from './output-layout.js';
 import { DEFAULT_LEARNING_RATE } from './plaintext-query.js';
@@ -222,7 +222,7 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
       // uploader that writes 1000 into an indicator would otherwise inflate counts. e is 0 or 1
       // iff e (e - 1) = 0 mod 2^64 (e and e - 1 are coprime, so 2^64 must divide the even one):
       // one product and an equality test, cheaper than two comparisons.
-      const width = c.type === 'categorical' ? c.categories.length : 1;
+      const width = columnWidth(c);
       const elems = Array.from({ length: width }, (_, j) => encodedCol(name, j));
       oneHotElems.push(...elems);
       if (c.type === 'categorical') oneHotSumsMinusOne.push(addPublic(ctx, elems.reduce((acc, e) => add(ctx, acc, e)), BigInt.asUintN(64, -1n)));

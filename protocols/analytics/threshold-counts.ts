@@ -18,7 +18,7 @@
  * product with the gate, a local sum.
  */
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
-import { andB, concatB, makeBinaryShare, type BinaryShare } from '../rss/binary-share.js';
+import { andB, concatB, type BinaryShare } from '../rss/binary-share.js';
 import { bitPlaneOf } from '../rss/bit-planes.js';
 import { ltz } from '../rss/comparison.js';
 import type { ProtocolContext } from '../rss/context.js';
@@ -69,7 +69,7 @@ export async function thresholdCounts(parent: ProtocolContext, columns: readonly
     const flat: BinaryShare[] = lt.flat();
     const gatePlanes = gates.map(bitPlaneOf);
     const gated = await andB(planeCtx, concatB(gates.flatMap(() => flat)), concatB(gatePlanes.flatMap((g) => flat.map(() => g))));
-    const counts = split(await popcountVectors(planeCtx, makeBinaryShare(gated.a, gated.b), gates.length * flat.length), new Array<number>(gates.length * flat.length).fill(1));
+    const counts = split(await popcountVectors(planeCtx, gated, gates.length * flat.length), new Array<number>(gates.length * flat.length).fill(1));
     let at = 0;
     gates.forEach((_, g) => planeCols.forEach((i, q) => which[q]!.forEach(({ j }) => out.set(`${g}/${i}/${j}`, counts[at++]!))));
     return out;

@@ -36,7 +36,8 @@ export function checkBinaryShare(name: string, x: unknown): number {
   return s.a.length;
 }
 
-function checkPair(x: BinaryShare, y: BinaryShare): number {
+/** The common length of two boolean shares, checked. */
+export function checkBinaryPair(x: BinaryShare, y: BinaryShare): number {
   const n = checkBinaryShare('x', x);
   const m = checkBinaryShare('y', y);
   if (n !== m) throw new ShapeError(`y: expected ${n} words like x, got ${m}`);
@@ -64,7 +65,7 @@ export function reconstructBinary(shares: readonly [BinaryShare, BinaryShare, Bi
 
 /** [x ^ y]. */
 export function xorB(ctx: ProtocolContext, x: BinaryShare, y: BinaryShare): BinaryShare {
-  checkPair(x, y);
+  checkBinaryPair(x, y);
   return makeBinaryShare(ctx.ring.xor(x.a, y.a), ctx.ring.xor(x.b, y.b), x.shape);
 }
 
@@ -106,8 +107,18 @@ export function shiftRightB(ctx: ProtocolContext, x: BinaryShare, k: number): Bi
 /** [x & y] on shared words. 1 round, 8 bytes per word per party. */
 export async function andB(ctx: ProtocolContext, x: BinaryShare, y: BinaryShare): Promise<BinaryShare> {
   requireSemiHonest(ctx, 'andB');
-  const n = checkPair(x, y);
-  const tag = ctx.nextTag('and');
+  checkBinaryPair(x, y);
+  return reshareAnd(ctx, ctx.nextTag('and'), x, y);
+}
+
+/**
+ * The replicated AND round under step tag `tag`, with no mode guard: `andB`, and the malicious
+ * mode's verified gate and AND triples (malicious/verified-and, malicious/verify-ands), whose
+ * outputs the batch check verifies. The caller checks that x and y have the same length.
+ *   z_i = (x_i & (y_i ^ y_{i+1})) ^ (x_{i+1} & y_i) ^ beta_i, sent to party i-1.
+ */
+export async function reshareAnd(ctx: ProtocolContext, tag: string, x: { readonly a: BigUint64Array; readonly b: BigUint64Array; readonly shape?: readonly number[] }, y: { readonly a: BigUint64Array; readonly b: BigUint64Array }): Promise<BinaryShare> {
+  const n = x.a.length;
   const ring = ctx.ring;
   // (x_i & (y_i ^ y_{i+1})) ^ (x_{i+1} & y_i) = x_i&y_i ^ x_i&y_{i+1} ^ x_{i+1}&y_i
   const z = ring.xor(ring.and(x.a, ring.xor(y.a, y.b)), ring.and(x.b, y.a));

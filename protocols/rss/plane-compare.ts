@@ -9,7 +9,7 @@
  * Semi-honest (AND gates of rss/binary-share).
  */
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
-import { andB, concatB, makeBinaryShare, notB, type BinaryShare } from './binary-share.js';
+import { andB, concatB, makeBinaryShare, notB, splitB, type BinaryShare } from './binary-share.js';
 import type { ProtocolContext } from './context.js';
 
 /** One column's planes (least significant first) and the constants it is compared with. */
@@ -51,9 +51,9 @@ export async function lessThanPublicPlanes(parent: ProtocolContext, columns: rea
       });
     });
     if (at.length === 0) continue;
-    const prod = await andB(ctx, concatB(xs), concatB(ys));
+    const prods = splitB(await andB(ctx, concatB(xs), concatB(ys)), at.length);
     at.forEach(({ c, j, one }, q) => {
-      const p = makeBinaryShare(prod.a.subarray(q * W, (q + 1) * W), prod.b.subarray(q * W, (q + 1) * W));
+      const p = prods[q]!;
       lt[c]![j] = one ? notB(ctx, p) : p;
     });
   }

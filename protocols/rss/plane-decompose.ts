@@ -16,22 +16,12 @@
  * A value outside [0, 2^k) yields its residue mod 2^k, as the arithmetic says. Semi-honest.
  */
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
-import { andB, concatB, makeBinaryShare, xorB, type BinaryShare } from './binary-share.js';
+import { andB, concatB, splitB, xorB, type BinaryShare } from './binary-share.js';
 import { planeWords, toPlanes } from './bit-planes.js';
 import type { ProtocolContext } from './context.js';
 import { binaryFromParties12, inputBinary } from './conversion.js';
 import { requireSemiHonest } from './malicious/guard.js';
 import { checkShare, type ReplicatedShare } from './replicated-share.js';
-
-/** Plane j of a k-plane array of W words each. */
-function plane(x: BinaryShare, j: number, W: number): BinaryShare {
-  return makeBinaryShare(x.a.subarray(j * W, (j + 1) * W), x.b.subarray(j * W, (j + 1) * W));
-}
-
-/** Splits one share of concatenated planes of W words each. */
-function planesOf(x: BinaryShare, count: number, W: number): BinaryShare[] {
-  return Array.from({ length: count }, (_, j) => plane(x, j, W));
-}
 
 /**
  * The k_c bit planes of (x_c mod 2^k_c) for each shared vector x_c (all of n elements), as
@@ -70,8 +60,12 @@ export async function decomposeToPlanes(parent: ProtocolContext, xs: readonly Re
     })(),
   );
   const offsets = ks.map((_, i) => ks.slice(0, i).reduce((s, k) => s + k, 0));
-  const a = ks.map((k, i) => planesOf(makeBinaryShare(aAll.a.subarray(offsets[i]! * W, (offsets[i]! + k) * W), aAll.b.subarray(offsets[i]! * W, (offsets[i]! + k) * W)), k, W));
-  const b = ks.map((k, i) => planesOf(makeBinaryShare(bAll.a.subarray(offsets[i]! * W, (offsets[i]! + k) * W), bAll.b.subarray(offsets[i]! * W, (offsets[i]! + k) * W)), k, W));
+  const byColumn = (all: BinaryShare): BinaryShare[][] => {
+    const planes = splitB(all, total);
+    return ks.map((k, i) => planes.slice(offsets[i]!, offsets[i]! + k));
+  };
+  const a = byColumn(aAll);
+  const b = byColumn(bAll);
   const sums: BinaryShare[][] = ks.map((_, c) => [xorB(ctx, a[c]![0]!, b[c]![0]!)]);
   const carries: (BinaryShare | undefined)[] = ks.map(() => undefined);
   const maxK = Math.max(...ks);
@@ -90,9 +84,9 @@ export async function decomposeToPlanes(parent: ProtocolContext, xs: readonly Re
         ysA.push(xorB(ctx, b[c]![i - 1]!, carry));
       }
     }
-    const prod = await andB(ctx, concatB(xsA), concatB(ysA));
+    const prods = splitB(await andB(ctx, concatB(xsA), concatB(ysA)), live.length);
     live.forEach((c, j) => {
-      const p = makeBinaryShare(prod.a.subarray(j * W, (j + 1) * W), prod.b.subarray(j * W, (j + 1) * W));
+      const p = prods[j]!;
       const prev = carries[c];
       const carry = prev === undefined ? p : xorB(ctx, p, prev);
       carries[c] = carry;

@@ -11,7 +11,7 @@
  * stored; values exist nowhere.
  */
 import { canonicalJson } from '../../crypto-core/canonical-json.js';
-import { columnOffset, encodedWidth, type DatasetSchema } from '../../protocols/analytics/dataset-schema.js';
+import { columnOffset, columnWidth, encodedWidth, type DatasetSchema } from '../../protocols/analytics/dataset-schema.js';
 import type { SharedDataset } from '../../protocols/analytics/share-columns.js';
 import { makeShare } from '../../protocols/rss/replicated-share.js';
 import { ShareStoreError } from './errors.js';
@@ -51,7 +51,7 @@ export function validityColumnObjectId(datasetId: string, uploadId: string, c: n
 /** Encoded elements of schema column c: [offset, offset + width) of the table's columns. */
 function columnSpan(schema: DatasetSchema, c: number): { offset: number; width: number } {
   const col = schema.columns[c]!;
-  return { offset: columnOffset(schema, col.name), width: col.type === 'categorical' ? col.categories.length : 1 };
+  return { offset: columnOffset(schema, col.name), width: columnWidth(col) };
 }
 
 /**

@@ -56,6 +56,24 @@ export async function revealMissingComponent(ctx: ProtocolContext, tag: string, 
   return missing;
 }
 
+/**
+ * The zero test by digests under `tag`: this party holds components (a, b) = (w_i, w_{i+1}) of
+ * a sharing w that must be zero, and `third`, what w_{i-1} then is (-(a + b), or a ^ b for XOR
+ * sharings). It sends SHA-256(third) to both peers; party i+1's digest is about component i
+ * (this party's a), party i-1's about component i+1 (b). One round, 32 bytes to each peer.
+ * @throws VerificationFailedError (check `zero-test`) naming both peers, "`tag`: the `what`
+ *   check failed at party i (`cause`)".
+ */
+export async function digestZeroTest(ctx: ProtocolContext, tag: string, a: BigUint64Array, b: BigUint64Array, third: BigUint64Array, what: string, cause: string): Promise<void> {
+  const claim = wordsDigest(third);
+  const next = nextParty(ctx.self);
+  const prev = prevParty(ctx.self);
+  const [, , fromNext, fromPrev] = await Promise.all([ctx.channel.send(next, tag, claim), ctx.channel.send(prev, tag, claim), ctx.channel.recv(next, tag), ctx.channel.recv(prev, tag)]);
+  if (!bytesEqual(fromNext, wordsDigest(a)) || !bytesEqual(fromPrev, wordsDigest(b))) {
+    throw new VerificationFailedError(`${tag}: the ${what} check failed at party ${ctx.self} (${cause})`, { step: tag, check: 'zero-test', suspects: [prev, next] });
+  }
+}
+
 function mismatch(ctx: ProtocolContext, tag: string, component: PartyIndex, suspects: PartyIndex[]): VerificationFailedError {
   return new VerificationFailedError(
     `${tag}: party ${ctx.self} received component x${component} from party ${suspects[0]} and a different digest of it from party ${suspects[1]}; one of them deviated`,

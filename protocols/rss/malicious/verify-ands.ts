@@ -21,14 +21,13 @@
  * A bucket passes with a bad first triple only if all its triples are bad in the same way; with
  * B and N' chosen below the cheating probability is at most N'^-(B-1) <= 2^-48.
  */
-import { bytesEqual } from '../../../crypto-core/keys/byte-checks.js';
 import type { Prg } from '../../../crypto-core/prg.js';
 import { nextParty, prevParty } from '../../channel/channel.js';
+import { reshareAnd } from '../binary-share.js';
 import { toLanes, toWords } from '../bit-packing.js';
 import type { ProtocolContext } from '../context.js';
 import { VerificationFailedError } from '../errors.js';
-import { recvVector, sendVector } from '../exchange.js';
-import { openMissingComponent, wordsDigest } from './digest-open.js';
+import { digestZeroTest, openMissingComponent } from './digest-open.js';
 import { keepZeroTest, type AndClaim } from './state.js';
 import { concatWords, cutWords } from './word-vectors.js';
 
@@ -86,13 +85,10 @@ export async function makeAndTriples(ctx: ProtocolContext, claims: readonly AndC
   const rowWords = buckets / 64;
   const total = OPENED_TRIPLES / 64 + bucket * rowWords;
   const tag = ctx.nextTag('and-triples');
-  const ring = ctx.ring;
   const ta = ctx.randomness.randomShare(`${tag}/a`, total);
   const tb = ctx.randomness.randomShare(`${tag}/b`, total);
-  const local = ring.xor(ring.and(ta.a, ring.xor(tb.a, tb.b)), ring.and(ta.b, tb.a));
-  ring.xor(local, ctx.randomness.zeroShareBinary(`${tag}/zero`, total), local);
-  const [, next] = await Promise.all([sendVector(ctx, prevParty(ctx.self), tag, local), recvVector(ctx, nextParty(ctx.self), tag, total)]);
-  return { x, y, z, bucket, rowWords, ta: { a: ta.a, b: ta.b }, tb: { a: tb.a, b: tb.b }, tc: { a: local, b: next } };
+  const tc = await reshareAnd(ctx, tag, ta, tb);
+  return { x, y, z, bucket, rowWords, ta: { a: ta.a, b: ta.b }, tb: { a: tb.a, b: tb.b }, tc: { a: tc.a, b: tc.b } };
 }
 
 /** A uniformly random permutation of 0..m-1 from `prg` (Fisher-Yates, unbiased by rejection). */
@@ -228,24 +224,13 @@ function zeroValues(ctx: ProtocolContext, work: AndWork, o: AndOpened): Words2 {
 }
 
 /**
- * Step 4, second half: the zero test of every real gate and every sacrifice. Party i sends
- * SHA-256(w_i ^ w_{i+1}) (= SHA-256(w_{i-1}) when w is zero) to both peers, who compare it
- * with their copy of w_{i-1}.
+ * Step 4, second half: the zero test of every real gate and every sacrifice (digest-open
+ * `digestZeroTest`: for an XOR sharing of zero, w_{i-1} = w_i ^ w_{i+1}).
  * @throws VerificationFailedError (check `zero-test`) naming both peers.
  */
 export async function andZeroTest(ctx: ProtocolContext, work: AndWork, o: AndOpened): Promise<void> {
   const tag = ctx.nextTag('and-zero-test');
   const w = zeroValues(ctx, work, o);
   keepZeroTest(ctx.malicious!, tag, { a: w.a, b: w.b });
-  const claim = wordsDigest(ctx.ring.xor(w.a, w.b));
-  const next = nextParty(ctx.self);
-  const prev = prevParty(ctx.self);
-  const [, , fromNext, fromPrev] = await Promise.all([ctx.channel.send(next, tag, claim), ctx.channel.send(prev, tag, claim), ctx.channel.recv(next, tag), ctx.channel.recv(prev, tag)]);
-  if (!bytesEqual(fromNext, wordsDigest(w.a)) || !bytesEqual(fromPrev, wordsDigest(w.b))) {
-    throw new VerificationFailedError(`${tag}: the AND check failed at party ${ctx.self} (an AND or triple reshare was not what the protocol computes)`, {
-      step: tag,
-      check: 'zero-test',
-      suspects: [prev, next],
-    });
-  }
+  await digestZeroTest(ctx, tag, w.a, w.b, ctx.ring.xor(w.a, w.b), 'AND', 'an AND or triple reshare was not what the protocol computes');
 }

@@ -28,7 +28,7 @@ import { VerificationFailedError } from '../errors.js';
 import { recvVector, sendVector } from '../exchange.js';
 import { groupSums } from '../local-ops.js';
 import { makeShare, type ReplicatedShare } from '../replicated-share.js';
-import { openMissingComponent, wordsDigest } from './digest-open.js';
+import { digestZeroTest, openMissingComponent } from './digest-open.js';
 import { proveInnerProducts } from './inner-product-proof.js';
 import { exchangeW, matrixStatements } from './matrix-claim-proof.js';
 import { keepZeroTest, type AndClaim, type ProductClaim } from './state.js';
@@ -196,18 +196,8 @@ async function zeroTest(ctx: ProtocolContext, work: Work[], t: bigint, extra: Re
   const mineB = concatWords([w[1], r.toWords(v[1])]);
   keepZeroTest(ctx.malicious!, tag, { a: mineA, b: mineB });
   // -(x_i + x_{i+1}) is, for a sharing of zero, the third component x_{i-1}.
-  const claim = wordsDigest(concatWords([ctx.ring.neg(ctx.ring.add(w[0], w[1])), r.toWords(r.neg(r.add(v[0], v[1])))]));
-  const next = nextParty(ctx.self);
-  const prev = prevParty(ctx.self);
-  const [, , fromNext, fromPrev] = await Promise.all([ctx.channel.send(next, tag, claim), ctx.channel.send(prev, tag, claim), ctx.channel.recv(next, tag), ctx.channel.recv(prev, tag)]);
-  // Party i+1's claim is about component i (this party's a); party i-1's about component i+1 (b).
-  if (!bytesEqual(fromNext, wordsDigest(mineA)) || !bytesEqual(fromPrev, wordsDigest(mineB))) {
-    throw new VerificationFailedError(`${tag}: the product check failed at party ${ctx.self} (a reshare, truncation or input value was not what the protocol computes)`, {
-      step: tag,
-      check: 'zero-test',
-      suspects: [prev, next],
-    });
-  }
+  const third = concatWords([ctx.ring.neg(ctx.ring.add(w[0], w[1])), r.toWords(r.neg(r.add(v[0], v[1])))]);
+  await digestZeroTest(ctx, tag, mineA, mineB, third, 'product', 'a reshare, truncation or input value was not what the protocol computes');
 }
 
 const enc = new TextEncoder();
