@@ -38,9 +38,9 @@ export interface CompareOps {
    */
   ltzThresholds?(ctx: ProtocolContext, x: ReplicatedShare, thresholds: readonly (bigint | BigUint64Array)[], bits: number): Promise<ReplicatedShare[]>;
   /**
-   * Optional, semi-honest only: for every gate g (arithmetic 0/1 shares, n each), column c and
-   * threshold t of c, one-element shares of the count sum_r g[r] [x_c[r] < t], exact. Out:
-   * out[g][c][j]. Callers without it (or on a malicious context) compare per row and sum.
+   * Optional: for every gate g (arithmetic 0/1 shares, n each), column c and threshold t of c,
+   * one-element shares of the count sum_r g[r] [x_c[r] < t], exact (verified on a malicious
+   * context). Out: out[g][c][j]. Callers without it compare per row and sum.
    */
   thresholdCounts?(ctx: ProtocolContext, columns: readonly ThresholdColumn[], gates: readonly ReplicatedShare[]): Promise<ReplicatedShare[][][]>;
   /** Arithmetic shares of the bit [x = 0] (exact, any ring element), elementwise. */

@@ -3,8 +3,8 @@
  * The {@link CompareOps} the analytics engine uses by default: {@link analyticsCompareOps}
  * (range-aware comparisons, verified in malicious mode) with `thresholdCounts`
  * (threshold-counts.ts: histogram bin counts from bit planes decomposed once per column, no
- * per-row comparison bit), which the engine uses on semi-honest contexts only; a malicious
- * query keeps the verified per-row path of analyticsCompareOps.
+ * per-row comparison bit), in both modes: on a malicious context every plane AND is the
+ * verified gate and the decomposition has no input from party 0 (threshold-counts.ts).
  */
 import type { CompareOps } from './compare-ops.js';
 import { analyticsCompareOps } from './range-compare-malicious.js';

@@ -9,8 +9,8 @@
  *    carries validity bits computed at upload (column-validity.ts), range checks of every
  *    numeric column the query reads (x < min, x > max) with, concurrently, the encoding checks
  *    of one-hot and boolean columns: [e (e - 1) = 0] per element and [s - 1 = 0] per one-hot
- *    group sum s (one product round, one batched equality test). Histograms, on a semi-honest
- *    context with `ops.thresholdCounts` (the runner's default), need no per-row bin: phase 3
+ *    group sum s (one product round, one batched equality test). Histograms, with
+ *    `ops.thresholdCounts` (the runner's default, in both modes), need no per-row bin: phase 3
  *    counts the selected rows below each edge from bit planes of the column decomposed once
  *    (threshold-counts.ts), bin j = count(x < T_{j+1}) - count(x < T_j); otherwise each row's
  *    bin comes from a secret binary search over the edges (secure-histogram.ts:
@@ -20,7 +20,8 @@
  *    selection s = valid * filter; group indicators from one-hot columns; sel_g = s * ind_g.
  * 3. Aggregates: counts are local sums of sel_g; every sum-like aggregate (sums, sums of
  *    squares and cross products, histogram bin counts) is one matrix product
- *    [V] (m x n) @ [Sel]^T (n x G), whose communication is G*m elements; min/max are a masked
+ *    [V] (m x n) @ [Sel]^T (n x G), whose communication is G*m elements (malicious: m G dot
+ *    products, verified at linear cost; see `sumProducts`); min/max are a masked
  *    tournament; logistic regression runs its own epochs.
  * 4. Disclosure control inside the computation: ok_g = [count_g >= k] and, per histogram bin,
  *    [bin >= k]; every released value is multiplied by its ok bit, so a suppressed cell opens
@@ -37,7 +38,7 @@
  */
 import type { ProtocolContext } from '../rss/context.js';
 import { add, addPublic, concat, mulPublic, publicShare, split, sub, subFromPublic, sum } from '../rss/local-ops.js';
-import { matmul } from '../rss/mul.js';
+import { dot, matmul } from '../rss/mul.js';
 import type { ReplicatedShare } from '../rss/replicated-share.js';
 import { truncate } from '../rss/truncate.js';
 import type { CompareOps } from './compare-ops.js';
@@ -161,6 +162,18 @@ async function compareAll(ctx: ProtocolContext, ops: CompareOps, cmp: readonly R
   full.forEach((i, j) => (out[i] = a[j]!));
   bounded.forEach((i, j) => (out[i] = b[j]!));
   return out;
+}
+
+/**
+ * [V] (m x n) @ [Sel]^T (n x G) for the value rows V and the selection vectors (G of n), row
+ * major (element (j, g) at j G + g): one matrix product, or on a malicious context m G dot
+ * products (see the call).
+ */
+async function sumProducts(ctx: ProtocolContext, v: ReplicatedShare, sel: readonly ReplicatedShare[], m: number, n: number): Promise<ReplicatedShare> {
+  const G = sel.length;
+  if (ctx.security !== 'malicious') return matmul(ctx, v, transposeShare(concat(sel), G, n), m, n, G);
+  const rows = split(v, new Array<number>(m).fill(n));
+  return dot(ctx, concat(rows.flatMap((r) => sel.map(() => r))), concat(rows.flatMap(() => sel)), n);
 }
 
 /** Runs `input.query` at this party. All three parties must call it with the same public inputs. */
@@ -345,7 +358,7 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
       vecs.push({ slot: (g) => (p.sq ? { kind: 'sumsq', group: g, column: p.x, scale } : { kind: 'sumxy', group: g, column: p.x, column2: p.y, scale }), v: prods[i]! });
     });
   }
-  if (histSpecs.length && ops.thresholdCounts && ctx.security !== 'malicious') {
+  if (histSpecs.length && ops.thresholdCounts) {
     // Counts, not per-row bins: bin j of group g is count_g(x < T_{j+1}) - count_g(x < T_j),
     // from bit planes of each histogram column decomposed once (threshold-counts.ts).
     const cols = [...new Set(histSpecs.map((h) => h.column))];
@@ -377,7 +390,10 @@ export async function runSecureQuery(ctx: ProtocolContext, input: SecureQueryInp
   // vector j over group g.
   const mat = vecs.flatMap((x, j) => (x.v ? [j] : []));
   const mm = mat.length;
-  const vg = mm ? split(await matmul(ctx, concat(mat.map((j) => vecs[j]!.v!)), transposeShare(concat(sel), G, n), mm, n, G), new Array<number>(G * mm).fill(1)) : [];
+  // Malicious: the same sums as mm G dot products of length n, whose claims the batch check
+  // verifies at linear cost in n (a matrix claim's proof works over the Galois ring, 56 words
+  // per element, and costs seconds per 10^4 rows).
+  const vg = mm === 0 ? [] : split(await sumProducts(ctx, concat(mat.map((j) => vecs[j]!.v!)), sel, mm, n), new Array<number>(G * mm).fill(1));
   const rowOf = new Map(mat.map((j, r) => [j, r]));
   const sums = Array.from({ length: G * m }, (_, i) => {
     const g = Math.floor(i / m);

@@ -6,11 +6,14 @@
  * one AND per bit and constant, and none while lt is still the public 0 (below c's lowest set
  * bit). k rounds, at most k n/8 bytes per constant from every party; the planes are decomposed
  * once and shared by every constant (histogram edges, filter leaves on the same column).
- * Semi-honest (AND gates of rss/binary-share).
+ * The AND gate is a parameter, as in rss/msb and rss/and-tree: rss/binary-share `andB`
+ * (semi-honest) or the verified gate of malicious/verified-and, whose every plane AND goes to
+ * the job's batch check (the NOTs are local, so the result is then verified as a whole).
  */
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { andB, concatB, makeBinaryShare, notB, splitB, type BinaryShare } from './binary-share.js';
 import type { ProtocolContext } from './context.js';
+import type { AndGate } from './msb.js';
 
 /** One column's planes (least significant first) and the constants it is compared with. */
 export interface PlaneComparison {
@@ -19,8 +22,8 @@ export interface PlaneComparison {
   readonly constants: readonly bigint[];
 }
 
-/** [y < c] as one plane per constant, per column, in order. */
-export async function lessThanPublicPlanes(parent: ProtocolContext, columns: readonly PlaneComparison[]): Promise<BinaryShare[][]> {
+/** [y < c] as one plane per constant, per column, in order, with the AND gate `and` (default `andB`). */
+export async function lessThanPublicPlanes(parent: ProtocolContext, columns: readonly PlaneComparison[], and: AndGate = andB): Promise<BinaryShare[][]> {
   const ctx = parent.scope('plane-compare');
   const W = columns.find((c) => c.planes.length > 0)?.planes[0]!.a.length ?? 0;
   for (const [i, c] of columns.entries()) {
@@ -51,7 +54,7 @@ export async function lessThanPublicPlanes(parent: ProtocolContext, columns: rea
       });
     });
     if (at.length === 0) continue;
-    const prods = splitB(await andB(ctx, concatB(xs), concatB(ys)), at.length);
+    const prods = splitB(await and(ctx, concatB(xs), concatB(ys)), at.length);
     at.forEach(({ c, j, one }, q) => {
       const p = prods[q]!;
       lt[c]![j] = one ? notB(ctx, p) : p;

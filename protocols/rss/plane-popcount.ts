@@ -14,13 +14,18 @@
  * weight, is converted with daBits (rss/dabit, made alongside from the start: the tree's shape
  * depends on W only) and summed with the weights locally.
  * Cost per vector: about W words of AND in total (every AND removes one word of the multiset),
- * about log_{3/2}(W) + 6 log_{3/2}(2) rounds + 1, and ~2 log2(64 W) daBits. Semi-honest.
+ * about log_{3/2}(W) + 6 log_{3/2}(2) rounds + 1, and ~2 log2(64 W) daBits.
+ * Malicious (the verified AND gate passed in, malicious/verified-and): every full adder's AND
+ * goes to the job's batch check, and the bits left are converted from their trivially shared
+ * components with two verified products each (malicious/compare-malicious `bitToArithmetic`:
+ * 2 rounds instead of 1, no daBits), so no step of the count is unverified.
  */
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { andB, makeBinaryShare, type BinaryShare } from './binary-share.js';
 import type { ProtocolContext } from './context.js';
-import { b2aWithDaBits, randomDaBits } from './dabit.js';
-import { requireSemiHonest } from './malicious/guard.js';
+import { b2aWithDaBits, randomDaBits, type DaBits } from './dabit.js';
+import { bitToArithmetic } from './malicious/compare-malicious.js';
+import type { AndGate } from './msb.js';
 import { makeShare, type ReplicatedShare } from './replicated-share.js';
 
 /** The multiset's shape: words per weight (index w = weight 2^w) and the lane width. */
@@ -52,18 +57,19 @@ type Words = BigUint64Array[];
 
 /**
  * The number of 1 bits in each of the V vectors of `bits` (V W words, vector-major), as
- * arithmetic shares (V elements).
+ * arithmetic shares (V elements), with the AND gate `and` (default `andB`; a malicious context
+ * needs the verified one, and its context's mode chooses the conversion of the module doc).
  */
-export async function popcountVectors(parent: ProtocolContext, bits: BinaryShare, V: number): Promise<ReplicatedShare> {
-  requireSemiHonest(parent, 'popcountVectors');
+export async function popcountVectors(parent: ProtocolContext, bits: BinaryShare, V: number, and: AndGate = andB): Promise<ReplicatedShare> {
   const ctx = parent.scope('popcount');
+  const malicious = ctx.security === 'malicious';
   if (!Number.isSafeInteger(V) || V < 1 || bits.a.length % V !== 0) throw new InvalidArgumentError(`V: expected a positive divisor of ${bits.a.length}, got ${String(V)}`);
   const W = bits.a.length / V;
   const end = finalShape(W);
   const slots = end.m.reduce((t, m) => t + m, 0);
   const ring = ctx.ring;
   const [treeCtx, daCtx] = [ctx.scope('tree'), ctx.scope('dabits')];
-  const daBitsP = randomDaBits(daCtx, V * slots);
+  const daBitsP: Promise<DaBits> | undefined = malicious ? undefined : randomDaBits(daCtx, V * slots);
   let shape: Shape = { m: [W], lane: 64 };
   let comp: [Words, Words] = [[bits.a], [bits.b]];
   const slice = (v: BigUint64Array, m: number, from: number, len: number): BigUint64Array => {
@@ -121,7 +127,7 @@ export async function popcountVectors(parent: ProtocolContext, bits: BinaryShare
       }
       at += V * t;
     });
-    const prod = await andB(treeCtx, makeBinaryShare(opX[0]!, opX[1]!), makeBinaryShare(opY[0]!, opY[1]!));
+    const prod = await and(treeCtx, makeBinaryShare(opX[0]!, opX[1]!), makeBinaryShare(opY[0]!, opY[1]!));
     const prodC = [prod.a, prod.b];
     comp = [0, 1].map((c) => {
       const out: Words = [];
@@ -152,7 +158,10 @@ export async function popcountVectors(parent: ProtocolContext, bits: BinaryShare
     for (let q = 0; q < V; q++) ws.forEach((v, w) => v.subarray(q * shape.m[w]!, (q + 1) * shape.m[w]!).forEach((x) => (out[i++] = x)));
     return out;
   });
-  const arith = await b2aWithDaBits(ctx, makeBinaryShare(flat[0]!, flat[1]!), await daBitsP);
+  // Each word's bit 0 is the bit (the components' higher bits are the AND reshares' zero-share
+  // masks, which cancel in the XOR but not in an arithmetic sum: bitToArithmetic needs 0/1 words).
+  const low = (v: BigUint64Array): BigUint64Array => ring.and(v, new BigUint64Array(v.length).fill(1n));
+  const arith = daBitsP === undefined ? await bitToArithmetic(daCtx, low(flat[0]!), low(flat[1]!)) : await b2aWithDaBits(ctx, makeBinaryShare(flat[0]!, flat[1]!), await daBitsP);
   const weights: bigint[] = [];
   shape.m.forEach((m, w) => {
     for (let k = 0; k < m; k++) weights.push(1n << BigInt(w));
