@@ -14,7 +14,7 @@ import { makeBinaryShare, reconstructBinary, shareBinary, type BinaryShare } fro
 import { VerificationFailedError } from '../../protocols/rss/errors.js';
 import { registerClaim } from '../../protocols/rss/malicious/state.js';
 import { andVerified } from '../../protocols/rss/malicious/verified-and.js';
-import { AND_SECURITY_BITS, bucketParameters, OPENED_TRIPLES, randomPermutation } from '../../protocols/rss/malicious/verify-ands.js';
+import { AND_SECURITY_BITS, bucketParameters, OPENED_TRIPLES, randomPermutation, WORD_SHUFFLE_WORDS, wordBucketParameters } from '../../protocols/rss/malicious/verify-ands.js';
 import { verifyJob } from '../../protocols/rss/malicious/verify-products.js';
 import { createLocalParties } from '../../protocols/testing/local-parties.js';
 import { recordingChannel, seeded } from './helpers.js';
@@ -30,6 +30,7 @@ describe('verified boolean ANDs', () => {
   const yv = rng.u64(n);
   const X = shareBinary(xv, rng);
   const Y = shareBinary(yv, rng);
+  const [XS, YS] = [X, Y];
 
   it('honest ANDs give x & y and pass the bucket check', async () => {
     const p = parties();
@@ -42,8 +43,8 @@ describe('verified boolean ANDs', () => {
     expect([...z]).toEqual([...xv].map((v, i) => v & yv[i]!));
   });
 
-  it('a batch over 2^16 words is checked in groups, each passing on honest ANDs', async () => {
-    const big = 36_000;
+  it('a batch over 2^17 words is checked in groups (shuffled as words), each passing on honest ANDs', async () => {
+    const big = 70_000;
     const bx = shareBinary(rng.u64(2 * big), rng);
     const by = shareBinary(rng.u64(2 * big), rng);
     const part = (v: BinaryShare, k: number): BinaryShare => makeBinaryShare(v.a.subarray(k * big, (k + 1) * big), v.b.subarray(k * big, (k + 1) * big));
@@ -77,6 +78,16 @@ describe('verified boolean ANDs', () => {
       expect((bucket - 1) * Math.log2(buckets)).toBeGreaterThanOrEqual(AND_SECURITY_BITS);
       expect(OPENED_TRIPLES).toBeGreaterThanOrEqual(bucket);
     }
+    // Word-shuffled groups: N'_w word buckets (each lane is the bit game with N'_w buckets), C = B opened words.
+    for (const words of [1, 100, 4096, WORD_SHUFFLE_WORDS, 100_000, 1 << 17]) {
+      const { bucket, rowWords, opened } = wordBucketParameters(words);
+      expect(rowWords).toBeGreaterThanOrEqual(words);
+      expect((bucket - 1) * Math.log2(rowWords)).toBeGreaterThanOrEqual(AND_SECURITY_BITS);
+      expect(opened).toBeGreaterThanOrEqual(bucket);
+    }
+    // From 2^16 words on (where groups start shuffling words), B = 4 as for bits: no extra bytes.
+    expect(wordBucketParameters(WORD_SHUFFLE_WORDS).bucket).toBe(4);
+    expect(wordBucketParameters(1 << 17).bucket).toBe(4);
     expect(bucketParameters(70_000).bucket).toBe(4);
     expect(bucketParameters(1 << 24).bucket).toBe(3);
   });
@@ -96,12 +107,18 @@ describe('verified boolean ANDs', () => {
     counts.forEach((k) => expect(Math.abs(k - 1000)).toBeLessThan(150));
   });
 
-  it('a consistently shared wrong AND output is caught by the bucket check, before anything is opened', async () => {
-    for (const [word, bit] of [
-      [0, 0],
-      [17, 63],
-      [39, 31],
+  it('a consistently shared wrong AND output is caught by the bucket check, before anything is opened (bit and word shuffles)', async () => {
+    const wide = WORD_SHUFFLE_WORDS + 10;
+    const XW = shareBinary(rng.u64(wide), rng);
+    const YW = shareBinary(rng.u64(wide), rng);
+    for (const [word, bit, words] of [
+      [0, 0, n],
+      [17, 63, n],
+      [39, 31, n],
+      [5, 7, wide],
+      [wide - 1, 62, wide],
     ] as const) {
+      const [X, Y] = words === n ? [XS, YS] : [XW, YW];
       const p = parties();
       const results = await Promise.allSettled(
         p.contexts.map(async (ctx) => {
@@ -110,7 +127,7 @@ describe('verified boolean ANDs', () => {
             const z = await andVerified(ctx, X[s]!, Y[s]!);
             // The wrong gate: component 0 of z flipped at one bit, in both its holders' copies
             // (party 0's a, party 2's b), as a party 0 that adds the error before its reshare gets.
-            const e = new BigUint64Array(n);
+            const e = new BigUint64Array(words);
             e[word] = 1n << BigInt(bit);
             const wrong = makeBinaryShare(s === 0 ? tsRing.xor(z.a, e) : z.a, s === 2 ? tsRing.xor(z.b, e) : z.b);
             registerClaim(ctx.malicious, ctx.nextTag('wrong-and'), Promise.resolve(wrong), (w) => ({ kind: 'and', x: X[s]!, y: Y[s]!, z: w }));

@@ -240,8 +240,11 @@ async function agreeOnClaims(ctx: ProtocolContext, final: boolean): Promise<stri
   return common;
 }
 
-/** AND claims per bucket check, at most: 2^16 words (2^22 gates, B = 4; ~70 MB of shuffle state). */
-const AND_GROUP_WORDS = 1 << 16;
+/**
+ * AND claims per bucket check, at most: 2^17 words (2^23 gates, B = 4, shuffled as words from
+ * 2^16 words on: malicious/verify-ands; ~50 MB of triples per group).
+ */
+const AND_GROUP_WORDS = 1 << 17;
 
 /** The batch's AND claims in order, cut into groups of at most {@link AND_GROUP_WORDS} words (a larger claim alone). */
 function andGroups(ands: readonly AndClaim[]): AndClaim[][] {
