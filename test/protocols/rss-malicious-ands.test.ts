@@ -85,8 +85,9 @@ describe('verified boolean ANDs', () => {
       expect((bucket - 1) * Math.log2(rowWords)).toBeGreaterThanOrEqual(AND_SECURITY_BITS);
       expect(opened).toBeGreaterThanOrEqual(bucket);
     }
-    // From 2^16 words on (where groups start shuffling words), B = 4 as for bits: no extra bytes.
-    expect(wordBucketParameters(WORD_SHUFFLE_WORDS).bucket).toBe(4);
+    // B = 5 where groups start shuffling words; from 2^16 words B = 4 as for bits: no extra bytes.
+    expect(wordBucketParameters(WORD_SHUFFLE_WORDS).bucket).toBe(5);
+    expect(wordBucketParameters(1 << 16).bucket).toBe(4);
     expect(wordBucketParameters(1 << 17).bucket).toBe(4);
     expect(bucketParameters(70_000).bucket).toBe(4);
     expect(bucketParameters(1 << 24).bucket).toBe(3);

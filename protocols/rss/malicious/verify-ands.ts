@@ -26,7 +26,8 @@
  * a gate word is then checked only against lane l of its bucket's triple words, so each lane is
  * the game above with N'_w = buckets of words, C = B opened words, and an adversary that wins
  * must win it in a lane where it cheats: the same bound with N'_w for N', N'_w^(B-1) >= 2^48
- * ({@link wordBucketParameters}: B = 4 from 2^16 words, the same bytes per gate as bits there).
+ * ({@link wordBucketParameters}: B = 5 from 2^12 words, B = 4 from ~52,000, the same bytes per
+ * gate as bits from 2^16).
  */
 import type { Prg } from '../../../crypto-core/prg.js';
 import { nextParty, prevParty } from '../../channel/channel.js';
@@ -47,8 +48,12 @@ export const AND_SECURITY_BITS = 48;
 /** Triples opened by the cut-and-choose of a bit-shuffled group (one word). */
 export const OPENED_TRIPLES = 64;
 
-/** Claimed words from which a group shuffles whole words (module doc). */
-export const WORD_SHUFFLE_WORDS = 1 << 16;
+/**
+ * Claimed words from which a group shuffles whole words (module doc): 2^12, where B = 5 word
+ * buckets cost 5/4 the triples of B = 4 bit buckets (up to ~52,000 words; B = 4 from there), for
+ * a shuffle 64 times smaller. Smaller groups (the batch-1 MLP: ~1,100 words) keep the bit shuffle.
+ */
+export const WORD_SHUFFLE_WORDS = 1 << 12;
 
 /**
  * The bucket size B and the number of buckets N' (a multiple of 64, at least `gates`) of a

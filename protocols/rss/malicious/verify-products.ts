@@ -242,7 +242,7 @@ async function agreeOnClaims(ctx: ProtocolContext, final: boolean): Promise<stri
 
 /**
  * AND claims per bucket check, at most: 2^17 words (2^23 gates, B = 4, shuffled as words from
- * 2^16 words on: malicious/verify-ands; ~50 MB of triples per group).
+ * 2^12 words on: malicious/verify-ands; ~50 MB of triples per group).
  */
 const AND_GROUP_WORDS = 1 << 17;
 
