@@ -182,18 +182,12 @@ function permuteBits(src: readonly BigUint64Array[], perm: Uint32Array): BigUint
   });
 }
 
-/** Word i of each output is word perm[i] of its input. */
+/** Word i of each output is word perm[i] of its input (a plain gather: faster here than on 32-bit lanes or interleaved). */
 function permuteWords(src: readonly BigUint64Array[], perm: Uint32Array): BigUint64Array[] {
-  // On 32-bit lanes: a BigUint64Array element access makes a BigInt.
   return src.map((v) => {
-    const from = toLanes(v);
-    const to = new Uint32Array(2 * v.length);
-    for (let i = 0; i < perm.length; i++) {
-      const j = 2 * perm[i]!;
-      to[2 * i] = from[j]!;
-      to[2 * i + 1] = from[j + 1]!;
-    }
-    return toWords(to);
+    const out = new BigUint64Array(v.length);
+    for (let i = 0; i < perm.length; i++) out[i] = v[perm[i]!]!;
+    return out;
   });
 }
 
