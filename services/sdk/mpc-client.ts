@@ -686,7 +686,7 @@ export class MpcClient {
    * pair sealed to it (services/analytics `prepareDatasetUpload`, on this machine), with a
    * manifest signed by this client's manifest key (see {@link MpcClientOptions.manifestKey}).
    * `opts.security` asks for the protocols' mode (`malicious`: the parties verify the shares'
-   * consistency and the column validity bits; default: the coordinator's); the answer's
+   * consistency and the column validity bits; default: the coordinator's, malicious); the answer's
    * `security` says which mode the three parties stored the part in.
    */
   async uploadDataset(
@@ -729,7 +729,7 @@ export class MpcClient {
    * Submits an analytics query with a fresh key for its result; keep the returned request to
    * open the result with {@link MpcClient.queryResult}. A deployment without analytics answers
    * the `not-available` problem (501). `opts.security` asks for the protocols' mode (default:
-   * the coordinator's); the parties sign the mode they ran into their output statements.
+   * the coordinator's, malicious); the parties sign the mode they ran into their output statements.
    */
   async query(query: Query, opts: { idempotencyKey?: string; security?: 'semi-honest' | 'malicious' } = {}): Promise<{ jobId: string; created: boolean; request: QueryRequest; security?: 'semi-honest' | 'malicious' }> {
     checkSecurityOption(opts.security);

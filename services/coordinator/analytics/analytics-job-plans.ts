@@ -69,16 +69,14 @@ function digestsOf(p: DatasetUploadJobPayload): [string, string, string] {
 
 /**
  * The security of an upload or query whose request names none (`security` in the request body,
- * the SDK's `opts.security`, the CLI's `--security`). Still semi-honest, against issue 13's wish,
- * because of what malicious mode costs now (`npx mpc bench analytics`, cases "malicious vs
- * semi-honest", docs/protocols-malicious.md; 3 x 2,000 rows): an upload's exact range checks
- * verify ~430 items per numeric value, 80-100 ms per 30-column row against 0.7 ms (120-160x,
- * 230x the bytes), which would add about a minute to every 569-row upload of the tests and the
- * demo; queries over stored, verified validity cost ~14x semi-honest, logistic regression ~40x
- * (its truncations). Asked for explicitly, both modes run through the whole service path, and the
- * mode is audited and signed.
+ * the SDK's `opts.security`, the CLI's `--security`): malicious with abort, as issue 13 asks for
+ * analytics and data uploads. A request may still name `semi-honest` for speed; both modes run
+ * through the whole service path, and the mode is audited and signed. Cost of the default
+ * (`npx mpc bench analytics`, cases "malicious vs semi-honest"): histograms count on verified
+ * bit planes and sums are verified dot products, so a query over stored, verified validity is
+ * a small multiple of semi-honest; an upload's exact range checks remain the dearest step.
  */
-export const DEFAULT_ANALYTICS_SECURITY: SecurityMode = 'semi-honest';
+export const DEFAULT_ANALYTICS_SECURITY: SecurityMode = 'malicious';
 
 /** The security a request asked for (`security` of the payload), else {@link DEFAULT_ANALYTICS_SECURITY}. */
 function analyticsSecurity(payload: unknown): SecurityMode {
