@@ -22,26 +22,21 @@ export function planeWords(n: number): number {
   return Math.ceil(n / 64);
 }
 
-/** The low 32 bits of each word, as numbers (no BigInt per element on little-endian hosts). */
-function low32(v: BigUint64Array): Uint32Array {
+/** The low (half 0) or high (half 1) 32 bits of each word, as numbers (no BigInt per element on little-endian hosts). */
+function half32(v: BigUint64Array, half: 0 | 1): Uint32Array {
   const out = new Uint32Array(v.length);
   if (HOST_LITTLE_ENDIAN) {
     const lanes = new Uint32Array(v.buffer, v.byteOffset, 2 * v.length);
-    for (let t = 0; t < v.length; t++) out[t] = lanes[2 * t]!;
-  } else for (let t = 0; t < v.length; t++) out[t] = Number(v[t]! & 0xffffffffn);
+    for (let t = 0; t < v.length; t++) out[t] = lanes[2 * t + half]!;
+  } else for (let t = 0; t < v.length; t++) out[t] = Number((half === 0 ? v[t]! : v[t]! >> 32n) & 0xffffffffn);
   return out;
 }
 
-/**
- * The low `k` bits (1..32) of each value as k planes laid one after the other in one array
- * (plane j at words [j W, (j + 1) W), W = planeWords(n)).
- */
-export function toPlanes(values: BigUint64Array, k: number): BigUint64Array {
-  if (!Number.isInteger(k) || k < 1 || k > 32) throw new InvalidArgumentError(`k: expected an integer in 1..32, got ${String(k)}`);
-  const n = values.length;
+/** The low k (1..32) bits of 32-bit values as k planes of planeWords(n) words. */
+function planesOf32(v: Uint32Array, k: number): BigUint64Array {
+  const n = v.length;
   const W = planeWords(n);
   const lanes = new Uint32Array(2 * W * k); // plane j, lane l: lanes[j 2W + l]; lane l holds rows 32l .. 32l + 31
-  const v = low32(values);
   const full = n >>> 5;
   for (let j = 0; j < k; j++) {
     const base = j * 2 * W;
@@ -56,6 +51,20 @@ export function toPlanes(values: BigUint64Array, k: number): BigUint64Array {
     if (n & 31) lanes[base + full] = w >>> 0;
   }
   return toWords(lanes);
+}
+
+/**
+ * The low `k` bits (1..64) of each value as k planes laid one after the other in one array
+ * (plane j at words [j W, (j + 1) W), W = planeWords(n)).
+ */
+export function toPlanes(values: BigUint64Array, k: number): BigUint64Array {
+  if (!Number.isInteger(k) || k < 1 || k > 64) throw new InvalidArgumentError(`k: expected an integer in 1..64, got ${String(k)}`);
+  const low = planesOf32(half32(values, 0), Math.min(k, 32));
+  if (k <= 32) return low;
+  const out = new BigUint64Array(k * planeWords(values.length));
+  out.set(low);
+  out.set(planesOf32(half32(values, 1), k - 32), low.length);
+  return out;
 }
 
 /** The k planes of {@link toPlanes}, back to values (for tests and local checks). */

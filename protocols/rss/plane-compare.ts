@@ -27,7 +27,7 @@ export async function lessThanPublicPlanes(parent: ProtocolContext, columns: rea
   const ctx = parent.scope('plane-compare');
   const W = columns.find((c) => c.planes.length > 0)?.planes[0]!.a.length ?? 0;
   for (const [i, c] of columns.entries()) {
-    if (c.planes.length === 0 || c.planes.length > 62) throw new InvalidArgumentError(`columns[${i}]: expected 1..62 planes, got ${c.planes.length}`);
+    if (c.planes.length === 0 || c.planes.length > 64) throw new InvalidArgumentError(`columns[${i}]: expected 1..64 planes, got ${c.planes.length}`);
     if (c.planes.some((p) => p.a.length !== W || p.b.length !== W)) throw new InvalidArgumentError(`columns[${i}]: every plane must have ${W} words`);
     for (const t of c.constants) if (t < 0n || t >= 1n << BigInt(c.planes.length)) throw new InvalidArgumentError(`columns[${i}]: constant ${t} outside [0, 2^${c.planes.length})`);
   }

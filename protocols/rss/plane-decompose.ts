@@ -117,7 +117,7 @@ async function carrySaveAddends(ctx: ProtocolContext, xs: readonly ReplicatedSha
 /**
  * The k_c bit planes of (x_c mod 2^k_c) for each shared vector x_c (all of n elements), as
  * boolean shares of planeWords(n) words each, least significant plane first.
- * @param ks the widths, integers in 1..32.
+ * @param ks the widths, integers in 1..64.
  * @param and the AND gate: rss/binary-share `andB` (the default) or the verified gate of
  *   malicious/verified-and, which a malicious context needs (`andB` refuses one); the context's
  *   mode chooses the decomposition of the module doc.
@@ -130,7 +130,7 @@ export async function decomposeToPlanes(parent: ProtocolContext, xs: readonly Re
   xs.forEach((x, i) => {
     if (checkShare(`xs[${i}]`, x) !== n) throw new InvalidArgumentError(`xs[${i}]: expected ${n} elements like xs[0]`);
     const k = ks[i]!;
-    if (!Number.isInteger(k) || k < 1 || k > 32) throw new InvalidArgumentError(`ks[${i}]: expected an integer in 1..32, got ${String(k)}`);
+    if (!Number.isInteger(k) || k < 1 || k > 64) throw new InvalidArgumentError(`ks[${i}]: expected an integer in 1..64, got ${String(k)}`);
   });
   const W = planeWords(n);
   if (ctx.security !== 'malicious') {

@@ -7,12 +7,17 @@
  * AND of the decomposition, of the comparison, of the gate or of the popcount tree, the popcount's
  * B2A products, the input consistency digest) or decomposes another value than the shared one is
  * caught by the job's checks before anything is opened, and an honest party names a set
- * containing it (style of test/protocols/rss-malicious-bounded.test.ts).
+ * containing it (style of test/protocols/rss-malicious-bounded.test.ts). The upload's column
+ * validity on verified planes (column-validity.ts, malicious mode): exact on ring extremes and
+ * the bounds' neighbours, and an altered plane AND or B2A product there is caught too.
  */
 import { describe, expect, it } from 'vitest';
 import { Prg } from '../../crypto-core/prg.js';
 import type { PartyIndex } from '../../protocols/channel/channel.js';
 import { thresholdCounts } from '../../protocols/analytics/threshold-counts.js';
+import { computeColumnValidity } from '../../protocols/analytics/column-validity.js';
+import { countingCompareOps } from '../../protocols/analytics/counting-compare-ops.js';
+import { checkSchema } from '../../protocols/analytics/dataset-schema.js';
 import type { ProtocolContext } from '../../protocols/rss/context.js';
 import { VerificationFailedError } from '../../protocols/rss/errors.js';
 import { concat } from '../../protocols/rss/local-ops.js';
@@ -193,4 +198,49 @@ describe('threshold counts in malicious mode, one cheating party', { timeout: 60
       expect(err.suspects).toEqual([cheater]);
     }
   });
+});
+
+describe('column validity on verified planes (malicious upload)', { timeout: 300_000 }, () => {
+  const schema = checkSchema({ columns: [{ name: 't', type: 'numeric', min: -50, max: 50 }, { name: 'v', type: 'numeric', min: 0, max: 7, fractionBits: 12 }] });
+  const lo = -50n * 65536n;
+  const hi = 50n * 65536n;
+  const tVals = [0n, lo, hi, lo - 1n, hi + 1n, 1n << 63n, (1n << 63n) - 1n, -1n, 1n << 40n, -(1n << 40n), 12345n];
+  const vVals = [0n, 7n * 4096n, 7n * 4096n + 1n, -1n, 1n << 63n, 3n, 4096n, 1n << 20n, -(1n << 20n), 28671n, 28673n];
+  const rows = tVals.length;
+  const table = new BigUint64Array([...tVals, ...vVals].map(U));
+  const T = dealt(table, rng);
+  const want = [...tVals.map((x) => (x >= lo && x <= hi ? 1n : 0n)), ...vVals.map((x) => (x >= 0n && x <= 7n * 4096n ? 1n : 0n))];
+  const validity = async (ctx: ProtocolContext, s: PartyIndex) => computeColumnValidity(ctx, countingCompareOps, schema, { rows, share: T(s) });
+
+  it('the exact range bits on every ring element, equal to semi-honest', async () => {
+    for (const security of ['malicious', 'semi-honest'] as const) {
+      const res = await parties({ security }).run(async (ctx, s) => {
+        const v = await validity(ctx, s);
+        await verifyJob(ctx);
+        return open(ctx, v);
+      });
+      expect([...res[0]], security).toEqual(want);
+    }
+  });
+
+  for (const [name, tag] of [
+    ['range plane AND', /range-planes#\d+\/plane-(decompose|compare)#\d+\/and#\d+$/],
+    ['range B2A product', /range-planes#\d+\/mul#\d+$/],
+  ] as const) {
+    it(`an altered ${name} of the validity is caught`, async () => {
+      let applied = 0;
+      for (const cheater of [0, 1, 2] as PartyIndex[]) {
+        const body = async (ctx: ProtocolContext, s: PartyIndex): Promise<BigUint64Array> => {
+          const v = await validity(ctx, s);
+          await verifyJob(ctx);
+          return (await revealTo(ctx, v, 0)) ?? new BigUint64Array(0);
+        };
+        const o = await runCheating(cheater, [{ tag, occurrence: 1, index: 2 }], 60 + cheater, body);
+        if (o.altered.length === 0) continue;
+        applied++;
+        expectCaught(o, cheater, `${name} by party ${cheater}`);
+      }
+      expect(applied).toBeGreaterThan(0);
+    });
+  }
 });
