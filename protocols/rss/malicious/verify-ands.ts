@@ -22,14 +22,16 @@
  * B and N' chosen below the cheating probability is at most N'^-(B-1) <= 2^-48.
  */
 import type { Prg } from '../../../crypto-core/prg.js';
+import type { Ring64 } from '../../../crypto-core/ring/ring64.js';
 import { nextParty, prevParty } from '../../channel/channel.js';
 import { reshareAnd } from '../binary-share.js';
-import { toLanes, toWords } from '../bit-packing.js';
 import type { ProtocolContext } from '../context.js';
 import { VerificationFailedError } from '../errors.js';
 import { digestZeroTest, openMissingComponent } from './digest-open.js';
 import { keepZeroTest, type AndClaim } from './state.js';
 import { concatWords, cutWords } from './word-vectors.js';
+
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * The statistical security of one batch's bucket check, in bits: 48, so that a job of up to
@@ -96,13 +98,11 @@ export function randomPermutation(prg: Prg, m: number): Uint32Array {
   const perm = new Uint32Array(m);
   for (let i = 0; i < m; i++) perm[i] = i;
   // One 32-bit draw per step (little-endian words of the PRG stream), more if a draw is rejected.
-  let words = new Uint32Array(0);
+  let words: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
   let k = 0;
   const refill = (count: number): void => {
     const bytes = prg.fill(new Uint8Array(4 * count));
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    words = new Uint32Array(count);
-    for (let t = 0; t < count; t++) words[t] = view.getUint32(4 * t, true);
+    words = HOST_LITTLE_ENDIAN ? new Uint32Array(bytes.buffer, bytes.byteOffset, count) : Uint32Array.from({ length: count }, (_, t) => new DataView(bytes.buffer, bytes.byteOffset).getUint32(4 * t, true));
     k = 0;
   };
   refill(Math.max(m, 1));
@@ -110,14 +110,14 @@ export function randomPermutation(prg: Prg, m: number): Uint32Array {
     // Lemire's multiply-and-reject: j = floor(r bound / 2^32), exact for r bound < 2^53,
     // uniform on 0..bound-1 once the low 32 bits of r bound below 2^32 mod bound are rejected.
     const bound = i + 1;
-    let prod: number;
-    let low: number;
-    do {
+    let j: number;
+    for (;;) {
       if (k === words.length) refill(1024);
-      prod = words[k++]! * bound;
-      low = prod % 4294967296;
-    } while (low < bound && low < 4294967296 % bound);
-    const j = Math.floor(prod / 4294967296);
+      const prod = words[k++]! * bound;
+      j = Math.floor(prod / 4294967296);
+      const low = prod - j * 4294967296;
+      if (low >= bound || low >= 4294967296 % bound) break;
+    }
     const t = perm[i]!;
     perm[i] = perm[j]!;
     perm[j] = t;
@@ -125,31 +125,10 @@ export function randomPermutation(prg: Prg, m: number): Uint32Array {
   return perm;
 }
 
-/**
- * Applies `perm` to the bits of several vectors at once: bit i of output v is bit perm[i] of
- * input v (bit i of words: lane i >> 5, bit i & 31). At most 8 vectors: their bits are gathered
- * into one byte per position first, so each position is read at random once.
- */
-function permuteBits(src: readonly BigUint64Array[], perm: Uint32Array): BigUint64Array[] {
-  const m = perm.length;
-  const packed = new Uint8Array(m);
-  src.forEach((v, q) => {
-    const lanes = toLanes(v);
-    for (let i = 0; i < m; i++) packed[i] = packed[i]! | (((lanes[i >>> 5]! >>> (i & 31)) & 1) << q);
-  });
-  const moved = new Uint8Array(m);
-  for (let i = 0; i < m; i++) moved[i] = packed[perm[i]!]!;
-  return src.map((v, q) => {
-    const d = new Uint32Array(2 * v.length);
-    for (let i = 0; i < m; i++) d[i >>> 5] = d[i >>> 5]! | (((moved[i]! >>> q) & 1) << (i & 31));
-    return toWords(d);
-  });
-}
-
-/** Step 2: permutes the triples with the coin's PRG (the same permutation at the three parties). */
-export function shuffleTriples(work: AndWork, prg: Prg): void {
+/** Step 2: permutes the triples with the coin's PRG (the same permutation at the three parties), bit by bit on the ring's kernel. */
+export function shuffleTriples(work: AndWork, prg: Prg, ring: Ring64): void {
   const perm = randomPermutation(prg, 64 * work.ta.a.length);
-  const [aa, ab, ba, bb, ca, cb] = permuteBits([work.ta.a, work.ta.b, work.tb.a, work.tb.b, work.tc.a, work.tc.b], perm);
+  const [aa, ab, ba, bb, ca, cb] = ring.permuteBits([work.ta.a, work.ta.b, work.tb.a, work.tb.b, work.tc.a, work.tc.b], perm);
   work.ta = { a: aa!, b: ab! };
   work.tb = { a: ba!, b: bb! };
   work.tc = { a: ca!, b: cb! };
