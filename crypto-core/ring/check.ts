@@ -152,3 +152,23 @@ export function describe(v: unknown): string {
   if (typeof v === 'object') return (v as object).constructor?.name ?? 'object';
   return typeof v;
 }
+
+/**
+ * Throws unless `vectors` are 1..16 BigUint64Arrays of one length and `perm` a Uint32Array whose
+ * every entry names one of their bits (below 64 * length): the bit permutation's input check,
+ * shared by both backends. Returns the length.
+ */
+export function checkBitPermutation(vectors: unknown, perm: unknown): number {
+  if (!Array.isArray(vectors) || vectors.length === 0 || vectors.length > 16) throw new InvalidArgumentError(`vectors: expected 1..16 BigUint64Arrays, got ${describe(vectors)}`);
+  const len = checkVec('vectors[0]', vectors[0]).length;
+  vectors.forEach((v, q) => checkLen(`vectors[${q}]`, v, len));
+  if (!(perm instanceof Uint32Array)) throw new InvalidArgumentError(`perm: expected Uint32Array, got ${describe(perm)}`);
+  const bits = 64 * len;
+  let max = 0;
+  for (let i = 0; i < perm.length; i++) if (perm[i]! > max) max = perm[i]!;
+  if (perm.length > 0 && max >= bits) {
+    const i = perm.findIndex((p) => p >= bits);
+    throw new InvalidArgumentError(`perm[${i}]: expected a bit index below ${bits}, got ${perm[i]}`);
+  }
+  return len;
+}

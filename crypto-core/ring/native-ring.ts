@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Ring64 } from './ring64.js';
-import { checkBinary, checkDim, checkFusedMatmul, checkFusedMul, checkMatmul, checkScalar, checkShift, checkUnary, describe } from './check.js';
+import { checkBinary, checkBitPermutation, checkDim, checkFusedMatmul, checkFusedMul, checkMatmul, checkScalar, checkShift, checkUnary, describe } from './check.js';
 import { InvalidArgumentError, NativeBackendError } from '../errors.js';
 
 /** Result of trying to load the addon. */
@@ -46,6 +46,7 @@ export interface NativeRingAddon {
   sub(a: BigUint64Array, b: BigUint64Array, out: BigUint64Array): BigUint64Array;
   xor(a: BigUint64Array, b: BigUint64Array, out: BigUint64Array): BigUint64Array;
   and(a: BigUint64Array, b: BigUint64Array, out: BigUint64Array): BigUint64Array;
+  permuteBits(vectors: readonly BigUint64Array[], perm: Uint32Array, outs: BigUint64Array[]): undefined;
   neg(a: BigUint64Array, out: BigUint64Array): BigUint64Array;
   mul(a: BigUint64Array, b: BigUint64Array, out: BigUint64Array, level?: NativeKernelLevel): BigUint64Array;
   scalarMul(a: BigUint64Array, s: bigint, out: BigUint64Array, level?: NativeKernelLevel): BigUint64Array;
@@ -163,6 +164,12 @@ function wrap(addon: NativeRingAddon): Ring64 {
     },
     xor: (a: BigUint64Array, b: BigUint64Array, out?: BigUint64Array) => addon.xor(a, b, checkBinary(a, b, out)),
     and: (a: BigUint64Array, b: BigUint64Array, out?: BigUint64Array) => addon.and(a, b, checkBinary(a, b, out)),
+    permuteBits(vectors: readonly BigUint64Array[], perm: Uint32Array) {
+      checkBitPermutation(vectors, perm);
+      const outs = vectors.map(() => new BigUint64Array(Math.ceil(perm.length / 64)));
+      addon.permuteBits(vectors, perm, outs);
+      return outs;
+    },
     fusedMul: (xi: BigUint64Array, xi1: BigUint64Array, yi: BigUint64Array, yi1: BigUint64Array, alpha: BigUint64Array, out?: BigUint64Array) =>
       addon.fusedMul(xi, xi1, yi, yi1, alpha, checkFusedMul(xi, xi1, yi, yi1, alpha, out)),
     fusedMatmul: (

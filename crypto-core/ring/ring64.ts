@@ -40,6 +40,13 @@ export interface Ring64 {
   /** Elementwise bitwise and. */
   and(a: BigUint64Array, b: BigUint64Array, out?: BigUint64Array): BigUint64Array;
   /**
+   * Bit permutation (gather) of several vectors of one length: bit i of result q is bit perm[i]
+   * of vectors[q], bit j of a vector being bit j & 63 of its word j >> 6. Each result has
+   * ceil(perm.length / 64) words, its bits past perm.length zero. Every perm[i] must be below
+   * 64 times the vectors' length; at most 16 vectors.
+   */
+  permuteBits(vectors: readonly BigUint64Array[], perm: Uint32Array): BigUint64Array[];
+  /**
    * The local step of a replicated multiplication, elementwise:
    * `xi*yi + xi*yi1 + xi1*yi + alpha` (Araki et al. 2016; ABY3 section 3).
    */

@@ -6,7 +6,9 @@
  * four (the fastest pure-TS form measured on the target machines; 32-bit limbs were slower).
  */
 import type { Ring64 } from './ring64.js';
-import { checkBinary, checkFusedMatmul, checkFusedMul, checkMatmul, checkScalar, checkShift, checkUnary } from './check.js';
+import { checkBinary, checkBitPermutation, checkFusedMatmul, checkFusedMul, checkMatmul, checkScalar, checkShift, checkUnary } from './check.js';
+
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 const U = (x: bigint): bigint => BigInt.asUintN(64, x);
 
@@ -104,6 +106,25 @@ export const tsRing: Ring64 = Object.freeze({
     const o = checkBinary(a, b, out);
     for (let i = 0; i < a.length; i++) o[i] = a[i]! & b[i]!;
     return o;
+  },
+  permuteBits(vectors: readonly BigUint64Array[], perm: Uint32Array) {
+    checkBitPermutation(vectors, perm);
+    const m = perm.length;
+    return vectors.map((a) => {
+      const out = new BigUint64Array(Math.ceil(m / 64));
+      if (!HOST_LITTLE_ENDIAN) {
+        for (let i = 0; i < m; i++) out[i >>> 6] = out[i >>> 6]! | (((a[perm[i]! >>> 6]! >> BigInt(perm[i]! & 63)) & 1n) << BigInt(i & 63));
+        return out;
+      }
+      // 32-bit lanes of the words (lane 2t is the low half of word t on a little-endian host).
+      const src = new Uint32Array(a.buffer, a.byteOffset, 2 * a.length);
+      const dst = new Uint32Array(out.buffer);
+      for (let i = 0; i < m; i++) {
+        const p = perm[i]!;
+        dst[i >>> 5] = dst[i >>> 5]! | (((src[p >>> 5]! >>> (p & 31)) & 1) << (i & 31));
+      }
+      return out;
+    });
   },
   fusedMul(xi: BigUint64Array, xi1: BigUint64Array, yi: BigUint64Array, yi1: BigUint64Array, alpha: BigUint64Array, out?: BigUint64Array) {
     const o = checkFusedMul(xi, xi1, yi, yi1, alpha, out);

@@ -14,9 +14,9 @@
  * Exact (no error at all) whenever |x| < 2^M. Cost: 9 rounds; a2b of n words plus bit
  * injection of n (M - d + 1) bits, so it is meant for short vectors.
  *
- * On a malicious context the boolean route has no verified version; the malicious
- * wrap-corrected truncation (rss/malicious/truncate-malicious) is used instead: floor(x / 2^d)
- * or one above, never a big error, for every |x| < 2^62 (so one unit of 2^-d, not exact).
+ * On a malicious context the malicious truncation (rss/malicious/truncate-malicious, on verified
+ * boolean ANDs) is used instead: x / 2^d rounded to nearest, exactly (within half a unit of
+ * 2^-d, where this route gives the floor).
  */
 import { InvalidArgumentError } from '../../crypto-core/errors.js';
 import { bitInjection, a2b } from '../rss/conversion.js';

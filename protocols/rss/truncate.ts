@@ -40,7 +40,7 @@ const wrapCorrected = (ctx: ProtocolContext, bits: number): boolean => ctx.trunc
 export async function truncate(ctx: ProtocolContext, x: ReplicatedShare, bits: number = ctx.fractionBits): Promise<ReplicatedShare> {
   const n = checkShare('x', x);
   if (!Number.isInteger(bits) || bits < 0 || bits > 63) throw new InvalidArgumentError(`bits: expected integer in 0..63, got ${String(bits)}`);
-  if (ctx.security === 'malicious') return truncateMalicious(ctx, x, bits, wrapCorrected(ctx, bits));
+  if (ctx.security === 'malicious') return truncateMalicious(ctx, x, bits);
   if (wrapCorrected(ctx, bits)) return truncateWrap(ctx, x, bits);
   const tag = ctx.nextTag('trunc');
   const ring = ctx.ring;

@@ -2,7 +2,7 @@
  * @module protocols/testing/perturbing-channel
  * The cheating party of the malicious-mode tests: a {@link Channel} wrapper that alters chosen
  * outgoing messages of one party (issue 13's harness). A perturbation names the message kind
- * by a pattern on the step tag (`mul`, `trunc-mal/…/input`, `open`, `verify#…/triples`, …), which
+ * by a pattern on the step tag (`mul`, `trunc-mal/…/and`, `open`, `verify#…/triples`, …), which
  * matching message to alter (the k-th, 0-based), and how: add `delta` to one 64-bit word, or
  * flip one byte (for digest and verdict messages). It never alters anything else, so a test
  * knows exactly what the cheater did. Only tests and benches construct it; no configuration of

@@ -119,6 +119,31 @@ describe.runIf(nativeWanted && native !== undefined)('Ring64 parity: native vs t
     expect(n[op](long, 13)).toEqual(tsRing[op](long, 13));
   });
 
+  it('permuteBits matches ts and the bit-by-bit definition, on subarray views, and refuses bad input alike', () => {
+    const bit = (v: BigUint64Array, j: number): bigint => (v[j >>> 6]! >> BigInt(j & 63)) & 1n;
+    for (const [words, m, count] of [[1, 1, 1], [1, 64, 2], [3, 130, 6], [1000, 64_000, 6], [1000, 63_999, 16]] as const) {
+      const vs = Array.from({ length: count }, () => mixed(prg, words));
+      const perm = Uint32Array.from(prg.u64(m), (r) => Number(r % BigInt(64 * words)));
+      const got = n.permuteBits(vs, perm);
+      expect(got).toEqual(tsRing.permuteBits(vs, perm));
+      got.forEach((g, q) => {
+        expect(g.length).toBe(Math.ceil(m / 64));
+        for (let i = 0; i < Math.min(m, 3000); i++) expect(bit(g, i), `vector ${q} bit ${i}`).toBe(bit(vs[q]!, perm[i]!));
+        for (let i = m; i < 64 * g.length; i++) expect(bit(g, i)).toBe(0n);
+      });
+    }
+    const base = mixed(prg, 9);
+    const view = base.subarray(3, 7);
+    const perm = Uint32Array.from({ length: 200 }, (_, i) => (i * 37) % 256);
+    expect(n.permuteBits([view, base.subarray(5, 9)], perm)).toEqual(tsRing.permuteBits([view.slice(), base.slice(5, 9)], perm));
+    for (const r of [n, tsRing]) {
+      expect(() => r.permuteBits([view], Uint32Array.of(0, 256))).toThrow(/perm\[1\]: expected a bit index below 256, got 256/);
+      expect(() => r.permuteBits([view], [1, 2] as unknown as Uint32Array)).toThrow(/perm: expected Uint32Array/);
+      expect(() => r.permuteBits([view, base], perm)).toThrow(/vectors\[1\]: expected length 4, got 9/);
+      expect(() => r.permuteBits([], perm)).toThrow(/vectors: expected 1..16/);
+    }
+  });
+
   it('fusedMul on every size, with out aliasing alpha', () => {
     for (const len of [...ELEMENTWISE_SIZES, EDGES.length ** 2]) {
       const [xi, xi1, yi, yi1, alpha] = Array.from({ length: 5 }, () => mixed(prg, len));

@@ -7,8 +7,8 @@
  * 1. party 1 cheats in malicious mode (it adds 2^36 to its first matrix-product message of every
  *    job): the client's inference aborts with `verification-failed`, no output released;
  * 2. the coordinator probes the incident on its own: the standby takes each seat of the trio in
- *    turn; party 1 cheats in the two probes it sits in, the probe without it verifies;
- * 3. the three incidents' culprit sets meet in party 1 alone: it is proven and quarantined, the
+ *    turn; party 1 cheats in the probes it sits in, the probe without it verifies;
+ * 3. the incidents' culprit sets meet in party 1 alone: it is proven and quarantined, the
  *    `party.quarantined` entry names the evidence; no honest party (nor the standby) is;
  * 4. `mpc audit reputation --json` over an export prints the service's report byte for byte;
  * 5. operators of the two other organisations sign the standby's promotion (through the
@@ -132,24 +132,33 @@ describe('a cheater caught, proven, quarantined and replaced by a standby, the s
     const q = await until('party-1 quarantined', () => gw.cluster.coordinator.parts.quarantine!.quarantined.find((r) => r.serviceId === 'party-1'));
     await gw.cluster.coordinator.parts.probes.idle();
     const round = (await gw.cluster.coordinator.parts.api.call('parties.probe', { principal: ADMIN, incident })) as { probes: { seat: number; trio: string[]; state: string }[] };
-    expect(round.probes.map((p) => [p.seat, p.trio.join(','), p.state])).toEqual([
+    // The incident's evidence names the pair {0, 1} (party 1's altered message left the two
+    // copies of a share component different, and the next comparison's digest check saw it), so
+    // the first probe's verdict against party 1 already proves it: the probe of seat 2 runs and
+    // fails verification too, or is refused because party 1 is quarantined by then.
+    const states = round.probes.map((p) => [p.seat, p.trio.join(','), p.state]);
+    expect(states.slice(0, 2)).toEqual([
       [0, 'standby-1,party-1,party-2', 'failed-verification'],
       [1, 'party-0,standby-1,party-2', 'verified'],
-      [2, 'party-0,party-1,standby-1', 'failed-verification'],
     ]);
+    const third = round.probes[2] as unknown as { trio: string[]; state: string; error?: string };
+    expect(third.trio.join(',')).toBe('party-0,party-1,standby-1');
+    if (third.state !== 'failed-verification') expect([third.state, third.error]).toEqual(['failed', expect.stringMatching(/^party-quarantined: seat 1: party-1 is quarantined/)]);
     await log.flush();
     const entry = await until('party.quarantined entry', () => log.entries({ type: 'party.quarantined' })[0]);
     expect(entry.serviceId).toBe('party-1');
     expect(entry.reason).toMatch(/proven misbehaviour: the only culprit common to jobs /);
-    // The evidence: the incident's and the two failed probes' placements and accusations.
+    // The evidence: the incident's and the failed probes' placements and accusations.
     const all = log.entries({ from: 0 });
-    const failedProbes = round.probes.filter((p) => p.state !== 'verified').map((p) => (p as unknown as { jobId: string }).jobId);
+    const failedProbes = round.probes.filter((p) => p.state === 'failed-verification').map((p) => (p as unknown as { jobId: string }).jobId);
     const evidenceJobs = new Set(q.evidenceSeq.map((seq) => all[seq]!.jobId));
-    expect([...evidenceJobs].sort()).toEqual([incident, ...failedProbes].sort());
+    expect(evidenceJobs.has(incident) && evidenceJobs.has(failedProbes[0]!)).toBe(true);
+    for (const j of evidenceJobs) expect([incident, ...failedProbes]).toContain(j);
     for (const seq of q.evidenceSeq) expect(entry.hashes?.[`entry-${seq}`]).toBe(entryDigest(all[seq]!));
     const { report } = await reputation();
     for (const id of ['party-0', 'party-2', 'standby-1']) expect(report.parties.find((p) => p.serviceId === id)!.quarantine, id).toBe(false);
-    expect(report.parties.find((p) => p.serviceId === 'party-1')).toMatchObject({ proven: true, quarantine: true, incidents: 3 });
+    // The incident and the probes that failed verification (the third when it ran before the quarantine).
+    expect(report.parties.find((p) => p.serviceId === 'party-1')).toMatchObject({ proven: true, quarantine: true, incidents: 1 + failedProbes.length });
   }, 120_000);
 
   it('mpc audit reputation over an export reproduces the service\'s scores exactly', async () => {

@@ -118,6 +118,23 @@ describe('malicious mode, honest parties', () => {
     }
   });
 
+  it('the malicious truncation rounds to nearest exactly, for every signed 64-bit value and every shift', async () => {
+    const edge = [0n, -1n, 1n, (1n << 63n) - 1n, -(1n << 63n), (1n << 62n) + 7n, -(1n << 62n) - 7n, 65535n, -65536n, -65537n, 12345678901n, -98765432109n];
+    const random = [...rng.u64(20)].map(signed);
+    const vals = [...edge, ...random];
+    const V = dealt(new BigUint64Array(vals.map(u)), rng);
+    for (const d of [1, 2, 8, 13, 16, 31, 32, 33, 47, 62, 63]) {
+      const p = parties({ security: 'malicious' });
+      const res = await p.run(async (ctx, self) => {
+        const z = await truncate(ctx, V(self), d);
+        await verifyJob(ctx);
+        return open(ctx, z);
+      });
+      // round(v / 2^d) = floor((v + 2^(d-1)) / 2^d), the sum taken mod 2^64 as the ring does.
+      expect([...res[0]!].map(signed), `d = ${d}`).toEqual(vals.map((v) => signed(u(v + (1n << BigInt(d - 1)))) >> BigInt(d)));
+    }
+  });
+
   it('ltz, equalZero, relu and argmax give the clear results, bit for bit as semi-honest', async () => {
     const edge = new BigUint64Array([0n, 1n, u(-1n), 1n << 62n, u(-(1n << 62n)), 5n, u(-5n), 0n, 1n << 63n, (1n << 63n) - 1n]);
     const E = dealt(edge, rng);
@@ -276,9 +293,9 @@ describe('malicious mode, one cheating party', () => {
     ['mul reshare', /\/mul#\d+$/],
     ['dot reshare', /^dot#\d+$/],
     ['matmul reshare', /^matmul#\d+$/],
-    ['truncation input', /trunc-mal#\d+\/input#\d+$/],
-    ['wrap-corrected truncation input', /trunc-wrap-mal#\d+\/input#\d+$/],
-    ['wrap bit product', /trunc-wrap-mal#\d+\/mul#\d+$/],
+    ['truncation carry-save or generate AND', /trunc-mal#\d+\/and#\d+$/],
+    ['truncation carry-tree AND', /trunc-mal#\d+\/(low-carry|carry-out)#\d+\/and#\d+$/],
+    ['truncation B2A product', /trunc-mal#\d+\/(maj-bits|carry-bits)#\d+\/mul#\d+$/],
     ['ltz input consistency digest', /ltz-mal#\d+\/consistency#\d+$/, true],
     ['equalZero input consistency digest', /eqz-mal#\d+\/consistency#\d+$/, true],
     ['ltz carry-save AND', /ltz-mal#\d+\/and#1$/],

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <exception>
 #include <string>
+#include <vector>
+#include <algorithm>
 
 #include "galois.h"
 #include "ring128.h"
@@ -406,6 +408,55 @@ Napi::Value GaloisOp(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// permuteBits(vectors, perm, outs): for every q, bit i of outs[q] is bit perm[i] of vectors[q]
+// (bit j = bit j & 63 of word j >> 6). The vectors have one length; each out has
+// ceil(perm.length / 64) words and overlaps no vector. Every entry is bounds-checked.
+Napi::Value PermuteBits(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsArray() || !info[2].IsArray()) fail_type(env, "vectors, outs: expected arrays");
+  Napi::Array vs = info[0].As<Napi::Array>();
+  Napi::Array os = info[2].As<Napi::Array>();
+  size_t m = 0;
+  const auto* perm = static_cast<const uint32_t*>(typed_array(info, 1, "perm", napi_uint32_array, "Uint32Array", &m));
+  const uint32_t count = vs.Length();
+  if (os.Length() != count || count > 16) fail_range(env, "outs: expected as many as vectors (at most 16)");
+  std::vector<const uint64_t*> src(count);
+  std::vector<uint64_t*> dst(count);
+  size_t len = 0;
+  const size_t outLen = (m + 63) / 64;
+  for (uint32_t q = 0; q < count; q++) {
+    Napi::Value v = vs[q];
+    Napi::Value o = os[q];
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_biguint64_array) fail_type(env, "vectors: expected BigUint64Arrays");
+    if (!o.IsTypedArray() || o.As<Napi::TypedArray>().TypedArrayType() != napi_biguint64_array) fail_type(env, "outs: expected BigUint64Arrays");
+    auto va = v.As<Napi::BigUint64Array>();
+    auto oa = o.As<Napi::BigUint64Array>();
+    if (q == 0) len = va.ElementLength();
+    if (va.ElementLength() != len) fail_range(env, "vectors: expected one length");
+    expect_len(env, "out", oa.ElementLength(), outLen);
+    src[q] = va.Data();
+    dst[q] = oa.Data();
+  }
+  for (uint32_t q = 0; q < count; q++) {
+    for (uint32_t r = 0; r < count; r++) {
+      if (overlaps(dst[q], outLen * 8, src[r], len * 8) || (q != r && overlaps(dst[q], outLen * 8, dst[r], outLen * 8))) fail_range(env, "outs: must not overlap the vectors or each other");
+    }
+  }
+  const uint64_t bits = static_cast<uint64_t>(len) * 64;
+  for (size_t i = 0; i < m; i++) {
+    if (perm[i] >= bits) fail_range(env, "perm: entry " + std::to_string(i) + " is not below 64 * length");
+  }
+  for (uint32_t q = 0; q < count; q++) std::fill(dst[q], dst[q] + outLen, 0);
+  for (size_t i = 0; i < m; i++) {
+    const uint32_t p = perm[i];
+    const size_t w = p >> 6;
+    const unsigned sh = p & 63;
+    const uint64_t at = i & 63;
+    for (uint32_t q = 0; q < count; q++) dst[q][i >> 6] |= ((src[q][w] >> sh) & 1ULL) << at;
+  }
+  return env.Undefined();
+}
+
 // { best: "avx512", supported: ["scalar", "sse2", ...], threadMinWork } for the benchmark report.
 Napi::Value Levels(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -432,6 +483,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sub", Napi::Function::New(env, Guarded<Binary<ring::sub>>, "sub"));
   exports.Set("xor", Napi::Function::New(env, Guarded<Binary<ring::bit_xor>>, "xor"));
   exports.Set("and", Napi::Function::New(env, Guarded<Binary<ring::bit_and>>, "and"));
+  exports.Set("permuteBits", Napi::Function::New(env, Guarded<PermuteBits>, "permuteBits"));
   exports.Set("neg", Napi::Function::New(env, Guarded<Neg>, "neg"));
   exports.Set("mul", Napi::Function::New(env, Guarded<Mul>, "mul"));
   exports.Set("scalarMul", Napi::Function::New(env, Guarded<ScalarMul>, "scalarMul"));

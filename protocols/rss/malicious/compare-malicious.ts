@@ -97,15 +97,15 @@ function shiftFields(ctx: ProtocolContext, x: BinaryShare, width: number): Binar
 
 /**
  * The carry-save layer over the three trivially shared components of a sharing whose
- * components are given per party (`mine.a` = component self, `mine.b` = component self+1, both
- * already in field words): returns s and c << 1 (one verified AND).
+ * components are given per party (`a` = component self, `b` = component self+1, both already in
+ * field words): returns s, the majority `maj` and c = maj << 1 inside each field (one verified AND).
  */
-async function carrySave(ctx: ProtocolContext, a: BigUint64Array, b: BigUint64Array, width: number): Promise<{ s: BinaryShare; c: BinaryShare }> {
+export async function carrySave(ctx: ProtocolContext, a: BigUint64Array, b: BigUint64Array, width: number): Promise<{ s: BinaryShare; c: BinaryShare; maj: BinaryShare }> {
   const zeros = new BigUint64Array(a.length);
   const comp = (j: number): BinaryShare => makeBinaryShare(j === ctx.self ? a : zeros, j === (ctx.self + 1) % 3 ? b : zeros);
   const [x0, x1, x2] = [comp(0), comp(1), comp(2)];
   const maj = xorB(ctx, await andVerified(ctx, xorB(ctx, x0, x2), xorB(ctx, x1, x2)), x2);
-  return { s: xorB(ctx, xorB(ctx, x0, x1), x2), c: shiftFields(ctx, maj, width) };
+  return { s: xorB(ctx, xorB(ctx, x0, x1), x2), c: shiftFields(ctx, maj, width), maj };
 }
 
 /**

@@ -30,14 +30,16 @@
  * gate as bits from 2^16).
  */
 import type { Prg } from '../../../crypto-core/prg.js';
+import type { Ring64 } from '../../../crypto-core/ring/ring64.js';
 import { nextParty, prevParty } from '../../channel/channel.js';
 import { reshareAnd } from '../binary-share.js';
-import { toLanes, toWords } from '../bit-packing.js';
 import type { ProtocolContext } from '../context.js';
 import { VerificationFailedError } from '../errors.js';
 import { digestZeroTest, openMissingComponent } from './digest-open.js';
 import { keepZeroTest, type AndClaim } from './state.js';
 import { concatWords, cutWords } from './word-vectors.js';
+
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * The statistical security of one batch's bucket check, in bits: 48, so that a job of up to
@@ -129,57 +131,33 @@ export function randomPermutation(prg: Prg, m: number): Uint32Array {
   const perm = new Uint32Array(m);
   for (let i = 0; i < m; i++) perm[i] = i;
   // One 32-bit draw per step (little-endian words of the PRG stream), more if a draw is rejected.
-  let words = new Uint32Array(0);
+  let words: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
   let k = 0;
   const refill = (count: number): void => {
     const bytes = prg.fill(new Uint8Array(4 * count));
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    words = new Uint32Array(count);
-    for (let t = 0; t < count; t++) words[t] = view.getUint32(4 * t, true);
+    words = HOST_LITTLE_ENDIAN ? new Uint32Array(bytes.buffer, bytes.byteOffset, count) : Uint32Array.from({ length: count }, (_, t) => new DataView(bytes.buffer, bytes.byteOffset).getUint32(4 * t, true));
     k = 0;
   };
   refill(Math.max(m, 1));
   for (let i = m - 1; i > 0; i--) {
-    // Lemire's multiply-and-reject: j = floor(r bound / 2^32), exact for r bound < 2^53,
+    // Lemire's multiply-and-reject: j = floor(r bound / 2^32),
     // uniform on 0..bound-1 once the low 32 bits of r bound below 2^32 mod bound are rejected.
     const bound = i + 1;
-    let prod: number;
-    let low: number;
-    do {
+    let j: number;
+    for (;;) {
       if (k === words.length) refill(1024);
       // r bound exactly, as high and low 32-bit halves (r bound reaches 2^56 for 2^24 triples):
       // r = rh 2^16 + rl, each partial product below 2^48.
       const r = words[k++]!;
-      low = Math.imul(r, bound) >>> 0;
-      prod = Math.floor(((r >>> 16) * bound + Math.floor(((r & 0xffff) * bound) / 65536)) / 65536);
-    } while (low < bound && low < 4294967296 % bound);
-    const j = prod;
+      const low = Math.imul(r, bound) >>> 0;
+      j = Math.floor(((r >>> 16) * bound + Math.floor(((r & 0xffff) * bound) / 65536)) / 65536);
+      if (low >= bound || low >= 4294967296 % bound) break;
+    }
     const t = perm[i]!;
     perm[i] = perm[j]!;
     perm[j] = t;
   }
   return perm;
-}
-
-/**
- * Applies `perm` to the bits of several vectors at once: bit i of output v is bit perm[i] of
- * input v (bit i of words: lane i >> 5, bit i & 31). At most 8 vectors: their bits are gathered
- * into one byte per position first, so each position is read at random once.
- */
-function permuteBits(src: readonly BigUint64Array[], perm: Uint32Array): BigUint64Array[] {
-  const m = perm.length;
-  const packed = new Uint8Array(m);
-  src.forEach((v, q) => {
-    const lanes = toLanes(v);
-    for (let i = 0; i < m; i++) packed[i] = packed[i]! | (((lanes[i >>> 5]! >>> (i & 31)) & 1) << q);
-  });
-  const moved = new Uint8Array(m);
-  for (let i = 0; i < m; i++) moved[i] = packed[perm[i]!]!;
-  return src.map((v, q) => {
-    const d = new Uint32Array(2 * v.length);
-    for (let i = 0; i < m; i++) d[i >>> 5] = d[i >>> 5]! | (((moved[i]! >>> q) & 1) << (i & 31));
-    return toWords(d);
-  });
 }
 
 /** Word i of each output is word perm[i] of its input (a plain gather: faster here than on 32-bit lanes or interleaved). */
@@ -191,10 +169,10 @@ function permuteWords(src: readonly BigUint64Array[], perm: Uint32Array): BigUin
   });
 }
 
-/** Step 2: permutes the triples (bits or words) with the coin's PRG (the same permutation at the three parties). */
-export function shuffleTriples(work: AndWork, prg: Prg): void {
+/** Step 2: permutes the triples (bits, on the ring's kernel, or words) with the coin's PRG (the same permutation at the three parties). */
+export function shuffleTriples(work: AndWork, prg: Prg, ring: Ring64): void {
   const src = [work.ta.a, work.ta.b, work.tb.a, work.tb.b, work.tc.a, work.tc.b];
-  const [aa, ab, ba, bb, ca, cb] = work.unit === 'word' ? permuteWords(src, randomPermutation(prg, work.ta.a.length)) : permuteBits(src, randomPermutation(prg, 64 * work.ta.a.length));
+  const [aa, ab, ba, bb, ca, cb] = work.unit === 'word' ? permuteWords(src, randomPermutation(prg, work.ta.a.length)) : ring.permuteBits(src, randomPermutation(prg, 64 * work.ta.a.length));
   work.ta = { a: aa!, b: ab! };
   work.tb = { a: ba!, b: bb! };
   work.tc = { a: ca!, b: cb! };

@@ -300,7 +300,7 @@ export function verifyPending(parent: ProtocolContext, final = false): Promise<v
     const [, andWorks] = await Promise.all([makeTriples(ctx, work), Promise.all(groups.map((g, k) => makeAndTriples(andCtxs[k]!, g)))]);
     const { t, prg } = await tossCoin(ctx);
     const andCheck = async (w: AndWork, k: number): Promise<void> => {
-      shuffleTriples(w, prg.fork(`and-shuffle/${k}`));
+      shuffleTriples(w, prg.fork(`and-shuffle/${k}`), ctx.ring);
       await andZeroTest(andCtxs[k]!, w, await openAndDifferences(andCtxs[k]!, w));
     };
     const andChecks = andWorks.map((w, k) => andCheck(w, k));
