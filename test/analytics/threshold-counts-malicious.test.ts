@@ -25,8 +25,8 @@ import { verifyJob } from '../../protocols/rss/malicious/verify-products.js';
 import { open, revealTo } from '../../protocols/rss/open.js';
 import { makeShare } from '../../protocols/rss/replicated-share.js';
 import { createLocalParties, type LocalPartiesOptions } from '../../protocols/testing/local-parties.js';
-import { PerturbingChannel, type Perturbation } from '../../protocols/testing/perturbing-channel.js';
-import { dealt, mapU64, recordingChannel, seeded } from '../protocols/helpers.js';
+import type { Perturbation } from '../../protocols/testing/perturbing-channel.js';
+import { runCheating as cheatingRun, type CheatingOutcome, dealt, mapU64, recordingChannel, seeded } from '../protocols/helpers.js';
 
 const U = (v: bigint): bigint => BigInt.asUintN(64, v);
 
@@ -111,24 +111,7 @@ async function job(ctx: ProtocolContext, s: PartyIndex): Promise<BigUint64Array>
   return (await revealTo(ctx, z, 0)) ?? new BigUint64Array(0);
 }
 
-async function runCheating(cheater: PartyIndex, rules: Perturbation[], seed: number, body = job): Promise<{ results: PromiseSettledResult<BigUint64Array>[]; altered: string[] }> {
-  let wrapped: PerturbingChannel | undefined;
-  const p = parties({
-    rng: Prg.fromSeed(new Uint8Array(32).fill(seed & 0xff)),
-    wrapChannel: (ch, self) => (self === cheater ? (wrapped = new PerturbingChannel(ch, rules)) : ch),
-  });
-  const results = await Promise.allSettled(
-    p.contexts.map(async (ctx) => {
-      try {
-        return await body(ctx, ctx.self);
-      } catch (e) {
-        p.network.kill(ctx.self);
-        throw e;
-      }
-    }),
-  );
-  return { results, altered: wrapped?.log.altered ?? [] };
-}
+const runCheating = (cheater: PartyIndex, rules: Perturbation[], seed: number, body = job): Promise<CheatingOutcome> => cheatingRun(parties, cheater, rules, seed, body);
 
 /** No honest party returns the output, and one names a set containing the cheater. */
 function expectCaught(o: { results: PromiseSettledResult<BigUint64Array>[] }, cheater: PartyIndex, what: string): void {

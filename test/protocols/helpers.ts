@@ -5,7 +5,10 @@
  */
 import { Prg } from '../../crypto-core/prg.js';
 import { loadNativeRing, tsRing, type Ring64 } from '../../crypto-core/ring/index.js';
-import type { Channel } from '../../protocols/channel/channel.js';
+import type { Channel, PartyIndex } from '../../protocols/channel/channel.js';
+import type { ProtocolContext } from '../../protocols/rss/context.js';
+import type { LocalParties, LocalPartiesOptions } from '../../protocols/testing/local-parties.js';
+import { PerturbingChannel, type Perturbation } from '../../protocols/testing/perturbing-channel.js';
 import { shareSecret, type ReplicatedShare } from '../../protocols/rss/replicated-share.js';
 
 /** The TypeScript ring always; the native ring too when the addon loads. */
@@ -61,4 +64,40 @@ export function recordingChannel(ch: Channel, tags: string[]): Channel {
     },
     recv: (from, tag) => ch.recv(from, tag),
   };
+}
+
+/** What {@link runCheating} returns: each party's settled result and the messages the cheater altered. */
+export interface CheatingOutcome {
+  results: PromiseSettledResult<BigUint64Array>[];
+  altered: string[];
+}
+
+/**
+ * Runs `body` at three parties made by `make` (seeded with `seed`), `cheater`'s channel altering
+ * what `rules` pick; a party whose body throws is cut off so that its peers do not wait for it.
+ */
+export async function runCheating(
+  make: (opts: LocalPartiesOptions) => LocalParties,
+  cheater: PartyIndex,
+  rules: Perturbation[],
+  seed: number,
+  body: (ctx: ProtocolContext, self: PartyIndex) => Promise<BigUint64Array>,
+): Promise<CheatingOutcome> {
+  let wrapped: PerturbingChannel | undefined;
+  const p = make({
+    security: 'malicious',
+    rng: Prg.fromSeed(new Uint8Array(32).fill(seed & 0xff)),
+    wrapChannel: (ch, self) => (self === cheater ? (wrapped = new PerturbingChannel(ch, rules)) : ch),
+  });
+  const results = await Promise.allSettled(
+    p.contexts.map(async (ctx) => {
+      try {
+        return await body(ctx, ctx.self);
+      } catch (e) {
+        p.network.kill(ctx.self);
+        throw e;
+      }
+    }),
+  );
+  return { results, altered: wrapped?.log.altered ?? [] };
 }

@@ -21,8 +21,8 @@ import { verifyJob } from '../../protocols/rss/malicious/verify-products.js';
 import { open, revealTo } from '../../protocols/rss/open.js';
 import type { ReplicatedShare } from '../../protocols/rss/replicated-share.js';
 import { createLocalParties, type LocalPartiesOptions } from '../../protocols/testing/local-parties.js';
-import { PerturbingChannel, type Perturbation } from '../../protocols/testing/perturbing-channel.js';
-import { dealt, recordingChannel, seeded, signed, smallSigned } from './helpers.js';
+import type { Perturbation } from '../../protocols/testing/perturbing-channel.js';
+import { runCheating as cheatingRun, type CheatingOutcome, dealt, recordingChannel, seeded, signed, smallSigned } from './helpers.js';
 
 function parties(opts: LocalPartiesOptions = {}) {
   return createLocalParties({ ring: tsRing, rng: Prg.fromSeed(new Uint8Array(32).fill(5)), recvTimeoutMs: 10_000, ...opts });
@@ -110,25 +110,7 @@ async function job(ctx: ProtocolContext, s: PartyIndex): Promise<BigUint64Array>
   return (await revealTo(ctx, z, 0)) ?? new BigUint64Array(0);
 }
 
-async function runCheating(cheater: PartyIndex, rules: Perturbation[], seed: number): Promise<{ results: PromiseSettledResult<BigUint64Array>[]; altered: string[] }> {
-  let wrapped: PerturbingChannel | undefined;
-  const p = parties({
-    security: 'malicious',
-    rng: Prg.fromSeed(new Uint8Array(32).fill(seed & 0xff)),
-    wrapChannel: (ch, self) => (self === cheater ? (wrapped = new PerturbingChannel(ch, rules)) : ch),
-  });
-  const results = await Promise.allSettled(
-    p.contexts.map(async (ctx) => {
-      try {
-        return await job(ctx, ctx.self);
-      } catch (e) {
-        p.network.kill(ctx.self);
-        throw e;
-      }
-    }),
-  );
-  return { results, altered: wrapped?.log.altered ?? [] };
-}
+const runCheating = (cheater: PartyIndex, rules: Perturbation[], seed: number): Promise<CheatingOutcome> => cheatingRun(parties, cheater, rules, seed, job);
 
 /** Tags `cheater` sends in an honest run, in order. */
 async function sentTags(cheater: PartyIndex): Promise<string[]> {

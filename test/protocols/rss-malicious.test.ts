@@ -21,8 +21,8 @@ import { open, revealTo } from '../../protocols/rss/open.js';
 import type { ReplicatedShare } from '../../protocols/rss/replicated-share.js';
 import { matmulFixed, mulFixed, truncate } from '../../protocols/rss/truncate.js';
 import { createLocalParties, type LocalPartiesOptions } from '../../protocols/testing/local-parties.js';
-import { PerturbingChannel, type Perturbation } from '../../protocols/testing/perturbing-channel.js';
-import { dealt, recordingChannel, seeded, signed, smallSigned } from './helpers.js';
+import type { Perturbation } from '../../protocols/testing/perturbing-channel.js';
+import { runCheating as cheatingRun, type CheatingOutcome, dealt, recordingChannel, seeded, signed, smallSigned } from './helpers.js';
 
 const MASK = (1n << 64n) - 1n;
 const u = (v: bigint): bigint => v & MASK;
@@ -194,32 +194,10 @@ function job(rng: Prg) {
   return body;
 }
 
-interface Outcome {
-  readonly results: PromiseSettledResult<BigUint64Array>[];
-  readonly altered: string[];
-}
+type Outcome = CheatingOutcome;
 
 /** Runs the job with `cheater` applying `rules`; a party that fails is declared gone (the service aborts the job). */
-async function runCheating(cheater: PartyIndex, rules: Perturbation[], seed: number): Promise<Outcome> {
-  let wrapped: PerturbingChannel | undefined;
-  const p = parties({
-    security: 'malicious',
-    rng: Prg.fromSeed(new Uint8Array(32).fill(seed & 0xff)),
-    wrapChannel: (ch, self) => (self === cheater ? (wrapped = new PerturbingChannel(ch, rules)) : ch),
-  });
-  const body = job(seeded('job'));
-  const results = await Promise.allSettled(
-    p.contexts.map(async (ctx) => {
-      try {
-        return await body(ctx, ctx.self);
-      } catch (e) {
-        p.network.kill(ctx.self);
-        throw e;
-      }
-    }),
-  );
-  return { results, altered: wrapped?.log.altered ?? [] };
-}
+const runCheating = (cheater: PartyIndex, rules: Perturbation[], seed: number): Promise<Outcome> => cheatingRun(parties, cheater, rules, seed, job(seeded('job')));
 
 /** The same job on semi-honest contexts (the truncation is exact here: all values are far from a wrap). */
 async function runSemiHonest(): Promise<BigUint64Array> {

@@ -39,6 +39,7 @@ import { groupGenerate, splitLanes, splitWords, type Halves } from '../msb.js';
 import { checkShare, makeShare, type ReplicatedShare } from '../replicated-share.js';
 import { bitToArithmetic, carrySave, fieldWidth } from './compare-malicious.js';
 import { andVerified } from './verified-and.js';
+import { concatWords } from './word-vectors.js';
 
 
 /** [round(x / 2^bits)] on a malicious context, exact (see the module doc). 10 rounds. */
@@ -87,14 +88,14 @@ async function carryBits(ctx: ProtocolContext, scopes: Branches, a: BigUint64Arr
   const n = a.length;
   const { s, c, maj } = await carrySave(ctx, a, b, 64);
   const bit = (v: BigUint64Array, j: number): BigUint64Array => ctx.ring.and(ctx.ring.shiftRightLogical(v, j), new BigUint64Array(n).fill(1n));
-  const pair = (v: BigUint64Array): BigUint64Array => concatWords(bit(v, bits - 1), bit(v, 63));
+  const pair = (v: BigUint64Array): BigUint64Array => concatWords([bit(v, bits - 1), bit(v, 63)]);
   const m = bitToArithmetic(scopes.maj, pair(maj.a), pair(maj.b));
   const cout = (async (): Promise<ComponentBits> => {
     const g = await andVerified(ctx, s, c);
     const p = xorB(ctx, s, c);
     const [low, high] = await Promise.all([lowCarry(scopes.low, g, p, bits), groupGenerate(scopes.high, [splitWords(g.a, p.a), splitWords(g.b, p.b)], 32, n, andVerified)]);
     const asWords = (l: Uint32Array): BigUint64Array => BigUint64Array.from(l, (t) => BigInt(t & 1));
-    return [concatWords(asWords(low[0]!), asWords(high[0]!)), concatWords(asWords(low[1]!), asWords(high[1]!))];
+    return [concatWords([asWords(low[0]!), asWords(high[0]!)]), concatWords([asWords(low[1]!), asWords(high[1]!)])];
   })();
   // Keep a rejection of one branch from going unhandled while the caller awaits the other.
   m.catch(() => undefined);
@@ -114,12 +115,5 @@ function lowCarry(ctx: ProtocolContext, g: BinaryShare, p: BinaryShare, bits: nu
   const lanes = (v: BigUint64Array): Uint32Array => Uint32Array.from(up(v), (w) => Number(w >> BigInt(64 - width)));
   const halves = (gw: BigUint64Array, pw: BigUint64Array): Halves => splitLanes({ g: lanes(gw), p: lanes(pw) });
   return groupGenerate(ctx, [halves(g.a, p.a), halves(g.b, p.b)], width / 2, n, andVerified);
-}
-
-function concatWords(x: BigUint64Array, y: BigUint64Array): BigUint64Array {
-  const out = new BigUint64Array(x.length + y.length);
-  out.set(x);
-  out.set(y, x.length);
-  return out;
 }
 
