@@ -20,8 +20,9 @@
  * beside the circuit), and a carry-save layer adds the three:
  *   u = x0 ^ x1 ^ x2,  v = maj(x0, x1, x2) << 1 = (((x0 ^ x2) & (x1 ^ x2)) ^ x2) << 1
  * (one AND of k - 1 planes, v_0 = 0), then the same ripple on (u, v), whose carry into bit 1 is
- * 0. Cost: 2k - 3 verified plane ANDs, k - 1 rounds (the digest check beside the first); every AND goes to the job's batch check, so a party that deviates anywhere in
- * the decomposition (a wrong component, a wrong AND term) is caught before any output.
+ * 0. Cost: 2k - 3 verified plane ANDs, k - 1 rounds (the digest check beside the first);
+ * every AND goes to the job's batch check, so a party that deviates anywhere in the
+ * decomposition (a wrong component, a wrong AND term) is caught before any output.
  * Several columns (each its own k) run in lockstep, one message per round for all.
  * A value outside [0, 2^k) yields its residue mod 2^k, as the arithmetic says.
  */
